@@ -1,0 +1,43 @@
+package dev.strait.api.v1alpha1;
+
+import com.fasterxml.jackson.annotation.JsonInclude;
+import com.fasterxml.jackson.annotation.JsonPropertyDescription;
+import java.util.List;
+import java.util.Map;
+
+/** Where and how a gateway's pods run (the IPsecGateway resource). */
+@JsonInclude(JsonInclude.Include.NON_NULL)
+public class GatewaySpec {
+    @io.fabric8.generator.annotation.Min(1)
+    @io.fabric8.generator.annotation.Max(2)
+    @JsonPropertyDescription("1, or 2 for active/standby with a leader lease")
+    public Integer replicas = 1;
+    @JsonPropertyDescription("Gateway image; default from the operator's settings")
+    public String image;
+    public Map<String, String> nodeSelector;
+    public List<Map<String, Object>> tolerations;
+    public Map<String, Object> resources;
+    @JsonPropertyDescription("Run the gateway in the node's network namespace")
+    public Boolean hostNetwork = Boolean.FALSE;
+    public Service service = new Service();
+    public Datapath datapath = new Datapath();
+
+    @JsonInclude(JsonInclude.Include.NON_NULL)
+    public static class Service {
+        @JsonPropertyDescription("LoadBalancer, NodePort or None (None with hostNetwork)")
+        public ServiceType type = ServiceType.LoadBalancer;
+    }
+
+    public enum ServiceType { LoadBalancer, NodePort, None }
+
+    @JsonInclude(JsonInclude.Include.NON_NULL)
+    public static class Datapath {
+        public DatapathMode mode = DatapathMode.Userspace;
+        @io.fabric8.generator.annotation.Min(576)
+        @io.fabric8.generator.annotation.Max(9000)
+        @JsonPropertyDescription("MTU of the tunnel device; default derived from the path MTU minus ESP overhead")
+        public Integer mtu;
+    }
+
+    public enum DatapathMode { Userspace }
+}

@@ -1,0 +1,23 @@
+#!/usr/bin/env bash
+# Installs the Debian packages the test suite uses (strongSwan peer, tshark, iperf3, etcd, kubectl).
+# Idempotent: apt-get runs only when something is missing.
+set -euo pipefail
+pkgs=(charon-systemd strongswan-swanctl libcharon-extra-plugins libstrongswan-standard-plugins
+      libstrongswan-extra-plugins strongswan-pki iproute2 tcpdump iputils-ping iperf3 tshark
+      etcd-server procps psmisc curl unzip)
+# kubectl: Debian's kubernetes-client only when no kubectl is on PATH (another package may ship one).
+command -v kubectl >/dev/null 2>&1 || pkgs+=(kubernetes-client)
+missing=()
+for p in "${pkgs[@]}"; do
+  dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q 'install ok installed' || missing+=("$p")
+done
+if [ "${#missing[@]}" -gt 0 ]; then
+  echo "installing: ${missing[*]}" >&2
+  export DEBIAN_FRONTEND=noninteractive
+  apt-get -o DPkg::Lock::Timeout=600 update -qq
+  apt-get -o DPkg::Lock::Timeout=600 install -y -q --no-install-recommends "${missing[@]}" >&2
+fi
+# Debian enables a system strongSwan and etcd on install; the tests run their own instances.
+if command -v systemctl >/dev/null 2>&1 && [ -d /run/systemd/system ]; then
+  systemctl disable --now strongswan strongswan-starter etcd >/dev/null 2>&1 || true
+fi

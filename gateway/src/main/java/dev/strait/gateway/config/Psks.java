@@ -1,0 +1,45 @@
+package dev.strait.gateway.config;
+
+import dev.strait.api.v1alpha1.TunnelSpec;
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+
+/** Resolves a PSK to bytes. Errors name the source, never the key. */
+public final class Psks {
+    private Psks() {
+    }
+
+    public static byte[] resolve(String field, TunnelSpec.Psk psk) throws ConfigException {
+        byte[] key;
+        if (psk.value != null) {
+            key = psk.value.getBytes(StandardCharsets.UTF_8);
+        } else if (psk.file != null) {
+            try {
+                key = stripTrailingNewline(Files.readAllBytes(Path.of(psk.file)));
+            } catch (IOException e) {
+                throw new ConfigException(field + ".file", "cannot read " + psk.file + " (" + e.getClass().getSimpleName() + ")");
+            }
+        } else {
+            throw new ConfigException(field, "secretRef must be resolved by the operator; the gateway needs file or value");
+        }
+        if (key.length < ConfigValidator.MIN_PSK_BYTES) {
+            throw new ConfigException(field, "is shorter than " + ConfigValidator.MIN_PSK_BYTES + " bytes");
+        }
+        return key;
+    }
+
+    static int utf8Length(String s) {
+        return s.getBytes(StandardCharsets.UTF_8).length;
+    }
+
+    /** Files written by `echo` or editors end in a newline that is not part of the key. */
+    private static byte[] stripTrailingNewline(byte[] b) {
+        int n = b.length;
+        while (n > 0 && (b[n - 1] == '\n' || b[n - 1] == '\r')) {
+            n--;
+        }
+        return java.util.Arrays.copyOf(b, n);
+    }
+}

@@ -1,0 +1,26 @@
+package dev.strait.gateway.ike.crypto;
+
+import java.security.GeneralSecurityException;
+
+/**
+ * One side of one key exchange. For Diffie-Hellman groups both sides call {@link #publicValue()} and
+ * {@link #sharedSecret(byte[])}. For KEMs (ML-KEM) the initiator sends publicValue() (the encapsulation key),
+ * the responder calls {@link #respond(byte[])} which returns its ciphertext and fixes the secret, and the
+ * initiator then calls sharedSecret(ciphertext).
+ */
+public interface KeyExchange {
+    static KeyExchange generate(Algorithms.Group group) {
+        throw new UnsupportedOperationException("crypto: to be implemented");
+    }
+
+    Algorithms.Group group();
+
+    /** The KE payload data this side sends first (DH public value or KEM encapsulation key). */
+    byte[] publicValue();
+
+    /** Responder side: consumes the peer's KE data and returns the KE data to send back. */
+    byte[] respond(byte[] peerData) throws GeneralSecurityException;
+
+    /** The shared secret from the peer's KE data (initiator), or after respond() (responder: argument ignored). */
+    byte[] sharedSecret(byte[] peerData) throws GeneralSecurityException;
+}

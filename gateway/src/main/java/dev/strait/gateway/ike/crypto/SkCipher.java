@@ -1,0 +1,38 @@
+package dev.strait.gateway.ike.crypto;
+
+import javax.crypto.AEADBadTagException;
+
+/**
+ * Protection of the IKE SK/SKF payload for one direction (RFC 7296 section 3.14; AEAD per RFC 5282 / RFC 7634).
+ * Plaintext passed in already carries its padding and pad-length byte; {@link #padTo()} says the block size.
+ */
+public interface SkCipher {
+    /**
+     * @param encKey encryption key material (for AEAD: key || 4-byte salt)
+     * @param integKey integrity key (empty / null for AEAD)
+     */
+    static SkCipher of(Algorithms.Encr encr, int keyBits, Algorithms.Integ integ, byte[] encKey, byte[] integKey) {
+        throw new UnsupportedOperationException("crypto: to be implemented");
+    }
+
+    int ivLength();
+
+    int icvLength();
+
+    /** Block size the padded plaintext length must be a multiple of (1 for stream/AEAD). */
+    int padTo();
+
+    /**
+     * Encrypts in place within msg: msg[0, ivOff) is the associated data (IKE header and everything up to and
+     * including the SK payload header); the IV goes to msg[ivOff, ivOff+ivLength), the plaintext is at
+     * msg[ivOff+ivLength, msg.length-icvLength) and is replaced by ciphertext; the ICV fills the last icvLength bytes.
+     * For CBC + HMAC the ICV covers msg[0, msg.length-icvLength) as section 3.14 requires.
+     */
+    void seal(byte[] msg, int ivOff);
+
+    /**
+     * Verifies and decrypts msg laid out as for seal(); returns the plaintext (with padding still attached).
+     * @throws AEADBadTagException when the ICV does not verify (compared in constant time)
+     */
+    byte[] open(byte[] msg, int ivOff) throws AEADBadTagException;
+}

@@ -1,0 +1,113 @@
+package dev.strait.gateway.ike.message;
+
+import java.util.List;
+
+/**
+ * An IKEv2 payload (RFC 7296 section 3). Records hold the decoded body only; the generic payload header
+ * (next payload, critical bit, length) is produced and checked by {@link IkeCodec}.
+ * byte[] components are owned by the record: callers must not modify them after construction.
+ */
+public sealed interface Payload {
+    /** The payload type number that precedes this payload in the chain (RFC 7296 section 3.2). */
+    int type();
+
+    /** SA: one or more proposals (section 3.3). */
+    record Sa(List<Proposal> proposals) implements Payload {
+        public int type() { return PayloadType.SA; }
+    }
+
+    /** Proposal substructure; protocolId 1 = IKE, 2 = AH, 3 = ESP; spi empty for the initial IKE SA. */
+    record Proposal(int number, int protocolId, byte[] spi, List<Transform> transforms) {
+    }
+
+    /** Transform substructure; keyLength is the Key Length attribute (bits) or null when absent. */
+    record Transform(int transformType, int transformId, Integer keyLength) {
+    }
+
+    /** KE (section 3.4): Diffie-Hellman group number and the public value. */
+    record KeyExchange(int group, byte[] data) implements Payload {
+        public int type() { return PayloadType.KE; }
+    }
+
+    /** Ni / Nr (section 3.9): 16..256 bytes. */
+    record Nonce(byte[] data) implements Payload {
+        public int type() { return PayloadType.NONCE; }
+    }
+
+    /** IDi (initiator = true) or IDr (section 3.5). data is the identification data after the 3 reserved bytes. */
+    record Identification(boolean initiator, int idType, byte[] data) implements Payload {
+        public int type() { return initiator ? PayloadType.IDI : PayloadType.IDR; }
+    }
+
+    /** AUTH (section 3.8). */
+    record Auth(int method, byte[] data) implements Payload {
+        public int type() { return PayloadType.AUTH; }
+    }
+
+    /** CERT (section 3.6). */
+    record Cert(int encoding, byte[] data) implements Payload {
+        public int type() { return PayloadType.CERT; }
+    }
+
+    /** CERTREQ (section 3.7): data is a concatenation of 20-byte SHA-1 hashes of CA public keys for X.509. */
+    record CertReq(int encoding, byte[] data) implements Payload {
+        public int type() { return PayloadType.CERTREQ; }
+    }
+
+    /** N (section 3.10). protocolId 0 when no SPI; spi empty when absent. */
+    record Notify(int protocolId, byte[] spi, int notifyType, byte[] data) implements Payload {
+        public int type() { return PayloadType.NOTIFY; }
+
+        public boolean isError() { return notifyType < 16384; }
+    }
+
+    /** D (section 3.11): spiSize is 0 for IKE (no SPIs), 4 for ESP/AH. */
+    record Delete(int protocolId, int spiSize, List<byte[]> spis) implements Payload {
+        public int type() { return PayloadType.DELETE; }
+    }
+
+    /** V (section 3.12). */
+    record VendorId(byte[] data) implements Payload {
+        public int type() { return PayloadType.VENDOR_ID; }
+    }
+
+    /** TSi (initiator = true) or TSr (section 3.13). */
+    record TrafficSelectors(boolean initiator, List<TrafficSelector> selectors) implements Payload {
+        public int type() { return initiator ? PayloadType.TSI : PayloadType.TSR; }
+    }
+
+    /** Traffic selector; tsType 7 = TS_IPV4_ADDR_RANGE (4-byte addresses), 8 = TS_IPV6_ADDR_RANGE (16-byte). */
+    record TrafficSelector(int tsType, int ipProtocol, int startPort, int endPort, byte[] startAddress, byte[] endAddress) {
+    }
+
+    /** CP (section 3.15). */
+    record Configuration(int cfgType, List<ConfigAttribute> attributes) implements Payload {
+        public int type() { return PayloadType.CP; }
+    }
+
+    record ConfigAttribute(int attributeType, byte[] value) {
+    }
+
+    /** EAP (section 3.16), carried opaquely. */
+    record Eap(byte[] data) implements Payload {
+        public int type() { return PayloadType.EAP; }
+    }
+
+    /**
+     * SK (section 3.14). firstInnerPayload is the type of the first payload inside; body is
+     * IV || ciphertext || ICV exactly as on the wire. Always the last payload of a message.
+     */
+    record Encrypted(int firstInnerPayload, byte[] body) implements Payload {
+        public int type() { return PayloadType.SK; }
+    }
+
+    /** SKF (RFC 7383 section 2.5). firstInnerPayload is non-zero only in fragment number 1. */
+    record EncryptedFragment(int firstInnerPayload, int fragmentNumber, int totalFragments, byte[] body) implements Payload {
+        public int type() { return PayloadType.SKF; }
+    }
+
+    /** A payload type we do not implement, non-critical (critical unknown ones are rejected by the codec). */
+    record Unknown(int payloadType, byte[] body) implements Payload {
+        public int type() { return payloadType; }
+    }
+}
