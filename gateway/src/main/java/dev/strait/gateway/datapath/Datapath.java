@@ -1,0 +1,55 @@
+package dev.strait.gateway.datapath;
+
+import dev.strait.gateway.config.Cidr;
+import java.util.List;
+
+/**
+ * The packet-moving half of the gateway, driven by the IKE engine. Implementations: userspace ESP over TUN,
+ * and a no-op one for IKE-only mode.
+ */
+public interface Datapath extends AutoCloseable {
+
+    /** Routes the tunnel's remote subnets into the datapath (before any SA exists, so OnTraffic can trigger). */
+    void addTunnel(String tunnel, List<Cidr> localSubnets, List<Cidr> remoteSubnets, boolean initiateOnTraffic);
+
+    /** Removes the tunnel's routes and all its SAs. */
+    void removeTunnel(String tunnel);
+
+    /**
+     * Installs a Child SA. Inbound works at once; outbound traffic matching the selectors moves to this SA
+     * (the newest SA wins, so a rekey is make-before-break and the old SA can still receive until removed).
+     */
+    void installChildSa(ChildSaSpec sa);
+
+    /** Removes a Child SA by its inbound SPI; its counters stay readable in the tunnel totals. */
+    void removeChildSa(int inboundSpi);
+
+    /** Counters of one installed Child SA, or null when unknown. */
+    SaCounters counters(int inboundSpi);
+
+    /** Events the engine reacts to. */
+    void setListener(Listener listener);
+
+    @Override
+    void close();
+
+    interface Listener {
+        /** A packet for an OnTraffic tunnel found no SA: start the tunnel. */
+        void onAcquire(String tunnel);
+
+        /** An SA is close to its sequence-number or volume limit: rekey it. */
+        void onRekeyNeeded(int inboundSpi);
+    }
+
+    /** Read-only view of one SA's counters (read without locks; values are monotonic). */
+    interface SaCounters {
+        long bytesIn();
+        long bytesOut();
+        long packetsIn();
+        long packetsOut();
+        /** Drops by reason: replay, auth, policy, no_sa, malformed, ... */
+        java.util.Map<String, Long> drops();
+        /** Nanos (System.nanoTime) of the last inbound packet that authenticated, 0 if none: liveness uses it. */
+        long lastInboundNanos();
+    }
+}

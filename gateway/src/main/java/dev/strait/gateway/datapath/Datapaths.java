@@ -1,0 +1,26 @@
+package dev.strait.gateway.datapath;
+
+import dev.strait.api.v1alpha1.GatewayConfig;
+import io.micrometer.core.instrument.MeterRegistry;
+import java.io.IOException;
+import java.net.InetSocketAddress;
+
+/** Starts the configured datapath and the UDP 4500 socket it shares with IKE. */
+public final class Datapaths {
+    private Datapaths() {
+    }
+
+    public record Started(Datapath datapath, NattSocket natt) {
+    }
+
+    /**
+     * @param config   datapath section of the gateway YAML (mode Userspace: TUN + ESP; None: IKE only, ESP dropped)
+     * @param nattBind address and port (normally 4500) to bind
+     * @param ike      receives IKE messages arriving on the NAT-T port
+     * @param registry where per-tunnel ESP counters are registered (strait_esp_* names)
+     */
+    public static Started start(GatewayConfig.Datapath config, InetSocketAddress nattBind, IkePacketHandler ike,
+                                MeterRegistry registry) throws IOException {
+        throw new UnsupportedOperationException("datapath: to be implemented");
+    }
+}
