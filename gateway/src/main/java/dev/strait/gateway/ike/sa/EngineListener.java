@@ -1,0 +1,34 @@
+package dev.strait.gateway.ike.sa;
+
+import java.time.Duration;
+
+/** What the IKE engine reports as it works; the daemon maps these to metrics. All methods default to no-ops. */
+public interface EngineListener {
+    default void ikeSaEstablished(String tunnel, Duration handshake) {
+    }
+
+    default void tunnelUp(String tunnel, boolean up) {
+    }
+
+    default void retransmit(String tunnel) {
+    }
+
+    /** reason: psk_mismatch, id_mismatch, no_proposal, ts_unacceptable, peer_rejected, timeout, ... */
+    default void authFailure(String tunnel, String reason) {
+    }
+
+    default void dpdTimeout(String tunnel) {
+    }
+
+    default void ikeRekey(String tunnel) {
+    }
+
+    default void childRekey(String tunnel) {
+    }
+
+    default void malformed(String reason) {
+    }
+
+    EngineListener NONE = new EngineListener() {
+    };
+}

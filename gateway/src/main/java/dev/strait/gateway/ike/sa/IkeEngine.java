@@ -1,0 +1,425 @@
+package dev.strait.gateway.ike.sa;
+
+import dev.strait.gateway.datapath.Datapath;
+import dev.strait.gateway.datapath.NattSocket;
+import dev.strait.gateway.ike.message.ExchangeType;
+import dev.strait.gateway.ike.message.IkeCodec;
+import dev.strait.gateway.ike.message.IkeMessage;
+import dev.strait.gateway.ike.message.MalformedMessageException;
+import java.io.IOException;
+import java.net.InetAddress;
+import java.net.InetSocketAddress;
+import java.net.StandardProtocolFamily;
+import java.nio.ByteBuffer;
+import java.nio.channels.ClosedChannelException;
+import java.nio.channels.DatagramChannel;
+import java.security.SecureRandom;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.Collection;
+import java.util.HashMap;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.ScheduledFuture;
+import java.util.concurrent.TimeUnit;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * The IKEv2 daemon core: owns UDP 500 (UDP 4500 arrives through the datapath's {@link NattSocket}), routes each
+ * message to its IKE SA by SPI, creates responder SAs for new IKE_SA_INIT requests and keeps the configured tunnels.
+ */
+public final class IkeEngine implements AutoCloseable {
+    private static final Logger LOG = LoggerFactory.getLogger(IkeEngine.class);
+
+    /**
+     * @param ikeBind               address and port for IKE (normally 500)
+     * @param nattPort              the NAT-T port the datapath binds (normally 4500)
+     * @param forceUdpEncapsulation the userspace datapath only does ESP in UDP, so we always ask peers to encapsulate
+     * @param retransmits           delays between retransmissions; the request fails after the last one
+     * @param reconnectMax          cap of the reconnect back-off
+     */
+    public record Settings(InetSocketAddress ikeBind, int nattPort, boolean forceUdpEncapsulation, List<Duration> retransmits,
+                           Duration reconnectMax) {
+        public static Settings defaults(InetSocketAddress ikeBind, int nattPort) {
+            return new Settings(ikeBind, nattPort, true,
+                    List.of(Duration.ofSeconds(1), Duration.ofSeconds(2), Duration.ofSeconds(4), Duration.ofSeconds(8)),
+                    Duration.ofSeconds(8));
+        }
+    }
+
+    private final Settings settings;
+    private final EngineListener listener;
+    private final SecureRandom random = new SecureRandom();
+    private final ExecutorService workers = Executors.newVirtualThreadPerTaskExecutor();
+    private final ScheduledExecutorService timers = Executors.newSingleThreadScheduledExecutor(r -> {
+        Thread t = new Thread(r, "ike-timers");
+        t.setDaemon(true);
+        return t;
+    });
+    private final Map<Long, IkeSa> sas = new ConcurrentHashMap<>();
+    /** Responder SAs by (initiator SPI, peer address), so a retransmitted IKE_SA_INIT reuses the same SA. */
+    private final Map<String, IkeSa> halfOpenByPeer = new ConcurrentHashMap<>();
+    private final Map<String, TunnelRuntime> tunnels = new LinkedHashMap<>();
+    private final Set<String> contacted = ConcurrentHashMap.newKeySet();
+    private final Set<Integer> childSpis = ConcurrentHashMap.newKeySet();
+    private volatile DatagramChannel ikeChannel;
+    private volatile NattSocket natt;
+    private volatile Datapath datapath;
+    private Thread receiver;
+    private volatile boolean closed;
+
+    public IkeEngine(Settings settings, EngineListener listener) {
+        this.settings = settings;
+        this.listener = listener == null ? EngineListener.NONE : listener;
+    }
+
+    /** Binds UDP 500 and starts receiving; natt and datapath come from {@code Datapaths.start}. */
+    public void start(Datapath datapath, NattSocket natt) throws IOException {
+        this.datapath = datapath;
+        this.natt = natt;
+        InetAddress bindAddress = settings.ikeBind().getAddress();
+        DatagramChannel ch = DatagramChannel.open(bindAddress instanceof java.net.Inet6Address
+                ? StandardProtocolFamily.INET6 : StandardProtocolFamily.INET);
+        ch.bind(settings.ikeBind());
+        ikeChannel = ch;
+        receiver = Thread.ofPlatform().name("ike-rx-" + settings.ikeBind().getPort()).daemon().start(this::receiveLoop);
+        LOG.info("IKE listening on {} and NAT-T {}", ch.getLocalAddress(), natt == null ? "-" : natt.localAddress());
+    }
+
+    public int ikePort() {
+        return ((InetSocketAddress) localOrBind()).getPort();
+    }
+
+    private java.net.SocketAddress localOrBind() {
+        try {
+            return ikeChannel != null ? ikeChannel.getLocalAddress() : settings.ikeBind();
+        } catch (IOException e) {
+            return settings.ikeBind();
+        }
+    }
+
+    public int nattPort() {
+        return natt != null ? natt.localAddress().getPort() : settings.nattPort();
+    }
+
+    /** The handler the datapath calls for IKE messages on UDP 4500 (non-ESP marker already removed). */
+    public void onNattPacket(byte[] buf, int off, int len, InetSocketAddress from) {
+        dispatch(java.util.Arrays.copyOfRange(buf, off, off + len), from, true);
+    }
+
+    private void receiveLoop() {
+        ByteBuffer buf = ByteBuffer.allocate(65535);
+        while (!closed) {
+            try {
+                buf.clear();
+                InetSocketAddress from = (InetSocketAddress) ikeChannel.receive(buf);
+                if (from == null) {
+                    continue;
+                }
+                buf.flip();
+                byte[] raw = new byte[buf.remaining()];
+                buf.get(raw);
+                dispatch(raw, from, false);
+            } catch (ClosedChannelException e) {
+                return;
+            } catch (IOException | RuntimeException e) {
+                if (!closed) {
+                    LOG.warn("IKE receive failed: {}", e.toString());
+                }
+            }
+        }
+    }
+
+    /** Routes one datagram; never throws: bad input is counted and dropped. */
+    void dispatch(byte[] raw, InetSocketAddress from, boolean viaNatt) {
+        if (closed || datapath == null) {
+            return;
+        }
+        IkeMessage m;
+        try {
+            m = IkeCodec.decode(raw, 0, raw.length);
+        } catch (MalformedMessageException e) {
+            listener.malformed("syntax");
+            LOG.debug("dropping malformed IKE datagram from {}: {}", from, e.getMessage());
+            return;
+        } catch (RuntimeException e) {
+            listener.malformed("syntax");
+            LOG.warn("dropping IKE datagram from {} that broke the decoder: {}", from, e.toString());
+            return;
+        }
+        if (m.exchangeType() == ExchangeType.IKE_SA_INIT && !m.isResponse() && m.responderSpi() == 0) {
+            onInitRequest(m, raw, from, viaNatt);
+            return;
+        }
+        long ours = m.fromInitiator() ? m.responderSpi() : m.initiatorSpi();
+        IkeSa sa = sas.get(ours);
+        if (sa == null) {
+            LOG.debug("no IKE SA for SPI {} from {} ({})", IkeSa.hex(ours), from, ExchangeType.name(m.exchangeType()));
+            return;
+        }
+        sa.executor.execute(() -> sa.onMessage(m, raw, from, viaNatt));
+    }
+
+    private void onInitRequest(IkeMessage m, byte[] raw, InetSocketAddress from, boolean viaNatt) {
+        String key = IkeSa.hex(m.initiatorSpi()) + "@" + from;
+        IkeSa existing = halfOpenByPeer.get(key);
+        if (existing != null) {
+            existing.executor.execute(() -> existing.onMessage(m, raw, from, viaNatt));
+            return;
+        }
+        List<TunnelRuntime> candidates = candidatesFor(from.getAddress());
+        if (candidates.isEmpty()) {
+            LOG.warn("IKE_SA_INIT from {}: no tunnel accepts this peer address; ignoring", from);
+            listener.authFailure("unknown", "unknown_peer");
+            return;
+        }
+        IkeSa sa = new IkeSa(this, false, newSpi(), null, candidates);
+        sas.put(sa.localSpi, sa);
+        halfOpenByPeer.put(key, sa);
+        sa.executor.execute(() -> {
+            if (!sa.respondInit(m, from, viaNatt, raw)) {
+                unregister(sa);
+            }
+        });
+        // A responder SA that never completes IKE_AUTH is forgotten after the retransmission window.
+        timer(() -> sa.executor.execute(() -> {
+            halfOpenByPeer.remove(key);
+            if (sa.state == IkeSa.State.RESPONDER_INIT_DONE) {
+                LOG.info("half-open IKE SA from {} expired without IKE_AUTH", from);
+                sa.close(false);
+            }
+        }), totalRetransmitTime().plusSeconds(5));
+    }
+
+    /** Tunnels that accept a peer at this address: exact address matches first, then tunnels open to any address. */
+    private synchronized List<TunnelRuntime> candidatesFor(InetAddress peer) {
+        List<TunnelRuntime> exact = new ArrayList<>();
+        List<TunnelRuntime> any = new ArrayList<>();
+        for (TunnelRuntime t : tunnels.values()) {
+            InetAddress a = t.definition().peerAddress();
+            if (a == null) {
+                any.add(t);
+            } else if (a.equals(peer)) {
+                exact.add(t);
+            }
+        }
+        exact.addAll(any);
+        return exact;
+    }
+
+    /**
+     * Applies a new set of tunnels: new ones start, removed ones are deleted with an IKE DELETE, changed ones are
+     * re-established, unchanged ones (same fingerprint) are not touched.
+     */
+    public synchronized void apply(Collection<TunnelDefinition> definitions) {
+        Map<String, TunnelDefinition> wanted = new LinkedHashMap<>();
+        definitions.forEach(d -> wanted.put(d.name(), d));
+        for (var it = tunnels.entrySet().iterator(); it.hasNext(); ) {
+            var e = it.next();
+            TunnelDefinition w = wanted.get(e.getKey());
+            if (w == null || !w.fingerprint().equals(e.getValue().definition().fingerprint())) {
+                LOG.info("tunnel {}: {}", e.getKey(), w == null ? "removed from config" : "config changed, re-establishing");
+                e.getValue().stop();
+                datapath.removeTunnel(e.getKey());
+                it.remove();
+            }
+        }
+        for (TunnelDefinition d : wanted.values()) {
+            if (!tunnels.containsKey(d.name())) {
+                TunnelRuntime t = new TunnelRuntime(this, d);
+                tunnels.put(d.name(), t);
+                datapath.addTunnel(d.name(), d.localSubnets(), d.remoteSubnets(),
+                        d.initiation() == dev.strait.api.v1alpha1.TunnelSpec.Initiation.OnTraffic);
+                t.start();
+            }
+        }
+    }
+
+    /** Starts a tunnel whose traffic found no SA (initiation OnTraffic). */
+    public void acquire(String tunnel) {
+        TunnelRuntime t;
+        synchronized (this) {
+            t = tunnels.get(tunnel);
+        }
+        if (t != null) {
+            t.initiate();
+        }
+    }
+
+    public synchronized List<TunnelSnapshot> snapshot() {
+        return tunnels.values().stream().map(TunnelRuntime::snapshot).toList();
+    }
+
+    /** Ready when every initiating tunnel has been tried at least once (status tells the rest). */
+    public boolean ready() {
+        return ikeChannel != null && !closed;
+    }
+
+    @Override
+    public void close() {
+        List<TunnelRuntime> all;
+        synchronized (this) {
+            all = new ArrayList<>(tunnels.values());
+        }
+        all.forEach(TunnelRuntime::stop);
+        // Give the DELETEs a moment to leave and be answered.
+        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(2);
+        while (System.nanoTime() < deadline && sas.values().stream().anyMatch(s -> s.state != IkeSa.State.CLOSED)) {
+            try {
+                Thread.sleep(50);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                break;
+            }
+        }
+        closed = true;
+        try {
+            if (ikeChannel != null) {
+                ikeChannel.close();
+            }
+        } catch (IOException ignored) {
+            // closing anyway
+        }
+        timers.shutdownNow();
+        workers.shutdownNow();
+    }
+
+    // ---------------------------------------------------------------- services for IkeSa and TunnelRuntime
+
+    IkeSa newInitiatorSa(TunnelRuntime tunnel) {
+        IkeSa sa = new IkeSa(this, true, newSpi(), tunnel, List.of(tunnel));
+        sas.put(sa.localSpi, sa);
+        return sa;
+    }
+
+    void registerResponderSpi(IkeSa sa) {
+        // Initiator SAs are already registered under their own SPI (spiI); nothing else routes to them.
+    }
+
+    void unregister(IkeSa sa) {
+        sas.remove(sa.localSpi, sa);
+        halfOpenByPeer.values().removeIf(s -> s == sa);
+    }
+
+    boolean isFirstContact(String tunnel) {
+        return contacted.add(tunnel);
+    }
+
+    private long newSpi() {
+        long spi;
+        do {
+            spi = random.nextLong();
+        } while (spi == 0 || sas.containsKey(spi));
+        return spi;
+    }
+
+    int allocateChildSpi() {
+        int spi;
+        do {
+            spi = random.nextInt();
+        } while (Integer.compareUnsigned(spi, 256) < 0 || !childSpis.add(spi)); // SPIs 0-255 are reserved by IANA
+        return spi;
+    }
+
+    void releaseChildSpi(int spi) {
+        childSpis.remove(spi);
+    }
+
+    byte[] randomBytes(int n) {
+        byte[] b = new byte[n];
+        random.nextBytes(b);
+        return b;
+    }
+
+    void send(byte[] message, InetSocketAddress to, boolean viaNatt) {
+        try {
+            if (viaNatt) {
+                natt.sendIke(message, 0, message.length, to);
+            } else {
+                ikeChannel.send(ByteBuffer.wrap(message), to);
+            }
+        } catch (IOException e) {
+            LOG.warn("sending IKE message to {} failed: {}", to, e.toString());
+        }
+    }
+
+    /** Our address towards a peer, as the routing table picks it (connecting a UDP socket sends nothing). */
+    InetSocketAddress localAddressFor(InetSocketAddress peer, int port) {
+        InetAddress bound = settings.ikeBind().getAddress();
+        if (!bound.isAnyLocalAddress()) {
+            return new InetSocketAddress(bound, port);
+        }
+        try (DatagramChannel probe = DatagramChannel.open()) {
+            probe.connect(peer);
+            return new InetSocketAddress(((InetSocketAddress) probe.getLocalAddress()).getAddress(), port);
+        } catch (IOException e) {
+            return new InetSocketAddress(bound, port);
+        }
+    }
+
+    Duration retransmitDelay(int attempt) {
+        return attempt < settings.retransmits().size() ? settings.retransmits().get(attempt) : null;
+    }
+
+    private Duration totalRetransmitTime() {
+        return settings.retransmits().stream().reduce(Duration.ZERO, Duration::plus);
+    }
+
+    ScheduledFuture<?> schedule(IkeSa sa, Runnable task, Duration delay) {
+        return timers.schedule(() -> sa.executor.execute(task), delay.toMillis(), TimeUnit.MILLISECONDS);
+    }
+
+    ScheduledFuture<?> scheduleRepeating(IkeSa sa, Runnable task, Duration period) {
+        long ms = Math.max(100, period.toMillis());
+        return timers.scheduleAtFixedRate(() -> sa.executor.execute(task), ms, ms, TimeUnit.MILLISECONDS);
+    }
+
+    ScheduledFuture<?> timer(Runnable task, Duration delay) {
+        return timers.schedule(() -> workers.execute(task), delay.toMillis(), TimeUnit.MILLISECONDS);
+    }
+
+    long lastEspInbound(IkeSa sa) {
+        long last = 0;
+        for (IkeSa.Child c : sa.children) {
+            Datapath.SaCounters k = datapath.counters(c.inboundSpi());
+            if (k != null) {
+                last = Math.max(last, k.lastInboundNanos());
+            }
+        }
+        return last;
+    }
+
+    ExecutorService workers() {
+        return workers;
+    }
+
+    EngineListener listener() {
+        return listener;
+    }
+
+    Datapath datapath() {
+        return datapath;
+    }
+
+    Settings settings() {
+        return settings;
+    }
+
+    boolean forceUdpEncapsulation() {
+        return settings.forceUdpEncapsulation();
+    }
+
+    /** Diagnostic counts for /status. */
+    public Map<String, Integer> saCounts() {
+        Map<String, Integer> out = new HashMap<>();
+        sas.values().forEach(s -> out.merge(s.state == null ? "NEW" : s.state.name(), 1, Integer::sum));
+        return out;
+    }
+}

@@ -1,0 +1,287 @@
+package dev.strait.gateway.ike.sa;
+
+import dev.strait.gateway.ike.crypto.Algorithms;
+import dev.strait.gateway.ike.crypto.Algorithms.Encr;
+import dev.strait.gateway.ike.crypto.Algorithms.Group;
+import dev.strait.gateway.ike.crypto.Algorithms.Integ;
+import dev.strait.gateway.ike.crypto.Algorithms.Prf;
+import dev.strait.gateway.ike.crypto.EspProposal;
+import dev.strait.gateway.ike.crypto.IkeProposal;
+import dev.strait.gateway.ike.crypto.IkeProposal.EncrChoice;
+import dev.strait.gateway.ike.message.Payload;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Optional;
+
+/** Turns configured proposals into SA payloads and picks one proposal out of a peer's offer (RFC 7296 section 3.3). */
+public final class ProposalMatcher {
+    public static final int PROTO_IKE = 1;
+    public static final int PROTO_ESP = 3;
+
+    private ProposalMatcher() {
+    }
+
+    /** The algorithms chosen for an IKE SA. integ is null for AEAD. */
+    public record IkeChoice(EncrChoice encr, Prf prf, Integ integ, Group group, Payload.Proposal wire) {
+        public String describe() {
+            return encrName(encr) + (integ == null ? "" : "-" + integName(integ)) + "-" + prfName(prf) + "-" + groupName(group);
+        }
+    }
+
+    /** The algorithms chosen for a Child SA; group null without PFS; peerSpi is the SPI in the chosen proposal. */
+    public record EspChoice(EncrChoice encr, Integ integ, Group group, boolean esn, int peerSpi, Payload.Proposal wire) {
+        public String describe() {
+            return encrName(encr) + (integ == null ? "" : "-" + integName(integ)) + (group == null ? "" : "-" + groupName(group))
+                    + (esn ? "-esn" : "");
+        }
+    }
+
+    public static List<Payload.Proposal> ikeOffer(List<IkeProposal> ours, byte[] spi) {
+        List<Payload.Proposal> out = new ArrayList<>();
+        for (IkeProposal p : ours) {
+            List<Payload.Transform> t = new ArrayList<>();
+            p.encr().forEach(e -> t.add(encrTransform(e)));
+            p.prf().forEach(f -> t.add(new Payload.Transform(Algorithms.TYPE_PRF, f.id, null)));
+            p.integ().forEach(i -> t.add(new Payload.Transform(Algorithms.TYPE_INTEG, i.id, null)));
+            p.groups().forEach(g -> t.add(new Payload.Transform(Algorithms.TYPE_KE, g.id, null)));
+            out.add(new Payload.Proposal(out.size() + 1, PROTO_IKE, spi, t));
+        }
+        return out;
+    }
+
+    /** ESP offer; withKe=false for the Child SA of IKE_AUTH, which never carries a key exchange. */
+    public static List<Payload.Proposal> espOffer(List<EspProposal> ours, int spi, boolean withKe) {
+        List<Payload.Proposal> out = new ArrayList<>();
+        byte[] spiBytes = spiBytes(spi);
+        for (EspProposal p : ours) {
+            List<Payload.Transform> t = new ArrayList<>();
+            p.encr().forEach(e -> t.add(encrTransform(e)));
+            p.integ().forEach(i -> t.add(new Payload.Transform(Algorithms.TYPE_INTEG, i.id, null)));
+            if (withKe) {
+                p.groups().forEach(g -> t.add(new Payload.Transform(Algorithms.TYPE_KE, g.id, null)));
+            }
+            p.esn().forEach(e -> t.add(new Payload.Transform(Algorithms.TYPE_ESN, e ? 1 : 0, null)));
+            out.add(new Payload.Proposal(out.size() + 1, PROTO_ESP, spiBytes, t));
+        }
+        return out;
+    }
+
+    /**
+     * Picks the first of the peer's proposals (their preference order) that one of ours accepts.
+     * With preferGroup set, a proposal whose group equals it wins over one that would need INVALID_KE_PAYLOAD.
+     */
+    public static Optional<IkeChoice> selectIke(List<Payload.Proposal> offered, List<IkeProposal> ours, Integer preferGroup) {
+        Optional<IkeChoice> fallback = Optional.empty();
+        for (Payload.Proposal p : offered) {
+            if (p.protocolId() != PROTO_IKE) {
+                continue;
+            }
+            for (IkeProposal o : ours) {
+                Optional<EncrChoice> e = pickEncr(p, o.encr());
+                Optional<Prf> f = pick(p, Algorithms.TYPE_PRF, o.prf(), x -> x.id);
+                List<Group> groups = new ArrayList<>(o.groups());
+                if (preferGroup != null) {
+                    groups.sort((a, b) -> Boolean.compare(b.id == preferGroup, a.id == preferGroup));
+                }
+                Optional<Group> g = pick(p, Algorithms.TYPE_KE, groups, x -> x.id);
+                if (e.isEmpty() || f.isEmpty() || g.isEmpty()) {
+                    continue;
+                }
+                Integ integ = null;
+                if (!e.get().alg().aead) {
+                    Optional<Integ> i = pick(p, Algorithms.TYPE_INTEG, o.integ(), x -> x.id);
+                    if (i.isEmpty()) {
+                        continue;
+                    }
+                    integ = i.get();
+                } else if (hasType(p, Algorithms.TYPE_INTEG) && !onlyNoneInteg(p)) {
+                    continue; // AEAD with an integrity algorithm is not a valid combination
+                }
+                IkeChoice c = new IkeChoice(e.get(), f.get(), integ, g.get(),
+                        wire(p, e.get(), f.get(), integ, g.get(), null));
+                if (preferGroup == null || g.get().id == preferGroup) {
+                    return Optional.of(c);
+                }
+                if (fallback.isEmpty()) {
+                    fallback = Optional.of(c);
+                }
+            }
+        }
+        return fallback;
+    }
+
+    /** Selects an ESP proposal; withKe says whether the exchange carries a KE (CREATE_CHILD_SA with PFS). */
+    public static Optional<EspChoice> selectEsp(List<Payload.Proposal> offered, List<EspProposal> ours, boolean withKe) {
+        for (Payload.Proposal p : offered) {
+            if (p.protocolId() != PROTO_ESP || p.spi().length != 4) {
+                continue;
+            }
+            for (EspProposal o : ours) {
+                Optional<EncrChoice> e = pickEncr(p, o.encr());
+                if (e.isEmpty()) {
+                    continue;
+                }
+                Integ integ = null;
+                if (!e.get().alg().aead) {
+                    Optional<Integ> i = pick(p, Algorithms.TYPE_INTEG, o.integ(), x -> x.id);
+                    if (i.isEmpty()) {
+                        continue;
+                    }
+                    integ = i.get();
+                }
+                Group group = null;
+                if (withKe && !o.groups().isEmpty()) {
+                    Optional<Group> g = pick(p, Algorithms.TYPE_KE, o.groups(), x -> x.id);
+                    if (g.isEmpty()) {
+                        continue;
+                    }
+                    group = g.get();
+                } else if (withKe && hasType(p, Algorithms.TYPE_KE) && !onlyNoneKe(p)) {
+                    continue; // peer insists on PFS that we are not configured for
+                }
+                List<Boolean> esnOptions = o.esn().isEmpty() ? List.of(false) : o.esn();
+                Optional<Boolean> esn = hasType(p, Algorithms.TYPE_ESN)
+                        ? pick(p, Algorithms.TYPE_ESN, esnOptions, b -> b ? 1 : 0)
+                        : esnOptions.contains(false) ? Optional.of(false) : Optional.empty();
+                if (esn.isEmpty()) {
+                    continue;
+                }
+                return Optional.of(new EspChoice(e.get(), integ, group, esn.get(), spiInt(p.spi()),
+                        wire(p, e.get(), null, integ, group, esn.get())));
+            }
+        }
+        return Optional.empty();
+    }
+
+    /** Checks that a responder's single-proposal answer is one we offered and returns what it chose. */
+    public static Optional<IkeChoice> acceptIkeAnswer(Payload.Sa answer, List<IkeProposal> ours) {
+        if (answer.proposals().size() != 1) {
+            return Optional.empty();
+        }
+        return selectIke(answer.proposals(), ours, null).filter(c -> singleOfEachType(answer.proposals().getFirst()));
+    }
+
+    public static Optional<EspChoice> acceptEspAnswer(Payload.Sa answer, List<EspProposal> ours, boolean withKe) {
+        if (answer.proposals().size() != 1) {
+            return Optional.empty();
+        }
+        return selectEsp(answer.proposals(), ours, withKe).filter(c -> singleOfEachType(answer.proposals().getFirst()));
+    }
+
+    static byte[] spiBytes(int spi) {
+        return new byte[] {(byte) (spi >>> 24), (byte) (spi >>> 16), (byte) (spi >>> 8), (byte) spi};
+    }
+
+    static int spiInt(byte[] b) {
+        return (b[0] & 0xff) << 24 | (b[1] & 0xff) << 16 | (b[2] & 0xff) << 8 | (b[3] & 0xff);
+    }
+
+    private static boolean singleOfEachType(Payload.Proposal p) {
+        return p.transforms().stream().map(Payload.Transform::transformType).distinct().count() == p.transforms().size();
+    }
+
+    private static Payload.Transform encrTransform(EncrChoice e) {
+        Integer keyLength = e.alg() == Encr.CHACHA20_POLY1305 ? null : e.keyBits();
+        return new Payload.Transform(Algorithms.TYPE_ENCR, e.alg().id, keyLength);
+    }
+
+    private static Payload.Proposal wire(Payload.Proposal offered, EncrChoice e, Prf prf, Integ integ, Group g, Boolean esn) {
+        List<Payload.Transform> t = new ArrayList<>();
+        t.add(encrTransform(e));
+        if (prf != null) {
+            t.add(new Payload.Transform(Algorithms.TYPE_PRF, prf.id, null));
+        }
+        if (integ != null) {
+            t.add(new Payload.Transform(Algorithms.TYPE_INTEG, integ.id, null));
+        }
+        if (g != null) {
+            t.add(new Payload.Transform(Algorithms.TYPE_KE, g.id, null));
+        }
+        if (esn != null) {
+            t.add(new Payload.Transform(Algorithms.TYPE_ESN, esn ? 1 : 0, null));
+        }
+        return new Payload.Proposal(offered.number(), offered.protocolId(), offered.spi(), t);
+    }
+
+    private static Optional<EncrChoice> pickEncr(Payload.Proposal p, List<EncrChoice> ours) {
+        for (EncrChoice e : ours) {
+            for (Payload.Transform t : p.transforms()) {
+                if (t.transformType() != Algorithms.TYPE_ENCR || t.transformId() != e.alg().id) {
+                    continue;
+                }
+                boolean keyMatches = e.alg() == Encr.CHACHA20_POLY1305
+                        ? t.keyLength() == null || t.keyLength() == 256
+                        : t.keyLength() != null && t.keyLength() == e.keyBits();
+                if (keyMatches) {
+                    return Optional.of(e);
+                }
+            }
+        }
+        return Optional.empty();
+    }
+
+    private static <T> Optional<T> pick(Payload.Proposal p, int type, List<T> ours, java.util.function.ToIntFunction<T> id) {
+        for (T o : ours) {
+            for (Payload.Transform t : p.transforms()) {
+                if (t.transformType() == type && t.transformId() == id.applyAsInt(o)) {
+                    return Optional.of(o);
+                }
+            }
+        }
+        return Optional.empty();
+    }
+
+    private static boolean hasType(Payload.Proposal p, int type) {
+        return p.transforms().stream().anyMatch(t -> t.transformType() == type);
+    }
+
+    private static boolean onlyNoneInteg(Payload.Proposal p) {
+        return p.transforms().stream().filter(t -> t.transformType() == Algorithms.TYPE_INTEG).allMatch(t -> t.transformId() == 0);
+    }
+
+    private static boolean onlyNoneKe(Payload.Proposal p) {
+        return p.transforms().stream().filter(t -> t.transformType() == Algorithms.TYPE_KE).anyMatch(t -> t.transformId() == 0);
+    }
+
+    static String encrName(EncrChoice e) {
+        return switch (e.alg()) {
+            case AES_GCM_16 -> "aes" + e.keyBits() + "gcm16";
+            case AES_CBC -> "aes" + e.keyBits();
+            case CAMELLIA_CBC -> "camellia" + e.keyBits();
+            case CHACHA20_POLY1305 -> "chacha20poly1305";
+        };
+    }
+
+    static String integName(Integ i) {
+        return switch (i) {
+            case HMAC_SHA1_96 -> "sha1";
+            case HMAC_SHA2_256_128 -> "sha256";
+            case HMAC_SHA2_384_192 -> "sha384";
+            case HMAC_SHA2_512_256 -> "sha512";
+        };
+    }
+
+    static String prfName(Prf p) {
+        return switch (p) {
+            case HMAC_SHA1 -> "prfsha1";
+            case HMAC_SHA2_256 -> "prfsha256";
+            case HMAC_SHA2_384 -> "prfsha384";
+            case HMAC_SHA2_512 -> "prfsha512";
+        };
+    }
+
+    static String groupName(Group g) {
+        return switch (g) {
+            case MODP_2048 -> "modp2048";
+            case MODP_3072 -> "modp3072";
+            case MODP_4096 -> "modp4096";
+            case ECP_256 -> "ecp256";
+            case ECP_384 -> "ecp384";
+            case ECP_521 -> "ecp521";
+            case CURVE25519 -> "x25519";
+            case CURVE448 -> "x448";
+            case ML_KEM_768 -> "mlkem768";
+            case ML_KEM_1024 -> "mlkem1024";
+        };
+    }
+}

@@ -1,0 +1,127 @@
+package dev.strait.gateway.ike.sa;
+
+import dev.strait.api.v1alpha1.Durations;
+import dev.strait.api.v1alpha1.TunnelConfig;
+import dev.strait.api.v1alpha1.TunnelSpec;
+import dev.strait.gateway.config.Cidr;
+import dev.strait.gateway.config.ConfigException;
+import dev.strait.gateway.config.Psks;
+import dev.strait.gateway.ike.auth.Identity;
+import dev.strait.gateway.ike.crypto.EspProposal;
+import dev.strait.gateway.ike.crypto.IkeProposal;
+import dev.strait.gateway.ike.crypto.ProposalParser;
+import java.net.InetAddress;
+import java.nio.charset.StandardCharsets;
+import java.security.MessageDigest;
+import java.time.Duration;
+import java.util.HexFormat;
+import java.util.List;
+
+/** A validated tunnel ready for the engine: parsed identities, proposals, subnets and the resolved PSK. */
+public record TunnelDefinition(
+        String name,
+        InetAddress peerAddress,
+        int peerPort,
+        Identity localId,
+        Identity peerId,
+        byte[] psk,
+        List<IkeProposal> ikeProposals,
+        List<EspProposal> espProposals,
+        List<Cidr> localSubnets,
+        List<Cidr> remoteSubnets,
+        TunnelSpec.Initiation initiation,
+        boolean forceEncapsulation,
+        Duration dpdInterval,
+        Duration dpdTimeout,
+        Duration ikeRekeyAfter,
+        Duration childRekeyAfter,
+        String namespace,
+        Long generation,
+        /** Digest of everything above: an unchanged tunnel keeps its SAs across a config reload. */
+        String fingerprint) {
+
+    public static TunnelDefinition from(TunnelConfig t) throws ConfigException {
+        String at = "tunnels[" + t.name + "]";
+        boolean legacy = Boolean.TRUE.equals(t.legacyAlgorithms);
+        List<IkeProposal> ike;
+        List<EspProposal> esp;
+        try {
+            ike = t.ike.proposals.stream().map(p -> ProposalParser.parseIke(p, legacy)).toList();
+        } catch (IllegalArgumentException e) {
+            throw new ConfigException(at + ".ike.proposals", e.getMessage());
+        }
+        try {
+            esp = t.esp.proposals.stream().map(p -> ProposalParser.parseEsp(p, legacy)).toList();
+        } catch (IllegalArgumentException e) {
+            throw new ConfigException(at + ".esp.proposals", e.getMessage());
+        }
+        Identity localId;
+        Identity peerId;
+        try {
+            localId = Identity.parse(t.local.id);
+        } catch (IllegalArgumentException e) {
+            throw new ConfigException(at + ".local.id", e.getMessage());
+        }
+        try {
+            peerId = Identity.parse(t.peer.id);
+        } catch (IllegalArgumentException e) {
+            throw new ConfigException(at + ".peer.id", e.getMessage());
+        }
+        if (t.auth.psk == null) {
+            throw new ConfigException(at + ".auth", "only psk authentication is implemented so far");
+        }
+        byte[] psk = Psks.resolve(at + ".auth.psk", t.auth.psk);
+        InetAddress peer = t.peer.address == null ? null : Cidr.parseAddress(t.peer.address);
+        List<Cidr> local = t.local.subnets.stream().map(Cidr::parse).toList();
+        List<Cidr> remote = t.remote.subnets.stream().map(Cidr::parse).toList();
+        Duration dpdInterval = t.ike.dpd == null ? Duration.ZERO : Durations.parse(t.ike.dpd.interval);
+        Duration dpdTimeout = t.ike.dpd == null ? Duration.ofSeconds(120) : Durations.parse(t.ike.dpd.timeout);
+        String fingerprint = fingerprint(t, psk);
+        return new TunnelDefinition(t.name, peer, t.peer.port == null ? 500 : t.peer.port, localId, peerId, psk, ike, esp,
+                local, remote, t.initiation, t.encapsulation == TunnelSpec.Encapsulation.Always, dpdInterval, dpdTimeout,
+                Durations.parse(t.ike.rekeyAfter), Durations.parse(t.esp.rekeyAfter), t.namespace, t.generation, fingerprint);
+    }
+
+    private static String fingerprint(TunnelConfig t, byte[] psk) {
+        try {
+            MessageDigest d = MessageDigest.getInstance("SHA-256");
+            String shape = dev.strait.gateway.config.ConfigLoader.yaml().writeValueAsString(withoutSecrets(t));
+            d.update(shape.getBytes(StandardCharsets.UTF_8));
+            d.update(psk);
+            return HexFormat.of().formatHex(d.digest(), 0, 12);
+        } catch (Exception e) {
+            throw new IllegalStateException("cannot fingerprint tunnel " + t.name, e);
+        }
+    }
+
+    private static TunnelConfig withoutSecrets(TunnelConfig t) throws java.io.IOException {
+        var mapper = dev.strait.gateway.config.ConfigLoader.yaml();
+        TunnelConfig copy = mapper.readValue(mapper.writeValueAsBytes(t), TunnelConfig.class);
+        copy.auth.psk = null;
+        copy.generation = null;
+        return copy;
+    }
+
+    public boolean passive() {
+        return initiation == TunnelSpec.Initiation.Passive || peerAddress == null;
+    }
+
+    @Override
+    public String toString() {
+        return "TunnelDefinition[" + name + " peer=" + peerAddress + " id=" + peerId + " fingerprint=" + fingerprint + "]";
+    }
+
+    @Override
+    public boolean equals(Object o) {
+        return o instanceof TunnelDefinition d && d.name.equals(name) && d.fingerprint.equals(fingerprint);
+    }
+
+    @Override
+    public int hashCode() {
+        return name.hashCode() * 31 + fingerprint.hashCode();
+    }
+
+    String describePsk() {
+        return "psk(" + psk.length + " bytes)";
+    }
+}

@@ -1,0 +1,145 @@
+package dev.strait.gateway.ike.sa;
+
+import dev.strait.gateway.ike.crypto.Algorithms;
+import java.net.InetSocketAddress;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.concurrent.ScheduledFuture;
+import java.util.concurrent.ThreadLocalRandom;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * One configured tunnel over time: which IKE SA currently carries it, its phase, the last error, and reconnection
+ * with capped exponential back-off and jitter for tunnels that initiate.
+ */
+final class TunnelRuntime {
+    private static final Logger LOG = LoggerFactory.getLogger(TunnelRuntime.class);
+
+    private final IkeEngine engine;
+    private volatile TunnelDefinition definition;
+    private IkeSa current;
+    private String phase = "Pending";
+    private String lastErrorReason;
+    private String lastError;
+    private Instant lastErrorAt;
+    private int attempts;
+    private ScheduledFuture<?> reconnect;
+    private boolean stopped;
+
+    TunnelRuntime(IkeEngine engine, TunnelDefinition definition) {
+        this.engine = engine;
+        this.definition = definition;
+    }
+
+    String name() {
+        return definition.name();
+    }
+
+    TunnelDefinition definition() {
+        return definition;
+    }
+
+    synchronized void start() {
+        stopped = false;
+        if (definition.passive() || definition.initiation() == dev.strait.api.v1alpha1.TunnelSpec.Initiation.OnTraffic) {
+            phase = "Pending";
+            return;
+        }
+        initiate();
+    }
+
+    /** Starts an IKE SA as initiator unless one is already up or being set up. */
+    synchronized void initiate() {
+        if (stopped || current != null || definition.peerAddress() == null) {
+            return;
+        }
+        phase = "Connecting";
+        attempts++;
+        IkeSa sa = engine.newInitiatorSa(this);
+        current = sa;
+        InetSocketAddress peer = new InetSocketAddress(definition.peerAddress(), definition.peerPort());
+        Algorithms.Group group = definition.ikeProposals().getFirst().groups().getFirst();
+        sa.executor.execute(() -> sa.startInitiator(peer, group));
+    }
+
+    synchronized void onIkeEstablished(IkeSa sa, boolean peerSentInitialContact) {
+        IkeSa old = current;
+        current = sa;
+        attempts = 0;
+        phase = "Connecting";
+        if (old != null && old != sa) {
+            // The peer restarted (INITIAL_CONTACT) or both sides initiated: keep the newest SA only.
+            LOG.info("tunnel {}: replacing IKE SA {} with {}", name(), IkeSa.hex(old.localSpi), IkeSa.hex(sa.localSpi));
+            old.executor.execute(peerSentInitialContact ? old::closeSilently : old::sendDeleteAndClose);
+        }
+        engine.listener().tunnelUp(name(), true);
+    }
+
+    synchronized void onChildChanged(IkeSa sa) {
+        if (sa != current) {
+            return;
+        }
+        phase = sa.children.isEmpty() ? "Degraded" : "Established";
+        if (!sa.children.isEmpty()) {
+            lastError = null;
+            lastErrorReason = null;
+        }
+    }
+
+    synchronized void onIkeClosed(IkeSa sa, boolean notify) {
+        if (sa != current) {
+            return;
+        }
+        current = null;
+        engine.listener().tunnelUp(name(), false);
+        if (stopped) {
+            phase = "Pending";
+            return;
+        }
+        phase = lastError != null && attempts > 2 ? "Failed" : "Connecting";
+        if (definition.passive() || definition.initiation() == dev.strait.api.v1alpha1.TunnelSpec.Initiation.OnTraffic) {
+            phase = lastError != null ? "Failed" : "Pending";
+            return;
+        }
+        scheduleReconnect();
+    }
+
+    private void scheduleReconnect() {
+        Duration max = engine.settings().reconnectMax();
+        long base = Math.min(max.toMillis(), 1000L << Math.min(attempts, 10));
+        long jittered = (long) (base * (0.8 + 0.4 * ThreadLocalRandom.current().nextDouble()));
+        LOG.info("tunnel {}: reconnecting in {} ms", name(), jittered);
+        if (reconnect != null) {
+            reconnect.cancel(false);
+        }
+        reconnect = engine.timer(this::initiate, Duration.ofMillis(jittered));
+    }
+
+    synchronized void noteError(String reason, String message) {
+        lastErrorReason = reason;
+        lastError = message;
+        lastErrorAt = Instant.now();
+    }
+
+    /** Stops the tunnel: the IKE SA is deleted with an INFORMATIONAL DELETE. */
+    synchronized void stop() {
+        stopped = true;
+        if (reconnect != null) {
+            reconnect.cancel(false);
+        }
+        IkeSa sa = current;
+        if (sa != null) {
+            sa.executor.execute(sa::sendDeleteAndClose);
+        }
+    }
+
+    synchronized IkeSa current() {
+        return current;
+    }
+
+    synchronized TunnelSnapshot snapshot() {
+        IkeSa sa = current;
+        return TunnelSnapshot.of(definition, phase, lastErrorReason, lastError, lastErrorAt, sa, engine);
+    }
+}

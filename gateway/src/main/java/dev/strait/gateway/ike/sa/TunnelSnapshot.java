@@ -1,0 +1,50 @@
+package dev.strait.gateway.ike.sa;
+
+import com.fasterxml.jackson.annotation.JsonInclude;
+import dev.strait.gateway.datapath.Datapath;
+import java.time.Instant;
+import java.util.List;
+import java.util.Map;
+
+/** A point-in-time view of one tunnel for /status and the Kubernetes status writer. Never holds key material. */
+@JsonInclude(JsonInclude.Include.NON_NULL)
+public record TunnelSnapshot(String name, String namespace, Long generation, String phase, String lastErrorReason,
+                             String lastError, String lastErrorAt, Ike ike, List<Child> children) {
+
+    @JsonInclude(JsonInclude.Include.NON_NULL)
+    public record Ike(String state, String role, String spiInitiator, String spiResponder, String proposal,
+                      String localAddress, String remoteAddress, boolean natDetected, boolean udpEncapsulation,
+                      String establishedAt) {
+    }
+
+    @JsonInclude(JsonInclude.Include.NON_NULL)
+    public record Child(List<String> localSubnets, List<String> remoteSubnets, String proposal, String spiIn, String spiOut,
+                        long bytesIn, long bytesOut, long packetsIn, long packetsOut, Map<String, Long> drops,
+                        String establishedAt) {
+    }
+
+    static TunnelSnapshot of(TunnelDefinition d, String phase, String reason, String error, Instant errorAt, IkeSa sa,
+                             IkeEngine engine) {
+        Ike ike = null;
+        List<Child> children = List.of();
+        if (sa != null && sa.state != null) {
+            ike = new Ike(sa.state.name(), sa.initiator ? "initiator" : "responder", IkeSa.hex(sa.spiI), IkeSa.hex(sa.spiR),
+                    sa.ikeChoice == null ? null : sa.ikeChoice.describe(),
+                    sa.localAddress == null ? null : sa.localAddress.toString().replaceFirst("^/", ""),
+                    sa.remote == null ? null : sa.remote.toString().replaceFirst("^/", ""), sa.natDetected, sa.natt,
+                    sa.establishedAt == null ? null : sa.establishedAt.toString());
+            children = sa.children.stream().map(c -> child(c, engine.datapath())).toList();
+        }
+        return new TunnelSnapshot(d.name(), d.namespace(), d.generation(), phase, reason, error,
+                errorAt == null ? null : errorAt.toString(), ike, children);
+    }
+
+    private static Child child(IkeSa.Child c, Datapath datapath) {
+        Datapath.SaCounters k = datapath == null ? null : datapath.counters(c.inboundSpi());
+        return new Child(TrafficSelectors.toCidrs(c.localTs()).stream().map(Object::toString).toList(),
+                TrafficSelectors.toCidrs(c.remoteTs()).stream().map(Object::toString).toList(), c.esp().describe(),
+                IkeSa.hex32(c.inboundSpi()), IkeSa.hex32(c.outboundSpi()),
+                k == null ? 0 : k.bytesIn(), k == null ? 0 : k.bytesOut(), k == null ? 0 : k.packetsIn(),
+                k == null ? 0 : k.packetsOut(), k == null ? Map.of() : k.drops(), c.establishedAt().toString());
+    }
+}
