@@ -1,0 +1,83 @@
+package dev.strait.gateway.config;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import dev.strait.api.v1alpha1.GatewayConfig;
+import org.junit.jupiter.api.Test;
+
+class ConfigLoaderTest {
+    static final String VALID = """
+            listen: {address: 0.0.0.0}
+            admin: {port: 9090}
+            tunnels:
+              - name: branch-1
+                peer: {address: 198.18.0.2, id: site-b.test}
+                local: {id: site-a.test, subnets: [10.10.0.0/24]}
+                remote: {subnets: [10.20.0.0/24]}
+                auth: {psk: {value: interop-test-psk-not-secret}}
+                ike: {proposals: [aes256gcm16-prfsha384-ecp384]}
+                esp: {proposals: [aes256gcm16]}
+            """;
+
+    @Test
+    void loadsAValidConfigWithDefaults() throws Exception {
+        GatewayConfig c = ConfigLoader.parse(VALID);
+        assertEquals(1, c.tunnels.size());
+        assertEquals(500, c.listen.ikePort);
+        assertEquals(4500, c.listen.nattPort);
+        assertEquals("Userspace", c.datapath.mode);
+        assertEquals("30s", c.tunnels.getFirst().ike.dpd.interval);
+    }
+
+    private static ConfigException invalid(String from, String to) {
+        return assertThrows(ConfigException.class, () -> ConfigLoader.parse(VALID.replace(from, to)));
+    }
+
+    @Test
+    void errorsNameTheFieldAndTheProblem() {
+        ConfigException e = invalid("subnets: [10.20.0.0/24]", "subnets: [10.20.0.1/24]");
+        assertEquals("tunnels[0].remote.subnets[0]", e.field());
+        assertTrue(e.getMessage().contains("host bits"), e.getMessage());
+
+        e = invalid("address: 198.18.0.2", "address: not-an-ip");
+        assertEquals("tunnels[0].peer.address", e.field());
+
+        e = invalid("listen: {address: 0.0.0.0}", "listen: {address: 0.0.0.0, ikePrt: 5}");
+        assertEquals("listen.ikePrt", e.field());
+        assertTrue(e.getMessage().contains("unknown field"), e.getMessage());
+
+        e = invalid("value: interop-test-psk-not-secret", "value: tiny-k3y");
+        assertEquals("tunnels[0].auth.psk.value", e.field());
+        assertFalse(e.getMessage().contains("tiny-k3y"), "the message must not echo the key");
+    }
+
+    @Test
+    void enumsListTheAllowedValues() {
+        ConfigException e = invalid("esp: {proposals: [aes256gcm16]}", "esp: {proposals: [aes256gcm16]}\n    initiation: Sometimes");
+        assertTrue(e.getMessage().contains("Start"), e.getMessage());
+        assertTrue(e.field().endsWith("initiation"), e.field());
+    }
+
+    @Test
+    void duplicateTunnelNamesAreRefused() {
+        String twice = VALID + VALID.substring(VALID.indexOf("  - name")).replace("\n", "\n");
+        ConfigException e = assertThrows(ConfigException.class, () -> ConfigLoader.parse(twice));
+        assertEquals("tunnels[1].name", e.field());
+    }
+
+    @Test
+    void initiatorsNeedAPeerAddress() {
+        ConfigException e = invalid("peer: {address: 198.18.0.2, id: site-b.test}", "peer: {id: site-b.test}");
+        assertEquals("tunnels[0].peer.address", e.field());
+        assertDoesNotThrowPassive();
+    }
+
+    private static void assertDoesNotThrowPassive() {
+        String passive = VALID.replace("peer: {address: 198.18.0.2, id: site-b.test}", "peer: {id: site-b.test}")
+                .replace("esp: {proposals: [aes256gcm16]}", "esp: {proposals: [aes256gcm16]}\n    initiation: Passive");
+        org.junit.jupiter.api.Assertions.assertDoesNotThrow(() -> ConfigLoader.parse(passive));
+    }
+}

@@ -1,0 +1,56 @@
+package dev.strait.gateway.ike.auth;
+
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.nio.charset.StandardCharsets;
+import org.bouncycastle.asn1.x500.X500Name;
+import org.junit.jupiter.api.Test;
+
+class IdentityTest {
+
+    @Test
+    void parsesEachIdentityType() {
+        assertEquals(Identity.ID_FQDN, Identity.parse("site-a.test").idType());
+        assertEquals(Identity.ID_IPV4_ADDR, Identity.parse("198.18.0.1").idType());
+        assertArrayEquals(new byte[] {(byte) 198, 18, 0, 1}, Identity.parse("198.18.0.1").data());
+        assertEquals(Identity.ID_IPV6_ADDR, Identity.parse("2001:db8::1").idType());
+        assertEquals(16, Identity.parse("2001:db8::1").data().length);
+        assertEquals(Identity.ID_RFC822_ADDR, Identity.parse("vpn@example.com").idType());
+        assertEquals(Identity.ID_DER_ASN1_DN, Identity.parse("C=CH, O=Example, CN=gw.example.com").idType());
+        assertEquals(Identity.ID_FQDN, Identity.parse("@example.com").idType());
+        assertArrayEquals("example.com".getBytes(StandardCharsets.US_ASCII), Identity.parse("@example.com").data());
+    }
+
+    @Test
+    void distinguishedNamesKeepTheWrittenOrderLikeStrongswan() {
+        Identity id = Identity.parse("C=CH, O=Example, CN=gw");
+        X500Name decoded = X500Name.getInstance(id.data());
+        assertEquals("C", org.bouncycastle.asn1.x500.style.BCStyle.INSTANCE.oidToDisplayName(
+                decoded.getRDNs()[0].getFirst().getType()));
+        assertTrue(id.matches(Identity.parse("C=CH,O=Example,CN=gw")));
+        assertFalse(id.matches(Identity.parse("C=CH, O=Other, CN=gw")));
+    }
+
+    @Test
+    void fqdnComparisonIgnoresCase() {
+        assertTrue(Identity.parse("Site-B.Test").matches(Identity.parse("site-b.test")));
+        assertFalse(Identity.parse("site-b.test").matches(Identity.parse("site-c.test")));
+        assertFalse(Identity.parse("10.0.0.1").matches(Identity.parse("site-b.test")));
+    }
+
+    @Test
+    void restOfIdPayloadHasTypeAndThreeReservedBytes() {
+        byte[] rest = Identity.parse("a.b").restOfIdPayload();
+        assertArrayEquals(new byte[] {2, 0, 0, 0, 'a', '.', 'b'}, rest);
+    }
+
+    @Test
+    void refusesGarbage() {
+        assertThrows(IllegalArgumentException.class, () -> Identity.parse(" "));
+        assertThrows(IllegalArgumentException.class, () -> Identity.parse("not a valid id!"));
+    }
+}
