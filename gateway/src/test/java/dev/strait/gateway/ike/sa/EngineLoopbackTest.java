@@ -1,0 +1,144 @@
+package dev.strait.gateway.ike.sa;
+
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import dev.strait.api.v1alpha1.TunnelConfig;
+import dev.strait.api.v1alpha1.TunnelSpec;
+import dev.strait.gateway.datapath.ChildSaSpec;
+import java.net.InetSocketAddress;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.function.BooleanSupplier;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.ValueSource;
+
+/**
+ * Two engines in one JVM on 127.0.0.1 and 127.0.0.2 (ports 500/4500, so the test needs root): IKE_SA_INIT and
+ * IKE_AUTH end to end, for each proposal family, and the Child SA keys must mirror each other.
+ */
+class EngineLoopbackTest {
+    private final List<AutoCloseable> open = new ArrayList<>();
+
+    @AfterEach
+    void close() throws Exception {
+        for (AutoCloseable c : open.reversed()) {
+            c.close();
+        }
+    }
+
+    static TunnelConfig tunnel(String name, String peer, String localId, String peerId, String local, String remote,
+                               String ike, String esp, TunnelSpec.Initiation initiation, String psk) {
+        TunnelConfig t = new TunnelConfig();
+        t.name = name;
+        t.peer.address = peer;
+        t.peer.id = peerId;
+        t.local.id = localId;
+        t.local.subnets = List.of(local);
+        t.remote.subnets = List.of(remote);
+        t.auth.psk = new TunnelSpec.Psk();
+        t.auth.psk.value = psk;
+        t.ike.proposals = List.of(ike);
+        t.esp.proposals = List.of(esp);
+        t.initiation = initiation;
+        return t;
+    }
+
+    record Side(IkeEngine engine, RecordingDatapath datapath, Map<String, String> failures) {
+    }
+
+    private Side start(String ip) throws Exception {
+        RecordingDatapath dp = new RecordingDatapath();
+        Map<String, String> failures = new ConcurrentHashMap<>();
+        IkeEngine engine = new IkeEngine(new IkeEngine.Settings(new InetSocketAddress(ip, 500), 4500, true,
+                List.of(Duration.ofMillis(300), Duration.ofMillis(600)), Duration.ofSeconds(1)), new EngineListener() {
+            @Override
+            public void authFailure(String tunnel, String reason) {
+                failures.put(tunnel, reason);
+            }
+        });
+        LoopbackNattSocket natt = new LoopbackNattSocket(new InetSocketAddress(ip, 4500), engine::onNattPacket);
+        engine.start(dp, natt);
+        open.add(natt);
+        open.add(engine);
+        return new Side(engine, dp, failures);
+    }
+
+    static void await(BooleanSupplier condition, String what) throws InterruptedException {
+        long deadline = System.nanoTime() + Duration.ofSeconds(10).toNanos();
+        while (!condition.getAsBoolean()) {
+            if (System.nanoTime() > deadline) {
+                throw new AssertionError("timed out waiting for " + what);
+            }
+            Thread.sleep(20);
+        }
+    }
+
+    @ParameterizedTest
+    @ValueSource(strings = {"aes256gcm16-prfsha384-modp3072|aes256gcm16", "aes128gcm16-prfsha256-ecp256|aes128gcm16",
+            "chacha20poly1305-prfsha256-x25519|chacha20poly1305", "aes256-sha256-ecp384|aes256-sha256"})
+    void establishesAndInstallsMirroredChildSas(String proposals) throws Exception {
+        String ike = proposals.split("\\|")[0];
+        String esp = proposals.split("\\|")[1];
+        Side a = start("127.0.0.1");
+        Side b = start("127.0.0.2");
+        String psk = "loopback-test-psk-0123456789";
+        b.engine.apply(List.of(TunnelDefinition.from(tunnel("t", "127.0.0.1", "b.test", "a.test", "10.20.0.0/24",
+                "10.10.0.0/24", ike, esp, TunnelSpec.Initiation.Passive, psk))));
+        a.engine.apply(List.of(TunnelDefinition.from(tunnel("t", "127.0.0.2", "a.test", "b.test", "10.10.0.0/24",
+                "10.20.0.0/24", ike, esp, TunnelSpec.Initiation.Start, psk))));
+        await(() -> a.datapath.installed.size() == 1 && b.datapath.installed.size() == 1, "Child SAs on both sides");
+        ChildSaSpec sa = a.datapath.installed.values().iterator().next();
+        ChildSaSpec sb = b.datapath.installed.values().iterator().next();
+        assertEquals(sa.inboundSpi(), sb.outboundSpi());
+        assertEquals(sa.outboundSpi(), sb.inboundSpi());
+        assertArrayEquals(sa.outboundEncKey(), sb.inboundEncKey());
+        assertArrayEquals(sa.inboundEncKey(), sb.outboundEncKey());
+        assertArrayEquals(sa.outboundIntegKey(), sb.inboundIntegKey());
+        assertEquals("[10.10.0.0/24]", sa.localSelectors().toString());
+        assertEquals("[10.20.0.0/24]", sa.remoteSelectors().toString());
+        assertEquals(4500, sa.peer().getPort());
+        var snap = a.engine.snapshot().getFirst();
+        assertEquals("Established", snap.phase());
+        assertEquals(ike.replace("aes256-sha256-ecp384", "aes256-sha256-prfsha256-ecp384"), snap.ike().proposal());
+        assertTrue(snap.ike().udpEncapsulation());
+        assertEquals("Established", b.engine.snapshot().getFirst().phase());
+    }
+
+    @org.junit.jupiter.api.Test
+    void wrongPskFailsOnBothSidesWithAReason() throws Exception {
+        Side a = start("127.0.0.1");
+        Side b = start("127.0.0.2");
+        b.engine.apply(List.of(TunnelDefinition.from(tunnel("t", "127.0.0.1", "b.test", "a.test", "10.20.0.0/24",
+                "10.10.0.0/24", "aes256gcm16-prfsha384-x25519", "aes256gcm16", TunnelSpec.Initiation.Passive,
+                "one-psk-0123456789abcdef"))));
+        a.engine.apply(List.of(TunnelDefinition.from(tunnel("t", "127.0.0.2", "a.test", "b.test", "10.10.0.0/24",
+                "10.20.0.0/24", "aes256gcm16-prfsha384-x25519", "aes256gcm16", TunnelSpec.Initiation.Start,
+                "another-psk-0123456789abcdef"))));
+        await(() -> "psk_mismatch".equals(b.failures.get("t")) && "peer_rejected".equals(a.failures.get("t")),
+                "authentication failure on both sides, got " + a.failures + " / " + b.failures);
+        assertTrue(a.datapath.installed.isEmpty());
+        assertTrue(b.datapath.installed.isEmpty());
+        String error = a.engine.snapshot().getFirst().lastError();
+        assertTrue(error.contains("AUTHENTICATION_FAILED"), error);
+        assertTrue(!error.contains("one-psk") && !error.contains("another-psk"));
+    }
+
+    @org.junit.jupiter.api.Test
+    void retriesWithTheGroupTheResponderAsksFor() throws Exception {
+        Side a = start("127.0.0.1");
+        Side b = start("127.0.0.2");
+        String psk = "loopback-test-psk-0123456789";
+        b.engine.apply(List.of(TunnelDefinition.from(tunnel("t", "127.0.0.1", "b.test", "a.test", "10.20.0.0/24",
+                "10.10.0.0/24", "aes256gcm16-prfsha384-ecp256", "aes256gcm16", TunnelSpec.Initiation.Passive, psk))));
+        a.engine.apply(List.of(TunnelDefinition.from(tunnel("t", "127.0.0.2", "a.test", "b.test", "10.10.0.0/24",
+                "10.20.0.0/24", "aes256gcm16-prfsha384-x25519-ecp256", "aes256gcm16", TunnelSpec.Initiation.Start, psk))));
+        await(() -> a.datapath.installed.size() == 1, "Child SA after INVALID_KE_PAYLOAD");
+        assertTrue(a.engine.snapshot().getFirst().ike().proposal().endsWith("ecp256"));
+    }
+}

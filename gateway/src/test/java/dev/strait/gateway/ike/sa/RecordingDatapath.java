@@ -1,0 +1,47 @@
+package dev.strait.gateway.ike.sa;
+
+import dev.strait.gateway.config.Cidr;
+import dev.strait.gateway.datapath.ChildSaSpec;
+import dev.strait.gateway.datapath.Datapath;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.ConcurrentHashMap;
+
+/** Test double: remembers which Child SAs the engine installed. */
+final class RecordingDatapath implements Datapath {
+    final Map<Integer, ChildSaSpec> installed = new ConcurrentHashMap<>();
+    final Map<String, List<Cidr>> routes = new ConcurrentHashMap<>();
+
+    @Override
+    public void addTunnel(String tunnel, List<Cidr> localSubnets, List<Cidr> remoteSubnets, boolean initiateOnTraffic) {
+        routes.put(tunnel, remoteSubnets);
+    }
+
+    @Override
+    public void removeTunnel(String tunnel) {
+        routes.remove(tunnel);
+    }
+
+    @Override
+    public void installChildSa(ChildSaSpec sa) {
+        installed.put(sa.inboundSpi(), sa);
+    }
+
+    @Override
+    public void removeChildSa(int inboundSpi) {
+        installed.remove(inboundSpi);
+    }
+
+    @Override
+    public SaCounters counters(int inboundSpi) {
+        return null;
+    }
+
+    @Override
+    public void setListener(Listener listener) {
+    }
+
+    @Override
+    public void close() {
+    }
+}
