@@ -67,6 +67,12 @@ final class SampleMessages {
         return s.getBytes(StandardCharsets.US_ASCII);
     }
 
+    static byte[] concat(byte[] a, byte[] b) {
+        byte[] out = java.util.Arrays.copyOf(a, a.length + b.length);
+        System.arraycopy(b, 0, out, a.length, b.length);
+        return out;
+    }
+
     static byte[] testCertificate() {
         try (InputStream in = SampleMessages.class.getResourceAsStream("/ike/test-cert.der")) {
             return in.readAllBytes();
@@ -170,7 +176,8 @@ final class SampleMessages {
         IkeMessage authResponse = new IkeMessage(ISPI, RSPI, ExchangeType.IKE_AUTH, R, 1, List.of(
                 new Payload.Identification(false, Payload.Identification.ID_IPV6_ADDR,
                         hex("20010db8000000000000000000000001")),
-                new Payload.Auth(AUTH_DIGITAL_SIGNATURE, random(72, 12)),
+                // RFC 7427: ASN.1 length, AlgorithmIdentifier ecdsa-with-SHA256 (appendix A.4.1), signature value
+                new Payload.Auth(AUTH_DIGITAL_SIGNATURE, concat(hex("0c" + "300a06082a8648ce3d040302"), random(72, 12))),
                 new Payload.Configuration(CFG_REPLY, List.of(
                         new ConfigAttribute(INTERNAL_IP4_ADDRESS, hex("0a0a0005")),
                         new ConfigAttribute(INTERNAL_IP4_DNS, hex("0a0a0001")))),
