@@ -18,10 +18,20 @@ public sealed interface Payload {
 
     /** Proposal substructure; protocolId 1 = IKE, 2 = AH, 3 = ESP; spi empty for the initial IKE SA. */
     record Proposal(int number, int protocolId, byte[] spi, List<Transform> transforms) {
+        public static final int PROTOCOL_IKE = 1;
+        public static final int PROTOCOL_AH = 2;
+        public static final int PROTOCOL_ESP = 3;
     }
 
     /** Transform substructure; keyLength is the Key Length attribute (bits) or null when absent. */
     record Transform(int transformType, int transformId, Integer keyLength) {
+        public static final int TYPE_ENCR = 1;
+        public static final int TYPE_PRF = 2;
+        public static final int TYPE_INTEG = 3;
+        public static final int TYPE_KE = 4;
+        public static final int TYPE_ESN = 5;
+        /** The only IKEv2 transform attribute (RFC 7296 section 3.3.5), always in TV format. */
+        public static final int ATTRIBUTE_KEY_LENGTH = 14;
     }
 
     /** KE (section 3.4): Diffie-Hellman group number and the public value. */
@@ -36,6 +46,13 @@ public sealed interface Payload {
 
     /** IDi (initiator = true) or IDr (section 3.5). data is the identification data after the 3 reserved bytes. */
     record Identification(boolean initiator, int idType, byte[] data) implements Payload {
+        public static final int ID_IPV4_ADDR = 1;
+        public static final int ID_FQDN = 2;
+        public static final int ID_RFC822_ADDR = 3;
+        public static final int ID_IPV6_ADDR = 5;
+        public static final int ID_DER_ASN1_DN = 9;
+        public static final int ID_KEY_ID = 11;
+
         public int type() { return initiator ? PayloadType.IDI : PayloadType.IDR; }
     }
 
@@ -51,6 +68,9 @@ public sealed interface Payload {
 
     /** CERTREQ (section 3.7): data is a concatenation of 20-byte SHA-1 hashes of CA public keys for X.509. */
     record CertReq(int encoding, byte[] data) implements Payload {
+        /** X.509 Certificate - Signature: the only encoding whose CA list is checked (20-byte SHA-1 hashes). */
+        public static final int ENCODING_X509_SIGNATURE = 4;
+
         public int type() { return PayloadType.CERTREQ; }
     }
 
@@ -78,6 +98,17 @@ public sealed interface Payload {
 
     /** Traffic selector; tsType 7 = TS_IPV4_ADDR_RANGE (4-byte addresses), 8 = TS_IPV6_ADDR_RANGE (16-byte). */
     record TrafficSelector(int tsType, int ipProtocol, int startPort, int endPort, byte[] startAddress, byte[] endAddress) {
+        public static final int TS_IPV4_ADDR_RANGE = 7;
+        public static final int TS_IPV6_ADDR_RANGE = 8;
+
+        /** Address length for a traffic selector type, or -1 for types the codec does not support. */
+        public static int addressLength(int tsType) {
+            return switch (tsType) {
+                case TS_IPV4_ADDR_RANGE -> 4;
+                case TS_IPV6_ADDR_RANGE -> 16;
+                default -> -1;
+            };
+        }
     }
 
     /** CP (section 3.15). */

@@ -23,4 +23,33 @@ public final class PayloadType {
 
     private PayloadType() {
     }
+
+    /** Types the codec decodes into their own records; anything else becomes {@link Payload.Unknown}. */
+    public static boolean isKnown(int type) {
+        return (type >= SA && type <= EAP) || type == SKF;
+    }
+
+    public static String name(int type) {
+        return switch (type) {
+            case NONE -> "NONE";
+            case SA -> "SA";
+            case KE -> "KE";
+            case IDI -> "IDi";
+            case IDR -> "IDr";
+            case CERT -> "CERT";
+            case CERTREQ -> "CERTREQ";
+            case AUTH -> "AUTH";
+            case NONCE -> "Nonce";
+            case NOTIFY -> "N";
+            case DELETE -> "D";
+            case VENDOR_ID -> "V";
+            case TSI -> "TSi";
+            case TSR -> "TSr";
+            case SK -> "SK";
+            case CP -> "CP";
+            case EAP -> "EAP";
+            case SKF -> "SKF";
+            default -> "type " + type;
+        };
+    }
 }
