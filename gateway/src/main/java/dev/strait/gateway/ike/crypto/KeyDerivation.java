@@ -32,16 +32,16 @@ public final class KeyDerivation {
     /** IKE SA rekey (section 2.18): SKEYSEED = prf(SK_d(old), g^ir(new) | Ni | Nr). */
     public static IkeKeys rekeyedIkeSaKeys(PrfFunction oldPrf, byte[] oldSkD, PrfFunction newPrf, byte[] ni, byte[] nr,
                                            byte[] sharedSecret, long spiI, long spiR, int encKeyLength, int integKeyLength) {
-        return rekeyedIkeSaKeys(oldPrf, oldSkD, newPrf, ni, nr, List.of(sharedSecret), spiI, spiR, encKeyLength,
-                integKeyLength);
+        return rekeyedIkeSaKeysFromSecrets(oldPrf, oldSkD, newPrf, ni, nr, List.of(sharedSecret), spiI, spiR,
+                encKeyLength, integKeyLength);
     }
 
     /**
      * IKE SA rekey with RFC 9370 additional key exchanges:
      * SKEYSEED = prf(SK_d(old), g^ir(new) | SK(ADDKE1) | ... | Ni | Nr), the secrets in exchange order.
      */
-    public static IkeKeys rekeyedIkeSaKeys(PrfFunction oldPrf, byte[] oldSkD, PrfFunction newPrf, byte[] ni, byte[] nr,
-                                           List<byte[]> sharedSecrets, long spiI, long spiR, int encKeyLength,
+    public static IkeKeys rekeyedIkeSaKeysFromSecrets(PrfFunction oldPrf, byte[] oldSkD, PrfFunction newPrf, byte[] ni,
+                                           byte[] nr, List<byte[]> sharedSecrets, long spiI, long spiR, int encKeyLength,
                                            int integKeyLength) {
         if (sharedSecrets.isEmpty()) {
             throw new IllegalArgumentException("an IKE SA rekey needs at least one key exchange");
@@ -73,16 +73,16 @@ public final class KeyDerivation {
 
     public static ChildKeys childSaKeys(PrfFunction prf, byte[] skD, byte[] sharedSecret, byte[] ni, byte[] nr,
                                         int encKeyLength, int integKeyLength) {
-        return childSaKeys(prf, skD, sharedSecret == null ? List.of() : List.of(sharedSecret), ni, nr, encKeyLength,
-                integKeyLength);
+        return childSaKeysFromSecrets(prf, skD, sharedSecret == null ? List.of() : List.of(sharedSecret), ni, nr,
+                encKeyLength, integKeyLength);
     }
 
     /**
      * Child SA key material with any number of key exchanges (RFC 9370 section 2.2.4):
      * KEYMAT = prf+(SK_d, g^ir (new) | SK(ADDKE1) | ... | Ni | Nr). An empty list means no PFS.
      */
-    public static ChildKeys childSaKeys(PrfFunction prf, byte[] skD, List<byte[]> sharedSecrets, byte[] ni, byte[] nr,
-                                        int encKeyLength, int integKeyLength) {
+    public static ChildKeys childSaKeysFromSecrets(PrfFunction prf, byte[] skD, List<byte[]> sharedSecrets, byte[] ni,
+                                                   byte[] nr, int encKeyLength, int integKeyLength) {
         byte[] seed = Bytes.concat(Bytes.concat(sharedSecrets.toArray(byte[][]::new)), ni, nr);
         byte[] keymat = prf.plus(skD, seed, 2 * (encKeyLength + integKeyLength));
         Splitter split = new Splitter(keymat);
