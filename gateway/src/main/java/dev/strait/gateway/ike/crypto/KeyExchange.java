@@ -9,8 +9,17 @@ import java.security.GeneralSecurityException;
  * initiator then calls sharedSecret(ciphertext).
  */
 public interface KeyExchange {
+    /**
+     * A fresh exchange with a new ephemeral key. Peer KE data is validated (exact length, range / on-curve checks,
+     * non-zero secret) and rejected with a GeneralSecurityException saying why.
+     */
     static KeyExchange generate(Algorithms.Group group) {
-        throw new UnsupportedOperationException("crypto: to be implemented");
+        return switch (group) {
+            case MODP_2048, MODP_3072, MODP_4096 -> ModpKeyExchange.generate(group);
+            case ECP_256, ECP_384, ECP_521 -> EcpKeyExchange.generate(group);
+            case CURVE25519, CURVE448 -> MontgomeryKeyExchange.generate(group);
+            case ML_KEM_768, ML_KEM_1024 -> MlKemKeyExchange.generate(group);
+        };
     }
 
     Algorithms.Group group();

@@ -2,8 +2,9 @@ package dev.strait.gateway.ike.crypto;
 
 /** A pseudo-random function and prf+ (RFC 7296 section 2.13). */
 public interface PrfFunction {
+    /** A thread-safe HMAC PRF: one instance may be shared by all SAs and threads. */
     static PrfFunction of(Algorithms.Prf alg) {
-        throw new UnsupportedOperationException("crypto: to be implemented");
+        return new HmacPrf(alg);
     }
 
     Algorithms.Prf algorithm();
@@ -11,6 +12,6 @@ public interface PrfFunction {
     /** prf(key, data[0] | data[1] | ...) */
     byte[] compute(byte[] key, byte[]... data);
 
-    /** prf+(key, seed) truncated to length bytes. */
+    /** prf+(key, seed) truncated to length bytes (at most 255 PRF outputs). */
     byte[] plus(byte[] key, byte[] seed, int length);
 }

@@ -12,7 +12,22 @@ public interface SkCipher {
      * @param integKey integrity key (empty / null for AEAD)
      */
     static SkCipher of(Algorithms.Encr encr, int keyBits, Algorithms.Integ integ, byte[] encKey, byte[] integKey) {
-        throw new UnsupportedOperationException("crypto: to be implemented");
+        checkKeyBits(encr, keyBits);
+        if (encr.aead) {
+            if (integ != null) {
+                throw new IllegalArgumentException(encr + " is an AEAD cipher and takes no integrity algorithm");
+            }
+            return new AeadSkCipher(encr, keyBits, encKey, 0);
+        }
+        return new CbcHmacSkCipher(encr, keyBits, integ, encKey, integKey);
+    }
+
+    private static void checkKeyBits(Algorithms.Encr encr, int keyBits) {
+        boolean ok = encr == Algorithms.Encr.CHACHA20_POLY1305 ? keyBits == 256
+                : keyBits == 128 || keyBits == 192 || keyBits == 256;
+        if (!ok) {
+            throw new IllegalArgumentException(encr + " does not support " + keyBits + "-bit keys");
+        }
     }
 
     int ivLength();
@@ -23,7 +38,7 @@ public interface SkCipher {
     int padTo();
 
     /**
-     * Encrypts in place within msg: msg[0, ivOff) is the associated data (IKE header and everything up to and
+     * Thread-safe. Encrypts in place within msg: msg[0, ivOff) is the associated data (IKE header and everything up to and
      * including the SK payload header); the IV goes to msg[ivOff, ivOff+ivLength), the plaintext is at
      * msg[ivOff+ivLength, msg.length-icvLength) and is replaced by ciphertext; the ICV fills the last icvLength bytes.
      * For CBC + HMAC the ICV covers msg[0, msg.length-icvLength) as section 3.14 requires.
@@ -32,7 +47,8 @@ public interface SkCipher {
 
     /**
      * Verifies and decrypts msg laid out as for seal(); returns the plaintext (with padding still attached).
-     * @throws AEADBadTagException when the ICV does not verify (compared in constant time)
+     * @throws AEADBadTagException when the ICV does not verify (compared in constant time), or the encrypted part is
+     *         too short / not a whole number of blocks
      */
     byte[] open(byte[] msg, int ivOff) throws AEADBadTagException;
 }

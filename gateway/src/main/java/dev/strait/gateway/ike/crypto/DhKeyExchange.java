@@ -1,0 +1,60 @@
+package dev.strait.gateway.ike.crypto;
+
+import java.security.GeneralSecurityException;
+import java.security.SecureRandom;
+
+/** Diffie-Hellman style exchanges: both sides send a public value; respond() agrees and returns our own value. */
+abstract sealed class DhKeyExchange implements KeyExchange permits ModpKeyExchange, EcpKeyExchange,
+        MontgomeryKeyExchange {
+    static final SecureRandom RANDOM = new SecureRandom();
+
+    private final Algorithms.Group group;
+    private byte[] secret;
+
+    DhKeyExchange(Algorithms.Group group) {
+        this.group = group;
+    }
+
+    @Override
+    public final Algorithms.Group group() {
+        return group;
+    }
+
+    @Override
+    public final synchronized byte[] respond(byte[] peerData) throws GeneralSecurityException {
+        secret = agree(checkedPeer(peerData));
+        return publicValue();
+    }
+
+    /** The first call fixes the secret; later calls return it again. */
+    @Override
+    public final synchronized byte[] sharedSecret(byte[] peerData) throws GeneralSecurityException {
+        if (secret == null) {
+            secret = agree(checkedPeer(peerData));
+        }
+        return secret.clone();
+    }
+
+    private byte[] checkedPeer(byte[] peerData) throws GeneralSecurityException {
+        if (peerData == null) {
+            throw new GeneralSecurityException(group + ": missing peer key exchange data");
+        }
+        int expected = peerLength();
+        if (peerData.length != expected) {
+            throw new GeneralSecurityException(group + ": peer key exchange data must be " + expected + " bytes, got "
+                    + peerData.length);
+        }
+        return peerData;
+    }
+
+    /** Exact length of the peer's KE data. */
+    abstract int peerLength();
+
+    /** The shared secret in its fixed-length IKE form; peerData has the right length already. */
+    abstract byte[] agree(byte[] peerData) throws GeneralSecurityException;
+
+    @Override
+    public String toString() {
+        return getClass().getSimpleName() + "[" + group + "]";
+    }
+}
