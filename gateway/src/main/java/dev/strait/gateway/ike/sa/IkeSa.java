@@ -59,8 +59,11 @@ final class IkeSa {
     long spiR;
     InetSocketAddress remote;
     InetSocketAddress localAddress;
+    /** IKE currently travels on the NAT-T port (with the non-ESP marker). */
     boolean natt;
     boolean natDetected;
+    /** ESP goes in UDP (RFC 3948): a NAT was detected or encapsulation is forced. */
+    boolean udpEncap;
     String lastError;
 
     private KeyExchange ke;
@@ -218,7 +221,9 @@ final class IkeSa {
 
     private void sendAuthRequest() {
         TunnelDefinition t = tunnel.definition();
-        if (natt) {
+        if (udpEncap && !natt) {
+            // RFC 7296 section 2.23: the initiator floats to port 4500 once NAT-D says so.
+            natt = true;
             remote = new InetSocketAddress(remote.getAddress(), NATT_PORT);
             localAddress = new InetSocketAddress(localAddress.getAddress(), engine.nattPort());
         }
@@ -702,7 +707,7 @@ final class IkeSa {
             natDetected = peerBehindNat || weBehindNat;
         }
         boolean force = (tunnel != null && tunnel.definition().forceEncapsulation()) || engine.forceUdpEncapsulation();
-        natt = natt || natDetected || force;
+        udpEncap = natDetected || force;
     }
 
     private void respond(IkeMessage request, List<Payload> inner) {

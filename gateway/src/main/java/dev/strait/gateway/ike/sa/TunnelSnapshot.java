@@ -31,7 +31,7 @@ public record TunnelSnapshot(String name, String namespace, Long generation, Str
             ike = new Ike(sa.state.name(), sa.initiator ? "initiator" : "responder", IkeSa.hex(sa.spiI), IkeSa.hex(sa.spiR),
                     sa.ikeChoice == null ? null : sa.ikeChoice.describe(),
                     sa.localAddress == null ? null : sa.localAddress.toString().replaceFirst("^/", ""),
-                    sa.remote == null ? null : sa.remote.toString().replaceFirst("^/", ""), sa.natDetected, sa.natt,
+                    sa.remote == null ? null : sa.remote.toString().replaceFirst("^/", ""), sa.natDetected, sa.udpEncap,
                     sa.establishedAt == null ? null : sa.establishedAt.toString());
             children = sa.children.stream().map(c -> child(c, engine.datapath())).toList();
         }
