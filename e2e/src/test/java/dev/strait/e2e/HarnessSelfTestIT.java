@@ -1,9 +1,14 @@
 package dev.strait.e2e;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import dev.strait.api.v1alpha1.GatewayConfig;
 import dev.strait.e2e.support.ChildSa;
+import dev.strait.e2e.support.GatewayConfigs;
+import dev.strait.e2e.support.GatewayProcess;
 import dev.strait.e2e.support.IkeSa;
 import dev.strait.e2e.support.Sites;
 import dev.strait.e2e.support.SitesExtension;
@@ -11,6 +16,7 @@ import dev.strait.e2e.support.StrongSwan;
 import dev.strait.e2e.support.SwanctlConf;
 import dev.strait.e2e.support.SwanctlConf.Role;
 import dev.strait.e2e.support.SwanctlConf.StartAction;
+import java.time.Duration;
 import java.util.List;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
@@ -79,6 +85,21 @@ class HarnessSelfTestIT {
         assertEquals(5, ca.packetsIn());
         assertEquals(5, cb.packetsIn());
         assertEquals(5 * 84, ca.bytesOut());
+    }
+
+    /** GatewayProcess runs the real jar in a namespace and reports an early exit with the gateway's own words. */
+    @Test
+    @Timeout(60)
+    void gatewayThatExitsEarlyIsReportedWithItsLog() {
+        Sites s = SITES.sites();
+        GatewayConfig config = GatewayConfigs.siteAToB(s, "to-b", PSK);
+        config.datapath.mtu = 100; // rejected by the gateway's config validation: exit code 2
+        GatewayProcess gw = SITES.gateway(s.nsA(), s.transitA()).start(config);
+        IllegalStateException e = assertThrows(IllegalStateException.class, () -> gw.awaitReady(Duration.ofSeconds(20)));
+        assertTrue(e.getMessage().contains("exited with 2"), e.getMessage());
+        assertTrue(e.getMessage().contains("datapath.mtu"), e.getMessage());
+        assertFalse(e.getMessage().contains(PSK), "the PSK must not reach logs");
+        assertFalse(gw.isAlive());
     }
 
     private static IkeSa single(List<IkeSa> sas) {

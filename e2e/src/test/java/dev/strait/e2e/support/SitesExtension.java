@@ -29,7 +29,6 @@ public final class SitesExtension implements BeforeAllCallback, AfterAllCallback
     private final List<StrongSwan> peers = new ArrayList<>();
     private final List<GatewayProcess> gateways = new ArrayList<>();
     private Sites sites;
-    private boolean dumped;
 
     public Sites sites() {
         if (sites == null) {
@@ -59,7 +58,6 @@ public final class SitesExtension implements BeforeAllCallback, AfterAllCallback
         sites = Sites.fromEnvironment();
         sites.down(); // leftovers from an interrupted run
         sites.up();
-        dumped = false;
     }
 
     @Override
@@ -93,10 +91,6 @@ public final class SitesExtension implements BeforeAllCallback, AfterAllCallback
     }
 
     private synchronized void dumpLogs(ExtensionContext context) {
-        if (dumped) {
-            return;
-        }
-        dumped = true;
         Path out = E2eDirs.module().resolve("target").resolve("e2e-logs")
                 .resolve(context.getRequiredTestClass().getSimpleName());
         StringBuilder report = new StringBuilder("\n===== e2e logs for " + context.getDisplayName() + " (copies in " + out + ")\n");
