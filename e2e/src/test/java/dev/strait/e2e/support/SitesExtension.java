@@ -1,0 +1,152 @@
+package dev.strait.e2e.support;
+
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Optional;
+import org.junit.jupiter.api.extension.AfterAllCallback;
+import org.junit.jupiter.api.extension.BeforeAllCallback;
+import org.junit.jupiter.api.extension.ExtensionContext;
+import org.junit.jupiter.api.extension.TestWatcher;
+
+/**
+ * Brings the two sites up once per test class and tears them down afterwards, stopping every strongSwan and
+ * gateway made through it. When a test (or the class setup) fails it prints the tail of each log and copies the
+ * logs to e2e/target/e2e-logs/CLASS/.
+ *
+ * <pre>
+ * &#64;RegisterExtension static final SitesExtension SITES = new SitesExtension();
+ * ... SITES.strongSwan(SITES.sites().nsB()).start(conf);
+ * </pre>
+ */
+public final class SitesExtension implements BeforeAllCallback, AfterAllCallback, TestWatcher {
+    private static volatile boolean depsChecked;
+
+    private final List<StrongSwan> peers = new ArrayList<>();
+    private final List<GatewayProcess> gateways = new ArrayList<>();
+    private Sites sites;
+
+    public Sites sites() {
+        if (sites == null) {
+            throw new IllegalStateException("sites are up only between @BeforeAll and @AfterAll");
+        }
+        return sites;
+    }
+
+    public synchronized StrongSwan strongSwan(String ns) {
+        StrongSwan s = new StrongSwan(sites(), ns);
+        peers.add(s);
+        return s;
+    }
+
+    public synchronized GatewayProcess gateway(String ns, String adminHost) {
+        GatewayProcess g = new GatewayProcess(sites(), ns, adminHost);
+        gateways.add(g);
+        return g;
+    }
+
+    @Override
+    public void beforeAll(ExtensionContext context) {
+        if (!"root".equals(System.getProperty("user.name"))) {
+            throw new IllegalStateException("e2e tests need root (network namespaces, TUN devices)");
+        }
+        installDeps();
+        sites = Sites.fromEnvironment();
+        sites.down(); // leftovers from an interrupted run
+        sites.up();
+    }
+
+    @Override
+    public void afterAll(ExtensionContext context) {
+        if (context.getExecutionException().isPresent()) {
+            dumpLogs(context);
+        }
+        List<RuntimeException> errors = new ArrayList<>();
+        for (GatewayProcess g : gateways) {
+            run(errors, g::stop);
+        }
+        for (StrongSwan s : peers) {
+            run(errors, s::stop);
+        }
+        gateways.clear();
+        peers.clear();
+        if (sites != null) {
+            run(errors, sites::down);
+            sites = null;
+        }
+        if (!errors.isEmpty()) {
+            RuntimeException e = errors.getFirst();
+            errors.stream().skip(1).forEach(e::addSuppressed);
+            throw e;
+        }
+    }
+
+    @Override
+    public void testFailed(ExtensionContext context, Throwable cause) {
+        dumpLogs(context);
+    }
+
+    private synchronized void dumpLogs(ExtensionContext context) {
+        Path out = E2eDirs.module().resolve("target").resolve("e2e-logs")
+                .resolve(context.getRequiredTestClass().getSimpleName());
+        StringBuilder report = new StringBuilder("\n===== e2e logs for " + context.getDisplayName() + " (copies in " + out + ")\n");
+        for (GatewayProcess g : gateways) {
+            report.append(section("gateway in " + g.namespace(), g.logFile(), out, "gateway-" + g.namespace() + ".log"));
+        }
+        for (StrongSwan s : peers) {
+            Path log;
+            try {
+                log = s.logFile();
+            } catch (RuntimeException e) {
+                report.append("(no charon log for ").append(s.namespace()).append(": ").append(e.getMessage()).append(")\n");
+                continue;
+            }
+            report.append(section("charon in " + s.namespace(), log, out, "charon-" + s.namespace() + ".log"));
+            Optional.ofNullable(safeSas(s)).ifPresent(sas -> report.append("--- swanctl --list-sas in ")
+                    .append(s.namespace()).append('\n').append(sas).append('\n'));
+        }
+        System.out.println(report);
+    }
+
+    private static String section(String title, Path log, Path outDir, String copyName) {
+        try {
+            Files.createDirectories(outDir);
+            if (Files.isReadable(log)) {
+                Files.copy(log, outDir.resolve(copyName), StandardCopyOption.REPLACE_EXISTING);
+            }
+        } catch (IOException e) {
+            // the printed tail below still shows what happened
+        }
+        return "--- " + title + " (" + log + "), last 80 lines\n" + LogFiles.tail(log, 80) + "\n";
+    }
+
+    private static String safeSas(StrongSwan s) {
+        try {
+            return s.swanctl(Duration.ofSeconds(5), "--list-sas").stdout();
+        } catch (RuntimeException e) {
+            return null;
+        }
+    }
+
+    private static void run(List<RuntimeException> errors, Runnable r) {
+        try {
+            r.run();
+        } catch (RuntimeException e) {
+            errors.add(e);
+        }
+    }
+
+    /** Once per JVM: e2e/bin/install-deps.sh is idempotent and fast when everything is installed. */
+    private static synchronized void installDeps() {
+        if (depsChecked) {
+            return;
+        }
+        Path script = E2eDirs.bin().resolve("install-deps.sh");
+        Commands.run(Duration.ofMinutes(10), List.of("bash", script.toString())).orThrow();
+        depsChecked = true;
+    }
+}

@@ -1,0 +1,94 @@
+package dev.strait.e2e.support;
+
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.attribute.PosixFilePermissions;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+
+/** A strongSwan peer (e2e/bin/strongswan.sh) in one namespace of {@link Sites}, configured from a {@link SwanctlConf}. */
+public final class StrongSwan implements AutoCloseable {
+    private final Sites sites;
+    private final String ns;
+    private final Path confDir;
+    private SwanctlConf conf;
+    private boolean running;
+
+    public StrongSwan(Sites sites, String ns) {
+        this.sites = sites;
+        this.ns = ns;
+        this.confDir = E2eDirs.work("strongswan-" + ns);
+    }
+
+    public String namespace() {
+        return ns;
+    }
+
+    public SwanctlConf conf() {
+        return conf;
+    }
+
+    /** Writes swanctl.conf (mode 600: it holds the PSK), starts charon (or reloads a running one) and loads it. */
+    public StrongSwan start(SwanctlConf c) {
+        Path file = confDir.resolve("swanctl.conf");
+        try {
+            Files.deleteIfExists(file);
+            Files.createFile(file, PosixFilePermissions.asFileAttribute(PosixFilePermissions.fromString("rw-------")));
+            Files.writeString(file, c.render());
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+        script(Duration.ofSeconds(30), "start", ns, confDir.toString()).orThrow();
+        conf = c;
+        running = true;
+        return this;
+    }
+
+    /** SIGTERM (charon sends DELETEs), SIGKILL after 10 s. */
+    public void stop() {
+        if (running) {
+            running = false;
+            script(Duration.ofSeconds(20), "stop", ns).orThrow();
+        }
+    }
+
+    @Override
+    public void close() {
+        stop();
+    }
+
+    /** Brings up CHILD_SA {@code child} (and its IKE_SA); throws with swanctl's output when that fails. */
+    public ExecResult initiate(String child, Duration timeout) {
+        long secs = Math.max(1, timeout.toSeconds());
+        return swanctl(timeout.plusSeconds(5), "--initiate", "--child", child, "--timeout", Long.toString(secs)).orThrow();
+    }
+
+    public ExecResult initiate(String child) {
+        return initiate(child, Duration.ofSeconds(15));
+    }
+
+    public List<IkeSa> listSas() {
+        return SwanctlOutput.parseSas(swanctl(Duration.ofSeconds(10), "--list-sas", "--pretty").orThrow().stdout());
+    }
+
+    /** Any swanctl command against this instance, e.g. {@code "--rekey", "--child", "lan-lan"}. */
+    public ExecResult swanctl(Duration timeout, String... args) {
+        List<String> a = new ArrayList<>(List.of("swanctl", ns));
+        a.addAll(List.of(args));
+        return script(timeout, a.toArray(String[]::new));
+    }
+
+    public Path logFile() {
+        return Path.of(script(Duration.ofSeconds(5), "log", ns).orThrow().stdout().strip());
+    }
+
+    private ExecResult script(Duration timeout, String... args) {
+        List<String> cmd = new ArrayList<>();
+        cmd.add(sites.script("strongswan.sh").toString());
+        cmd.addAll(List.of(args));
+        return Commands.run(timeout, cmd, sites.scriptEnv());
+    }
+}
