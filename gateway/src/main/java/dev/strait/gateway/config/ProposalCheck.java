@@ -1,13 +1,32 @@
 package dev.strait.gateway.config;
 
 import dev.strait.api.v1alpha1.TunnelSpec;
+import dev.strait.gateway.ike.crypto.ProposalParser;
 
-/** Proposal strings are checked by the crypto package's parser; wired in once that package exists. */
+/** Parses every configured proposal so that a typo or a refused algorithm is reported with its field. */
 final class ProposalCheck {
     private ProposalCheck() {
     }
 
     static void check(String at, TunnelSpec t) throws ConfigException {
-        // Filled in by the crypto integration: parses each ike/esp proposal and rejects weak algorithms.
+        boolean legacy = Boolean.TRUE.equals(t.legacyAlgorithms);
+        if (t.ike != null && t.ike.proposals != null) {
+            for (int i = 0; i < t.ike.proposals.size(); i++) {
+                try {
+                    ProposalParser.parseIke(t.ike.proposals.get(i), legacy);
+                } catch (IllegalArgumentException e) {
+                    throw new ConfigException(at + ".ike.proposals[" + i + "]", e.getMessage());
+                }
+            }
+        }
+        if (t.esp != null && t.esp.proposals != null) {
+            for (int i = 0; i < t.esp.proposals.size(); i++) {
+                try {
+                    ProposalParser.parseEsp(t.esp.proposals.get(i), legacy);
+                } catch (IllegalArgumentException e) {
+                    throw new ConfigException(at + ".esp.proposals[" + i + "]", e.getMessage());
+                }
+            }
+        }
     }
 }
