@@ -21,6 +21,16 @@ public final class Datapaths {
      */
     public static Started start(GatewayConfig.Datapath config, InetSocketAddress nattBind, IkePacketHandler ike,
                                 MeterRegistry registry) throws IOException {
-        throw new UnsupportedOperationException("datapath: to be implemented");
+        String mode = config == null || config.mode == null ? "Userspace" : config.mode;
+        if (mode.equalsIgnoreCase("None")) {
+            UdpNattSocket natt = new UdpNattSocket(nattBind, ike, (buf, len, from) -> { });
+            natt.start();
+            return new Started(new NoopDatapath(), natt);
+        }
+        if (mode.equalsIgnoreCase("Userspace")) {
+            UserspaceDatapath dp = UserspaceDatapath.start(config, nattBind, ike, registry);
+            return new Started(dp, dp.natt());
+        }
+        throw new IllegalArgumentException("datapath mode '" + mode + "' is not one of Userspace, None");
     }
 }

@@ -1,0 +1,166 @@
+package dev.strait.gateway.datapath;
+
+import java.lang.foreign.Arena;
+import java.lang.foreign.FunctionDescriptor;
+import java.lang.foreign.Linker;
+import java.lang.foreign.MemorySegment;
+import java.lang.foreign.StructLayout;
+import java.lang.foreign.ValueLayout;
+import java.lang.invoke.MethodHandle;
+import java.lang.invoke.VarHandle;
+
+/** The few libc calls the TUN device and rtnetlink need, through FFM downcalls that capture errno. */
+final class LibC {
+    static final int O_RDWR = 2;
+    static final int O_NONBLOCK = 0x800;
+    static final int O_CLOEXEC = 0x80000;
+    static final int EAGAIN = 11;
+    static final int EINTR = 4;
+    static final short POLLIN = 1;
+
+    private static final Linker LINKER = Linker.nativeLinker();
+    private static final StructLayout CALL_STATE = Linker.Option.captureStateLayout();
+    private static final VarHandle ERRNO = CALL_STATE.varHandle(MemoryLayout_path("errno"));
+    private static final Linker.Option CAPTURE = Linker.Option.captureCallState("errno");
+
+    private static final ValueLayout.OfInt INT = ValueLayout.JAVA_INT;
+    private static final ValueLayout.OfLong LONG = ValueLayout.JAVA_LONG;
+    private static final java.lang.foreign.AddressLayout PTR = ValueLayout.ADDRESS;
+
+    private static final MethodHandle OPEN = handle("open", FunctionDescriptor.of(INT, PTR, INT), CAPTURE);
+    private static final MethodHandle CLOSE = handle("close", FunctionDescriptor.of(INT, INT));
+    private static final MethodHandle IOCTL = handle("ioctl", FunctionDescriptor.of(INT, INT, LONG, PTR), CAPTURE);
+    // Heap segments with critical(true): no copy of the packet, and the call never blocks (fd is non-blocking).
+    private static final MethodHandle READ = handle("read", FunctionDescriptor.of(LONG, INT, PTR, LONG), CAPTURE,
+            Linker.Option.critical(true));
+    private static final MethodHandle WRITE = handle("write", FunctionDescriptor.of(LONG, INT, PTR, LONG), CAPTURE,
+            Linker.Option.critical(true));
+    private static final MethodHandle POLL = handle("poll", FunctionDescriptor.of(INT, PTR, LONG, INT), CAPTURE);
+    private static final MethodHandle SOCKET = handle("socket", FunctionDescriptor.of(INT, INT, INT, INT), CAPTURE);
+    private static final MethodHandle SENDTO = handle("sendto",
+            FunctionDescriptor.of(LONG, INT, PTR, LONG, INT, PTR, INT), CAPTURE);
+    private static final MethodHandle RECV = handle("recv", FunctionDescriptor.of(LONG, INT, PTR, LONG, INT), CAPTURE);
+    private static final MethodHandle IF_NAMETOINDEX = handle("if_nametoindex", FunctionDescriptor.of(INT, PTR),
+            CAPTURE);
+    private static final MethodHandle STRERROR = handle("strerror", FunctionDescriptor.of(PTR, INT));
+
+    private LibC() {
+    }
+
+    private static java.lang.foreign.MemoryLayout.PathElement MemoryLayout_path(String name) {
+        return java.lang.foreign.MemoryLayout.PathElement.groupElement(name);
+    }
+
+    private static MethodHandle handle(String name, FunctionDescriptor fd, Linker.Option... options) {
+        MemorySegment sym = LINKER.defaultLookup().find(name)
+                .orElseThrow(() -> new UnsupportedOperationException("libc lacks " + name));
+        return LINKER.downcallHandle(sym, fd, options);
+    }
+
+    /** Per-thread errno capture buffer: the TUN reader and the UDP receiver run on different threads. */
+    private static final ThreadLocal<MemorySegment> STATE = ThreadLocal.withInitial(
+            () -> Arena.global().allocate(CALL_STATE));
+
+    static int errno() {
+        return (int) ERRNO.get(STATE.get(), 0L);
+    }
+
+    static String strerror(int errno) {
+        try {
+            MemorySegment s = (MemorySegment) STRERROR.invokeExact(errno);
+            return s.reinterpret(256).getString(0) + " (errno " + errno + ")";
+        } catch (Throwable t) {
+            return "errno " + errno;
+        }
+    }
+
+    static int open(String path, int flags) {
+        try (Arena a = Arena.ofConfined()) {
+            return (int) OPEN.invokeExact(STATE.get(), a.allocateFrom(path), flags);
+        } catch (Throwable t) {
+            throw rethrow(t);
+        }
+    }
+
+    static int close(int fd) {
+        try {
+            return (int) CLOSE.invokeExact(fd);
+        } catch (Throwable t) {
+            throw rethrow(t);
+        }
+    }
+
+    static int ioctl(int fd, long request, MemorySegment arg) {
+        try {
+            return (int) IOCTL.invokeExact(STATE.get(), fd, request, arg);
+        } catch (Throwable t) {
+            throw rethrow(t);
+        }
+    }
+
+    static long read(int fd, MemorySegment buf, long len) {
+        try {
+            return (long) READ.invokeExact(STATE.get(), fd, buf, len);
+        } catch (Throwable t) {
+            throw rethrow(t);
+        }
+    }
+
+    static long write(int fd, MemorySegment buf, long len) {
+        try {
+            return (long) WRITE.invokeExact(STATE.get(), fd, buf, len);
+        } catch (Throwable t) {
+            throw rethrow(t);
+        }
+    }
+
+    static int poll(MemorySegment fds, long n, int timeoutMs) {
+        try {
+            return (int) POLL.invokeExact(STATE.get(), fds, n, timeoutMs);
+        } catch (Throwable t) {
+            throw rethrow(t);
+        }
+    }
+
+    static int socket(int domain, int type, int protocol) {
+        try {
+            return (int) SOCKET.invokeExact(STATE.get(), domain, type, protocol);
+        } catch (Throwable t) {
+            throw rethrow(t);
+        }
+    }
+
+    static long sendto(int fd, MemorySegment buf, long len, int flags, MemorySegment addr, int addrLen) {
+        try {
+            return (long) SENDTO.invokeExact(STATE.get(), fd, buf, len, flags, addr, addrLen);
+        } catch (Throwable t) {
+            throw rethrow(t);
+        }
+    }
+
+    static long recv(int fd, MemorySegment buf, long len, int flags) {
+        try {
+            return (long) RECV.invokeExact(STATE.get(), fd, buf, len, flags);
+        } catch (Throwable t) {
+            throw rethrow(t);
+        }
+    }
+
+    static int ifNameToIndex(String name) {
+        try (Arena a = Arena.ofConfined()) {
+            return (int) IF_NAMETOINDEX.invokeExact(STATE.get(), a.allocateFrom(name));
+        } catch (Throwable t) {
+            throw rethrow(t);
+        }
+    }
+
+    private static RuntimeException rethrow(Throwable t) {
+        if (t instanceof RuntimeException r) {
+            return r;
+        }
+        if (t instanceof Error e) {
+            throw e;
+        }
+        return new IllegalStateException(t);
+    }
+}

@@ -1,0 +1,37 @@
+package dev.strait.gateway.datapath;
+
+import dev.strait.gateway.config.Cidr;
+import java.util.List;
+
+/** Datapath mode None: IKE only. Nothing is installed and ESP arriving on 4500 is dropped. */
+final class NoopDatapath implements Datapath {
+    @Override
+    public void addTunnel(String tunnel, List<Cidr> localSubnets, List<Cidr> remoteSubnets,
+                          boolean initiateOnTraffic) {
+    }
+
+    @Override
+    public void removeTunnel(String tunnel) {
+    }
+
+    @Override
+    public void installChildSa(ChildSaSpec sa) {
+    }
+
+    @Override
+    public void removeChildSa(int inboundSpi) {
+    }
+
+    @Override
+    public SaCounters counters(int inboundSpi) {
+        return null;
+    }
+
+    @Override
+    public void setListener(Listener listener) {
+    }
+
+    @Override
+    public void close() {
+    }
+}
