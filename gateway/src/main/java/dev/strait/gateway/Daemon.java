@@ -53,8 +53,15 @@ final class Daemon {
         IkeEngine engine = new IkeEngine(IkeEngine.Settings.defaults(ikeBind, config.listen.nattPort), listener(metrics));
         Daemon daemon = new Daemon(metrics, engine);
 
-        Datapaths.Started datapath = Datapaths.start(config.datapath,
-                new InetSocketAddress(config.listen.address, config.listen.nattPort), engine::onNattPacket, metrics.registry());
+        InetSocketAddress nattBind = new InetSocketAddress(config.listen.address, config.listen.nattPort);
+        Datapaths.Started datapath;
+        try {
+            datapath = Datapaths.start(config.datapath, nattBind, engine::onNattPacket, metrics.registry());
+        } catch (java.io.IOException e) {
+            System.err.println("cannot start the datapath (UDP " + nattBind + ", TUN " + config.datapath.tunName + "): "
+                    + e.getMessage());
+            return 1;
+        }
         datapath.datapath().setListener(new Datapath.Listener() {
             @Override
             public void onAcquire(String tunnel) {
@@ -67,7 +74,14 @@ final class Daemon {
                         Integer.toHexString(inboundSpi));
             }
         });
-        engine.start(datapath.datapath(), datapath.natt());
+        try {
+            engine.start(datapath.datapath(), datapath.natt());
+        } catch (java.io.IOException e) {
+            System.err.println("cannot listen for IKE on " + ikeBind + ": " + e.getMessage());
+            datapath.datapath().close();
+            datapath.natt().close();
+            return 1;
+        }
         metrics.halfOpenSas(() -> engine.saCounts().getOrDefault("RESPONDER_INIT_DONE", 0));
         daemon.apply(definitions);
 

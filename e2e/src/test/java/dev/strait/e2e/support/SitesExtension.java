@@ -49,6 +49,22 @@ public final class SitesExtension implements BeforeAllCallback, AfterAllCallback
         return g;
     }
 
+    /** Stops every gateway and strongSwan started so far (for @AfterEach); the sites stay up. */
+    public synchronized void stopAll() {
+        List<RuntimeException> errors = new ArrayList<>();
+        for (GatewayProcess g : gateways) {
+            run(errors, g::stop);
+        }
+        for (StrongSwan s : peers) {
+            run(errors, s::stop);
+        }
+        gateways.clear();
+        peers.clear();
+        if (!errors.isEmpty()) {
+            throw errors.getFirst();
+        }
+    }
+
     @Override
     public void beforeAll(ExtensionContext context) {
         if (!"root".equals(System.getProperty("user.name"))) {

@@ -66,6 +66,12 @@ public final class StrongSwan implements AutoCloseable {
         return swanctl(timeout.plusSeconds(5), "--initiate", "--child", child, "--timeout", Long.toString(secs)).orThrow();
     }
 
+    /** Like initiate() but returns the result for tests that expect the exchange to fail. */
+    public ExecResult tryInitiate(String child, Duration timeout) {
+        long secs = Math.max(1, timeout.toSeconds());
+        return swanctl(timeout.plusSeconds(5), "--initiate", "--child", child, "--timeout", Long.toString(secs));
+    }
+
     public ExecResult initiate(String child) {
         return initiate(child, Duration.ofSeconds(15));
     }
