@@ -47,7 +47,7 @@ public final class OperatorMain implements Callable<Integer> {
         }
         OperatorMetrics metrics = new OperatorMetrics();
         KubernetesClient client = new KubernetesClientBuilder().build();
-        StraitOperator operator = new StraitOperator(client, gatewayImage, leaseNs, metrics);
+        StraitOperator operator = new StraitOperator(client, gatewayImage, leaseNs, true, metrics);
         AdminServer admin = new AdminServer(new InetSocketAddress(metricsAddress, metricsPort), metrics,
                 () -> operator.isStarted() && operator.isHealthy());
         CountDownLatch stopped = new CountDownLatch(1);

@@ -14,18 +14,28 @@ public final class StraitOperator implements AutoCloseable {
     private final Operator operator;
     private final OperatorMetrics metrics;
 
-    /**
-     * @param leaseNamespace namespace of the leader lease, or null to run without leader election
-     */
+    /** In-process use (tests): losing or giving up the lease stops the controllers but not the JVM. */
     public StraitOperator(KubernetesClient client, String defaultGatewayImage, String leaseNamespace,
                           OperatorMetrics metrics) {
+        this(client, defaultGatewayImage, leaseNamespace, false, metrics);
+    }
+
+    /**
+     * @param leaseNamespace namespace of the leader lease, or null to run without leader election
+     * @param exitOnLostLease exit the JVM when leadership is lost, so the pod restarts as a clean follower
+     */
+    public StraitOperator(KubernetesClient client, String defaultGatewayImage, String leaseNamespace,
+                          boolean exitOnLostLease, OperatorMetrics metrics) {
         this.metrics = metrics;
         this.operator = new Operator(o -> {
             o.withKubernetesClient(client)
                     .withCloseClientOnStop(false)
                     .withMetrics(MicrometerMetrics.withoutPerResourceMetrics(metrics.registry()));
             if (leaseNamespace != null) {
-                o.withLeaderElectionConfiguration(new LeaderElectionConfiguration(LEASE_NAME, leaseNamespace));
+                o.withLeaderElectionConfiguration(new LeaderElectionConfiguration(LEASE_NAME, leaseNamespace,
+                        LeaderElectionConfiguration.LEASE_DURATION_DEFAULT_VALUE,
+                        LeaderElectionConfiguration.RENEW_DEADLINE_DEFAULT_VALUE,
+                        LeaderElectionConfiguration.RETRY_PERIOD_DEFAULT_VALUE, null, null, exitOnLostLease));
             }
         });
         GatewayReconciler gateways = new GatewayReconciler(defaultGatewayImage, metrics);

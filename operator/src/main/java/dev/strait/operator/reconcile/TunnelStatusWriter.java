@@ -25,19 +25,26 @@ final class TunnelStatusWriter {
         if (upToDate(cached, valid, reason, message)) {
             return false;
         }
-        try {
-            client.resources(IPsecTunnel.class).inNamespace(cached.getMetadata().getNamespace())
-                    .withName(cached.getMetadata().getName())
-                    .editStatus(fresh -> {
-                        apply(fresh, valid, reason, message);
-                        return fresh;
-                    });
-        } catch (KubernetesClientException e) {
-            if (e.getCode() != 404) { // deleted meanwhile: nothing to report on
-                throw e;
+        // editStatus reads the latest version and patches against it; a concurrent writer (the gateway, JOSDK adding
+        // the finalizer) makes that 409, and a re-read is the fix.
+        for (int attempt = 1; ; attempt++) {
+            try {
+                client.resources(IPsecTunnel.class).inNamespace(cached.getMetadata().getNamespace())
+                        .withName(cached.getMetadata().getName())
+                        .editStatus(fresh -> {
+                            apply(fresh, valid, reason, message);
+                            return fresh;
+                        });
+                return true;
+            } catch (KubernetesClientException e) {
+                if (e.getCode() == 404) { // deleted meanwhile: nothing to report on
+                    return true;
+                }
+                if (e.getCode() != 409 || attempt == 3) {
+                    throw e;
+                }
             }
         }
-        return true;
     }
 
     static boolean upToDate(IPsecTunnel t, boolean valid, String reason, String message) {

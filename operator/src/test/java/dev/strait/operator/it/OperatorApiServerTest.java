@@ -340,7 +340,8 @@ class OperatorApiServerTest {
             sleep(300);
             assertEquals(List.of("a"), tunnelNames(ns, "gw"), "nothing reconciles while the operator is down");
         } finally {
-            operator = new StraitOperator(client, IMAGE, null, new OperatorMetrics()).start();
+            // The second life runs with leader election, as in a cluster.
+            operator = new StraitOperator(client, IMAGE, ns, new OperatorMetrics()).start();
         }
         await("b in config after restart", () -> List.of("a", "b").equals(tunnelNames(ns, "gw")));
         await("b valid", () -> configValid(ns, "b"));
@@ -350,6 +351,41 @@ class OperatorApiServerTest {
         }
         var d = client.apps().deployments().inNamespace(ns).withName("gw").get();
         assertEquals(1, d.getSpec().getReplicas());
+        var lease = client.leases().inNamespace(ns).withName(StraitOperator.LEASE_NAME).get();
+        assertNotNull(lease, "leader election takes a lease");
+        assertNotNull(lease.getSpec().getHolderIdentity());
+    }
+
+    @Test
+    void adminEndpointsServeMetricsAndHealth(TestInfo info) throws Exception {
+        String ns = namespace(info);
+        create(psk(ns, "psk", KEY1));
+        create(gateway(ns, "gw", 1));
+        create(tunnel(ns, "m", "gw", "psk", "192.168.1.0/24"));
+        await("m valid", () -> configValid(ns, "m"));
+        try (var admin = new dev.strait.operator.AdminServer(new java.net.InetSocketAddress("127.0.0.1", 0),
+                operator.metrics(), () -> operator.isStarted() && operator.isHealthy())) {
+            var http = java.net.http.HttpClient.newHttpClient();
+            java.util.function.Function<String, java.net.http.HttpResponse<String>> get = path -> {
+                try {
+                    return http.send(java.net.http.HttpRequest.newBuilder(
+                                    java.net.URI.create("http://127.0.0.1:" + admin.port() + path)).build(),
+                            java.net.http.HttpResponse.BodyHandlers.ofString());
+                } catch (Exception e) {
+                    throw new AssertionError(e);
+                }
+            };
+            assertEquals(200, get.apply("/healthz").statusCode());
+            assertEquals(200, get.apply("/readyz").statusCode());
+            String metrics = await("pending tunnel counted", () -> {
+                String body = get.apply("/metrics").body();
+                return body.lines().anyMatch(l -> l.startsWith("strait_tunnels{phase=\"Pending\"}")
+                        && !l.endsWith(" 0.0")) ? body : null;
+            });
+            assertTrue(metrics.contains("strait_reconcile_duration_seconds_bucket{controller=\"ipsecgateway\""), metrics);
+            assertTrue(metrics.contains("strait_reconcile_duration_seconds_count{controller=\"ipsectunnel\""));
+            assertFalse(metrics.contains(KEY1));
+        }
     }
 
     static Map<String, String> versions(String ns) {
