@@ -44,6 +44,7 @@ import org.slf4j.LoggerFactory;
 public class GatewayReconciler implements Reconciler<IPsecGateway> {
     public static final String NAME = "ipsecgateway";
     public static final String FIELD_MANAGER = "strait-operator";
+    private static final int STATUS_WRITES_IN_FLIGHT = 16;
     private static final Logger LOG = LoggerFactory.getLogger(GatewayReconciler.class);
 
     private final String defaultImage;
@@ -149,16 +150,23 @@ public class GatewayReconciler implements Reconciler<IPsecGateway> {
                     .ifPresent(svc -> client.resource(svc).delete());
         }
 
+        List<Runnable> statusWrites = new ArrayList<>();
         for (IPsecTunnel t : active) {
             Verdict v = verdicts.get(t.getMetadata().getName());
             if (v instanceof Verdict.Refused r) {
-                // The message names fields and Secrets, never their contents.
-                LOG.info("tunnel {}/{} refused: {} {}", ns, t.getMetadata().getName(), r.reason(), r.message());
-                TunnelStatusWriter.write(client, t, false, r.reason().name(), r.message());
+                if (!TunnelStatusWriter.upToDate(t, false, r.reason().name(), r.message())) {
+                    // The message names fields and Secrets, never their contents.
+                    LOG.info("tunnel {}/{} refused: {} {}", ns, t.getMetadata().getName(), r.reason(), r.message());
+                    statusWrites.add(() -> TunnelStatusWriter.write(client, t, false, r.reason().name(), r.message()));
+                }
             } else {
-                TunnelStatusWriter.write(client, t, true, "Valid", "rendered into the config of gateway '" + name + "'");
+                String msg = "rendered into the config of gateway '" + name + "'";
+                if (!TunnelStatusWriter.upToDate(t, true, "Valid", msg)) {
+                    statusWrites.add(() -> TunnelStatusWriter.write(client, t, true, "Valid", msg));
+                }
             }
         }
+        runConcurrently(statusWrites);
         return gatewayStatus(gw, accepted.size(), active.size());
     }
 
@@ -187,6 +195,38 @@ public class GatewayReconciler implements Reconciler<IPsecGateway> {
                 .withNamespace(gw.getMetadata().getNamespace()).build());
         patch.setStatus(desired);
         return UpdateControl.patchStatus(patch);
+    }
+
+    /** Status writes are independent round trips; a few in flight at once keep a 100-tunnel gateway quick. */
+    private static void runConcurrently(List<Runnable> writes) {
+        if (writes.size() <= 1) {
+            writes.forEach(Runnable::run);
+            return;
+        }
+        java.util.concurrent.Semaphore inFlight = new java.util.concurrent.Semaphore(STATUS_WRITES_IN_FLIGHT);
+        try (var exec = java.util.concurrent.Executors.newVirtualThreadPerTaskExecutor()) {
+            List<java.util.concurrent.Future<?>> done = new ArrayList<>();
+            for (Runnable w : writes) {
+                done.add(exec.submit(() -> {
+                    inFlight.acquireUninterruptibly();
+                    try {
+                        w.run();
+                    } finally {
+                        inFlight.release();
+                    }
+                }));
+            }
+            for (var f : done) {
+                try {
+                    f.get();
+                } catch (java.util.concurrent.ExecutionException e) {
+                    throw e.getCause() instanceof RuntimeException re ? re : new IllegalStateException(e.getCause());
+                } catch (InterruptedException e) {
+                    Thread.currentThread().interrupt();
+                    throw new IllegalStateException(e);
+                }
+            }
+        }
     }
 
     /** The config Secret is applied only when its bytes change: the informer cache tells us what is there. */

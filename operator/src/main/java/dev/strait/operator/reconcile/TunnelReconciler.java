@@ -44,6 +44,8 @@ public class TunnelReconciler implements Reconciler<IPsecTunnel>, Cleaner<IPsecT
         var primaries = context.getPrimaryCache();
         gateways = new InformerEventSource<>(InformerEventSourceConfiguration.from(IPsecGateway.class, IPsecTunnel.class)
                 .withName("gateways")
+                // Only a gateway appearing or vanishing changes what this controller reports.
+                .withOnUpdateFilter((n, o) -> false)
                 .withSecondaryToPrimaryMapper(gw -> primaries.list(gw.getMetadata().getNamespace(),
                                 t -> GatewayReconciler.gatewayOf(t).filter(ResourceID.fromResource(gw)::equals).isPresent())
                         .map(ResourceID::fromResource).collect(Collectors.toSet()))
