@@ -68,7 +68,7 @@ public class GatewayReconciler implements Reconciler<IPsecGateway> {
     public List<EventSource<?, IPsecGateway>> prepareEventSources(EventSourceContext<IPsecGateway> context) {
         tunnels = new InformerEventSource<>(InformerEventSourceConfiguration.from(IPsecTunnel.class, IPsecGateway.class)
                 .withName("tunnels")
-                .withSecondaryToPrimaryMapper(t -> gatewayOf(t).map(Set::of).orElse(Set.of()))
+                .withSecondaryToPrimaryMapper(this::gatewaysOf)
                 // Status writes (ours and the gateway's counters) must not re-render configs.
                 .withOnUpdateFilter((n, o) -> !Objects.equals(n.getMetadata().getGeneration(), o.getMetadata().getGeneration())
                         || !Objects.equals(n.getMetadata().getDeletionTimestamp(), o.getMetadata().getDeletionTimestamp()))
@@ -93,6 +93,22 @@ public class GatewayReconciler implements Reconciler<IPsecGateway> {
             return java.util.Optional.empty();
         }
         return java.util.Optional.of(new ResourceID(t.getSpec().gatewayRef.name, t.getMetadata().getNamespace()));
+    }
+
+    /**
+     * The tunnel's gateway, plus any gateway whose config still carries it: when gatewayRef moves from A to B,
+     * A must re-render too, and the update event only shows B.
+     */
+    private Set<ResourceID> gatewaysOf(IPsecTunnel t) {
+        Set<ResourceID> out = new java.util.HashSet<>();
+        gatewayOf(t).ifPresent(out::add);
+        var s = secrets;
+        if (s != null) {
+            s.list(t.getMetadata().getNamespace(), x -> x.getMetadata().getName().endsWith("-config")
+                            && TunnelReconciler.carries(x, t.getMetadata().getName()))
+                    .forEach(x -> out.addAll(Mappers.<Secret>fromOwnerReferences(IPsecGateway.class).toPrimaryResourceIDs(x)));
+        }
+        return out;
     }
 
     /** A Secret matters to a gateway when it owns it (its config) or one of its tunnels takes a PSK from it. */

@@ -191,7 +191,7 @@ class OperatorApiServerTest {
         String hash = d.getSpec().getTemplate().getMetadata().getAnnotations().get(GatewayResources.CONFIG_HASH_ANNOTATION);
         assertNotNull(hash);
 
-        Service svc = client.services().inNamespace(ns).withName("edge").get();
+        Service svc = await("service", () -> client.services().inNamespace(ns).withName("edge").get());
         assertOwnedBy(svc, gw);
         assertEquals("NodePort", svc.getSpec().getType());
         assertEquals(List.of(500, 4500), svc.getSpec().getPorts().stream().map(p -> p.getPort()).toList());
@@ -251,6 +251,22 @@ class OperatorApiServerTest {
         client.resources(IPsecTunnel.class).inNamespace(ns).withName("drop").delete();
         await("drop gone from the API", () -> client.resources(IPsecTunnel.class).inNamespace(ns).withName("drop").get() == null);
         assertEquals(List.of("keep"), tunnelNames(ns, "gw"), "the finalizer must outlive the tunnel's config entry");
+    }
+
+    @Test
+    void tunnelMovedToAnotherGatewayLeavesTheOldConfig(TestInfo info) {
+        String ns = namespace(info);
+        create(psk(ns, "psk", KEY1));
+        create(gateway(ns, "a", 1));
+        create(gateway(ns, "b", 1));
+        create(tunnel(ns, "mover", "a", "psk", "192.168.1.0/24"));
+        await("mover on a", () -> List.of("mover").equals(tunnelNames(ns, "a")));
+        client.resources(IPsecTunnel.class).inNamespace(ns).withName("mover").edit(t -> {
+            t.getSpec().gatewayRef.name = "b";
+            return t;
+        });
+        await("mover on b", () -> List.of("mover").equals(tunnelNames(ns, "b")));
+        await("mover off a", () -> List.of().equals(tunnelNames(ns, "a")));
     }
 
     @Test
