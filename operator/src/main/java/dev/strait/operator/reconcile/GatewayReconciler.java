@@ -6,6 +6,7 @@ import dev.strait.api.v1alpha1.TunnelConfig;
 import dev.strait.api.v1alpha1.TunnelStatus;
 import dev.strait.operator.OperatorMetrics;
 import dev.strait.operator.config.ConfigRenderer;
+import dev.strait.operator.config.Reason;
 import dev.strait.operator.config.TunnelValidator;
 import dev.strait.operator.config.Verdict;
 import dev.strait.operator.crd.IPsecGateway;
@@ -69,9 +70,11 @@ public class GatewayReconciler implements Reconciler<IPsecGateway> {
         tunnels = new InformerEventSource<>(InformerEventSourceConfiguration.from(IPsecTunnel.class, IPsecGateway.class)
                 .withName("tunnels")
                 .withSecondaryToPrimaryMapper(this::gatewaysOf)
-                // Status writes (ours and the gateway's counters) must not re-render configs.
+                // Status writes (ours and the gateway's counters) must not re-render configs; a GatewayNotFound written
+                // by the tunnel controller from a cache that had not yet seen this gateway must be corrected, though.
                 .withOnUpdateFilter((n, o) -> !Objects.equals(n.getMetadata().getGeneration(), o.getMetadata().getGeneration())
-                        || !Objects.equals(n.getMetadata().getDeletionTimestamp(), o.getMetadata().getDeletionTimestamp()))
+                        || !Objects.equals(n.getMetadata().getDeletionTimestamp(), o.getMetadata().getDeletionTimestamp())
+                        || TunnelStatusWriter.hasReason(n, Reason.GatewayNotFound.name()))
                 .build(), context);
         secrets = new InformerEventSource<>(InformerEventSourceConfiguration.from(Secret.class, IPsecGateway.class)
                 .withName("secrets")

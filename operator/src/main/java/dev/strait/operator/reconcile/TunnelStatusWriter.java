@@ -91,6 +91,11 @@ final class TunnelStatusWriter {
         s.observedGeneration = t.getMetadata().getGeneration();
     }
 
+    static boolean hasReason(IPsecTunnel t, String reason) {
+        return t.getStatus() != null && t.getStatus().conditions != null
+                && t.getStatus().conditions.stream().anyMatch(c -> CONFIG_VALID.equals(c.type) && reason.equals(c.reason));
+    }
+
     private static TunnelStatus.Condition find(TunnelStatus s) {
         return s.conditions.stream().filter(c -> CONFIG_VALID.equals(c.type)).findFirst().orElse(null);
     }

@@ -149,11 +149,18 @@ public final class GatewayResources {
                 .withNewSpec()
                 .withReplicas(ConfigRenderer.replicas(spec))
                 .withSelector(new LabelSelectorBuilder().withMatchLabels(selectorLabels(gw)).build())
+                // With hostNetwork a surge pod has no node to go to (UDP 500 is taken, anti-affinity is required):
+                // replace pods one at a time instead of stalling the rollout.
+                .withStrategy(hostNetwork ? new io.fabric8.kubernetes.api.model.apps.DeploymentStrategyBuilder()
+                        .withType("RollingUpdate").withNewRollingUpdate().withNewMaxSurge(0).withNewMaxUnavailable(1)
+                        .endRollingUpdate().build() : null)
                 .withNewTemplate()
                 .withNewMetadata().withLabels(labels(gw))
                 .withAnnotations(Map.of(CONFIG_HASH_ANNOTATION, configHash)).endMetadata()
                 .withNewSpec()
                 .withServiceAccountName(serviceAccountName(name))
+                .withNewSecurityContext().withNewSeccompProfile().withType("RuntimeDefault").endSeccompProfile()
+                .endSecurityContext()
                 .withHostNetwork(hostNetwork ? true : null)
                 .withDnsPolicy(hostNetwork ? "ClusterFirstWithHostNet" : null)
                 .withNodeSelector(spec.nodeSelector)

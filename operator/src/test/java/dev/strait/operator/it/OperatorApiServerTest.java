@@ -254,6 +254,20 @@ class OperatorApiServerTest {
     }
 
     @Test
+    void tunnelWaitingForItsGatewayIsPickedUpWhenTheGatewayAppears(TestInfo info) {
+        String ns = namespace(info);
+        create(psk(ns, "psk", KEY1));
+        create(tunnel(ns, "early", "late", "psk", "192.168.1.0/24"));
+        TunnelStatus.Condition c = await("GatewayNotFound", () -> configValid(ns, "early"));
+        assertEquals("GatewayNotFound", c.reason);
+        create(gateway(ns, "late", 1));
+        await("early in config", () -> List.of("early").equals(tunnelNames(ns, "late")));
+        await("early valid", () -> "True".equals(configValid(ns, "early").status));
+        assertEquals("Pending", client.resources(IPsecTunnel.class).inNamespace(ns).withName("early").get()
+                .getStatus().phase);
+    }
+
+    @Test
     void tunnelMovedToAnotherGatewayLeavesTheOldConfig(TestInfo info) {
         String ns = namespace(info);
         create(psk(ns, "psk", KEY1));

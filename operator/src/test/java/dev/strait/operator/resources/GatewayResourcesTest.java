@@ -19,7 +19,10 @@ class GatewayResourcesTest {
         gw.getSpec().service.type = GatewaySpec.ServiceType.None;
         gw.getSpec().image = "mine:1";
         assertNull(GatewayResources.service(gw));
-        var pod = GatewayResources.deployment(gw, "default:1", "h").getSpec().getTemplate().getSpec();
+        var deployment = GatewayResources.deployment(gw, "default:1", "h");
+        var pod = deployment.getSpec().getTemplate().getSpec();
+        assertEquals(0, deployment.getSpec().getStrategy().getRollingUpdate().getMaxSurge().getIntVal(),
+                "a surge pod could never schedule next to a hostNetwork gateway");
         assertTrue(pod.getHostNetwork());
         assertEquals("ClusterFirstWithHostNet", pod.getDnsPolicy());
         assertEquals(1, pod.getAffinity().getPodAntiAffinity().getRequiredDuringSchedulingIgnoredDuringExecution().size());
@@ -29,7 +32,10 @@ class GatewayResourcesTest {
     @Test
     void podNetworkGatewayPrefersSeparateNodesAndUsesTheDefaultImage() {
         IPsecGateway gw = gateway("ns", "edge", 1);
-        var pod = GatewayResources.deployment(gw, "default:1", "h").getSpec().getTemplate().getSpec();
+        var deployment = GatewayResources.deployment(gw, "default:1", "h");
+        var pod = deployment.getSpec().getTemplate().getSpec();
+        assertNull(deployment.getSpec().getStrategy());
+        assertEquals("RuntimeDefault", pod.getSecurityContext().getSeccompProfile().getType());
         assertNull(pod.getHostNetwork());
         assertEquals(1, pod.getAffinity().getPodAntiAffinity().getPreferredDuringSchedulingIgnoredDuringExecution().size());
         assertEquals("default:1", pod.getContainers().getFirst().getImage());
