@@ -251,6 +251,13 @@ public class GatewayReconciler implements Reconciler<IPsecGateway> {
     /** The config Secret is applied only when its bytes change: the informer cache tells us what is there. */
     private Secret applySecretIfChanged(KubernetesClient client, Secret desired, String ns) {
         var cached = secrets.get(new ResourceID(desired.getMetadata().getName(), ns));
+        String owner = desired.getMetadata().getOwnerReferences().getFirst().getUid();
+        if (cached.isPresent() && cached.get().getMetadata().getOwnerReferences().stream()
+                .noneMatch(o -> o.getUid().equals(owner))) {
+            // Someone else's Secret (a PSK, say) has the name we need: never merge a config into it.
+            throw new IllegalStateException("Secret " + ns + "/" + desired.getMetadata().getName()
+                    + " exists and does not belong to this IPsecGateway; rename or remove it");
+        }
         if (cached.isPresent() && Objects.equals(cached.get().getData(), desired.getData())
                 && cached.get().getMetadata().getAnnotations() != null
                 && Objects.equals(cached.get().getMetadata().getAnnotations().get("strait.dev/tunnels"),
