@@ -15,8 +15,10 @@ public class GatewaySpec {
     @JsonPropertyDescription("Gateway image; default from the operator's settings")
     public String image;
     public Map<String, String> nodeSelector;
-    public List<Map<String, Object>> tolerations;
-    public Map<String, Object> resources;
+    @JsonPropertyDescription("Tolerations of the gateway pods (as in a PodSpec)")
+    public List<Toleration> tolerations;
+    @JsonPropertyDescription("Resource requests and limits of the gateway container")
+    public Resources resources;
     @JsonPropertyDescription("Run the gateway in the node's network namespace")
     public Boolean hostNetwork = Boolean.FALSE;
     public Service service = new Service();
@@ -40,4 +42,26 @@ public class GatewaySpec {
     }
 
     public enum DatapathMode { Userspace }
+
+    @JsonInclude(JsonInclude.Include.NON_NULL)
+    public static class Toleration {
+        public String key;
+        public TolerationOperator operator;
+        public String value;
+        public TolerationEffect effect;
+        public Long tolerationSeconds;
+    }
+
+    /** Quantities as strings ("500m", "1", "128Mi"), as in a container spec. */
+    @JsonInclude(JsonInclude.Include.NON_NULL)
+    public static class Resources {
+        @JsonPropertyDescription("e.g. {cpu: \"100m\", memory: \"128Mi\"}")
+        public Map<String, String> requests;
+        @JsonPropertyDescription("e.g. {memory: \"256Mi\"}")
+        public Map<String, String> limits;
+    }
+
+    public enum TolerationOperator { Exists, Equal }
+
+    public enum TolerationEffect { NoSchedule, PreferNoSchedule, NoExecute }
 }

@@ -7,6 +7,10 @@ import io.fabric8.generator.annotation.Required;
 /** One site-to-site tunnel: who the peer is, what each side carries, how to authenticate and which algorithms. */
 @JsonInclude(JsonInclude.Include.NON_NULL)
 public class TunnelSpec {
+    /** Schema-level shape of an IPv4 or IPv6 CIDR; host bits and ranges are checked by the validators. */
+    public static final String CIDR_PATTERN = "^(([0-9]{1,3}\\.){3}[0-9]{1,3}/[0-9]{1,2}|[0-9a-fA-F:.]*:[0-9a-fA-F:.]*/[0-9]{1,3})$";
+
+    @Required
     @JsonPropertyDescription("The IPsecGateway that carries this tunnel (operator only; ignored by the gateway's YAML)")
     public GatewayRef gatewayRef;
 
@@ -55,6 +59,8 @@ public class TunnelSpec {
     public static class Peer {
         @JsonPropertyDescription("The peer's IP address; omit to accept the peer from any address (responder only)")
         public String address;
+        @io.fabric8.generator.annotation.Min(1)
+        @io.fabric8.generator.annotation.Max(65535)
         @JsonPropertyDescription("The peer's UDP port for IKE (default 500)")
         public Integer port;
         @Required
@@ -69,14 +75,14 @@ public class TunnelSpec {
         public String id;
         @Required
         @JsonPropertyDescription("Subnets on this side that the tunnel carries (CIDR)")
-        public java.util.List<String> subnets = new java.util.ArrayList<>();
+        public java.util.List<@io.fabric8.generator.annotation.Pattern(CIDR_PATTERN) String> subnets = new java.util.ArrayList<>();
     }
 
     @JsonInclude(JsonInclude.Include.NON_NULL)
     public static class Remote {
         @Required
         @JsonPropertyDescription("Subnets on the remote side that the tunnel carries (CIDR)")
-        public java.util.List<String> subnets = new java.util.ArrayList<>();
+        public java.util.List<@io.fabric8.generator.annotation.Pattern(CIDR_PATTERN) String> subnets = new java.util.ArrayList<>();
     }
 
     @JsonInclude(JsonInclude.Include.NON_NULL)

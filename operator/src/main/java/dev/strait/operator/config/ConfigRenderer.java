@@ -1,0 +1,60 @@
+package dev.strait.operator.config;
+
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.SerializationFeature;
+import com.fasterxml.jackson.dataformat.yaml.YAMLFactory;
+import com.fasterxml.jackson.dataformat.yaml.YAMLGenerator;
+import dev.strait.api.v1alpha1.GatewayConfig;
+import dev.strait.api.v1alpha1.GatewaySpec;
+import dev.strait.api.v1alpha1.TunnelConfig;
+import dev.strait.operator.crd.IPsecGateway;
+import java.io.UncheckedIOException;
+import java.util.Comparator;
+import java.util.List;
+
+/** Renders the gateway daemon's YAML (a GatewayConfig) for one IPsecGateway and its accepted tunnels. */
+public final class ConfigRenderer {
+    static final ObjectMapper MAPPER = new ObjectMapper(new YAMLFactory()
+            .disable(YAMLGenerator.Feature.WRITE_DOC_START_MARKER)
+            .enable(YAMLGenerator.Feature.MINIMIZE_QUOTES))
+            .enable(SerializationFeature.ORDER_MAP_ENTRIES_BY_KEYS);
+
+    public static final String LEADER_LEASE_SUFFIX = "-leader";
+
+    private ConfigRenderer() {
+    }
+
+    public static ObjectMapper yaml() {
+        return MAPPER;
+    }
+
+    public static GatewayConfig config(IPsecGateway gateway, List<TunnelConfig> tunnels) {
+        GatewaySpec spec = gateway.getSpec() == null ? new GatewaySpec() : gateway.getSpec();
+        GatewayConfig c = new GatewayConfig();
+        if (spec.datapath != null) {
+            c.datapath.mode = spec.datapath.mode == null ? "Userspace" : spec.datapath.mode.name();
+            c.datapath.mtu = spec.datapath.mtu;
+        }
+        c.kubernetes = new GatewayConfig.Kubernetes();
+        c.kubernetes.namespace = gateway.getMetadata().getNamespace();
+        c.kubernetes.gatewayName = gateway.getMetadata().getName();
+        if (replicas(spec) > 1) {
+            c.kubernetes.leaseName = gateway.getMetadata().getName() + LEADER_LEASE_SUFFIX;
+        }
+        // Sorted, so the same tunnels always give the same bytes (and the same pod-rolling hash).
+        c.tunnels = tunnels.stream().sorted(Comparator.comparing(t -> t.name)).toList();
+        return c;
+    }
+
+    public static String yaml(GatewayConfig c) {
+        try {
+            return MAPPER.writeValueAsString(c);
+        } catch (com.fasterxml.jackson.core.JsonProcessingException e) {
+            throw new UncheckedIOException("cannot render the gateway config", e);
+        }
+    }
+
+    public static int replicas(GatewaySpec spec) {
+        return spec.replicas == null ? 1 : spec.replicas;
+    }
+}

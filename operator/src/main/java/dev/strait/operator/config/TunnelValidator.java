@@ -1,0 +1,141 @@
+package dev.strait.operator.config;
+
+import dev.strait.api.v1alpha1.TunnelConfig;
+import dev.strait.api.v1alpha1.TunnelSpec;
+import dev.strait.gateway.config.Cidr;
+import dev.strait.gateway.config.ConfigException;
+import dev.strait.gateway.config.ConfigValidator;
+import dev.strait.operator.crd.IPsecTunnel;
+import io.fabric8.kubernetes.api.model.Secret;
+import java.nio.charset.StandardCharsets;
+import java.util.ArrayList;
+import java.util.Base64;
+import java.util.Comparator;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.function.Function;
+
+/**
+ * Turns the IPsecTunnels of one gateway into gateway config entries, with the gateway's own validator, so that
+ * what the operator accepts is exactly what the gateway accepts. One bad tunnel never affects the others.
+ */
+public final class TunnelValidator {
+    private static final String NAME = "[a-zA-Z0-9]([-a-zA-Z0-9_.]{0,62})";
+
+    private TunnelValidator() {
+    }
+
+    /**
+     * @param tunnels the gateway's tunnels (those being deleted already left out)
+     * @param secrets looks up a Secret of the tunnels' namespace by name, null when absent
+     * @return one verdict per tunnel, keyed by tunnel name, in a stable order (oldest first)
+     */
+    public static Map<String, Verdict> check(List<IPsecTunnel> tunnels, Function<String, Secret> secrets) {
+        List<IPsecTunnel> ordered = new ArrayList<>(tunnels);
+        // The older tunnel keeps its subnets when two overlap: a new tunnel cannot knock out a working one.
+        ordered.sort(Comparator.comparing((IPsecTunnel t) -> String.valueOf(t.getMetadata().getCreationTimestamp()))
+                .thenComparing(t -> t.getMetadata().getName()));
+        Map<String, Verdict> out = new LinkedHashMap<>();
+        Map<String, List<Cidr>> acceptedRemotes = new LinkedHashMap<>();
+        for (IPsecTunnel t : ordered) {
+            Verdict v = one(t, secrets);
+            if (v instanceof Verdict.Accepted a) {
+                Verdict overlap = overlap(t, acceptedRemotes);
+                if (overlap != null) {
+                    v = overlap;
+                } else {
+                    acceptedRemotes.put(t.getMetadata().getName(),
+                            a.config().remote.subnets.stream().map(Cidr::parse).toList());
+                }
+            }
+            out.put(t.getMetadata().getName(), v);
+        }
+        return out;
+    }
+
+    /** Validates one tunnel in isolation and resolves its PSK. */
+    public static Verdict one(IPsecTunnel t, Function<String, Secret> secrets) {
+        String name = t.getMetadata().getName();
+        TunnelSpec spec = t.getSpec();
+        if (spec == null) {
+            return new Verdict.Refused(Reason.InvalidSpec, "spec: is required");
+        }
+        if (!name.matches(NAME)) {
+            return new Verdict.Refused(Reason.InvalidSpec,
+                    "metadata.name: the gateway needs 1-63 letters, digits, '-', '_' or '.'");
+        }
+        try {
+            ConfigValidator.tunnel("spec", spec);
+        } catch (ConfigException e) {
+            return new Verdict.Refused(e.field().contains("proposals") ? Reason.InvalidProposal : Reason.InvalidSpec,
+                    e.getMessage());
+        }
+        String weak = ProposalStrength.problem("spec", spec);
+        if (weak != null) {
+            return new Verdict.Refused(Reason.InvalidProposal, weak);
+        }
+        if (spec.auth.certificate != null) {
+            return new Verdict.Refused(Reason.InvalidSpec,
+                    "spec.auth.certificate: certificate authentication is not supported by the operator yet; use psk");
+        }
+        TunnelSpec.Psk psk = spec.auth.psk;
+        if (psk.secretRef == null) {
+            return new Verdict.Refused(Reason.InvalidSpec,
+                    "spec.auth.psk: set secretRef; file and value are for the standalone gateway only");
+        }
+        String field = "spec.auth.psk.secretRef";
+        Secret secret = secrets.apply(psk.secretRef.name);
+        if (secret == null) {
+            return new Verdict.Refused(Reason.SecretNotFound,
+                    field + ".name: Secret '" + psk.secretRef.name + "' does not exist");
+        }
+        String value = secretValue(secret, psk.secretRef.key);
+        if (value == null) {
+            return new Verdict.Refused(Reason.SecretKeyNotFound,
+                    field + ".key: Secret '" + psk.secretRef.name + "' has no key '" + psk.secretRef.key + "'");
+        }
+        if (value.getBytes(StandardCharsets.UTF_8).length < ConfigValidator.MIN_PSK_BYTES) {
+            return new Verdict.Refused(Reason.InvalidSpec, field + ": key '" + psk.secretRef.key + "' of Secret '"
+                    + psk.secretRef.name + "' holds fewer than " + ConfigValidator.MIN_PSK_BYTES + " bytes");
+        }
+        TunnelConfig config = ConfigRenderer.MAPPER.convertValue(spec, TunnelConfig.class);
+        config.gatewayRef = null;
+        config.name = name;
+        config.namespace = t.getMetadata().getNamespace();
+        config.generation = t.getMetadata().getGeneration();
+        config.auth.psk.secretRef = null;
+        config.auth.psk.value = value;
+        return new Verdict.Accepted(config);
+    }
+
+    private static Verdict overlap(IPsecTunnel t, Map<String, List<Cidr>> accepted) {
+        List<String> mine = t.getSpec().remote.subnets;
+        for (int i = 0; i < mine.size(); i++) {
+            Cidr c = Cidr.parse(mine.get(i));
+            for (var other : accepted.entrySet()) {
+                for (Cidr o : other.getValue()) {
+                    if (c.overlaps(o)) {
+                        return new Verdict.Refused(Reason.SubnetOverlap, "spec.remote.subnets[" + i + "]: " + c
+                                + " overlaps " + o + " of tunnel '" + other.getKey() + "' on the same gateway");
+                    }
+                }
+            }
+        }
+        return null;
+    }
+
+    /**
+     * Secrets may carry the key in data (base64) or, before the API server converts it, in stringData. A trailing
+     * newline (kubectl create secret --from-file of an echo'd file) is not part of the key, as for the gateway's files.
+     */
+    private static String secretValue(Secret s, String key) {
+        String v = null;
+        if (s.getData() != null && s.getData().get(key) != null) {
+            v = new String(Base64.getDecoder().decode(s.getData().get(key)), StandardCharsets.UTF_8);
+        } else if (s.getStringData() != null && s.getStringData().get(key) != null) {
+            v = s.getStringData().get(key);
+        }
+        return v == null ? null : v.replaceAll("[\\r\\n]+$", "");
+    }
+}

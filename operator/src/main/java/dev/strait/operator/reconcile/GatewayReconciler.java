@@ -1,0 +1,283 @@
+package dev.strait.operator.reconcile;
+
+import dev.strait.api.v1alpha1.GatewayConfig;
+import dev.strait.api.v1alpha1.GatewayStatus;
+import dev.strait.api.v1alpha1.TunnelConfig;
+import dev.strait.api.v1alpha1.TunnelStatus;
+import dev.strait.operator.OperatorMetrics;
+import dev.strait.operator.config.ConfigRenderer;
+import dev.strait.operator.config.Reason;
+import dev.strait.operator.config.TunnelValidator;
+import dev.strait.operator.config.Verdict;
+import dev.strait.operator.crd.IPsecGateway;
+import dev.strait.operator.crd.IPsecTunnel;
+import dev.strait.operator.resources.GatewayResources;
+import io.fabric8.kubernetes.api.model.HasMetadata;
+import io.fabric8.kubernetes.api.model.Secret;
+import io.fabric8.kubernetes.api.model.Service;
+import io.fabric8.kubernetes.api.model.apps.Deployment;
+import io.fabric8.kubernetes.client.KubernetesClient;
+import io.javaoperatorsdk.operator.api.config.informer.InformerEventSourceConfiguration;
+import io.javaoperatorsdk.operator.api.reconciler.Context;
+import io.javaoperatorsdk.operator.api.reconciler.ControllerConfiguration;
+import io.javaoperatorsdk.operator.api.reconciler.EventSourceContext;
+import io.javaoperatorsdk.operator.api.reconciler.Reconciler;
+import io.javaoperatorsdk.operator.api.reconciler.UpdateControl;
+import io.javaoperatorsdk.operator.processing.event.ResourceID;
+import io.javaoperatorsdk.operator.processing.event.source.EventSource;
+import io.javaoperatorsdk.operator.processing.event.source.informer.InformerEventSource;
+import io.javaoperatorsdk.operator.processing.event.source.informer.Mappers;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.Objects;
+import java.util.Set;
+import java.util.stream.Stream;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * Reconciles an IPsecGateway into its Deployment, Service, RBAC and config Secret. The config Secret has this one
+ * writer: every tunnel event, PSK Secret change or gateway change re-renders it from the caches, so concurrent
+ * edits can never interleave into a half-applied config.
+ */
+@ControllerConfiguration(name = GatewayReconciler.NAME)
+public class GatewayReconciler implements Reconciler<IPsecGateway> {
+    public static final String NAME = "ipsecgateway";
+    public static final String FIELD_MANAGER = "strait-operator";
+    private static final int STATUS_WRITES_IN_FLIGHT = 16;
+    private static final Logger LOG = LoggerFactory.getLogger(GatewayReconciler.class);
+
+    private final String defaultImage;
+    private final OperatorMetrics metrics;
+    private volatile InformerEventSource<IPsecTunnel, IPsecGateway> tunnels;
+    private volatile InformerEventSource<Secret, IPsecGateway> secrets;
+    private volatile InformerEventSource<Service, IPsecGateway> services;
+
+    public GatewayReconciler(String defaultImage, OperatorMetrics metrics) {
+        this.defaultImage = defaultImage;
+        this.metrics = metrics;
+    }
+
+    /** All tunnels this controller sees, for the tunnels-by-phase gauge. */
+    public Stream<IPsecTunnel> knownTunnels() {
+        var t = tunnels;
+        return t == null ? Stream.empty() : t.list(x -> true);
+    }
+
+    @Override
+    public List<EventSource<?, IPsecGateway>> prepareEventSources(EventSourceContext<IPsecGateway> context) {
+        tunnels = new InformerEventSource<>(InformerEventSourceConfiguration.from(IPsecTunnel.class, IPsecGateway.class)
+                .withName("tunnels")
+                .withSecondaryToPrimaryMapper(this::gatewaysOf)
+                // Status writes (ours and the gateway's counters) must not re-render configs; a GatewayNotFound written
+                // by the tunnel controller from a cache that had not yet seen this gateway must be corrected, though.
+                .withOnUpdateFilter((n, o) -> !Objects.equals(n.getMetadata().getGeneration(), o.getMetadata().getGeneration())
+                        || !Objects.equals(n.getMetadata().getDeletionTimestamp(), o.getMetadata().getDeletionTimestamp())
+                        || TunnelStatusWriter.hasReason(n, Reason.GatewayNotFound.name()))
+                .build(), context);
+        secrets = new InformerEventSource<>(InformerEventSourceConfiguration.from(Secret.class, IPsecGateway.class)
+                .withName("secrets")
+                .withSecondaryToPrimaryMapper(this::gatewaysUsing)
+                .build(), context);
+        var deployments = new InformerEventSource<>(InformerEventSourceConfiguration.from(Deployment.class, IPsecGateway.class)
+                .withName("deployments")
+                .withSecondaryToPrimaryMapper(Mappers.fromOwnerReferences(IPsecGateway.class))
+                .build(), context);
+        services = new InformerEventSource<>(InformerEventSourceConfiguration.from(Service.class, IPsecGateway.class)
+                .withName("services")
+                .withSecondaryToPrimaryMapper(Mappers.fromOwnerReferences(IPsecGateway.class))
+                .build(), context);
+        return List.of(tunnels, secrets, deployments, services);
+    }
+
+    static java.util.Optional<ResourceID> gatewayOf(IPsecTunnel t) {
+        if (t.getSpec() == null || t.getSpec().gatewayRef == null || t.getSpec().gatewayRef.name == null) {
+            return java.util.Optional.empty();
+        }
+        return java.util.Optional.of(new ResourceID(t.getSpec().gatewayRef.name, t.getMetadata().getNamespace()));
+    }
+
+    /**
+     * The tunnel's gateway, plus any gateway whose config still carries it: when gatewayRef moves from A to B,
+     * A must re-render too, and the update event only shows B.
+     */
+    private Set<ResourceID> gatewaysOf(IPsecTunnel t) {
+        Set<ResourceID> out = new java.util.HashSet<>();
+        gatewayOf(t).ifPresent(out::add);
+        var s = secrets;
+        if (s != null) {
+            s.list(t.getMetadata().getNamespace(), x -> x.getMetadata().getName().endsWith("-config")
+                            && TunnelReconciler.carries(x, t.getMetadata().getName()))
+                    .forEach(x -> out.addAll(Mappers.<Secret>fromOwnerReferences(IPsecGateway.class).toPrimaryResourceIDs(x)));
+        }
+        return out;
+    }
+
+    /** A Secret matters to a gateway when it owns it (its config) or one of its tunnels takes a PSK from it. */
+    private Set<ResourceID> gatewaysUsing(Secret s) {
+        String ns = s.getMetadata().getNamespace();
+        Set<ResourceID> out = new java.util.HashSet<>(Mappers.<Secret>fromOwnerReferences(IPsecGateway.class)
+                .toPrimaryResourceIDs(s));
+        var t = tunnels;
+        if (t != null) {
+            t.list(ns, x -> x.getSpec() != null && x.getSpec().auth != null && x.getSpec().auth.psk != null
+                            && x.getSpec().auth.psk.secretRef != null
+                            && s.getMetadata().getName().equals(x.getSpec().auth.psk.secretRef.name))
+                    .forEach(x -> gatewayOf(x).ifPresent(out::add));
+        }
+        return out;
+    }
+
+    @Override
+    public UpdateControl<IPsecGateway> reconcile(IPsecGateway gw, Context<IPsecGateway> context) {
+        return metrics.timeReconcile(NAME, () -> doReconcile(gw, context.getClient()));
+    }
+
+    private UpdateControl<IPsecGateway> doReconcile(IPsecGateway gw, KubernetesClient client) {
+        String ns = gw.getMetadata().getNamespace();
+        String name = gw.getMetadata().getName();
+        ResourceID me = new ResourceID(name, ns);
+        List<IPsecTunnel> mine = tunnels.list(ns, t -> gatewayOf(t).filter(me::equals).isPresent()).toList();
+        List<IPsecTunnel> active = mine.stream().filter(t -> t.getMetadata().getDeletionTimestamp() == null).toList();
+
+        Map<String, Verdict> verdicts = TunnelValidator.check(active,
+                secretName -> secrets.get(new ResourceID(secretName, ns)).orElse(null));
+        List<TunnelConfig> accepted = new ArrayList<>();
+        verdicts.values().forEach(v -> {
+            if (v instanceof Verdict.Accepted a) {
+                accepted.add(a.config());
+            }
+        });
+        GatewayConfig config = ConfigRenderer.config(gw, accepted);
+        String yaml = ConfigRenderer.yaml(config);
+        List<String> names = config.tunnels.stream().map(t -> t.name).toList();
+
+        Secret configSecret = applySecretIfChanged(client, GatewayResources.configSecret(gw, yaml, names), ns);
+        String hash = GatewayResources.configHash(configSecret.getMetadata().getUid(), yaml);
+        apply(client, GatewayResources.serviceAccount(gw));
+        apply(client, GatewayResources.role(gw));
+        apply(client, GatewayResources.roleBinding(gw));
+        apply(client, GatewayResources.deployment(gw, defaultImage, hash));
+        Service service = GatewayResources.service(gw);
+        if (service != null) {
+            apply(client, service);
+        } else {
+            // type None: remove the Service we made earlier, never someone else's of the same name
+            services.get(me).filter(svc -> svc.getMetadata().getOwnerReferences().stream()
+                            .anyMatch(o -> o.getUid().equals(gw.getMetadata().getUid())))
+                    .ifPresent(svc -> client.resource(svc).delete());
+        }
+
+        List<Runnable> statusWrites = new ArrayList<>();
+        for (IPsecTunnel t : active) {
+            Verdict v = verdicts.get(t.getMetadata().getName());
+            if (v instanceof Verdict.Refused r) {
+                if (!TunnelStatusWriter.upToDate(t, false, r.reason().name(), r.message())) {
+                    // The message names fields and Secrets, never their contents.
+                    LOG.info("tunnel {}/{} refused: {} {}", ns, t.getMetadata().getName(), r.reason(), r.message());
+                    statusWrites.add(() -> TunnelStatusWriter.write(client, t, false, r.reason().name(), r.message()));
+                }
+            } else {
+                String msg = "rendered into the config of gateway '" + name + "'";
+                if (!TunnelStatusWriter.upToDate(t, true, "Valid", msg)) {
+                    statusWrites.add(() -> TunnelStatusWriter.write(client, t, true, "Valid", msg));
+                }
+            }
+        }
+        runConcurrently(statusWrites);
+        return gatewayStatus(gw, accepted.size(), active.size());
+    }
+
+    private UpdateControl<IPsecGateway> gatewayStatus(IPsecGateway gw, int accepted, int total) {
+        GatewayStatus desired = new GatewayStatus();
+        desired.tunnels = accepted;
+        desired.observedGeneration = gw.getMetadata().getGeneration();
+        TunnelStatus.Condition c = new TunnelStatus.Condition();
+        c.type = "ConfigRendered";
+        c.status = "True";
+        c.reason = accepted == total ? "AllTunnelsValid" : "SomeTunnelsInvalid";
+        c.message = accepted + " of " + total + " tunnels in the config";
+        c.observedGeneration = gw.getMetadata().getGeneration();
+        GatewayStatus current = gw.getStatus();
+        if (current != null && Objects.equals(current.tunnels, desired.tunnels)
+                && Objects.equals(current.observedGeneration, desired.observedGeneration)
+                && current.conditions != null && current.conditions.size() == 1
+                && Objects.equals(current.conditions.getFirst().reason, c.reason)
+                && Objects.equals(current.conditions.getFirst().message, c.message)) {
+            return UpdateControl.noUpdate();
+        }
+        c.lastTransitionTime = java.time.Instant.now().truncatedTo(java.time.temporal.ChronoUnit.SECONDS).toString();
+        desired.conditions = new ArrayList<>(List.of(c));
+        IPsecGateway patch = new IPsecGateway();
+        patch.setMetadata(new io.fabric8.kubernetes.api.model.ObjectMetaBuilder().withName(gw.getMetadata().getName())
+                .withNamespace(gw.getMetadata().getNamespace()).build());
+        patch.setStatus(desired);
+        return UpdateControl.patchStatus(patch);
+    }
+
+    /** Status writes are independent round trips; a few in flight at once keep a 100-tunnel gateway quick. */
+    private static void runConcurrently(List<Runnable> writes) {
+        if (writes.size() <= 1) {
+            writes.forEach(Runnable::run);
+            return;
+        }
+        java.util.concurrent.Semaphore inFlight = new java.util.concurrent.Semaphore(STATUS_WRITES_IN_FLIGHT);
+        try (var exec = java.util.concurrent.Executors.newVirtualThreadPerTaskExecutor()) {
+            List<java.util.concurrent.Future<?>> done = new ArrayList<>();
+            for (Runnable w : writes) {
+                done.add(exec.submit(() -> {
+                    inFlight.acquireUninterruptibly();
+                    try {
+                        w.run();
+                    } finally {
+                        inFlight.release();
+                    }
+                }));
+            }
+            for (var f : done) {
+                try {
+                    f.get();
+                } catch (java.util.concurrent.ExecutionException e) {
+                    throw e.getCause() instanceof RuntimeException re ? re : new IllegalStateException(e.getCause());
+                } catch (InterruptedException e) {
+                    Thread.currentThread().interrupt();
+                    throw new IllegalStateException(e);
+                }
+            }
+        }
+    }
+
+    /** The config Secret is applied only when its bytes change: the informer cache tells us what is there. */
+    private Secret applySecretIfChanged(KubernetesClient client, Secret desired, String ns) {
+        var cached = secrets.get(new ResourceID(desired.getMetadata().getName(), ns));
+        String owner = desired.getMetadata().getOwnerReferences().getFirst().getUid();
+        if (cached.isPresent() && cached.get().getMetadata().getOwnerReferences().stream()
+                .noneMatch(o -> o.getUid().equals(owner))) {
+            // Someone else's Secret (a PSK, say) has the name we need: never merge a config into it.
+            throw new IllegalStateException("Secret " + ns + "/" + desired.getMetadata().getName()
+                    + " exists and does not belong to this IPsecGateway; rename or remove it");
+        }
+        if (cached.isPresent() && Objects.equals(cached.get().getData(), desired.getData())
+                && cached.get().getMetadata().getAnnotations() != null
+                && Objects.equals(cached.get().getMetadata().getAnnotations().get("strait.dev/tunnels"),
+                        desired.getMetadata().getAnnotations().get("strait.dev/tunnels"))
+                && cached.get().getMetadata().getOwnerReferences() != null
+                && cached.get().getMetadata().getOwnerReferences().equals(desired.getMetadata().getOwnerReferences())) {
+            return cached.get();
+        }
+        Secret applied = apply(client, desired);
+        // Keeps the next reconcile from re-applying before the informer has seen this write.
+        if (cached.isPresent()) {
+            secrets.handleRecentResourceUpdate(ResourceID.fromResource(applied), applied, cached.get());
+        } else {
+            secrets.handleRecentResourceCreate(ResourceID.fromResource(applied), applied);
+        }
+        return applied;
+    }
+
+    /** Server-side apply; forcing takes back fields another manager changed (the operator owns these objects). */
+    static <T extends HasMetadata> T apply(KubernetesClient client, T desired) {
+        return client.resource(desired).fieldManager(FIELD_MANAGER).forceConflicts().serverSideApply();
+    }
+}

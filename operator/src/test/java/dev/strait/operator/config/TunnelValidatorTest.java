@@ -1,0 +1,89 @@
+package dev.strait.operator.config;
+
+import static dev.strait.operator.Fixtures.psk;
+import static dev.strait.operator.Fixtures.tunnel;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertInstanceOf;
+import static org.junit.jupiter.api.Assertions.assertNull;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import dev.strait.operator.crd.IPsecTunnel;
+import io.fabric8.kubernetes.api.model.Secret;
+import java.util.List;
+import java.util.Map;
+import java.util.function.Function;
+import org.junit.jupiter.api.Test;
+
+class TunnelValidatorTest {
+    static final String KEY = "a-long-enough-pre-shared-key-0123";
+    final Map<String, Secret> secrets = Map.of("psk", psk("ns", "psk", KEY + "\n"), "short", psk("ns", "short", "tooShort"));
+    final Function<String, Secret> lookup = secrets::get;
+
+    @Test
+    void validTunnelIsRenderedWithInlinePskAndNoSecretRef() {
+        Verdict v = TunnelValidator.one(tunnel("ns", "a", "gw", "psk", "192.168.1.0/24"), lookup);
+        var a = assertInstanceOf(Verdict.Accepted.class, v);
+        assertEquals("a", a.config().name);
+        assertEquals("ns", a.config().namespace);
+        assertEquals(KEY, a.config().auth.psk.value, "trailing newline of the Secret value is not part of the key");
+        assertNull(a.config().auth.psk.secretRef);
+        assertNull(a.config().gatewayRef);
+        assertFalse(v.toString().contains(KEY));
+    }
+
+    @Test
+    void missingSecretAndKeyAndShortKey() {
+        assertRefused(TunnelValidator.one(tunnel("ns", "a", "gw", "nope", "192.168.1.0/24"), lookup),
+                Reason.SecretNotFound, "spec.auth.psk.secretRef.name");
+        IPsecTunnel wrongKey = tunnel("ns", "a", "gw", "psk", "192.168.1.0/24");
+        wrongKey.getSpec().auth.psk.secretRef.key = "other";
+        assertRefused(TunnelValidator.one(wrongKey, lookup), Reason.SecretKeyNotFound, "spec.auth.psk.secretRef.key");
+        Verdict shortKey = TunnelValidator.one(tunnel("ns", "a", "gw", "short", "192.168.1.0/24"), lookup);
+        assertRefused(shortKey, Reason.InvalidSpec, "spec.auth.psk.secretRef");
+        assertFalse(((Verdict.Refused) shortKey).message().contains("tooShort"), "the message must not leak the key");
+    }
+
+    @Test
+    void weakProposalsAreRefusedNamingTheField() {
+        IPsecTunnel t = tunnel("ns", "a", "gw", "psk", "192.168.1.0/24");
+        t.getSpec().ike.proposals = List.of("aes256gcm16-prfsha384-x25519", "3des-sha1-modp1024");
+        assertRefused(TunnelValidator.one(t, lookup), Reason.InvalidProposal, "spec.ike.proposals[1]");
+        IPsecTunnel sha1 = tunnel("ns", "a", "gw", "psk", "192.168.1.0/24");
+        sha1.getSpec().esp.proposals = List.of("aes128-sha1");
+        assertRefused(TunnelValidator.one(sha1, lookup), Reason.InvalidProposal, "spec.esp.proposals[0]");
+        sha1.getSpec().legacyAlgorithms = true;
+        assertInstanceOf(Verdict.Accepted.class, TunnelValidator.one(sha1, lookup));
+    }
+
+    @Test
+    void invalidSpecNamesTheField() {
+        IPsecTunnel t = tunnel("ns", "a", "gw", "psk", "192.168.1.0/24");
+        t.getSpec().peer.address = "not-an-ip";
+        assertRefused(TunnelValidator.one(t, lookup), Reason.InvalidSpec, "spec.peer.address");
+        IPsecTunnel hostBits = tunnel("ns", "a", "gw", "psk", "192.168.1.1/24");
+        assertRefused(TunnelValidator.one(hostBits, lookup), Reason.InvalidSpec, "spec.remote.subnets[0]");
+    }
+
+    @Test
+    void overlapRefusesTheNewerTunnelAndKeepsTheOthers() {
+        IPsecTunnel old = tunnel("ns", "old", "gw", "psk", "192.168.0.0/16");
+        old.getMetadata().setCreationTimestamp("2025-01-01T00:00:00Z");
+        IPsecTunnel newer = tunnel("ns", "newer", "gw", "psk", "192.168.7.0/24");
+        newer.getMetadata().setCreationTimestamp("2025-02-01T00:00:00Z");
+        IPsecTunnel other = tunnel("ns", "other", "gw", "psk", "172.16.0.0/24");
+        other.getMetadata().setCreationTimestamp("2025-03-01T00:00:00Z");
+        Map<String, Verdict> v = TunnelValidator.check(List.of(newer, other, old), lookup);
+        assertInstanceOf(Verdict.Accepted.class, v.get("old"));
+        assertInstanceOf(Verdict.Accepted.class, v.get("other"));
+        assertRefused(v.get("newer"), Reason.SubnetOverlap, "spec.remote.subnets[0]");
+        assertTrue(((Verdict.Refused) v.get("newer")).message().contains("'old'"));
+    }
+
+    static void assertRefused(Verdict v, Reason reason, String field) {
+        var r = assertInstanceOf(Verdict.Refused.class, v);
+        assertEquals(reason, r.reason(), r.message());
+        assertTrue(r.message().startsWith(field), "message should name " + field + ": " + r.message());
+        assertFalse(r.message().contains(KEY));
+    }
+}

@@ -1,0 +1,430 @@
+package dev.strait.operator.it;
+
+import static dev.strait.operator.Fixtures.gateway;
+import static dev.strait.operator.Fixtures.psk;
+import static dev.strait.operator.Fixtures.tunnel;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertNotEquals;
+import static org.junit.jupiter.api.Assertions.assertNotNull;
+import static org.junit.jupiter.api.Assertions.assertNull;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import dev.strait.api.v1alpha1.GatewayConfig;
+import dev.strait.api.v1alpha1.GatewaySpec;
+import dev.strait.api.v1alpha1.TunnelConfig;
+import dev.strait.api.v1alpha1.TunnelStatus;
+import dev.strait.gateway.config.ConfigLoader;
+import dev.strait.operator.OperatorMetrics;
+import dev.strait.operator.StraitOperator;
+import dev.strait.operator.crd.IPsecGateway;
+import dev.strait.operator.crd.IPsecTunnel;
+import dev.strait.operator.resources.GatewayResources;
+import io.fabric8.kubernetes.api.model.Container;
+import io.fabric8.kubernetes.api.model.HasMetadata;
+import io.fabric8.kubernetes.api.model.NamespaceBuilder;
+import io.fabric8.kubernetes.api.model.OwnerReference;
+import io.fabric8.kubernetes.api.model.Secret;
+import io.fabric8.kubernetes.api.model.Service;
+import io.fabric8.kubernetes.api.model.apps.Deployment;
+import io.fabric8.kubernetes.api.model.apps.DeploymentBuilder;
+import io.fabric8.kubernetes.api.model.rbac.Role;
+import io.fabric8.kubernetes.client.KubernetesClient;
+import io.fabric8.kubernetes.client.utils.Serialization;
+import java.nio.charset.StandardCharsets;
+import java.time.Duration;
+import java.util.Base64;
+import java.util.List;
+import java.util.Map;
+import java.util.function.Supplier;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.TestInfo;
+
+/** The operator, in-process, against a real kube-apiserver 1.20.2 (one per class, one namespace per test). */
+class OperatorApiServerTest {
+    static final String IMAGE = "registry.example/strait-gateway:test";
+    static final String KEY1 = "first-pre-shared-key-0123456789";
+    static final String KEY2 = "second-pre-shared-key-987654321";
+
+    static ApiServer api;
+    static KubernetesClient client;
+    static StraitOperator operator;
+
+    @BeforeAll
+    static void start() throws Exception {
+        api = ApiServer.start();
+        client = api.client();
+        api.installCrds();
+        operator = new StraitOperator(client, IMAGE, null, new OperatorMetrics()).start();
+    }
+
+    @AfterAll
+    static void stop() {
+        if (operator != null) {
+            operator.close();
+        }
+        if (api != null) {
+            api.close();
+        }
+    }
+
+    static String namespace(TestInfo info) {
+        String ns = info.getTestMethod().orElseThrow().getName().toLowerCase().replaceAll("[^a-z0-9]", "").substring(0, 12)
+                + "-" + Long.toHexString(System.nanoTime() & 0xffff);
+        client.resource(new NamespaceBuilder().withNewMetadata().withName(ns).endMetadata().build()).create();
+        return ns;
+    }
+
+    static <T> T await(String what, Supplier<T> probe) {
+        long deadline = System.nanoTime() + Duration.ofSeconds(30).toNanos();
+        while (System.nanoTime() < deadline) {
+            T v = probe.get();
+            if (v != null && !Boolean.FALSE.equals(v)) {
+                return v;
+            }
+            sleep(100);
+        }
+        throw new AssertionError("timed out waiting for " + what);
+    }
+
+    static void sleep(long ms) {
+        try {
+            Thread.sleep(ms);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new AssertionError(e);
+        }
+    }
+
+    static GatewayConfig config(String ns, String gw) {
+        Secret s = client.secrets().inNamespace(ns).withName(GatewayResources.configSecretName(gw)).get();
+        if (s == null) {
+            return null;
+        }
+        String yaml = new String(Base64.getDecoder().decode(s.getData().get(GatewayResources.CONFIG_KEY)),
+                StandardCharsets.UTF_8);
+        try {
+            return ConfigLoader.parse(yaml); // the gateway's own loader and validator must accept it
+        } catch (Exception e) {
+            throw new AssertionError("gateway rejects the rendered config: " + e.getMessage(), e);
+        }
+    }
+
+    static List<String> tunnelNames(String ns, String gw) {
+        GatewayConfig c = config(ns, gw);
+        return c == null ? null : c.tunnels.stream().map(t -> t.name).toList();
+    }
+
+    static TunnelStatus.Condition configValid(String ns, String name) {
+        IPsecTunnel t = client.resources(IPsecTunnel.class).inNamespace(ns).withName(name).get();
+        if (t == null || t.getStatus() == null) {
+            return null;
+        }
+        return t.getStatus().conditions.stream().filter(c -> "ConfigValid".equals(c.type)).findFirst().orElse(null);
+    }
+
+    static <T extends HasMetadata> T create(T r) {
+        return client.resource(r).create();
+    }
+
+    static void assertOwnedBy(HasMetadata r, IPsecGateway gw) {
+        List<OwnerReference> refs = r.getMetadata().getOwnerReferences();
+        assertEquals(1, refs.size(), r.getKind() + " owner references");
+        assertEquals(gw.getMetadata().getUid(), refs.getFirst().getUid());
+        assertEquals("IPsecGateway", refs.getFirst().getKind());
+        assertTrue(refs.getFirst().getController());
+    }
+
+    @Test
+    void gatewayAndTunnelBecomeDeploymentServiceRbacAndConfig(TestInfo info) {
+        String ns = namespace(info);
+        create(psk(ns, "edge-psk", KEY1));
+        IPsecGateway spec = gateway(ns, "edge", 2);
+        spec.getSpec().service.type = GatewaySpec.ServiceType.NodePort;
+        spec.getSpec().nodeSelector = Map.of("strait.dev/gateway", "true");
+        GatewaySpec.Toleration tol = new GatewaySpec.Toleration();
+        tol.key = "dedicated";
+        tol.operator = GatewaySpec.TolerationOperator.Equal;
+        tol.value = "vpn";
+        tol.effect = GatewaySpec.TolerationEffect.NoSchedule;
+        spec.getSpec().tolerations = List.of(tol);
+        spec.getSpec().resources = new GatewaySpec.Resources();
+        spec.getSpec().resources.requests = Map.of("cpu", "100m", "memory", "128Mi");
+        IPsecGateway gw = create(spec);
+        create(tunnel(ns, "branch-1", "edge", "edge-psk", "192.168.10.0/24"));
+
+        GatewayConfig cfg = await("config with branch-1", () -> {
+            GatewayConfig c = config(ns, "edge");
+            return c != null && c.tunnels.size() == 1 ? c : null;
+        });
+        TunnelConfig t = cfg.tunnels.getFirst();
+        assertEquals("branch-1", t.name);
+        assertEquals(ns, t.namespace);
+        assertEquals(KEY1, t.auth.psk.value);
+        assertNull(t.auth.psk.secretRef);
+        assertEquals(List.of("192.168.10.0/24"), t.remote.subnets);
+        assertEquals(ns, cfg.kubernetes.namespace);
+        assertEquals("edge", cfg.kubernetes.gatewayName);
+        assertEquals("edge-leader", cfg.kubernetes.leaseName);
+
+        Deployment d = await("deployment", () -> client.apps().deployments().inNamespace(ns).withName("edge").get());
+        assertOwnedBy(d, gw);
+        assertEquals(2, d.getSpec().getReplicas());
+        var pod = d.getSpec().getTemplate().getSpec();
+        Container c = pod.getContainers().getFirst();
+        assertEquals(IMAGE, c.getImage());
+        assertEquals(List.of("run", "--config", "/etc/strait/gateway.yaml"), c.getArgs());
+        assertEquals(List.of("NET_ADMIN"), c.getSecurityContext().getCapabilities().getAdd());
+        assertEquals(List.of("ALL"), c.getSecurityContext().getCapabilities().getDrop());
+        assertEquals("/healthz", c.getLivenessProbe().getHttpGet().getPath());
+        assertEquals(9090, c.getLivenessProbe().getHttpGet().getPort().getIntVal());
+        assertEquals("/readyz", c.getReadinessProbe().getHttpGet().getPath());
+        assertEquals("edge-config", pod.getVolumes().getFirst().getSecret().getSecretName());
+        assertEquals("/etc/strait", c.getVolumeMounts().getFirst().getMountPath());
+        assertEquals("edge-gateway", pod.getServiceAccountName());
+        assertEquals(Map.of("strait.dev/gateway", "true"), pod.getNodeSelector());
+        assertEquals("dedicated", pod.getTolerations().getFirst().getKey());
+        assertEquals("100m", c.getResources().getRequests().get("cpu").toString());
+        assertNotNull(pod.getAffinity().getPodAntiAffinity());
+        String hash = d.getSpec().getTemplate().getMetadata().getAnnotations().get(GatewayResources.CONFIG_HASH_ANNOTATION);
+        assertNotNull(hash);
+
+        Service svc = await("service", () -> client.services().inNamespace(ns).withName("edge").get());
+        assertOwnedBy(svc, gw);
+        assertEquals("NodePort", svc.getSpec().getType());
+        assertEquals(List.of(500, 4500), svc.getSpec().getPorts().stream().map(p -> p.getPort()).toList());
+        assertTrue(svc.getSpec().getPorts().stream().allMatch(p -> "UDP".equals(p.getProtocol())));
+
+        assertOwnedBy(client.serviceAccounts().inNamespace(ns).withName("edge-gateway").get(), gw);
+        Role role = client.rbac().roles().inNamespace(ns).withName("edge-gateway").get();
+        assertOwnedBy(role, gw);
+        assertTrue(role.getRules().stream().anyMatch(r -> r.getResources().equals(List.of("secrets"))
+                && r.getResourceNames().equals(List.of("edge-config")) && r.getVerbs().equals(List.of("get", "watch"))));
+        assertTrue(role.getRules().stream().anyMatch(r -> r.getResources().equals(List.of("ipsectunnels/status"))
+                && r.getVerbs().equals(List.of("patch"))));
+        assertTrue(role.getRules().stream().anyMatch(r -> r.getResources().equals(List.of("leases"))));
+        var binding = client.rbac().roleBindings().inNamespace(ns).withName("edge-gateway").get();
+        assertOwnedBy(binding, gw);
+        assertEquals("edge-gateway", binding.getSubjects().getFirst().getName());
+        assertOwnedBy(client.secrets().inNamespace(ns).withName("edge-config").get(), gw);
+
+        TunnelStatus.Condition cond = await("ConfigValid=True", () -> configValid(ns, "branch-1"));
+        assertEquals("True", cond.status);
+        IPsecTunnel tunnel = client.resources(IPsecTunnel.class).inNamespace(ns).withName("branch-1").get();
+        assertEquals("Pending", tunnel.getStatus().phase);
+        assertTrue(tunnel.getMetadata().getFinalizers().stream().anyMatch(f -> f.contains("strait.dev")));
+        // The PSK lives only in the config Secret: never in status, events, or the gateway's status.
+        assertFalse(Serialization.asJson(tunnel).contains(KEY1));
+        assertFalse(Serialization.asJson(client.resources(IPsecGateway.class).inNamespace(ns).withName("edge").get())
+                .contains(KEY1));
+        assertFalse(Serialization.asJson(client.v1().events().inNamespace(ns).list()).contains(KEY1));
+        assertFalse(Serialization.asJson(d).contains(KEY1));
+        IPsecGateway gwNow = await("gateway status", () -> {
+            IPsecGateway g = client.resources(IPsecGateway.class).inNamespace(ns).withName("edge").get();
+            return g.getStatus() != null && Integer.valueOf(1).equals(g.getStatus().tunnels) ? g : null;
+        });
+        assertEquals(gwNow.getMetadata().getGeneration(), gwNow.getStatus().observedGeneration);
+
+        // PSK rotation: re-rendered, and the pods roll.
+        client.resource(psk(ns, "edge-psk", KEY2)).update();
+        await("rotated PSK in config", () -> KEY2.equals(config(ns, "edge").tunnels.getFirst().auth.psk.value));
+        String newHash = await("new config hash", () -> {
+            String h = client.apps().deployments().inNamespace(ns).withName("edge").get().getSpec().getTemplate()
+                    .getMetadata().getAnnotations().get(GatewayResources.CONFIG_HASH_ANNOTATION);
+            return h.equals(hash) ? null : h;
+        });
+        assertNotEquals(hash, newHash);
+    }
+
+    @Test
+    void deletedTunnelLeavesTheConfigBeforeItsFinalizerGoes(TestInfo info) {
+        String ns = namespace(info);
+        create(psk(ns, "psk", KEY1));
+        create(gateway(ns, "gw", 1));
+        create(tunnel(ns, "keep", "gw", "psk", "192.168.1.0/24"));
+        create(tunnel(ns, "drop", "gw", "psk", "192.168.2.0/24"));
+        await("both tunnels", () -> List.of("drop", "keep").equals(tunnelNames(ns, "gw")));
+        assertNull(config(ns, "gw").kubernetes.leaseName, "a single replica needs no lease");
+
+        client.resources(IPsecTunnel.class).inNamespace(ns).withName("drop").delete();
+        await("drop gone from the API", () -> client.resources(IPsecTunnel.class).inNamespace(ns).withName("drop").get() == null);
+        assertEquals(List.of("keep"), tunnelNames(ns, "gw"), "the finalizer must outlive the tunnel's config entry");
+    }
+
+    @Test
+    void tunnelWaitingForItsGatewayIsPickedUpWhenTheGatewayAppears(TestInfo info) {
+        String ns = namespace(info);
+        create(psk(ns, "psk", KEY1));
+        create(tunnel(ns, "early", "late", "psk", "192.168.1.0/24"));
+        TunnelStatus.Condition c = await("GatewayNotFound", () -> configValid(ns, "early"));
+        assertEquals("GatewayNotFound", c.reason);
+        create(gateway(ns, "late", 1));
+        await("early in config", () -> List.of("early").equals(tunnelNames(ns, "late")));
+        await("early valid", () -> "True".equals(configValid(ns, "early").status));
+        assertEquals("Pending", client.resources(IPsecTunnel.class).inNamespace(ns).withName("early").get()
+                .getStatus().phase);
+    }
+
+    @Test
+    void tunnelMovedToAnotherGatewayLeavesTheOldConfig(TestInfo info) {
+        String ns = namespace(info);
+        create(psk(ns, "psk", KEY1));
+        create(gateway(ns, "a", 1));
+        create(gateway(ns, "b", 1));
+        create(tunnel(ns, "mover", "a", "psk", "192.168.1.0/24"));
+        await("mover on a", () -> List.of("mover").equals(tunnelNames(ns, "a")));
+        client.resources(IPsecTunnel.class).inNamespace(ns).withName("mover").edit(t -> {
+            t.getSpec().gatewayRef.name = "b";
+            return t;
+        });
+        await("mover on b", () -> List.of("mover").equals(tunnelNames(ns, "b")));
+        await("mover off a", () -> List.of().equals(tunnelNames(ns, "a")));
+    }
+
+    @Test
+    void invalidTunnelsGetTheirConditionWhileTheOthersStay(TestInfo info) {
+        String ns = namespace(info);
+        create(psk(ns, "psk", KEY1));
+        create(gateway(ns, "gw", 1));
+        create(tunnel(ns, "good", "gw", "psk", "192.168.0.0/16"));
+        await("good in config", () -> List.of("good").equals(tunnelNames(ns, "gw")));
+
+        create(tunnel(ns, "no-gateway", "missing", "psk", "10.1.0.0/24"));
+        create(tunnel(ns, "no-secret", "gw", "absent", "10.2.0.0/24"));
+        IPsecTunnel noKey = tunnel(ns, "no-key", "gw", "psk", "10.3.0.0/24");
+        noKey.getSpec().auth.psk.secretRef.key = "wrong";
+        create(noKey);
+        IPsecTunnel weak = tunnel(ns, "weak", "gw", "psk", "10.4.0.0/24");
+        weak.getSpec().ike.proposals = List.of("3des-md5-modp1024");
+        create(weak);
+        create(tunnel(ns, "overlap", "gw", "psk", "192.168.7.0/24"));
+        IPsecTunnel badSpec = tunnel(ns, "bad-spec", "gw", "psk", "10.5.0.0/24");
+        badSpec.getSpec().peer.address = "peer.example.com";
+        create(badSpec);
+        create(tunnel(ns, "also-good", "gw", "psk", "10.6.0.0/24"));
+
+        Map<String, String[]> expected = Map.of(
+                "no-gateway", new String[] {"GatewayNotFound", "spec.gatewayRef.name"},
+                "no-secret", new String[] {"SecretNotFound", "spec.auth.psk.secretRef.name"},
+                "no-key", new String[] {"SecretKeyNotFound", "spec.auth.psk.secretRef.key"},
+                "weak", new String[] {"InvalidProposal", "spec.ike.proposals[0]"},
+                "overlap", new String[] {"SubnetOverlap", "spec.remote.subnets[0]"},
+                "bad-spec", new String[] {"InvalidSpec", "spec.peer.address"});
+        expected.forEach((name, want) -> {
+            TunnelStatus.Condition c = await(name + " condition", () -> {
+                TunnelStatus.Condition x = configValid(ns, name);
+                return x != null && "False".equals(x.status) ? x : null;
+            });
+            assertEquals(want[0], c.reason, name + ": " + c.message);
+            assertTrue(c.message.startsWith(want[1]), name + " message names the field: " + c.message);
+            assertFalse(c.message.contains(KEY1));
+            assertEquals("Failed", client.resources(IPsecTunnel.class).inNamespace(ns).withName(name).get()
+                    .getStatus().phase);
+        });
+        await("valid tunnels stay", () -> List.of("also-good", "good").equals(tunnelNames(ns, "gw")));
+        assertEquals("True", configValid(ns, "good").status);
+
+        // Fixing the input heals the tunnel without touching the others.
+        create(new io.fabric8.kubernetes.api.model.SecretBuilder(psk(ns, "absent", KEY2)).build());
+        await("no-secret healed", () -> List.of("also-good", "good", "no-secret").equals(tunnelNames(ns, "gw")));
+    }
+
+    @Test
+    void fieldsTakenByAnotherManagerAreTakenBack(TestInfo info) {
+        String ns = namespace(info);
+        create(psk(ns, "psk", KEY1));
+        create(gateway(ns, "gw", 1));
+        create(tunnel(ns, "t", "gw", "psk", "192.168.1.0/24"));
+        await("deployment", () -> client.apps().deployments().inNamespace(ns).withName("gw").get());
+
+        // Someone else applies replicas=3 and an extra label, forcing ownership of replicas away from us.
+        Deployment intruder = new DeploymentBuilder().withNewMetadata().withName("gw").withNamespace(ns)
+                .withLabels(Map.of("team", "netops")).endMetadata()
+                .withNewSpec().withReplicas(3).endSpec().build();
+        client.resource(intruder).fieldManager("intruder").forceConflicts().serverSideApply();
+
+        Deployment back = await("replicas restored", () -> {
+            Deployment d = client.apps().deployments().inNamespace(ns).withName("gw").get();
+            return d.getSpec().getReplicas() == 1 ? d : null;
+        });
+        assertEquals("netops", back.getMetadata().getLabels().get("team"), "fields we do not manage are left alone");
+        assertTrue(back.getMetadata().getManagedFields().stream()
+                .anyMatch(m -> "strait-operator".equals(m.getManager()) && "Apply".equals(m.getOperation())));
+    }
+
+    @Test
+    void restartedOperatorConvergesToTheSameObjects(TestInfo info) {
+        String ns = namespace(info);
+        create(psk(ns, "psk", KEY1));
+        create(gateway(ns, "gw", 1));
+        create(tunnel(ns, "a", "gw", "psk", "192.168.1.0/24"));
+        await("a in config", () -> List.of("a").equals(tunnelNames(ns, "gw")));
+        await("a valid", () -> configValid(ns, "a"));
+        Map<String, String> before = versions(ns);
+
+        operator.close();
+        try {
+            create(tunnel(ns, "b", "gw", "psk", "192.168.2.0/24"));
+            sleep(300);
+            assertEquals(List.of("a"), tunnelNames(ns, "gw"), "nothing reconciles while the operator is down");
+        } finally {
+            // The second life runs with leader election, as in a cluster.
+            operator = new StraitOperator(client, IMAGE, ns, new OperatorMetrics()).start();
+        }
+        await("b in config after restart", () -> List.of("a", "b").equals(tunnelNames(ns, "gw")));
+        await("b valid", () -> configValid(ns, "b"));
+        Map<String, String> after = versions(ns);
+        for (String kind : List.of("Service", "ServiceAccount", "Role", "RoleBinding")) {
+            assertEquals(before.get(kind), after.get(kind), kind + " must not be rewritten by a restart");
+        }
+        var d = client.apps().deployments().inNamespace(ns).withName("gw").get();
+        assertEquals(1, d.getSpec().getReplicas());
+        var lease = client.leases().inNamespace(ns).withName(StraitOperator.LEASE_NAME).get();
+        assertNotNull(lease, "leader election takes a lease");
+        assertNotNull(lease.getSpec().getHolderIdentity());
+    }
+
+    @Test
+    void adminEndpointsServeMetricsAndHealth(TestInfo info) throws Exception {
+        String ns = namespace(info);
+        create(psk(ns, "psk", KEY1));
+        create(gateway(ns, "gw", 1));
+        create(tunnel(ns, "m", "gw", "psk", "192.168.1.0/24"));
+        await("m valid", () -> configValid(ns, "m"));
+        try (var admin = new dev.strait.operator.AdminServer(new java.net.InetSocketAddress("127.0.0.1", 0),
+                operator.metrics(), () -> operator.isStarted() && operator.isHealthy())) {
+            var http = java.net.http.HttpClient.newHttpClient();
+            java.util.function.Function<String, java.net.http.HttpResponse<String>> get = path -> {
+                try {
+                    return http.send(java.net.http.HttpRequest.newBuilder(
+                                    java.net.URI.create("http://127.0.0.1:" + admin.port() + path)).build(),
+                            java.net.http.HttpResponse.BodyHandlers.ofString());
+                } catch (Exception e) {
+                    throw new AssertionError(e);
+                }
+            };
+            assertEquals(200, get.apply("/healthz").statusCode());
+            assertEquals(200, get.apply("/readyz").statusCode());
+            String metrics = await("pending tunnel counted", () -> {
+                String body = get.apply("/metrics").body();
+                return body.lines().anyMatch(l -> l.startsWith("strait_tunnels{phase=\"Pending\"}")
+                        && !l.endsWith(" 0.0")) ? body : null;
+            });
+            assertTrue(metrics.contains("strait_reconcile_duration_seconds_bucket{controller=\"ipsecgateway\""), metrics);
+            assertTrue(metrics.contains("strait_reconcile_duration_seconds_count{controller=\"ipsectunnel\""));
+            assertFalse(metrics.contains(KEY1));
+        }
+    }
+
+    static Map<String, String> versions(String ns) {
+        return Map.of(
+                "Service", client.services().inNamespace(ns).withName("gw").get().getMetadata().getResourceVersion(),
+                "ServiceAccount", client.serviceAccounts().inNamespace(ns).withName("gw-gateway").get().getMetadata()
+                        .getResourceVersion(),
+                "Role", client.rbac().roles().inNamespace(ns).withName("gw-gateway").get().getMetadata().getResourceVersion(),
+                "RoleBinding", client.rbac().roleBindings().inNamespace(ns).withName("gw-gateway").get().getMetadata()
+                        .getResourceVersion());
+    }
+}
