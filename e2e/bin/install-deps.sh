@@ -21,3 +21,7 @@ fi
 if command -v systemctl >/dev/null 2>&1 && [ -d /run/systemd/system ]; then
   systemctl disable --now strongswan strongswan-starter etcd >/dev/null 2>&1 || true
 fi
+
+# kube-apiserver 1.20.2 (+ etcd, kubectl links) for the operator's API tests: built once from Debian's
+# source package into ~/.cache/strait-k8s (4-8 minutes), then reused. Tests find it at the default path.
+bash "$(dirname "$0")/k8s-apiserver.sh" >/dev/null

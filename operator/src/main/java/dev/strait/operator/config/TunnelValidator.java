@@ -71,10 +71,6 @@ public final class TunnelValidator {
             return new Verdict.Refused(e.field().contains("proposals") ? Reason.InvalidProposal : Reason.InvalidSpec,
                     e.getMessage());
         }
-        String weak = ProposalStrength.problem("spec", spec);
-        if (weak != null) {
-            return new Verdict.Refused(Reason.InvalidProposal, weak);
-        }
         if (spec.auth.certificate != null) {
             return new Verdict.Refused(Reason.InvalidSpec,
                     "spec.auth.certificate: certificate authentication is not supported by the operator yet; use psk");
