@@ -26,6 +26,9 @@ export SITE_B_LAN=${SITE_B_LAN:-10.20.0.1/24}
 export STRAIT_E2E_RUN=${STRAIT_E2E_RUN:-/run/strait-bench}
 SECONDS_PER_RUN=${BENCH_SECONDS:-10}
 JAR=${STRAIT_GATEWAY_JAR:-$REPO/gateway/target/strait-gateway.jar}
+if [ -z "${JAVA_HOME:-}" ] && [ -x /usr/lib/jvm/temurin-25-jdk-amd64/bin/java ]; then
+    JAVA_HOME=/usr/lib/jvm/temurin-25-jdk-amd64
+fi
 JAVA=${JAVA_HOME:+$JAVA_HOME/bin/}java
 PSK="bench-psk-$$-not-secret"
 WORK=$(mktemp -d /tmp/strait-bench.XXXXXX)
