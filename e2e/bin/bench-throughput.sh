@@ -150,6 +150,11 @@ await_tunnel() {   # ping LAN A -> LAN B until it answers
 RESULTS=()
 iperf() {   # iperf LABEL SRC DST: one TCP stream A -> B, appends "label|Gbit/s|retransmits|load" to RESULTS
     local label=$1 src=$2 dst=$3 out rate retr load
+    # 2 s warm-up (not counted): JIT compilation of the packet path, TCP window growth
+    ip netns exec "$SITE_B_NS" iperf3 -s -1 -B "$dst" >/dev/null 2>&1 &
+    sleep 0.3
+    ip netns exec "$SITE_A_NS" iperf3 -c "$dst" -B "$src" -t 2 >/dev/null 2>&1 || true
+    wait "$!" 2>/dev/null || true
     ip netns exec "$SITE_B_NS" iperf3 -s -1 -B "$dst" >/dev/null 2>&1 &
     local server=$!
     sleep 0.3
