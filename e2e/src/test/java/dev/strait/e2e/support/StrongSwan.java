@@ -33,8 +33,23 @@ public final class StrongSwan implements AutoCloseable {
 
     /** Writes swanctl.conf (mode 600: it holds the PSK), starts charon (or reloads a running one) and loads it. */
     public StrongSwan start(SwanctlConf c) {
+        return start(c, null);
+    }
+
+    /**
+     * Like {@link #start(SwanctlConf)}, with extra strongswan.conf settings (e.g. log levels) written to
+     * CONFDIR/strongswan.d/extra.conf, which strongswan.sh includes after its own settings.
+     */
+    public StrongSwan start(SwanctlConf c, String extraStrongswanConf) {
         Path file = confDir.resolve("swanctl.conf");
         try {
+            Path extra = confDir.resolve("strongswan.d").resolve("extra.conf");
+            Files.deleteIfExists(extra);
+            Files.deleteIfExists(extra.getParent()); // an empty include glob is not worth a warning
+            if (extraStrongswanConf != null) {
+                Files.createDirectories(extra.getParent());
+                Files.writeString(extra, extraStrongswanConf);
+            }
             Files.deleteIfExists(file);
             Files.createFile(file, PosixFilePermissions.asFileAttribute(PosixFilePermissions.fromString("rw-------")));
             Files.writeString(file, c.render());

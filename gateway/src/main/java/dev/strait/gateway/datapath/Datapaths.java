@@ -23,7 +23,7 @@ public final class Datapaths {
                                 MeterRegistry registry) throws IOException {
         String mode = config == null || config.mode == null ? "Userspace" : config.mode;
         if (mode.equalsIgnoreCase("None")) {
-            UdpNattSocket natt = new UdpNattSocket(nattBind, ike, (buf, len, from) -> { });
+            UdpNattSocket natt = new UdpNattSocket(nattBind, ike, (buf, len) -> { });
             natt.start();
             return new Started(new NoopDatapath(), natt);
         }

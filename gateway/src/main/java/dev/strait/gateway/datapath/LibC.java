@@ -40,6 +40,15 @@ final class LibC {
     private static final MethodHandle SENDTO = handle("sendto",
             FunctionDescriptor.of(LONG, INT, PTR, LONG, INT, PTR, INT), CAPTURE);
     private static final MethodHandle RECV = handle("recv", FunctionDescriptor.of(LONG, INT, PTR, LONG, INT), CAPTURE);
+    private static final MethodHandle BIND = handle("bind", FunctionDescriptor.of(INT, INT, PTR, INT), CAPTURE);
+    private static final MethodHandle GETSOCKNAME = handle("getsockname", FunctionDescriptor.of(INT, INT, PTR, PTR),
+            CAPTURE);
+    private static final MethodHandle SETSOCKOPT = handle("setsockopt",
+            FunctionDescriptor.of(INT, INT, INT, INT, PTR, INT), CAPTURE);
+    private static final MethodHandle RECVMMSG = handle("recvmmsg",
+            FunctionDescriptor.of(INT, INT, PTR, INT, INT, PTR), CAPTURE);
+    private static final MethodHandle SENDMMSG = handle("sendmmsg", FunctionDescriptor.of(INT, INT, PTR, INT, INT),
+            CAPTURE);
     private static final MethodHandle IF_NAMETOINDEX = handle("if_nametoindex", FunctionDescriptor.of(INT, PTR),
             CAPTURE);
     private static final MethodHandle STRERROR = handle("strerror", FunctionDescriptor.of(PTR, INT));
@@ -141,6 +150,47 @@ final class LibC {
     static long recv(int fd, MemorySegment buf, long len, int flags) {
         try {
             return (long) RECV.invokeExact(STATE.get(), fd, buf, len, flags);
+        } catch (Throwable t) {
+            throw rethrow(t);
+        }
+    }
+
+    static int bind(int fd, MemorySegment addr, int addrLen) {
+        try {
+            return (int) BIND.invokeExact(STATE.get(), fd, addr, addrLen);
+        } catch (Throwable t) {
+            throw rethrow(t);
+        }
+    }
+
+    static int getsockname(int fd, MemorySegment addr, MemorySegment addrLen) {
+        try {
+            return (int) GETSOCKNAME.invokeExact(STATE.get(), fd, addr, addrLen);
+        } catch (Throwable t) {
+            throw rethrow(t);
+        }
+    }
+
+    static int setsockopt(int fd, int level, int name, int value) {
+        try (Arena a = Arena.ofConfined()) {
+            MemorySegment v = a.allocateFrom(INT, value);
+            return (int) SETSOCKOPT.invokeExact(STATE.get(), fd, level, name, v, 4);
+        } catch (Throwable t) {
+            throw rethrow(t);
+        }
+    }
+
+    static int recvmmsg(int fd, MemorySegment msgs, int vlen, int flags) {
+        try {
+            return (int) RECVMMSG.invokeExact(STATE.get(), fd, msgs, vlen, flags, MemorySegment.NULL);
+        } catch (Throwable t) {
+            throw rethrow(t);
+        }
+    }
+
+    static int sendmmsg(int fd, MemorySegment msgs, int vlen, int flags) {
+        try {
+            return (int) SENDMMSG.invokeExact(STATE.get(), fd, msgs, vlen, flags);
         } catch (Throwable t) {
             throw rethrow(t);
         }

@@ -1,57 +1,152 @@
 package dev.strait.gateway.datapath;
 
 import java.io.IOException;
+import java.lang.foreign.Arena;
+import java.lang.foreign.MemorySegment;
+import java.lang.foreign.ValueLayout;
 import java.net.Inet4Address;
+import java.net.Inet6Address;
+import java.net.InetAddress;
 import java.net.InetSocketAddress;
-import java.net.SocketAddress;
-import java.net.StandardProtocolFamily;
-import java.net.StandardSocketOptions;
-import java.nio.ByteBuffer;
-import java.nio.channels.ClosedChannelException;
-import java.nio.channels.DatagramChannel;
+import java.net.UnknownHostException;
 import java.util.concurrent.atomic.LongAdder;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * UDP 4500 (RFC 3948): one platform thread receives and classifies datagrams. IKE (non-ESP marker) is copied and
- * handed to the engine on this thread; keepalives are counted; everything else goes to the ESP sink, which may
- * use the receive buffer only during the call.
+ * UDP 4500 (RFC 3948) on a socket driven through FFM so that many datagrams move per syscall: the receiver thread
+ * takes up to {@value #BATCH} datagrams per recvmmsg, and the encrypting thread queues ESP packets and sends them
+ * with one sendmmsg per batch. IKE (non-ESP marker) is copied and handed to the engine on the receiver thread;
+ * keepalives are counted; everything else goes to the ESP sink, which may use the buffer only during the call.
+ * A wildcard IPv4 bind (0.0.0.0) opens a dual-stack IPv6 socket, as DatagramChannel.open() did.
  */
 final class UdpNattSocket implements NattSocket {
     private static final Logger LOG = LoggerFactory.getLogger(UdpNattSocket.class);
-    private static final int BUFFER = 65536;
+    static final int BATCH = 32;
+    private static final int SLOT = 65536;
+    private static final int AF_INET = 2;
+    private static final int AF_INET6 = 10;
+    private static final int SOCK_DGRAM = 2;
+    private static final int SOCK_CLOEXEC = 0x80000;
+    private static final int SOL_SOCKET = 1;
+    private static final int SO_REUSEADDR = 2;
+    private static final int SO_SNDBUF = 7;
+    private static final int SO_RCVBUF = 8;
+    private static final int SO_SNDBUFFORCE = 32;
+    private static final int SO_RCVBUFFORCE = 33;
+    private static final int IPPROTO_IPV6 = 41;
+    private static final int IPV6_V6ONLY = 26;
+    private static final int MSG_DONTWAIT = 0x40;
+    private static final int SOCKADDR_MAX = 28;
+    /** struct msghdr / mmsghdr on LP64 Linux. */
+    private static final int MSG_NAME = 0;
+    private static final int MSG_NAMELEN = 8;
+    private static final int MSG_IOV = 16;
+    private static final int MSG_IOVLEN = 24;
+    private static final int MMSG_LEN = 56;
+    private static final int MMSG_SIZE = 64;
+    private static final int IOVEC_SIZE = 16;
+    /** Socket buffers: a burst of 1400-byte packets at several Gbit/s must not overflow between two wake-ups. */
+    private static final int SOCKET_BUFFER = 8 << 20;
 
     /** Receives ESP-in-UDP datagrams; buf is reused after the call returns. */
     interface EspSink {
-        void onEsp(byte[] buf, int len, InetSocketAddress from);
+        void onEsp(byte[] buf, int len);
     }
 
-    private final DatagramChannel channel;
+    private final int fd;
+    private final boolean v6;
     private final IkePacketHandler ike;
     private final EspSink esp;
     private final InetSocketAddress local;
     private final LongAdder keepalives = new LongAdder();
     private final LongAdder ikePackets = new LongAdder();
     private final LongAdder malformed = new LongAdder();
+    private final MemorySegment pollFd;
+    private final Batch rx;
+    private final Batch tx;
+    private int queued;
     private final Thread receiver;
     private volatile boolean closed;
+
+    /** Native mmsghdr array with one iovec, one buffer and one sockaddr per slot. */
+    private static final class Batch {
+        final MemorySegment msgs;
+        final MemorySegment names;
+        final MemorySegment buffers;
+
+        Batch(Arena arena) {
+            msgs = arena.allocate((long) MMSG_SIZE * BATCH, 8);
+            names = arena.allocate((long) SOCKADDR_MAX * BATCH, 8);
+            buffers = arena.allocate((long) SLOT * BATCH, 64);
+            MemorySegment iovs = arena.allocate((long) IOVEC_SIZE * BATCH, 8);
+            for (int i = 0; i < BATCH; i++) {
+                MemorySegment iov = iovs.asSlice((long) i * IOVEC_SIZE, IOVEC_SIZE);
+                iov.set(ValueLayout.ADDRESS, 0, buffers.asSlice((long) i * SLOT, SLOT));
+                iov.set(ValueLayout.JAVA_LONG, 8, SLOT);
+                MemorySegment m = msg(i);
+                m.set(ValueLayout.ADDRESS, MSG_NAME, names.asSlice((long) i * SOCKADDR_MAX, SOCKADDR_MAX));
+                m.set(ValueLayout.JAVA_INT, MSG_NAMELEN, SOCKADDR_MAX);
+                m.set(ValueLayout.ADDRESS, MSG_IOV, iov);
+                m.set(ValueLayout.JAVA_LONG, MSG_IOVLEN, 1);
+            }
+        }
+
+        MemorySegment msg(int i) {
+            return msgs.asSlice((long) i * MMSG_SIZE, MMSG_SIZE);
+        }
+
+        MemorySegment buffer(int i) {
+            return buffers.asSlice((long) i * SLOT, SLOT);
+        }
+    }
 
     UdpNattSocket(InetSocketAddress bind, IkePacketHandler ike, EspSink esp) throws IOException {
         this.ike = ike;
         this.esp = esp;
-        this.channel = bind.getAddress() instanceof Inet4Address && !bind.getAddress().isAnyLocalAddress()
-                ? DatagramChannel.open(StandardProtocolFamily.INET) : DatagramChannel.open();
-        try {
-            channel.setOption(StandardSocketOptions.SO_REUSEADDR, true);
-            channel.setOption(StandardSocketOptions.SO_RCVBUF, 4 << 20);
-            channel.setOption(StandardSocketOptions.SO_SNDBUF, 4 << 20);
-            channel.bind(bind);
-            this.local = (InetSocketAddress) channel.getLocalAddress();
-        } catch (IOException e) {
-            channel.close();
+        this.v6 = !(bind.getAddress() instanceof Inet4Address) || bind.getAddress().isAnyLocalAddress();
+        int s = LibC.socket(v6 ? AF_INET6 : AF_INET, SOCK_DGRAM | SOCK_CLOEXEC, 0);
+        if (s < 0) {
+            throw new IOException("cannot create a UDP socket: " + LibC.strerror(LibC.errno()));
+        }
+        this.fd = s;
+        try (Arena a = Arena.ofConfined()) {
+            LibC.setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, 1);
+            if (v6) {
+                LibC.setsockopt(fd, IPPROTO_IPV6, IPV6_V6ONLY, 0);
+            }
+            // FORCE needs CAP_NET_ADMIN (the gateway has it); otherwise the kernel caps at net.core.*mem_max.
+            if (LibC.setsockopt(fd, SOL_SOCKET, SO_RCVBUFFORCE, SOCKET_BUFFER) < 0) {
+                LibC.setsockopt(fd, SOL_SOCKET, SO_RCVBUF, SOCKET_BUFFER);
+            }
+            if (LibC.setsockopt(fd, SOL_SOCKET, SO_SNDBUFFORCE, SOCKET_BUFFER) < 0) {
+                LibC.setsockopt(fd, SOL_SOCKET, SO_SNDBUF, SOCKET_BUFFER);
+            }
+            InetSocketAddress b = bind.getAddress().isAnyLocalAddress() && v6
+                    ? new InetSocketAddress(InetAddress.getByAddress(new byte[16]), bind.getPort()) : bind;
+            MemorySegment sa = a.allocate(SOCKADDR_MAX, 8);
+            int len = encode(b, sa);
+            if (LibC.bind(fd, sa, len) < 0) {
+                throw new IOException(LibC.strerror(LibC.errno()));
+            }
+            MemorySegment lenOut = a.allocateFrom(ValueLayout.JAVA_INT, SOCKADDR_MAX);
+            sa.fill((byte) 0);
+            if (LibC.getsockname(fd, sa, lenOut) < 0) {
+                throw new IOException("getsockname: " + LibC.strerror(LibC.errno()));
+            }
+            InetSocketAddress bound = decode(sa);
+            this.local = bind.getAddress().isAnyLocalAddress()
+                    ? new InetSocketAddress(bind.getAddress(), bound.getPort()) : bound;
+        } catch (IOException | RuntimeException e) {
+            LibC.close(fd);
             throw new IOException("cannot bind UDP " + bind + ": " + e.getMessage(), e);
         }
+        Arena arena = Arena.ofAuto();
+        this.pollFd = arena.allocate(8, 4);
+        pollFd.set(ValueLayout.JAVA_INT, 0, fd);
+        pollFd.set(ValueLayout.JAVA_SHORT, 4, LibC.POLLIN);
+        this.rx = new Batch(arena);
+        this.tx = new Batch(arena);
         receiver = Thread.ofPlatform().name("strait-udp-rx").daemon().unstarted(this::receiveLoop);
     }
 
@@ -71,66 +166,168 @@ final class UdpNattSocket implements NattSocket {
         return malformed.sum();
     }
 
-    /** Sends one ESP datagram (bb positioned at the packet); false when the kernel refused it. */
-    boolean sendEsp(ByteBuffer bb, InetSocketAddress to) {
-        try {
-            return channel.send(bb, to) > 0;
-        } catch (IOException e) {
-            return false;
+    /** The socket address of a peer in this socket's family, encoded once per SA (reused for every packet). */
+    MemorySegment peerAddress(InetSocketAddress to) {
+        MemorySegment sa = Arena.ofAuto().allocate(SOCKADDR_MAX, 8);
+        int len = encode(to, sa);
+        return sa.asSlice(0, len);
+    }
+
+    /**
+     * Queues one ESP datagram (copied) for {@code to} from {@link #peerAddress}; sends the batch when full.
+     * Only the single encrypting thread may call this and {@link #flushEsp}. Returns the datagrams not accepted by
+     * the kernel in a flush this call triggered (usually 0).
+     */
+    int queueEsp(byte[] pkt, int len, MemorySegment to) {
+        int i = queued;
+        MemorySegment.copy(pkt, 0, tx.buffer(i), ValueLayout.JAVA_BYTE, 0, len);
+        MemorySegment m = tx.msg(i);
+        m.set(ValueLayout.ADDRESS, MSG_NAME, to);
+        m.set(ValueLayout.JAVA_INT, MSG_NAMELEN, (int) to.byteSize());
+        MemorySegment iov = m.get(ValueLayout.ADDRESS, MSG_IOV).reinterpret(IOVEC_SIZE);
+        iov.set(ValueLayout.JAVA_LONG, 8, len);
+        queued = i + 1;
+        return queued == BATCH ? flushEsp() : 0;
+    }
+
+    /** Sends everything queued with as few sendmmsg calls as the kernel allows; returns the datagrams it refused. */
+    int flushEsp() {
+        int sent = 0;
+        int failed = 0;
+        while (sent < queued) {
+            int n = LibC.sendmmsg(fd, tx.msgs.asSlice((long) sent * MMSG_SIZE), queued - sent, 0);
+            if (n > 0) {
+                sent += n;
+            } else {
+                int err = LibC.errno();
+                if (n < 0 && err == LibC.EINTR) {
+                    continue;
+                }
+                // The first datagram was refused (e.g. unreachable peer): count it and try the rest.
+                sent++;
+                failed++;
+            }
         }
+        queued = 0;
+        return failed;
     }
 
     private void receiveLoop() {
-        byte[] buf = new byte[BUFFER];
-        ByteBuffer bb = ByteBuffer.wrap(buf);
+        byte[] buf = new byte[SLOT];
         while (!closed) {
-            SocketAddress from;
-            try {
-                bb.clear();
-                from = channel.receive(bb);
-            } catch (ClosedChannelException e) {
-                return;
-            } catch (IOException e) {
-                if (!closed) {
-                    LOG.warn("UDP {} receive failed: {}", local, e.toString());
+            if (LibC.poll(pollFd, 1, 100) <= 0) {
+                continue;
+            }
+            int n = LibC.recvmmsg(fd, rx.msgs, BATCH, MSG_DONTWAIT);
+            if (n <= 0) {
+                int err = LibC.errno();
+                if (!closed && n < 0 && err != LibC.EAGAIN && err != LibC.EINTR) {
+                    LOG.warn("UDP {} receive failed: {}", local, LibC.strerror(err));
                 }
                 continue;
             }
-            int len = bb.position();
-            try {
-                classify(buf, len, (InetSocketAddress) from);
-            } catch (RuntimeException e) {
-                // A bug triggered by one datagram must not stop the receiver.
-                malformed.increment();
-                LOG.warn("datagram from {} ({} bytes) not handled: {}", from, len, e.toString());
+            for (int i = 0; i < n; i++) {
+                MemorySegment m = rx.msg(i);
+                int len = m.get(ValueLayout.JAVA_INT, MMSG_LEN);
+                m.set(ValueLayout.JAVA_INT, MSG_NAMELEN, SOCKADDR_MAX); // the kernel overwrote it
+                MemorySegment.copy(rx.buffer(i), ValueLayout.JAVA_BYTE, 0, buf, 0, len);
+                try {
+                    classify(buf, len, i);
+                } catch (RuntimeException e) {
+                    // A bug triggered by one datagram must not stop the receiver.
+                    malformed.increment();
+                    LOG.warn("datagram ({} bytes) not handled: {}", len, e.toString());
+                }
             }
         }
     }
 
-    private void classify(byte[] buf, int len, InetSocketAddress from) {
+    private void classify(byte[] buf, int len, int slot) {
         if (len == 1 && buf[0] == (byte) 0xFF) {
             keepalives.increment();
         } else if (len >= 4 && buf[0] == 0 && buf[1] == 0 && buf[2] == 0 && buf[3] == 0) {
             ikePackets.increment();
             byte[] msg = java.util.Arrays.copyOfRange(buf, 4, len);
-            ike.onIkePacket(msg, 0, msg.length, from);
+            ike.onIkePacket(msg, 0, msg.length, decode(rx.names.asSlice((long) slot * SOCKADDR_MAX, SOCKADDR_MAX)));
         } else if (len < 8) {
             malformed.increment();
         } else {
-            esp.onEsp(buf, len, from);
+            esp.onEsp(buf, len);
         }
     }
 
     @Override
     public void sendIke(byte[] msg, int off, int len, InetSocketAddress to) throws IOException {
-        ByteBuffer bb = ByteBuffer.allocate(len + 4);
-        bb.putInt(0).put(msg, off, len).flip();
-        channel.send(bb, to);
+        byte[] d = new byte[len + 4];
+        System.arraycopy(msg, off, d, 4, len);
+        send(d, to);
     }
 
     @Override
     public void sendKeepalive(InetSocketAddress to) throws IOException {
-        channel.send(ByteBuffer.wrap(new byte[] {(byte) 0xFF}), to);
+        send(new byte[] {(byte) 0xFF}, to);
+    }
+
+    private void send(byte[] d, InetSocketAddress to) throws IOException {
+        if (closed) {
+            throw new IOException("UDP " + local + " is closed");
+        }
+        try (Arena a = Arena.ofConfined()) {
+            MemorySegment sa = a.allocate(SOCKADDR_MAX, 8);
+            int alen = encode(to, sa);
+            MemorySegment data = a.allocateFrom(ValueLayout.JAVA_BYTE, d);
+            if (LibC.sendto(fd, data, d.length, 0, sa, alen) < 0) {
+                throw new IOException("send to " + to + ": " + LibC.strerror(LibC.errno()));
+            }
+        }
+    }
+
+    /** Writes a sockaddr_in / sockaddr_in6 (IPv4 peers as v4-mapped on a dual-stack socket); returns its length. */
+    private int encode(InetSocketAddress to, MemorySegment sa) {
+        InetAddress addr = to.getAddress();
+        if (addr == null) {
+            throw new IllegalArgumentException("unresolved address " + to);
+        }
+        sa.asSlice(0, SOCKADDR_MAX).fill((byte) 0);
+        short port = Short.reverseBytes((short) to.getPort());
+        if (!v6) {
+            if (!(addr instanceof Inet4Address)) {
+                throw new IllegalArgumentException("IPv6 peer " + to + " on an IPv4 socket");
+            }
+            sa.set(ValueLayout.JAVA_SHORT, 0, (short) AF_INET);
+            sa.set(ValueLayout.JAVA_SHORT, 2, port);
+            MemorySegment.copy(addr.getAddress(), 0, sa, ValueLayout.JAVA_BYTE, 4, 4);
+            return 16;
+        }
+        sa.set(ValueLayout.JAVA_SHORT, 0, (short) AF_INET6);
+        sa.set(ValueLayout.JAVA_SHORT, 2, port);
+        byte[] a16 = new byte[16];
+        if (addr instanceof Inet4Address) {
+            a16[10] = (byte) 0xFF;
+            a16[11] = (byte) 0xFF;
+            System.arraycopy(addr.getAddress(), 0, a16, 12, 4);
+        } else {
+            a16 = addr.getAddress();
+            sa.set(ValueLayout.JAVA_INT, 24, ((Inet6Address) addr).getScopeId());
+        }
+        MemorySegment.copy(a16, 0, sa, ValueLayout.JAVA_BYTE, 8, 16);
+        return SOCKADDR_MAX;
+    }
+
+    private static InetSocketAddress decode(MemorySegment sa) {
+        int family = sa.get(ValueLayout.JAVA_SHORT, 0);
+        int port = Short.reverseBytes(sa.get(ValueLayout.JAVA_SHORT, 2)) & 0xFFFF;
+        try {
+            if (family == AF_INET) {
+                byte[] a = sa.asSlice(4, 4).toArray(ValueLayout.JAVA_BYTE);
+                return new InetSocketAddress(InetAddress.getByAddress(a), port);
+            }
+            byte[] a = sa.asSlice(8, 16).toArray(ValueLayout.JAVA_BYTE);
+            // getByAddress turns ::ffff:a.b.c.d into an Inet4Address, as the engine expects for IPv4 peers
+            return new InetSocketAddress(InetAddress.getByAddress(a), port);
+        } catch (UnknownHostException e) {
+            throw new IllegalStateException(e);
+        }
     }
 
     @Override
@@ -144,11 +341,6 @@ final class UdpNattSocket implements NattSocket {
             return;
         }
         closed = true;
-        try {
-            channel.close();
-        } catch (IOException e) {
-            LOG.debug("closing UDP {}: {}", local, e.toString());
-        }
         if (Thread.currentThread() != receiver && receiver.isAlive()) {
             try {
                 receiver.join(2000);
@@ -156,5 +348,6 @@ final class UdpNattSocket implements NattSocket {
                 Thread.currentThread().interrupt();
             }
         }
+        LibC.close(fd);
     }
 }

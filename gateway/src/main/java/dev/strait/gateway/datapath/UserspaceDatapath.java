@@ -11,7 +11,7 @@ import io.micrometer.core.instrument.Meter;
 import io.micrometer.core.instrument.MeterRegistry;
 import java.io.IOException;
 import java.net.InetSocketAddress;
-import java.nio.ByteBuffer;
+import java.lang.foreign.MemorySegment;
 import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.LinkedHashMap;
@@ -75,7 +75,7 @@ public final class UserspaceDatapath implements Datapath {
     }
 
     private record Sa(ChildSaSpec spec, Tunnel tunnel, EspCounters counters, EspOutbound out, EspInbound in,
-                      Prefix[] local, Prefix[] remote, InetSocketAddress peer) {
+                      Prefix[] local, Prefix[] remote, MemorySegment peer) {
     }
 
     private UserspaceDatapath(TunDevice tun, RtNetlink netlink, UdpNattSocket natt, MeterRegistry registry,
@@ -113,7 +113,7 @@ public final class UserspaceDatapath implements Datapath {
             nl = RtNetlink.open();
             nl.setLinkUp(tun.ifIndex(), mtu);
             UserspaceDatapath[] self = new UserspaceDatapath[1];
-            natt = new UdpNattSocket(nattBind, ike, (buf, len, from) -> self[0].onEsp(buf, len, from));
+            natt = new UdpNattSocket(nattBind, ike, (buf, len) -> self[0].onEsp(buf, len));
             self[0] = new UserspaceDatapath(tun, nl, natt, registry, mtu);
             natt.start();
             self[0].tunReader.start();
@@ -236,7 +236,7 @@ public final class UserspaceDatapath implements Datapath {
                     () -> listener.onRekeyNeeded(spi));
             EspInbound in = new EspInbound(spi, spec.esn(), inCipher, c);
             byInboundSpi.put(spi, new Sa(spec, t, c, out, in, Prefix.of(spec.localSelectors()),
-                    Prefix.of(spec.remoteSelectors()), spec.peer()));
+                    Prefix.of(spec.remoteSelectors()), natt.peerAddress(spec.peer())));
             publishSas();
         }
     }
@@ -283,7 +283,6 @@ public final class UserspaceDatapath implements Datapath {
     private void tunLoop() {
         byte[] pkt = new byte[65536];
         byte[] esp = new byte[65536 + 256];
-        ByteBuffer espBuf = ByteBuffer.wrap(esp);
         while (!closed) {
             if (!tun.awaitReadable(100)) {
                 continue;
@@ -301,16 +300,24 @@ public final class UserspaceDatapath implements Datapath {
                     break;
                 }
                 try {
-                    outboundPacket(pkt, n, esp, espBuf);
+                    outboundPacket(pkt, n, esp);
                 } catch (RuntimeException e) {
                     unattributed.drop(DropReason.MALFORMED);
                     LOG.warn("outbound packet ({} bytes) not handled: {}", n, e.toString());
                 }
             }
+            // One sendmmsg for everything this wake-up produced.
+            dropIo(natt.flushEsp());
         }
     }
 
-    private void outboundPacket(byte[] pkt, int n, byte[] esp, ByteBuffer espBuf) {
+    private void dropIo(int failed) {
+        for (int i = 0; i < failed; i++) {
+            unattributed.drop(DropReason.IO);
+        }
+    }
+
+    private void outboundPacket(byte[] pkt, int n, byte[] esp) {
         int v = IpPackets.version(pkt, 0, n);
         if (v == 0) {
             unattributed.drop(DropReason.MALFORMED);
@@ -343,10 +350,7 @@ public final class UserspaceDatapath implements Datapath {
         if (len < 0) {
             return;
         }
-        espBuf.clear().limit(len);
-        if (!natt.sendEsp(espBuf, sa.peer)) {
-            sa.counters.drop(DropReason.IO);
-        }
+        dropIo(natt.queueEsp(esp, len, sa.peer));
     }
 
     private void noSa(byte[] pkt, int dst, int alen) {
@@ -372,7 +376,7 @@ public final class UserspaceDatapath implements Datapath {
 
     private final byte[] plain = new byte[65536];
 
-    private void onEsp(byte[] buf, int len, InetSocketAddress from) {
+    private void onEsp(byte[] buf, int len) {
         Sa sa = inbound.get(EspInbound.spiOf(buf, 0));
         if (sa == null) {
             unattributed.drop(DropReason.NO_SA);
