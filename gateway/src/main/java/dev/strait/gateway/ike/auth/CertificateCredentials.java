@@ -264,6 +264,9 @@ public final class CertificateCredentials {
 
     private static PrivateKey toJca(Path file, PrivateKeyInfo info) {
         var oid = info.getPrivateKeyAlgorithm().getAlgorithm();
+        if (oid.equals(X9ObjectIdentifiers.id_ecPublicKey) && info.getPrivateKeyAlgorithm().getParameters() == null) {
+            info = ecWithCurveInAlgorithm(file, info); // SEC1 keys carry the curve inside; the JDK wants it outside
+        }
         String alg;
         if (oid.equals(PKCSObjectIdentifiers.rsaEncryption)) {
             alg = "RSA";
@@ -283,6 +286,21 @@ public final class CertificateCredentials {
             throw new CredentialException(file + ": " + e.getMessage());
         } catch (IOException | java.security.GeneralSecurityException e) {
             throw new CredentialException(file + ": invalid " + alg + " private key");
+        }
+    }
+
+    private static PrivateKeyInfo ecWithCurveInAlgorithm(Path file, PrivateKeyInfo info) {
+        try {
+            var ec = org.bouncycastle.asn1.sec.ECPrivateKey.getInstance(info.parsePrivateKey());
+            if (ec.getParametersObject() == null) {
+                throw new CredentialException(file + ": EC private key without curve parameters");
+            }
+            return new PrivateKeyInfo(new AlgorithmIdentifier(X9ObjectIdentifiers.id_ecPublicKey, ec.getParametersObject()), ec);
+        } catch (IOException | RuntimeException e) {
+            if (e instanceof CredentialException ce) {
+                throw ce;
+            }
+            throw new CredentialException(file + ": invalid EC private key");
         }
     }
 

@@ -26,7 +26,9 @@ import java.util.Date;
 import java.util.HashSet;
 import java.util.List;
 import java.util.Set;
+import org.bouncycastle.asn1.x500.RDN;
 import org.bouncycastle.asn1.x500.X500Name;
+import org.bouncycastle.asn1.x500.style.IETFUtils;
 
 /**
  * Validates the peer's CERT payloads (RFC 7296 section 3.6, encoding 4 = X.509 Certificate - Signature) against our
@@ -294,8 +296,7 @@ public final class PeerCertificateValidator {
         boolean ok = switch (id.idType()) {
             case Identity.ID_DER_ASN1_DN -> {
                 try {
-                    yield X500Name.getInstance(ee.getSubjectX500Principal().getEncoded())
-                            .equals(X500Name.getInstance(id.data()));
+                    yield sameDnInOrder(X500Name.getInstance(ee.getSubjectX500Principal().getEncoded()), X500Name.getInstance(id.data()));
                 } catch (RuntimeException e) {
                     yield false;
                 }
@@ -309,6 +310,21 @@ public final class PeerCertificateValidator {
             throw new AuthenticationException(AuthFailure.ID_MISMATCH, "identity '" + id + "' is neither the subject nor a "
                     + "subjectAltName of " + ee.getSubjectX500Principal().getName());
         }
+    }
+
+    // RDN by RDN in the written order, as strongSwan compares DNs (BouncyCastle's equals would also accept the reverse).
+    private static boolean sameDnInOrder(X500Name a, X500Name b) {
+        RDN[] x = a.getRDNs();
+        RDN[] y = b.getRDNs();
+        if (x.length != y.length) {
+            return false;
+        }
+        for (int i = 0; i < x.length; i++) {
+            if (!IETFUtils.rDNAreEqual(x[i], y[i])) {
+                return false;
+            }
+        }
+        return true;
     }
 
     private static boolean hasAltName(X509Certificate ee, int type, String value) {

@@ -78,6 +78,9 @@ final class TestPki {
     }
 
     static String sigAlg(PrivateKey k) {
+        if (k instanceof java.security.interfaces.RSAKey) {
+            return "SHA256withRSA"; // also for the too-small keys of refusal tests
+        }
         return switch (KeyType.of(k)) {
             case RSA -> "SHA256withRSA";
             case ECDSA_P256 -> "SHA256withECDSA";
@@ -199,6 +202,17 @@ final class TestPki {
             throw new IllegalStateException(e);
         }
         return sw.toString();
+    }
+
+    /** Traditional OpenSSL PEM ("BEGIN EC PRIVATE KEY" with the curve inside, "BEGIN RSA PRIVATE KEY"), as openssl writes it. */
+    static String traditionalPem(PrivateKey key) {
+        try {
+            PrivateKey bcKey = java.security.KeyFactory.getInstance(key.getAlgorithm(), BC)
+                    .generatePrivate(new java.security.spec.PKCS8EncodedKeySpec(key.getEncoded()));
+            return pem(bcKey);
+        } catch (Exception e) {
+            throw new IllegalStateException(e);
+        }
     }
 
     /** PKCS#8 "BEGIN PRIVATE KEY" PEM. */
