@@ -92,16 +92,17 @@ public final class PeerCertificateValidator {
         }
         X509Certificate ee = certs.getFirst();
         String subject = ee.getSubjectX500Principal().getName();
-        checkIdentity(ee, peerId);
+        // trust first, so that a stranger's certificate counts as untrusted_ca whatever else is wrong with it
+        List<X509Certificate> path = buildPath(ee, certs.subList(1, certs.size()));
+        validatePkix(cf, path);
+        checkRevocation(path);
         checkKeyUsage(ee);
         try {
             KeyType.of(ee.getPublicKey());
         } catch (IllegalArgumentException e) {
             throw new AuthenticationException(AuthFailure.UNSUPPORTED_ALGORITHM, subject + ": " + e.getMessage());
         }
-        List<X509Certificate> path = buildPath(ee, certs.subList(1, certs.size()));
-        validatePkix(cf, path);
-        checkRevocation(path);
+        checkIdentity(ee, peerId);
         return new ValidatedPeer(ee, List.copyOf(path));
     }
 
