@@ -32,6 +32,7 @@ public class SignatureBenchmark {
     private SignatureScheme s;
     private SignatureAuthenticator signer;
     private PublicKey publicKey;
+    private java.security.PrivateKey privateKey;
     private byte[] octets;
     private byte[] auth;
 
@@ -52,10 +53,53 @@ public class SignatureBenchmark {
             }
         };
         signer = new SignatureAuthenticator(kp.getPrivate());
+        privateKey = kp.getPrivate();
         publicKey = kp.getPublic();
         octets = new byte[600];
         new SecureRandom().nextBytes(octets);
         auth = signer.sign(s, octets);
+        setupJca();
+    }
+
+    /** JCA-only baseline for the same scheme, measured in the same run (a fair ratio even on a busy machine). */
+    private java.security.Signature jcaSigner;
+    private java.security.Signature jcaVerifier;
+    private byte[] jcaSignature;
+
+    private java.security.Signature jca() throws Exception {
+        return switch (s) {
+            case ED25519 -> java.security.Signature.getInstance("Ed25519");
+            case ECDSA_SHA256 -> java.security.Signature.getInstance("SHA256withECDSA");
+            case ECDSA_SHA384 -> java.security.Signature.getInstance("SHA384withECDSA");
+            case RSA_PKCS1_SHA256 -> java.security.Signature.getInstance("SHA256withRSA");
+            default -> {
+                java.security.Signature p = java.security.Signature.getInstance("RSASSA-PSS");
+                p.setParameter(new java.security.spec.PSSParameterSpec("SHA-256", "MGF1",
+                        java.security.spec.MGF1ParameterSpec.SHA256, 32, 1));
+                yield p;
+            }
+        };
+    }
+
+    private void setupJca() throws Exception {
+        jcaSigner = jca();
+        jcaSigner.initSign(privateKey);
+        jcaVerifier = jca();
+        jcaSigner.update(octets);
+        jcaSignature = jcaSigner.sign();
+    }
+
+    @Benchmark
+    public byte[] jcaSign() throws Exception {
+        jcaSigner.update(octets);
+        return jcaSigner.sign();
+    }
+
+    @Benchmark
+    public boolean jcaVerify() throws Exception {
+        jcaVerifier.initVerify(publicKey);
+        jcaVerifier.update(octets);
+        return jcaVerifier.verify(jcaSignature);
     }
 
     @Benchmark

@@ -26,7 +26,12 @@ import org.bouncycastle.asn1.pkcs.PKCSObjectIdentifiers;
 import org.bouncycastle.asn1.pkcs.RSASSAPSSparams;
 import org.bouncycastle.asn1.x509.AlgorithmIdentifier;
 import org.bouncycastle.asn1.x9.X9ObjectIdentifiers;
+import org.bouncycastle.asn1.pkcs.PrivateKeyInfo;
+import org.bouncycastle.asn1.x509.SubjectPublicKeyInfo;
+import org.bouncycastle.asn1.x9.X9ECParameters;
+import org.bouncycastle.crypto.ec.CustomNamedCurves;
 import org.bouncycastle.crypto.params.AsymmetricKeyParameter;
+import org.bouncycastle.crypto.params.ECNamedDomainParameters;
 import org.bouncycastle.crypto.params.ECPrivateKeyParameters;
 import org.bouncycastle.crypto.params.ECPublicKeyParameters;
 import org.bouncycastle.crypto.params.Ed25519PrivateKeyParameters;
@@ -66,7 +71,11 @@ public final class SignatureAuthenticator {
         this.rsaPadding = rsaPadding;
         this.jcaKey = privateKey;
         try {
-            this.bcKey = keyType == KeyType.RSA ? null : PrivateKeyFactory.createKey(privateKey.getEncoded());
+            this.bcKey = switch (keyType) {
+                case RSA -> null;
+                case ED25519 -> PrivateKeyFactory.createKey(privateKey.getEncoded());
+                default -> ecPrivate(PrivateKeyInfo.getInstance(privateKey.getEncoded()));
+            };
         } catch (IOException | RuntimeException e) {
             throw new IllegalArgumentException("private key cannot be used for signing (" + keyType + ")");
         }
@@ -159,7 +168,7 @@ public final class SignatureAuthenticator {
                 case ECDSA_P256, ECDSA_P384, ECDSA_P521 -> {
                     BigInteger[] rs = decodeEcdsa(sig);
                     ECDSASigner s = new ECDSASigner();
-                    s.init(false, (ECPublicKeyParameters) PublicKeyFactory.createKey(peerKey.getEncoded()));
+                    s.init(false, ecPublic(SubjectPublicKeyInfo.getInstance(peerKey.getEncoded())));
                     yield rs != null && s.verifySignature(digest(alg.scheme.hash(), octets), rs[0], rs[1]);
                 }
                 case RSA -> {
@@ -176,6 +185,28 @@ public final class SignatureAuthenticator {
             throw new AuthenticationException(AuthFailure.BAD_SIGNATURE, alg.scheme + " signature does not verify");
         }
         return alg.scheme;
+    }
+
+    // BouncyCastle's custom curve implementations (SecP256R1Curve...) are several times faster than the generic
+    // ones PrivateKeyFactory/PublicKeyFactory pick for a named-curve OID.
+    private static ECNamedDomainParameters domain(ASN1Encodable algParams) {
+        ASN1ObjectIdentifier curve = ASN1ObjectIdentifier.getInstance(algParams);
+        X9ECParameters x9 = CustomNamedCurves.getByOID(curve);
+        if (x9 == null) {
+            throw new IllegalArgumentException("unsupported EC curve " + curve);
+        }
+        return new ECNamedDomainParameters(curve, x9);
+    }
+
+    private static ECPrivateKeyParameters ecPrivate(PrivateKeyInfo info) throws IOException {
+        ECNamedDomainParameters d = domain(info.getPrivateKeyAlgorithm().getParameters());
+        BigInteger k = org.bouncycastle.asn1.sec.ECPrivateKey.getInstance(info.parsePrivateKey()).getKey();
+        return new ECPrivateKeyParameters(k, d);
+    }
+
+    private static ECPublicKeyParameters ecPublic(SubjectPublicKeyInfo spki) {
+        ECNamedDomainParameters d = domain(spki.getAlgorithm().getParameters());
+        return new ECPublicKeyParameters(d.getCurve().decodePoint(spki.getPublicKeyData().getOctets()), d);
     }
 
     /** A parsed AlgorithmIdentifier; saltLength matters only for PSS. */
