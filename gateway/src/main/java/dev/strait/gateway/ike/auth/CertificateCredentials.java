@@ -107,6 +107,16 @@ public final class CertificateCredentials {
         return endEntity().getNotAfter().toInstant();
     }
 
+    /** Whether our certificate binds this identity (config check: local.id must be our subject DN or a subjectAltName). */
+    public boolean certifies(Identity id) {
+        try {
+            PeerCertificateValidator.checkIdentity(endEntity(), id);
+            return true;
+        } catch (AuthenticationException e) {
+            return false;
+        }
+    }
+
     public SignatureAuthenticator authenticator(SignatureScheme.RsaPadding rsaPadding) {
         return new SignatureAuthenticator(privateKey, rsaPadding);
     }

@@ -44,6 +44,9 @@ class CertificateCredentialsTest {
         assertEquals(List.of(c.root()), creds.trustAnchors());
         assertEquals(c.endEntity().getNotAfter().toInstant(), creds.expiry());
         assertEquals(type, creds.authenticator(SignatureScheme.RsaPadding.PSS).keyType());
+        assertTrue(creds.certifies(Identity.parse("gw.example.com")));
+        assertTrue(creds.certifies(Identity.parse("C=CH, O=Strait Test, CN=gw.example.com")));
+        assertFalse(creds.certifies(Identity.parse("other.example.com")));
         assertFalse(creds.toString().contains(Base64.getEncoder().encodeToString(c.endEntityKey().getPrivate().getEncoded()).substring(0, 20)));
         // our own chain validates with our own trust anchors (what the peer will do)
         var peer = creds.peerValidator(Clock.fixed(TestPki.NOW, ZoneOffset.UTC))
