@@ -43,15 +43,18 @@ class MetricsReferenceIT {
     @Test
     void gatewayMetricsAreExactlyTheDocumentedOnes() throws Exception {
         Path work = E2eDirs.work("metrics-gateway");
-        int ikeA = freePort(), nattA = freePort(), adminA = freePort(), ikeB = freePort(), nattB = freePort(), adminB = freePort();
+        int ikeA = freePort(), nattA = freePort(), adminA = freePort(), ikeB = freePort(), adminB = freePort();
+        // An initiator moves to the peer's port 4500 for IKE_AUTH (RFC 7296 section 2.23), so B listens on 4500 of a
+        // loopback address of its own.
+        String addrB = "127.77." + (1 + (int) (Math.random() * 250)) + "." + (1 + (int) (Math.random() * 250));
         String psk = "metrics-test-psk-0123456789abcdef";
         // B answers; A initiates "good" (same PSK) and "bad" (another PSK: B sees psk_mismatch).
-        Path b = Files.writeString(work.resolve("b.yaml"), config(ikeB, nattB, adminB, List.of(
+        Path b = Files.writeString(work.resolve("b.yaml"), config("127.0.0.1", addrB, ikeB, 4500, adminB, List.of(
                 tunnel("from-a", "a.test", "b.test", null, 0, "10.2.0.0/24", "10.1.0.0/24", psk, "Passive"),
                 tunnel("from-a2", "a2.test", "b.test", null, 0, "10.2.1.0/24", "10.1.1.0/24", psk, "Passive"))));
-        Path a = Files.writeString(work.resolve("a.yaml"), config(ikeA, nattA, adminA, List.of(
-                tunnel("good", "b.test", "a.test", "127.0.0.1", ikeB, "10.1.0.0/24", "10.2.0.0/24", psk, "Start"),
-                tunnel("bad", "b.test", "a2.test", "127.0.0.1", ikeB, "10.1.1.0/24", "10.2.1.0/24", psk + "-wrong", "Start"))));
+        Path a = Files.writeString(work.resolve("a.yaml"), config("127.0.0.1", "127.0.0.1", ikeA, nattA, adminA, List.of(
+                tunnel("good", "b.test", "a.test", addrB, ikeB, "10.1.0.0/24", "10.2.0.0/24", psk, "Start"),
+                tunnel("bad", "b.test", "a2.test", addrB, ikeB, "10.1.1.0/24", "10.2.1.0/24", psk + "-wrong", "Start"))));
         Process gwB = startGateway(b, work.resolve("b.log"));
         Process gwA = null;
         try {
@@ -227,13 +230,13 @@ class MetricsReferenceIT {
                 "run", "--config", config.toString()).redirectErrorStream(true).redirectOutput(log.toFile()).start();
     }
 
-    private static String config(int ike, int natt, int admin, List<String> tunnels) {
+    private static String config(String adminAddress, String listen, int ike, int natt, int admin, List<String> tunnels) {
         return """
-                listen: {address: 127.0.0.1, ikePort: %d, nattPort: %d}
-                admin: {address: 127.0.0.1, port: %d}
+                listen: {address: %s, ikePort: %d, nattPort: %d}
+                admin: {address: %s, port: %d}
                 datapath: {mode: None}
                 tunnels:
-                %s""".formatted(ike, natt, admin, String.join("", tunnels));
+                %s""".formatted(listen, ike, natt, adminAddress, admin, String.join("", tunnels));
     }
 
     private static String tunnel(String name, String peerId, String localId, String peerAddress, int peerPort,
