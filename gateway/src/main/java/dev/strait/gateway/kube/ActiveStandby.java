@@ -55,7 +55,6 @@ public final class ActiveStandby implements AutoCloseable {
     private volatile boolean closed;
     private volatile String leader;
     private volatile CompletableFuture<?> round;
-    private volatile LeaderElector elector;
 
     public ActiveStandby(KubernetesClient client, String namespace, String leaseName, String identity, Timing timing,
             Role role) {
@@ -77,45 +76,75 @@ public final class ActiveStandby implements AutoCloseable {
         if (closed) {
             return;
         }
-        elector = client.leaderElector().withConfig(new LeaderElectionConfigBuilder()
+        LeaderElector elector = client.leaderElector().withConfig(new LeaderElectionConfigBuilder()
                 .withName(leaseName)
                 .withLock(new LeaseLock(namespace, leaseName, identity))
                 .withLeaseDuration(timing.leaseDuration())
                 .withRenewDeadline(timing.renewDeadline())
                 .withRetryPeriod(timing.retryPeriod())
                 .withReleaseOnCancel(true)
-                .withLeaderCallbacks(new LeaderCallbacks(this::started, this::stopped, this::newLeader))
+                .withLeaderCallbacks(new LeaderCallbacks(this::started, this::lost, this::newLeader))
                 .build()).build();
-        round = elector.start();
-        // A round ends when leadership is lost (or the API server refused us for too long): stand by and run again.
-        round.whenComplete((ok, err) -> {
-            if (!closed) {
-                if (err != null && !(err instanceof java.util.concurrent.CancellationException)) {
-                    LOG.warn("leader election on lease {}/{} ended: {}", namespace, leaseName, err.toString());
-                }
-                executor.execute(this::nextRound);
+        CompletableFuture<?> r = elector.start();
+        round = r;
+        r.whenComplete((ok, err) -> {
+            if (err != null && !(err instanceof java.util.concurrent.CancellationException)) {
+                LOG.warn("leader election on lease {}/{} ended: {}", namespace, leaseName, err.toString());
             }
+            roundEnded(r);
         });
     }
 
-    private void started() {
+    /**
+     * A round ends when leadership is lost, or the elector gave up. Either way we no longer hold the lease: stand by
+     * and run for it again. Guarded by identity, as both the future and the lost callback can end the same round.
+     */
+    private void roundEnded(CompletableFuture<?> which) {
+        synchronized (this) {
+            if (which != round) {
+                return;
+            }
+            round = null;
+        }
+        stopped();
+        if (!closed) {
+            executor.execute(this::nextRound);
+        }
+    }
+
+    private synchronized void started() {
         LOG.info("{} holds lease {}/{}: becoming active", identity, namespace, leaseName);
         active = true;
         role.becomeActive();
     }
 
-    private void stopped() {
+    /**
+     * The elector says we stopped leading. Its own round may not finish (it re-reads the lease first, and with the
+     * API server unreachable that throws past its completion), so end the round here.
+     */
+    private void lost() {
+        stopped();
+        CompletableFuture<?> r = round;
+        if (r != null && !closed) {
+            executor.execute(() -> {
+                r.cancel(true);
+                roundEnded(r);
+            });
+        }
+    }
+
+    private synchronized void stopped() {
         if (!active) {
             return;
         }
-        LOG.warn("{} lost lease {}/{}: stopping tunnels, standing by", identity, namespace, leaseName);
+        LOG.warn("{} no longer holds lease {}/{}: stopping tunnels, standing by", identity, namespace, leaseName);
         active = false;
         role.becomeStandby();
     }
 
     private void newLeader(String who) {
         leader = who;
-        if (!identity.equals(who)) {
+        if (who != null && !identity.equals(who)) {
             LOG.info("lease {}/{} is held by {}; {} stands by", namespace, leaseName, who, identity);
         }
     }

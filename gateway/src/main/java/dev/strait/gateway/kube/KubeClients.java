@@ -14,7 +14,18 @@ public final class KubeClients {
 
     public static KubernetesClient create(Path kubeconfig) throws IOException {
         Config config = kubeconfig != null ? Config.fromKubeconfig(Files.readString(kubeconfig)) : Config.autoConfigure(null);
-        return new KubernetesClientBuilder().withConfig(config).build();
+        return new KubernetesClientBuilder().withConfig(failFast(config)).build();
+    }
+
+    /**
+     * The lease must notice an unreachable API server within its renew deadline: fabric8's default of 10 retries
+     * with exponential back-off would hold one renewal for minutes while a standby has already taken over.
+     */
+    public static Config failFast(Config config) {
+        config.setRequestRetryBackoffLimit(0);
+        config.setRequestTimeout(5_000);
+        config.setConnectionTimeout(5_000);
+        return config;
     }
 
     /** The pod name (Downward API POD_NAME) in a cluster; elsewhere host name and pid, unique on one machine. */

@@ -157,7 +157,7 @@ public final class TunnelStatusReporter implements AutoCloseable {
                 .equals(StatusJson.tree(StatusRenderer.withoutCounters(desired)));
     }
 
-    private boolean write(TunnelSnapshot snap, GenericKubernetesResource cached) {
+    boolean write(TunnelSnapshot snap, GenericKubernetesResource cached) {
         GenericKubernetesResource base = cached;
         for (int attempt = 1; attempt <= ATTEMPTS; attempt++) {
             ObjectNode status = base.getAdditionalProperties().get("status") == null
