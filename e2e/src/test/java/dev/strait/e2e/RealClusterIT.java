@@ -98,8 +98,16 @@ class RealClusterIT {
             return null;
         } catch (RuntimeException e) {
             return "no cluster reachable through " + (kubeconfig != null ? "KUBECONFIG=" + kubeconfig : home)
-                    + " (" + e.getMessage() + ") and " + containerEngine();
+                    + " (" + rootCause(e) + ") and " + containerEngine();
         }
+    }
+
+    private static String rootCause(Throwable e) {
+        Throwable t = e;
+        while (t.getCause() != null && t.getCause() != t) {
+            t = t.getCause();
+        }
+        return t.toString();
     }
 
     private static String containerEngine() {
