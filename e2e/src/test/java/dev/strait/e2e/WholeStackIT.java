@@ -2,7 +2,6 @@ package dev.strait.e2e;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
-import static org.junit.jupiter.api.Assertions.assertNotNull;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.strait.api.v1alpha1.GatewaySpec;
@@ -163,12 +162,30 @@ class WholeStackIT {
             String y = renderedConfig();
             return y != null && y.contains("name: " + TUNNEL) ? y : null;
         }, "operator renders the tunnel into " + GATEWAY + "-config");
+        // Another replica ("edge-1", which then dies) holds the lease: our gateway starts as standby.
+        java.time.ZonedDateTime now = java.time.ZonedDateTime.now(java.time.ZoneOffset.UTC);
+        client.resource(new io.fabric8.kubernetes.api.model.coordination.v1.LeaseBuilder()
+                .withNewMetadata().withName(GATEWAY + "-leader").withNamespace(NS).endMetadata()
+                .withNewSpec().withHolderIdentity("edge-1").withLeaseDurationSeconds(15)
+                .withAcquireTime(now).withRenewTime(now).withLeaseTransitions(0).endSpec().build()).create();
+        long standbyFrom = System.nanoTime();
         GatewayProcess gateway = SITES.gateway(s.nsA(), s.transitA());
         gateway.start(yaml, Map.of("KUBECONFIG", kubeconfig.toString(), "POD_NAME", "edge-0"),
                 "--status-counters-interval", "2");
         running.add(gateway);
+        await(() -> gateway.httpStatus("/healthz") == 200 ? Boolean.TRUE : null, "gateway admin server up");
+        await(() -> "standby".equals(gateway.status().path("replica").path("role").asText()) ? Boolean.TRUE : null,
+                "gateway reports standby");
+        assertEquals(503, gateway.httpStatus("/readyz"), "a standby is not ready: the Service sends it nothing");
+        assertTrue(gateway.status().path("tunnels").isEmpty(), "a standby runs no tunnels");
+        assertTrue(swan.listSas().isEmpty(), "a standby starts no IKE SA");
+        // edge-1 never renews: the lease expires and edge-0 takes over.
         gateway.awaitReady(Duration.ofSeconds(60));
+        System.out.println("standby took over after " + (System.nanoTime() - standbyFrom) / 1_000_000
+                + " ms (lease 15 s)");
         assertEquals("active", gateway.status().path("replica").path("role").asText());
+        assertEquals("edge-0", client.leases().inNamespace(NS).withName(GATEWAY + "-leader").get().getSpec()
+                .getHolderIdentity());
 
         // --- Established on the resource, with SPIs strongSwan agrees with
         IkeSa sa = await(() -> swan.listSas().stream().findFirst().orElse(null), "strongSwan has the IKE SA");
@@ -186,7 +203,6 @@ class WholeStackIT {
         assertEquals(client.resources(IPsecTunnel.class).inNamespace(NS).withName(TUNNEL).get().getMetadata()
                 .getGeneration(), st.observedGeneration);
         assertEquals(List.of(s.lanSubnetA()), st.children.getFirst().localSubnets);
-        assertNotNull(client.leases().inNamespace(NS).withName(GATEWAY + "-leader").get(), "gateway took its lease");
         printKubectl();
 
         // --- counters rise while a ping runs
