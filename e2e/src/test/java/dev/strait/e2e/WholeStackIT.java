@@ -111,6 +111,7 @@ class WholeStackIT {
 
     @AfterAll
     static void stopControlPlane() throws Exception {
+        SITES.stopAll(); // gateways first: they hand back their lease while the API server still answers
         if (operator != null) {
             operator.close();
         }
