@@ -300,6 +300,8 @@ class WholeStackIT {
         System.out.println("$ kubectl get ipsectunnel -n " + NS + " -o wide\n" + r.stdout() + r.stderr());
         assertEquals(0, r.exitCode(), r.describe());
         assertTrue(r.stdout().contains("Established"), r.stdout());
+        assertTrue(r.stdout().contains("True"), "Ready column: " + r.stdout());
+        assertTrue(r.stdout().contains("edge-0"), "the active replica column: " + r.stdout());
     }
 
     private static <T> T await(Supplier<T> probe, String what) throws InterruptedException {
