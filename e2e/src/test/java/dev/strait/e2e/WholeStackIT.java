@@ -204,6 +204,7 @@ class WholeStackIT {
         assertEquals(client.resources(IPsecTunnel.class).inNamespace(NS).withName(TUNNEL).get().getMetadata()
                 .getGeneration(), st.observedGeneration);
         assertEquals(List.of(s.lanSubnetA()), st.children.getFirst().localSubnets);
+        assertFalse(new com.fasterxml.jackson.databind.ObjectMapper().writeValueAsString(st).contains(PSK), "no PSK in the status");
         printKubectl();
 
         // --- counters rise while a ping runs

@@ -124,7 +124,8 @@ public final class TunnelStatusReporter implements AutoCloseable {
             return;
         }
         Instant now = clock.instant();
-        for (TunnelSnapshot snap : snapshots.get()) {
+        List<TunnelSnapshot> all = snapshots.get();
+        for (TunnelSnapshot snap : all) {
             if (snap.namespace() != null && !snap.namespace().equals(namespace)) {
                 continue; // the operator only puts tunnels of the gateway's namespace into its config
             }
@@ -145,7 +146,7 @@ public final class TunnelStatusReporter implements AutoCloseable {
                 }
             }
         }
-        lastWrite.keySet().retainAll(snapshots.get().stream().map(TunnelSnapshot::name).toList());
+        lastWrite.keySet().retainAll(all.stream().map(TunnelSnapshot::name).toList());
     }
 
     static boolean sameWithoutCounters(TunnelStatus current, TunnelStatus desired) {
