@@ -202,6 +202,33 @@ class KubeApiServerTest {
         assertEquals("True", StatusRenderer.find(s.conditions, "Ready").status);
     }
 
+    @Test
+    void operatorResettingPhaseIsCorrectedWithoutAnyRuntimeChange() throws Exception {
+        createTunnel("branch-3");
+        operatorWritesConfigValid("branch-3", "valid");
+        ManualClock clock = new ManualClock();
+        var settings = new TunnelStatusReporter.Settings(Duration.ofHours(1), Duration.ofSeconds(5), Duration.ofHours(1));
+        try (var reporter = new TunnelStatusReporter(client, NS, "pod-a",
+                () -> List.of(StatusRendererTest.established("branch-3", 1)), settings, clock).start()) {
+            reporter.setActive(true);
+            eventually("first write", () -> {
+                reporter.tick();
+                return reporter.writes() == 1;
+            });
+            eventually("Established on the server", () -> "Established".equals(statusOf("branch-3").phase));
+            // The operator re-validates (ConfigValid flipped False and back): it seeds Pending again.
+            operatorWritesConfigValid("branch-3", "valid again");
+            eventually("Pending on the server", () -> "Pending".equals(statusOf("branch-3").phase));
+            clock.advance(Duration.ofSeconds(6));
+            eventually("the reporter's cache sees Pending and writes Established back", () -> {
+                reporter.tick();
+                return "Established".equals(statusOf("branch-3").phase);
+            });
+            assertEquals(2, reporter.writes());
+            assertEquals("valid again", StatusRenderer.find(statusOf("branch-3").conditions, "ConfigValid").message);
+        }
+    }
+
     /** A fake engine: records what the election told it. */
     static final class FakeRole implements ActiveStandby.Role {
         final List<String> events = new CopyOnWriteArrayList<>();
