@@ -11,6 +11,9 @@ import dev.strait.gateway.ike.sa.EngineListener;
 import dev.strait.gateway.ike.sa.IkeEngine;
 import dev.strait.gateway.ike.sa.TunnelDefinition;
 import dev.strait.gateway.ike.sa.TunnelSnapshot;
+import dev.strait.gateway.kube.ActiveStandby;
+import dev.strait.gateway.kube.KubeIntegration;
+import dev.strait.gateway.kube.TunnelStatusReporter;
 import dev.strait.gateway.metrics.GatewayMetrics;
 import java.net.InetSocketAddress;
 import java.nio.file.Path;
@@ -32,6 +35,10 @@ final class Daemon {
     private final GatewayMetrics metrics;
     private final IkeEngine engine;
     private final Set<String> registered = new HashSet<>();
+    /** The tunnels the config asks for; the engine runs them only while this replica is active. */
+    private List<TunnelDefinition> desired = List.of();
+    private boolean active = true;
+    private volatile KubeIntegration kube;
 
     private Daemon(GatewayMetrics metrics, IkeEngine engine) {
         this.metrics = metrics;
@@ -39,6 +46,12 @@ final class Daemon {
     }
 
     static int run(Path configFile, GatewayConfig config) throws Exception {
+        return run(configFile, config, null, TunnelStatusReporter.Settings.defaults());
+    }
+
+    /** @param kubeconfig used when the config has a {@code kubernetes} section; null: KUBECONFIG or in-cluster */
+    static int run(Path configFile, GatewayConfig config, Path kubeconfig, TunnelStatusReporter.Settings statusSettings)
+            throws Exception {
         List<TunnelDefinition> definitions;
         try {
             definitions = definitions(config);
@@ -83,10 +96,22 @@ final class Daemon {
             return 1;
         }
         metrics.halfOpenSas(() -> engine.saCounts().getOrDefault("RESPONDER_INIT_DONE", 0));
+        if (config.kubernetes != null) {
+            daemon.active = config.kubernetes.leaseName == null || config.kubernetes.leaseName.isBlank();
+        }
         daemon.apply(definitions);
 
-        AdminServer admin = AdminServer.start(new InetSocketAddress(config.admin.address, config.admin.port), engine::ready,
-                daemon::status, metrics);
+        AdminServer admin = AdminServer.start(new InetSocketAddress(config.admin.address, config.admin.port),
+                () -> engine.ready() && daemon.isActive(), daemon::status, metrics);
+        if (config.kubernetes != null) {
+            try {
+                daemon.kube = KubeIntegration.start(config.kubernetes, kubeconfig, engine::snapshot, statusSettings,
+                        daemon.role());
+            } catch (java.io.IOException | RuntimeException e) {
+                // Tunnels keep running without status; a standby-capable config without the API stays standby.
+                LOG.error("cannot reach the Kubernetes API, no status reports or leader election: {}", e.toString());
+            }
+        }
         ConfigWatcher watcher = new ConfigWatcher(configFile, Duration.ofSeconds(2), c -> {
             try {
                 daemon.apply(definitions(c));
@@ -99,6 +124,10 @@ final class Daemon {
         Runtime.getRuntime().addShutdownHook(new Thread(() -> {
             LOG.info("stopping: deleting IKE SAs and removing the tunnel device");
             watcher.close();
+            KubeIntegration k = daemon.kube;
+            if (k != null) {
+                k.close(); // hands the lease to a standby before our IKE SAs go
+            }
             engine.close();
             datapath.datapath().close();
             datapath.natt().close();
@@ -119,6 +148,36 @@ final class Daemon {
     }
 
     private synchronized void apply(List<TunnelDefinition> definitions) {
+        desired = definitions;
+        runTunnels(active ? definitions : List.of());
+    }
+
+    private synchronized boolean isActive() {
+        return active;
+    }
+
+    /** Active: the config's tunnels run. Standby: none (IKE DELETE for any that ran), the admin server stays up. */
+    private ActiveStandby.Role role() {
+        return new ActiveStandby.Role() {
+            @Override
+            public void becomeActive() {
+                synchronized (Daemon.this) {
+                    active = true;
+                    runTunnels(desired);
+                }
+            }
+
+            @Override
+            public void becomeStandby() {
+                synchronized (Daemon.this) {
+                    active = false;
+                    runTunnels(List.of());
+                }
+            }
+        };
+    }
+
+    private synchronized void runTunnels(List<TunnelDefinition> definitions) {
         Set<String> names = new HashSet<>();
         for (TunnelDefinition d : definitions) {
             names.add(d.name());
@@ -138,6 +197,8 @@ final class Daemon {
     private Map<String, Object> status() {
         Map<String, Object> s = new LinkedHashMap<>();
         s.put("gateway", metrics.gatewayName());
+        KubeIntegration k = kube;
+        s.put("replica", k != null ? k.describe() : Map.of("role", isActive() ? "active" : "standby"));
         List<TunnelSnapshot> tunnels = engine.snapshot();
         s.put("tunnels", tunnels);
         s.put("ikeSas", engine.saCounts());

@@ -14,6 +14,14 @@ final class RunCommand implements Callable<Integer> {
     @Option(names = {"-c", "--config"}, required = true, description = "gateway YAML file (reloaded when it changes)")
     Path config;
 
+    @Option(names = "--kubeconfig", description = "kubeconfig for status reports and the lease (default: KUBECONFIG, "
+            + "~/.kube/config, then the pod's service account); used only when the config has a kubernetes section")
+    Path kubeconfig;
+
+    @Option(names = "--status-counters-interval", defaultValue = "30", hidden = true,
+            description = "seconds between status writes that only update byte/packet counters")
+    int countersInterval;
+
     @Override
     public Integer call() throws Exception {
         GatewayConfig c;
@@ -23,6 +31,8 @@ final class RunCommand implements Callable<Integer> {
             System.err.println("invalid config " + config + ": " + e.getMessage());
             return CheckCommand.EXIT_CONFIG;
         }
-        return Daemon.run(config, c);
+        var defaults = dev.strait.gateway.kube.TunnelStatusReporter.Settings.defaults();
+        return Daemon.run(config, c, kubeconfig, new dev.strait.gateway.kube.TunnelStatusReporter.Settings(
+                defaults.tick(), defaults.minInterval(), java.time.Duration.ofSeconds(Math.max(1, countersInterval))));
     }
 }

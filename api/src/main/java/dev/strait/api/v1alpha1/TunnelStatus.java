@@ -14,6 +14,8 @@ public class TunnelStatus {
     public List<ChildStatus> children = new ArrayList<>();
     public Long observedGeneration;
     public String lastError;
+    /** The gateway pod (active replica) that wrote the runtime part of this status. */
+    public String reportedBy;
 
     @JsonInclude(JsonInclude.Include.NON_NULL)
     public static class Condition {
@@ -36,6 +38,9 @@ public class TunnelStatus {
         public String rekeyAt;
         public String spiInitiator;
         public String spiResponder;
+        /** initiator | responder */
+        public String role;
+        public Boolean udpEncapsulation;
     }
 
     @JsonInclude(JsonInclude.Include.NON_NULL)
@@ -49,6 +54,8 @@ public class TunnelStatus {
         public Long bytesOut;
         public Long packetsIn;
         public Long packetsOut;
+        /** Dropped inbound packets by reason (replay, auth, ...). */
+        public java.util.Map<String, Long> drops;
         public String establishedAt;
     }
 }

@@ -49,26 +49,53 @@ public final class GatewayProcess implements AutoCloseable {
 
     /** Writes the YAML (mode 600: it may hold a PSK) and starts the jar; does not wait for readiness. */
     public GatewayProcess start(GatewayConfig config) {
+        try {
+            return start(ConfigLoader.yaml().writeValueAsString(config), java.util.Map.of());
+        } catch (IOException e) {
+            throw new UncheckedIOException("cannot render the gateway config", e);
+        }
+    }
+
+    /**
+     * Starts the jar with a ready-made YAML (e.g. the operator's rendered config), extra environment (KUBECONFIG)
+     * and extra {@code run} arguments; does not wait for readiness.
+     */
+    public GatewayProcess start(String yaml, java.util.Map<String, String> env, String... runArgs) {
         if (process != null && process.isAlive()) {
             throw new IllegalStateException("gateway in " + ns + " already runs (pid " + process.pid() + ")");
         }
-        adminPort = config.admin != null && config.admin.port != null ? config.admin.port : 9090;
         try {
-            Path yaml = configFile();
-            Files.deleteIfExists(yaml);
-            Files.createFile(yaml, PosixFilePermissions.asFileAttribute(PosixFilePermissions.fromString("rw-------")));
-            ConfigLoader.yaml().writeValue(yaml.toFile(), config);
+            GatewayConfig parsed = ConfigLoader.yaml().readValue(yaml, GatewayConfig.class);
+            adminPort = parsed.admin != null && parsed.admin.port != null ? parsed.admin.port : 9090;
+            writeConfig(yaml);
+            java.util.List<String> cmd = new java.util.ArrayList<>(java.util.List.of("ip", "netns", "exec", ns,
+                    javaBinary(), "--enable-native-access=ALL-UNNAMED", "-jar", gatewayJar().toString(), "run",
+                    "--config", configFile().toString()));
+            cmd.addAll(java.util.List.of(runArgs));
             // ip netns exec execs in place, so the Process is the JVM itself and SIGTERM reaches it directly
-            process = new ProcessBuilder("ip", "netns", "exec", ns, javaBinary(), "--enable-native-access=ALL-UNNAMED",
-                    "-jar", gatewayJar().toString(), "run", "--config", yaml.toString())
+            ProcessBuilder pb = new ProcessBuilder(cmd)
                     .redirectErrorStream(true)
                     .redirectOutput(logFile().toFile())
-                    .redirectInput(ProcessBuilder.Redirect.from(new java.io.File("/dev/null")))
-                    .start();
+                    .redirectInput(ProcessBuilder.Redirect.from(new java.io.File("/dev/null")));
+            pb.environment().putAll(env);
+            process = pb.start();
         } catch (IOException e) {
             throw new UncheckedIOException("cannot start the gateway in " + ns, e);
         }
         return this;
+    }
+
+    /**
+     * Replaces the config file the way the kubelet updates a mounted Secret: a new file moved into place (mode 600),
+     * so the gateway's watcher never reads half a file.
+     */
+    public void writeConfig(String yaml) throws IOException {
+        Path tmp = dir.resolve("gateway.yaml.tmp");
+        Files.deleteIfExists(tmp);
+        Files.createFile(tmp, PosixFilePermissions.asFileAttribute(PosixFilePermissions.fromString("rw-------")));
+        Files.writeString(tmp, yaml);
+        Files.move(tmp, configFile(), java.nio.file.StandardCopyOption.REPLACE_EXISTING,
+                java.nio.file.StandardCopyOption.ATOMIC_MOVE);
     }
 
     /** Polls /readyz until it answers 200; fails early with the log tail when the process exits. */

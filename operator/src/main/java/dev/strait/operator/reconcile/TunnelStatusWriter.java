@@ -11,6 +11,9 @@ import java.util.Objects;
 /**
  * Writes the operator's part of a tunnel's status: the ConfigValid condition, and the phase while the gateway has
  * not taken over (Pending when valid, Failed when not). Other conditions belong to the gateway and are kept.
+ * The rule both sides follow (gateway: dev.strait.gateway.kube.StatusRenderer): the operator owns ConfigValid, and
+ * phase while ConfigValid is False; the gateway owns phase otherwise, plus Ready/IkeEstablished/ChildEstablished,
+ * ike, children, lastError, reportedBy and observedGeneration (the generation it runs).
  */
 final class TunnelStatusWriter {
     static final String CONFIG_VALID = "ConfigValid";

@@ -1,0 +1,92 @@
+package dev.strait.gateway.kube;
+
+import dev.strait.api.v1alpha1.GatewayConfig;
+import dev.strait.gateway.ike.sa.TunnelSnapshot;
+import io.fabric8.kubernetes.client.KubernetesClient;
+import java.io.IOException;
+import java.nio.file.Path;
+import java.time.Clock;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Objects;
+import java.util.function.Supplier;
+
+/**
+ * What the gateway does when its config has a {@code kubernetes} section: reports tunnel status and, with a
+ * {@code leaseName}, takes part in active/standby. Without a lease the replica is always active.
+ */
+public final class KubeIntegration implements AutoCloseable {
+    private final KubernetesClient client;
+    private final TunnelStatusReporter reporter;
+    private final ActiveStandby election;
+    private final String identity;
+
+    private KubeIntegration(KubernetesClient client, TunnelStatusReporter reporter, ActiveStandby election,
+            String identity) {
+        this.client = client;
+        this.reporter = reporter;
+        this.election = election;
+        this.identity = identity;
+    }
+
+    /**
+     * Connects, starts the status reporter and (with a lease) the election. {@code role} is told when this replica
+     * becomes active or standby; without a lease it becomes active before this returns.
+     */
+    public static KubeIntegration start(GatewayConfig.Kubernetes k, Path kubeconfig,
+            Supplier<List<TunnelSnapshot>> snapshots, TunnelStatusReporter.Settings settings, ActiveStandby.Role role)
+            throws IOException {
+        Objects.requireNonNull(k.namespace, "kubernetes.namespace");
+        KubernetesClient client = KubeClients.create(kubeconfig);
+        String identity = KubeClients.identity();
+        TunnelStatusReporter reporter = new TunnelStatusReporter(client, k.namespace, identity, snapshots, settings,
+                Clock.systemUTC()).start();
+        ActiveStandby.Role both = new ActiveStandby.Role() {
+            @Override
+            public void becomeActive() {
+                role.becomeActive();
+                reporter.setActive(true);
+            }
+
+            @Override
+            public void becomeStandby() {
+                reporter.setActive(false);
+                role.becomeStandby();
+            }
+        };
+        if (k.leaseName == null || k.leaseName.isBlank()) {
+            both.becomeActive();
+            return new KubeIntegration(client, reporter, null, identity);
+        }
+        ActiveStandby election = new ActiveStandby(client, k.namespace, k.leaseName, identity,
+                ActiveStandby.Timing.defaults(), both).start();
+        return new KubeIntegration(client, reporter, election, identity);
+    }
+
+    public boolean isActive() {
+        return election == null || election.isActive();
+    }
+
+    /** For /status: which replica this is and whether it carries the tunnels. */
+    public Map<String, Object> describe() {
+        Map<String, Object> m = new LinkedHashMap<>();
+        m.put("identity", identity);
+        m.put("role", isActive() ? "active" : "standby");
+        if (election != null) {
+            m.put("leader", election.leader());
+        }
+        m.put("statusWrites", reporter.writes());
+        return m;
+    }
+
+    /** Releases the lease (a standby takes over at once), stops the tunnels through the role, stops reporting. */
+    @Override
+    public void close() {
+        if (election != null) {
+            election.close();
+        }
+        reporter.close();
+        client.close();
+    }
+}
