@@ -70,8 +70,7 @@ final class Daemon {
 
             @Override
             public void onRekeyNeeded(int inboundSpi) {
-                LOG.warn("Child SA {} reached its sequence-number limit; it will be replaced on the next reconnect",
-                        Integer.toHexString(inboundSpi));
+                engine.onRekeyNeeded(inboundSpi);
             }
         });
         try {
@@ -180,6 +179,20 @@ final class Daemon {
             @Override
             public void childRekey(String tunnel) {
                 metrics.childRekey(tunnel);
+            }
+
+            @Override
+            public void cookieSent() {
+                metrics.cookieSent();
+            }
+
+            @Override
+            public void fragment(String direction) {
+                if ("sent".equals(direction)) {
+                    metrics.fragmentSent();
+                } else {
+                    metrics.fragmentReceived();
+                }
             }
         };
     }

@@ -242,6 +242,12 @@ public final class IkeEngine implements AutoCloseable {
         }
     }
 
+    /** The IKE SA currently carrying a tunnel, or null. */
+    synchronized IkeSa currentSa(String tunnel) {
+        TunnelRuntime t = tunnels.get(tunnel);
+        return t == null ? null : t.current();
+    }
+
     /** Starts a tunnel whose traffic found no SA (initiation OnTraffic). */
     public void acquire(String tunnel) {
         TunnelRuntime t;
@@ -312,7 +318,21 @@ public final class IkeEngine implements AutoCloseable {
         return contacted.add(tunnel);
     }
 
-    private long newSpi() {
+    void register(IkeSa sa) {
+        sas.put(sa.localSpi, sa);
+    }
+
+    /** The datapath says a Child SA nears its sequence-number limit: rekey it on the SA that owns it. */
+    public void onRekeyNeeded(int inboundSpi) {
+        for (IkeSa sa : sas.values()) {
+            if (sa.children.stream().anyMatch(c -> c.inboundSpi() == inboundSpi)) {
+                sa.executor.execute(() -> sa.rekeyChild(inboundSpi, null));
+                return;
+            }
+        }
+    }
+
+    long newSpi() {
         long spi;
         do {
             spi = random.nextLong();

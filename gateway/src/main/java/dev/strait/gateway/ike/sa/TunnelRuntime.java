@@ -76,6 +76,13 @@ final class TunnelRuntime {
         engine.listener().tunnelUp(name(), true);
     }
 
+    /** The IKE SA was rekeyed: its successor carries the tunnel from now on (no reconnect, no phase change). */
+    synchronized void onIkeRekeyed(IkeSa old, IkeSa next) {
+        if (current == old) {
+            current = next;
+        }
+    }
+
     synchronized void onChildChanged(IkeSa sa) {
         if (sa != current) {
             return;
@@ -110,6 +117,7 @@ final class TunnelRuntime {
         long base = Math.min(max.toMillis(), 1000L << Math.min(attempts, 10));
         long jittered = (long) (base * (0.8 + 0.4 * ThreadLocalRandom.current().nextDouble()));
         LOG.info("tunnel {}: reconnecting in {} ms", name(), jittered);
+        engine.listener().reconnect(name());
         if (reconnect != null) {
             reconnect.cancel(false);
         }

@@ -1,0 +1,298 @@
+package dev.strait.gateway.ike.sa;
+
+import static dev.strait.gateway.ike.sa.EngineLoopbackTest.await;
+import static dev.strait.gateway.ike.sa.EngineLoopbackTest.tunnel;
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertNotEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import dev.strait.api.v1alpha1.TunnelConfig;
+import dev.strait.api.v1alpha1.TunnelSpec;
+import dev.strait.gateway.datapath.ChildSaSpec;
+import java.net.InetSocketAddress;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.atomic.AtomicInteger;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.Test;
+
+/**
+ * SA lifecycle between two engines on 127.0.3.1 / 127.0.3.2 (not .0.x: other suites bind those) (root, ports 500/4500): Child and IKE SA rekeys started by
+ * either side, simultaneous rekeys (RFC 7296 2.8.1 / 2.8.2), lifetimes and dead peer detection.
+ */
+class LifecycleLoopbackTest {
+    private static final String PSK = "lifecycle-loopback-psk-0123456789";
+    private final List<AutoCloseable> open = new ArrayList<>();
+
+    @AfterEach
+    void close() throws Exception {
+        for (AutoCloseable c : open.reversed()) {
+            c.close();
+        }
+    }
+
+    record Side(IkeEngine engine, RecordingDatapath datapath, Map<String, AtomicInteger> events, LoopbackNattSocket natt) {
+        int count(String event) {
+            return events.getOrDefault(event, new AtomicInteger()).get();
+        }
+
+        IkeSa sa() {
+            return engine.currentSa("t");
+        }
+    }
+
+    private Side start(String ip) throws Exception {
+        RecordingDatapath dp = new RecordingDatapath();
+        Map<String, AtomicInteger> events = new ConcurrentHashMap<>();
+        IkeEngine engine = new IkeEngine(new IkeEngine.Settings(new InetSocketAddress(ip, 500), 4500, true,
+                List.of(Duration.ofMillis(300), Duration.ofMillis(600)), Duration.ofSeconds(1)), new EngineListener() {
+            private void count(String e) {
+                events.computeIfAbsent(e, k -> new AtomicInteger()).incrementAndGet();
+            }
+
+            @Override
+            public void ikeRekey(String tunnel) {
+                count("ikeRekey");
+            }
+
+            @Override
+            public void childRekey(String tunnel) {
+                count("childRekey");
+            }
+
+            @Override
+            public void rekeyCollision(String tunnel, String kind) {
+                count("collision-" + kind);
+            }
+
+            @Override
+            public void dpdTimeout(String tunnel) {
+                count("dpdTimeout");
+            }
+
+            @Override
+            public void reconnect(String tunnel) {
+                count("reconnect");
+            }
+        });
+        LoopbackNattSocket natt = new LoopbackNattSocket(new InetSocketAddress(ip, 4500), engine::onNattPacket);
+        engine.start(dp, natt);
+        open.add(natt);
+        open.add(engine);
+        return new Side(engine, dp, events, natt);
+    }
+
+    private Side[] pair(String esp, java.util.function.Consumer<TunnelConfig> adjust) throws Exception {
+        Side a = start("127.0.3.1");
+        Side b = start("127.0.3.2");
+        String ike = "aes256gcm16-prfsha384-x25519";
+        TunnelConfig tb = tunnel("t", "127.0.3.1", "b.test", "a.test", "10.20.0.0/24", "10.10.0.0/24", ike, esp,
+                TunnelSpec.Initiation.Passive, PSK);
+        TunnelConfig ta = tunnel("t", "127.0.3.2", "a.test", "b.test", "10.10.0.0/24", "10.20.0.0/24", ike, esp,
+                TunnelSpec.Initiation.Start, PSK);
+        adjust.accept(ta);
+        adjust.accept(tb);
+        b.engine.apply(List.of(TunnelDefinition.from(tb)));
+        a.engine.apply(List.of(TunnelDefinition.from(ta)));
+        await(() -> oneMirroredChild(a, b), "first Child SA on both sides");
+        return new Side[] {a, b};
+    }
+
+    /** Exactly one Child SA on each side, and they are each other's mirror image. */
+    private static boolean oneMirroredChild(Side a, Side b) {
+        if (a.datapath.installed.size() != 1 || b.datapath.installed.size() != 1) {
+            return false;
+        }
+        ChildSaSpec sa = a.datapath.installed.values().iterator().next();
+        ChildSaSpec sb = b.datapath.installed.values().iterator().next();
+        return sa.inboundSpi() == sb.outboundSpi() && sa.outboundSpi() == sb.inboundSpi()
+                && java.util.Arrays.equals(sa.outboundEncKey(), sb.inboundEncKey())
+                && java.util.Arrays.equals(sa.inboundEncKey(), sb.outboundEncKey());
+    }
+
+    private static int onlySpi(Side s) {
+        return s.datapath.installed.keySet().iterator().next();
+    }
+
+    private static void rekeyChild(Side s) {
+        IkeSa sa = s.sa();
+        int spi = sa.children.getFirst().inboundSpi();
+        sa.executor.execute(() -> sa.rekeyChild(spi, null));
+    }
+
+    private static void rekeyIke(Side s) {
+        IkeSa sa = s.sa();
+        sa.executor.execute(() -> sa.rekeyIke(null));
+    }
+
+    @Test
+    void childRekeyStartedByEitherSideIsMakeBeforeBreak() throws Exception {
+        Side[] p = pair("aes256gcm16", t -> { });
+        Side a = p[0];
+        Side b = p[1];
+        for (Side initiator : List.of(a, b)) {
+            int oldA = onlySpi(a);
+            int oldB = onlySpi(b);
+            rekeyChild(initiator);
+            await(() -> oneMirroredChild(a, b) && onlySpi(a) != oldA && onlySpi(b) != oldB, "rekeyed Child SA on both sides");
+            for (Side s : List.of(a, b)) {
+                List<String> ev = s.datapath.events;
+                int added = ev.indexOf("+" + Integer.toHexString(onlySpi(s)));
+                int removed = ev.indexOf("-" + Integer.toHexString(s == a ? oldA : oldB));
+                assertTrue(added >= 0 && removed > added, "new SA installed before the old one left: " + ev);
+            }
+        }
+        assertEquals(2, a.count("childRekey"));
+        assertEquals(2, b.count("childRekey"));
+        assertEquals("Established", a.engine.snapshot().getFirst().phase());
+        assertEquals("Established", b.engine.snapshot().getFirst().phase());
+    }
+
+    @Test
+    void childRekeyWithPfsDerivesFreshKeys() throws Exception {
+        Side[] p = pair("aes256gcm16-x25519", t -> { });
+        Side a = p[0];
+        Side b = p[1];
+        byte[] oldKey = a.datapath.installed.values().iterator().next().outboundEncKey();
+        int oldA = onlySpi(a);
+        rekeyChild(b);
+        await(() -> oneMirroredChild(a, b) && onlySpi(a) != oldA, "PFS rekey");
+        byte[] newKey = a.datapath.installed.values().iterator().next().outboundEncKey();
+        assertEquals(oldKey.length, newKey.length);
+        assertTrue(!java.util.Arrays.equals(oldKey, newKey));
+    }
+
+    @Test
+    void ikeRekeyStartedByEitherSideKeepsTheChildren() throws Exception {
+        Side[] p = pair("aes256gcm16", t -> { });
+        Side a = p[0];
+        Side b = p[1];
+        for (Side initiator : List.of(a, b)) {
+            long oldA = a.sa().localSpi;
+            long oldB = b.sa().localSpi;
+            int childA = onlySpi(a);
+            rekeyIke(initiator);
+            await(() -> a.sa() != null && b.sa() != null && a.sa().localSpi != oldA && b.sa().localSpi != oldB
+                    && a.sa().spiI == b.sa().spiI && a.sa().spiR == b.sa().spiR
+                    && a.engine.saCounts().getOrDefault("ESTABLISHED", 0) == 1
+                    && a.engine.saCounts().size() == 1 && b.engine.saCounts().size() == 1, "rekeyed IKE SA, old one gone, got "
+                    + a.engine.saCounts() + " / " + b.engine.saCounts());
+            assertEquals(childA, onlySpi(a), "the Child SA moved to the new IKE SA untouched");
+            assertEquals(initiator == a, a.sa().initiator, "the rekey's initiator is the new SA's initiator");
+            // The new IKE SA's keys work: a Child rekey runs over it.
+            rekeyChild(initiator == a ? b : a);
+            await(() -> oneMirroredChild(a, b) && onlySpi(a) != childA, "Child rekey over the new IKE SA");
+        }
+        assertEquals(2, a.count("ikeRekey"));
+        assertEquals(2, b.count("ikeRekey"));
+        assertEquals("Established", a.engine.snapshot().getFirst().phase());
+    }
+
+    @Test
+    void simultaneousChildRekeysLeaveOneSaPair() throws Exception {
+        Side[] p = pair("aes256gcm16", t -> { });
+        Side a = p[0];
+        Side b = p[1];
+        int oldA = onlySpi(a);
+        IkeSa sa = a.sa();
+        IkeSa sb = b.sa();
+        int spiA = sa.children.getFirst().inboundSpi();
+        int spiB = sb.children.getFirst().inboundSpi();
+        // Hold both SAs' executors so both requests leave before either side sees the other's.
+        java.util.concurrent.CountDownLatch go = new java.util.concurrent.CountDownLatch(1);
+        sa.executor.execute(() -> awaitQuietly(go));
+        sb.executor.execute(() -> awaitQuietly(go));
+        sa.executor.execute(() -> sa.rekeyChild(spiA, null));
+        sb.executor.execute(() -> sb.rekeyChild(spiB, null));
+        go.countDown();
+        await(() -> oneMirroredChild(a, b) && onlySpi(a) != oldA && a.count("childRekey") == 2, "one Child SA pair after the collision");
+        Thread.sleep(500);
+        assertTrue(oneMirroredChild(a, b), "still exactly one pair: " + a.datapath.installed.keySet() + " / " + b.datapath.installed.keySet());
+        assertEquals(1, a.count("collision-child"));
+        assertEquals(1, b.count("collision-child"));
+    }
+
+    @Test
+    void simultaneousIkeRekeysLeaveOneIkeSa() throws Exception {
+        Side[] p = pair("aes256gcm16", t -> { });
+        Side a = p[0];
+        Side b = p[1];
+        long oldA = a.sa().localSpi;
+        IkeSa sa = a.sa();
+        IkeSa sb = b.sa();
+        int child = onlySpi(a);
+        java.util.concurrent.CountDownLatch go = new java.util.concurrent.CountDownLatch(1);
+        sa.executor.execute(() -> awaitQuietly(go));
+        sb.executor.execute(() -> awaitQuietly(go));
+        sa.executor.execute(() -> sa.rekeyIke(null));
+        sb.executor.execute(() -> sb.rekeyIke(null));
+        go.countDown();
+        await(() -> a.sa() != null && b.sa() != null && a.sa().localSpi != oldA && a.sa().spiI == b.sa().spiI
+                && a.sa().spiR == b.sa().spiR && a.engine.saCounts().equals(Map.of("ESTABLISHED", 1))
+                && b.engine.saCounts().equals(Map.of("ESTABLISHED", 1)),
+                "one IKE SA after the collision, got " + a.engine.saCounts() + " / " + b.engine.saCounts());
+        Thread.sleep(12_000); // the loser's safety delete (10 s) must not touch the winner
+        assertEquals(Map.of("ESTABLISHED", 1), a.engine.saCounts());
+        assertEquals(Map.of("ESTABLISHED", 1), b.engine.saCounts());
+        assertEquals(child, onlySpi(a));
+        assertEquals(1, a.count("collision-ike"));
+        assertEquals(1, b.count("collision-ike"));
+        assertEquals(a.sa().spiI, b.sa().spiI);
+        rekeyChild(b);
+        await(() -> oneMirroredChild(a, b) && onlySpi(a) != child, "Child rekey over the surviving IKE SA");
+    }
+
+    @Test
+    void lifetimesRekeyOnTheirOwn() throws Exception {
+        Side[] p = pair("aes256gcm16", t -> {
+            t.esp.rekeyAfter = "3s";
+            t.ike.rekeyAfter = "5s";
+        });
+        Side a = p[0];
+        Side b = p[1];
+        await(() -> a.count("childRekey") >= 1 && a.count("ikeRekey") >= 1, "rekeys from the configured lifetimes");
+        await(() -> oneMirroredChild(a, b) && a.sa() != null && b.sa() != null && a.sa().spiI == b.sa().spiI,
+                "consistent state after automatic rekeys");
+        assertEquals("Established", a.engine.snapshot().getFirst().phase());
+        assertNotEquals(null, a.sa());
+    }
+
+    @Test
+    void deadPeerIsNoticedWithinDpdTimeoutAndTheTunnelReconnects() throws Exception {
+        Side[] p = pair("aes256gcm16", t -> {
+            t.ike.dpd.interval = "1s";
+            t.ike.dpd.timeout = "3s";
+        });
+        Side a = p[0];
+        Side b = p[1];
+        long established = System.nanoTime();
+        b.natt.close(); // B goes silent on UDP 4500, where IKE runs after the float: no DELETE, no answers
+        long deadline = System.nanoTime() + Duration.ofSeconds(10).toNanos();
+        while (a.count("dpdTimeout") == 0 && System.nanoTime() < deadline) {
+            Thread.sleep(50);
+        }
+        assertEquals(1, a.count("dpdTimeout"));
+        assertTrue(a.count("reconnect") >= 1, "a Start tunnel reconnects");
+        var snap = a.engine.snapshot().getFirst();
+        assertTrue(List.of("peer_dead", "timeout").contains(snap.lastErrorReason()), snap.toString());
+        // interval 1 s + timeout 3 s, plus scheduling slack
+        assertTrue(System.nanoTime() - established < Duration.ofSeconds(6).toNanos(), "noticed within dpd.timeout");
+    }
+
+    private static void awaitQuietly(java.util.concurrent.CountDownLatch l) {
+        try {
+            l.await();
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
+    }
+
+    @SuppressWarnings("unused")
+    private static void same(byte[] x, byte[] y) {
+        assertArrayEquals(x, y);
+    }
+}
