@@ -318,6 +318,16 @@ public final class IkeEngine implements AutoCloseable {
         return contacted.add(tunnel);
     }
 
+    /** INITIAL_CONTACT: closes, without a message, every IKE SA of the tunnel except the one just authenticated. */
+    void dropOtherSas(TunnelRuntime tunnel, IkeSa keep) {
+        for (IkeSa s : sas.values()) {
+            if (s != keep && s.tunnel == tunnel) {
+                LOG.info("tunnel {}: peer sent INITIAL_CONTACT, dropping stale IKE SA {}", tunnel.name(), IkeSa.hex(s.localSpi));
+                s.executor.execute(s::closeSilently);
+            }
+        }
+    }
+
     void register(IkeSa sa) {
         sas.put(sa.localSpi, sa);
     }

@@ -60,7 +60,7 @@ final class IkeSa {
     final Instant createdAt = Instant.now();
     /** Responder: the tunnels this SA may turn out to be for, until IDi names one. */
     private List<TunnelRuntime> candidates;
-    TunnelRuntime tunnel;
+    volatile TunnelRuntime tunnel;
 
     State state;
     long spiI;
@@ -1328,8 +1328,11 @@ final class IkeSa {
             LOG.warn("tunnel {}: no answer from {} after {} retransmissions ({})", name(), remote, attempt, what);
             if (state == State.ESTABLISHED && tunnel != null) {
                 engine.listener().dpdTimeout(tunnel.name());
+                // Close first: /status must never show the reason next to a phase that still says Established.
+                close(true);
                 tunnel.noteError("peer_dead", "the peer stopped answering for "
                         + Duration.ofNanos(System.nanoTime() - o.startedNanos()).toSeconds() + " s (liveness check timed out)");
+                return;
             } else if (state != State.DELETING && state != State.REKEYED) {
                 fail("timeout", "no answer from " + remote.getAddress().getHostAddress() + " (" + what + ")");
             }

@@ -68,10 +68,13 @@ final class TunnelRuntime {
         current = sa;
         attempts = 0;
         phase = "Connecting";
-        if (old != null && old != sa) {
-            // The peer restarted (INITIAL_CONTACT) or both sides initiated: keep the newest SA only.
+        if (peerSentInitialContact) {
+            // RFC 7296 section 2.4: the peer restarted, so every other IKE SA with it is stale: drop them at once.
+            engine.dropOtherSas(this, sa);
+        } else if (old != null && old != sa) {
+            // Both sides initiated: keep the newest SA only.
             LOG.info("tunnel {}: replacing IKE SA {} with {}", name(), IkeSa.hex(old.localSpi), IkeSa.hex(sa.localSpi));
-            old.executor.execute(peerSentInitialContact ? old::closeSilently : old::sendDeleteAndClose);
+            old.executor.execute(old::sendDeleteAndClose);
         }
         engine.listener().tunnelUp(name(), true);
     }

@@ -283,6 +283,25 @@ class LifecycleLoopbackTest {
         assertTrue(System.nanoTime() - established < Duration.ofSeconds(6).toNanos(), "noticed within dpd.timeout");
     }
 
+    @Test
+    void initialContactFromARestartedPeerDropsTheStaleSaAtOnce() throws Exception {
+        Side[] p = pair("aes256gcm16", t -> { });
+        Side a = p[0];
+        Side b = p[1];
+        long stale = b.sa().localSpi;
+        // A "crashes": mute it first so closing sends nothing, then a fresh A starts on the same address.
+        a.natt.close();
+        a.engine.close();
+        Side a2 = start("127.0.3.1");
+        String ike = "aes256gcm16-prfsha384-x25519";
+        a2.engine.apply(List.of(TunnelDefinition.from(tunnel("t", "127.0.3.2", "a.test", "b.test", "10.10.0.0/24",
+                "10.20.0.0/24", ike, "aes256gcm16", TunnelSpec.Initiation.Start, PSK))));
+        await(() -> oneMirroredChild(a2, b) && b.engine.saCounts().equals(Map.of("ESTABLISHED", 1)),
+                "B keeps only the new IKE SA, got " + b.engine.saCounts());
+        assertNotEquals(stale, b.sa().localSpi);
+        assertEquals(0, b.count("dpdTimeout"), "no waiting for liveness checks");
+    }
+
     private static void awaitQuietly(java.util.concurrent.CountDownLatch l) {
         try {
             l.await();
