@@ -50,7 +50,8 @@ final class Daemon {
                 ? config.kubernetes.gatewayName : "standalone";
         GatewayMetrics metrics = new GatewayMetrics(gatewayName);
         InetSocketAddress ikeBind = new InetSocketAddress(config.listen.address, config.listen.ikePort);
-        IkeEngine engine = new IkeEngine(IkeEngine.Settings.defaults(ikeBind, config.listen.nattPort), listener(metrics));
+        IkeEngine engine = new IkeEngine(IkeEngine.Settings.defaults(ikeBind, config.listen.nattPort)
+                .withPathMtu(config.datapath.pathMtu == null ? 1500 : config.datapath.pathMtu), listener(metrics));
         Daemon daemon = new Daemon(metrics, engine);
 
         InetSocketAddress nattBind = new InetSocketAddress(config.listen.address, config.listen.nattPort);

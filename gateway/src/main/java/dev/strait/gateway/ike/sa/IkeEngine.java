@@ -44,14 +44,38 @@ public final class IkeEngine implements AutoCloseable {
      * @param forceUdpEncapsulation the userspace datapath only does ESP in UDP, so we always ask peers to encapsulate
      * @param retransmits           delays between retransmissions; the request fails after the last one
      * @param reconnectMax          cap of the reconnect back-off
+     * @param pathMtu               path MTU towards peers: protected IKE messages larger than it are fragmented
+     * @param dos                   limits on half-open IKE SAs and when cookies start (RFC 7296 2.6, RFC 8019)
      */
     public record Settings(InetSocketAddress ikeBind, int nattPort, boolean forceUdpEncapsulation, List<Duration> retransmits,
-                           Duration reconnectMax) {
+                           Duration reconnectMax, int pathMtu, DosLimits dos) {
+        public Settings(InetSocketAddress ikeBind, int nattPort, boolean forceUdpEncapsulation, List<Duration> retransmits,
+                        Duration reconnectMax) {
+            this(ikeBind, nattPort, forceUdpEncapsulation, retransmits, reconnectMax, 1500, DosLimits.DEFAULTS);
+        }
+
         public static Settings defaults(InetSocketAddress ikeBind, int nattPort) {
             return new Settings(ikeBind, nattPort, true,
                     List.of(Duration.ofSeconds(1), Duration.ofSeconds(2), Duration.ofSeconds(4), Duration.ofSeconds(8)),
                     Duration.ofSeconds(8));
         }
+
+        public Settings withPathMtu(int mtu) {
+            return new Settings(ikeBind, nattPort, forceUdpEncapsulation, retransmits, reconnectMax, mtu, dos);
+        }
+
+        public Settings withDos(DosLimits limits) {
+            return new Settings(ikeBind, nattPort, forceUdpEncapsulation, retransmits, reconnectMax, pathMtu, limits);
+        }
+    }
+
+    /**
+     * @param cookieThreshold half-open SAs above which IKE_SA_INIT must carry a valid cookie
+     * @param maxHalfOpen     half-open SAs in total; beyond it new IKE_SA_INITs are dropped
+     * @param maxHalfOpenPerSource half-open SAs per peer address
+     */
+    public record DosLimits(int cookieThreshold, int maxHalfOpen, int maxHalfOpenPerSource) {
+        public static final DosLimits DEFAULTS = new DosLimits(32, 2048, 16);
     }
 
     private final Settings settings;

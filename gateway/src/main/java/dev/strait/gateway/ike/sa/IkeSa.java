@@ -37,6 +37,8 @@ final class IkeSa {
     private static final Logger LOG = LoggerFactory.getLogger(IkeSa.class);
     private static final int NONCE_LENGTH = 32;
     private static final int NATT_PORT = 4500;
+    /** IKEV2_FRAGMENTATION_SUPPORTED (RFC 7383 section 2.3). */
+    static final int FRAGMENTATION_SUPPORTED = 16430;
 
     /** REKEYED: the children moved to a successor IKE SA; this one only waits for its DELETE. */
     enum State { INIT_SENT, AUTH_SENT, RESPONDER_INIT_DONE, ESTABLISHED, REKEYED, DELETING, CLOSED }
@@ -86,13 +88,18 @@ final class IkeSa {
     private SkCipher outCipher;
     private SkCipher inCipher;
     private boolean peerSentInitialContact;
+    /** RFC 7383: both sides announced fragmentation in IKE_SA_INIT, so large protected messages go out as SKFs. */
+    boolean fragmentation;
+    private final FragmentAssembler requestFragments = new FragmentAssembler();
+    private final FragmentAssembler responseFragments = new FragmentAssembler();
     Instant establishedAt;
     final List<Child> children = new java.util.concurrent.CopyOnWriteArrayList<>();
 
     // Message IDs and the single outstanding request (window size 1).
     private int nextRequestId;
     private int expectedPeerRequestId;
-    private byte[] lastResponse;
+    /** Our last response, as sent (several datagrams when fragmented): resent when the request comes again. */
+    private List<byte[]> lastResponse;
     private int lastResponseId = -1;
     private Outstanding outstanding;
     private final java.util.ArrayDeque<Runnable> queuedRequests = new java.util.ArrayDeque<>();
@@ -118,7 +125,7 @@ final class IkeSa {
     private List<Payload.TrafficSelector> offeredTsr;
 
     /** deadlineNanos != 0: retransmissions are squeezed into that deadline (liveness checks use dpd.timeout). */
-    private record Outstanding(int messageId, byte[] bytes, Consumer<IkeMessage> onResponse, java.util.function.BiConsumer<IkeMessage, byte[]> onRawResponse,
+    private record Outstanding(int messageId, List<byte[]> bytes, Consumer<IkeMessage> onResponse, java.util.function.BiConsumer<IkeMessage, byte[]> onRawResponse,
                                long startedNanos, int attempt, ScheduledFuture<?> timer, long deadlineNanos) {
     }
 
@@ -156,11 +163,14 @@ final class IkeSa {
         payloads.add(new Payload.KeyExchange(group.id, ke.publicValue()));
         payloads.add(new Payload.Nonce(ni));
         payloads.addAll(natDetectionNotifies(t.forceEncapsulation() || engine.forceUdpEncapsulation()));
+        if (t.fragmentation()) {
+            payloads.add(new Payload.Notify(0, new byte[0], FRAGMENTATION_SUPPORTED, new byte[0]));
+        }
         IkeMessage request = new IkeMessage(spiI, 0, ExchangeType.IKE_SA_INIT, IkeMessage.FLAG_INITIATOR, 0, payloads);
         byte[] bytes = IkeCodec.encode(request);
         firstMessageI = bytes;
         LOG.info("tunnel {}: IKE_SA_INIT to {} (group {})", name(), peer, group);
-        sendRequest(0, bytes, null, this::onInitResponse);
+        sendRequest(0, List.of(bytes), null, this::onInitResponse);
     }
 
     /** Puts proposals containing the group we are sending a KE for first, so the responder can pick it. */
@@ -223,6 +233,7 @@ final class IkeSa {
             return;
         }
         ikeChoice = choice.get();
+        fragmentation = t.fragmentation() && m.notify(FRAGMENTATION_SUPPORTED).isPresent();
         spiR = m.responderSpi();
         nr = nonce.get().data();
         firstMessageR = raw;
@@ -265,7 +276,7 @@ final class IkeSa {
         inner.add(new Payload.TrafficSelectors(false, offeredTsr));
         state = State.AUTH_SENT;
         int id = nextRequestId;
-        byte[] bytes = SkProtector.seal(outCipher, spiI, spiR, ExchangeType.IKE_AUTH, IkeMessage.FLAG_INITIATOR, id, inner);
+        List<byte[]> bytes = protect(ExchangeType.IKE_AUTH, IkeMessage.FLAG_INITIATOR, id, inner);
         sendRequest(id, bytes, this::onAuthResponse, null);
     }
 
@@ -399,11 +410,15 @@ final class IkeSa {
         payloads.add(new Payload.KeyExchange(chosen.group().id, keData));
         payloads.add(new Payload.Nonce(nr));
         payloads.addAll(natDetectionNotifies(force));
+        if (m.notify(FRAGMENTATION_SUPPORTED).isPresent() && candidates.stream().anyMatch(c -> c.definition().fragmentation())) {
+            fragmentation = true;
+            payloads.add(new Payload.Notify(0, new byte[0], FRAGMENTATION_SUPPORTED, new byte[0]));
+        }
         IkeMessage response = new IkeMessage(spiI, spiR, ExchangeType.IKE_SA_INIT, IkeMessage.FLAG_RESPONSE, 0, payloads);
         firstMessageR = IkeCodec.encode(response);
         expectedPeerRequestId = 1;
         lastResponseId = 0;
-        lastResponse = firstMessageR;
+        lastResponse = List.of(firstMessageR);
         state = State.RESPONDER_INIT_DONE;
         engine.send(firstMessageR, remote, natt);
         return true;
@@ -421,7 +436,7 @@ final class IkeSa {
                 Outstanding o = completeOutstanding();
                 o.onRawResponse().accept(m, raw);
             } else if (!m.isResponse() && !initiator && lastResponseId == 0 && lastResponse != null) {
-                engine.send(lastResponse, remote, natt); // retransmitted IKE_SA_INIT
+                engine.send(lastResponse.getFirst(), remote, natt); // retransmitted IKE_SA_INIT
             }
             return;
         }
@@ -446,7 +461,11 @@ final class IkeSa {
         }
         // A request from the peer.
         if (m.messageId() == lastResponseId && lastResponse != null) {
-            engine.send(lastResponse, from, viaNatt); // the peer did not get our answer
+            // The peer did not get our answer; for a fragmented request, answer its first fragment only (RFC 7383 2.6.1).
+            boolean firstOrWhole = m.first(Payload.EncryptedFragment.class).map(f -> f.fragmentNumber() == 1).orElse(true);
+            if (firstOrWhole) {
+                lastResponse.forEach(b -> engine.send(b, from, viaNatt));
+            }
             return;
         }
         if (m.messageId() != expectedPeerRequestId) {
@@ -471,8 +490,20 @@ final class IkeSa {
         }
     }
 
+    /** Opens SK, or one SKF fragment; returns null for a bad message or while fragments are still missing. */
     private List<Payload> decrypt(IkeMessage m, byte[] raw) {
         try {
+            Optional<Payload.EncryptedFragment> f = m.first(Payload.EncryptedFragment.class);
+            if (f.isPresent()) {
+                if (!fragmentation) {
+                    throw new MalformedMessageException("SKF fragment although fragmentation was not negotiated");
+                }
+                byte[] part = SkProtector.openFragment(inCipher, f.get(), raw, 0, raw.length);
+                engine.listener().fragment("received");
+                FragmentAssembler.Whole whole = (m.isResponse() ? responseFragments : requestFragments).add(m.messageId(),
+                        f.get().fragmentNumber(), f.get().totalFragments(), f.get().firstInnerPayload(), part);
+                return whole == null ? null : IkeCodec.decodeChain(whole.firstPayload(), whole.chain(), 0, whole.chain().length);
+            }
             return SkProtector.open(inCipher, m, raw, 0, raw.length);
         } catch (AEADBadTagException e) {
             LOG.warn("tunnel {}: dropping {} whose integrity check fails", name(), ExchangeType.name(m.exchangeType()));
@@ -623,7 +654,7 @@ final class IkeSa {
         }
         queueRequest(() -> {
             int id = nextRequestId;
-            byte[] bytes = SkProtector.seal(outCipher, spiI, spiR, ExchangeType.INFORMATIONAL, ownFlags(false), id, List.of());
+            List<byte[]> bytes = protect(ExchangeType.INFORMATIONAL, ownFlags(false), id, List.of());
             Duration timeout = tunnel == null ? null : tunnel.definition().dpdTimeout();
             sendRequest(id, bytes, r -> LOG.debug("tunnel {}: peer is alive", name()), null,
                     timeout == null || timeout.isZero() ? null : timeout);
@@ -643,7 +674,7 @@ final class IkeSa {
         cancelOutstanding();
         queuedRequests.clear();
         int id = nextRequestId;
-        byte[] bytes = SkProtector.seal(outCipher, spiI, spiR, ExchangeType.INFORMATIONAL, ownFlags(false), id,
+        List<byte[]> bytes = protect(ExchangeType.INFORMATIONAL, ownFlags(false), id,
                 List.of(new Payload.Delete(ProposalMatcher.PROTO_IKE, 0, List.of())));
         sendRequest(id, bytes, r -> close(true), null);
     }
@@ -731,7 +762,7 @@ final class IkeSa {
             childRekeyInFlight = oldInbound;
             LOG.info("tunnel {}: rekeying Child SA {}{}", name(), hex32(oldInbound), kx == null ? "" : " (PFS " + group + ")");
             int id = nextRequestId;
-            byte[] bytes = SkProtector.seal(outCipher, spiI, spiR, ExchangeType.CREATE_CHILD_SA, ownFlags(false), id, inner);
+            List<byte[]> bytes = protect(ExchangeType.CREATE_CHILD_SA, ownFlags(false), id, inner);
             sendRequest(id, bytes, r -> onChildRekeyResponse(old, newSpi, nonce, kx, r), null);
         });
     }
@@ -813,7 +844,7 @@ final class IkeSa {
                 return;
             }
             int id = nextRequestId;
-            byte[] bytes = SkProtector.seal(outCipher, spiI, spiR, ExchangeType.INFORMATIONAL, ownFlags(false), id,
+            List<byte[]> bytes = protect(ExchangeType.INFORMATIONAL, ownFlags(false), id,
                     List.of(new Payload.Delete(ProposalMatcher.PROTO_ESP, 4, List.of(ProposalMatcher.spiBytes(c.inboundSpi())))));
             sendRequest(id, bytes, r -> {
                 if (children.contains(c)) {
@@ -948,7 +979,7 @@ final class IkeSa {
             ikeRekeyInFlight = true;
             LOG.info("tunnel {}: rekeying IKE SA {}", name(), hex(localSpi));
             int id = nextRequestId;
-            byte[] bytes = SkProtector.seal(outCipher, spiI, spiR, ExchangeType.CREATE_CHILD_SA, ownFlags(false), id, inner);
+            List<byte[]> bytes = protect(ExchangeType.CREATE_CHILD_SA, ownFlags(false), id, inner);
             sendRequest(id, bytes, r -> onIkeRekeyResponse(newSpi, nonce, kx, r), null);
         });
     }
@@ -1089,6 +1120,7 @@ final class IkeSa {
         next.natt = natt;
         next.natDetected = natDetected;
         next.udpEncap = udpEncap;
+        next.fragmentation = fragmentation;
         next.ikeChoice = choice;
         next.ni = nonceI;
         next.nr = nonceR;
@@ -1242,11 +1274,32 @@ final class IkeSa {
     }
 
     private void respond(IkeMessage request, List<Payload> inner) {
-        byte[] bytes = SkProtector.seal(outCipher, spiI, spiR, request.exchangeType(), ownFlags(true), request.messageId(), inner);
+        List<byte[]> bytes = protect(request.exchangeType(), ownFlags(true), request.messageId(), inner);
         lastResponse = bytes;
         lastResponseId = request.messageId();
         expectedPeerRequestId = request.messageId() + 1;
-        engine.send(bytes, remote, natt);
+        bytes.forEach(b -> engine.send(b, remote, natt));
+    }
+
+    /** SK-protects a message, as SKF fragments when fragmentation is on and it would not fit the path (RFC 7383). */
+    private List<byte[]> protect(int exchange, int flags, int messageId, List<Payload> inner) {
+        byte[] whole = SkProtector.seal(outCipher, spiI, spiR, exchange, flags, messageId, inner);
+        int limit = fragmentSize();
+        if (!fragmentation || whole.length <= limit) {
+            return List.of(whole);
+        }
+        List<byte[]> fragments = SkProtector.sealFragments(outCipher, spiI, spiR, exchange, flags, messageId, inner, limit);
+        LOG.debug("tunnel {}: {} of {} bytes goes out in {} fragments", name(), ExchangeType.name(exchange), whole.length,
+                fragments.size());
+        fragments.forEach(f -> engine.listener().fragment("sent"));
+        return fragments;
+    }
+
+    /** Largest IKE message per datagram: path MTU (at least 576 / 1280, RFC 7383 section 2.5.1) minus IP, UDP, marker. */
+    private int fragmentSize() {
+        boolean v6 = remote.getAddress() instanceof java.net.Inet6Address;
+        int mtu = Math.max(engine.settings().pathMtu(), v6 ? 1280 : 576);
+        return mtu - (v6 ? 40 : 20) - 8 - (natt ? 4 : 0);
     }
 
     private void sendUnprotectedError(IkeMessage request, int notifyType, byte[] data) {
@@ -1275,13 +1328,13 @@ final class IkeSa {
     }
 
     /** Sends a request and retransmits it with exponential back-off (RFC 7296 section 2.1) until answered. */
-    private void sendRequest(int messageId, byte[] bytes, Consumer<IkeMessage> onResponse,
+    private void sendRequest(int messageId, List<byte[]> bytes, Consumer<IkeMessage> onResponse,
                              java.util.function.BiConsumer<IkeMessage, byte[]> onRawResponse) {
         sendRequest(messageId, bytes, onResponse, onRawResponse, null);
     }
 
     /** giveUpAfter non-null: retransmit on the usual back-off but declare failure once that much time has passed. */
-    private void sendRequest(int messageId, byte[] bytes, Consumer<IkeMessage> onResponse,
+    private void sendRequest(int messageId, List<byte[]> bytes, Consumer<IkeMessage> onResponse,
                              java.util.function.BiConsumer<IkeMessage, byte[]> onRawResponse, Duration giveUpAfter) {
         cancelOutstanding();
         nextRequestId = messageId + 1;
@@ -1293,7 +1346,7 @@ final class IkeSa {
 
     private void transmit() {
         Outstanding o = outstanding;
-        engine.send(o.bytes(), remote, natt);
+        o.bytes().forEach(b -> engine.send(b, remote, natt)); // every fragment, every time (RFC 7383 section 2.6.1)
         Duration delay = nextDelay(o);
         if (delay == null) {
             return;

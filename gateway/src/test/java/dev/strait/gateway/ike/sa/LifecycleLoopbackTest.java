@@ -46,10 +46,15 @@ class LifecycleLoopbackTest {
     }
 
     private Side start(String ip) throws Exception {
+        return start(ip, 1500);
+    }
+
+    private Side start(String ip, int pathMtu) throws Exception {
         RecordingDatapath dp = new RecordingDatapath();
         Map<String, AtomicInteger> events = new ConcurrentHashMap<>();
         IkeEngine engine = new IkeEngine(new IkeEngine.Settings(new InetSocketAddress(ip, 500), 4500, true,
-                List.of(Duration.ofMillis(300), Duration.ofMillis(600)), Duration.ofSeconds(1)), new EngineListener() {
+                List.of(Duration.ofMillis(300), Duration.ofMillis(600)), Duration.ofSeconds(1)).withPathMtu(pathMtu),
+                new EngineListener() {
             private void count(String e) {
                 events.computeIfAbsent(e, k -> new AtomicInteger()).incrementAndGet();
             }
@@ -77,6 +82,11 @@ class LifecycleLoopbackTest {
             @Override
             public void reconnect(String tunnel) {
                 count("reconnect");
+            }
+
+            @Override
+            public void fragment(String direction) {
+                count("fragment-" + direction);
             }
         });
         LoopbackNattSocket natt = new LoopbackNattSocket(new InetSocketAddress(ip, 4500), engine::onNattPacket);
@@ -300,6 +310,36 @@ class LifecycleLoopbackTest {
                 "B keeps only the new IKE SA, got " + b.engine.saCounts());
         assertNotEquals(stale, b.sa().localSpi);
         assertEquals(0, b.count("dpdTimeout"), "no waiting for liveness checks");
+    }
+
+    @Test
+    void largeIkeAuthIsFragmentedOnASmallPath() throws Exception {
+        Side a = start("127.0.3.1", 576);
+        Side b = start("127.0.3.2", 576);
+        String ike = "aes256gcm16-prfsha384-x25519";
+        List<String> left = java.util.stream.IntStream.range(0, 40).mapToObj(i -> "10.10." + i + ".0/24").toList();
+        List<String> right = java.util.stream.IntStream.range(0, 40).mapToObj(i -> "10.20." + i + ".0/24").toList();
+        TunnelConfig tb = tunnel("t", "127.0.3.1", "b.test", "a.test", "10.20.0.0/24", "10.10.0.0/24", ike, "aes256gcm16",
+                TunnelSpec.Initiation.Passive, PSK);
+        tb.local.subnets = right;
+        tb.remote.subnets = left;
+        TunnelConfig ta = tunnel("t", "127.0.3.2", "a.test", "b.test", "10.10.0.0/24", "10.20.0.0/24", ike, "aes256gcm16",
+                TunnelSpec.Initiation.Start, PSK);
+        ta.local.subnets = left;
+        ta.remote.subnets = right;
+        b.engine.apply(List.of(TunnelDefinition.from(tb)));
+        a.engine.apply(List.of(TunnelDefinition.from(ta)));
+        await(() -> oneMirroredChild(a, b), "Child SA through a fragmented IKE_AUTH");
+        assertEquals(40, a.datapath.installed.values().iterator().next().localSelectors().size());
+        assertTrue(a.count("fragment-sent") >= 2 && b.count("fragment-received") >= 2, "request fragmented: " + a.events);
+        assertTrue(b.count("fragment-sent") >= 2 && a.count("fragment-received") >= 2, "response fragmented: " + b.events);
+        assertTrue(a.sa().fragmentation && b.sa().fragmentation);
+    }
+
+    @Test
+    void noFragmentationWhenOneSideDisablesIt() throws Exception {
+        Side[] p = pair("aes256gcm16", t -> t.ike.fragmentation = false);
+        assertTrue(!p[0].sa().fragmentation && !p[1].sa().fragmentation);
     }
 
     private static void awaitQuietly(java.util.concurrent.CountDownLatch l) {
