@@ -82,7 +82,7 @@ final class Daemon {
             datapath.natt().close();
             return 1;
         }
-        metrics.halfOpenSas(() -> engine.saCounts().getOrDefault("RESPONDER_INIT_DONE", 0));
+        metrics.halfOpenSas(engine::halfOpenCount);
         daemon.apply(definitions);
 
         AdminServer admin = AdminServer.start(new InetSocketAddress(config.admin.address, config.admin.port), engine::ready,

@@ -1186,6 +1186,7 @@ final class IkeSa {
         }
         state = State.ESTABLISHED;
         establishedAt = Instant.now();
+        engine.leftHalfOpen(this);
         LOG.info("tunnel {}: IKE SA established with {} ({}, {} {}, NAT {})", name(), remote, ikeChoice.describe(),
                 initiator ? "initiator" : "responder", hex(spiI) + "/" + hex(spiR), natDetected ? "detected" : "not detected");
         engine.listener().ikeSaEstablished(name(), Duration.between(createdAt, establishedAt));

@@ -29,9 +29,15 @@ class LifecycleLoopbackTest {
     private final List<AutoCloseable> open = new ArrayList<>();
 
     @AfterEach
-    void close() throws Exception {
+    void close() {
+        // Close everything even if one close fails, or the next test finds the ports taken.
         for (AutoCloseable c : open.reversed()) {
-            c.close();
+            try {
+                c.close();
+            } catch (Exception e) {
+                System.err.println("closing " + c + " failed: " + e);
+                e.printStackTrace();
+            }
         }
     }
 
@@ -50,10 +56,14 @@ class LifecycleLoopbackTest {
     }
 
     private Side start(String ip, int pathMtu) throws Exception {
+        return start(ip, pathMtu, IkeEngine.DosLimits.DEFAULTS);
+    }
+
+    private Side start(String ip, int pathMtu, IkeEngine.DosLimits dos) throws Exception {
         RecordingDatapath dp = new RecordingDatapath();
         Map<String, AtomicInteger> events = new ConcurrentHashMap<>();
         IkeEngine engine = new IkeEngine(new IkeEngine.Settings(new InetSocketAddress(ip, 500), 4500, true,
-                List.of(Duration.ofMillis(300), Duration.ofMillis(600)), Duration.ofSeconds(1)).withPathMtu(pathMtu),
+                List.of(Duration.ofMillis(300), Duration.ofMillis(600)), Duration.ofSeconds(1)).withPathMtu(pathMtu).withDos(dos),
                 new EngineListener() {
             private void count(String e) {
                 events.computeIfAbsent(e, k -> new AtomicInteger()).incrementAndGet();
@@ -82,6 +92,11 @@ class LifecycleLoopbackTest {
             @Override
             public void reconnect(String tunnel) {
                 count("reconnect");
+            }
+
+            @Override
+            public void cookieSent() {
+                count("cookie");
             }
 
             @Override
@@ -340,6 +355,62 @@ class LifecycleLoopbackTest {
     void noFragmentationWhenOneSideDisablesIt() throws Exception {
         Side[] p = pair("aes256gcm16", t -> t.ike.fragmentation = false);
         assertTrue(!p[0].sa().fragmentation && !p[1].sa().fragmentation);
+    }
+
+    /** IKE_SA_INITs with random SPIs from the peer's address (other port): each would be a new half-open SA. */
+    private static int flood(String from, String to, int count) throws Exception {
+        try (java.nio.channels.DatagramChannel ch = java.nio.channels.DatagramChannel.open()) {
+            ch.bind(new InetSocketAddress(from, 0));
+            java.util.Random r = new java.util.Random(1);
+            var offer = dev.strait.gateway.ike.sa.ProposalMatcher.ikeOffer(List.of(
+                    dev.strait.gateway.ike.crypto.ProposalParser.parseIke("aes256gcm16-prfsha384-x25519", false)), new byte[0]);
+            for (int i = 0; i < count; i++) {
+                byte[] ke = new byte[32];
+                byte[] nonce = new byte[32];
+                r.nextBytes(ke);
+                r.nextBytes(nonce);
+                var m = new dev.strait.gateway.ike.message.IkeMessage(r.nextLong() | 1, 0,
+                        dev.strait.gateway.ike.message.ExchangeType.IKE_SA_INIT, dev.strait.gateway.ike.message.IkeMessage.FLAG_INITIATOR, 0,
+                        List.of(new dev.strait.gateway.ike.message.Payload.Sa(offer),
+                                new dev.strait.gateway.ike.message.Payload.KeyExchange(31, ke),
+                                new dev.strait.gateway.ike.message.Payload.Nonce(nonce)));
+                ch.send(java.nio.ByteBuffer.wrap(dev.strait.gateway.ike.message.IkeCodec.encode(m)), new InetSocketAddress(to, 500));
+                if (i % 20 == 19) {
+                    Thread.sleep(2); // stay within the receiver's socket buffer: this measures policy, not UDP loss
+                }
+            }
+        }
+        return count;
+    }
+
+    @Test
+    void aFloodMeetsCookiesAndTheRealTunnelStillComesUp() throws Exception {
+        Side a = start("127.0.3.1");
+        Side b = start("127.0.3.2", 1500, new IkeEngine.DosLimits(3, 1000, 1000));
+        String ike = "aes256gcm16-prfsha384-x25519";
+        b.engine.apply(List.of(TunnelDefinition.from(tunnel("t", "127.0.3.1", "b.test", "a.test", "10.20.0.0/24",
+                "10.10.0.0/24", ike, "aes256gcm16", TunnelSpec.Initiation.Passive, PSK))));
+        int sent = flood("127.0.3.1", "127.0.3.2", 400);
+        // Loopback may drop part of a burst when the machine is busy; what matters is that nothing beyond the
+        // threshold created state and that what did arrive was answered with a cookie.
+        await(() -> b.count("cookie") >= sent / 4, "cookies for the flood beyond the threshold");
+        assertTrue(b.count("cookie") <= sent - 3);
+        assertEquals(3, b.engine.halfOpenCount(), "no state beyond the cookie threshold");
+        a.engine.apply(List.of(TunnelDefinition.from(tunnel("t", "127.0.3.2", "a.test", "b.test", "10.10.0.0/24",
+                "10.20.0.0/24", ike, "aes256gcm16", TunnelSpec.Initiation.Start, PSK))));
+        await(() -> oneMirroredChild(a, b), "the real tunnel, with a cookie round trip");
+        assertTrue(b.engine.halfOpenCount() <= 3, "the real SA left the half-open table once authenticated");
+    }
+
+    @Test
+    void halfOpenSasArePerSourceLimited() throws Exception {
+        Side b = start("127.0.3.2", 1500, new IkeEngine.DosLimits(1000, 1000, 5));
+        b.engine.apply(List.of(TunnelDefinition.from(tunnel("t", "127.0.3.1", "b.test", "a.test", "10.20.0.0/24",
+                "10.10.0.0/24", "aes256gcm16-prfsha384-x25519", "aes256gcm16", TunnelSpec.Initiation.Passive, PSK))));
+        flood("127.0.3.1", "127.0.3.2", 50);
+        Thread.sleep(500);
+        assertEquals(5, b.engine.halfOpenCount());
+        assertEquals(0, b.count("cookie"));
     }
 
     private static void awaitQuietly(java.util.concurrent.CountDownLatch l) {
