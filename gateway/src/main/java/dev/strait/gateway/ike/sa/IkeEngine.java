@@ -206,7 +206,11 @@ public final class IkeEngine implements AutoCloseable {
         }
         List<TunnelRuntime> candidates = candidatesFor(from.getAddress());
         if (candidates.isEmpty()) {
-            LOG.warn("IKE_SA_INIT from {}: no tunnel accepts this peer address; ignoring", from);
+            long now = System.nanoTime();
+            if (now - lastDropLogNanos > TimeUnit.SECONDS.toNanos(10)) { // a flood must not flood the log too
+                lastDropLogNanos = now;
+                LOG.warn("IKE_SA_INIT from {}: no tunnel accepts this peer address; ignoring", from);
+            }
             listener.authFailure("unknown", "unknown_peer");
             return;
         }
