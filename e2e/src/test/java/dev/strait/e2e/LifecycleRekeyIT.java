@@ -110,6 +110,10 @@ class LifecycleRekeyIT {
         assertEquals(before.initiatorSpi(), after.initiatorSpi(), "a Child rekey keeps the IKE SA");
         assertEquals("ECP_384", after.children().getFirst().dhGroup(), "PFS on the rekey");
         assertTrue(ping.get() >= 59, "at most one lost packet, got " + ping.get() + "/60");
+        JsonNode st = gw.status().path("tunnels").path(0);
+        long total = st.path("totals").path("packetsOut").asLong();
+        long current = st.path("children").path(0).path("packetsOut").asLong();
+        assertTrue(total >= 60 && total > current, "the old SA's packets stay in the totals: " + st.path("totals") + " / " + current);
         assertTrue(gw.metrics().contains("strait_child_sa_rekeys_total{gateway=\"standalone\",tunnel=\"to-b\"} 1.0"), gw.metrics());
     }
 

@@ -1230,6 +1230,9 @@ final class IkeSa {
 
     private void removeChild(Child c) {
         children.remove(c);
+        if (tunnel != null) {
+            tunnel.retire(engine.datapath().counters(c.inboundSpi())); // rekeyed-away SAs still count in the totals
+        }
         engine.datapath().removeChildSa(c.inboundSpi());
         engine.releaseChildSpi(c.inboundSpi());
         if (tunnel != null) {

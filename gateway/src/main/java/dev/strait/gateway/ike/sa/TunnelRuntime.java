@@ -149,8 +149,24 @@ final class TunnelRuntime {
         return current;
     }
 
+    /** Counters of Child SAs that are gone (rekeyed or deleted), so the tunnel totals survive rekeys. */
+    private long retiredBytesIn;
+    private long retiredBytesOut;
+    private long retiredPacketsIn;
+    private long retiredPacketsOut;
+
+    synchronized void retire(dev.strait.gateway.datapath.Datapath.SaCounters k) {
+        if (k != null) {
+            retiredBytesIn += k.bytesIn();
+            retiredBytesOut += k.bytesOut();
+            retiredPacketsIn += k.packetsIn();
+            retiredPacketsOut += k.packetsOut();
+        }
+    }
+
     synchronized TunnelSnapshot snapshot() {
         IkeSa sa = current;
-        return TunnelSnapshot.of(definition, phase, lastErrorReason, lastError, lastErrorAt, sa, engine);
+        TunnelSnapshot.Totals retired = new TunnelSnapshot.Totals(retiredBytesIn, retiredBytesOut, retiredPacketsIn, retiredPacketsOut);
+        return TunnelSnapshot.of(definition, phase, lastErrorReason, lastError, lastErrorAt, sa, engine, retired);
     }
 }
