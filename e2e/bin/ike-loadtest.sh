@@ -13,7 +13,8 @@
 #   --count N         IKE SAs to establish (default 1000, at most 20000)
 #   --group G         key exchange group of the IKE proposal (default ecp256)
 #   --threads N       initiator threads (default 2)
-#   --init-limit N    concurrent half-open IKE SAs on the initiator (default 32)
+#   --init-limit N    concurrent half-open IKE SAs on the initiator (default 16: our responder's per-address cap;
+#                     strongSwan's block_threshold and cookie_threshold are raised to match ours)
 #   --timeout S       give up after S seconds per target (default 180)
 #   --jar PATH        gateway jar (default gateway/target/strait-gateway.jar)
 #   --build-only      only make sure the load-tester build exists
@@ -36,7 +37,7 @@ log() { printf '[ike-loadtest] %s\n' "$*" >&2; }
 die() { log "ERROR: $*"; exit 1; }
 usage() { sed -n '2,/^set -euo/{/^set -euo/d;s/^# \{0,1\}//;p}' "${BASH_SOURCE[0]}" >&2; exit 2; }
 
-TARGET=both COUNT=1000 GROUP=ecp256 THREADS=2 INIT_LIMIT=32 TIMEOUT=180 BUILD_ONLY=no
+TARGET=both COUNT=1000 GROUP=ecp256 THREADS=2 INIT_LIMIT=16 TIMEOUT=180 BUILD_ONLY=no
 JAR=$ROOT/gateway/target/strait-gateway.jar
 while [ $# -gt 0 ]; do
     case "$1" in
@@ -135,25 +136,32 @@ start_java() {
     [ -f "$JAR" ] || die "gateway jar $JAR not found (./mvnw -pl gateway -am package)"
     local yaml=$STATE/gateway.yaml
     umask 077
-    cat > "$yaml" <<EOF
-listen: {address: $SITE_B_TRANSIT}
-admin: {address: $SITE_B_TRANSIT, port: 9090}
-datapath: {mode: None}
-tunnels:
-  - name: loadtest
-    peer: {address: $SITE_A_TRANSIT, id: site-a.test}
-    local: {id: site-b.test, subnets: [$(net_of "$SITE_B_LAN")]}
-    remote: {subnets: [$(net_of "$SITE_A_LAN")]}
-    auth: {psk: {value: "$PSK"}}
-    ike: {proposals: [$PROPOSAL], rekeyAfter: 1h}
-    esp: {proposals: [aes256gcm16]}
-    initiation: Passive
-EOF
+    # The load-tester gives every IKE SA its own identity (c<N>-r1.strongswan.org) so charon does not reuse IKE SAs;
+    # our tunnels name their peer exactly, so there is one tunnel per identity.
+    local total=$(( (COUNT + THREADS - 1) / THREADS * THREADS )) n lb la
+    lb=$(net_of "$SITE_B_LAN")
+    la=$(net_of "$SITE_A_LAN")
+    {
+        echo "listen: {address: $SITE_B_TRANSIT}"
+        echo "admin: {address: $SITE_B_TRANSIT, port: 9090}"
+        echo "datapath: {mode: None}"
+        echo "tunnels:"
+        for n in $(seq 1 "$total"); do
+            echo "  - name: lt$n"
+            echo "    peer: {address: $SITE_A_TRANSIT, id: c$n-r1.strongswan.org}"
+            echo "    local: {id: site-b.test, subnets: [$lb]}"
+            echo "    remote: {subnets: [$la]}"
+            echo "    auth: {psk: {value: \"$PSK\"}}"
+            echo "    ike: {proposals: [$PROPOSAL], rekeyAfter: 1h}"
+            echo "    esp: {proposals: [aes256gcm16]}"
+            echo "    initiation: Passive"
+        done
+    } > "$yaml"
     ip netns exec "$SITE_B_NS" java --enable-native-access=ALL-UNNAMED -XX:+UseParallelGC -jar "$JAR" run --config "$yaml" \
         > "$STATE/gateway.log" 2>&1 &
     RESP_PID=$!
     local _
-    for _ in $(seq 1 150); do
+    for _ in $(seq 1 300); do
         if ip netns exec "$SITE_B_NS" curl -sf -o /dev/null --max-time 1 "http://$SITE_B_TRANSIT:9090/readyz"; then
             return 0
         fi
@@ -173,7 +181,9 @@ stop_java() {
 
 start_strongswan() {
     local dir=$STATE/swanctl
-    mkdir -p "$dir"
+    mkdir -p "$dir/strongswan.d"
+    # the same DoS limits as our responder (per address 16, cookies from 32 half-open) instead of charon's 5 / 10
+    printf 'charon {\n    block_threshold = 16\n    cookie_threshold = 32\n}\n' > "$dir/strongswan.d/loadtest.conf"
     cat > "$dir/swanctl.conf" <<EOF
 connections {
   loadtest {
@@ -185,17 +195,18 @@ connections {
     local { auth = psk
             id = site-b.test }
     remote { auth = psk
-             id = site-a.test }
+             id = %any }
     children { lan { local_ts = $(net_of "$SITE_B_LAN")
                      remote_ts = $(net_of "$SITE_A_LAN")
                      esp_proposals = aes256gcm16 } }
   }
 }
 secrets { ike-loadtest { id-local = site-b.test
-                         id-remote = site-a.test
                          secret = "$PSK" } }
 EOF
-    "$HERE/strongswan.sh" start "$SITE_B_NS" "$dir" >/dev/null
+    # log level 0 (like our INFO lines: a few per IKE SA), not the harness's debug levels
+    CHARON_LOG="default=0 dmn=0 mgr=0 ike=0 chd=0 job=0 cfg=0 knl=0 net=0 enc=0 lib=0 esp=0" \
+        "$HERE/strongswan.sh" start "$SITE_B_NS" "$dir" >/dev/null 2>&1
     RESP_PID=$(cat "$STRAIT_E2E_RUN/$SITE_B_NS/charon.pid")
 }
 
@@ -247,7 +258,6 @@ charon {
             esp = aes256gcm16
             initiator_auth = psk
             responder_auth = psk
-            initiator_id = site-a.test
             responder_id = site-b.test
             preshared_key = $PSK
             initiator_tsi = $(net_of "$SITE_A_LAN")
