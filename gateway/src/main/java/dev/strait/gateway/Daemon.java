@@ -63,7 +63,8 @@ final class Daemon {
                 ? config.kubernetes.gatewayName : "standalone";
         GatewayMetrics metrics = new GatewayMetrics(gatewayName);
         InetSocketAddress ikeBind = new InetSocketAddress(config.listen.address, config.listen.ikePort);
-        IkeEngine engine = new IkeEngine(IkeEngine.Settings.defaults(ikeBind, config.listen.nattPort), listener(metrics));
+        IkeEngine engine = new IkeEngine(IkeEngine.Settings.defaults(ikeBind, config.listen.nattPort)
+                .withPathMtu(config.datapath.pathMtu == null ? 1500 : config.datapath.pathMtu), listener(metrics));
         Daemon daemon = new Daemon(metrics, engine);
 
         InetSocketAddress nattBind = new InetSocketAddress(config.listen.address, config.listen.nattPort);
@@ -83,8 +84,7 @@ final class Daemon {
 
             @Override
             public void onRekeyNeeded(int inboundSpi) {
-                LOG.warn("Child SA {} reached its sequence-number limit; it will be replaced on the next reconnect",
-                        Integer.toHexString(inboundSpi));
+                engine.onRekeyNeeded(inboundSpi);
             }
         });
         try {
@@ -95,7 +95,7 @@ final class Daemon {
             datapath.natt().close();
             return 1;
         }
-        metrics.halfOpenSas(() -> engine.saCounts().getOrDefault("RESPONDER_INIT_DONE", 0));
+        metrics.halfOpenSas(engine::halfOpenCount);
         if (config.kubernetes != null) {
             daemon.active = config.kubernetes.leaseName == null || config.kubernetes.leaseName.isBlank();
         }
@@ -241,6 +241,20 @@ final class Daemon {
             @Override
             public void childRekey(String tunnel) {
                 metrics.childRekey(tunnel);
+            }
+
+            @Override
+            public void cookieSent() {
+                metrics.cookieSent();
+            }
+
+            @Override
+            public void fragment(String direction) {
+                if ("sent".equals(direction)) {
+                    metrics.fragmentSent();
+                } else {
+                    metrics.fragmentReceived();
+                }
             }
         };
     }

@@ -148,6 +148,19 @@ public final class GatewayProcess implements AutoCloseable {
         return process != null && process.isAlive();
     }
 
+    /** SIGKILL: the gateway vanishes without sending DELETEs (a crash, as the peer sees it). */
+    public void kill() {
+        if (process == null) {
+            return;
+        }
+        process.destroyForcibly();
+        try {
+            process.waitFor(10, TimeUnit.SECONDS);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
+    }
+
     /** SIGTERM, then SIGKILL after 10 s; returns the exit code (or -1 if it was never started). */
     public int stop() {
         if (process == null) {

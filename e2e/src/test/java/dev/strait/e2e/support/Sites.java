@@ -122,6 +122,18 @@ public final class Sites {
         return Integer.parseInt(m.group(1));
     }
 
+    /** Like {@link #ping(String, String, String, int)} with another interval, e.g. 0.1 s for 10 packets per second. */
+    public int ping(String ns, String source, String dest, int count, double intervalSeconds) {
+        ExecResult r = exec(ns, Duration.ofSeconds((long) (count * intervalSeconds) + 10L),
+                "ping", "-n", "-q", "-c", Integer.toString(count), "-i", Double.toString(intervalSeconds), "-W", "1",
+                "-I", source, dest);
+        Matcher m = RECEIVED.matcher(r.stdout());
+        if (!m.find()) {
+            throw new IllegalStateException("no ping summary in output: " + r.describe());
+        }
+        return Integer.parseInt(m.group(1));
+    }
+
     private static String stripPrefix(String cidr) {
         int slash = cidr.indexOf('/');
         return slash < 0 ? cidr : cidr.substring(0, slash);

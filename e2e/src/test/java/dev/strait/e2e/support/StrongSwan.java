@@ -70,6 +70,23 @@ public final class StrongSwan implements AutoCloseable {
         }
     }
 
+    /** SIGKILL charon: it vanishes without DELETEs, as after a crash or a power cut. start() brings it back. */
+    public void kill() {
+        if (!running) {
+            return;
+        }
+        running = false;
+        Path pidFile = logFile().resolveSibling("charon.pid");
+        try {
+            String pid = Files.readString(pidFile).strip();
+            Commands.run(Duration.ofSeconds(5), List.of("kill", "-KILL", pid)).orThrow();
+            Commands.run(Duration.ofSeconds(5), List.of("sh", "-c", "sleep 0.3; while ip -n " + ns
+                    + " rule del table 220 2>/dev/null; do :; done; rm -f " + pidFile + " " + pidFile.resolveSibling("charon.vici")));
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+    }
+
     @Override
     public void close() {
         stop();

@@ -26,6 +26,21 @@ public interface EngineListener {
     default void childRekey(String tunnel) {
     }
 
+    /** Both ends rekeyed the same SA at once; kind is "ike" or "child" (RFC 7296 section 2.8.1). */
+    default void rekeyCollision(String tunnel, String kind) {
+    }
+
+    /** A Start tunnel schedules another attempt after a failure. */
+    default void reconnect(String tunnel) {
+    }
+
+    default void cookieSent() {
+    }
+
+    /** direction: "sent" or "received". */
+    default void fragment(String direction) {
+    }
+
     default void malformed(String reason) {
     }
 

@@ -44,14 +44,38 @@ public final class IkeEngine implements AutoCloseable {
      * @param forceUdpEncapsulation the userspace datapath only does ESP in UDP, so we always ask peers to encapsulate
      * @param retransmits           delays between retransmissions; the request fails after the last one
      * @param reconnectMax          cap of the reconnect back-off
+     * @param pathMtu               path MTU towards peers: protected IKE messages larger than it are fragmented
+     * @param dos                   limits on half-open IKE SAs and when cookies start (RFC 7296 2.6, RFC 8019)
      */
     public record Settings(InetSocketAddress ikeBind, int nattPort, boolean forceUdpEncapsulation, List<Duration> retransmits,
-                           Duration reconnectMax) {
+                           Duration reconnectMax, int pathMtu, DosLimits dos) {
+        public Settings(InetSocketAddress ikeBind, int nattPort, boolean forceUdpEncapsulation, List<Duration> retransmits,
+                        Duration reconnectMax) {
+            this(ikeBind, nattPort, forceUdpEncapsulation, retransmits, reconnectMax, 1500, DosLimits.DEFAULTS);
+        }
+
         public static Settings defaults(InetSocketAddress ikeBind, int nattPort) {
             return new Settings(ikeBind, nattPort, true,
                     List.of(Duration.ofSeconds(1), Duration.ofSeconds(2), Duration.ofSeconds(4), Duration.ofSeconds(8)),
                     Duration.ofSeconds(8));
         }
+
+        public Settings withPathMtu(int mtu) {
+            return new Settings(ikeBind, nattPort, forceUdpEncapsulation, retransmits, reconnectMax, mtu, dos);
+        }
+
+        public Settings withDos(DosLimits limits) {
+            return new Settings(ikeBind, nattPort, forceUdpEncapsulation, retransmits, reconnectMax, pathMtu, limits);
+        }
+    }
+
+    /**
+     * @param cookieThreshold half-open SAs above which IKE_SA_INIT must carry a valid cookie
+     * @param maxHalfOpen     half-open SAs in total; beyond it new IKE_SA_INITs are dropped
+     * @param maxHalfOpenPerSource half-open SAs per peer address
+     */
+    public record DosLimits(int cookieThreshold, int maxHalfOpen, int maxHalfOpenPerSource) {
+        public static final DosLimits DEFAULTS = new DosLimits(32, 2048, 16);
     }
 
     private final Settings settings;
@@ -65,7 +89,10 @@ public final class IkeEngine implements AutoCloseable {
     });
     private final Map<Long, IkeSa> sas = new ConcurrentHashMap<>();
     /** Responder SAs by (initiator SPI, peer address), so a retransmitted IKE_SA_INIT reuses the same SA. */
-    private final Map<String, IkeSa> halfOpenByPeer = new ConcurrentHashMap<>();
+    private final HalfOpenTable halfOpen = new HalfOpenTable();
+    private final Cookies cookies = new Cookies(random, Duration.ofMinutes(2));
+    /** Rate-limits the "dropping IKE_SA_INIT" warnings during a flood. */
+    private volatile long lastDropLogNanos;
     private final Map<String, TunnelRuntime> tunnels = new LinkedHashMap<>();
     private final Set<String> contacted = ConcurrentHashMap.newKeySet();
     private final Set<Integer> childSpis = ConcurrentHashMap.newKeySet();
@@ -169,20 +196,27 @@ public final class IkeEngine implements AutoCloseable {
 
     private void onInitRequest(IkeMessage m, byte[] raw, InetSocketAddress from, boolean viaNatt) {
         String key = IkeSa.hex(m.initiatorSpi()) + "@" + from;
-        IkeSa existing = halfOpenByPeer.get(key);
+        IkeSa existing = halfOpen.get(key);
         if (existing != null) {
             existing.executor.execute(() -> existing.onMessage(m, raw, from, viaNatt));
             return;
         }
+        if (!admit(m, from, viaNatt)) {
+            return;
+        }
         List<TunnelRuntime> candidates = candidatesFor(from.getAddress());
         if (candidates.isEmpty()) {
-            LOG.warn("IKE_SA_INIT from {}: no tunnel accepts this peer address; ignoring", from);
+            long now = System.nanoTime();
+            if (now - lastDropLogNanos > TimeUnit.SECONDS.toNanos(10)) { // a flood must not flood the log too
+                lastDropLogNanos = now;
+                LOG.warn("IKE_SA_INIT from {}: no tunnel accepts this peer address; ignoring", from);
+            }
             listener.authFailure("unknown", "unknown_peer");
             return;
         }
         IkeSa sa = new IkeSa(this, false, newSpi(), null, candidates);
         sas.put(sa.localSpi, sa);
-        halfOpenByPeer.put(key, sa);
+        halfOpen.add(key, from.getAddress(), sa);
         sa.executor.execute(() -> {
             if (!sa.respondInit(m, from, viaNatt, raw)) {
                 unregister(sa);
@@ -190,12 +224,57 @@ public final class IkeEngine implements AutoCloseable {
         });
         // A responder SA that never completes IKE_AUTH is forgotten after the retransmission window.
         timer(() -> sa.executor.execute(() -> {
-            halfOpenByPeer.remove(key);
+            halfOpen.remove(sa);
             if (sa.state == IkeSa.State.RESPONDER_INIT_DONE) {
                 LOG.info("half-open IKE SA from {} expired without IKE_AUTH", from);
                 sa.close(false);
             }
         }), totalRetransmitTime().plusSeconds(5));
+    }
+
+    /**
+     * DoS protection before any state or key exchange work (RFC 7296 section 2.6, RFC 8019): above the cookie threshold
+     * an IKE_SA_INIT must return our stateless cookie; half-open SAs are capped per source address and in total.
+     */
+    private boolean admit(IkeMessage m, InetSocketAddress from, boolean viaNatt) {
+        DosLimits dos = settings.dos();
+        int total = halfOpen.total();
+        if (total >= dos.cookieThreshold()) {
+            byte[] ni = m.first(dev.strait.gateway.ike.message.Payload.Nonce.class).map(n -> n.data()).orElse(null);
+            if (ni == null) {
+                return false;
+            }
+            byte[] cookie = m.notify(dev.strait.gateway.ike.message.NotifyType.COOKIE).map(n -> n.data()).orElse(null);
+            if (!cookies.valid(cookie, ni, from.getAddress(), m.initiatorSpi())) {
+                IkeMessage answer = new IkeMessage(m.initiatorSpi(), 0, ExchangeType.IKE_SA_INIT, IkeMessage.FLAG_RESPONSE, 0,
+                        List.of(new dev.strait.gateway.ike.message.Payload.Notify(0, new byte[0],
+                                dev.strait.gateway.ike.message.NotifyType.COOKIE, cookies.make(ni, from.getAddress(), m.initiatorSpi()))));
+                send(IkeCodec.encode(answer), from, viaNatt);
+                listener.cookieSent();
+                return false;
+            }
+        }
+        if (halfOpen.from(from.getAddress()) >= dos.maxHalfOpenPerSource() || total >= dos.maxHalfOpen()) {
+            long now = System.nanoTime();
+            if (now - lastDropLogNanos > TimeUnit.SECONDS.toNanos(10)) {
+                lastDropLogNanos = now;
+                LOG.warn("dropping IKE_SA_INIT from {}: {} half-open IKE SAs ({} from this address)", from.getAddress(),
+                        total, halfOpen.from(from.getAddress()));
+            }
+            listener.malformed("half_open_limit");
+            return false;
+        }
+        return true;
+    }
+
+    /** Half-open responder SAs right now (for the gauge). */
+    public int halfOpenCount() {
+        return halfOpen.total();
+    }
+
+    /** A responder SA finished IKE_AUTH (or failed): it no longer counts as half-open. */
+    void leftHalfOpen(IkeSa sa) {
+        halfOpen.remove(sa);
     }
 
     /** Tunnels that accept a peer at this address: exact address matches first, then tunnels open to any address. */
@@ -240,6 +319,12 @@ public final class IkeEngine implements AutoCloseable {
                 t.start();
             }
         }
+    }
+
+    /** The IKE SA currently carrying a tunnel, or null. */
+    synchronized IkeSa currentSa(String tunnel) {
+        TunnelRuntime t = tunnels.get(tunnel);
+        return t == null ? null : t.current();
     }
 
     /** Starts a tunnel whose traffic found no SA (initiation OnTraffic). */
@@ -287,6 +372,14 @@ public final class IkeEngine implements AutoCloseable {
         } catch (IOException ignored) {
             // closing anyway
         }
+        // The socket is released only once the receiver has left its blocking receive: wait, so a restart can bind.
+        if (receiver != null) {
+            try {
+                receiver.join(2000);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+            }
+        }
         timers.shutdownNow();
         workers.shutdownNow();
     }
@@ -305,14 +398,38 @@ public final class IkeEngine implements AutoCloseable {
 
     void unregister(IkeSa sa) {
         sas.remove(sa.localSpi, sa);
-        halfOpenByPeer.values().removeIf(s -> s == sa);
+        halfOpen.remove(sa);
     }
 
     boolean isFirstContact(String tunnel) {
         return contacted.add(tunnel);
     }
 
-    private long newSpi() {
+    /** INITIAL_CONTACT: closes, without a message, every IKE SA of the tunnel except the one just authenticated. */
+    void dropOtherSas(TunnelRuntime tunnel, IkeSa keep) {
+        for (IkeSa s : sas.values()) {
+            if (s != keep && s.tunnel == tunnel) {
+                LOG.info("tunnel {}: peer sent INITIAL_CONTACT, dropping stale IKE SA {}", tunnel.name(), IkeSa.hex(s.localSpi));
+                s.executor.execute(s::closeSilently);
+            }
+        }
+    }
+
+    void register(IkeSa sa) {
+        sas.put(sa.localSpi, sa);
+    }
+
+    /** The datapath says a Child SA nears its sequence-number limit: rekey it on the SA that owns it. */
+    public void onRekeyNeeded(int inboundSpi) {
+        for (IkeSa sa : sas.values()) {
+            if (sa.children.stream().anyMatch(c -> c.inboundSpi() == inboundSpi)) {
+                sa.executor.execute(() -> sa.rekeyChild(inboundSpi, null));
+                return;
+            }
+        }
+    }
+
+    long newSpi() {
         long spi;
         do {
             spi = random.nextLong();

@@ -37,12 +37,22 @@ final class IkeSa {
     private static final Logger LOG = LoggerFactory.getLogger(IkeSa.class);
     private static final int NONCE_LENGTH = 32;
     private static final int NATT_PORT = 4500;
+    /** IKEV2_FRAGMENTATION_SUPPORTED (RFC 7383 section 2.3). */
+    static final int FRAGMENTATION_SUPPORTED = 16430;
 
-    enum State { INIT_SENT, AUTH_SENT, RESPONDER_INIT_DONE, ESTABLISHED, DELETING, CLOSED }
+    /** REKEYED: the children moved to a successor IKE SA; this one only waits for its DELETE. */
+    enum State { INIT_SENT, AUTH_SENT, RESPONDER_INIT_DONE, ESTABLISHED, REKEYED, DELETING, CLOSED }
 
-    /** A Child SA carried by this IKE SA. */
+    /**
+     * A Child SA carried by this IKE SA. rekeyAt / expireAt (null: no lifetime) travel with the child when it moves to
+     * a rekeyed IKE SA, so the new owner can reschedule them.
+     */
     record Child(int inboundSpi, int outboundSpi, EspChoice esp, List<Payload.TrafficSelector> localTs,
-                 List<Payload.TrafficSelector> remoteTs, Instant establishedAt) {
+                 List<Payload.TrafficSelector> remoteTs, Instant establishedAt, Instant rekeyAt, Instant expireAt) {
+    }
+
+    /** One side of a possible rekey collision: the smallest nonce of that exchange and what it created. */
+    private record RekeyExchange(byte[] minNonce, Child child) {
     }
 
     final IkeEngine engine;
@@ -52,7 +62,7 @@ final class IkeSa {
     final Instant createdAt = Instant.now();
     /** Responder: the tunnels this SA may turn out to be for, until IDi names one. */
     private List<TunnelRuntime> candidates;
-    TunnelRuntime tunnel;
+    volatile TunnelRuntime tunnel;
 
     State state;
     long spiI;
@@ -78,26 +88,45 @@ final class IkeSa {
     private SkCipher outCipher;
     private SkCipher inCipher;
     private boolean peerSentInitialContact;
+    /** RFC 7383: both sides announced fragmentation in IKE_SA_INIT, so large protected messages go out as SKFs. */
+    boolean fragmentation;
+    private final FragmentAssembler requestFragments = new FragmentAssembler();
+    private final FragmentAssembler responseFragments = new FragmentAssembler();
     Instant establishedAt;
     final List<Child> children = new java.util.concurrent.CopyOnWriteArrayList<>();
 
     // Message IDs and the single outstanding request (window size 1).
     private int nextRequestId;
     private int expectedPeerRequestId;
-    private byte[] lastResponse;
+    /** Our last response, as sent (several datagrams when fragmented): resent when the request comes again. */
+    private List<byte[]> lastResponse;
     private int lastResponseId = -1;
     private Outstanding outstanding;
     private final java.util.ArrayDeque<Runnable> queuedRequests = new java.util.ArrayDeque<>();
     volatile long lastInboundNanos = System.nanoTime();
     private ScheduledFuture<?> dpdTimer;
 
+    // Rekeying (RFC 7296 sections 1.3, 2.8): what is in flight, for collision handling (2.8.1 / 2.8.2).
+    /** Inbound SPIs of children already replaced by a completed rekey (either side): never rekeyed twice. */
+    private final java.util.Set<Integer> replaced = new java.util.HashSet<>();
+    /** Old child inbound SPI -> the peer's rekey of it that we answered while ours was in flight. */
+    private final java.util.Map<Integer, RekeyExchange> peerChildRekeys = new java.util.HashMap<>();
+    private Integer childRekeyInFlight;
+    private boolean ikeRekeyInFlight;
+    /** The successor created by the peer's IKE rekey that we answered while ours was in flight. */
+    private IkeSa peerIkeRekey;
+    private byte[] peerIkeRekeyMinNonce;
+    private ScheduledFuture<?> ikeRekeyTimer;
+    private ScheduledFuture<?> ikeExpireTimer;
+
     /** The child we are negotiating in IKE_AUTH (initiator side). */
     private int pendingChildSpi;
     private List<Payload.TrafficSelector> offeredTsi;
     private List<Payload.TrafficSelector> offeredTsr;
 
-    private record Outstanding(int messageId, byte[] bytes, Consumer<IkeMessage> onResponse, java.util.function.BiConsumer<IkeMessage, byte[]> onRawResponse,
-                               long startedNanos, int attempt, ScheduledFuture<?> timer) {
+    /** deadlineNanos != 0: retransmissions are squeezed into that deadline (liveness checks use dpd.timeout). */
+    private record Outstanding(int messageId, List<byte[]> bytes, Consumer<IkeMessage> onResponse, java.util.function.BiConsumer<IkeMessage, byte[]> onRawResponse,
+                               long startedNanos, int attempt, ScheduledFuture<?> timer, long deadlineNanos) {
     }
 
     IkeSa(IkeEngine engine, boolean initiator, long localSpi, TunnelRuntime tunnel, List<TunnelRuntime> candidates) {
@@ -134,11 +163,14 @@ final class IkeSa {
         payloads.add(new Payload.KeyExchange(group.id, ke.publicValue()));
         payloads.add(new Payload.Nonce(ni));
         payloads.addAll(natDetectionNotifies(t.forceEncapsulation() || engine.forceUdpEncapsulation()));
+        if (t.fragmentation()) {
+            payloads.add(new Payload.Notify(0, new byte[0], FRAGMENTATION_SUPPORTED, new byte[0]));
+        }
         IkeMessage request = new IkeMessage(spiI, 0, ExchangeType.IKE_SA_INIT, IkeMessage.FLAG_INITIATOR, 0, payloads);
         byte[] bytes = IkeCodec.encode(request);
         firstMessageI = bytes;
         LOG.info("tunnel {}: IKE_SA_INIT to {} (group {})", name(), peer, group);
-        sendRequest(0, bytes, null, this::onInitResponse);
+        sendRequest(0, List.of(bytes), null, this::onInitResponse);
     }
 
     /** Puts proposals containing the group we are sending a KE for first, so the responder can pick it. */
@@ -201,6 +233,7 @@ final class IkeSa {
             return;
         }
         ikeChoice = choice.get();
+        fragmentation = t.fragmentation() && m.notify(FRAGMENTATION_SUPPORTED).isPresent();
         spiR = m.responderSpi();
         nr = nonce.get().data();
         firstMessageR = raw;
@@ -243,7 +276,7 @@ final class IkeSa {
         inner.add(new Payload.TrafficSelectors(false, offeredTsr));
         state = State.AUTH_SENT;
         int id = nextRequestId;
-        byte[] bytes = SkProtector.seal(outCipher, spiI, spiR, ExchangeType.IKE_AUTH, IkeMessage.FLAG_INITIATOR, id, inner);
+        List<byte[]> bytes = protect(ExchangeType.IKE_AUTH, IkeMessage.FLAG_INITIATOR, id, inner);
         sendRequest(id, bytes, this::onAuthResponse, null);
     }
 
@@ -308,7 +341,7 @@ final class IkeSa {
             sendDeleteAndClose();
             return;
         }
-        installChild(pendingChildSpi, esp.get(), null, tsi, tsr);
+        installChild(pendingChildSpi, esp.get(), null, ni, nr, initiator, tsi, tsr);
     }
 
     // ---------------------------------------------------------------- responder: IKE_SA_INIT
@@ -377,11 +410,15 @@ final class IkeSa {
         payloads.add(new Payload.KeyExchange(chosen.group().id, keData));
         payloads.add(new Payload.Nonce(nr));
         payloads.addAll(natDetectionNotifies(force));
+        if (m.notify(FRAGMENTATION_SUPPORTED).isPresent() && candidates.stream().anyMatch(c -> c.definition().fragmentation())) {
+            fragmentation = true;
+            payloads.add(new Payload.Notify(0, new byte[0], FRAGMENTATION_SUPPORTED, new byte[0]));
+        }
         IkeMessage response = new IkeMessage(spiI, spiR, ExchangeType.IKE_SA_INIT, IkeMessage.FLAG_RESPONSE, 0, payloads);
         firstMessageR = IkeCodec.encode(response);
         expectedPeerRequestId = 1;
         lastResponseId = 0;
-        lastResponse = firstMessageR;
+        lastResponse = List.of(firstMessageR);
         state = State.RESPONDER_INIT_DONE;
         engine.send(firstMessageR, remote, natt);
         return true;
@@ -399,7 +436,7 @@ final class IkeSa {
                 Outstanding o = completeOutstanding();
                 o.onRawResponse().accept(m, raw);
             } else if (!m.isResponse() && !initiator && lastResponseId == 0 && lastResponse != null) {
-                engine.send(lastResponse, remote, natt); // retransmitted IKE_SA_INIT
+                engine.send(lastResponse.getFirst(), remote, natt); // retransmitted IKE_SA_INIT
             }
             return;
         }
@@ -424,7 +461,11 @@ final class IkeSa {
         }
         // A request from the peer.
         if (m.messageId() == lastResponseId && lastResponse != null) {
-            engine.send(lastResponse, from, viaNatt); // the peer did not get our answer
+            // The peer did not get our answer; for a fragmented request, answer its first fragment only (RFC 7383 2.6.1).
+            boolean firstOrWhole = m.first(Payload.EncryptedFragment.class).map(f -> f.fragmentNumber() == 1).orElse(true);
+            if (firstOrWhole) {
+                lastResponse.forEach(b -> engine.send(b, from, viaNatt));
+            }
             return;
         }
         if (m.messageId() != expectedPeerRequestId) {
@@ -444,14 +485,25 @@ final class IkeSa {
         switch (m.exchangeType()) {
             case ExchangeType.IKE_AUTH -> respondAuth(request);
             case ExchangeType.INFORMATIONAL -> respondInformational(request);
-            case ExchangeType.CREATE_CHILD_SA -> respond(request, List.of(new Payload.Notify(0, new byte[0],
-                    NotifyType.NO_ADDITIONAL_SAS, new byte[0])));
+            case ExchangeType.CREATE_CHILD_SA -> respondCreateChildSa(request);
             default -> respond(request, List.of());
         }
     }
 
+    /** Opens SK, or one SKF fragment; returns null for a bad message or while fragments are still missing. */
     private List<Payload> decrypt(IkeMessage m, byte[] raw) {
         try {
+            Optional<Payload.EncryptedFragment> f = m.first(Payload.EncryptedFragment.class);
+            if (f.isPresent()) {
+                if (!fragmentation) {
+                    throw new MalformedMessageException("SKF fragment although fragmentation was not negotiated");
+                }
+                byte[] part = SkProtector.openFragment(inCipher, f.get(), raw, 0, raw.length);
+                engine.listener().fragment("received");
+                FragmentAssembler.Whole whole = (m.isResponse() ? responseFragments : requestFragments).add(m.messageId(),
+                        f.get().fragmentNumber(), f.get().totalFragments(), f.get().firstInnerPayload(), part);
+                return whole == null ? null : IkeCodec.decodeChain(whole.firstPayload(), whole.chain(), 0, whole.chain().length);
+            }
             return SkProtector.open(inCipher, m, raw, 0, raw.length);
         } catch (AEADBadTagException e) {
             LOG.warn("tunnel {}: dropping {} whose integrity check fails", name(), ExchangeType.name(m.exchangeType()));
@@ -548,7 +600,7 @@ final class IkeSa {
         out.add(new Payload.TrafficSelectors(true, narrowedI));
         out.add(new Payload.TrafficSelectors(false, narrowedR));
         respond(m, out);
-        installChild(inboundSpi, chosen, null, narrowedI, narrowedR);
+        installChild(inboundSpi, chosen, null, ni, nr, initiator, narrowedI, narrowedR);
     }
 
     private void respondAuthFailed(IkeMessage m, String reason, String message) {
@@ -585,8 +637,8 @@ final class IkeSa {
         }
         respond(m, deleteIke ? List.of() : out);
         if (deleteIke) {
-            LOG.info("tunnel {}: peer deleted the IKE SA", name());
-            if (tunnel != null) {
+            LOG.info("tunnel {}: peer deleted the {}IKE SA {}", name(), state == State.REKEYED ? "rekeyed " : "", hex(localSpi));
+            if (tunnel != null && state != State.REKEYED) {
                 tunnel.noteError("peer_deleted", "the peer deleted the IKE SA");
             }
             close(true);
@@ -602,8 +654,10 @@ final class IkeSa {
         }
         queueRequest(() -> {
             int id = nextRequestId;
-            byte[] bytes = SkProtector.seal(outCipher, spiI, spiR, ExchangeType.INFORMATIONAL, ownFlags(false), id, List.of());
-            sendRequest(id, bytes, r -> LOG.debug("tunnel {}: peer is alive", name()), null);
+            List<byte[]> bytes = protect(ExchangeType.INFORMATIONAL, ownFlags(false), id, List.of());
+            Duration timeout = tunnel == null ? null : tunnel.definition().dpdTimeout();
+            sendRequest(id, bytes, r -> LOG.debug("tunnel {}: peer is alive", name()), null,
+                    timeout == null || timeout.isZero() ? null : timeout);
         });
     }
 
@@ -620,9 +674,508 @@ final class IkeSa {
         cancelOutstanding();
         queuedRequests.clear();
         int id = nextRequestId;
-        byte[] bytes = SkProtector.seal(outCipher, spiI, spiR, ExchangeType.INFORMATIONAL, ownFlags(false), id,
+        List<byte[]> bytes = protect(ExchangeType.INFORMATIONAL, ownFlags(false), id,
                 List.of(new Payload.Delete(ProposalMatcher.PROTO_IKE, 0, List.of())));
         sendRequest(id, bytes, r -> close(true), null);
+    }
+
+    // ---------------------------------------------------------------- CREATE_CHILD_SA: rekeying (RFC 7296 1.3, 2.8)
+
+    /** The PFS group for Child SA rekeys: the first group of our ESP proposals, null without PFS. */
+    private static Algorithms.Group pfsGroup(TunnelDefinition t) {
+        return t.espProposals().stream().flatMap(p -> p.groups().stream()).findFirst().orElse(null);
+    }
+
+    private Child childByInbound(int spi) {
+        return children.stream().filter(c -> c.inboundSpi() == spi).findFirst().orElse(null);
+    }
+
+    private void scheduleChildLifetime(Child c) {
+        if (c.rekeyAt() != null) {
+            engine.schedule(this, () -> rekeyChild(c.inboundSpi(), null), untilOrZero(c.rekeyAt()));
+        }
+        if (c.expireAt() != null) {
+            engine.schedule(this, () -> onChildExpired(c.inboundSpi()), untilOrZero(c.expireAt()));
+        }
+    }
+
+    private static Duration untilOrZero(Instant at) {
+        Duration d = Duration.between(Instant.now(), at);
+        return d.isNegative() ? Duration.ZERO : d;
+    }
+
+    private void onChildExpired(int inboundSpi) {
+        if (state != State.ESTABLISHED || childByInbound(inboundSpi) == null) {
+            return;
+        }
+        LOG.warn("tunnel {}: Child SA {} reached its hard lifetime without a successful rekey; replacing the IKE SA",
+                name(), hex32(inboundSpi));
+        tunnel.noteError("rekey_failed", "Child SA was not rekeyed before its hard lifetime");
+        sendDeleteAndClose();
+    }
+
+    private void scheduleIkeLifetime() {
+        Duration life = tunnel == null ? Duration.ZERO : tunnel.definition().ikeRekeyAfter();
+        if (life.isZero()) {
+            return;
+        }
+        ikeRekeyTimer = engine.schedule(this, () -> rekeyIke(null), Lifetimes.rekeyAfter(life));
+        ikeExpireTimer = engine.schedule(this, () -> {
+            if (state == State.ESTABLISHED) {
+                LOG.warn("tunnel {}: IKE SA reached its hard lifetime without a successful rekey", name());
+                tunnel.noteError("rekey_failed", "IKE SA was not rekeyed before its hard lifetime");
+                sendDeleteAndClose();
+            }
+        }, Lifetimes.hardLimit(life));
+    }
+
+    /** Retries a rekey the peer answered with TEMPORARY_FAILURE, after a random 1-3 s (RFC 7296 section 2.25). */
+    private void retryLater(Runnable r) {
+        engine.schedule(this, r, Duration.ofMillis(1000 + java.util.concurrent.ThreadLocalRandom.current().nextInt(2000)));
+    }
+
+    /** Rekeys one Child SA (make-before-break): new SA installed first, the old one deleted afterwards. */
+    void rekeyChild(int oldInbound, Algorithms.Group forcedGroup) {
+        if (state != State.ESTABLISHED) {
+            return;
+        }
+        queueRequest(() -> {
+            Child old = childByInbound(oldInbound);
+            if (old == null || replaced.contains(oldInbound) || state != State.ESTABLISHED) {
+                sendNextQueued();
+                return;
+            }
+            TunnelDefinition t = tunnel.definition();
+            Algorithms.Group group = forcedGroup != null ? forcedGroup : pfsGroup(t);
+            KeyExchange kx = group == null ? null : KeyExchange.generate(group);
+            int newSpi = engine.allocateChildSpi();
+            byte[] nonce = engine.randomBytes(NONCE_LENGTH);
+            List<Payload> inner = new ArrayList<>();
+            inner.add(new Payload.Notify(ProposalMatcher.PROTO_ESP, ProposalMatcher.spiBytes(oldInbound), NotifyType.REKEY_SA, new byte[0]));
+            inner.add(new Payload.Sa(ProposalMatcher.espOffer(t.espProposals(), newSpi, kx != null)));
+            inner.add(new Payload.Nonce(nonce));
+            if (kx != null) {
+                inner.add(new Payload.KeyExchange(group.id, kx.publicValue()));
+            }
+            inner.add(new Payload.TrafficSelectors(true, old.localTs()));
+            inner.add(new Payload.TrafficSelectors(false, old.remoteTs()));
+            childRekeyInFlight = oldInbound;
+            LOG.info("tunnel {}: rekeying Child SA {}{}", name(), hex32(oldInbound), kx == null ? "" : " (PFS " + group + ")");
+            int id = nextRequestId;
+            List<byte[]> bytes = protect(ExchangeType.CREATE_CHILD_SA, ownFlags(false), id, inner);
+            sendRequest(id, bytes, r -> onChildRekeyResponse(old, newSpi, nonce, kx, r), null);
+        });
+    }
+
+    private void onChildRekeyResponse(Child old, int newSpi, byte[] nonceI, KeyExchange kx, IkeMessage r) {
+        childRekeyInFlight = null;
+        RekeyExchange theirs = peerChildRekeys.remove(old.inboundSpi());
+        TunnelDefinition t = tunnel.definition();
+        Optional<Payload.Notify> error = r.notifies().filter(Payload.Notify::isError).findFirst();
+        Optional<EspChoice> choice = r.first(Payload.Sa.class).flatMap(sa -> ProposalMatcher.acceptEspAnswer(sa, t.espProposals(), kx != null));
+        Optional<Payload.Nonce> nonceR = r.first(Payload.Nonce.class);
+        Optional<Payload.KeyExchange> ke = r.first(Payload.KeyExchange.class);
+        if (error.isPresent() || choice.isEmpty() || nonceR.isEmpty() || (kx != null && ke.isEmpty())) {
+            engine.releaseChildSpi(newSpi);
+            int type = error.map(Payload.Notify::notifyType).orElse(-1);
+            if (theirs != null) {
+                replaced.add(old.inboundSpi()); // ours failed, the peer's rekey of the same SA stands; it deletes the old one
+                return;
+            }
+            if (state != State.ESTABLISHED || childByInbound(old.inboundSpi()) == null || replaced.contains(old.inboundSpi())) {
+                return; // the child is gone or already replaced: nothing to retry
+            }
+            if (type == NotifyType.TEMPORARY_FAILURE) {
+                LOG.info("tunnel {}: peer answered the Child SA rekey with TEMPORARY_FAILURE; retrying", name());
+                retryLater(() -> rekeyChild(old.inboundSpi(), null));
+            } else if (type == NotifyType.INVALID_KE_PAYLOAD && error.get().data().length == 2) {
+                int wanted = (error.get().data()[0] & 0xff) << 8 | (error.get().data()[1] & 0xff);
+                t.espProposals().stream().flatMap(p -> p.groups().stream()).filter(g -> g.id == wanted).findFirst()
+                        .ifPresentOrElse(g -> rekeyChild(old.inboundSpi(), g),
+                                () -> tunnel.noteError("rekey_failed", "peer wants PFS group " + wanted + " for the Child SA rekey"));
+            } else if (type != NotifyType.CHILD_SA_NOT_FOUND) {
+                String why = error.map(n -> notifyName(n.notifyType())).orElse("an answer without SA, Nr or KE");
+                LOG.warn("tunnel {}: Child SA rekey failed: {}", name(), why);
+                tunnel.noteError("rekey_failed", "Child SA rekey failed: " + why);
+            }
+            return;
+        }
+        if (state != State.ESTABLISHED) {
+            engine.releaseChildSpi(newSpi);
+            return;
+        }
+        byte[] shared = null;
+        if (kx != null) {
+            try {
+                if (ke.get().group() != kx.group().id) {
+                    throw new GeneralSecurityException("group mismatch");
+                }
+                shared = kx.sharedSecret(ke.get().data());
+            } catch (GeneralSecurityException e) {
+                engine.releaseChildSpi(newSpi);
+                tunnel.noteError("rekey_failed", "peer's key exchange value in the Child SA rekey is invalid");
+                return;
+            }
+        }
+        List<Payload.TrafficSelector> tsi = r.all(Payload.TrafficSelectors.class).filter(Payload.TrafficSelectors::initiator)
+                .findFirst().map(Payload.TrafficSelectors::selectors).orElse(old.localTs());
+        List<Payload.TrafficSelector> tsr = r.all(Payload.TrafficSelectors.class).filter(x -> !x.initiator())
+                .findFirst().map(Payload.TrafficSelectors::selectors).orElse(old.remoteTs());
+        Child created = installChild(newSpi, choice.get(), shared, nonceI, nonceR.get().data(), true, tsi, tsr);
+        engine.listener().childRekey(name());
+        replaced.add(old.inboundSpi());
+        if (theirs != null && childByInbound(theirs.child().inboundSpi()) != null) {
+            engine.listener().rekeyCollision(name(), "child");
+            if (Lifetimes.oursIsRedundant(Lifetimes.minNonce(nonceI, nonceR.get().data()), theirs.minNonce())) {
+                LOG.info("tunnel {}: Child SA rekey collision, ours {} is redundant: deleting it", name(), hex32(newSpi));
+                deleteChild(created);
+                return; // the peer, whose rekey won, deletes the old SA
+            }
+            LOG.info("tunnel {}: Child SA rekey collision, ours {} wins", name(), hex32(newSpi));
+        }
+        deleteChild(old);
+    }
+
+    /** Deletes one Child SA with INFORMATIONAL (section 1.4.1); it leaves the datapath when the peer answers. */
+    private void deleteChild(Child c) {
+        queueRequest(() -> {
+            if (state != State.ESTABLISHED || !children.contains(c)) {
+                sendNextQueued();
+                return;
+            }
+            int id = nextRequestId;
+            List<byte[]> bytes = protect(ExchangeType.INFORMATIONAL, ownFlags(false), id,
+                    List.of(new Payload.Delete(ProposalMatcher.PROTO_ESP, 4, List.of(ProposalMatcher.spiBytes(c.inboundSpi())))));
+            sendRequest(id, bytes, r -> {
+                if (children.contains(c)) {
+                    removeChild(c);
+                }
+            }, null);
+        });
+    }
+
+    /** A peer's CREATE_CHILD_SA: Child SA rekey, additional Child SA, or IKE SA rekey (by the SA payload's protocol). */
+    private void respondCreateChildSa(IkeMessage m) {
+        Optional<Payload.Sa> sa = m.first(Payload.Sa.class);
+        Optional<Payload.Nonce> nonce = m.first(Payload.Nonce.class);
+        if (sa.isEmpty() || sa.get().proposals().isEmpty() || nonce.isEmpty()) {
+            respond(m, List.of(notify(NotifyType.INVALID_SYNTAX, new byte[0])));
+            return;
+        }
+        boolean ikeRekey = sa.get().proposals().getFirst().protocolId() == ProposalMatcher.PROTO_IKE;
+        // Child creation waits while our IKE rekey runs, an IKE rekey waits while our Child rekey runs (2.25);
+        // two IKE rekeys or two Child rekeys at once are collisions, settled by the nonces (2.8.1, 2.8.2).
+        if (state != State.ESTABLISHED || (!ikeRekey && ikeRekeyInFlight) || (ikeRekey && childRekeyInFlight != null)) {
+            respond(m, List.of(notify(NotifyType.TEMPORARY_FAILURE, new byte[0])));
+            return;
+        }
+        if (ikeRekey) {
+            respondIkeRekey(m, sa.get(), nonce.get().data());
+        } else {
+            respondChildCreate(m, sa.get(), nonce.get().data());
+        }
+    }
+
+    private static Payload.Notify notify(int type, byte[] data) {
+        return new Payload.Notify(0, new byte[0], type, data);
+    }
+
+    private void respondChildCreate(IkeMessage m, Payload.Sa sa, byte[] nonceI) {
+        TunnelDefinition t = tunnel.definition();
+        Optional<Payload.Notify> rekey = m.notify(NotifyType.REKEY_SA);
+        Child old = null;
+        if (rekey.isPresent()) {
+            byte[] spi = rekey.get().spi();
+            int ours = spi.length == 4 ? ProposalMatcher.spiInt(spi) : 0;
+            old = children.stream().filter(c -> c.outboundSpi() == ours).findFirst().orElse(null);
+            if (old == null) {
+                respond(m, List.of(new Payload.Notify(ProposalMatcher.PROTO_ESP, spi, NotifyType.CHILD_SA_NOT_FOUND, new byte[0])));
+                return;
+            }
+            if (replaced.contains(old.inboundSpi())) {
+                respond(m, List.of(notify(NotifyType.TEMPORARY_FAILURE, new byte[0]))); // our rekey of it already completed
+                return;
+            }
+        }
+        Optional<Payload.KeyExchange> ke = m.first(Payload.KeyExchange.class);
+        Optional<EspChoice> choice = ProposalMatcher.selectEsp(sa.proposals(), t.espProposals(), ke.isPresent());
+        if (choice.isEmpty()) {
+            respond(m, List.of(notify(NotifyType.NO_PROPOSAL_CHOSEN, new byte[0])));
+            return;
+        }
+        EspChoice chosen = choice.get();
+        if (ke.isPresent() && chosen.group() != null && chosen.group().id != ke.get().group()) {
+            respond(m, List.of(notify(NotifyType.INVALID_KE_PAYLOAD,
+                    new byte[] {(byte) (chosen.group().id >> 8), (byte) chosen.group().id})));
+            return;
+        }
+        List<Payload.TrafficSelector> tsi = m.all(Payload.TrafficSelectors.class).filter(Payload.TrafficSelectors::initiator)
+                .findFirst().map(Payload.TrafficSelectors::selectors).orElse(List.of());
+        List<Payload.TrafficSelector> tsr = m.all(Payload.TrafficSelectors.class).filter(x -> !x.initiator())
+                .findFirst().map(Payload.TrafficSelectors::selectors).orElse(List.of());
+        List<Payload.TrafficSelector> narrowedI = TrafficSelectors.narrow(tsi, t.remoteSubnets());
+        List<Payload.TrafficSelector> narrowedR = TrafficSelectors.narrow(tsr, t.localSubnets());
+        if (narrowedI.isEmpty() || narrowedR.isEmpty()) {
+            respond(m, List.of(notify(NotifyType.TS_UNACCEPTABLE, new byte[0])));
+            return;
+        }
+        byte[] shared = null;
+        byte[] keData = null;
+        if (ke.isPresent() && chosen.group() != null) {
+            KeyExchange kx = KeyExchange.generate(chosen.group());
+            try {
+                keData = kx.respond(ke.get().data());
+                shared = kx.sharedSecret(ke.get().data());
+            } catch (GeneralSecurityException e) {
+                respond(m, List.of(notify(NotifyType.INVALID_SYNTAX, new byte[0])));
+                return;
+            }
+        }
+        int inboundSpi = engine.allocateChildSpi();
+        byte[] nonceR = engine.randomBytes(NONCE_LENGTH);
+        List<Payload> out = new ArrayList<>();
+        out.add(new Payload.Sa(List.of(new Payload.Proposal(chosen.wire().number(), ProposalMatcher.PROTO_ESP,
+                ProposalMatcher.spiBytes(inboundSpi), chosen.wire().transforms()))));
+        out.add(new Payload.Nonce(nonceR));
+        if (keData != null) {
+            out.add(new Payload.KeyExchange(chosen.group().id, keData));
+        }
+        out.add(new Payload.TrafficSelectors(true, narrowedI));
+        out.add(new Payload.TrafficSelectors(false, narrowedR));
+        respond(m, out);
+        Child created = installChild(inboundSpi, chosen, shared, nonceI, nonceR, false, narrowedI, narrowedR);
+        if (old == null) {
+            LOG.info("tunnel {}: peer added a Child SA", name());
+            return;
+        }
+        engine.listener().childRekey(name());
+        LOG.info("tunnel {}: peer rekeyed Child SA {} -> {}", name(), hex32(old.inboundSpi()), hex32(inboundSpi));
+        if (childRekeyInFlight != null && childRekeyInFlight == old.inboundSpi()) {
+            peerChildRekeys.put(old.inboundSpi(), new RekeyExchange(Lifetimes.minNonce(nonceI, nonceR), created));
+        } else {
+            replaced.add(old.inboundSpi()); // the peer deletes the old SA
+        }
+    }
+
+    /** Rekeys this IKE SA (section 2.18): new SPIs and keys from SK_d; the children move to the successor. */
+    void rekeyIke(Algorithms.Group forcedGroup) {
+        if (state != State.ESTABLISHED) {
+            return;
+        }
+        queueRequest(() -> {
+            if (state != State.ESTABLISHED) {
+                sendNextQueued();
+                return;
+            }
+            TunnelDefinition t = tunnel.definition();
+            Algorithms.Group group = forcedGroup != null ? forcedGroup : ikeChoice.group();
+            KeyExchange kx = KeyExchange.generate(group);
+            long newSpi = engine.newSpi();
+            byte[] nonce = engine.randomBytes(NONCE_LENGTH);
+            List<Payload> inner = List.of(
+                    new Payload.Sa(ProposalMatcher.ikeOffer(preferGroupFirst(t.ikeProposals(), group), spiBytes64(newSpi))),
+                    new Payload.Nonce(nonce),
+                    new Payload.KeyExchange(group.id, kx.publicValue()));
+            ikeRekeyInFlight = true;
+            LOG.info("tunnel {}: rekeying IKE SA {}", name(), hex(localSpi));
+            int id = nextRequestId;
+            List<byte[]> bytes = protect(ExchangeType.CREATE_CHILD_SA, ownFlags(false), id, inner);
+            sendRequest(id, bytes, r -> onIkeRekeyResponse(newSpi, nonce, kx, r), null);
+        });
+    }
+
+    private void onIkeRekeyResponse(long newSpi, byte[] nonceI, KeyExchange kx, IkeMessage r) {
+        ikeRekeyInFlight = false;
+        IkeSa theirs = peerIkeRekey;
+        peerIkeRekey = null;
+        if (state != State.ESTABLISHED) {
+            return;
+        }
+        TunnelDefinition t = tunnel.definition();
+        Optional<Payload.Notify> error = r.notifies().filter(Payload.Notify::isError).findFirst();
+        Optional<Payload.Sa> sa = r.first(Payload.Sa.class);
+        Optional<IkeChoice> choice = sa.flatMap(x -> ProposalMatcher.acceptIkeAnswer(x, t.ikeProposals()));
+        Optional<Payload.Nonce> nonceR = r.first(Payload.Nonce.class);
+        Optional<Payload.KeyExchange> ke = r.first(Payload.KeyExchange.class);
+        byte[] shared = null;
+        if (error.isEmpty() && choice.isPresent() && nonceR.isPresent() && ke.isPresent()
+                && sa.get().proposals().getFirst().spi().length == 8 && ke.get().group() == kx.group().id
+                && choice.get().group() == kx.group()) {
+            try {
+                shared = kx.sharedSecret(ke.get().data());
+            } catch (GeneralSecurityException e) {
+                shared = null;
+            }
+        }
+        if (shared == null) {
+            int type = error.map(Payload.Notify::notifyType).orElse(-1);
+            if (type == NotifyType.TEMPORARY_FAILURE) {
+                LOG.info("tunnel {}: peer answered the IKE SA rekey with TEMPORARY_FAILURE; retrying", name());
+                retryLater(() -> rekeyIke(null));
+            } else if (type == NotifyType.INVALID_KE_PAYLOAD && error.get().data().length == 2) {
+                int wanted = (error.get().data()[0] & 0xff) << 8 | (error.get().data()[1] & 0xff);
+                t.ikeProposals().stream().flatMap(p -> p.groups().stream()).filter(g -> g.id == wanted).findFirst()
+                        .ifPresent(this::rekeyIke);
+            } else {
+                String why = error.map(n -> notifyName(n.notifyType())).orElse("an unusable answer");
+                LOG.warn("tunnel {}: IKE SA rekey failed: {}", name(), why);
+                tunnel.noteError("rekey_failed", "IKE SA rekey failed: " + why);
+            }
+            return;
+        }
+        long peerSpi = spiLong(sa.get().proposals().getFirst().spi());
+        IkeSa next = successor(true, newSpi, peerSpi, choice.get(), nonceI, nonceR.get().data(), shared);
+        engine.listener().ikeRekey(name());
+        boolean oursRedundant = theirs != null && theirs.state == State.ESTABLISHED
+                && Lifetimes.oursIsRedundant(Lifetimes.minNonce(nonceI, nonceR.get().data()), peerIkeRekeyMinNonce);
+        if (theirs != null) {
+            engine.listener().rekeyCollision(name(), "ike");
+        }
+        if (oursRedundant) {
+            // The peer's rekey wins: it gets the children and deletes this SA; we delete our redundant successor.
+            LOG.info("tunnel {}: IKE SA rekey collision, ours {} is redundant", name(), hex(newSpi));
+            handOver(theirs);
+            theirs.executor.execute(theirs::startAsSuccessor);
+            engine.register(next);
+            next.executor.execute(next::sendDeleteAndClose);
+            return;
+        }
+        if (theirs != null) {
+            LOG.info("tunnel {}: IKE SA rekey collision, ours {} wins", name(), hex(newSpi));
+        }
+        handOver(next);
+        engine.register(next);
+        next.executor.execute(next::startAsSuccessor);
+        if (theirs != null) {
+            theirs.executor.execute(theirs::closeIfRedundant); // the peer should delete it; if it does not, we do
+        }
+        sendDeleteAndClose(); // make-before-break: the children already live in the successor
+    }
+
+    private void respondIkeRekey(IkeMessage m, Payload.Sa sa, byte[] nonceI) {
+        TunnelDefinition t = tunnel.definition();
+        Optional<Payload.KeyExchange> ke = m.first(Payload.KeyExchange.class);
+        Payload.Proposal first = sa.proposals().getFirst();
+        if (ke.isEmpty() || first.spi().length != 8) {
+            respond(m, List.of(notify(NotifyType.INVALID_SYNTAX, new byte[0])));
+            return;
+        }
+        Optional<IkeChoice> choice = ProposalMatcher.selectIke(sa.proposals(), t.ikeProposals(), ke.get().group());
+        if (choice.isEmpty()) {
+            respond(m, List.of(notify(NotifyType.NO_PROPOSAL_CHOSEN, new byte[0])));
+            return;
+        }
+        if (choice.get().group().id != ke.get().group()) {
+            int g = choice.get().group().id;
+            respond(m, List.of(notify(NotifyType.INVALID_KE_PAYLOAD, new byte[] {(byte) (g >> 8), (byte) g})));
+            return;
+        }
+        KeyExchange kx = KeyExchange.generate(choice.get().group());
+        byte[] keData;
+        byte[] shared;
+        try {
+            keData = kx.respond(ke.get().data());
+            shared = kx.sharedSecret(ke.get().data());
+        } catch (GeneralSecurityException e) {
+            respond(m, List.of(notify(NotifyType.INVALID_SYNTAX, new byte[0])));
+            return;
+        }
+        long newSpi = engine.newSpi();
+        byte[] nonceR = engine.randomBytes(NONCE_LENGTH);
+        IkeSa next = successor(false, spiLong(choice.get().wire().spi()), newSpi, choice.get(), nonceI, nonceR, shared);
+        engine.listener().ikeRekey(name());
+        if (ikeRekeyInFlight) {
+            // Collision: which successor survives is settled when our own rekey's answer arrives.
+            peerIkeRekey = next;
+            peerIkeRekeyMinNonce = Lifetimes.minNonce(nonceI, nonceR);
+        } else {
+            handOver(next);
+        }
+        engine.register(next);
+        Payload.Proposal answer = new Payload.Proposal(choice.get().wire().number(), ProposalMatcher.PROTO_IKE,
+                spiBytes64(newSpi), choice.get().wire().transforms());
+        respond(m, List.of(new Payload.Sa(List.of(answer)), new Payload.Nonce(nonceR),
+                new Payload.KeyExchange(choice.get().group().id, keData)));
+        LOG.info("tunnel {}: peer rekeyed IKE SA {} -> {}", name(), hex(localSpi), hex(newSpi));
+        if (!ikeRekeyInFlight) {
+            next.executor.execute(next::startAsSuccessor);
+            // The peer deletes this SA; should it not, it goes away after the retransmission window.
+            engine.schedule(this, () -> {
+                if (state == State.REKEYED) {
+                    close(false);
+                }
+            }, engine.settings().retransmits().stream().reduce(Duration.ZERO, Duration::plus).plusSeconds(10));
+        }
+    }
+
+    /** The IKE SA that replaces this one after a rekey; the initiator of the rekey is the new SA's initiator. */
+    private IkeSa successor(boolean weInitiated, long newSpiI, long newSpiR, IkeChoice choice, byte[] nonceI, byte[] nonceR,
+                            byte[] shared) {
+        IkeSa next = new IkeSa(engine, weInitiated, weInitiated ? newSpiI : newSpiR, tunnel, List.of(tunnel));
+        next.state = State.ESTABLISHED;
+        next.spiI = newSpiI;
+        next.spiR = newSpiR;
+        next.remote = remote;
+        next.localAddress = localAddress;
+        next.natt = natt;
+        next.natDetected = natDetected;
+        next.udpEncap = udpEncap;
+        next.fragmentation = fragmentation;
+        next.ikeChoice = choice;
+        next.ni = nonceI;
+        next.nr = nonceR;
+        next.prf = PrfFunction.of(choice.prf());
+        Algorithms.Encr encr = choice.encr().alg();
+        int encLen = encr.keyMaterialLength(choice.encr().keyBits());
+        int integLen = choice.integ() == null ? 0 : choice.integ().keyLength;
+        next.keys = KeyDerivation.rekeyedIkeSaKeys(prf, keys.skD(), next.prf, nonceI, nonceR, shared, newSpiI, newSpiR,
+                encLen, integLen);
+        SkCipher fromI = SkCipher.of(encr, choice.encr().keyBits(), choice.integ(), next.keys.skEi(), next.keys.skAi());
+        SkCipher fromR = SkCipher.of(encr, choice.encr().keyBits(), choice.integ(), next.keys.skEr(), next.keys.skAr());
+        next.outCipher = weInitiated ? fromI : fromR;
+        next.inCipher = weInitiated ? fromR : fromI;
+        next.establishedAt = Instant.now();
+        next.expectedPeerRequestId = 0;
+        next.lastResponseId = -1;
+        next.nextRequestId = 0;
+        return next;
+    }
+
+    /** Moves the children to the successor and makes it the tunnel's IKE SA; this one is left REKEYED. */
+    private void handOver(IkeSa next) {
+        next.children.addAll(children);
+        children.clear();
+        state = State.REKEYED;
+        cancelTimers();
+        queuedRequests.clear();
+        tunnel.onIkeRekeyed(this, next);
+    }
+
+    /** Runs on the successor's executor once it is registered: timers for itself and its inherited children. */
+    private void startAsSuccessor() {
+        LOG.info("tunnel {}: IKE SA {} ({}) took over {} Child SA(s)", name(), hex(localSpi), initiator ? "initiator" : "responder",
+                children.size());
+        scheduleDpd();
+        scheduleIkeLifetime();
+        children.forEach(this::scheduleChildLifetime);
+        tunnel.onChildChanged(this);
+    }
+
+    /** A successor that lost a rekey collision and holds no children: deleted unless the peer already did. */
+    private void closeIfRedundant() {
+        engine.schedule(this, () -> {
+            if (state == State.ESTABLISHED && children.isEmpty() && tunnel.current() != this) {
+                sendDeleteAndClose();
+            }
+        }, Duration.ofSeconds(10));
+    }
+
+    private static byte[] spiBytes64(long spi) {
+        return java.nio.ByteBuffer.allocate(8).putLong(spi).array();
+    }
+
+    private static long spiLong(byte[] b) {
+        return java.nio.ByteBuffer.wrap(b).getLong();
     }
 
     // ---------------------------------------------------------------- shared machinery
@@ -633,39 +1186,53 @@ final class IkeSa {
         }
         state = State.ESTABLISHED;
         establishedAt = Instant.now();
+        engine.leftHalfOpen(this);
         LOG.info("tunnel {}: IKE SA established with {} ({}, {} {}, NAT {})", name(), remote, ikeChoice.describe(),
                 initiator ? "initiator" : "responder", hex(spiI) + "/" + hex(spiR), natDetected ? "detected" : "not detected");
         engine.listener().ikeSaEstablished(name(), Duration.between(createdAt, establishedAt));
         tunnel.onIkeEstablished(this, peerSentInitialContact);
         scheduleDpd();
+        scheduleIkeLifetime();
     }
 
-    private void installChild(int inboundSpi, EspChoice esp, byte[] sharedSecret, List<Payload.TrafficSelector> tsi,
-                              List<Payload.TrafficSelector> tsr) {
+    /**
+     * Derives KEYMAT (section 2.17) with the nonces of the exchange that created the child; exchangeInitiator says
+     * whether we initiated that exchange (its initiator's keys come first), tsi/tsr are as that exchange named them.
+     */
+    private Child installChild(int inboundSpi, EspChoice esp, byte[] sharedSecret, byte[] nonceI, byte[] nonceR,
+                               boolean exchangeInitiator, List<Payload.TrafficSelector> tsi, List<Payload.TrafficSelector> tsr) {
         Algorithms.Encr encr = esp.encr().alg();
         int encLen = encr.keyMaterialLength(esp.encr().keyBits());
         int integLen = esp.integ() == null ? 0 : esp.integ().keyLength;
-        KeyDerivation.ChildKeys k = KeyDerivation.childSaKeys(prf, keys.skD(), sharedSecret, ni, nr, encLen, integLen);
-        List<Payload.TrafficSelector> localTs = initiator ? tsi : tsr;
-        List<Payload.TrafficSelector> remoteTs = initiator ? tsr : tsi;
+        KeyDerivation.ChildKeys k = KeyDerivation.childSaKeys(prf, keys.skD(), sharedSecret, nonceI, nonceR, encLen, integLen);
+        List<Payload.TrafficSelector> localTs = exchangeInitiator ? tsi : tsr;
+        List<Payload.TrafficSelector> remoteTs = exchangeInitiator ? tsr : tsi;
         int outboundSpi = esp.peerSpi();
-        byte[] inEnc = initiator ? k.encR() : k.encI();
-        byte[] inInteg = initiator ? k.integR() : k.integI();
-        byte[] outEnc = initiator ? k.encI() : k.encR();
-        byte[] outInteg = initiator ? k.integI() : k.integR();
+        byte[] inEnc = exchangeInitiator ? k.encR() : k.encI();
+        byte[] inInteg = exchangeInitiator ? k.integR() : k.integI();
+        byte[] outEnc = exchangeInitiator ? k.encI() : k.encR();
+        byte[] outInteg = exchangeInitiator ? k.integI() : k.integR();
         InetSocketAddress espPeer = new InetSocketAddress(remote.getAddress(), natt ? remote.getPort() : NATT_PORT);
         ChildSaSpec spec = new ChildSaSpec(name(), inboundSpi, outboundSpi, encr, esp.encr().keyBits(), esp.integ(), esp.esn(),
                 inEnc, inInteg, outEnc, outInteg, TrafficSelectors.toCidrs(localTs), TrafficSelectors.toCidrs(remoteTs), espPeer);
-        Child child = new Child(inboundSpi, outboundSpi, esp, localTs, remoteTs, Instant.now());
+        Instant now = Instant.now();
+        Duration life = tunnel.definition().childRekeyAfter();
+        Child child = new Child(inboundSpi, outboundSpi, esp, localTs, remoteTs, now,
+                life.isZero() ? null : now.plus(Lifetimes.rekeyAfter(life)), life.isZero() ? null : now.plus(Lifetimes.hardLimit(life)));
         children.add(child);
         engine.datapath().installChildSa(spec);
         LOG.info("tunnel {}: Child SA installed {} <-> {} ({}, SPIs in {} out {})", name(), TrafficSelectors.describe(localTs),
                 TrafficSelectors.describe(remoteTs), esp.describe(), hex32(inboundSpi), hex32(outboundSpi));
+        scheduleChildLifetime(child);
         tunnel.onChildChanged(this);
+        return child;
     }
 
     private void removeChild(Child c) {
         children.remove(c);
+        if (tunnel != null) {
+            tunnel.retire(engine.datapath().counters(c.inboundSpi())); // rekeyed-away SAs still count in the totals
+        }
         engine.datapath().removeChildSa(c.inboundSpi());
         engine.releaseChildSpi(c.inboundSpi());
         if (tunnel != null) {
@@ -711,11 +1278,32 @@ final class IkeSa {
     }
 
     private void respond(IkeMessage request, List<Payload> inner) {
-        byte[] bytes = SkProtector.seal(outCipher, spiI, spiR, request.exchangeType(), ownFlags(true), request.messageId(), inner);
+        List<byte[]> bytes = protect(request.exchangeType(), ownFlags(true), request.messageId(), inner);
         lastResponse = bytes;
         lastResponseId = request.messageId();
         expectedPeerRequestId = request.messageId() + 1;
-        engine.send(bytes, remote, natt);
+        bytes.forEach(b -> engine.send(b, remote, natt));
+    }
+
+    /** SK-protects a message, as SKF fragments when fragmentation is on and it would not fit the path (RFC 7383). */
+    private List<byte[]> protect(int exchange, int flags, int messageId, List<Payload> inner) {
+        byte[] whole = SkProtector.seal(outCipher, spiI, spiR, exchange, flags, messageId, inner);
+        int limit = fragmentSize();
+        if (!fragmentation || whole.length <= limit) {
+            return List.of(whole);
+        }
+        List<byte[]> fragments = SkProtector.sealFragments(outCipher, spiI, spiR, exchange, flags, messageId, inner, limit);
+        LOG.debug("tunnel {}: {} of {} bytes goes out in {} fragments", name(), ExchangeType.name(exchange), whole.length,
+                fragments.size());
+        fragments.forEach(f -> engine.listener().fragment("sent"));
+        return fragments;
+    }
+
+    /** Largest IKE message per datagram: path MTU (at least 576 / 1280, RFC 7383 section 2.5.1) minus IP, UDP, marker. */
+    private int fragmentSize() {
+        boolean v6 = remote.getAddress() instanceof java.net.Inet6Address;
+        int mtu = Math.max(engine.settings().pathMtu(), v6 ? 1280 : 576);
+        return mtu - (v6 ? 40 : 20) - 8 - (natt ? 4 : 0);
     }
 
     private void sendUnprotectedError(IkeMessage request, int notifyType, byte[] data) {
@@ -744,23 +1332,44 @@ final class IkeSa {
     }
 
     /** Sends a request and retransmits it with exponential back-off (RFC 7296 section 2.1) until answered. */
-    private void sendRequest(int messageId, byte[] bytes, Consumer<IkeMessage> onResponse,
+    private void sendRequest(int messageId, List<byte[]> bytes, Consumer<IkeMessage> onResponse,
                              java.util.function.BiConsumer<IkeMessage, byte[]> onRawResponse) {
+        sendRequest(messageId, bytes, onResponse, onRawResponse, null);
+    }
+
+    /** giveUpAfter non-null: retransmit on the usual back-off but declare failure once that much time has passed. */
+    private void sendRequest(int messageId, List<byte[]> bytes, Consumer<IkeMessage> onResponse,
+                             java.util.function.BiConsumer<IkeMessage, byte[]> onRawResponse, Duration giveUpAfter) {
         cancelOutstanding();
         nextRequestId = messageId + 1;
-        outstanding = new Outstanding(messageId, bytes, onResponse, onRawResponse, System.nanoTime(), 0, null);
+        long now = System.nanoTime();
+        outstanding = new Outstanding(messageId, bytes, onResponse, onRawResponse, now, 0, null,
+                giveUpAfter == null ? 0 : now + giveUpAfter.toNanos());
         transmit();
     }
 
     private void transmit() {
         Outstanding o = outstanding;
-        engine.send(o.bytes(), remote, natt);
-        Duration delay = engine.retransmitDelay(o.attempt());
+        o.bytes().forEach(b -> engine.send(b, remote, natt)); // every fragment, every time (RFC 7383 section 2.6.1)
+        Duration delay = nextDelay(o);
         if (delay == null) {
             return;
         }
         ScheduledFuture<?> timer = engine.schedule(this, () -> onRetransmitTimer(o.messageId(), o.attempt()), delay);
-        outstanding = new Outstanding(o.messageId(), o.bytes(), o.onResponse(), o.onRawResponse(), o.startedNanos(), o.attempt(), timer);
+        outstanding = new Outstanding(o.messageId(), o.bytes(), o.onResponse(), o.onRawResponse(), o.startedNanos(), o.attempt(),
+                timer, o.deadlineNanos());
+    }
+
+    private Duration nextDelay(Outstanding o) {
+        Duration d = engine.retransmitDelay(o.attempt());
+        if (o.deadlineNanos() == 0) {
+            return d;
+        }
+        if (d == null) {
+            d = engine.settings().retransmits().getLast();
+        }
+        long left = o.deadlineNanos() - System.nanoTime();
+        return Duration.ofNanos(Math.max(0, Math.min(d.toNanos(), left)));
     }
 
     private void onRetransmitTimer(int messageId, int attempt) {
@@ -768,21 +1377,28 @@ final class IkeSa {
         if (o == null || o.messageId() != messageId || o.attempt() != attempt || state == State.CLOSED) {
             return;
         }
-        if (engine.retransmitDelay(attempt + 1) == null) {
+        boolean giveUp = o.deadlineNanos() != 0 ? System.nanoTime() >= o.deadlineNanos() - 1_000_000
+                : engine.retransmitDelay(attempt + 1) == null;
+        if (giveUp) {
             outstanding = null;
             String what = state == State.ESTABLISHED ? "liveness check" : state.name();
             LOG.warn("tunnel {}: no answer from {} after {} retransmissions ({})", name(), remote, attempt, what);
             if (state == State.ESTABLISHED && tunnel != null) {
                 engine.listener().dpdTimeout(tunnel.name());
-                tunnel.noteError("peer_dead", "the peer stopped answering (liveness check timed out)");
-            } else if (state != State.DELETING) {
+                // Close first: /status must never show the reason next to a phase that still says Established.
+                close(true);
+                tunnel.noteError("peer_dead", "the peer stopped answering for "
+                        + Duration.ofNanos(System.nanoTime() - o.startedNanos()).toSeconds() + " s (liveness check timed out)");
+                return;
+            } else if (state != State.DELETING && state != State.REKEYED) {
                 fail("timeout", "no answer from " + remote.getAddress().getHostAddress() + " (" + what + ")");
             }
             close(true);
             return;
         }
         engine.listener().retransmit(name());
-        outstanding = new Outstanding(o.messageId(), o.bytes(), o.onResponse(), o.onRawResponse(), o.startedNanos(), attempt + 1, null);
+        outstanding = new Outstanding(o.messageId(), o.bytes(), o.onResponse(), o.onRawResponse(), o.startedNanos(), attempt + 1,
+                null, o.deadlineNanos());
         transmit();
     }
 
@@ -815,6 +1431,14 @@ final class IkeSa {
         }, interval);
     }
 
+    private void cancelTimers() {
+        for (ScheduledFuture<?> f : new ScheduledFuture<?>[] {dpdTimer, ikeRekeyTimer, ikeExpireTimer}) {
+            if (f != null) {
+                f.cancel(false);
+            }
+        }
+    }
+
     private void fail(String reason, String message) {
         lastError = message;
         LOG.warn("tunnel {}: {}", name(), message);
@@ -836,9 +1460,7 @@ final class IkeSa {
         }
         state = State.CLOSED;
         cancelOutstanding();
-        if (dpdTimer != null) {
-            dpdTimer.cancel(false);
-        }
+        cancelTimers();
         for (Child c : List.copyOf(children)) {
             removeChild(c);
         }

@@ -35,6 +35,8 @@ public record TunnelDefinition(
         Duration dpdTimeout,
         Duration ikeRekeyAfter,
         Duration childRekeyAfter,
+        /** Offer IKE fragmentation (RFC 7383) in IKE_SA_INIT; default true. */
+        boolean fragmentation,
         String namespace,
         Long generation,
         /** Digest of everything above: an unchanged tunnel keeps its SAs across a config reload. */
@@ -79,7 +81,8 @@ public record TunnelDefinition(
         String fingerprint = fingerprint(t, psk);
         return new TunnelDefinition(t.name, peer, t.peer.port == null ? 500 : t.peer.port, localId, peerId, psk, ike, esp,
                 local, remote, t.initiation, t.encapsulation == TunnelSpec.Encapsulation.Always, dpdInterval, dpdTimeout,
-                Durations.parse(t.ike.rekeyAfter), Durations.parse(t.esp.rekeyAfter), t.namespace, t.generation, fingerprint);
+                Durations.parse(t.ike.rekeyAfter), Durations.parse(t.esp.rekeyAfter), !Boolean.FALSE.equals(t.ike.fragmentation),
+                t.namespace, t.generation, fingerprint);
     }
 
     private static String fingerprint(TunnelConfig t, byte[] psk) {

@@ -68,12 +68,22 @@ final class TunnelRuntime {
         current = sa;
         attempts = 0;
         phase = "Connecting";
-        if (old != null && old != sa) {
-            // The peer restarted (INITIAL_CONTACT) or both sides initiated: keep the newest SA only.
+        if (peerSentInitialContact) {
+            // RFC 7296 section 2.4: the peer restarted, so every other IKE SA with it is stale: drop them at once.
+            engine.dropOtherSas(this, sa);
+        } else if (old != null && old != sa) {
+            // Both sides initiated: keep the newest SA only.
             LOG.info("tunnel {}: replacing IKE SA {} with {}", name(), IkeSa.hex(old.localSpi), IkeSa.hex(sa.localSpi));
-            old.executor.execute(peerSentInitialContact ? old::closeSilently : old::sendDeleteAndClose);
+            old.executor.execute(old::sendDeleteAndClose);
         }
         engine.listener().tunnelUp(name(), true);
+    }
+
+    /** The IKE SA was rekeyed: its successor carries the tunnel from now on (no reconnect, no phase change). */
+    synchronized void onIkeRekeyed(IkeSa old, IkeSa next) {
+        if (current == old) {
+            current = next;
+        }
     }
 
     synchronized void onChildChanged(IkeSa sa) {
@@ -110,6 +120,7 @@ final class TunnelRuntime {
         long base = Math.min(max.toMillis(), 1000L << Math.min(attempts, 10));
         long jittered = (long) (base * (0.8 + 0.4 * ThreadLocalRandom.current().nextDouble()));
         LOG.info("tunnel {}: reconnecting in {} ms", name(), jittered);
+        engine.listener().reconnect(name());
         if (reconnect != null) {
             reconnect.cancel(false);
         }
@@ -138,8 +149,24 @@ final class TunnelRuntime {
         return current;
     }
 
+    /** Counters of Child SAs that are gone (rekeyed or deleted), so the tunnel totals survive rekeys. */
+    private long retiredBytesIn;
+    private long retiredBytesOut;
+    private long retiredPacketsIn;
+    private long retiredPacketsOut;
+
+    synchronized void retire(dev.strait.gateway.datapath.Datapath.SaCounters k) {
+        if (k != null) {
+            retiredBytesIn += k.bytesIn();
+            retiredBytesOut += k.bytesOut();
+            retiredPacketsIn += k.packetsIn();
+            retiredPacketsOut += k.packetsOut();
+        }
+    }
+
     synchronized TunnelSnapshot snapshot() {
         IkeSa sa = current;
-        return TunnelSnapshot.of(definition, phase, lastErrorReason, lastError, lastErrorAt, sa, engine);
+        TunnelSnapshot.Totals retired = new TunnelSnapshot.Totals(retiredBytesIn, retiredBytesOut, retiredPacketsIn, retiredPacketsOut);
+        return TunnelSnapshot.of(definition, phase, lastErrorReason, lastError, lastErrorAt, sa, engine, retired);
     }
 }

@@ -9,7 +9,14 @@ import java.util.Map;
 /** A point-in-time view of one tunnel for /status and the Kubernetes status writer. Never holds key material. */
 @JsonInclude(JsonInclude.Include.NON_NULL)
 public record TunnelSnapshot(String name, String namespace, Long generation, String phase, String lastErrorReason,
-                             String lastError, String lastErrorAt, Ike ike, List<Child> children) {
+                             String lastError, String lastErrorAt, Ike ike, List<Child> children, Totals totals) {
+
+    /** Traffic over the tunnel's lifetime in this process: current Child SAs plus the ones rekeyed or deleted. */
+    public record Totals(long bytesIn, long bytesOut, long packetsIn, long packetsOut) {
+        Totals plus(Child c) {
+            return new Totals(bytesIn + c.bytesIn(), bytesOut + c.bytesOut(), packetsIn + c.packetsIn(), packetsOut + c.packetsOut());
+        }
+    }
 
     @JsonInclude(JsonInclude.Include.NON_NULL)
     public record Ike(String state, String role, String spiInitiator, String spiResponder, String proposal,
@@ -24,7 +31,7 @@ public record TunnelSnapshot(String name, String namespace, Long generation, Str
     }
 
     static TunnelSnapshot of(TunnelDefinition d, String phase, String reason, String error, Instant errorAt, IkeSa sa,
-                             IkeEngine engine) {
+                             IkeEngine engine, Totals retired) {
         Ike ike = null;
         List<Child> children = List.of();
         if (sa != null && sa.state != null) {
@@ -35,8 +42,12 @@ public record TunnelSnapshot(String name, String namespace, Long generation, Str
                     sa.establishedAt == null ? null : sa.establishedAt.toString());
             children = sa.children.stream().map(c -> child(c, engine.datapath())).toList();
         }
+        Totals totals = retired;
+        for (Child c : children) {
+            totals = totals.plus(c);
+        }
         return new TunnelSnapshot(d.name(), d.namespace(), d.generation(), phase, reason, error,
-                errorAt == null ? null : errorAt.toString(), ike, children);
+                errorAt == null ? null : errorAt.toString(), ike, children, totals);
     }
 
     private static Child child(IkeSa.Child c, Datapath datapath) {

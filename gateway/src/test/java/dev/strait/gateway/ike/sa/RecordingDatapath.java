@@ -11,6 +11,8 @@ import java.util.concurrent.ConcurrentHashMap;
 final class RecordingDatapath implements Datapath {
     final Map<Integer, ChildSaSpec> installed = new ConcurrentHashMap<>();
     final Map<String, List<Cidr>> routes = new ConcurrentHashMap<>();
+    /** "+spi" / "-spi" in the order the engine called us: make-before-break shows as + before -. */
+    final List<String> events = new java.util.concurrent.CopyOnWriteArrayList<>();
 
     @Override
     public void addTunnel(String tunnel, List<Cidr> localSubnets, List<Cidr> remoteSubnets, boolean initiateOnTraffic) {
@@ -25,11 +27,13 @@ final class RecordingDatapath implements Datapath {
     @Override
     public void installChildSa(ChildSaSpec sa) {
         installed.put(sa.inboundSpi(), sa);
+        events.add("+" + Integer.toHexString(sa.inboundSpi()));
     }
 
     @Override
     public void removeChildSa(int inboundSpi) {
         installed.remove(inboundSpi);
+        events.add("-" + Integer.toHexString(inboundSpi));
     }
 
     @Override

@@ -1,0 +1,180 @@
+package dev.strait.e2e;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertNotEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import dev.strait.api.v1alpha1.GatewayConfig;
+import dev.strait.api.v1alpha1.TunnelConfig;
+import dev.strait.api.v1alpha1.TunnelSpec;
+import dev.strait.e2e.support.ChildSa;
+import dev.strait.e2e.support.GatewayConfigs;
+import dev.strait.e2e.support.GatewayProcess;
+import dev.strait.e2e.support.IkeSa;
+import dev.strait.e2e.support.Sites;
+import dev.strait.e2e.support.SitesExtension;
+import dev.strait.e2e.support.StrongSwan;
+import dev.strait.e2e.support.SwanctlConf;
+import dev.strait.e2e.support.SwanctlConf.Role;
+import dev.strait.e2e.support.SwanctlConf.StartAction;
+import java.time.Duration;
+import java.util.List;
+import java.util.concurrent.CompletableFuture;
+import java.util.function.Consumer;
+import java.util.function.Supplier;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Timeout;
+import org.junit.jupiter.api.extension.RegisterExtension;
+
+/**
+ * Rekeying against strongSwan with traffic flowing (ping at 10/s through the userspace datapath): Child SA and IKE SA
+ * rekeys started by strongSwan (swanctl --rekey) and by us (short rekeyAfter), at most one lost packet per rekey,
+ * and afterwards exactly one IKE SA and one Child SA on both sides with matching SPIs.
+ */
+@Timeout(120)
+class LifecycleRekeyIT {
+    private static final String PSK = "lifecycle-rekey-psk-not-secret";
+    private static final String IKE = "aes256gcm16-prfsha384-ecp384";
+
+    @RegisterExtension
+    static final SitesExtension SITES = new SitesExtension();
+
+    private final Sites s = SITES.sites();
+
+    @AfterEach
+    void stopAll() {
+        SITES.stopAll();
+    }
+
+    private GatewayProcess gateway(Consumer<TunnelConfig> adjust) {
+        GatewayConfig c = GatewayConfigs.siteAToB(s, "to-b", PSK);
+        c.datapath.mode = "Userspace";
+        TunnelConfig t = c.tunnels.getFirst();
+        t.ike.proposals = List.of(IKE);
+        t.esp.proposals = List.of("aes256gcm16-ecp384"); // PFS on Child rekeys
+        t.initiation = TunnelSpec.Initiation.Start;
+        adjust.accept(t);
+        return SITES.gateway(s.nsA(), s.transitA()).start(c).awaitReady(Duration.ofSeconds(30));
+    }
+
+    private StrongSwan strongSwan() {
+        return SITES.strongSwan(s.nsB()).start(SwanctlConf.builder().name("site-b").role(Role.RESPONDER)
+                .startAction(StartAction.NONE).local(s.transitB(), "site-b.test").remote(null, "site-a.test")
+                .psk(PSK).ikeProposals(IKE).espProposals("aes256gcm16-ecp384")
+                .localTs(s.lanSubnetB()).remoteTs(s.lanSubnetA()).build());
+    }
+
+    /** Established on both sides and pinging through; returns strongSwan's view. */
+    private IkeSa up(StrongSwan swan, GatewayProcess gw) {
+        IkeSa sa = await(() -> swan.listSas().stream().filter(IkeSa::established)
+                .filter(x -> x.children().stream().anyMatch(ChildSa::installed)).findFirst().orElse(null), "strongSwan has the SAs");
+        await(() -> "Established".equals(gw.status().path("tunnels").path(0).path("phase").asText()) ? true : null, "our side Established");
+        await(() -> s.ping(s.nsA(), s.lanA(), s.lanB(), 1) == 1 ? true : null, "traffic through the tunnel");
+        return sa;
+    }
+
+    private CompletableFuture<Integer> pingInBackground(int count) {
+        return CompletableFuture.supplyAsync(() -> s.ping(s.nsA(), s.lanA(), s.lanB(), count, 0.1));
+    }
+
+    /** Exactly one IKE SA with exactly one installed Child SA on strongSwan's side, and our status agrees on SPIs. */
+    private IkeSa settled(StrongSwan swan, GatewayProcess gw, Supplier<Boolean> changed) {
+        return await(() -> {
+            List<IkeSa> sas = swan.listSas();
+            if (sas.size() != 1 || sas.getFirst().children().size() != 1 || !sas.getFirst().children().getFirst().installed()) {
+                return null;
+            }
+            IkeSa sa = sas.getFirst();
+            JsonNode t = gw.status().path("tunnels").path(0);
+            JsonNode ours = t.path("children");
+            boolean agree = ours.size() == 1 && sa.children().getFirst().spiIn().equals(ours.path(0).path("spiOut").asText())
+                    && sa.children().getFirst().spiOut().equals(ours.path(0).path("spiIn").asText())
+                    && sa.initiatorSpi().equals(t.path("ike").path("spiInitiator").asText())
+                    && sa.responderSpi().equals(t.path("ike").path("spiResponder").asText());
+            return agree && changed.get() ? sa : null;
+        }, "one IKE SA and one Child SA on both sides, agreeing");
+    }
+
+    @Test
+    void childRekeyStartedByStrongSwan() throws Exception {
+        StrongSwan swan = strongSwan();
+        GatewayProcess gw = gateway(t -> { });
+        IkeSa before = up(swan, gw);
+        CompletableFuture<Integer> ping = pingInBackground(60);
+        Thread.sleep(2000);
+        assertEquals(0, swan.swanctl(Duration.ofSeconds(20), "--rekey", "--child", "lan-lan").exitCode());
+        IkeSa after = settled(swan, gw, () -> !before.children().getFirst().spiIn().equals(
+                swan.listSas().getFirst().children().getFirst().spiIn()));
+        assertEquals(before.initiatorSpi(), after.initiatorSpi(), "a Child rekey keeps the IKE SA");
+        assertEquals("ECP_384", after.children().getFirst().dhGroup(), "PFS on the rekey");
+        assertTrue(ping.get() >= 59, "at most one lost packet, got " + ping.get() + "/60");
+        JsonNode st = gw.status().path("tunnels").path(0);
+        long total = st.path("totals").path("packetsOut").asLong();
+        long current = st.path("children").path(0).path("packetsOut").asLong();
+        assertTrue(total >= 60 && total > current, "the old SA's packets stay in the totals: " + st.path("totals") + " / " + current);
+        assertTrue(gw.metrics().contains("strait_child_sa_rekeys_total{gateway=\"standalone\",tunnel=\"to-b\"} 1.0"), gw.metrics());
+    }
+
+    @Test
+    void ikeRekeyStartedByStrongSwan() throws Exception {
+        StrongSwan swan = strongSwan();
+        GatewayProcess gw = gateway(t -> { });
+        IkeSa before = up(swan, gw);
+        CompletableFuture<Integer> ping = pingInBackground(60);
+        Thread.sleep(2000);
+        assertEquals(0, swan.swanctl(Duration.ofSeconds(20), "--rekey", "--ike", "site-b").exitCode());
+        IkeSa after = settled(swan, gw, () -> !before.initiatorSpi().equals(swan.listSas().getFirst().initiatorSpi()));
+        assertEquals(before.children().getFirst().spiIn(), after.children().getFirst().spiIn(), "the Child SA moved along");
+        assertTrue(after.initiator(), "strongSwan started the rekey, so it is the new IKE SA's initiator");
+        assertTrue(ping.get() >= 59, "at most one lost packet, got " + ping.get() + "/60");
+        // The new IKE SA works: a Child rekey over it.
+        assertEquals(0, swan.swanctl(Duration.ofSeconds(20), "--rekey", "--child", "lan-lan").exitCode());
+        settled(swan, gw, () -> !after.children().getFirst().spiIn().equals(swan.listSas().getFirst().children().getFirst().spiIn()));
+        assertEquals(1, s.ping(s.nsA(), s.lanA(), s.lanB(), 1));
+    }
+
+    @Test
+    void childAndIkeRekeysStartedByUs() throws Exception {
+        StrongSwan swan = strongSwan();
+        GatewayProcess gw = gateway(t -> {
+            t.esp.rekeyAfter = "10s";
+            t.ike.rekeyAfter = "20s";
+        });
+        IkeSa before = up(swan, gw);
+        CompletableFuture<Integer> ping = pingInBackground(220);
+        IkeSa afterChild = settled(swan, gw, () -> !before.children().getFirst().spiIn().equals(
+                swan.listSas().getFirst().children().getFirst().spiIn()));
+        assertEquals(before.initiatorSpi(), afterChild.initiatorSpi());
+        IkeSa afterIke = settled(swan, gw, () -> !before.initiatorSpi().equals(swan.listSas().getFirst().initiatorSpi()));
+        assertTrue(!afterIke.initiator(), "we started the IKE rekey, so strongSwan is the responder of the new SA");
+        int got = ping.get();
+        assertTrue(got >= 218, "at most one lost packet per rekey, got " + got + "/220");
+        String metrics = gw.metrics();
+        assertTrue(metrics.contains("strait_ike_sa_rekeys_total{gateway=\"standalone\",tunnel=\"to-b\"}"), metrics);
+        assertNotEquals(before.responderSpi(), afterIke.responderSpi());
+    }
+
+    static <T> T await(Supplier<T> probe, String what) {
+        long deadline = System.nanoTime() + Duration.ofSeconds(40).toNanos();
+        Throwable last = null;
+        while (System.nanoTime() < deadline) {
+            try {
+                T v = probe.get();
+                if (v != null) {
+                    return v;
+                }
+            } catch (RuntimeException e) {
+                last = e;
+            }
+            try {
+                Thread.sleep(250);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                throw new AssertionError(e);
+            }
+        }
+        throw new AssertionError("timed out waiting for " + what + (last == null ? "" : ": " + last));
+    }
+}
