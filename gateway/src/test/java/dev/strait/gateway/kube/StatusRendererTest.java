@@ -21,12 +21,12 @@ class StatusRendererTest {
                 T0.toString());
         var child = new TunnelSnapshot.Child(List.of("10.10.0.0/24"), List.of("10.20.0.0/24"), "AES_GCM_16_256",
                 "c0000001", "c0000002", bytesIn, 10, 3, 1, Map.of("replay", 2L), T0.toString());
-        return new TunnelSnapshot(name, "gw", 3L, "Established", null, null, null, ike, List.of(child));
+        return new TunnelSnapshot(name, "gw", 3L, "Established", null, null, null, ike, List.of(child), null);
     }
 
     static TunnelSnapshot failing(String name) {
         return new TunnelSnapshot(name, "gw", 3L, "Connecting", "AuthenticationFailed",
-                "peer answered AUTHENTICATION_FAILED", T0.toString(), null, List.of());
+                "peer answered AUTHENTICATION_FAILED", T0.toString(), null, List.of(), null);
     }
 
     static TunnelStatus operatorWrote(String configValid, String phase) {
