@@ -1167,7 +1167,7 @@ final class IkeSa {
             if (state == State.ESTABLISHED && children.isEmpty() && tunnel.current() != this) {
                 sendDeleteAndClose();
             }
-        }, Duration.ofSeconds(10));
+        }, engine.settings().retransmits().stream().reduce(Duration.ZERO, Duration::plus).plusSeconds(2));
     }
 
     private static byte[] spiBytes64(long spi) {
