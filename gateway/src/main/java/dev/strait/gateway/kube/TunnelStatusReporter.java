@@ -62,6 +62,14 @@ public final class TunnelStatusReporter implements AutoCloseable {
     private final Clock clock;
     private final SharedIndexInformer<GenericKubernetesResource> informer;
     private final Map<String, Instant> lastWrite = new HashMap<>();
+    /**
+     * What our last write returned, keyed by tunnel, with the resourceVersion it replaced: until the informer has
+     * caught up, its cache still shows the old status, and deciding from it would write the same status again.
+     */
+    private final Map<String, Written> written = new HashMap<>();
+
+    private record Written(String replacedVersion, GenericKubernetesResource result) {
+    }
     private final ScheduledExecutorService timer;
     private volatile boolean active;
     private volatile long writes;
@@ -133,6 +141,12 @@ public final class TunnelStatusReporter implements AutoCloseable {
             if (cached == null) {
                 continue; // deleted, or not yet seen: nothing to report on
             }
+            Written ours = written.get(snap.name());
+            if (ours != null && ours.replacedVersion().equals(cached.getMetadata().getResourceVersion())) {
+                cached = ours.result(); // the informer has not seen our last write yet
+            } else {
+                written.remove(snap.name());
+            }
             TunnelStatus current = StatusJson.fromObject(cached.getAdditionalProperties().get("status"));
             TunnelStatus desired = StatusRenderer.merge(current, snap, reporter, now);
             boolean material = !sameWithoutCounters(current, desired);
@@ -147,6 +161,7 @@ public final class TunnelStatusReporter implements AutoCloseable {
             }
         }
         lastWrite.keySet().retainAll(all.stream().map(TunnelSnapshot::name).toList());
+        written.keySet().retainAll(lastWrite.keySet());
     }
 
     static boolean sameWithoutCounters(TunnelStatus current, TunnelStatus desired) {
@@ -173,8 +188,11 @@ public final class TunnelStatusReporter implements AutoCloseable {
                     .put("value", base.getMetadata().getResourceVersion());
             patch.addObject().put("op", "add").put("path", "/status").set("value", status);
             try {
-                client.genericKubernetesResources(IPSEC_TUNNELS).inNamespace(namespace).withName(snap.name())
-                        .subresource("status").patch(PatchContext.of(PatchType.JSON), patch.toString());
+                GenericKubernetesResource result = client.genericKubernetesResources(IPSEC_TUNNELS).inNamespace(namespace)
+                        .withName(snap.name()).subresource("status").patch(PatchContext.of(PatchType.JSON), patch.toString());
+                if (result != null) {
+                    written.put(snap.name(), new Written(base.getMetadata().getResourceVersion(), result));
+                }
                 writes++;
                 LOG.debug("status of tunnel {}/{} written: phase {}", namespace, snap.name(), desired.phase);
                 return true;
