@@ -33,6 +33,9 @@ public final class UserspaceDatapath implements Datapath {
     public static final int WORST_CASE_OVERHEAD = 20 + 8 + 8 + 16 + 17 + 32;
     private static final int BATCH = 64;
     private static final long ACQUIRE_INTERVAL_NANOS = 1_000_000_000L;
+    /** -Dstrait.tun.offload=false opens the TUN without IFF_VNET_HDR/TSO (one packet per read, as before). */
+    static final String OFFLOAD_PROPERTY = "strait.tun.offload";
+    private static final int HEADROOM = TunDevice.HEADROOM;
 
     private final TunDevice tun;
     private final RtNetlink netlink;
@@ -106,7 +109,8 @@ public final class UserspaceDatapath implements Datapath {
             throw new IllegalArgumentException("tunnel MTU " + mtu + " is outside 576..65000");
         }
         String name = config == null || config.tunName == null ? "strait0" : config.tunName;
-        TunDevice tun = TunDevice.open(name);
+        boolean offload = !"false".equalsIgnoreCase(System.getProperty(OFFLOAD_PROPERTY));
+        TunDevice tun = TunDevice.open(name, offload);
         RtNetlink nl = null;
         UdpNattSocket natt = null;
         try {
@@ -117,8 +121,8 @@ public final class UserspaceDatapath implements Datapath {
             self[0] = new UserspaceDatapath(tun, nl, natt, registry, mtu);
             natt.start();
             self[0].tunReader.start();
-            LOG.info("datapath up: TUN {} (index {}, MTU {}), UDP {}", name, tun.ifIndex(), mtu,
-                    natt.localAddress());
+            LOG.info("datapath up: TUN {} (index {}, MTU {}, offloads 0x{}), UDP {}", name, tun.ifIndex(), mtu,
+                    Integer.toHexString(tun.offloads()), natt.localAddress());
             return self[0];
         } catch (IOException | RuntimeException e) {
             if (natt != null) {
@@ -281,8 +285,10 @@ public final class UserspaceDatapath implements Datapath {
     // ---- outbound: TUN -> ESP ------------------------------------------------------------------------------
 
     private void tunLoop() {
-        byte[] pkt = new byte[65536];
+        byte[] pkt = new byte[65536 + HEADROOM];
         byte[] esp = new byte[65536 + 256];
+        byte[] seg = new byte[65536];
+        GsoSegmenter gso = new GsoSegmenter();
         while (!closed) {
             if (!tun.awaitReadable(100)) {
                 continue;
@@ -300,7 +306,19 @@ public final class UserspaceDatapath implements Datapath {
                     break;
                 }
                 try {
-                    outboundPacket(pkt, n, esp);
+                    int count = tun.vnetHdr() ? gso.begin(pkt, 0, n) : 0;
+                    if (!tun.vnetHdr()) {
+                        outboundPacket(pkt, 0, n, esp);
+                    } else if (count < 0) {
+                        unattributed.drop(DropReason.MALFORMED);
+                    } else if (!gso.isSuperPacket()) {
+                        outboundPacket(pkt, gso.packetOffset(), gso.packetLength(), esp);
+                    } else {
+                        // A TSO/USO super-packet: cut it into MTU-sized packets, each sealed and queued.
+                        for (int s = 0; s < count; s++) {
+                            outboundPacket(seg, 0, gso.segment(s, seg, 0), esp);
+                        }
+                    }
                 } catch (RuntimeException e) {
                     unattributed.drop(DropReason.MALFORMED);
                     LOG.warn("outbound packet ({} bytes) not handled: {}", n, e.toString());
@@ -317,22 +335,23 @@ public final class UserspaceDatapath implements Datapath {
         }
     }
 
-    private void outboundPacket(byte[] pkt, int n, byte[] esp) {
-        int v = IpPackets.version(pkt, 0, n);
+    private void outboundPacket(byte[] pkt, int off, int n, byte[] esp) {
+        int v = IpPackets.version(pkt, off, n);
         if (v == 0) {
             unattributed.drop(DropReason.MALFORMED);
             return;
         }
-        if (n > mtu && (v == 6 || IpPackets.dontFragment(pkt, 0))) {
-            int len = IpPackets.tooBig(pkt, 0, n, v, mtu, esp);
+        if (n > mtu && (v == 6 || IpPackets.dontFragment(pkt, off))) {
+            int len = IpPackets.tooBig(pkt, off, n, v, mtu, errorScratch);
             if (len > 0) {
-                tun.write(esp, 0, len);
+                System.arraycopy(errorScratch, 0, esp, HEADROOM, len);
+                tun.write(esp, HEADROOM, len);
             }
             unattributed.drop(DropReason.MTU);
             return;
         }
-        int src = IpPackets.srcOffset(v);
-        int dst = IpPackets.dstOffset(v);
+        int src = off + IpPackets.srcOffset(v);
+        int dst = off + IpPackets.dstOffset(v);
         int alen = IpPackets.addrLength(v);
         Sa sa = null;
         for (Sa s : outbound) {
@@ -345,8 +364,8 @@ public final class UserspaceDatapath implements Datapath {
             noSa(pkt, dst, alen);
             return;
         }
-        IpPackets.clampMss(pkt, 0, n, v, mtu);
-        int len = sa.out.seal(pkt, 0, n, v == 4 ? EspInbound.NEXT_IPV4 : EspInbound.NEXT_IPV6, esp, 0);
+        IpPackets.clampMss(pkt, off, n, v, mtu);
+        int len = sa.out.seal(pkt, off, n, v == 4 ? EspInbound.NEXT_IPV4 : EspInbound.NEXT_IPV6, esp, 0);
         if (len < 0) {
             return;
         }
@@ -374,7 +393,8 @@ public final class UserspaceDatapath implements Datapath {
 
     // ---- inbound: ESP -> TUN (runs on the UDP receiver thread) --------------------------------------------
 
-    private final byte[] plain = new byte[65536];
+    private final byte[] plain = new byte[65536 + HEADROOM];
+    private final byte[] errorScratch = new byte[1500];
 
     private void onEsp(byte[] buf, int len) {
         Sa sa = inbound.get(EspInbound.spiOf(buf, 0));
@@ -382,19 +402,19 @@ public final class UserspaceDatapath implements Datapath {
             unattributed.drop(DropReason.NO_SA);
             return;
         }
-        int n = sa.in.open(buf, 0, len, plain, 0);
+        int n = sa.in.open(buf, 0, len, plain, HEADROOM);
         if (n < 0) {
             return;
         }
         int v = sa.in.lastNextHeader() == EspInbound.NEXT_IPV4 ? 4 : 6;
         int alen = IpPackets.addrLength(v);
-        if (!Prefix.any(sa.remote, plain, IpPackets.srcOffset(v), alen)
-                || !Prefix.any(sa.local, plain, IpPackets.dstOffset(v), alen)) {
+        if (!Prefix.any(sa.remote, plain, HEADROOM + IpPackets.srcOffset(v), alen)
+                || !Prefix.any(sa.local, plain, HEADROOM + IpPackets.dstOffset(v), alen)) {
             sa.counters.drop(DropReason.POLICY);
             return;
         }
-        IpPackets.clampMss(plain, 0, n, v, mtu);
-        if (!tun.write(plain, 0, n)) {
+        IpPackets.clampMss(plain, HEADROOM, n, v, mtu);
+        if (!tun.write(plain, HEADROOM, n)) {
             sa.counters.drop(DropReason.IO);
         }
     }
