@@ -163,6 +163,14 @@ public final class TunDevice implements AutoCloseable {
         return n == len;
     }
 
+    /** Writes buf[off, off+len) that already starts with a virtio_net_hdr (GRO super-packets). */
+    public boolean writeWithHeader(byte[] buf, int off, int len) {
+        if (closed || !vnetHdr) {
+            return false;
+        }
+        return LibC.write(fd, MemorySegment.ofArray(buf).asSlice(off, len), len) == len;
+    }
+
     @Override
     public void close() {
         if (!closed) {

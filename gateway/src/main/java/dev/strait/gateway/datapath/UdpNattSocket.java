@@ -52,6 +52,10 @@ final class UdpNattSocket implements NattSocket {
     /** Receives ESP-in-UDP datagrams; buf is reused after the call returns. */
     interface EspSink {
         void onEsp(byte[] buf, int len);
+
+        /** After the last datagram of one recvmmsg batch: the moment to flush anything held back (GRO). */
+        default void onBatchEnd() {
+        }
     }
 
     private final int fd;
@@ -238,6 +242,11 @@ final class UdpNattSocket implements NattSocket {
                     malformed.increment();
                     LOG.warn("datagram ({} bytes) not handled: {}", len, e.toString());
                 }
+            }
+            try {
+                esp.onBatchEnd();
+            } catch (RuntimeException e) {
+                LOG.warn("end of receive batch not handled: {}", e.toString());
             }
         }
     }

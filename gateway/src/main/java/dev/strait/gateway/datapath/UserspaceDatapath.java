@@ -36,6 +36,8 @@ public final class UserspaceDatapath implements Datapath {
     /** -Dstrait.tun.offload=false opens the TUN without IFF_VNET_HDR/TSO (one packet per read, as before). */
     static final String OFFLOAD_PROPERTY = "strait.tun.offload";
     private static final int HEADROOM = TunDevice.HEADROOM;
+    /** -Dstrait.tun.gro=false writes decrypted packets one by one instead of merging TCP segments. */
+    static final String GRO_PROPERTY = "strait.tun.gro";
 
     private final TunDevice tun;
     private final RtNetlink netlink;
@@ -48,6 +50,8 @@ public final class UserspaceDatapath implements Datapath {
     private final Map<String, Tunnel> tunnels = new LinkedHashMap<>();
     private final Map<Integer, Sa> byInboundSpi = new HashMap<>();
     private final Thread tunReader;
+    /** Receive-side GRO (null without IFF_VNET_HDR); used only by the UDP receiver thread. */
+    private final TcpCoalescer coalescer;
     private volatile Sa[] outbound = new Sa[0];
     private volatile SpiTable inbound = SpiTable.EMPTY;
     private volatile Tunnel[] tunnelSnapshot = new Tunnel[0];
@@ -89,6 +93,8 @@ public final class UserspaceDatapath implements Datapath {
         this.registry = registry;
         this.mtu = mtu;
         this.unattributedMeters = EspMetrics.register(registry, "", unattributed);
+        this.coalescer = tun.vnetHdr() && !"false".equalsIgnoreCase(System.getProperty(GRO_PROPERTY))
+                ? new TcpCoalescer(tun::writeWithHeader) : null;
         this.tunReader = Thread.ofPlatform().name("strait-tun-rx").daemon().unstarted(this::tunLoop);
     }
 
@@ -117,7 +123,17 @@ public final class UserspaceDatapath implements Datapath {
             nl = RtNetlink.open();
             nl.setLinkUp(tun.ifIndex(), mtu);
             UserspaceDatapath[] self = new UserspaceDatapath[1];
-            natt = new UdpNattSocket(nattBind, ike, (buf, len) -> self[0].onEsp(buf, len));
+            natt = new UdpNattSocket(nattBind, ike, new UdpNattSocket.EspSink() {
+                @Override
+                public void onEsp(byte[] buf, int len) {
+                    self[0].onEsp(buf, len);
+                }
+
+                @Override
+                public void onBatchEnd() {
+                    self[0].onBatchEnd();
+                }
+            });
             self[0] = new UserspaceDatapath(tun, nl, natt, registry, mtu);
             natt.start();
             self[0].tunReader.start();
@@ -414,8 +430,19 @@ public final class UserspaceDatapath implements Datapath {
             return;
         }
         IpPackets.clampMss(plain, HEADROOM, n, v, mtu);
-        if (!tun.write(plain, HEADROOM, n)) {
+        if (coalescer != null) {
+            // Refused writes may include an earlier packet of the same batch: counted against this SA.
+            for (int failed = coalescer.offer(plain, HEADROOM, n); failed > 0; failed--) {
+                sa.counters.drop(DropReason.IO);
+            }
+        } else if (!tun.write(plain, HEADROOM, n)) {
             sa.counters.drop(DropReason.IO);
+        }
+    }
+
+    private void onBatchEnd() {
+        if (coalescer != null) {
+            dropIo(coalescer.flush());
         }
     }
 

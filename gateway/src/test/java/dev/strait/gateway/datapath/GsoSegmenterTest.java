@@ -19,7 +19,7 @@ class GsoSegmenterTest {
 
     // ---- an independent checksum: plain 16-bit words, int arithmetic, no shared code with Checksum ------------
 
-    private static int onesSum(byte[] b, int off, int len) {
+    static int onesSum(byte[] b, int off, int len) {
         int s = 0;
         for (int i = 0; i < len; i += 2) {
             int hi = b[off + i] & 0xff;
@@ -31,7 +31,7 @@ class GsoSegmenterTest {
     }
 
     /** True when the transport checksum of the packet at p[0..len) verifies over the pseudo-header. */
-    private static boolean l4ChecksumValid(byte[] p, int len, int version, int l4, int proto) {
+    static boolean l4ChecksumValid(byte[] p, int len, int version, int l4, int proto) {
         int l4Len = len - l4;
         byte[] pseudo = version == 4 ? new byte[12] : new byte[40];
         if (version == 4) {
@@ -75,7 +75,7 @@ class GsoSegmenterTest {
     // ---- super-packets as a TUN with TSO hands them out ------------------------------------------------------
 
     /** vnet header + IPv4/IPv6 + TCP (with 12 option bytes) + payload; the TCP checksum field holds junk. */
-    private static byte[] tcpSuperPacket(int version, int payloadLen, int gsoSize, int flags, byte[] payload) {
+    static byte[] tcpSuperPacket(int version, int payloadLen, int gsoSize, int flags, byte[] payload) {
         int ipHdr = version == 4 ? 20 : 40;
         int tcpHdr = 32;
         int len = ipHdr + tcpHdr + payloadLen;
