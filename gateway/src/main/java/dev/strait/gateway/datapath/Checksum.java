@@ -19,6 +19,21 @@ final class Checksum {
         long s = initial;
         int i = off;
         int end = off + len;
+        // Four independent accumulators: the adds of one 32-byte step do not wait for each other.
+        long s1 = 0;
+        long s2 = 0;
+        long s3 = 0;
+        for (; i + 32 <= end; i += 32) {
+            long w0 = (long) LONG_BE.get(b, i);
+            long w1 = (long) LONG_BE.get(b, i + 8);
+            long w2 = (long) LONG_BE.get(b, i + 16);
+            long w3 = (long) LONG_BE.get(b, i + 24);
+            s += (w0 >>> 32) + (w0 & 0xffff_ffffL);
+            s1 += (w1 >>> 32) + (w1 & 0xffff_ffffL);
+            s2 += (w2 >>> 32) + (w2 & 0xffff_ffffL);
+            s3 += (w3 >>> 32) + (w3 & 0xffff_ffffL);
+        }
+        s += s1 + s2 + s3;
         for (; i + 8 <= end; i += 8) {
             long w = (long) LONG_BE.get(b, i);
             s += (w >>> 32) + (w & 0xffff_ffffL);
