@@ -80,6 +80,7 @@ final class UdpNattSocket implements NattSocket {
     private final LongAdder keepalives = new LongAdder();
     private final LongAdder ikePackets = new LongAdder();
     private final LongAdder malformed = new LongAdder();
+    private final LongAdder coalescedReceives = new LongAdder();
     private final MemorySegment pollFd;
     private final Batch rx;
     private final Batch tx;
@@ -213,6 +214,11 @@ final class UdpNattSocket implements NattSocket {
         return malformed.sum();
     }
 
+    /** Received messages that UDP GRO had built from several datagrams. */
+    long coalescedReceives() {
+        return coalescedReceives.sum();
+    }
+
     /** The socket address of a peer in this socket's family, encoded once per SA (reused for every packet). */
     MemorySegment peerAddress(InetSocketAddress to) {
         MemorySegment sa = Arena.ofAuto().allocate(SOCKADDR_MAX, 8);
@@ -341,6 +347,8 @@ final class UdpNattSocket implements NattSocket {
                 int segSize = rxGro ? groSegmentSize(m) : 0;
                 if (segSize <= 0) {
                     segSize = len;
+                } else if (segSize < len) {
+                    coalescedReceives.increment();
                 }
                 MemorySegment b = rx.buffer(i);
                 for (int at = 0; at < len; at += segSize) {
