@@ -164,6 +164,11 @@ public final class UserspaceDatapath implements Datapath {
         return tun.name();
     }
 
+    /** The TUN offloads the kernel granted (TunDevice.TUN_F_*), 0 when the TUN runs without them. */
+    int tunOffloads() {
+        return tun.offloads();
+    }
+
     /** Counters of traffic that belongs to no tunnel (unknown SPI, garbage on 4500). */
     public EspCounters unattributedCounters() {
         return unattributed;
