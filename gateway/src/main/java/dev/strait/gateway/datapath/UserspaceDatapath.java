@@ -327,10 +327,12 @@ public final class UserspaceDatapath implements Datapath {
                     break;
                 }
                 try {
-                    int count = tun.vnetHdr() ? gso.begin(pkt, 0, n) : 0;
                     if (!tun.vnetHdr()) {
                         outboundPacket(pkt, 0, n, esp);
-                    } else if (count < 0) {
+                        continue;
+                    }
+                    int count = gso.begin(pkt, 0, n);
+                    if (count < 0) {
                         unattributed.drop(DropReason.MALFORMED);
                     } else if (!gso.isSuperPacket()) {
                         outboundPacket(pkt, gso.packetOffset(), gso.packetLength(), esp);
@@ -415,6 +417,7 @@ public final class UserspaceDatapath implements Datapath {
     // ---- inbound: ESP -> TUN (runs on the UDP receiver thread) --------------------------------------------
 
     private final byte[] plain = new byte[65536 + HEADROOM];
+    /** ICMP "too big" replies are built here by the TUN reader thread (not the UDP receiver's). */
     private final byte[] errorScratch = new byte[1500];
 
     private void onEsp(byte[] buf, int len) {
