@@ -43,15 +43,33 @@ final class UdpNattSocket implements NattSocket {
     private static final int MSG_NAMELEN = 8;
     private static final int MSG_IOV = 16;
     private static final int MSG_IOVLEN = 24;
+    private static final int MSG_CONTROL = 32;
+    private static final int MSG_CONTROLLEN = 40;
     private static final int MMSG_LEN = 56;
     private static final int MMSG_SIZE = 64;
     private static final int IOVEC_SIZE = 16;
+    private static final int SOL_UDP = 17;
+    private static final int UDP_SEGMENT = 103;
+    private static final int UDP_GRO = 104;
+    /** CMSG_SPACE(4) on LP64: 16-byte header + data rounded to 8. */
+    private static final int CMSG_SPACE = 24;
+    private static final int EIO = 5;
+    private static final int EINVAL = 22;
+    /** UDP GSO limits: at most 64 segments (UDP_MAX_SEGMENTS before 6.x) and one IP datagram's payload. */
+    private static final int GSO_MAX_SEGMENTS = 64;
+    private static final int GSO_MAX_BYTES = 65535 - 40 - 8;
+    /** -Dstrait.udp.gso=false: one datagram per mmsghdr and no UDP_GRO. */
+    static final String GSO_PROPERTY = "strait.udp.gso";
     /** Socket buffers: a burst of 1400-byte packets at several Gbit/s must not overflow between two wake-ups. */
     private static final int SOCKET_BUFFER = 8 << 20;
 
     /** Receives ESP-in-UDP datagrams; buf is reused after the call returns. */
     interface EspSink {
         void onEsp(byte[] buf, int len);
+
+        /** After the last datagram of one recvmmsg batch: the moment to flush anything held back (GRO). */
+        default void onBatchEnd() {
+        }
     }
 
     private final int fd;
@@ -62,10 +80,19 @@ final class UdpNattSocket implements NattSocket {
     private final LongAdder keepalives = new LongAdder();
     private final LongAdder ikePackets = new LongAdder();
     private final LongAdder malformed = new LongAdder();
+    private final LongAdder coalescedReceives = new LongAdder();
     private final MemorySegment pollFd;
     private final Batch rx;
     private final Batch tx;
     private int queued;
+    /** UDP GSO on send: datagrams of equal size to one peer share a slot and leave with one UDP_SEGMENT cmsg. */
+    private volatile boolean txGso;
+    private final boolean rxGro;
+    private final int[] slotSegments = new int[BATCH];
+    private int slotBytes;
+    private int slotSegSize;
+    private boolean slotClosed;
+    private MemorySegment slotTo;
     private final Thread receiver;
     private volatile boolean closed;
 
@@ -74,11 +101,13 @@ final class UdpNattSocket implements NattSocket {
         final MemorySegment msgs;
         final MemorySegment names;
         final MemorySegment buffers;
+        final MemorySegment controls;
 
         Batch(Arena arena) {
             msgs = arena.allocate((long) MMSG_SIZE * BATCH, 8);
             names = arena.allocate((long) SOCKADDR_MAX * BATCH, 8);
             buffers = arena.allocate((long) SLOT * BATCH, 64);
+            controls = arena.allocate((long) CMSG_SPACE * BATCH, 8);
             MemorySegment iovs = arena.allocate((long) IOVEC_SIZE * BATCH, 8);
             for (int i = 0; i < BATCH; i++) {
                 MemorySegment iov = iovs.asSlice((long) i * IOVEC_SIZE, IOVEC_SIZE);
@@ -98,6 +127,10 @@ final class UdpNattSocket implements NattSocket {
 
         MemorySegment buffer(int i) {
             return buffers.asSlice((long) i * SLOT, SLOT);
+        }
+
+        MemorySegment control(int i) {
+            return controls.asSlice((long) i * CMSG_SPACE, CMSG_SPACE);
         }
     }
 
@@ -122,6 +155,10 @@ final class UdpNattSocket implements NattSocket {
             if (LibC.setsockopt(fd, SOL_SOCKET, SO_SNDBUFFORCE, SOCKET_BUFFER) < 0) {
                 LibC.setsockopt(fd, SOL_SOCKET, SO_SNDBUF, SOCKET_BUFFER);
             }
+            // UDP GSO (4.18+) and GRO (5.0+): probe with harmless values; without them, plain datagrams.
+            boolean gso = !"false".equalsIgnoreCase(System.getProperty(GSO_PROPERTY));
+            this.txGso = gso && LibC.setsockopt(fd, SOL_UDP, UDP_SEGMENT, 0) == 0;
+            this.rxGro = gso && LibC.setsockopt(fd, SOL_UDP, UDP_GRO, 1) == 0;
             InetSocketAddress b = bind.getAddress().isAnyLocalAddress() && v6
                     ? new InetSocketAddress(InetAddress.getByAddress(new byte[16]), bind.getPort()) : bind;
             MemorySegment sa = a.allocate(SOCKADDR_MAX, 8);
@@ -147,6 +184,17 @@ final class UdpNattSocket implements NattSocket {
         pollFd.set(ValueLayout.JAVA_SHORT, 4, LibC.POLLIN);
         this.rx = new Batch(arena);
         this.tx = new Batch(arena);
+        for (int i = 0; i < BATCH; i++) {
+            // tx: a ready UDP_SEGMENT cmsg per slot (attached only when the slot holds several datagrams);
+            // rx: room for the UDP_GRO cmsg that tells the segment size of a coalesced datagram.
+            MemorySegment c = tx.control(i);
+            c.set(ValueLayout.JAVA_LONG, 0, 16 + 2);
+            c.set(ValueLayout.JAVA_INT, 8, SOL_UDP);
+            c.set(ValueLayout.JAVA_INT, 12, UDP_SEGMENT);
+            if (rxGro) {
+                rx.msg(i).set(ValueLayout.ADDRESS, MSG_CONTROL, rx.control(i));
+            }
+        }
         receiver = Thread.ofPlatform().name("strait-udp-rx").daemon().unstarted(this::receiveLoop);
     }
 
@@ -166,6 +214,11 @@ final class UdpNattSocket implements NattSocket {
         return malformed.sum();
     }
 
+    /** Received messages that UDP GRO had built from several datagrams. */
+    long coalescedReceives() {
+        return coalescedReceives.sum();
+    }
+
     /** The socket address of a peer in this socket's family, encoded once per SA (reused for every packet). */
     MemorySegment peerAddress(InetSocketAddress to) {
         MemorySegment sa = Arena.ofAuto().allocate(SOCKADDR_MAX, 8);
@@ -173,25 +226,74 @@ final class UdpNattSocket implements NattSocket {
         return sa.asSlice(0, len);
     }
 
+    /** Whether sends use UDP GSO (false when the kernel lacks it, it was disabled, or it failed once). */
+    boolean txGso() {
+        return txGso;
+    }
+
+    boolean rxGro() {
+        return rxGro;
+    }
+
     /**
      * Queues one ESP datagram (copied) for {@code to} from {@link #peerAddress}; sends the batch when full.
+     * With UDP GSO, a datagram of the same size as the previous one to the same peer (or the first shorter
+     * one, which closes the run) joins its slot, so one mmsghdr carries up to 64 datagrams.
      * Only the single encrypting thread may call this and {@link #flushEsp}. Returns the datagrams not accepted by
      * the kernel in a flush this call triggered (usually 0).
      */
     int queueEsp(byte[] pkt, int len, MemorySegment to) {
+        if (txGso && queued > 0 && !slotClosed && to == slotTo && len <= slotSegSize
+                && slotBytes + len <= GSO_MAX_BYTES && slotSegments[queued - 1] < GSO_MAX_SEGMENTS) {
+            int i = queued - 1;
+            MemorySegment.copy(pkt, 0, tx.buffer(i), ValueLayout.JAVA_BYTE, slotBytes, len);
+            slotBytes += len;
+            slotSegments[i]++;
+            slotClosed = len < slotSegSize;
+            return 0;
+        }
+        int failed = 0;
+        if (queued == BATCH) {
+            failed = flushEsp();
+        }
+        closeSlot();
         int i = queued;
         MemorySegment.copy(pkt, 0, tx.buffer(i), ValueLayout.JAVA_BYTE, 0, len);
         MemorySegment m = tx.msg(i);
         m.set(ValueLayout.ADDRESS, MSG_NAME, to);
         m.set(ValueLayout.JAVA_INT, MSG_NAMELEN, (int) to.byteSize());
-        MemorySegment iov = m.get(ValueLayout.ADDRESS, MSG_IOV).reinterpret(IOVEC_SIZE);
-        iov.set(ValueLayout.JAVA_LONG, 8, len);
+        slotSegments[i] = 1;
+        slotBytes = len;
+        slotSegSize = len;
+        slotClosed = false;
+        slotTo = to;
         queued = i + 1;
-        return queued == BATCH ? flushEsp() : 0;
+        return 0;
+    }
+
+    /** Fixes the open slot's length and, when it holds several datagrams, attaches the UDP_SEGMENT cmsg. */
+    private void closeSlot() {
+        if (queued == 0 || slotTo == null) {
+            return;
+        }
+        int i = queued - 1;
+        MemorySegment m = tx.msg(i);
+        MemorySegment iov = m.get(ValueLayout.ADDRESS, MSG_IOV).reinterpret(IOVEC_SIZE);
+        iov.set(ValueLayout.JAVA_LONG, 8, slotBytes);
+        if (slotSegments[i] > 1) {
+            tx.control(i).set(ValueLayout.JAVA_SHORT, 16, (short) slotSegSize);
+            m.set(ValueLayout.ADDRESS, MSG_CONTROL, tx.control(i));
+            m.set(ValueLayout.JAVA_LONG, MSG_CONTROLLEN, CMSG_SPACE);
+        } else {
+            m.set(ValueLayout.ADDRESS, MSG_CONTROL, MemorySegment.NULL);
+            m.set(ValueLayout.JAVA_LONG, MSG_CONTROLLEN, 0);
+        }
+        slotTo = null;
     }
 
     /** Sends everything queued with as few sendmmsg calls as the kernel allows; returns the datagrams it refused. */
     int flushEsp() {
+        closeSlot();
         int sent = 0;
         int failed = 0;
         while (sent < queued) {
@@ -203,9 +305,15 @@ final class UdpNattSocket implements NattSocket {
                 if (n < 0 && err == LibC.EINTR) {
                     continue;
                 }
-                // The first datagram was refused (e.g. unreachable peer): count it and try the rest.
+                if (slotSegments[sent] > 1 && (err == EIO || err == EINVAL) && txGso) {
+                    // The egress path cannot segment (as wireguard-go sees on some devices): stop using GSO.
+                    txGso = false;
+                    LOG.warn("UDP {}: UDP GSO refused ({}), sending datagrams one by one", local,
+                            LibC.strerror(err));
+                }
+                // The first slot was refused (e.g. unreachable peer): count its datagrams and try the rest.
+                failed += slotSegments[sent];
                 sent++;
-                failed++;
             }
         }
         queued = 0;
@@ -217,6 +325,11 @@ final class UdpNattSocket implements NattSocket {
         while (!closed) {
             if (LibC.poll(pollFd, 1, 100) <= 0) {
                 continue;
+            }
+            if (rxGro) {
+                for (int i = 0; i < BATCH; i++) {
+                    rx.msg(i).set(ValueLayout.JAVA_LONG, MSG_CONTROLLEN, CMSG_SPACE); // the kernel overwrote it
+                }
             }
             int n = LibC.recvmmsg(fd, rx.msgs, BATCH, MSG_DONTWAIT);
             if (n <= 0) {
@@ -230,16 +343,45 @@ final class UdpNattSocket implements NattSocket {
                 MemorySegment m = rx.msg(i);
                 int len = m.get(ValueLayout.JAVA_INT, MMSG_LEN);
                 m.set(ValueLayout.JAVA_INT, MSG_NAMELEN, SOCKADDR_MAX); // the kernel overwrote it
-                MemorySegment.copy(rx.buffer(i), ValueLayout.JAVA_BYTE, 0, buf, 0, len);
-                try {
-                    classify(buf, len, i);
-                } catch (RuntimeException e) {
-                    // A bug triggered by one datagram must not stop the receiver.
-                    malformed.increment();
-                    LOG.warn("datagram ({} bytes) not handled: {}", len, e.toString());
+                // UDP GRO: several datagrams of one flow arrive as one, cut at the size the cmsg gives.
+                int segSize = rxGro ? groSegmentSize(m) : 0;
+                if (segSize <= 0) {
+                    segSize = len;
+                } else if (segSize < len) {
+                    coalescedReceives.increment();
+                }
+                MemorySegment b = rx.buffer(i);
+                for (int at = 0; at < len; at += segSize) {
+                    int dlen = Math.min(segSize, len - at);
+                    MemorySegment.copy(b, ValueLayout.JAVA_BYTE, at, buf, 0, dlen);
+                    try {
+                        classify(buf, dlen, i);
+                    } catch (RuntimeException e) {
+                        // A bug triggered by one datagram must not stop the receiver.
+                        malformed.increment();
+                        LOG.warn("datagram ({} bytes) not handled: {}", dlen, e.toString());
+                    }
                 }
             }
+            try {
+                esp.onBatchEnd();
+            } catch (RuntimeException e) {
+                LOG.warn("end of receive batch not handled: {}", e.toString());
+            }
         }
+    }
+
+    /** The UDP_GRO segment size from a received message's control data, or 0 when it was not coalesced. */
+    private static int groSegmentSize(MemorySegment m) {
+        long clen = m.get(ValueLayout.JAVA_LONG, MSG_CONTROLLEN);
+        if (clen < 16 + 4) {
+            return 0;
+        }
+        MemorySegment c = m.get(ValueLayout.ADDRESS, MSG_CONTROL).reinterpret(CMSG_SPACE);
+        if (c.get(ValueLayout.JAVA_INT, 8) != SOL_UDP || c.get(ValueLayout.JAVA_INT, 12) != UDP_GRO) {
+            return 0;
+        }
+        return c.get(ValueLayout.JAVA_INT, 16);
     }
 
     private void classify(byte[] buf, int len, int slot) {

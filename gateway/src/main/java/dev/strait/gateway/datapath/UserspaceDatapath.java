@@ -33,6 +33,11 @@ public final class UserspaceDatapath implements Datapath {
     public static final int WORST_CASE_OVERHEAD = 20 + 8 + 8 + 16 + 17 + 32;
     private static final int BATCH = 64;
     private static final long ACQUIRE_INTERVAL_NANOS = 1_000_000_000L;
+    /** -Dstrait.tun.offload=false opens the TUN without IFF_VNET_HDR/TSO (one packet per read, as before). */
+    static final String OFFLOAD_PROPERTY = "strait.tun.offload";
+    private static final int HEADROOM = TunDevice.HEADROOM;
+    /** -Dstrait.tun.gro=false writes decrypted packets one by one instead of merging TCP segments. */
+    static final String GRO_PROPERTY = "strait.tun.gro";
 
     private final TunDevice tun;
     private final RtNetlink netlink;
@@ -45,6 +50,8 @@ public final class UserspaceDatapath implements Datapath {
     private final Map<String, Tunnel> tunnels = new LinkedHashMap<>();
     private final Map<Integer, Sa> byInboundSpi = new HashMap<>();
     private final Thread tunReader;
+    /** Receive-side GRO (null without IFF_VNET_HDR); used only by the UDP receiver thread. */
+    private final TcpCoalescer coalescer;
     private volatile Sa[] outbound = new Sa[0];
     private volatile SpiTable inbound = SpiTable.EMPTY;
     private volatile Tunnel[] tunnelSnapshot = new Tunnel[0];
@@ -86,6 +93,8 @@ public final class UserspaceDatapath implements Datapath {
         this.registry = registry;
         this.mtu = mtu;
         this.unattributedMeters = EspMetrics.register(registry, "", unattributed);
+        this.coalescer = tun.vnetHdr() && !"false".equalsIgnoreCase(System.getProperty(GRO_PROPERTY))
+                ? new TcpCoalescer(tun::writeWithHeader) : null;
         this.tunReader = Thread.ofPlatform().name("strait-tun-rx").daemon().unstarted(this::tunLoop);
     }
 
@@ -106,19 +115,30 @@ public final class UserspaceDatapath implements Datapath {
             throw new IllegalArgumentException("tunnel MTU " + mtu + " is outside 576..65000");
         }
         String name = config == null || config.tunName == null ? "strait0" : config.tunName;
-        TunDevice tun = TunDevice.open(name);
+        boolean offload = !"false".equalsIgnoreCase(System.getProperty(OFFLOAD_PROPERTY));
+        TunDevice tun = TunDevice.open(name, offload);
         RtNetlink nl = null;
         UdpNattSocket natt = null;
         try {
             nl = RtNetlink.open();
             nl.setLinkUp(tun.ifIndex(), mtu);
             UserspaceDatapath[] self = new UserspaceDatapath[1];
-            natt = new UdpNattSocket(nattBind, ike, (buf, len) -> self[0].onEsp(buf, len));
+            natt = new UdpNattSocket(nattBind, ike, new UdpNattSocket.EspSink() {
+                @Override
+                public void onEsp(byte[] buf, int len) {
+                    self[0].onEsp(buf, len);
+                }
+
+                @Override
+                public void onBatchEnd() {
+                    self[0].onBatchEnd();
+                }
+            });
             self[0] = new UserspaceDatapath(tun, nl, natt, registry, mtu);
             natt.start();
             self[0].tunReader.start();
-            LOG.info("datapath up: TUN {} (index {}, MTU {}), UDP {}", name, tun.ifIndex(), mtu,
-                    natt.localAddress());
+            LOG.info("datapath up: TUN {} (index {}, MTU {}, offloads 0x{}), UDP {}", name, tun.ifIndex(), mtu,
+                    Integer.toHexString(tun.offloads()), natt.localAddress());
             return self[0];
         } catch (IOException | RuntimeException e) {
             if (natt != null) {
@@ -142,6 +162,11 @@ public final class UserspaceDatapath implements Datapath {
 
     public String tunName() {
         return tun.name();
+    }
+
+    /** The TUN offloads the kernel granted (TunDevice.TUN_F_*), 0 when the TUN runs without them. */
+    int tunOffloads() {
+        return tun.offloads();
     }
 
     /** Counters of traffic that belongs to no tunnel (unknown SPI, garbage on 4500). */
@@ -281,8 +306,10 @@ public final class UserspaceDatapath implements Datapath {
     // ---- outbound: TUN -> ESP ------------------------------------------------------------------------------
 
     private void tunLoop() {
-        byte[] pkt = new byte[65536];
+        byte[] pkt = new byte[65536 + HEADROOM];
         byte[] esp = new byte[65536 + 256];
+        byte[] seg = new byte[65536];
+        GsoSegmenter gso = new GsoSegmenter();
         while (!closed) {
             if (!tun.awaitReadable(100)) {
                 continue;
@@ -300,7 +327,21 @@ public final class UserspaceDatapath implements Datapath {
                     break;
                 }
                 try {
-                    outboundPacket(pkt, n, esp);
+                    if (!tun.vnetHdr()) {
+                        outboundPacket(pkt, 0, n, esp);
+                        continue;
+                    }
+                    int count = gso.begin(pkt, 0, n);
+                    if (count < 0) {
+                        unattributed.drop(DropReason.MALFORMED);
+                    } else if (!gso.isSuperPacket()) {
+                        outboundPacket(pkt, gso.packetOffset(), gso.packetLength(), esp);
+                    } else {
+                        // A TSO/USO super-packet: cut it into MTU-sized packets, each sealed and queued.
+                        for (int s = 0; s < count; s++) {
+                            outboundPacket(seg, 0, gso.segment(s, seg, 0), esp);
+                        }
+                    }
                 } catch (RuntimeException e) {
                     unattributed.drop(DropReason.MALFORMED);
                     LOG.warn("outbound packet ({} bytes) not handled: {}", n, e.toString());
@@ -317,22 +358,23 @@ public final class UserspaceDatapath implements Datapath {
         }
     }
 
-    private void outboundPacket(byte[] pkt, int n, byte[] esp) {
-        int v = IpPackets.version(pkt, 0, n);
+    private void outboundPacket(byte[] pkt, int off, int n, byte[] esp) {
+        int v = IpPackets.version(pkt, off, n);
         if (v == 0) {
             unattributed.drop(DropReason.MALFORMED);
             return;
         }
-        if (n > mtu && (v == 6 || IpPackets.dontFragment(pkt, 0))) {
-            int len = IpPackets.tooBig(pkt, 0, n, v, mtu, esp);
+        if (n > mtu && (v == 6 || IpPackets.dontFragment(pkt, off))) {
+            int len = IpPackets.tooBig(pkt, off, n, v, mtu, errorScratch);
             if (len > 0) {
-                tun.write(esp, 0, len);
+                System.arraycopy(errorScratch, 0, esp, HEADROOM, len);
+                tun.write(esp, HEADROOM, len);
             }
             unattributed.drop(DropReason.MTU);
             return;
         }
-        int src = IpPackets.srcOffset(v);
-        int dst = IpPackets.dstOffset(v);
+        int src = off + IpPackets.srcOffset(v);
+        int dst = off + IpPackets.dstOffset(v);
         int alen = IpPackets.addrLength(v);
         Sa sa = null;
         for (Sa s : outbound) {
@@ -345,8 +387,8 @@ public final class UserspaceDatapath implements Datapath {
             noSa(pkt, dst, alen);
             return;
         }
-        IpPackets.clampMss(pkt, 0, n, v, mtu);
-        int len = sa.out.seal(pkt, 0, n, v == 4 ? EspInbound.NEXT_IPV4 : EspInbound.NEXT_IPV6, esp, 0);
+        IpPackets.clampMss(pkt, off, n, v, mtu);
+        int len = sa.out.seal(pkt, off, n, v == 4 ? EspInbound.NEXT_IPV4 : EspInbound.NEXT_IPV6, esp, 0);
         if (len < 0) {
             return;
         }
@@ -374,7 +416,9 @@ public final class UserspaceDatapath implements Datapath {
 
     // ---- inbound: ESP -> TUN (runs on the UDP receiver thread) --------------------------------------------
 
-    private final byte[] plain = new byte[65536];
+    private final byte[] plain = new byte[65536 + HEADROOM];
+    /** ICMP "too big" replies are built here by the TUN reader thread (not the UDP receiver's). */
+    private final byte[] errorScratch = new byte[1500];
 
     private void onEsp(byte[] buf, int len) {
         Sa sa = inbound.get(EspInbound.spiOf(buf, 0));
@@ -382,20 +426,31 @@ public final class UserspaceDatapath implements Datapath {
             unattributed.drop(DropReason.NO_SA);
             return;
         }
-        int n = sa.in.open(buf, 0, len, plain, 0);
+        int n = sa.in.open(buf, 0, len, plain, HEADROOM);
         if (n < 0) {
             return;
         }
         int v = sa.in.lastNextHeader() == EspInbound.NEXT_IPV4 ? 4 : 6;
         int alen = IpPackets.addrLength(v);
-        if (!Prefix.any(sa.remote, plain, IpPackets.srcOffset(v), alen)
-                || !Prefix.any(sa.local, plain, IpPackets.dstOffset(v), alen)) {
+        if (!Prefix.any(sa.remote, plain, HEADROOM + IpPackets.srcOffset(v), alen)
+                || !Prefix.any(sa.local, plain, HEADROOM + IpPackets.dstOffset(v), alen)) {
             sa.counters.drop(DropReason.POLICY);
             return;
         }
-        IpPackets.clampMss(plain, 0, n, v, mtu);
-        if (!tun.write(plain, 0, n)) {
+        IpPackets.clampMss(plain, HEADROOM, n, v, mtu);
+        if (coalescer != null) {
+            // Refused writes may include an earlier packet of the same batch: counted against this SA.
+            for (int failed = coalescer.offer(plain, HEADROOM, n); failed > 0; failed--) {
+                sa.counters.drop(DropReason.IO);
+            }
+        } else if (!tun.write(plain, HEADROOM, n)) {
             sa.counters.drop(DropReason.IO);
+        }
+    }
+
+    private void onBatchEnd() {
+        if (coalescer != null) {
+            dropIo(coalescer.flush());
         }
     }
 

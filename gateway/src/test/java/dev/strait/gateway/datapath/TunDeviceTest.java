@@ -93,6 +93,61 @@ class TunDeviceTest {
     }
 
     @Test
+    void offloadTunDeliversVnetHeadersAndAcceptsGroSuperPackets() throws Exception {
+        record Opened(TunDevice tun, RtNetlink nl) {
+        }
+        Opened o = NetNs.inside(NS, () -> {
+            TunDevice tun = TunDevice.open("dpt1", true);
+            RtNetlink nl = RtNetlink.open();
+            nl.setLinkUp(tun.ifIndex(), 1400);
+            nl.addRoute(tun.ifIndex(), Cidr.parse("10.10.0.0/24"));
+            return new Opened(tun, nl);
+        });
+        try {
+            assertTrue(o.tun.vnetHdr());
+            int want = TunDevice.TUN_F_CSUM | TunDevice.TUN_F_TSO4 | TunDevice.TUN_F_TSO6;
+            assertEquals(want, o.tun.offloads() & want, "kernel granted checksum and TSO offloads");
+            NetNs.mustSh("ip", "-n", NS, "addr", "add", "10.20.0.2/24", "dev", "dpt1");
+            NetNs.mustSh("ip", "-n", NS, "link", "set", "dpt1", "up");
+
+            // Segments of one flow to 10.20.0.2:5201 (nobody listens) merged into one GSO TCPv4 write...
+            byte[] payload = new byte[8000];
+            byte[] sp = GsoSegmenterTest.tcpSuperPacket(4, payload.length, 1000, 0x10 | 0x08, payload);
+            GsoSegmenter g = new GsoSegmenter();
+            int count = g.begin(sp, 0, sp.length);
+            int[] writes = new int[1];
+            TcpCoalescer gro = new TcpCoalescer((b, off, len) -> {
+                writes[0]++;
+                assertEquals(GsoSegmenter.GSO_TCPV4, b[off + 1], "written as a super-packet");
+                return o.tun.writeWithHeader(b, off, len);
+            });
+            byte[] seg = new byte[2000 + TunDevice.HEADROOM];
+            for (int i = 0; i < count; i++) {
+                int n = g.segment(i, seg, TunDevice.HEADROOM);
+                assertEquals(0, gro.offer(seg, TunDevice.HEADROOM, n), "kernel accepted the write");
+            }
+            assertEquals(0, gro.flush());
+            assertEquals(1, writes[0]);
+
+            // ...is parsed by the kernel's stack, which answers with a RST (a read with a virtio_net_hdr).
+            byte[] buf = new byte[70000];
+            boolean rst = false;
+            for (int i = 0; i < 50 && !rst; i++) {
+                o.tun.awaitReadable(100);
+                int n = o.tun.read(buf, 0, buf.length);
+                int ip = TunDevice.HEADROOM;
+                rst = n >= ip + 40 && buf[ip] == 0x45 && buf[ip + 9] == 6 && (buf[ip + 33] & 0x04) != 0
+                        && buf[ip + 12] == 10 && buf[ip + 13] == 20;
+            }
+            assertTrue(rst, "RST from 10.20.0.2 for the merged segments");
+            assertThrows(IllegalArgumentException.class, () -> o.tun.write(buf, 0, 40), "needs headroom");
+        } finally {
+            o.tun.close();
+            o.nl.close();
+        }
+    }
+
+    @Test
     void refusesBadNames() {
         assertThrows(IllegalArgumentException.class, () -> TunDevice.open("this-name-is-too-long"));
         assertThrows(IllegalArgumentException.class, () -> TunDevice.open("a b"));
