@@ -308,6 +308,9 @@ public final class IkeEngine implements AutoCloseable {
                 e.getValue().stop();
                 datapath.removeTunnel(e.getKey());
                 it.remove();
+            } else if (w.usesCertificates()) {
+                // Same config, possibly renewed certificate files: new IKE SAs use them, running ones stay up.
+                e.getValue().replaceDefinition(w);
             }
         }
         for (TunnelDefinition d : wanted.values()) {

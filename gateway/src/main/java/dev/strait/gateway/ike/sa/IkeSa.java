@@ -1,7 +1,10 @@
 package dev.strait.gateway.ike.sa;
 
 import dev.strait.gateway.datapath.ChildSaSpec;
+import dev.strait.gateway.ike.auth.AuthenticationException;
+import dev.strait.gateway.ike.auth.CertificateAuthentication;
 import dev.strait.gateway.ike.auth.Identity;
+import dev.strait.gateway.ike.auth.SignatureHash;
 import dev.strait.gateway.ike.auth.PskAuthenticator;
 import dev.strait.gateway.ike.crypto.Algorithms;
 import dev.strait.gateway.ike.crypto.KeyDerivation;
@@ -88,6 +91,10 @@ final class IkeSa {
     private SkCipher outCipher;
     private SkCipher inCipher;
     private boolean peerSentInitialContact;
+    /** RFC 7427: the hashes the peer announced in IKE_SA_INIT (empty: it sent no SIGNATURE_HASH_ALGORITHMS). */
+    private java.util.Set<SignatureHash> peerSignatureHashes = java.util.Set.of();
+    /** CERTREQs the responder sent in its IKE_SA_INIT response (initiator side). */
+    private List<Payload.CertReq> peerInitCertReqs = List.of();
     /** RFC 7383: both sides announced fragmentation in IKE_SA_INIT, so large protected messages go out as SKFs. */
     boolean fragmentation;
     private final FragmentAssembler requestFragments = new FragmentAssembler();
@@ -166,6 +173,9 @@ final class IkeSa {
         if (t.fragmentation()) {
             payloads.add(new Payload.Notify(0, new byte[0], FRAGMENTATION_SUPPORTED, new byte[0]));
         }
+        if (t.usesCertificates()) {
+            payloads.add(t.certificates().signatureHashAlgorithmsNotify());
+        }
         IkeMessage request = new IkeMessage(spiI, 0, ExchangeType.IKE_SA_INIT, IkeMessage.FLAG_INITIATOR, 0, payloads);
         byte[] bytes = IkeCodec.encode(request);
         firstMessageI = bytes;
@@ -234,6 +244,8 @@ final class IkeSa {
         }
         ikeChoice = choice.get();
         fragmentation = t.fragmentation() && m.notify(FRAGMENTATION_SUPPORTED).isPresent();
+        notePeerSignatureHashes(m);
+        peerInitCertReqs = m.all(Payload.CertReq.class).toList();
         spiR = m.responderSpi();
         nr = nonce.get().data();
         firstMessageR = raw;
@@ -263,14 +275,33 @@ final class IkeSa {
         pendingChildSpi = engine.allocateChildSpi();
         offeredTsi = TrafficSelectors.of(t.localSubnets());
         offeredTsr = TrafficSelectors.of(t.remoteSubnets());
+        byte[] octets = signedOctets(true, t.localId());
+        Payload.Auth ownAuth;
+        List<Payload.Cert> ownCerts = List.of();
+        if (t.usesCertificates()) {
+            try {
+                CertificateAuthentication.OwnAuth own = t.certificates().ownAuth(peerSignatureHashes, peerInitCertReqs, octets);
+                ownAuth = own.auth();
+                ownCerts = own.certificates();
+            } catch (AuthenticationException e) {
+                fail(e.reason().label(), "cannot authenticate to the peer: " + e.getMessage());
+                return;
+            }
+        } else {
+            ownAuth = new Payload.Auth(PskAuthenticator.AUTH_METHOD_PSK, PskAuthenticator.compute(prf, t.psk(), octets));
+        }
+        // RFC 7296 section 1.2 order: IDi, [CERT+], [N(INITIAL_CONTACT)], [CERTREQ], [IDr], AUTH, SA, TSi, TSr.
         List<Payload> inner = new ArrayList<>();
         inner.add(new Payload.Identification(true, t.localId().idType(), t.localId().data()));
+        inner.addAll(ownCerts);
         if (engine.isFirstContact(t.name())) {
             inner.add(new Payload.Notify(0, new byte[0], NotifyType.INITIAL_CONTACT, new byte[0]));
         }
+        if (t.usesCertificates()) {
+            inner.add(t.certificates().certReq());
+        }
         inner.add(new Payload.Identification(false, t.peerId().idType(), t.peerId().data()));
-        byte[] octets = PskAuthenticator.signedOctets(prf, firstMessageI, nr, keys.skPi(), t.localId());
-        inner.add(new Payload.Auth(PskAuthenticator.AUTH_METHOD_PSK, PskAuthenticator.compute(prf, t.psk(), octets)));
+        inner.add(ownAuth);
         inner.add(new Payload.Sa(ProposalMatcher.espOffer(t.espProposals(), pendingChildSpi, false)));
         inner.add(new Payload.TrafficSelectors(true, offeredTsi));
         inner.add(new Payload.TrafficSelectors(false, offeredTsr));
@@ -287,7 +318,7 @@ final class IkeSa {
         TunnelDefinition t = tunnel.definition();
         Optional<Payload.Notify> authFailed = inner.notify(NotifyType.AUTHENTICATION_FAILED);
         if (authFailed.isPresent()) {
-            fail("peer_rejected", "peer rejected our authentication (AUTHENTICATION_FAILED): check PSK and identities");
+            fail("peer_rejected", "peer rejected our authentication (AUTHENTICATION_FAILED): check credentials and identities");
             close(false);
             return;
         }
@@ -306,14 +337,8 @@ final class IkeSa {
             sendDeleteAndClose();
             return;
         }
-        if (auth.get().method() != PskAuthenticator.AUTH_METHOD_PSK) {
-            fail("auth_method", "peer used AUTH method " + auth.get().method() + ", tunnel is configured for PSK");
-            sendDeleteAndClose();
-            return;
-        }
-        byte[] octets = PskAuthenticator.signedOctets(prf, firstMessageR, ni, keys.skPr(), peerId);
-        if (!PskAuthenticator.verify(prf, t.psk(), octets, auth.get().data())) {
-            fail("psk_mismatch", "peer's AUTH does not verify with our PSK (PSKs differ)");
+        Refusal refused = verifyPeerAuth(t, inner, peerId, auth.get());
+        if (refused != null) {
             sendDeleteAndClose();
             return;
         }
@@ -413,6 +438,14 @@ final class IkeSa {
         if (m.notify(FRAGMENTATION_SUPPORTED).isPresent() && candidates.stream().anyMatch(c -> c.definition().fragmentation())) {
             fragmentation = true;
             payloads.add(new Payload.Notify(0, new byte[0], FRAGMENTATION_SUPPORTED, new byte[0]));
+        }
+        notePeerSignatureHashes(m);
+        List<CertificateAuthentication> certTunnels = candidates.stream().map(c -> c.definition().certificates())
+                .filter(java.util.Objects::nonNull).toList();
+        if (!certTunnels.isEmpty()) {
+            payloads.add(certTunnels.getFirst().signatureHashAlgorithmsNotify());
+            // CERTREQ in IKE_SA_INIT (section 3.7): peers that send certificates only "if asked" need it.
+            payloads.add(certReqFor(certTunnels));
         }
         IkeMessage response = new IkeMessage(spiI, spiR, ExchangeType.IKE_SA_INIT, IkeMessage.FLAG_RESPONSE, 0, payloads);
         firstMessageR = IkeCodec.encode(response);
@@ -546,20 +579,28 @@ final class IkeSa {
         }
         tunnel = match.get();
         TunnelDefinition t = tunnel.definition();
-        if (auth.get().method() != PskAuthenticator.AUTH_METHOD_PSK) {
-            respondAuthFailed(m, "auth_method", "peer used AUTH method " + auth.get().method() + ", tunnel expects PSK");
-            return;
-        }
-        byte[] octets = PskAuthenticator.signedOctets(prf, firstMessageI, nr, keys.skPi(), peerId);
-        if (!PskAuthenticator.verify(prf, t.psk(), octets, auth.get().data())) {
-            respondAuthFailed(m, "psk_mismatch", "peer's AUTH does not verify with our PSK (PSKs differ)");
+        Refusal refusal = checkPeerAuth(t, m, peerId, auth.get());
+        if (refusal != null) {
+            respondAuthFailed(m, refusal.reason(), refusal.message());
             return;
         }
         peerSentInitialContact = m.notify(NotifyType.INITIAL_CONTACT).isPresent();
         List<Payload> out = new ArrayList<>();
         out.add(new Payload.Identification(false, t.localId().idType(), t.localId().data()));
-        byte[] ours = PskAuthenticator.signedOctets(prf, firstMessageR, ni, keys.skPr(), t.localId());
-        out.add(new Payload.Auth(PskAuthenticator.AUTH_METHOD_PSK, PskAuthenticator.compute(prf, t.psk(), ours)));
+        byte[] ours = signedOctets(true, t.localId());
+        if (t.usesCertificates()) {
+            try {
+                CertificateAuthentication.OwnAuth own = t.certificates().ownAuth(peerSignatureHashes,
+                        m.all(Payload.CertReq.class).toList(), ours);
+                out.addAll(own.certificates());
+                out.add(own.auth());
+            } catch (AuthenticationException e) {
+                respondAuthFailed(m, e.reason().label(), "cannot authenticate to the peer: " + e.getMessage());
+                return;
+            }
+        } else {
+            out.add(new Payload.Auth(PskAuthenticator.AUTH_METHOD_PSK, PskAuthenticator.compute(prf, t.psk(), ours)));
+        }
 
         // The first Child SA: proposal, then traffic selector narrowing.
         Optional<Payload.Sa> sa = m.first(Payload.Sa.class);
@@ -1179,6 +1220,67 @@ final class IkeSa {
     }
 
     // ---------------------------------------------------------------- shared machinery
+
+    /**
+     * The octets an AUTH covers (RFC 7296 section 2.15): ours (own=true) or the peer's, with the ID of that side.
+     */
+    private byte[] signedOctets(boolean own, Identity id) {
+        boolean ofInitiator = own == initiator;
+        return PskAuthenticator.signedOctets(prf, ofInitiator ? firstMessageI : firstMessageR, ofInitiator ? nr : ni,
+                ofInitiator ? keys.skPi() : keys.skPr(), id);
+    }
+
+    private void notePeerSignatureHashes(IkeMessage m) {
+        peerSignatureHashes = m.notify(SignatureHash.NOTIFY_TYPE).map(n -> {
+            try {
+                return SignatureHash.parseNotify(n.data());
+            } catch (RuntimeException e) {
+                LOG.debug("ignoring malformed SIGNATURE_HASH_ALGORITHMS: {}", e.getMessage());
+                return java.util.Set.<SignatureHash>of();
+            }
+        }).orElse(java.util.Set.of());
+    }
+
+    private static Payload.CertReq certReqFor(List<CertificateAuthentication> tunnels) {
+        List<java.security.cert.X509Certificate> anchors = tunnels.stream()
+                .flatMap(c -> c.credentials().trustAnchors().stream()).distinct().toList();
+        return dev.strait.gateway.ike.auth.CertificateRequests.certReq(anchors);
+    }
+
+    /** Why the peer's AUTH was refused: a metric/status reason and a log message. */
+    private record Refusal(String reason, String message) {
+    }
+
+    /** Checks the peer's AUTH (PSK or certificate); null when it verifies. */
+    private Refusal checkPeerAuth(TunnelDefinition t, IkeMessage m, Identity peerId, Payload.Auth auth) {
+        byte[] octets = signedOctets(false, peerId);
+        if (t.usesCertificates()) {
+            try {
+                var peer = t.certificates().verifyPeer(m.all(Payload.Cert.class).toList(), peerId, auth, octets);
+                LOG.info("tunnel {}: peer certificate {} verified (valid until {})", t.name(),
+                        peer.certificate().getSubjectX500Principal().getName(), peer.certificate().getNotAfter().toInstant());
+                return null;
+            } catch (AuthenticationException e) {
+                return new Refusal(e.reason().label(), "peer's certificate authentication refused: " + e.getMessage());
+            }
+        }
+        if (auth.method() != PskAuthenticator.AUTH_METHOD_PSK) {
+            return new Refusal("auth_method", "peer used AUTH method " + auth.method() + ", tunnel is configured for PSK");
+        }
+        if (!PskAuthenticator.verify(prf, t.psk(), octets, auth.data())) {
+            return new Refusal("psk_mismatch", "peer's AUTH does not verify with our PSK (PSKs differ)");
+        }
+        return null;
+    }
+
+    /** Initiator: checks the responder's AUTH and records a failure; returns null when it verifies. */
+    private Refusal verifyPeerAuth(TunnelDefinition t, IkeMessage m, Identity peerId, Payload.Auth auth) {
+        Refusal refusal = checkPeerAuth(t, m, peerId, auth);
+        if (refusal != null) {
+            fail(refusal.reason(), refusal.message());
+        }
+        return refusal;
+    }
 
     private void establish() {
         if (state == State.ESTABLISHED) {
