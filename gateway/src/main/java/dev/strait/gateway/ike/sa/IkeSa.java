@@ -93,6 +93,14 @@ final class IkeSa {
     private boolean peerSentInitialContact;
     /** RFC 7427: the hashes the peer announced in IKE_SA_INIT (empty: it sent no SIGNATURE_HASH_ALGORITHMS). */
     private java.util.Set<SignatureHash> peerSignatureHashes = java.util.Set.of();
+    // RFC 9242 / RFC 9370: IKE_INTERMEDIATE exchanges carrying the additional key exchanges of the IKE SA.
+    /** Additional key exchanges completed so far. */
+    private int additionalKesDone;
+    /** The chains IntAuth_i / IntAuth_r over the IKE_INTERMEDIATE messages; null when there were none. */
+    private byte[] intAuthI;
+    private byte[] intAuthR;
+    /** Message ID of the IKE_AUTH request, part of IntAuth. */
+    private int authMessageId;
     /** CERTREQs the responder sent in its IKE_SA_INIT response (initiator side). */
     private List<Payload.CertReq> peerInitCertReqs = List.of();
     /** RFC 7383: both sides announced fragmentation in IKE_SA_INIT, so large protected messages go out as SKFs. */
@@ -175,6 +183,9 @@ final class IkeSa {
         }
         if (t.usesCertificates()) {
             payloads.add(t.certificates().signatureHashAlgorithmsNotify());
+        }
+        if (t.offersAdditionalKes()) {
+            payloads.add(new Payload.Notify(0, new byte[0], NotifyType.INTERMEDIATE_EXCHANGE_SUPPORTED, new byte[0]));
         }
         IkeMessage request = new IkeMessage(spiI, 0, ExchangeType.IKE_SA_INIT, IkeMessage.FLAG_INITIATOR, 0, payloads);
         byte[] bytes = IkeCodec.encode(request);
@@ -259,19 +270,76 @@ final class IkeSa {
         deriveKeys(shared);
         processNatDetection(m, spiI, spiR);
         engine.registerResponderSpi(this);
+        if (!ikeChoice.additionalKes().isEmpty()) {
+            if (m.notify(NotifyType.INTERMEDIATE_EXCHANGE_SUPPORTED).isEmpty()) {
+                fail("peer_rejected", "peer chose additional key exchanges without announcing IKE_INTERMEDIATE support");
+                return;
+            }
+            sendIntermediate();
+            return;
+        }
         sendAuthRequest();
+    }
+
+    // ---------------------------------------------------------------- initiator: IKE_INTERMEDIATE (RFC 9242, RFC 9370)
+
+    /** Sends the next additional key exchange (ADDKE n) in its own IKE_INTERMEDIATE exchange. */
+    private void sendIntermediate() {
+        floatToNattIfNeeded();
+        Algorithms.Group group = ikeChoice.additionalKes().get(additionalKesDone);
+        KeyExchange kx = KeyExchange.generate(group);
+        List<Payload> inner = List.of(new Payload.KeyExchange(group.id, kx.publicValue()));
+        int id = nextRequestId;
+        int flags = ownFlags(false);
+        intAuthI = intAuth(intAuthI, keys.skPi(), flags, id, inner);
+        byte[] skPr = keys.skPr(); // the response is covered with the keys in effect for this exchange
+        List<byte[]> bytes = protect(ExchangeType.IKE_INTERMEDIATE, flags, id, inner);
+        LOG.debug("tunnel {}: IKE_INTERMEDIATE {} ({})", name(), additionalKesDone + 1, group);
+        sendRequest(id, bytes, r -> onIntermediateResponse(group, kx, skPr, r), null);
+    }
+
+    private void onIntermediateResponse(Algorithms.Group group, KeyExchange kx, byte[] skPr, IkeMessage r) {
+        if (state != State.INIT_SENT) {
+            return;
+        }
+        Optional<Payload.Notify> error = r.notifies().filter(Payload.Notify::isError).findFirst();
+        Optional<Payload.KeyExchange> k = r.first(Payload.KeyExchange.class);
+        if (error.isPresent() || k.isEmpty() || k.get().group() != group.id) {
+            fail("peer_rejected", "IKE_INTERMEDIATE response without KEr for " + ProposalMatcher.groupName(group)
+                    + error.map(n -> " (" + notifyName(n.notifyType()) + ")").orElse(""));
+            return;
+        }
+        intAuthR = intAuth(intAuthR, skPr, r.flags(), r.messageId(), r.payloads());
+        byte[] shared;
+        try {
+            shared = kx.sharedSecret(k.get().data());
+        } catch (GeneralSecurityException e) {
+            fail("peer_rejected", "peer's " + ProposalMatcher.groupName(group) + " key exchange value is invalid");
+            return;
+        }
+        updateKeysWithAdditional(shared);
+        if (additionalKesDone < ikeChoice.additionalKes().size()) {
+            sendIntermediate();
+        } else {
+            sendAuthRequest();
+        }
     }
 
     // ---------------------------------------------------------------- initiator: IKE_AUTH
 
-    private void sendAuthRequest() {
-        TunnelDefinition t = tunnel.definition();
+    private void floatToNattIfNeeded() {
         if (udpEncap && !natt) {
             // RFC 7296 section 2.23: the initiator floats to port 4500 once NAT-D says so.
             natt = true;
             remote = new InetSocketAddress(remote.getAddress(), NATT_PORT);
             localAddress = new InetSocketAddress(localAddress.getAddress(), engine.nattPort());
         }
+    }
+
+    private void sendAuthRequest() {
+        TunnelDefinition t = tunnel.definition();
+        floatToNattIfNeeded();
+        authMessageId = nextRequestId;
         pendingChildSpi = engine.allocateChildSpi();
         offeredTsi = TrafficSelectors.of(t.localSubnets());
         offeredTsr = TrafficSelectors.of(t.remoteSubnets());
@@ -408,6 +476,11 @@ final class IkeSa {
                     new byte[] {(byte) (chosen.group().id >> 8), (byte) chosen.group().id});
             return false;
         }
+        if (!chosen.additionalKes().isEmpty() && m.notify(NotifyType.INTERMEDIATE_EXCHANGE_SUPPORTED).isEmpty()) {
+            LOG.warn("IKE_SA_INIT from {}: additional key exchanges offered without IKE_INTERMEDIATE support", from);
+            sendUnprotectedError(m, NotifyType.INVALID_SYNTAX, new byte[0]);
+            return false;
+        }
         // Tunnels whose IKE proposals differ from the chosen one cannot be this SA.
         final IkeChoice fixed = chosen;
         candidates = candidates.stream().filter(c -> ProposalMatcher.selectIke(List.of(fixed.wire()),
@@ -438,6 +511,9 @@ final class IkeSa {
         if (m.notify(FRAGMENTATION_SUPPORTED).isPresent() && candidates.stream().anyMatch(c -> c.definition().fragmentation())) {
             fragmentation = true;
             payloads.add(new Payload.Notify(0, new byte[0], FRAGMENTATION_SUPPORTED, new byte[0]));
+        }
+        if (m.notify(NotifyType.INTERMEDIATE_EXCHANGE_SUPPORTED).isPresent()) {
+            payloads.add(new Payload.Notify(0, new byte[0], NotifyType.INTERMEDIATE_EXCHANGE_SUPPORTED, new byte[0]));
         }
         notePeerSignatureHashes(m);
         List<CertificateAuthentication> certTunnels = candidates.stream().map(c -> c.definition().certificates())
@@ -517,6 +593,7 @@ final class IkeSa {
         IkeMessage request = m.withPayloads(inner);
         switch (m.exchangeType()) {
             case ExchangeType.IKE_AUTH -> respondAuth(request);
+            case ExchangeType.IKE_INTERMEDIATE -> respondIntermediate(request);
             case ExchangeType.INFORMATIONAL -> respondInformational(request);
             case ExchangeType.CREATE_CHILD_SA -> respondCreateChildSa(request);
             default -> respond(request, List.of());
@@ -551,11 +628,50 @@ final class IkeSa {
 
     // ---------------------------------------------------------------- responder: IKE_AUTH
 
+    /** One additional key exchange (RFC 9370 section 2.2.2): answer with our KE, then update the IKE SA keys. */
+    private void respondIntermediate(IkeMessage m) {
+        if (state != State.RESPONDER_INIT_DONE || additionalKesDone >= ikeChoice.additionalKes().size()) {
+            respond(m, List.of(new Payload.Notify(0, new byte[0], NotifyType.INVALID_SYNTAX, new byte[0])));
+            return;
+        }
+        Algorithms.Group group = ikeChoice.additionalKes().get(additionalKesDone);
+        Optional<Payload.KeyExchange> k = m.first(Payload.KeyExchange.class);
+        if (k.isEmpty() || k.get().group() != group.id) {
+            LOG.warn("IKE_INTERMEDIATE from {}: expected KEi for {}", remote, ProposalMatcher.groupName(group));
+            respond(m, List.of(new Payload.Notify(0, new byte[0], NotifyType.INVALID_SYNTAX, new byte[0])));
+            close(false);
+            return;
+        }
+        KeyExchange kx = KeyExchange.generate(group);
+        byte[] answer;
+        byte[] shared;
+        try {
+            answer = kx.respond(k.get().data());
+            shared = kx.sharedSecret(k.get().data());
+        } catch (GeneralSecurityException e) {
+            LOG.warn("IKE_INTERMEDIATE from {}: invalid {} key exchange value", remote, ProposalMatcher.groupName(group));
+            respond(m, List.of(new Payload.Notify(0, new byte[0], NotifyType.INVALID_SYNTAX, new byte[0])));
+            close(false);
+            return;
+        }
+        List<Payload> out = List.of(new Payload.KeyExchange(group.id, answer));
+        intAuthI = intAuth(intAuthI, keys.skPi(), m.flags(), m.messageId(), m.payloads());
+        intAuthR = intAuth(intAuthR, keys.skPr(), ownFlags(true), m.messageId(), out);
+        respond(m, out); // still under the keys of this exchange
+        updateKeysWithAdditional(shared);
+    }
+
     private void respondAuth(IkeMessage m) {
         if (state != State.RESPONDER_INIT_DONE) {
             respond(m, List.of(new Payload.Notify(0, new byte[0], NotifyType.INVALID_SYNTAX, new byte[0])));
             return;
         }
+        if (additionalKesDone < ikeChoice.additionalKes().size()) {
+            respondAuthFailed(m, "syntax", "IKE_AUTH before all " + ikeChoice.additionalKes().size()
+                    + " additional key exchanges were done");
+            return;
+        }
+        authMessageId = m.messageId();
         Optional<Payload.Identification> idi = m.first(Payload.Identification.class).filter(Payload.Identification::initiator);
         Optional<Payload.Identification> idr = m.first(Payload.Identification.class).filter(i -> !i.initiator());
         Optional<Payload.Auth> auth = m.first(Payload.Auth.class);
@@ -1014,7 +1130,7 @@ final class IkeSa {
             long newSpi = engine.newSpi();
             byte[] nonce = engine.randomBytes(NONCE_LENGTH);
             List<Payload> inner = List.of(
-                    new Payload.Sa(ProposalMatcher.ikeOffer(preferGroupFirst(t.ikeProposals(), group), spiBytes64(newSpi))),
+                    new Payload.Sa(ProposalMatcher.ikeOffer(preferGroupFirst(t.rekeyIkeProposals(), group), spiBytes64(newSpi))),
                     new Payload.Nonce(nonce),
                     new Payload.KeyExchange(group.id, kx.publicValue()));
             ikeRekeyInFlight = true;
@@ -1035,7 +1151,7 @@ final class IkeSa {
         TunnelDefinition t = tunnel.definition();
         Optional<Payload.Notify> error = r.notifies().filter(Payload.Notify::isError).findFirst();
         Optional<Payload.Sa> sa = r.first(Payload.Sa.class);
-        Optional<IkeChoice> choice = sa.flatMap(x -> ProposalMatcher.acceptIkeAnswer(x, t.ikeProposals()));
+        Optional<IkeChoice> choice = sa.flatMap(x -> ProposalMatcher.acceptIkeAnswer(x, t.rekeyIkeProposals()));
         Optional<Payload.Nonce> nonceR = r.first(Payload.Nonce.class);
         Optional<Payload.KeyExchange> ke = r.first(Payload.KeyExchange.class);
         byte[] shared = null;
@@ -1055,7 +1171,7 @@ final class IkeSa {
                 retryLater(() -> rekeyIke(null));
             } else if (type == NotifyType.INVALID_KE_PAYLOAD && error.get().data().length == 2) {
                 int wanted = (error.get().data()[0] & 0xff) << 8 | (error.get().data()[1] & 0xff);
-                t.ikeProposals().stream().flatMap(p -> p.groups().stream()).filter(g -> g.id == wanted).findFirst()
+                t.rekeyIkeProposals().stream().flatMap(p -> p.groups().stream()).filter(g -> g.id == wanted).findFirst()
                         .ifPresent(this::rekeyIke);
             } else {
                 String why = error.map(n -> notifyName(n.notifyType())).orElse("an unusable answer");
@@ -1101,7 +1217,7 @@ final class IkeSa {
             respond(m, List.of(notify(NotifyType.INVALID_SYNTAX, new byte[0])));
             return;
         }
-        Optional<IkeChoice> choice = ProposalMatcher.selectIke(sa.proposals(), t.ikeProposals(), ke.get().group());
+        Optional<IkeChoice> choice = ProposalMatcher.selectIke(sa.proposals(), t.rekeyIkeProposals(), ke.get().group());
         if (choice.isEmpty()) {
             respond(m, List.of(notify(NotifyType.NO_PROPOSAL_CHOSEN, new byte[0])));
             return;
@@ -1226,8 +1342,38 @@ final class IkeSa {
      */
     private byte[] signedOctets(boolean own, Identity id) {
         boolean ofInitiator = own == initiator;
+        byte[] intAuth = intAuthI == null ? new byte[0] : PskAuthenticator.intAuth(intAuthI, intAuthR, authMessageId);
         return PskAuthenticator.signedOctets(prf, ofInitiator ? firstMessageI : firstMessageR, ofInitiator ? nr : ni,
-                ofInitiator ? keys.skPi() : keys.skPr(), id);
+                ofInitiator ? keys.skPi() : keys.skPr(), id, intAuth);
+    }
+
+    /**
+     * One link of the IntAuth chain (RFC 9242 section 3.3.2): prf(SK_p, previous | A | P), where A is the IKE header and
+     * the Encrypted payload header with their lengths as if the SK payload held only the plaintext P (no IV, padding,
+     * ICV), computed as if the message had not been fragmented. P is the re-encoded inner payload chain.
+     */
+    private byte[] intAuth(byte[] previous, byte[] skP, int flags, int messageId, List<Payload> inner) {
+        IkeCodec.Chain chain = IkeCodec.encodeChain(inner);
+        byte[] a = IkeCodec.encode(new IkeMessage(spiI, spiR, ExchangeType.IKE_INTERMEDIATE, flags, messageId,
+                List.of(new Payload.Encrypted(chain.firstType(), new byte[0]))));
+        int total = a.length + chain.bytes().length;
+        a[24] = (byte) (total >>> 24);
+        a[25] = (byte) (total >>> 16);
+        a[26] = (byte) (total >>> 8);
+        a[27] = (byte) total;
+        int skLength = IkeCodec.PAYLOAD_HEADER_LENGTH + chain.bytes().length;
+        a[a.length - 2] = (byte) (skLength >>> 8);
+        a[a.length - 1] = (byte) skLength;
+        return prf.compute(skP, previous == null ? new byte[0] : previous, a, chain.bytes());
+    }
+
+    /** RFC 9370 section 2.2.2: new IKE SA keys from SK_d and the secret of the additional key exchange just done. */
+    private void updateKeysWithAdditional(byte[] shared) {
+        Algorithms.Encr encr = ikeChoice.encr().alg();
+        keys = KeyDerivation.additionalKeyUpdate(prf, keys.skD(), shared, ni, nr, spiI, spiR,
+                encr.keyMaterialLength(ikeChoice.encr().keyBits()), ikeChoice.integ() == null ? 0 : ikeChoice.integ().keyLength);
+        installIkeCiphers();
+        additionalKesDone++;
     }
 
     private void notePeerSignatureHashes(IkeMessage m) {
@@ -1348,6 +1494,11 @@ final class IkeSa {
         int encLen = encr.keyMaterialLength(ikeChoice.encr().keyBits());
         int integLen = ikeChoice.integ() == null ? 0 : ikeChoice.integ().keyLength;
         keys = KeyDerivation.ikeSaKeys(prf, ni, nr, shared, spiI, spiR, encLen, integLen);
+        installIkeCiphers();
+    }
+
+    private void installIkeCiphers() {
+        Algorithms.Encr encr = ikeChoice.encr().alg();
         SkCipher fromInitiator = SkCipher.of(encr, ikeChoice.encr().keyBits(), ikeChoice.integ(), keys.skEi(), keys.skAi());
         SkCipher fromResponder = SkCipher.of(encr, ikeChoice.encr().keyBits(), ikeChoice.integ(), keys.skEr(), keys.skAr());
         outCipher = initiator ? fromInitiator : fromResponder;

@@ -21,10 +21,25 @@ public final class ProposalMatcher {
     private ProposalMatcher() {
     }
 
-    /** The algorithms chosen for an IKE SA. integ is null for AEAD. */
-    public record IkeChoice(EncrChoice encr, Prf prf, Integ integ, Group group, Payload.Proposal wire) {
+    /** Transform types 6..12: ADDKE1..ADDKE7 (RFC 9370 section 2.2.1). */
+    static final int MAX_ADDITIONAL_KES = 7;
+
+    /**
+     * The algorithms chosen for an IKE SA. integ is null for AEAD. additionalKes: the RFC 9370 key exchanges that follow
+     * in IKE_INTERMEDIATE exchanges, in order (ADDKE1 first); empty for a classical SA.
+     */
+    public record IkeChoice(EncrChoice encr, Prf prf, Integ integ, Group group, List<Group> additionalKes, Payload.Proposal wire) {
+        public IkeChoice {
+            additionalKes = List.copyOf(additionalKes);
+        }
+
         public String describe() {
-            return encrName(encr) + (integ == null ? "" : "-" + integName(integ)) + "-" + prfName(prf) + "-" + groupName(group);
+            StringBuilder s = new StringBuilder(encrName(encr) + (integ == null ? "" : "-" + integName(integ)) + "-"
+                    + prfName(prf) + "-" + groupName(group));
+            for (int i = 0; i < additionalKes.size(); i++) {
+                s.append("-ke").append(i + 1).append('_').append(groupName(additionalKes.get(i)));
+            }
+            return s.toString();
         }
     }
 
@@ -44,6 +59,10 @@ public final class ProposalMatcher {
             p.prf().forEach(f -> t.add(new Payload.Transform(Algorithms.TYPE_PRF, f.id, null)));
             p.integ().forEach(i -> t.add(new Payload.Transform(Algorithms.TYPE_INTEG, i.id, null)));
             p.groups().forEach(g -> t.add(new Payload.Transform(Algorithms.TYPE_KE, g.id, null)));
+            for (int i = 0; i < p.additionalKes().size(); i++) {
+                int type = Algorithms.TYPE_ADDITIONAL_KE_1 + i;
+                p.additionalKes().get(i).forEach(g -> t.add(new Payload.Transform(type, g.id, null)));
+            }
             out.add(new Payload.Proposal(out.size() + 1, PROTO_IKE, spi, t));
         }
         return out;
@@ -97,8 +116,17 @@ public final class ProposalMatcher {
                 } else if (hasType(p, Algorithms.TYPE_INTEG) && !onlyNoneInteg(p)) {
                     continue; // AEAD with an integrity algorithm is not a valid combination
                 }
-                IkeChoice c = new IkeChoice(e.get(), f.get(), integ, g.get(),
-                        wire(p, e.get(), f.get(), integ, g.get(), null));
+                Optional<List<Group>> adds = pickAdditional(p, o.additionalKes());
+                if (adds.isEmpty()) {
+                    continue;
+                }
+                Payload.Proposal w = wire(p, e.get(), f.get(), integ, g.get(), null);
+                List<Payload.Transform> withAdds = new ArrayList<>(w.transforms());
+                for (int i = 0; i < adds.get().size(); i++) {
+                    withAdds.add(new Payload.Transform(Algorithms.TYPE_ADDITIONAL_KE_1 + i, adds.get().get(i).id, null));
+                }
+                IkeChoice c = new IkeChoice(e.get(), f.get(), integ, g.get(), adds.get(),
+                        new Payload.Proposal(w.number(), w.protocolId(), w.spi(), withAdds));
                 if (preferGroup == null || g.get().id == preferGroup) {
                     return Optional.of(c);
                 }
@@ -229,6 +257,28 @@ public final class ProposalMatcher {
             }
         }
         return Optional.empty();
+    }
+
+    /**
+     * RFC 9370: each ADDKE our proposal requires must be offered with one of our groups; an ADDKE we do not require may
+     * only be offered as NONE (optional). Our parser knows no optional ADDKEs, so a classical proposal of ours matches
+     * a hybrid offer only where the peer made the additional exchanges optional.
+     */
+    private static Optional<List<Group>> pickAdditional(Payload.Proposal p, List<List<Group>> ours) {
+        List<Group> chosen = new ArrayList<>();
+        for (int i = 0; i < MAX_ADDITIONAL_KES; i++) {
+            int type = Algorithms.TYPE_ADDITIONAL_KE_1 + i;
+            if (i < ours.size()) {
+                Optional<Group> g = pick(p, type, ours.get(i), x -> x.id);
+                if (g.isEmpty()) {
+                    return Optional.empty();
+                }
+                chosen.add(g.get());
+            } else if (hasType(p, type) && p.transforms().stream().noneMatch(t -> t.transformType() == type && t.transformId() == 0)) {
+                return Optional.empty();
+            }
+        }
+        return Optional.of(chosen);
     }
 
     private static boolean hasType(Payload.Proposal p, int type) {
