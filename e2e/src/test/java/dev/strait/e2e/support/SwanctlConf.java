@@ -37,15 +37,6 @@ public record SwanctlConf(
     public record Pubkey(String certFile, List<String> caFiles) {
     }
 
-    /** The PSK-only constructor the existing tests use. */
-    public SwanctlConf(String name, String childName, Role role, StartAction startAction, String localAddrs, String remoteAddrs,
-            String localId, String remoteId, String psk, List<String> ikeProposals, List<String> espProposals,
-            List<String> localTs, List<String> remoteTs, String dpdDelay, String dpdAction, String rekeyTime,
-            String childRekeyTime, String fragmentation, boolean encap) {
-        this(name, childName, role, startAction, localAddrs, remoteAddrs, localId, remoteId, psk, ikeProposals, espProposals,
-                localTs, remoteTs, dpdDelay, dpdAction, rekeyTime, childRekeyTime, fragmentation, encap, null);
-    }
-
     public enum Role { INITIATOR, RESPONDER }
 
     /** swanctl start_action: NONE waits for {@code swanctl --initiate} or the peer; START initiates on load. */

@@ -176,4 +176,29 @@ class CertLoopbackTest {
         assertEquals(before.fingerprint(), after.fingerprint());
         assertTrue(after.certificates().credentials().expiry().isAfter(before.certificates().credentials().expiry()));
     }
+
+    @Test
+    void renewedCertificateIsSwappedInWithoutTearingTheTunnelDown() throws Exception {
+        Ca ca = Ca.create("Good CA", KeyType.ECDSA_P256);
+        KeyPair ka = TestPki.newKey(KeyType.ECDSA_P256);
+        KeyPair kb = TestPki.newKey(KeyType.ECDSA_P256);
+        Side a = start("127.0.0.1");
+        Side b = start("127.0.0.2");
+        b.engine.apply(List.of(TunnelDefinition.from(certTunnel("127.0.0.1", "b.test", "a.test", "10.20.0.0/24", "10.10.0.0/24",
+                TunnelSpec.Initiation.Passive, files("b", ca.issue("b.test", kb, NOW.plus(20, ChronoUnit.DAYS)), kb, ca.cert)))));
+        TunnelSpec.Certificate filesA = files("a", ca.issue("a.test", ka, NOW.plus(5, ChronoUnit.DAYS)), ka, ca.cert);
+        TunnelConfig cfgA = certTunnel("127.0.0.2", "a.test", "b.test", "10.10.0.0/24", "10.20.0.0/24",
+                TunnelSpec.Initiation.Start, filesA);
+        a.engine.apply(List.of(TunnelDefinition.from(cfgA)));
+        EngineLoopbackTest.await(() -> a.datapath.installed.size() == 1, "tunnel up");
+        Integer spi = a.datapath.installed.keySet().iterator().next();
+        Files.writeString(Path.of(filesA.certFile), TestPki.pem(ca.issue("a.test", ka, NOW.plus(25, ChronoUnit.DAYS))));
+        TunnelDefinition renewed = TunnelDefinition.from(cfgA);
+        a.engine.apply(List.of(renewed));
+        Thread.sleep(300);
+        assertEquals(List.of(spi), List.copyOf(a.datapath.installed.keySet()), "the running Child SA stays");
+        assertEquals(1, a.datapath.events.size(), "nothing removed or re-installed: " + a.datapath.events);
+        assertTrue(a.engine.currentSa("t").tunnel.definition().certificates() == renewed.certificates(),
+                "new IKE SAs use the renewed certificate");
+    }
 }
