@@ -21,17 +21,16 @@ final class ProposalCheck {
         }
         if (t.esp != null && t.esp.proposals != null) {
             for (int i = 0; i < t.esp.proposals.size(); i++) {
-                boolean additional;
+                dev.strait.gateway.ike.crypto.EspProposal esp;
                 try {
-                    additional = !ProposalParser.parseEsp(t.esp.proposals.get(i), legacy).additionalKes().isEmpty();
+                    esp = ProposalParser.parseEsp(t.esp.proposals.get(i), legacy);
                 } catch (IllegalArgumentException e) {
                     throw new ConfigException(at + ".esp.proposals[" + i + "]", e.getMessage());
                 }
-                if (additional) {
-                    // CREATE_CHILD_SA + IKE_FOLLOWUP_KE (RFC 9370 section 2.2.4) is not implemented: refuse rather
-                    // than silently rekey Child SAs without the additional key exchanges.
-                    throw new ConfigException(at + ".esp.proposals[" + i + "]", "additional key exchanges (keN_) for"
-                            + " Child SAs are not supported yet; put them in ike.proposals (Child keys derive from SK_d)");
+                if (!esp.additionalKes().isEmpty() && esp.groups().isEmpty()) {
+                    // RFC 9370: the additional exchanges of a Child SA rekey follow the CREATE_CHILD_SA KE (PFS group)
+                    throw new ConfigException(at + ".esp.proposals[" + i + "]", "additional key exchanges (keN_) need a"
+                            + " PFS group first, e.g. aes256gcm16-x25519-ke1_mlkem768");
                 }
             }
         }

@@ -101,6 +101,16 @@ final class IkeSa {
     private byte[] intAuthR;
     /** Message ID of the IKE_AUTH request, part of IntAuth. */
     private int authMessageId;
+    /** RFC 9370 section 2.2.4: IKE_FOLLOWUP_KE exchange type and the STATE_NOT_FOUND error. */
+    static final int IKE_FOLLOWUP_KE = 44;
+    static final int STATE_NOT_FOUND = 47;
+
+    /** Responder: a Child SA creation waiting for its IKE_FOLLOWUP_KE exchanges, keyed by the link we sent. */
+    private record PendingChild(byte[] link, EspChoice esp, List<byte[]> secrets, int inboundSpi, byte[] nonceI, byte[] nonceR,
+                                List<Payload.TrafficSelector> tsi, List<Payload.TrafficSelector> tsr, Child old) {
+    }
+
+    private PendingChild pendingChild;
     /** CERTREQs the responder sent in its IKE_SA_INIT response (initiator side). */
     private List<Payload.CertReq> peerInitCertReqs = List.of();
     /** RFC 7383: both sides announced fragmentation in IKE_SA_INIT, so large protected messages go out as SKFs. */
@@ -434,7 +444,7 @@ final class IkeSa {
             sendDeleteAndClose();
             return;
         }
-        installChild(pendingChildSpi, esp.get(), null, ni, nr, initiator, tsi, tsr);
+        installChild(pendingChildSpi, esp.get(), List.of(), ni, nr, initiator, tsi, tsr);
     }
 
     // ---------------------------------------------------------------- responder: IKE_SA_INIT
@@ -594,6 +604,7 @@ final class IkeSa {
         switch (m.exchangeType()) {
             case ExchangeType.IKE_AUTH -> respondAuth(request);
             case ExchangeType.IKE_INTERMEDIATE -> respondIntermediate(request);
+            case IKE_FOLLOWUP_KE -> respondFollowupKe(request);
             case ExchangeType.INFORMATIONAL -> respondInformational(request);
             case ExchangeType.CREATE_CHILD_SA -> respondCreateChildSa(request);
             default -> respond(request, List.of());
@@ -757,7 +768,7 @@ final class IkeSa {
         out.add(new Payload.TrafficSelectors(true, narrowedI));
         out.add(new Payload.TrafficSelectors(false, narrowedR));
         respond(m, out);
-        installChild(inboundSpi, chosen, null, ni, nr, initiator, narrowedI, narrowedR);
+        installChild(inboundSpi, chosen, List.of(), ni, nr, initiator, narrowedI, narrowedR);
     }
 
     private void respondAuthFailed(IkeMessage m, String reason, String message) {
@@ -978,12 +989,85 @@ final class IkeSa {
                 .findFirst().map(Payload.TrafficSelectors::selectors).orElse(old.localTs());
         List<Payload.TrafficSelector> tsr = r.all(Payload.TrafficSelectors.class).filter(x -> !x.initiator())
                 .findFirst().map(Payload.TrafficSelectors::selectors).orElse(old.remoteTs());
-        Child created = installChild(newSpi, choice.get(), shared, nonceI, nonceR.get().data(), true, tsi, tsr);
+        List<byte[]> secrets = new ArrayList<>();
+        if (shared != null) {
+            secrets.add(shared);
+        }
+        ChildRekey rekey = new ChildRekey(old, newSpi, choice.get(), secrets, nonceI, nonceR.get().data(), tsi, tsr, theirs);
+        if (!choice.get().additionalKes().isEmpty()) {
+            Optional<Payload.Notify> link = r.notify(NotifyType.ADDITIONAL_KEY_EXCHANGE);
+            if (link.isEmpty()) {
+                engine.releaseChildSpi(newSpi);
+                tunnel.noteError("rekey_failed", "peer chose additional key exchanges but sent no ADDITIONAL_KEY_EXCHANGE link");
+                return;
+            }
+            sendFollowupKe(rekey, link.get().data());
+            return;
+        }
+        finishChildRekey(rekey);
+    }
+
+    /** Our Child SA rekey between CREATE_CHILD_SA and its last IKE_FOLLOWUP_KE (RFC 9370 section 2.2.4). */
+    private record ChildRekey(Child old, int newSpi, EspChoice esp, List<byte[]> secrets, byte[] nonceI, byte[] nonceR,
+                              List<Payload.TrafficSelector> tsi, List<Payload.TrafficSelector> tsr, RekeyExchange theirs) {
+    }
+
+    /** The next additional key exchange of a Child SA rekey, linked to the previous exchange by the peer's token. */
+    private void sendFollowupKe(ChildRekey rekey, byte[] link) {
+        Algorithms.Group group = rekey.esp().additionalKes().get(rekey.secrets().size() - 1);
+        KeyExchange kx = KeyExchange.generate(group);
+        List<Payload> inner = List.of(notify(NotifyType.ADDITIONAL_KEY_EXCHANGE, link),
+                new Payload.KeyExchange(group.id, kx.publicValue()));
+        int id = nextRequestId;
+        LOG.debug("tunnel {}: IKE_FOLLOWUP_KE {} ({})", name(), rekey.secrets().size(), group);
+        sendRequest(id, protect(IKE_FOLLOWUP_KE, ownFlags(false), id, inner), r -> onFollowupKeResponse(rekey, kx, r), null);
+    }
+
+    private void onFollowupKeResponse(ChildRekey rekey, KeyExchange kx, IkeMessage r) {
+        Optional<Payload.Notify> error = r.notifies().filter(Payload.Notify::isError).findFirst();
+        Optional<Payload.KeyExchange> ke = r.first(Payload.KeyExchange.class);
+        byte[] shared = null;
+        if (error.isEmpty() && ke.isPresent() && ke.get().group() == kx.group().id) {
+            try {
+                shared = kx.sharedSecret(ke.get().data());
+            } catch (GeneralSecurityException e) {
+                shared = null;
+            }
+        }
+        if (shared == null || state != State.ESTABLISHED) {
+            engine.releaseChildSpi(rekey.newSpi());
+            String why = error.map(n -> notifyName(n.notifyType())).orElse("no valid KEr");
+            LOG.warn("tunnel {}: IKE_FOLLOWUP_KE of the Child SA rekey failed: {}", name(), why);
+            if (tunnel != null) {
+                tunnel.noteError("rekey_failed", "IKE_FOLLOWUP_KE failed: " + why);
+            }
+            return;
+        }
+        rekey.secrets().add(shared);
+        if (rekey.secrets().size() <= rekey.esp().additionalKes().size()) {
+            Optional<Payload.Notify> link = r.notify(NotifyType.ADDITIONAL_KEY_EXCHANGE);
+            if (link.isEmpty()) {
+                engine.releaseChildSpi(rekey.newSpi());
+                tunnel.noteError("rekey_failed", "IKE_FOLLOWUP_KE response without the link to the next exchange");
+                return;
+            }
+            sendFollowupKe(rekey, link.get().data());
+            return;
+        }
+        finishChildRekey(rekey);
+    }
+
+    private void finishChildRekey(ChildRekey rekey) {
+        Child old = rekey.old();
+        int newSpi = rekey.newSpi();
+        byte[] nonceI = rekey.nonceI();
+        RekeyExchange theirs = rekey.theirs();
+        Child created = installChild(newSpi, rekey.esp(), rekey.secrets(), nonceI, rekey.nonceR(), true, rekey.tsi(), rekey.tsr());
         engine.listener().childRekey(name());
         replaced.add(old.inboundSpi());
         if (theirs != null && childByInbound(theirs.child().inboundSpi()) != null) {
             engine.listener().rekeyCollision(name(), "child");
-            if (Lifetimes.oursIsRedundant(Lifetimes.minNonce(nonceI, nonceR.get().data()), theirs.minNonce())) {
+            if (Lifetimes.oursIsRedundant(Lifetimes.minNonce(nonceI, rekey.nonceR()), theirs.minNonce())) {
                 LOG.info("tunnel {}: Child SA rekey collision, ours {} is redundant: deleting it", name(), hex32(newSpi));
                 deleteChild(created);
                 return; // the peer, whose rekey won, deletes the old SA
@@ -1099,8 +1183,63 @@ final class IkeSa {
         }
         out.add(new Payload.TrafficSelectors(true, narrowedI));
         out.add(new Payload.TrafficSelectors(false, narrowedR));
+        if (shared != null && !chosen.additionalKes().isEmpty()) {
+            // RFC 9370 section 2.2.4: the Child SA is created only after the IKE_FOLLOWUP_KE exchanges.
+            if (pendingChild != null) {
+                engine.releaseChildSpi(pendingChild.inboundSpi()); // the peer abandoned that one
+            }
+            byte[] link = engine.randomBytes(16);
+            List<byte[]> secrets = new ArrayList<>(List.of(shared));
+            pendingChild = new PendingChild(link, chosen, secrets, inboundSpi, nonceI, nonceR, narrowedI, narrowedR, old);
+            out.add(notify(NotifyType.ADDITIONAL_KEY_EXCHANGE, link));
+            respond(m, out);
+            return;
+        }
         respond(m, out);
         Child created = installChild(inboundSpi, chosen, shared, nonceI, nonceR, false, narrowedI, narrowedR);
+        afterPeerChildCreate(created, old, nonceI, nonceR);
+    }
+
+    /** One IKE_FOLLOWUP_KE of the peer's Child SA creation: our KE, then the next link or the new Child SA. */
+    private void respondFollowupKe(IkeMessage m) {
+        PendingChild p = pendingChild;
+        Optional<Payload.Notify> link = m.notify(NotifyType.ADDITIONAL_KEY_EXCHANGE);
+        if (p == null || link.isEmpty() || !java.security.MessageDigest.isEqual(link.get().data(), p.link()) || state != State.ESTABLISHED) {
+            respond(m, List.of(notify(STATE_NOT_FOUND, new byte[0])));
+            return;
+        }
+        Algorithms.Group group = p.esp().additionalKes().get(p.secrets().size() - 1);
+        Optional<Payload.KeyExchange> ke = m.first(Payload.KeyExchange.class);
+        if (ke.isEmpty() || ke.get().group() != group.id) {
+            respond(m, List.of(notify(NotifyType.INVALID_KE_PAYLOAD, new byte[] {(byte) (group.id >> 8), (byte) group.id})));
+            return;
+        }
+        KeyExchange kx = KeyExchange.generate(group);
+        byte[] answer;
+        try {
+            answer = kx.respond(ke.get().data());
+            p.secrets().add(kx.sharedSecret(ke.get().data()));
+        } catch (GeneralSecurityException e) {
+            respond(m, List.of(notify(NotifyType.INVALID_SYNTAX, new byte[0])));
+            return;
+        }
+        List<Payload> out = new ArrayList<>();
+        out.add(new Payload.KeyExchange(group.id, answer));
+        if (p.secrets().size() <= p.esp().additionalKes().size()) {
+            byte[] next = engine.randomBytes(16);
+            pendingChild = new PendingChild(next, p.esp(), p.secrets(), p.inboundSpi(), p.nonceI(), p.nonceR(), p.tsi(), p.tsr(), p.old());
+            out.add(notify(NotifyType.ADDITIONAL_KEY_EXCHANGE, next));
+            respond(m, out);
+            return;
+        }
+        pendingChild = null;
+        respond(m, out);
+        Child created = installChild(p.inboundSpi(), p.esp(), p.secrets(), p.nonceI(), p.nonceR(), false, p.tsi(), p.tsr());
+        afterPeerChildCreate(created, p.old(), p.nonceI(), p.nonceR());
+    }
+
+    private void afterPeerChildCreate(Child created, Child old, byte[] nonceI, byte[] nonceR) {
+        int inboundSpi = created.inboundSpi();
         if (old == null) {
             LOG.info("tunnel {}: peer added a Child SA", name());
             return;
@@ -1449,10 +1588,17 @@ final class IkeSa {
      */
     private Child installChild(int inboundSpi, EspChoice esp, byte[] sharedSecret, byte[] nonceI, byte[] nonceR,
                                boolean exchangeInitiator, List<Payload.TrafficSelector> tsi, List<Payload.TrafficSelector> tsr) {
+        return installChild(inboundSpi, esp, sharedSecret == null ? List.of() : List.of(sharedSecret), nonceI, nonceR,
+                exchangeInitiator, tsi, tsr);
+    }
+
+    /** secrets: the KE secret and those of the IKE_FOLLOWUP_KE exchanges, in order (RFC 9370 section 2.2.4); empty: no PFS. */
+    private Child installChild(int inboundSpi, EspChoice esp, List<byte[]> secrets, byte[] nonceI, byte[] nonceR,
+                               boolean exchangeInitiator, List<Payload.TrafficSelector> tsi, List<Payload.TrafficSelector> tsr) {
         Algorithms.Encr encr = esp.encr().alg();
         int encLen = encr.keyMaterialLength(esp.encr().keyBits());
         int integLen = esp.integ() == null ? 0 : esp.integ().keyLength;
-        KeyDerivation.ChildKeys k = KeyDerivation.childSaKeys(prf, keys.skD(), sharedSecret, nonceI, nonceR, encLen, integLen);
+        KeyDerivation.ChildKeys k = KeyDerivation.childSaKeysFromSecrets(prf, keys.skD(), secrets, nonceI, nonceR, encLen, integLen);
         List<Payload.TrafficSelector> localTs = exchangeInitiator ? tsi : tsr;
         List<Payload.TrafficSelector> remoteTs = exchangeInitiator ? tsr : tsi;
         int outboundSpi = esp.peerSpi();
@@ -1578,6 +1724,9 @@ final class IkeSa {
     }
 
     private void sendNextQueued() {
+        if (outstanding != null) {
+            return; // a response handler already sent the next request of its exchange chain (IKE_FOLLOWUP_KE)
+        }
         Runnable next = queuedRequests.poll();
         if (next != null) {
             next.run();

@@ -44,10 +44,19 @@ public final class ProposalMatcher {
     }
 
     /** The algorithms chosen for a Child SA; group null without PFS; peerSpi is the SPI in the chosen proposal. */
-    public record EspChoice(EncrChoice encr, Integ integ, Group group, boolean esn, int peerSpi, Payload.Proposal wire) {
+    public record EspChoice(EncrChoice encr, Integ integ, Group group, List<Group> additionalKes, boolean esn, int peerSpi,
+                            Payload.Proposal wire) {
+        public EspChoice {
+            additionalKes = List.copyOf(additionalKes);
+        }
+
         public String describe() {
+            StringBuilder adds = new StringBuilder();
+            for (int i = 0; i < additionalKes.size(); i++) {
+                adds.append("-ke").append(i + 1).append('_').append(groupName(additionalKes.get(i)));
+            }
             return encrName(encr) + (integ == null ? "" : "-" + integName(integ)) + (group == null ? "" : "-" + groupName(group))
-                    + (esn ? "-esn" : "");
+                    + adds + (esn ? "-esn" : "");
         }
     }
 
@@ -78,6 +87,10 @@ public final class ProposalMatcher {
             p.integ().forEach(i -> t.add(new Payload.Transform(Algorithms.TYPE_INTEG, i.id, null)));
             if (withKe) {
                 p.groups().forEach(g -> t.add(new Payload.Transform(Algorithms.TYPE_KE, g.id, null)));
+                for (int i = 0; i < p.additionalKes().size(); i++) {
+                    int type = Algorithms.TYPE_ADDITIONAL_KE_1 + i;
+                    p.additionalKes().get(i).forEach(g -> t.add(new Payload.Transform(type, g.id, null)));
+                }
             }
             p.esn().forEach(e -> t.add(new Payload.Transform(Algorithms.TYPE_ESN, e ? 1 : 0, null)));
             out.add(new Payload.Proposal(out.size() + 1, PROTO_ESP, spiBytes, t));
@@ -167,6 +180,11 @@ public final class ProposalMatcher {
                 } else if (withKe && hasType(p, Algorithms.TYPE_KE) && !onlyNoneKe(p)) {
                     continue; // peer insists on PFS that we are not configured for
                 }
+                // RFC 9370: additional key exchanges only with a KE (CREATE_CHILD_SA), then IKE_FOLLOWUP_KE
+                Optional<List<Group>> adds = withKe && group != null ? pickAdditional(p, o.additionalKes()) : Optional.of(List.of());
+                if (adds.isEmpty()) {
+                    continue;
+                }
                 List<Boolean> esnOptions = o.esn().isEmpty() ? List.of(false) : o.esn();
                 Optional<Boolean> esn = hasType(p, Algorithms.TYPE_ESN)
                         ? pick(p, Algorithms.TYPE_ESN, esnOptions, b -> b ? 1 : 0)
@@ -174,8 +192,13 @@ public final class ProposalMatcher {
                 if (esn.isEmpty()) {
                     continue;
                 }
-                return Optional.of(new EspChoice(e.get(), integ, group, esn.get(), spiInt(p.spi()),
-                        wire(p, e.get(), null, integ, group, esn.get())));
+                Payload.Proposal w = wire(p, e.get(), null, integ, group, esn.get());
+                List<Payload.Transform> withAdds = new ArrayList<>(w.transforms());
+                for (int i = 0; i < adds.get().size(); i++) {
+                    withAdds.add(new Payload.Transform(Algorithms.TYPE_ADDITIONAL_KE_1 + i, adds.get().get(i).id, null));
+                }
+                return Optional.of(new EspChoice(e.get(), integ, group, adds.get(), esn.get(), spiInt(p.spi()),
+                        new Payload.Proposal(w.number(), w.protocolId(), w.spi(), withAdds)));
             }
         }
         return Optional.empty();

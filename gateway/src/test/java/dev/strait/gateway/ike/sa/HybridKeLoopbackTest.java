@@ -113,4 +113,33 @@ class HybridKeLoopbackTest {
         assertTrue(p[0].datapath.installed.isEmpty());
         assertTrue(p[1].datapath.installed.isEmpty());
     }
+
+    @Test
+    void childSaRekeyRunsIkeFollowupKeWithMlKem() throws Exception {
+        String ike = "aes256gcm16-prfsha384-x25519-ke1_mlkem768";
+        Side a = start("127.0.0.1");
+        Side b = start("127.0.0.2");
+        String esp = "aes256gcm16-x25519-ke1_mlkem768";
+        TunnelConfig tb = tunnel(false, ike);
+        tb.esp.proposals = List.of(esp);
+        TunnelConfig ta = tunnel(true, ike);
+        ta.esp.proposals = List.of(esp);
+        b.engine.apply(List.of(TunnelDefinition.from(tb)));
+        a.engine.apply(List.of(TunnelDefinition.from(ta)));
+        EngineLoopbackTest.await(() -> a.datapath.installed.size() == 1 && b.datapath.installed.size() == 1, "first Child SA");
+        for (Side initiator : List.of(a, b)) {
+            int before = a.datapath.events.size();
+            IkeSa sa = initiator.engine.currentSa("t");
+            int spi = sa.children.getFirst().inboundSpi();
+            sa.executor.execute(() -> sa.rekeyChild(spi, null));
+            EngineLoopbackTest.await(() -> a.datapath.events.size() >= before + 2 && a.datapath.installed.size() == 1
+                    && b.datapath.installed.size() == 1, "rekeyed Child SA (CREATE_CHILD_SA + IKE_FOLLOWUP_KE), events " + a.datapath.events);
+            ChildSaSpec sa1 = a.datapath.installed.values().iterator().next();
+            ChildSaSpec sb1 = b.datapath.installed.values().iterator().next();
+            assertEquals(sa1.inboundSpi(), sb1.outboundSpi());
+            assertArrayEquals(sa1.outboundEncKey(), sb1.inboundEncKey(), "both sides derived KEYMAT from x25519 + ML-KEM");
+            assertArrayEquals(sa1.inboundEncKey(), sb1.outboundEncKey());
+            assertEquals(esp, a.engine.snapshot().getFirst().children().getFirst().proposal());
+        }
+    }
 }
