@@ -73,6 +73,38 @@ class HybridKeIT {
     }
 
     @Test
+    void childSaRekeyWithMlKemViaIkeFollowupKe() throws Exception {
+        String esp = "aes256gcm16-x25519-ke1_mlkem768";
+        GatewayConfig cb = ikeOnly(GatewayConfigs.siteBToA(s, "to-a", PSK), TunnelSpec.Initiation.Passive, HYBRID);
+        cb.tunnels.getFirst().esp.proposals = List.of(esp);
+        GatewayConfig ca = ikeOnly(GatewayConfigs.siteAToB(s, "to-b", PSK), TunnelSpec.Initiation.Start, HYBRID);
+        ca.tunnels.getFirst().esp.proposals = List.of(esp);
+        ca.tunnels.getFirst().esp.rekeyAfter = "12s"; // we rekey the Child SA: CREATE_CHILD_SA + IKE_FOLLOWUP_KE
+        GatewayProcess b = SITES.gateway(s.nsB(), s.transitB()).start(cb).awaitReady(Duration.ofSeconds(30));
+        try {
+            GatewayProcess a = SITES.gateway(s.nsA(), s.transitA()).start(ca).awaitReady(Duration.ofSeconds(30));
+            JsonNode first = CertAuthIT.await(() -> established(a), "A established");
+            String spi = first.path("children").path(0).path("spiIn").asText();
+            JsonNode rekeyed = CertAuthIT.await(() -> {
+                JsonNode t = established(a);
+                return t != null && t.path("children").size() == 1 && !spi.equals(t.path("children").path(0).path("spiIn").asText())
+                        ? t : null;
+            }, "the Child SA rekeyed");
+            assertEquals(esp, rekeyed.path("children").path(0).path("proposal").asText());
+            JsonNode tb = CertAuthIT.await(() -> {
+                JsonNode t = established(b);
+                return t != null && t.path("children").size() == 1
+                        && t.path("children").path(0).path("spiOut").asText().equals(rekeyed.path("children").path(0).path("spiIn").asText())
+                        ? t : null;
+            }, "B carries the rekeyed Child SA");
+            assertEquals(esp, tb.path("children").path(0).path("proposal").asText());
+            assertTrue(Files.readString(a.logFile()).contains("rekeying Child SA"), "our side started the rekey");
+        } finally {
+            b.stop();
+        }
+    }
+
+    @Test
     void hybridInitiatorWithClassicalFallbackConnectsToStrongSwan59() throws Exception {
         StrongSwan swan = SITES.strongSwan(s.nsB()).start(SwanctlConf.builder().name("site-b").role(Role.RESPONDER)
                 .startAction(StartAction.NONE).local(s.transitB(), "site-b.test").remote(null, "site-a.test").psk(PSK)
