@@ -184,6 +184,7 @@ final class Daemon {
             if (registered.add(d.name())) {
                 metrics.registerTunnel(d.name());
             }
+            metrics.certificateExpiry(d.name(), d.usesCertificates() ? d.certificates().credentials().expiry() : null);
         }
         engine.apply(definitions);
         for (String gone : List.copyOf(registered)) {

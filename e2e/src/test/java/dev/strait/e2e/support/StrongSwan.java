@@ -27,6 +27,11 @@ public final class StrongSwan implements AutoCloseable {
         return ns;
     }
 
+    /** Like /etc/swanctl: tests put certificates in x509/ and x509ca/, keys in private/ before {@link #start}. */
+    public Path confDir() {
+        return confDir;
+    }
+
     public SwanctlConf conf() {
         return conf;
     }

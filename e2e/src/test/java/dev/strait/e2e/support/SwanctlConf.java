@@ -26,7 +26,16 @@ public record SwanctlConf(
         String rekeyTime,
         String childRekeyTime,
         String fragmentation,
-        boolean encap) {
+        boolean encap,
+        /** Certificate authentication instead of the PSK; null: PSK. */
+        Pubkey pubkey) {
+
+    /**
+     * auth = pubkey on both sides: our certificate file name (under x509/, key under private/) and the CA file names
+     * (under x509ca/) the peer's chain must end at; files are written by the test into {@link StrongSwan#confDir()}.
+     */
+    public record Pubkey(String certFile, List<String> caFiles) {
+    }
 
     public enum Role { INITIATOR, RESPONDER }
 
@@ -35,7 +44,9 @@ public record SwanctlConf(
 
     public SwanctlConf {
         Objects.requireNonNull(name, "name");
-        Objects.requireNonNull(psk, "psk");
+        if (pubkey == null) {
+            Objects.requireNonNull(psk, "psk");
+        }
         ikeProposals = List.copyOf(ikeProposals);
         espProposals = List.copyOf(espProposals);
         localTs = List.copyOf(localTs);
@@ -69,11 +80,17 @@ public record SwanctlConf(
         line(s, 4, "fragmentation", fragmentation);
         line(s, 4, "keyingtries", "1");
         s.append("    local {\n");
-        line(s, 6, "auth", "psk");
+        line(s, 6, "auth", pubkey == null ? "psk" : "pubkey");
         line(s, 6, "id", localId);
+        if (pubkey != null) {
+            line(s, 6, "certs", pubkey.certFile());
+        }
         s.append("    }\n    remote {\n");
-        line(s, 6, "auth", "psk");
+        line(s, 6, "auth", pubkey == null ? "psk" : "pubkey");
         line(s, 6, "id", remoteId);
+        if (pubkey != null) {
+            line(s, 6, "cacerts", String.join(", ", pubkey.caFiles()));
+        }
         s.append("    }\n    children {\n      ").append(childName).append(" {\n");
         line(s, 8, "mode", "tunnel");
         line(s, 8, "local_ts", String.join(", ", localTs));
@@ -84,6 +101,9 @@ public record SwanctlConf(
         line(s, 8, "dpd_action", dpdAction);
         line(s, 8, "close_action", "none");
         s.append("      }\n    }\n  }\n}\n");
+        if (pubkey != null) {
+            return s.toString(); // private keys are loaded from private/
+        }
         s.append("secrets {\n  ike-").append(name).append(" {\n");
         line(s, 4, "id-local", localId);
         line(s, 4, "id-remote", remoteId);
@@ -125,6 +145,7 @@ public record SwanctlConf(
         private String childRekeyTime;
         private String fragmentation = "yes";
         private boolean encap = true;
+        private Pubkey pubkey;
 
         public Builder name(String v) { name = v; return this; }
         public Builder child(String v) { childName = v; return this; }
@@ -145,6 +166,8 @@ public record SwanctlConf(
         /** yes, accept, force or no. */
         public Builder fragmentation(String v) { fragmentation = v; return this; }
         public Builder encap(boolean v) { encap = v; return this; }
+        /** Certificate authentication: our cert under x509/, the CA(s) under x509ca/ that must sign the peer. */
+        public Builder pubkey(String certFile, String... caFiles) { pubkey = new Pubkey(certFile, List.of(caFiles)); return this; }
 
         public SwanctlConf build() {
             StartAction sa = startAction != null ? startAction
@@ -160,7 +183,7 @@ public record SwanctlConf(
             }
             return new SwanctlConf(name, childName, role, sa, localAddrs, remote, localId, remoteId, psk,
                     ikeProposals, espProposals, localTs, remoteTs, dpdDelay, dpdAction, rekeyTime, childRekeyTime,
-                    fragmentation, encap);
+                    fragmentation, encap, pubkey);
         }
     }
 }

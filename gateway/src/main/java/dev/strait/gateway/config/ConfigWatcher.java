@@ -14,7 +14,9 @@ import org.slf4j.LoggerFactory;
 /**
  * Polls the config file for content changes. Polling rather than WatchService because Kubernetes updates mounted
  * Secrets by swapping a symlink, which inotify-based watching on the file itself misses. An invalid new version is
- * logged and ignored: the running tunnels keep the last good config.
+ * logged and ignored: the running tunnels keep the last good config. The certificate, key, CA and CRL files the config
+ * names are watched too: a renewed certificate (cert-manager) reloads the config, and the engine swaps the credentials
+ * in for new IKE SAs without touching the running ones (the tunnel fingerprint leaves file contents out).
  */
 public final class ConfigWatcher implements AutoCloseable {
     private static final Logger LOG = LoggerFactory.getLogger(ConfigWatcher.class);
@@ -57,12 +59,38 @@ public final class ConfigWatcher implements AutoCloseable {
 
     private byte[] digest() {
         try {
-            return MessageDigest.getInstance("SHA-256").digest(Files.readAllBytes(file));
+            MessageDigest d = MessageDigest.getInstance("SHA-256");
+            d.update(Files.readAllBytes(file));
+            for (Path p : credentialFiles()) {
+                try {
+                    d.update(Files.readAllBytes(p));
+                } catch (IOException e) {
+                    d.update((byte) 0); // a missing file is a state of its own; the loader reports it
+                }
+            }
+            return d.digest();
         } catch (IOException e) {
             return null;
         } catch (NoSuchAlgorithmException e) {
             throw new IllegalStateException(e);
         }
+    }
+
+    /** certFile, keyFile, caFile and crlFile of every certificate tunnel; empty when the config does not parse. */
+    private java.util.List<Path> credentialFiles() {
+        java.util.List<Path> out = new java.util.ArrayList<>();
+        try {
+            for (var t : ConfigLoader.load(file).tunnels) {
+                var c = t.auth == null ? null : t.auth.certificate;
+                if (c != null) {
+                    java.util.stream.Stream.of(c.certFile, c.keyFile, c.caFile, c.crlFile)
+                            .filter(java.util.Objects::nonNull).map(Path::of).forEach(out::add);
+                }
+            }
+        } catch (ConfigException | RuntimeException e) {
+            return out;
+        }
+        return out;
     }
 
     @Override

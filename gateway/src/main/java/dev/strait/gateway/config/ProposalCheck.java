@@ -21,10 +21,16 @@ final class ProposalCheck {
         }
         if (t.esp != null && t.esp.proposals != null) {
             for (int i = 0; i < t.esp.proposals.size(); i++) {
+                dev.strait.gateway.ike.crypto.EspProposal esp;
                 try {
-                    ProposalParser.parseEsp(t.esp.proposals.get(i), legacy);
+                    esp = ProposalParser.parseEsp(t.esp.proposals.get(i), legacy);
                 } catch (IllegalArgumentException e) {
                     throw new ConfigException(at + ".esp.proposals[" + i + "]", e.getMessage());
+                }
+                if (!esp.additionalKes().isEmpty() && esp.groups().isEmpty()) {
+                    // RFC 9370: the additional exchanges of a Child SA rekey follow the CREATE_CHILD_SA KE (PFS group)
+                    throw new ConfigException(at + ".esp.proposals[" + i + "]", "additional key exchanges (keN_) need a"
+                            + " PFS group first, e.g. aes256gcm16-x25519-ke1_mlkem768");
                 }
             }
         }

@@ -33,6 +33,7 @@ public final class GatewayMetrics {
     static final String HALF_OPEN = "strait.ike.half.open.sas";
     static final String COOKIES_SENT = "strait.ike.cookies.sent";
     static final String FRAGMENTS = "strait.ike.fragments";
+    static final String CERTIFICATE_EXPIRY = "strait.certificate.expiry.timestamp.seconds";
     static final String HANDSHAKE_HISTOGRAM = "strait_ike_handshake_duration_seconds";
 
     /** IKE_SA_INIT + IKE_AUTH on one machine take milliseconds; across continents or with retransmits, seconds. */
@@ -91,6 +92,25 @@ public final class GatewayMetrics {
     /** Creates the tunnel's series at zero (idempotent); called when the tunnel is configured. */
     public void registerTunnel(String tunnel) {
         meters(tunnel);
+    }
+
+    /**
+     * strait_certificate_expiry_timestamp_seconds{tunnel}: notAfter of the certificate this tunnel authenticates with
+     * (alert on it minus time()); null removes the series (the tunnel uses a PSK).
+     */
+    public void certificateExpiry(String tunnel, java.time.Instant notAfter) {
+        TunnelMeters m = meters(tunnel);
+        m.certificateExpiryEpochSeconds = notAfter == null ? Double.NaN : notAfter.getEpochSecond();
+        if (notAfter != null && m.certificateExpiry == null) {
+            m.certificateExpiry = Gauge.builder(CERTIFICATE_EXPIRY, m, x -> x.certificateExpiryEpochSeconds)
+                    .tags("tunnel", tunnel).description("Unix time our certificate for this tunnel expires (notAfter)")
+                    .register(registry);
+            m.meters.add(m.certificateExpiry);
+        } else if (notAfter == null && m.certificateExpiry != null) {
+            registry.remove(m.certificateExpiry);
+            m.meters.remove(m.certificateExpiry);
+            m.certificateExpiry = null;
+        }
     }
 
     /** Drops every series of a tunnel that left the configuration. */
@@ -198,6 +218,8 @@ public final class GatewayMetrics {
         final Counter dpdTimeouts;
         volatile int up;
         volatile double establishedEpochSeconds;
+        volatile double certificateExpiryEpochSeconds = Double.NaN;
+        Meter certificateExpiry;
 
         TunnelMeters(String tunnel) {
             Tags tags = Tags.of("tunnel", tunnel);

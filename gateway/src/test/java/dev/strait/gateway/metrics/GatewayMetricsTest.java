@@ -166,4 +166,21 @@ class GatewayMetricsTest {
             return Instant.ofEpochSecond(seconds);
         }
     }
+
+    @Test
+    void certificateExpiryGaugeFollowsTheTunnelsCertificate() {
+        GatewayMetrics m = new GatewayMetrics("gw1", CLOCK);
+        m.registerTunnel("t1");
+        m.certificateExpiry("t1", null);
+        assertTrue(!m.scrape().contains("strait_certificate_expiry_timestamp_seconds"), "PSK tunnels have no series");
+        m.certificateExpiry("t1", java.time.Instant.ofEpochSecond(1_800_000_000L));
+        assertEquals(1.8e9, sample(m.scrape(), "strait_certificate_expiry_timestamp_seconds{gateway=\"gw1\",tunnel=\"t1\"}"));
+        m.certificateExpiry("t1", java.time.Instant.ofEpochSecond(1_810_000_000L)); // renewed
+        assertEquals(1.81e9, sample(m.scrape(), "strait_certificate_expiry_timestamp_seconds{gateway=\"gw1\",tunnel=\"t1\"}"));
+        m.certificateExpiry("t1", null);
+        assertTrue(!m.scrape().contains("strait_certificate_expiry_timestamp_seconds"), "switched to PSK: series gone");
+        m.certificateExpiry("t1", java.time.Instant.ofEpochSecond(1_800_000_000L));
+        m.removeTunnel("t1");
+        assertTrue(!m.scrape().contains("strait_certificate_expiry_timestamp_seconds"), "tunnel removed: series gone");
+    }
 }

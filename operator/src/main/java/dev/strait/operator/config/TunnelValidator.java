@@ -72,8 +72,7 @@ public final class TunnelValidator {
                     e.getMessage());
         }
         if (spec.auth.certificate != null) {
-            return new Verdict.Refused(Reason.InvalidSpec,
-                    "spec.auth.certificate: certificate authentication is not supported by the operator yet; use psk");
+            return certificate(t, secrets);
         }
         TunnelSpec.Psk psk = spec.auth.psk;
         if (psk.secretRef == null) {
@@ -103,6 +102,68 @@ public final class TunnelValidator {
         config.auth.psk.secretRef = null;
         config.auth.psk.value = value;
         return new Verdict.Accepted(config);
+    }
+
+    /** Where the config Secret is mounted in the gateway pod; the certificate files sit next to gateway.yaml. */
+    public static final String CONFIG_DIR = "/etc/strait";
+
+    /**
+     * Certificate authentication: secretRef names a kubernetes.io/tls Secret (tls.crt, tls.key, optional ca.crt, as
+     * cert-manager writes it); caSecretRef (ca.crt) names the CA(s) that sign the peer, and wins over the tls Secret's
+     * ca.crt. The PEMs travel in the config Secret as "TUNNEL.tls.crt", "TUNNEL.tls.key" and "TUNNEL.ca.crt".
+     */
+    private static Verdict certificate(IPsecTunnel t, Function<String, Secret> secrets) {
+        String name = t.getMetadata().getName();
+        TunnelSpec.Certificate c = t.getSpec().auth.certificate;
+        String at = "spec.auth.certificate";
+        if (c.certFile != null || c.keyFile != null || c.caFile != null || c.crlFile != null) {
+            return new Verdict.Refused(Reason.InvalidSpec, at + ": certFile, keyFile, caFile and crlFile are for the standalone"
+                    + " gateway only; use secretRef (kubernetes.io/tls) and caSecretRef");
+        }
+        if (c.secretRef == null) {
+            return new Verdict.Refused(Reason.InvalidSpec, at + ".secretRef: is required (a kubernetes.io/tls Secret)");
+        }
+        Secret tls = secrets.apply(c.secretRef.name);
+        if (tls == null) {
+            return new Verdict.Refused(Reason.SecretNotFound, at + ".secretRef.name: Secret '" + c.secretRef.name + "' does not exist");
+        }
+        String crt = secretValue(tls, "tls.crt");
+        String key = secretValue(tls, "tls.key");
+        if (crt == null || key == null) {
+            return new Verdict.Refused(Reason.SecretKeyNotFound, at + ".secretRef.name: Secret '" + c.secretRef.name
+                    + "' needs tls.crt and tls.key");
+        }
+        String ca;
+        if (c.caSecretRef != null) {
+            Secret caSecret = secrets.apply(c.caSecretRef.name);
+            if (caSecret == null) {
+                return new Verdict.Refused(Reason.SecretNotFound, at + ".caSecretRef.name: Secret '" + c.caSecretRef.name
+                        + "' does not exist");
+            }
+            ca = secretValue(caSecret, "ca.crt");
+            if (ca == null) {
+                return new Verdict.Refused(Reason.SecretKeyNotFound, at + ".caSecretRef.name: Secret '" + c.caSecretRef.name
+                        + "' has no key 'ca.crt'");
+            }
+        } else {
+            ca = secretValue(tls, "ca.crt");
+            if (ca == null) {
+                return new Verdict.Refused(Reason.SecretKeyNotFound, at + ": Secret '" + c.secretRef.name
+                        + "' has no ca.crt; set caSecretRef to the CA that signs the peer");
+            }
+        }
+        TunnelConfig config = ConfigRenderer.MAPPER.convertValue(t.getSpec(), TunnelConfig.class);
+        config.gatewayRef = null;
+        config.name = name;
+        config.namespace = t.getMetadata().getNamespace();
+        config.generation = t.getMetadata().getGeneration();
+        config.auth.psk = null;
+        config.auth.certificate = new TunnelSpec.Certificate();
+        config.auth.certificate.certFile = CONFIG_DIR + "/" + name + ".tls.crt";
+        config.auth.certificate.keyFile = CONFIG_DIR + "/" + name + ".tls.key";
+        config.auth.certificate.caFile = CONFIG_DIR + "/" + name + ".ca.crt";
+        return new Verdict.Accepted(config, Map.of(name + ".tls.crt", crt + "\n", name + ".tls.key", key + "\n",
+                name + ".ca.crt", ca + "\n"));
     }
 
     private static Verdict overlap(IPsecTunnel t, Map<String, List<Cidr>> accepted) {

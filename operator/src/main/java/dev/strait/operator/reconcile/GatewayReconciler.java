@@ -121,12 +121,19 @@ public class GatewayReconciler implements Reconciler<IPsecGateway> {
                 .toPrimaryResourceIDs(s));
         var t = tunnels;
         if (t != null) {
-            t.list(ns, x -> x.getSpec() != null && x.getSpec().auth != null && x.getSpec().auth.psk != null
-                            && x.getSpec().auth.psk.secretRef != null
-                            && s.getMetadata().getName().equals(x.getSpec().auth.psk.secretRef.name))
+            t.list(ns, x -> x.getSpec() != null && x.getSpec().auth != null && usesSecret(x.getSpec().auth, s.getMetadata().getName()))
                     .forEach(x -> gatewayOf(x).ifPresent(out::add));
         }
         return out;
+    }
+
+    /** The tunnel takes its PSK, certificate or CA from the named Secret. */
+    static boolean usesSecret(dev.strait.api.v1alpha1.TunnelSpec.Auth auth, String secret) {
+        var psk = auth.psk;
+        var cert = auth.certificate;
+        return psk != null && psk.secretRef != null && secret.equals(psk.secretRef.name)
+                || cert != null && cert.secretRef != null && secret.equals(cert.secretRef.name)
+                || cert != null && cert.caSecretRef != null && secret.equals(cert.caSecretRef.name);
     }
 
     @Override
@@ -144,16 +151,18 @@ public class GatewayReconciler implements Reconciler<IPsecGateway> {
         Map<String, Verdict> verdicts = TunnelValidator.check(active,
                 secretName -> secrets.get(new ResourceID(secretName, ns)).orElse(null));
         List<TunnelConfig> accepted = new ArrayList<>();
+        Map<String, String> files = new java.util.TreeMap<>();
         verdicts.values().forEach(v -> {
             if (v instanceof Verdict.Accepted a) {
                 accepted.add(a.config());
+                files.putAll(a.files());
             }
         });
         GatewayConfig config = ConfigRenderer.config(gw, accepted);
         String yaml = ConfigRenderer.yaml(config);
         List<String> names = config.tunnels.stream().map(t -> t.name).toList();
 
-        Secret configSecret = applySecretIfChanged(client, GatewayResources.configSecret(gw, yaml, names), ns);
+        Secret configSecret = applySecretIfChanged(client, GatewayResources.configSecret(gw, yaml, names, files), ns);
         String hash = GatewayResources.configHash(configSecret.getMetadata().getUid(), yaml);
         apply(client, GatewayResources.serviceAccount(gw));
         apply(client, GatewayResources.role(gw));

@@ -92,12 +92,22 @@ public final class GatewayResources {
 
     /** The config Secret; the YAML holds PSKs inline, which is why it is a Secret and mounted read-only. */
     public static Secret configSecret(IPsecGateway gw, String yaml, List<String> tunnelNames) {
+        return configSecret(gw, yaml, tunnelNames, Map.of());
+    }
+
+    /**
+     * With certificate tunnels: files holds their PEMs (name -> content), mounted next to gateway.yaml. They are not
+     * part of {@link #configHash}: a renewed certificate reaches the running pods through the volume, without a restart.
+     */
+    public static Secret configSecret(IPsecGateway gw, String yaml, List<String> tunnelNames, Map<String, String> files) {
         ObjectMeta m = meta(gw, configSecretName(gw.getMetadata().getName()));
         m.setAnnotations(Map.of("strait.dev/tunnels", String.join(",", tunnelNames)));
+        Map<String, String> data = new java.util.TreeMap<>();
+        files.forEach((k, v) -> data.put(k, java.util.Base64.getEncoder().encodeToString(v.getBytes(StandardCharsets.UTF_8))));
+        data.put(CONFIG_KEY, java.util.Base64.getEncoder().encodeToString(yaml.getBytes(StandardCharsets.UTF_8)));
         return new SecretBuilder().withMetadata(m).withType("Opaque")
                 .withStringData(null)
-                .withData(Map.of(CONFIG_KEY, java.util.Base64.getEncoder()
-                        .encodeToString(yaml.getBytes(StandardCharsets.UTF_8))))
+                .withData(data)
                 .build();
     }
 

@@ -86,4 +86,71 @@ class TunnelValidatorTest {
         assertTrue(r.message().startsWith(field), "message should name " + field + ": " + r.message());
         assertFalse(r.message().contains(KEY));
     }
+
+    private static Secret tls(String name, String crt, String key, String ca) {
+        var b = new io.fabric8.kubernetes.api.model.SecretBuilder().withNewMetadata().withNamespace("ns").withName(name)
+                .endMetadata().withType("kubernetes.io/tls");
+        java.util.Map<String, String> data = new java.util.HashMap<>();
+        data.put("tls.crt", java.util.Base64.getEncoder().encodeToString(crt.getBytes()));
+        data.put("tls.key", java.util.Base64.getEncoder().encodeToString(key.getBytes()));
+        if (ca != null) {
+            data.put("ca.crt", java.util.Base64.getEncoder().encodeToString(ca.getBytes()));
+        }
+        return b.withData(data).build();
+    }
+
+    private static IPsecTunnel certTunnel(String tlsSecret, String caSecret) {
+        IPsecTunnel t = tunnel("ns", "branch", "gw", "psk", "192.168.1.0/24");
+        t.getSpec().auth.psk = null;
+        t.getSpec().auth.certificate = new dev.strait.api.v1alpha1.TunnelSpec.Certificate();
+        t.getSpec().auth.certificate.secretRef = new dev.strait.api.v1alpha1.TunnelSpec.SecretRef();
+        t.getSpec().auth.certificate.secretRef.name = tlsSecret;
+        if (caSecret != null) {
+            t.getSpec().auth.certificate.caSecretRef = new dev.strait.api.v1alpha1.TunnelSpec.SecretRef();
+            t.getSpec().auth.certificate.caSecretRef.name = caSecret;
+        }
+        return t;
+    }
+
+    @Test
+    void tlsSecretIsRenderedAsFilesNextToTheConfig() {
+        Map<String, Secret> s = Map.of("edge-tls", tls("edge-tls", "CERT-1", "KEY-1", "CA-FROM-TLS"),
+                "branch-ca", tls("branch-ca", "x", "y", "BRANCH-CA"));
+        var a = assertInstanceOf(Verdict.Accepted.class, TunnelValidator.one(certTunnel("edge-tls", null), s::get));
+        assertEquals("/etc/strait/branch.tls.crt", a.config().auth.certificate.certFile);
+        assertEquals("/etc/strait/branch.tls.key", a.config().auth.certificate.keyFile);
+        assertEquals("/etc/strait/branch.ca.crt", a.config().auth.certificate.caFile);
+        assertNull(a.config().auth.certificate.secretRef);
+        assertEquals(Map.of("branch.tls.crt", "CERT-1\n", "branch.tls.key", "KEY-1\n", "branch.ca.crt", "CA-FROM-TLS\n"), a.files());
+        assertFalse(a.toString().contains("KEY-1"));
+        var withCa = assertInstanceOf(Verdict.Accepted.class, TunnelValidator.one(certTunnel("edge-tls", "branch-ca"), s::get));
+        assertEquals("BRANCH-CA\n", withCa.files().get("branch.ca.crt"), "caSecretRef wins over the tls Secret's ca.crt");
+    }
+
+    @Test
+    void replacedTlsSecretChangesTheFilesButNotTheConfig() throws Exception {
+        var before = assertInstanceOf(Verdict.Accepted.class, TunnelValidator.one(certTunnel("edge-tls", null),
+                Map.of("edge-tls", tls("edge-tls", "CERT-1", "KEY-1", "CA"))::get));
+        var after = assertInstanceOf(Verdict.Accepted.class, TunnelValidator.one(certTunnel("edge-tls", null),
+                Map.of("edge-tls", tls("edge-tls", "CERT-2", "KEY-2", "CA"))::get));
+        assertEquals("CERT-2\n", after.files().get("branch.tls.crt"));
+        // Same YAML: the pods are not rolled; the mounted files change and the gateway reloads the credentials.
+        assertEquals(ConfigRenderer.yaml().writeValueAsString(before.config()), ConfigRenderer.yaml().writeValueAsString(after.config()));
+        var gw = dev.strait.operator.Fixtures.gateway("ns", "gw", 1);
+        gw.getMetadata().setUid("uid-1");
+        var s1 = dev.strait.operator.resources.GatewayResources.configSecret(gw, "yaml", List.of("branch"), before.files());
+        var s2 = dev.strait.operator.resources.GatewayResources.configSecret(gw, "yaml", List.of("branch"), after.files());
+        assertTrue(s1.getData().containsKey("branch.tls.crt") && s1.getData().containsKey("gateway.yaml"));
+        assertFalse(s1.getData().equals(s2.getData()), "a replaced Secret re-renders the config Secret");
+    }
+
+    @Test
+    void certificateRefusalsNameTheField() {
+        Map<String, Secret> s = Map.of("no-ca", tls("no-ca", "C", "K", null));
+        assertRefused(TunnelValidator.one(certTunnel("missing", null), s::get), Reason.SecretNotFound, "spec.auth.certificate.secretRef.name");
+        assertRefused(TunnelValidator.one(certTunnel("no-ca", null), s::get), Reason.SecretKeyNotFound, "spec.auth.certificate");
+        IPsecTunnel files = certTunnel("no-ca", null);
+        files.getSpec().auth.certificate.certFile = "/tmp/x.pem";
+        assertRefused(TunnelValidator.one(files, s::get), Reason.InvalidSpec, "spec.auth.certificate");
+    }
 }

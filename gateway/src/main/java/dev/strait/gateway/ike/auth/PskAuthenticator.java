@@ -17,11 +17,34 @@ public final class PskAuthenticator {
 
     /** The octets both AUTH methods sign: this side's first message, the peer's nonce, and the MACed ID. */
     public static byte[] signedOctets(PrfFunction prf, byte[] ownFirstMessage, byte[] peerNonce, byte[] skP, Identity ownId) {
+        return signedOctets(prf, ownFirstMessage, peerNonce, skP, ownId, new byte[0]);
+    }
+
+    /**
+     * With IKE_INTERMEDIATE exchanges (RFC 9242 section 3.3.2) the octets end with
+     * IntAuth = IntAuth_iN | IntAuth_rN | IKE_AUTH_MID; an empty intAuth gives the RFC 7296 octets.
+     */
+    public static byte[] signedOctets(PrfFunction prf, byte[] ownFirstMessage, byte[] peerNonce, byte[] skP, Identity ownId,
+            byte[] intAuth) {
         byte[] macedId = prf.compute(skP, ownId.restOfIdPayload());
-        byte[] out = new byte[ownFirstMessage.length + peerNonce.length + macedId.length];
+        byte[] out = new byte[ownFirstMessage.length + peerNonce.length + macedId.length + intAuth.length];
         System.arraycopy(ownFirstMessage, 0, out, 0, ownFirstMessage.length);
         System.arraycopy(peerNonce, 0, out, ownFirstMessage.length, peerNonce.length);
         System.arraycopy(macedId, 0, out, ownFirstMessage.length + peerNonce.length, macedId.length);
+        System.arraycopy(intAuth, 0, out, ownFirstMessage.length + peerNonce.length + macedId.length, intAuth.length);
+        return out;
+    }
+
+    /** IntAuth for the AUTH octets (RFC 9242 section 3.3.2): the last initiator and responder chain values and the IKE_AUTH message ID. */
+    public static byte[] intAuth(byte[] intAuthI, byte[] intAuthR, int ikeAuthMessageId) {
+        byte[] out = new byte[intAuthI.length + intAuthR.length + 4];
+        System.arraycopy(intAuthI, 0, out, 0, intAuthI.length);
+        System.arraycopy(intAuthR, 0, out, intAuthI.length, intAuthR.length);
+        int o = intAuthI.length + intAuthR.length;
+        out[o] = (byte) (ikeAuthMessageId >>> 24);
+        out[o + 1] = (byte) (ikeAuthMessageId >>> 16);
+        out[o + 2] = (byte) (ikeAuthMessageId >>> 8);
+        out[o + 3] = (byte) ikeAuthMessageId;
         return out;
     }
 

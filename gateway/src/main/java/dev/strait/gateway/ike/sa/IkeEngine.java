@@ -96,6 +96,15 @@ public final class IkeEngine implements AutoCloseable {
     private final Map<String, TunnelRuntime> tunnels = new LinkedHashMap<>();
     private final Set<String> contacted = ConcurrentHashMap.newKeySet();
     private final Set<Integer> childSpis = ConcurrentHashMap.newKeySet();
+    /**
+     * Where outgoing datagrams go instead of the sockets (in-process benchmarks and tests): incoming ones are handed
+     * to {@link #deliver}. viaNatt says whether the message travels on the NAT-T port.
+     */
+    public interface Transport {
+        void send(byte[] message, InetSocketAddress to, boolean viaNatt);
+    }
+
+    private volatile Transport transport;
     private volatile DatagramChannel ikeChannel;
     private volatile NattSocket natt;
     private volatile Datapath datapath;
@@ -118,6 +127,17 @@ public final class IkeEngine implements AutoCloseable {
         ikeChannel = ch;
         receiver = Thread.ofPlatform().name("ike-rx-" + settings.ikeBind().getPort()).daemon().start(this::receiveLoop);
         LOG.info("IKE listening on {} and NAT-T {}", ch.getLocalAddress(), natt == null ? "-" : natt.localAddress());
+    }
+
+    /** Starts without sockets: datagrams leave through transport and arrive through {@link #deliver}. */
+    public void startInMemory(Datapath datapath, Transport transport) {
+        this.datapath = datapath;
+        this.transport = transport;
+    }
+
+    /** A datagram for this engine from the in-memory transport (the array is not kept). */
+    public void deliver(byte[] datagram, InetSocketAddress from, boolean viaNatt) {
+        dispatch(datagram.clone(), from, viaNatt);
     }
 
     public int ikePort() {
@@ -308,6 +328,9 @@ public final class IkeEngine implements AutoCloseable {
                 e.getValue().stop();
                 datapath.removeTunnel(e.getKey());
                 it.remove();
+            } else if (w.usesCertificates()) {
+                // Same config, possibly renewed certificate files: new IKE SAs use them, running ones stay up.
+                e.getValue().replaceDefinition(w);
             }
         }
         for (TunnelDefinition d : wanted.values()) {
@@ -344,7 +367,7 @@ public final class IkeEngine implements AutoCloseable {
 
     /** Ready when every initiating tunnel has been tried at least once (status tells the rest). */
     public boolean ready() {
-        return ikeChannel != null && !closed;
+        return (ikeChannel != null || transport != null) && !closed;
     }
 
     @Override
@@ -456,6 +479,11 @@ public final class IkeEngine implements AutoCloseable {
     }
 
     void send(byte[] message, InetSocketAddress to, boolean viaNatt) {
+        Transport t = transport;
+        if (t != null) {
+            t.send(message, to, viaNatt);
+            return;
+        }
         try {
             if (viaNatt) {
                 natt.sendIke(message, 0, message.length, to);

@@ -1,7 +1,10 @@
 package dev.strait.gateway.ike.sa;
 
 import dev.strait.gateway.datapath.ChildSaSpec;
+import dev.strait.gateway.ike.auth.AuthenticationException;
+import dev.strait.gateway.ike.auth.CertificateAuthentication;
 import dev.strait.gateway.ike.auth.Identity;
+import dev.strait.gateway.ike.auth.SignatureHash;
 import dev.strait.gateway.ike.auth.PskAuthenticator;
 import dev.strait.gateway.ike.crypto.Algorithms;
 import dev.strait.gateway.ike.crypto.KeyDerivation;
@@ -88,6 +91,28 @@ final class IkeSa {
     private SkCipher outCipher;
     private SkCipher inCipher;
     private boolean peerSentInitialContact;
+    /** RFC 7427: the hashes the peer announced in IKE_SA_INIT (empty: it sent no SIGNATURE_HASH_ALGORITHMS). */
+    private java.util.Set<SignatureHash> peerSignatureHashes = java.util.Set.of();
+    // RFC 9242 / RFC 9370: IKE_INTERMEDIATE exchanges carrying the additional key exchanges of the IKE SA.
+    /** Additional key exchanges completed so far. */
+    private int additionalKesDone;
+    /** The chains IntAuth_i / IntAuth_r over the IKE_INTERMEDIATE messages; null when there were none. */
+    private byte[] intAuthI;
+    private byte[] intAuthR;
+    /** Message ID of the IKE_AUTH request, part of IntAuth. */
+    private int authMessageId;
+    /** RFC 9370 section 2.2.4: IKE_FOLLOWUP_KE exchange type and the STATE_NOT_FOUND error. */
+    static final int IKE_FOLLOWUP_KE = 44;
+    static final int STATE_NOT_FOUND = 47;
+
+    /** Responder: a Child SA creation waiting for its IKE_FOLLOWUP_KE exchanges, keyed by the link we sent. */
+    private record PendingChild(byte[] link, EspChoice esp, List<byte[]> secrets, int inboundSpi, byte[] nonceI, byte[] nonceR,
+                                List<Payload.TrafficSelector> tsi, List<Payload.TrafficSelector> tsr, Child old) {
+    }
+
+    private PendingChild pendingChild;
+    /** CERTREQs the responder sent in its IKE_SA_INIT response (initiator side). */
+    private List<Payload.CertReq> peerInitCertReqs = List.of();
     /** RFC 7383: both sides announced fragmentation in IKE_SA_INIT, so large protected messages go out as SKFs. */
     boolean fragmentation;
     private final FragmentAssembler requestFragments = new FragmentAssembler();
@@ -166,6 +191,12 @@ final class IkeSa {
         if (t.fragmentation()) {
             payloads.add(new Payload.Notify(0, new byte[0], FRAGMENTATION_SUPPORTED, new byte[0]));
         }
+        if (t.usesCertificates()) {
+            payloads.add(t.certificates().signatureHashAlgorithmsNotify());
+        }
+        if (t.offersAdditionalKes()) {
+            payloads.add(new Payload.Notify(0, new byte[0], NotifyType.INTERMEDIATE_EXCHANGE_SUPPORTED, new byte[0]));
+        }
         IkeMessage request = new IkeMessage(spiI, 0, ExchangeType.IKE_SA_INIT, IkeMessage.FLAG_INITIATOR, 0, payloads);
         byte[] bytes = IkeCodec.encode(request);
         firstMessageI = bytes;
@@ -234,6 +265,8 @@ final class IkeSa {
         }
         ikeChoice = choice.get();
         fragmentation = t.fragmentation() && m.notify(FRAGMENTATION_SUPPORTED).isPresent();
+        notePeerSignatureHashes(m);
+        peerInitCertReqs = m.all(Payload.CertReq.class).toList();
         spiR = m.responderSpi();
         nr = nonce.get().data();
         firstMessageR = raw;
@@ -247,30 +280,106 @@ final class IkeSa {
         deriveKeys(shared);
         processNatDetection(m, spiI, spiR);
         engine.registerResponderSpi(this);
+        if (!ikeChoice.additionalKes().isEmpty()) {
+            if (m.notify(NotifyType.INTERMEDIATE_EXCHANGE_SUPPORTED).isEmpty()) {
+                fail("peer_rejected", "peer chose additional key exchanges without announcing IKE_INTERMEDIATE support");
+                return;
+            }
+            sendIntermediate();
+            return;
+        }
         sendAuthRequest();
+    }
+
+    // ---------------------------------------------------------------- initiator: IKE_INTERMEDIATE (RFC 9242, RFC 9370)
+
+    /** Sends the next additional key exchange (ADDKE n) in its own IKE_INTERMEDIATE exchange. */
+    private void sendIntermediate() {
+        floatToNattIfNeeded();
+        Algorithms.Group group = ikeChoice.additionalKes().get(additionalKesDone);
+        KeyExchange kx = KeyExchange.generate(group);
+        List<Payload> inner = List.of(new Payload.KeyExchange(group.id, kx.publicValue()));
+        int id = nextRequestId;
+        int flags = ownFlags(false);
+        intAuthI = intAuth(intAuthI, keys.skPi(), flags, id, inner);
+        byte[] skPr = keys.skPr(); // the response is covered with the keys in effect for this exchange
+        List<byte[]> bytes = protect(ExchangeType.IKE_INTERMEDIATE, flags, id, inner);
+        LOG.debug("tunnel {}: IKE_INTERMEDIATE {} ({})", name(), additionalKesDone + 1, group);
+        sendRequest(id, bytes, r -> onIntermediateResponse(group, kx, skPr, r), null);
+    }
+
+    private void onIntermediateResponse(Algorithms.Group group, KeyExchange kx, byte[] skPr, IkeMessage r) {
+        if (state != State.INIT_SENT) {
+            return;
+        }
+        Optional<Payload.Notify> error = r.notifies().filter(Payload.Notify::isError).findFirst();
+        Optional<Payload.KeyExchange> k = r.first(Payload.KeyExchange.class);
+        if (error.isPresent() || k.isEmpty() || k.get().group() != group.id) {
+            fail("peer_rejected", "IKE_INTERMEDIATE response without KEr for " + ProposalMatcher.groupName(group)
+                    + error.map(n -> " (" + notifyName(n.notifyType()) + ")").orElse(""));
+            return;
+        }
+        intAuthR = intAuth(intAuthR, skPr, r.flags(), r.messageId(), r.payloads());
+        byte[] shared;
+        try {
+            shared = kx.sharedSecret(k.get().data());
+        } catch (GeneralSecurityException e) {
+            fail("peer_rejected", "peer's " + ProposalMatcher.groupName(group) + " key exchange value is invalid");
+            return;
+        }
+        updateKeysWithAdditional(shared);
+        if (additionalKesDone < ikeChoice.additionalKes().size()) {
+            sendIntermediate();
+        } else {
+            sendAuthRequest();
+        }
     }
 
     // ---------------------------------------------------------------- initiator: IKE_AUTH
 
-    private void sendAuthRequest() {
-        TunnelDefinition t = tunnel.definition();
+    private void floatToNattIfNeeded() {
         if (udpEncap && !natt) {
             // RFC 7296 section 2.23: the initiator floats to port 4500 once NAT-D says so.
             natt = true;
             remote = new InetSocketAddress(remote.getAddress(), NATT_PORT);
             localAddress = new InetSocketAddress(localAddress.getAddress(), engine.nattPort());
         }
+    }
+
+    private void sendAuthRequest() {
+        TunnelDefinition t = tunnel.definition();
+        floatToNattIfNeeded();
+        authMessageId = nextRequestId;
         pendingChildSpi = engine.allocateChildSpi();
         offeredTsi = TrafficSelectors.of(t.localSubnets());
         offeredTsr = TrafficSelectors.of(t.remoteSubnets());
+        byte[] octets = signedOctets(true, t.localId());
+        Payload.Auth ownAuth;
+        List<Payload.Cert> ownCerts = List.of();
+        if (t.usesCertificates()) {
+            try {
+                CertificateAuthentication.OwnAuth own = t.certificates().ownAuth(peerSignatureHashes, peerInitCertReqs, octets);
+                ownAuth = own.auth();
+                ownCerts = own.certificates();
+            } catch (AuthenticationException e) {
+                fail(e.reason().label(), "cannot authenticate to the peer: " + e.getMessage());
+                return;
+            }
+        } else {
+            ownAuth = new Payload.Auth(PskAuthenticator.AUTH_METHOD_PSK, PskAuthenticator.compute(prf, t.psk(), octets));
+        }
+        // RFC 7296 section 1.2 order: IDi, [CERT+], [N(INITIAL_CONTACT)], [CERTREQ], [IDr], AUTH, SA, TSi, TSr.
         List<Payload> inner = new ArrayList<>();
         inner.add(new Payload.Identification(true, t.localId().idType(), t.localId().data()));
+        inner.addAll(ownCerts);
         if (engine.isFirstContact(t.name())) {
             inner.add(new Payload.Notify(0, new byte[0], NotifyType.INITIAL_CONTACT, new byte[0]));
         }
+        if (t.usesCertificates()) {
+            inner.add(t.certificates().certReq());
+        }
         inner.add(new Payload.Identification(false, t.peerId().idType(), t.peerId().data()));
-        byte[] octets = PskAuthenticator.signedOctets(prf, firstMessageI, nr, keys.skPi(), t.localId());
-        inner.add(new Payload.Auth(PskAuthenticator.AUTH_METHOD_PSK, PskAuthenticator.compute(prf, t.psk(), octets)));
+        inner.add(ownAuth);
         inner.add(new Payload.Sa(ProposalMatcher.espOffer(t.espProposals(), pendingChildSpi, false)));
         inner.add(new Payload.TrafficSelectors(true, offeredTsi));
         inner.add(new Payload.TrafficSelectors(false, offeredTsr));
@@ -287,7 +396,7 @@ final class IkeSa {
         TunnelDefinition t = tunnel.definition();
         Optional<Payload.Notify> authFailed = inner.notify(NotifyType.AUTHENTICATION_FAILED);
         if (authFailed.isPresent()) {
-            fail("peer_rejected", "peer rejected our authentication (AUTHENTICATION_FAILED): check PSK and identities");
+            fail("peer_rejected", "peer rejected our authentication (AUTHENTICATION_FAILED): check credentials and identities");
             close(false);
             return;
         }
@@ -306,14 +415,8 @@ final class IkeSa {
             sendDeleteAndClose();
             return;
         }
-        if (auth.get().method() != PskAuthenticator.AUTH_METHOD_PSK) {
-            fail("auth_method", "peer used AUTH method " + auth.get().method() + ", tunnel is configured for PSK");
-            sendDeleteAndClose();
-            return;
-        }
-        byte[] octets = PskAuthenticator.signedOctets(prf, firstMessageR, ni, keys.skPr(), peerId);
-        if (!PskAuthenticator.verify(prf, t.psk(), octets, auth.get().data())) {
-            fail("psk_mismatch", "peer's AUTH does not verify with our PSK (PSKs differ)");
+        Refusal refused = verifyPeerAuth(t, inner, peerId, auth.get());
+        if (refused != null) {
             sendDeleteAndClose();
             return;
         }
@@ -341,7 +444,7 @@ final class IkeSa {
             sendDeleteAndClose();
             return;
         }
-        installChild(pendingChildSpi, esp.get(), null, ni, nr, initiator, tsi, tsr);
+        installChild(pendingChildSpi, esp.get(), List.of(), ni, nr, initiator, tsi, tsr);
     }
 
     // ---------------------------------------------------------------- responder: IKE_SA_INIT
@@ -383,6 +486,11 @@ final class IkeSa {
                     new byte[] {(byte) (chosen.group().id >> 8), (byte) chosen.group().id});
             return false;
         }
+        if (!chosen.additionalKes().isEmpty() && m.notify(NotifyType.INTERMEDIATE_EXCHANGE_SUPPORTED).isEmpty()) {
+            LOG.warn("IKE_SA_INIT from {}: additional key exchanges offered without IKE_INTERMEDIATE support", from);
+            sendUnprotectedError(m, NotifyType.INVALID_SYNTAX, new byte[0]);
+            return false;
+        }
         // Tunnels whose IKE proposals differ from the chosen one cannot be this SA.
         final IkeChoice fixed = chosen;
         candidates = candidates.stream().filter(c -> ProposalMatcher.selectIke(List.of(fixed.wire()),
@@ -413,6 +521,17 @@ final class IkeSa {
         if (m.notify(FRAGMENTATION_SUPPORTED).isPresent() && candidates.stream().anyMatch(c -> c.definition().fragmentation())) {
             fragmentation = true;
             payloads.add(new Payload.Notify(0, new byte[0], FRAGMENTATION_SUPPORTED, new byte[0]));
+        }
+        if (m.notify(NotifyType.INTERMEDIATE_EXCHANGE_SUPPORTED).isPresent()) {
+            payloads.add(new Payload.Notify(0, new byte[0], NotifyType.INTERMEDIATE_EXCHANGE_SUPPORTED, new byte[0]));
+        }
+        notePeerSignatureHashes(m);
+        List<CertificateAuthentication> certTunnels = candidates.stream().map(c -> c.definition().certificates())
+                .filter(java.util.Objects::nonNull).toList();
+        if (!certTunnels.isEmpty()) {
+            payloads.add(certTunnels.getFirst().signatureHashAlgorithmsNotify());
+            // CERTREQ in IKE_SA_INIT (section 3.7): peers that send certificates only "if asked" need it.
+            payloads.add(certReqFor(certTunnels));
         }
         IkeMessage response = new IkeMessage(spiI, spiR, ExchangeType.IKE_SA_INIT, IkeMessage.FLAG_RESPONSE, 0, payloads);
         firstMessageR = IkeCodec.encode(response);
@@ -484,6 +603,8 @@ final class IkeSa {
         IkeMessage request = m.withPayloads(inner);
         switch (m.exchangeType()) {
             case ExchangeType.IKE_AUTH -> respondAuth(request);
+            case ExchangeType.IKE_INTERMEDIATE -> respondIntermediate(request);
+            case IKE_FOLLOWUP_KE -> respondFollowupKe(request);
             case ExchangeType.INFORMATIONAL -> respondInformational(request);
             case ExchangeType.CREATE_CHILD_SA -> respondCreateChildSa(request);
             default -> respond(request, List.of());
@@ -518,11 +639,50 @@ final class IkeSa {
 
     // ---------------------------------------------------------------- responder: IKE_AUTH
 
+    /** One additional key exchange (RFC 9370 section 2.2.2): answer with our KE, then update the IKE SA keys. */
+    private void respondIntermediate(IkeMessage m) {
+        if (state != State.RESPONDER_INIT_DONE || additionalKesDone >= ikeChoice.additionalKes().size()) {
+            respond(m, List.of(new Payload.Notify(0, new byte[0], NotifyType.INVALID_SYNTAX, new byte[0])));
+            return;
+        }
+        Algorithms.Group group = ikeChoice.additionalKes().get(additionalKesDone);
+        Optional<Payload.KeyExchange> k = m.first(Payload.KeyExchange.class);
+        if (k.isEmpty() || k.get().group() != group.id) {
+            LOG.warn("IKE_INTERMEDIATE from {}: expected KEi for {}", remote, ProposalMatcher.groupName(group));
+            respond(m, List.of(new Payload.Notify(0, new byte[0], NotifyType.INVALID_SYNTAX, new byte[0])));
+            close(false);
+            return;
+        }
+        KeyExchange kx = KeyExchange.generate(group);
+        byte[] answer;
+        byte[] shared;
+        try {
+            answer = kx.respond(k.get().data());
+            shared = kx.sharedSecret(k.get().data());
+        } catch (GeneralSecurityException e) {
+            LOG.warn("IKE_INTERMEDIATE from {}: invalid {} key exchange value", remote, ProposalMatcher.groupName(group));
+            respond(m, List.of(new Payload.Notify(0, new byte[0], NotifyType.INVALID_SYNTAX, new byte[0])));
+            close(false);
+            return;
+        }
+        List<Payload> out = List.of(new Payload.KeyExchange(group.id, answer));
+        intAuthI = intAuth(intAuthI, keys.skPi(), m.flags(), m.messageId(), m.payloads());
+        intAuthR = intAuth(intAuthR, keys.skPr(), ownFlags(true), m.messageId(), out);
+        respond(m, out); // still under the keys of this exchange
+        updateKeysWithAdditional(shared);
+    }
+
     private void respondAuth(IkeMessage m) {
         if (state != State.RESPONDER_INIT_DONE) {
             respond(m, List.of(new Payload.Notify(0, new byte[0], NotifyType.INVALID_SYNTAX, new byte[0])));
             return;
         }
+        if (additionalKesDone < ikeChoice.additionalKes().size()) {
+            respondAuthFailed(m, "syntax", "IKE_AUTH before all " + ikeChoice.additionalKes().size()
+                    + " additional key exchanges were done");
+            return;
+        }
+        authMessageId = m.messageId();
         Optional<Payload.Identification> idi = m.first(Payload.Identification.class).filter(Payload.Identification::initiator);
         Optional<Payload.Identification> idr = m.first(Payload.Identification.class).filter(i -> !i.initiator());
         Optional<Payload.Auth> auth = m.first(Payload.Auth.class);
@@ -546,20 +706,28 @@ final class IkeSa {
         }
         tunnel = match.get();
         TunnelDefinition t = tunnel.definition();
-        if (auth.get().method() != PskAuthenticator.AUTH_METHOD_PSK) {
-            respondAuthFailed(m, "auth_method", "peer used AUTH method " + auth.get().method() + ", tunnel expects PSK");
-            return;
-        }
-        byte[] octets = PskAuthenticator.signedOctets(prf, firstMessageI, nr, keys.skPi(), peerId);
-        if (!PskAuthenticator.verify(prf, t.psk(), octets, auth.get().data())) {
-            respondAuthFailed(m, "psk_mismatch", "peer's AUTH does not verify with our PSK (PSKs differ)");
+        Refusal refusal = checkPeerAuth(t, m, peerId, auth.get());
+        if (refusal != null) {
+            respondAuthFailed(m, refusal.reason(), refusal.message());
             return;
         }
         peerSentInitialContact = m.notify(NotifyType.INITIAL_CONTACT).isPresent();
         List<Payload> out = new ArrayList<>();
         out.add(new Payload.Identification(false, t.localId().idType(), t.localId().data()));
-        byte[] ours = PskAuthenticator.signedOctets(prf, firstMessageR, ni, keys.skPr(), t.localId());
-        out.add(new Payload.Auth(PskAuthenticator.AUTH_METHOD_PSK, PskAuthenticator.compute(prf, t.psk(), ours)));
+        byte[] ours = signedOctets(true, t.localId());
+        if (t.usesCertificates()) {
+            try {
+                CertificateAuthentication.OwnAuth own = t.certificates().ownAuth(peerSignatureHashes,
+                        m.all(Payload.CertReq.class).toList(), ours);
+                out.addAll(own.certificates());
+                out.add(own.auth());
+            } catch (AuthenticationException e) {
+                respondAuthFailed(m, e.reason().label(), "cannot authenticate to the peer: " + e.getMessage());
+                return;
+            }
+        } else {
+            out.add(new Payload.Auth(PskAuthenticator.AUTH_METHOD_PSK, PskAuthenticator.compute(prf, t.psk(), ours)));
+        }
 
         // The first Child SA: proposal, then traffic selector narrowing.
         Optional<Payload.Sa> sa = m.first(Payload.Sa.class);
@@ -600,7 +768,7 @@ final class IkeSa {
         out.add(new Payload.TrafficSelectors(true, narrowedI));
         out.add(new Payload.TrafficSelectors(false, narrowedR));
         respond(m, out);
-        installChild(inboundSpi, chosen, null, ni, nr, initiator, narrowedI, narrowedR);
+        installChild(inboundSpi, chosen, List.of(), ni, nr, initiator, narrowedI, narrowedR);
     }
 
     private void respondAuthFailed(IkeMessage m, String reason, String message) {
@@ -821,12 +989,85 @@ final class IkeSa {
                 .findFirst().map(Payload.TrafficSelectors::selectors).orElse(old.localTs());
         List<Payload.TrafficSelector> tsr = r.all(Payload.TrafficSelectors.class).filter(x -> !x.initiator())
                 .findFirst().map(Payload.TrafficSelectors::selectors).orElse(old.remoteTs());
-        Child created = installChild(newSpi, choice.get(), shared, nonceI, nonceR.get().data(), true, tsi, tsr);
+        List<byte[]> secrets = new ArrayList<>();
+        if (shared != null) {
+            secrets.add(shared);
+        }
+        ChildRekey rekey = new ChildRekey(old, newSpi, choice.get(), secrets, nonceI, nonceR.get().data(), tsi, tsr, theirs);
+        if (!choice.get().additionalKes().isEmpty()) {
+            Optional<Payload.Notify> link = r.notify(NotifyType.ADDITIONAL_KEY_EXCHANGE);
+            if (link.isEmpty()) {
+                engine.releaseChildSpi(newSpi);
+                tunnel.noteError("rekey_failed", "peer chose additional key exchanges but sent no ADDITIONAL_KEY_EXCHANGE link");
+                return;
+            }
+            sendFollowupKe(rekey, link.get().data());
+            return;
+        }
+        finishChildRekey(rekey);
+    }
+
+    /** Our Child SA rekey between CREATE_CHILD_SA and its last IKE_FOLLOWUP_KE (RFC 9370 section 2.2.4). */
+    private record ChildRekey(Child old, int newSpi, EspChoice esp, List<byte[]> secrets, byte[] nonceI, byte[] nonceR,
+                              List<Payload.TrafficSelector> tsi, List<Payload.TrafficSelector> tsr, RekeyExchange theirs) {
+    }
+
+    /** The next additional key exchange of a Child SA rekey, linked to the previous exchange by the peer's token. */
+    private void sendFollowupKe(ChildRekey rekey, byte[] link) {
+        Algorithms.Group group = rekey.esp().additionalKes().get(rekey.secrets().size() - 1);
+        KeyExchange kx = KeyExchange.generate(group);
+        List<Payload> inner = List.of(notify(NotifyType.ADDITIONAL_KEY_EXCHANGE, link),
+                new Payload.KeyExchange(group.id, kx.publicValue()));
+        int id = nextRequestId;
+        LOG.debug("tunnel {}: IKE_FOLLOWUP_KE {} ({})", name(), rekey.secrets().size(), group);
+        sendRequest(id, protect(IKE_FOLLOWUP_KE, ownFlags(false), id, inner), r -> onFollowupKeResponse(rekey, kx, r), null);
+    }
+
+    private void onFollowupKeResponse(ChildRekey rekey, KeyExchange kx, IkeMessage r) {
+        Optional<Payload.Notify> error = r.notifies().filter(Payload.Notify::isError).findFirst();
+        Optional<Payload.KeyExchange> ke = r.first(Payload.KeyExchange.class);
+        byte[] shared = null;
+        if (error.isEmpty() && ke.isPresent() && ke.get().group() == kx.group().id) {
+            try {
+                shared = kx.sharedSecret(ke.get().data());
+            } catch (GeneralSecurityException e) {
+                shared = null;
+            }
+        }
+        if (shared == null || state != State.ESTABLISHED) {
+            engine.releaseChildSpi(rekey.newSpi());
+            String why = error.map(n -> notifyName(n.notifyType())).orElse("no valid KEr");
+            LOG.warn("tunnel {}: IKE_FOLLOWUP_KE of the Child SA rekey failed: {}", name(), why);
+            if (tunnel != null) {
+                tunnel.noteError("rekey_failed", "IKE_FOLLOWUP_KE failed: " + why);
+            }
+            return;
+        }
+        rekey.secrets().add(shared);
+        if (rekey.secrets().size() <= rekey.esp().additionalKes().size()) {
+            Optional<Payload.Notify> link = r.notify(NotifyType.ADDITIONAL_KEY_EXCHANGE);
+            if (link.isEmpty()) {
+                engine.releaseChildSpi(rekey.newSpi());
+                tunnel.noteError("rekey_failed", "IKE_FOLLOWUP_KE response without the link to the next exchange");
+                return;
+            }
+            sendFollowupKe(rekey, link.get().data());
+            return;
+        }
+        finishChildRekey(rekey);
+    }
+
+    private void finishChildRekey(ChildRekey rekey) {
+        Child old = rekey.old();
+        int newSpi = rekey.newSpi();
+        byte[] nonceI = rekey.nonceI();
+        RekeyExchange theirs = rekey.theirs();
+        Child created = installChild(newSpi, rekey.esp(), rekey.secrets(), nonceI, rekey.nonceR(), true, rekey.tsi(), rekey.tsr());
         engine.listener().childRekey(name());
         replaced.add(old.inboundSpi());
         if (theirs != null && childByInbound(theirs.child().inboundSpi()) != null) {
             engine.listener().rekeyCollision(name(), "child");
-            if (Lifetimes.oursIsRedundant(Lifetimes.minNonce(nonceI, nonceR.get().data()), theirs.minNonce())) {
+            if (Lifetimes.oursIsRedundant(Lifetimes.minNonce(nonceI, rekey.nonceR()), theirs.minNonce())) {
                 LOG.info("tunnel {}: Child SA rekey collision, ours {} is redundant: deleting it", name(), hex32(newSpi));
                 deleteChild(created);
                 return; // the peer, whose rekey won, deletes the old SA
@@ -942,8 +1183,63 @@ final class IkeSa {
         }
         out.add(new Payload.TrafficSelectors(true, narrowedI));
         out.add(new Payload.TrafficSelectors(false, narrowedR));
+        if (shared != null && !chosen.additionalKes().isEmpty()) {
+            // RFC 9370 section 2.2.4: the Child SA is created only after the IKE_FOLLOWUP_KE exchanges.
+            if (pendingChild != null) {
+                engine.releaseChildSpi(pendingChild.inboundSpi()); // the peer abandoned that one
+            }
+            byte[] link = engine.randomBytes(16);
+            List<byte[]> secrets = new ArrayList<>(List.of(shared));
+            pendingChild = new PendingChild(link, chosen, secrets, inboundSpi, nonceI, nonceR, narrowedI, narrowedR, old);
+            out.add(notify(NotifyType.ADDITIONAL_KEY_EXCHANGE, link));
+            respond(m, out);
+            return;
+        }
         respond(m, out);
         Child created = installChild(inboundSpi, chosen, shared, nonceI, nonceR, false, narrowedI, narrowedR);
+        afterPeerChildCreate(created, old, nonceI, nonceR);
+    }
+
+    /** One IKE_FOLLOWUP_KE of the peer's Child SA creation: our KE, then the next link or the new Child SA. */
+    private void respondFollowupKe(IkeMessage m) {
+        PendingChild p = pendingChild;
+        Optional<Payload.Notify> link = m.notify(NotifyType.ADDITIONAL_KEY_EXCHANGE);
+        if (p == null || link.isEmpty() || !java.security.MessageDigest.isEqual(link.get().data(), p.link()) || state != State.ESTABLISHED) {
+            respond(m, List.of(notify(STATE_NOT_FOUND, new byte[0])));
+            return;
+        }
+        Algorithms.Group group = p.esp().additionalKes().get(p.secrets().size() - 1);
+        Optional<Payload.KeyExchange> ke = m.first(Payload.KeyExchange.class);
+        if (ke.isEmpty() || ke.get().group() != group.id) {
+            respond(m, List.of(notify(NotifyType.INVALID_KE_PAYLOAD, new byte[] {(byte) (group.id >> 8), (byte) group.id})));
+            return;
+        }
+        KeyExchange kx = KeyExchange.generate(group);
+        byte[] answer;
+        try {
+            answer = kx.respond(ke.get().data());
+            p.secrets().add(kx.sharedSecret(ke.get().data()));
+        } catch (GeneralSecurityException e) {
+            respond(m, List.of(notify(NotifyType.INVALID_SYNTAX, new byte[0])));
+            return;
+        }
+        List<Payload> out = new ArrayList<>();
+        out.add(new Payload.KeyExchange(group.id, answer));
+        if (p.secrets().size() <= p.esp().additionalKes().size()) {
+            byte[] next = engine.randomBytes(16);
+            pendingChild = new PendingChild(next, p.esp(), p.secrets(), p.inboundSpi(), p.nonceI(), p.nonceR(), p.tsi(), p.tsr(), p.old());
+            out.add(notify(NotifyType.ADDITIONAL_KEY_EXCHANGE, next));
+            respond(m, out);
+            return;
+        }
+        pendingChild = null;
+        respond(m, out);
+        Child created = installChild(p.inboundSpi(), p.esp(), p.secrets(), p.nonceI(), p.nonceR(), false, p.tsi(), p.tsr());
+        afterPeerChildCreate(created, p.old(), p.nonceI(), p.nonceR());
+    }
+
+    private void afterPeerChildCreate(Child created, Child old, byte[] nonceI, byte[] nonceR) {
+        int inboundSpi = created.inboundSpi();
         if (old == null) {
             LOG.info("tunnel {}: peer added a Child SA", name());
             return;
@@ -973,7 +1269,7 @@ final class IkeSa {
             long newSpi = engine.newSpi();
             byte[] nonce = engine.randomBytes(NONCE_LENGTH);
             List<Payload> inner = List.of(
-                    new Payload.Sa(ProposalMatcher.ikeOffer(preferGroupFirst(t.ikeProposals(), group), spiBytes64(newSpi))),
+                    new Payload.Sa(ProposalMatcher.ikeOffer(preferGroupFirst(t.rekeyIkeProposals(), group), spiBytes64(newSpi))),
                     new Payload.Nonce(nonce),
                     new Payload.KeyExchange(group.id, kx.publicValue()));
             ikeRekeyInFlight = true;
@@ -994,7 +1290,7 @@ final class IkeSa {
         TunnelDefinition t = tunnel.definition();
         Optional<Payload.Notify> error = r.notifies().filter(Payload.Notify::isError).findFirst();
         Optional<Payload.Sa> sa = r.first(Payload.Sa.class);
-        Optional<IkeChoice> choice = sa.flatMap(x -> ProposalMatcher.acceptIkeAnswer(x, t.ikeProposals()));
+        Optional<IkeChoice> choice = sa.flatMap(x -> ProposalMatcher.acceptIkeAnswer(x, t.rekeyIkeProposals()));
         Optional<Payload.Nonce> nonceR = r.first(Payload.Nonce.class);
         Optional<Payload.KeyExchange> ke = r.first(Payload.KeyExchange.class);
         byte[] shared = null;
@@ -1014,7 +1310,7 @@ final class IkeSa {
                 retryLater(() -> rekeyIke(null));
             } else if (type == NotifyType.INVALID_KE_PAYLOAD && error.get().data().length == 2) {
                 int wanted = (error.get().data()[0] & 0xff) << 8 | (error.get().data()[1] & 0xff);
-                t.ikeProposals().stream().flatMap(p -> p.groups().stream()).filter(g -> g.id == wanted).findFirst()
+                t.rekeyIkeProposals().stream().flatMap(p -> p.groups().stream()).filter(g -> g.id == wanted).findFirst()
                         .ifPresent(this::rekeyIke);
             } else {
                 String why = error.map(n -> notifyName(n.notifyType())).orElse("an unusable answer");
@@ -1060,7 +1356,7 @@ final class IkeSa {
             respond(m, List.of(notify(NotifyType.INVALID_SYNTAX, new byte[0])));
             return;
         }
-        Optional<IkeChoice> choice = ProposalMatcher.selectIke(sa.proposals(), t.ikeProposals(), ke.get().group());
+        Optional<IkeChoice> choice = ProposalMatcher.selectIke(sa.proposals(), t.rekeyIkeProposals(), ke.get().group());
         if (choice.isEmpty()) {
             respond(m, List.of(notify(NotifyType.NO_PROPOSAL_CHOSEN, new byte[0])));
             return;
@@ -1180,6 +1476,97 @@ final class IkeSa {
 
     // ---------------------------------------------------------------- shared machinery
 
+    /**
+     * The octets an AUTH covers (RFC 7296 section 2.15): ours (own=true) or the peer's, with the ID of that side.
+     */
+    private byte[] signedOctets(boolean own, Identity id) {
+        boolean ofInitiator = own == initiator;
+        byte[] intAuth = intAuthI == null ? new byte[0] : PskAuthenticator.intAuth(intAuthI, intAuthR, authMessageId);
+        return PskAuthenticator.signedOctets(prf, ofInitiator ? firstMessageI : firstMessageR, ofInitiator ? nr : ni,
+                ofInitiator ? keys.skPi() : keys.skPr(), id, intAuth);
+    }
+
+    /**
+     * One link of the IntAuth chain (RFC 9242 section 3.3.2): prf(SK_p, previous | A | P), where A is the IKE header and
+     * the Encrypted payload header with their lengths as if the SK payload held only the plaintext P (no IV, padding,
+     * ICV), computed as if the message had not been fragmented. P is the re-encoded inner payload chain.
+     */
+    private byte[] intAuth(byte[] previous, byte[] skP, int flags, int messageId, List<Payload> inner) {
+        IkeCodec.Chain chain = IkeCodec.encodeChain(inner);
+        byte[] a = IkeCodec.encode(new IkeMessage(spiI, spiR, ExchangeType.IKE_INTERMEDIATE, flags, messageId,
+                List.of(new Payload.Encrypted(chain.firstType(), new byte[0]))));
+        int total = a.length + chain.bytes().length;
+        a[24] = (byte) (total >>> 24);
+        a[25] = (byte) (total >>> 16);
+        a[26] = (byte) (total >>> 8);
+        a[27] = (byte) total;
+        int skLength = IkeCodec.PAYLOAD_HEADER_LENGTH + chain.bytes().length;
+        a[a.length - 2] = (byte) (skLength >>> 8);
+        a[a.length - 1] = (byte) skLength;
+        return prf.compute(skP, previous == null ? new byte[0] : previous, a, chain.bytes());
+    }
+
+    /** RFC 9370 section 2.2.2: new IKE SA keys from SK_d and the secret of the additional key exchange just done. */
+    private void updateKeysWithAdditional(byte[] shared) {
+        Algorithms.Encr encr = ikeChoice.encr().alg();
+        keys = KeyDerivation.additionalKeyUpdate(prf, keys.skD(), shared, ni, nr, spiI, spiR,
+                encr.keyMaterialLength(ikeChoice.encr().keyBits()), ikeChoice.integ() == null ? 0 : ikeChoice.integ().keyLength);
+        installIkeCiphers();
+        additionalKesDone++;
+    }
+
+    private void notePeerSignatureHashes(IkeMessage m) {
+        peerSignatureHashes = m.notify(SignatureHash.NOTIFY_TYPE).map(n -> {
+            try {
+                return SignatureHash.parseNotify(n.data());
+            } catch (RuntimeException e) {
+                LOG.debug("ignoring malformed SIGNATURE_HASH_ALGORITHMS: {}", e.getMessage());
+                return java.util.Set.<SignatureHash>of();
+            }
+        }).orElse(java.util.Set.of());
+    }
+
+    private static Payload.CertReq certReqFor(List<CertificateAuthentication> tunnels) {
+        List<java.security.cert.X509Certificate> anchors = tunnels.stream()
+                .flatMap(c -> c.credentials().trustAnchors().stream()).distinct().toList();
+        return dev.strait.gateway.ike.auth.CertificateRequests.certReq(anchors);
+    }
+
+    /** Why the peer's AUTH was refused: a metric/status reason and a log message. */
+    private record Refusal(String reason, String message) {
+    }
+
+    /** Checks the peer's AUTH (PSK or certificate); null when it verifies. */
+    private Refusal checkPeerAuth(TunnelDefinition t, IkeMessage m, Identity peerId, Payload.Auth auth) {
+        byte[] octets = signedOctets(false, peerId);
+        if (t.usesCertificates()) {
+            try {
+                var peer = t.certificates().verifyPeer(m.all(Payload.Cert.class).toList(), peerId, auth, octets);
+                LOG.info("tunnel {}: peer certificate {} verified (valid until {})", t.name(),
+                        peer.certificate().getSubjectX500Principal().getName(), peer.certificate().getNotAfter().toInstant());
+                return null;
+            } catch (AuthenticationException e) {
+                return new Refusal(e.reason().label(), "peer's certificate authentication refused: " + e.getMessage());
+            }
+        }
+        if (auth.method() != PskAuthenticator.AUTH_METHOD_PSK) {
+            return new Refusal("auth_method", "peer used AUTH method " + auth.method() + ", tunnel is configured for PSK");
+        }
+        if (!PskAuthenticator.verify(prf, t.psk(), octets, auth.data())) {
+            return new Refusal("psk_mismatch", "peer's AUTH does not verify with our PSK (PSKs differ)");
+        }
+        return null;
+    }
+
+    /** Initiator: checks the responder's AUTH and records a failure; returns null when it verifies. */
+    private Refusal verifyPeerAuth(TunnelDefinition t, IkeMessage m, Identity peerId, Payload.Auth auth) {
+        Refusal refusal = checkPeerAuth(t, m, peerId, auth);
+        if (refusal != null) {
+            fail(refusal.reason(), refusal.message());
+        }
+        return refusal;
+    }
+
     private void establish() {
         if (state == State.ESTABLISHED) {
             return;
@@ -1201,10 +1588,17 @@ final class IkeSa {
      */
     private Child installChild(int inboundSpi, EspChoice esp, byte[] sharedSecret, byte[] nonceI, byte[] nonceR,
                                boolean exchangeInitiator, List<Payload.TrafficSelector> tsi, List<Payload.TrafficSelector> tsr) {
+        return installChild(inboundSpi, esp, sharedSecret == null ? List.of() : List.of(sharedSecret), nonceI, nonceR,
+                exchangeInitiator, tsi, tsr);
+    }
+
+    /** secrets: the KE secret and those of the IKE_FOLLOWUP_KE exchanges, in order (RFC 9370 section 2.2.4); empty: no PFS. */
+    private Child installChild(int inboundSpi, EspChoice esp, List<byte[]> secrets, byte[] nonceI, byte[] nonceR,
+                               boolean exchangeInitiator, List<Payload.TrafficSelector> tsi, List<Payload.TrafficSelector> tsr) {
         Algorithms.Encr encr = esp.encr().alg();
         int encLen = encr.keyMaterialLength(esp.encr().keyBits());
         int integLen = esp.integ() == null ? 0 : esp.integ().keyLength;
-        KeyDerivation.ChildKeys k = KeyDerivation.childSaKeys(prf, keys.skD(), sharedSecret, nonceI, nonceR, encLen, integLen);
+        KeyDerivation.ChildKeys k = KeyDerivation.childSaKeysFromSecrets(prf, keys.skD(), secrets, nonceI, nonceR, encLen, integLen);
         List<Payload.TrafficSelector> localTs = exchangeInitiator ? tsi : tsr;
         List<Payload.TrafficSelector> remoteTs = exchangeInitiator ? tsr : tsi;
         int outboundSpi = esp.peerSpi();
@@ -1246,6 +1640,11 @@ final class IkeSa {
         int encLen = encr.keyMaterialLength(ikeChoice.encr().keyBits());
         int integLen = ikeChoice.integ() == null ? 0 : ikeChoice.integ().keyLength;
         keys = KeyDerivation.ikeSaKeys(prf, ni, nr, shared, spiI, spiR, encLen, integLen);
+        installIkeCiphers();
+    }
+
+    private void installIkeCiphers() {
+        Algorithms.Encr encr = ikeChoice.encr().alg();
         SkCipher fromInitiator = SkCipher.of(encr, ikeChoice.encr().keyBits(), ikeChoice.integ(), keys.skEi(), keys.skAi());
         SkCipher fromResponder = SkCipher.of(encr, ikeChoice.encr().keyBits(), ikeChoice.integ(), keys.skEr(), keys.skAr());
         outCipher = initiator ? fromInitiator : fromResponder;
@@ -1325,6 +1724,9 @@ final class IkeSa {
     }
 
     private void sendNextQueued() {
+        if (outstanding != null) {
+            return; // a response handler already sent the next request of its exchange chain (IKE_FOLLOWUP_KE)
+        }
         Runnable next = queuedRequests.poll();
         if (next != null) {
             next.run();

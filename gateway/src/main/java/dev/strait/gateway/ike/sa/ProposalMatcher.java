@@ -21,18 +21,42 @@ public final class ProposalMatcher {
     private ProposalMatcher() {
     }
 
-    /** The algorithms chosen for an IKE SA. integ is null for AEAD. */
-    public record IkeChoice(EncrChoice encr, Prf prf, Integ integ, Group group, Payload.Proposal wire) {
+    /** Transform types 6..12: ADDKE1..ADDKE7 (RFC 9370 section 2.2.1). */
+    static final int MAX_ADDITIONAL_KES = 7;
+
+    /**
+     * The algorithms chosen for an IKE SA. integ is null for AEAD. additionalKes: the RFC 9370 key exchanges that follow
+     * in IKE_INTERMEDIATE exchanges, in order (ADDKE1 first); empty for a classical SA.
+     */
+    public record IkeChoice(EncrChoice encr, Prf prf, Integ integ, Group group, List<Group> additionalKes, Payload.Proposal wire) {
+        public IkeChoice {
+            additionalKes = List.copyOf(additionalKes);
+        }
+
         public String describe() {
-            return encrName(encr) + (integ == null ? "" : "-" + integName(integ)) + "-" + prfName(prf) + "-" + groupName(group);
+            StringBuilder s = new StringBuilder(encrName(encr) + (integ == null ? "" : "-" + integName(integ)) + "-"
+                    + prfName(prf) + "-" + groupName(group));
+            for (int i = 0; i < additionalKes.size(); i++) {
+                s.append("-ke").append(i + 1).append('_').append(groupName(additionalKes.get(i)));
+            }
+            return s.toString();
         }
     }
 
     /** The algorithms chosen for a Child SA; group null without PFS; peerSpi is the SPI in the chosen proposal. */
-    public record EspChoice(EncrChoice encr, Integ integ, Group group, boolean esn, int peerSpi, Payload.Proposal wire) {
+    public record EspChoice(EncrChoice encr, Integ integ, Group group, List<Group> additionalKes, boolean esn, int peerSpi,
+                            Payload.Proposal wire) {
+        public EspChoice {
+            additionalKes = List.copyOf(additionalKes);
+        }
+
         public String describe() {
+            StringBuilder adds = new StringBuilder();
+            for (int i = 0; i < additionalKes.size(); i++) {
+                adds.append("-ke").append(i + 1).append('_').append(groupName(additionalKes.get(i)));
+            }
             return encrName(encr) + (integ == null ? "" : "-" + integName(integ)) + (group == null ? "" : "-" + groupName(group))
-                    + (esn ? "-esn" : "");
+                    + adds + (esn ? "-esn" : "");
         }
     }
 
@@ -44,6 +68,10 @@ public final class ProposalMatcher {
             p.prf().forEach(f -> t.add(new Payload.Transform(Algorithms.TYPE_PRF, f.id, null)));
             p.integ().forEach(i -> t.add(new Payload.Transform(Algorithms.TYPE_INTEG, i.id, null)));
             p.groups().forEach(g -> t.add(new Payload.Transform(Algorithms.TYPE_KE, g.id, null)));
+            for (int i = 0; i < p.additionalKes().size(); i++) {
+                int type = Algorithms.TYPE_ADDITIONAL_KE_1 + i;
+                p.additionalKes().get(i).forEach(g -> t.add(new Payload.Transform(type, g.id, null)));
+            }
             out.add(new Payload.Proposal(out.size() + 1, PROTO_IKE, spi, t));
         }
         return out;
@@ -59,6 +87,10 @@ public final class ProposalMatcher {
             p.integ().forEach(i -> t.add(new Payload.Transform(Algorithms.TYPE_INTEG, i.id, null)));
             if (withKe) {
                 p.groups().forEach(g -> t.add(new Payload.Transform(Algorithms.TYPE_KE, g.id, null)));
+                for (int i = 0; i < p.additionalKes().size(); i++) {
+                    int type = Algorithms.TYPE_ADDITIONAL_KE_1 + i;
+                    p.additionalKes().get(i).forEach(g -> t.add(new Payload.Transform(type, g.id, null)));
+                }
             }
             p.esn().forEach(e -> t.add(new Payload.Transform(Algorithms.TYPE_ESN, e ? 1 : 0, null)));
             out.add(new Payload.Proposal(out.size() + 1, PROTO_ESP, spiBytes, t));
@@ -97,8 +129,17 @@ public final class ProposalMatcher {
                 } else if (hasType(p, Algorithms.TYPE_INTEG) && !onlyNoneInteg(p)) {
                     continue; // AEAD with an integrity algorithm is not a valid combination
                 }
-                IkeChoice c = new IkeChoice(e.get(), f.get(), integ, g.get(),
-                        wire(p, e.get(), f.get(), integ, g.get(), null));
+                Optional<List<Group>> adds = pickAdditional(p, o.additionalKes());
+                if (adds.isEmpty()) {
+                    continue;
+                }
+                Payload.Proposal w = wire(p, e.get(), f.get(), integ, g.get(), null);
+                List<Payload.Transform> withAdds = new ArrayList<>(w.transforms());
+                for (int i = 0; i < adds.get().size(); i++) {
+                    withAdds.add(new Payload.Transform(Algorithms.TYPE_ADDITIONAL_KE_1 + i, adds.get().get(i).id, null));
+                }
+                IkeChoice c = new IkeChoice(e.get(), f.get(), integ, g.get(), adds.get(),
+                        new Payload.Proposal(w.number(), w.protocolId(), w.spi(), withAdds));
                 if (preferGroup == null || g.get().id == preferGroup) {
                     return Optional.of(c);
                 }
@@ -139,6 +180,11 @@ public final class ProposalMatcher {
                 } else if (withKe && hasType(p, Algorithms.TYPE_KE) && !onlyNoneKe(p)) {
                     continue; // peer insists on PFS that we are not configured for
                 }
+                // RFC 9370: additional key exchanges only with a KE (CREATE_CHILD_SA), then IKE_FOLLOWUP_KE
+                Optional<List<Group>> adds = withKe && group != null ? pickAdditional(p, o.additionalKes()) : Optional.of(List.of());
+                if (adds.isEmpty()) {
+                    continue;
+                }
                 List<Boolean> esnOptions = o.esn().isEmpty() ? List.of(false) : o.esn();
                 Optional<Boolean> esn = hasType(p, Algorithms.TYPE_ESN)
                         ? pick(p, Algorithms.TYPE_ESN, esnOptions, b -> b ? 1 : 0)
@@ -146,8 +192,13 @@ public final class ProposalMatcher {
                 if (esn.isEmpty()) {
                     continue;
                 }
-                return Optional.of(new EspChoice(e.get(), integ, group, esn.get(), spiInt(p.spi()),
-                        wire(p, e.get(), null, integ, group, esn.get())));
+                Payload.Proposal w = wire(p, e.get(), null, integ, group, esn.get());
+                List<Payload.Transform> withAdds = new ArrayList<>(w.transforms());
+                for (int i = 0; i < adds.get().size(); i++) {
+                    withAdds.add(new Payload.Transform(Algorithms.TYPE_ADDITIONAL_KE_1 + i, adds.get().get(i).id, null));
+                }
+                return Optional.of(new EspChoice(e.get(), integ, group, adds.get(), esn.get(), spiInt(p.spi()),
+                        new Payload.Proposal(w.number(), w.protocolId(), w.spi(), withAdds)));
             }
         }
         return Optional.empty();
@@ -229,6 +280,28 @@ public final class ProposalMatcher {
             }
         }
         return Optional.empty();
+    }
+
+    /**
+     * RFC 9370: each ADDKE our proposal requires must be offered with one of our groups; an ADDKE we do not require may
+     * only be offered as NONE (optional). Our parser knows no optional ADDKEs, so a classical proposal of ours matches
+     * a hybrid offer only where the peer made the additional exchanges optional.
+     */
+    private static Optional<List<Group>> pickAdditional(Payload.Proposal p, List<List<Group>> ours) {
+        List<Group> chosen = new ArrayList<>();
+        for (int i = 0; i < MAX_ADDITIONAL_KES; i++) {
+            int type = Algorithms.TYPE_ADDITIONAL_KE_1 + i;
+            if (i < ours.size()) {
+                Optional<Group> g = pick(p, type, ours.get(i), x -> x.id);
+                if (g.isEmpty()) {
+                    return Optional.empty();
+                }
+                chosen.add(g.get());
+            } else if (hasType(p, type) && p.transforms().stream().noneMatch(t -> t.transformType() == type && t.transformId() == 0)) {
+                return Optional.empty();
+            }
+        }
+        return Optional.of(chosen);
     }
 
     private static boolean hasType(Payload.Proposal p, int type) {

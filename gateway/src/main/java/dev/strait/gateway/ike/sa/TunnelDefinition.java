@@ -6,13 +6,18 @@ import dev.strait.api.v1alpha1.TunnelSpec;
 import dev.strait.gateway.config.Cidr;
 import dev.strait.gateway.config.ConfigException;
 import dev.strait.gateway.config.Psks;
+import dev.strait.gateway.ike.auth.CertificateAuthentication;
+import dev.strait.gateway.ike.auth.CertificateCredentials;
+import dev.strait.gateway.ike.auth.CredentialException;
 import dev.strait.gateway.ike.auth.Identity;
+import dev.strait.gateway.ike.auth.SignatureScheme;
 import dev.strait.gateway.ike.crypto.EspProposal;
 import dev.strait.gateway.ike.crypto.IkeProposal;
 import dev.strait.gateway.ike.crypto.ProposalParser;
 import java.net.InetAddress;
 import java.nio.charset.StandardCharsets;
 import java.security.MessageDigest;
+import java.time.Clock;
 import java.time.Duration;
 import java.util.HexFormat;
 import java.util.List;
@@ -24,7 +29,10 @@ public record TunnelDefinition(
         int peerPort,
         Identity localId,
         Identity peerId,
+        /** The resolved PSK, or null for a certificate tunnel. */
         byte[] psk,
+        /** Certificate authentication (RFC 7427), or null for a PSK tunnel. */
+        CertificateAuthentication certificates,
         List<IkeProposal> ikeProposals,
         List<EspProposal> espProposals,
         List<Cidr> localSubnets,
@@ -69,20 +77,76 @@ public record TunnelDefinition(
         } catch (IllegalArgumentException e) {
             throw new ConfigException(at + ".peer.id", e.getMessage());
         }
-        if (t.auth.psk == null) {
-            throw new ConfigException(at + ".auth", "only psk authentication is implemented so far");
+        if ((t.auth.psk == null) == (t.auth.certificate == null)) {
+            throw new ConfigException(at + ".auth", "set exactly one of psk and certificate");
         }
-        byte[] psk = Psks.resolve(at + ".auth.psk", t.auth.psk);
+        byte[] psk = t.auth.psk == null ? null : Psks.resolve(at + ".auth.psk", t.auth.psk);
+        CertificateAuthentication certificates = t.auth.certificate == null ? null
+                : loadCertificates(at + ".auth.certificate", t.auth.certificate, localId);
         InetAddress peer = t.peer.address == null ? null : Cidr.parseAddress(t.peer.address);
         List<Cidr> local = t.local.subnets.stream().map(Cidr::parse).toList();
         List<Cidr> remote = t.remote.subnets.stream().map(Cidr::parse).toList();
         Duration dpdInterval = t.ike.dpd == null ? Duration.ZERO : Durations.parse(t.ike.dpd.interval);
         Duration dpdTimeout = t.ike.dpd == null ? Duration.ofSeconds(120) : Durations.parse(t.ike.dpd.timeout);
         String fingerprint = fingerprint(t, psk);
-        return new TunnelDefinition(t.name, peer, t.peer.port == null ? 500 : t.peer.port, localId, peerId, psk, ike, esp,
+        return new TunnelDefinition(t.name, peer, t.peer.port == null ? 500 : t.peer.port, localId, peerId, psk, certificates, ike, esp,
                 local, remote, t.initiation, t.encapsulation == TunnelSpec.Encapsulation.Always, dpdInterval, dpdTimeout,
                 Durations.parse(t.ike.rekeyAfter), Durations.parse(t.esp.rekeyAfter), !Boolean.FALSE.equals(t.ike.fragmentation),
                 t.namespace, t.generation, fingerprint);
+    }
+
+    /**
+     * Loads and checks our certificate, key and CAs. The file contents are not part of the fingerprint: a renewed
+     * certificate (same paths) is picked up for new IKE SAs without tearing the tunnel down.
+     */
+    static CertificateAuthentication loadCertificates(String at, TunnelSpec.Certificate spec, Identity localId)
+            throws ConfigException {
+        for (var f : new String[][] {{"certFile", spec.certFile}, {"keyFile", spec.keyFile}, {"caFile", spec.caFile}}) {
+            if (f[1] == null || f[1].isBlank()) {
+                throw new ConfigException(at + "." + f[0], "is required for certificate authentication in the gateway YAML");
+            }
+        }
+        CertificateCredentials creds;
+        try {
+            creds = CertificateCredentials.fromSpec(spec);
+        } catch (CredentialException e) {
+            throw new ConfigException(at + ".certFile", e.getMessage());
+        }
+        if (!creds.certifies(localId)) {
+            throw new ConfigException(at + ".certFile", "certificate " + creds.endEntity().getSubjectX500Principal().getName()
+                    + " does not certify local.id '" + localId + "' (must be its subject DN or a subjectAltName)");
+        }
+        return new CertificateAuthentication(creds, Clock.systemUTC(), SignatureScheme.RsaPadding.PSS);
+    }
+
+    /**
+     * Proposals for CREATE_CHILD_SA IKE rekeys: the additional key exchanges stripped (IKE_FOLLOWUP_KE for IKE rekeys
+     * is not implemented). The rekeyed SA still inherits the hybrid secret through SK_d (RFC 9370 section 2.2.2).
+     */
+    public List<IkeProposal> rekeyIkeProposals() {
+        return ikeProposals.stream().map(p -> p.additionalKes().isEmpty() ? p
+                : new IkeProposal(p.encr(), p.prf(), p.integ(), p.groups(), List.of())).distinct().toList();
+    }
+
+    /** Some proposal asks for RFC 9370 additional key exchanges (IKE_INTERMEDIATE). */
+    public boolean offersAdditionalKes() {
+        return ikeProposals.stream().anyMatch(p -> !p.additionalKes().isEmpty());
+    }
+
+    /** This tunnel authenticates with certificates (RFC 7427) rather than a PSK. */
+    public boolean usesCertificates() {
+        return certificates != null;
+    }
+
+    /** The same tunnel with freshly loaded certificate files (same fingerprint); this definition when unchanged or not a certificate tunnel. */
+    public TunnelDefinition withReloadedCertificates(TunnelSpec.Certificate spec) throws ConfigException {
+        if (certificates == null) {
+            return this;
+        }
+        CertificateAuthentication fresh = loadCertificates("tunnels[" + name + "].auth.certificate", spec, localId);
+        return new TunnelDefinition(name, peerAddress, peerPort, localId, peerId, psk, fresh, ikeProposals, espProposals,
+                localSubnets, remoteSubnets, initiation, forceEncapsulation, dpdInterval, dpdTimeout, ikeRekeyAfter,
+                childRekeyAfter, fragmentation, namespace, generation, fingerprint);
     }
 
     private static String fingerprint(TunnelConfig t, byte[] psk) {
@@ -90,7 +154,9 @@ public record TunnelDefinition(
             MessageDigest d = MessageDigest.getInstance("SHA-256");
             String shape = dev.strait.gateway.config.ConfigLoader.yaml().writeValueAsString(withoutSecrets(t));
             d.update(shape.getBytes(StandardCharsets.UTF_8));
-            d.update(psk);
+            if (psk != null) {
+                d.update(psk);
+            }
             return HexFormat.of().formatHex(d.digest(), 0, 12);
         } catch (Exception e) {
             throw new IllegalStateException("cannot fingerprint tunnel " + t.name, e);
@@ -125,6 +191,6 @@ public record TunnelDefinition(
     }
 
     String describePsk() {
-        return "psk(" + psk.length + " bytes)";
+        return psk == null ? "certificate" : "psk(" + psk.length + " bytes)";
     }
 }

@@ -36,6 +36,14 @@ final class TunnelRuntime {
         return definition.name();
     }
 
+    /** Swaps in an equal-fingerprint definition (reloaded credentials) without touching the running SAs. */
+    void replaceDefinition(TunnelDefinition d) {
+        if (!d.fingerprint().equals(definition.fingerprint())) {
+            throw new IllegalArgumentException("tunnel " + d.name() + ": replacement has a different fingerprint");
+        }
+        definition = d;
+    }
+
     TunnelDefinition definition() {
         return definition;
     }

@@ -39,16 +39,16 @@ import org.bouncycastle.operator.ContentSigner;
 import org.bouncycastle.operator.jcajce.JcaContentSignerBuilder;
 
 /** Builds test CAs, certificates and CRLs with BouncyCastle (BC provider used locally, never registered globally). */
-final class TestPki {
+public final class TestPki {
     static final BouncyCastleProvider BC = new BouncyCastleProvider();
-    static final Instant NOW = Instant.parse("2026-06-01T12:00:00Z");
+    public static final Instant NOW = Instant.parse("2026-06-01T12:00:00Z");
     private static final AtomicLong SERIAL = new AtomicLong(1000);
     private static final Map<KeyType, KeyPair> KEYS = new EnumMap<>(KeyType.class);
 
     private TestPki() {
     }
 
-    static KeyPair newKey(KeyType type) {
+    public static KeyPair newKey(KeyType type) {
         try {
             return switch (type) {
                 case RSA -> {
@@ -73,7 +73,7 @@ final class TestPki {
     }
 
     /** One cached key per type: RSA-3072 generation is slow on a shared machine. */
-    static synchronized KeyPair key(KeyType type) {
+    public static synchronized KeyPair key(KeyType type) {
         return KEYS.computeIfAbsent(type, TestPki::newKey);
     }
 
@@ -91,7 +91,7 @@ final class TestPki {
     }
 
     /** A certificate under construction; defaults: valid NOW-1d .. NOW+365d, end entity, no SAN, no keyUsage. */
-    static final class Cert {
+    public static final class Cert {
         String subject;
         KeyPair key;
         X509Certificate issuer; // null: self-signed
@@ -107,45 +107,45 @@ final class TestPki {
             this.key = key;
         }
 
-        Cert issuedBy(X509Certificate issuer, PrivateKey issuerKey) {
+        public Cert issuedBy(X509Certificate issuer, PrivateKey issuerKey) {
             this.issuer = issuer;
             this.issuerKey = issuerKey;
             return this;
         }
 
-        Cert ca() {
+        public Cert ca() {
             this.ca = true;
             this.keyUsage = KeyUsage.keyCertSign | KeyUsage.cRLSign;
             return this;
         }
 
-        Cert validity(Instant from, Instant to) {
+        public Cert validity(Instant from, Instant to) {
             notBefore = from;
             notAfter = to;
             return this;
         }
 
-        Cert keyUsage(int bits) {
+        public Cert keyUsage(int bits) {
             keyUsage = bits;
             return this;
         }
 
-        Cert dns(String name) {
+        public Cert dns(String name) {
             sans.add(new GeneralName(GeneralName.dNSName, name));
             return this;
         }
 
-        Cert email(String name) {
+        public Cert email(String name) {
             sans.add(new GeneralName(GeneralName.rfc822Name, name));
             return this;
         }
 
-        Cert ip(String address) {
+        public Cert ip(String address) {
             sans.add(new GeneralName(GeneralName.iPAddress, address));
             return this;
         }
 
-        X509Certificate build() {
+        public X509Certificate build() {
             try {
                 X500Name subj = new X500Name(subject);
                 X500Name iss = issuer == null ? subj : X500Name.getInstance(issuer.getSubjectX500Principal().getEncoded());
@@ -174,7 +174,7 @@ final class TestPki {
         }
     }
 
-    static Cert cert(String subject, KeyPair key) {
+    public static Cert cert(String subject, KeyPair key) {
         return new Cert(subject, key);
     }
 
@@ -192,7 +192,7 @@ final class TestPki {
         }
     }
 
-    static String pem(Object... objects) {
+    public static String pem(Object... objects) {
         StringWriter sw = new StringWriter();
         try (JcaPEMWriter w = new JcaPEMWriter(sw)) {
             for (Object o : objects) {
@@ -216,18 +216,18 @@ final class TestPki {
     }
 
     /** PKCS#8 "BEGIN PRIVATE KEY" PEM. */
-    static String pkcs8Pem(PrivateKey key) {
+    public static String pkcs8Pem(PrivateKey key) {
         return "-----BEGIN PRIVATE KEY-----\n"
                 + java.util.Base64.getMimeEncoder(64, "\n".getBytes()).encodeToString(key.getEncoded())
                 + "\n-----END PRIVATE KEY-----\n";
     }
 
-    static Path write(Path dir, String name, String content) throws IOException {
+    public static Path write(Path dir, String name, String content) throws IOException {
         return Files.writeString(dir.resolve(name), content);
     }
 
     /** Root CA -> intermediate CA -> end entity, all with keys of the given types. */
-    record Chain(X509Certificate root, KeyPair rootKey, X509Certificate intermediate, KeyPair intermediateKey,
+    public record Chain(X509Certificate root, KeyPair rootKey, X509Certificate intermediate, KeyPair intermediateKey,
             X509Certificate endEntity, KeyPair endEntityKey) {
         List<byte[]> sent() {
             try {
@@ -238,7 +238,7 @@ final class TestPki {
         }
     }
 
-    static Chain chain(KeyType caType, KeyType eeType, java.util.function.UnaryOperator<Cert> eeCustomizer) {
+    public static Chain chain(KeyType caType, KeyType eeType, java.util.function.UnaryOperator<Cert> eeCustomizer) {
         KeyPair rootKey = key(caType);
         X509Certificate root = cert("C=CH, O=Strait Test, CN=Root CA " + caType, rootKey).ca().build();
         KeyPair intKey = newKey(caType == KeyType.RSA ? KeyType.ECDSA_P256 : caType);

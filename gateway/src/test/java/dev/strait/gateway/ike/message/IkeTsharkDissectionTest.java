@@ -79,6 +79,113 @@ class IkeTsharkDissectionTest {
         }
     }
 
+    /** One datagram as the engine sent it. */
+    record Sent(byte[] bytes, boolean fromInitiator, boolean viaNatt) {
+    }
+
+    /**
+     * A real hybrid handshake (x25519 + ML-KEM-768: IKE_SA_INIT with ADDKE transforms, IKE_INTERMEDIATE, IKE_AUTH)
+     * between two engines passing datagrams in memory: every datagram must dissect cleanly, and IKE_INTERMEDIATE (43)
+     * must be among them.
+     */
+    @Test
+    void tsharkDissectsARealHybridHandshake() throws Exception {
+        assumeTrue(Files.isExecutable(TSHARK) || "true".equalsIgnoreCase(System.getenv("CI")), "tshark not installed");
+        List<Sent> sent = new java.util.concurrent.CopyOnWriteArrayList<>();
+        java.net.InetSocketAddress a = new java.net.InetSocketAddress(java.net.InetAddress.getByAddress(ADDR_I), 500);
+        java.net.InetSocketAddress b = new java.net.InetSocketAddress(java.net.InetAddress.getByAddress(ADDR_R), 500);
+        var settingsA = new dev.strait.gateway.ike.sa.IkeEngine.Settings(a, 4500, true, List.of(java.time.Duration.ofSeconds(2)),
+                java.time.Duration.ofSeconds(1));
+        var settingsB = new dev.strait.gateway.ike.sa.IkeEngine.Settings(b, 4500, true, List.of(java.time.Duration.ofSeconds(2)),
+                java.time.Duration.ofSeconds(1));
+        java.util.concurrent.CountDownLatch installed = new java.util.concurrent.CountDownLatch(2);
+        try (var ea = new dev.strait.gateway.ike.sa.IkeEngine(settingsA, null);
+             var eb = new dev.strait.gateway.ike.sa.IkeEngine(settingsB, null)) {
+            ea.startInMemory(countingDatapath(installed), (msg, to, natt) -> {
+                sent.add(new Sent(msg.clone(), true, natt));
+                eb.deliver(msg, natt ? new java.net.InetSocketAddress(a.getAddress(), 4500) : a, natt);
+            });
+            eb.startInMemory(countingDatapath(installed), (msg, to, natt) -> {
+                sent.add(new Sent(msg.clone(), false, natt));
+                ea.deliver(msg, natt ? new java.net.InetSocketAddress(b.getAddress(), 4500) : b, natt);
+            });
+            eb.apply(List.of(dev.strait.gateway.ike.sa.TunnelDefinition.from(hybridTunnel("b.test", "a.test", a, false))));
+            ea.apply(List.of(dev.strait.gateway.ike.sa.TunnelDefinition.from(hybridTunnel("a.test", "b.test", b, true))));
+            assertTrue(installed.await(10, TimeUnit.SECONDS), "hybrid handshake completed");
+        }
+        PcapWriter pcap = new PcapWriter();
+        List<IkeMessage> messages = new ArrayList<>();
+        for (Sent x : sent) {
+            messages.add(IkeCodec.decode(x.bytes(), 0, x.bytes().length));
+            byte[] udp = x.bytes();
+            if (x.viaNatt()) {
+                udp = new byte[4 + x.bytes().length];
+                System.arraycopy(x.bytes(), 0, udp, 4, x.bytes().length);
+            }
+            int port = x.viaNatt() ? 4500 : 500;
+            pcap.udp(x.fromInitiator() ? ADDR_I : ADDR_R, port, x.fromInitiator() ? ADDR_R : ADDR_I, port, udp);
+        }
+        assertTrue(messages.stream().anyMatch(m -> m.exchangeType() == ExchangeType.IKE_INTERMEDIATE), "IKE_INTERMEDIATE sent");
+        Path file = dir.resolve("hybrid.pcap");
+        Files.write(file, pcap.toByteArray());
+        JsonNode packets = runTshark(file);
+        assertEquals(sent.size(), packets.size(), "frames dissected");
+        for (int i = 0; i < sent.size(); i++) {
+            JsonNode layers = packets.get(i).path("_source").path("layers");
+            IkeMessage m = messages.get(i);
+            String where = "frame " + (i + 1) + " (" + ExchangeType.name(m.exchangeType()) + "): " + layers;
+            assertEquals(List.of(String.valueOf(m.exchangeType())), values(layers, "isakmp.exchangetype"), where);
+            assertEquals(List.of(String.valueOf(sent.get(i).bytes().length)), values(layers, "isakmp.length"), where);
+            assertFalse(layers.has("_ws.malformed"), "malformed: " + where);
+        }
+    }
+
+    private static dev.strait.api.v1alpha1.TunnelConfig hybridTunnel(String localId, String peerId, java.net.InetSocketAddress peer,
+            boolean initiator) {
+        var t = new dev.strait.api.v1alpha1.TunnelConfig();
+        t.name = "t";
+        t.peer.address = peer.getAddress().getHostAddress();
+        t.peer.id = peerId;
+        t.local.id = localId;
+        t.local.subnets = List.of(initiator ? "10.1.0.0/24" : "10.2.0.0/24");
+        t.remote.subnets = List.of(initiator ? "10.2.0.0/24" : "10.1.0.0/24");
+        t.auth.psk = new dev.strait.api.v1alpha1.TunnelSpec.Psk();
+        t.auth.psk.value = "tshark-hybrid-psk-0123456789";
+        t.ike.proposals = List.of("aes256gcm16-prfsha384-x25519-ke1_mlkem768");
+        t.esp.proposals = List.of("aes256gcm16");
+        t.initiation = initiator ? dev.strait.api.v1alpha1.TunnelSpec.Initiation.Start
+                : dev.strait.api.v1alpha1.TunnelSpec.Initiation.Passive;
+        return t;
+    }
+
+    private static dev.strait.gateway.datapath.Datapath countingDatapath(java.util.concurrent.CountDownLatch installed) {
+        return new dev.strait.gateway.datapath.Datapath() {
+            public void addTunnel(String tunnel, List<dev.strait.gateway.config.Cidr> l, List<dev.strait.gateway.config.Cidr> r,
+                    boolean onTraffic) {
+            }
+
+            public void removeTunnel(String tunnel) {
+            }
+
+            public void installChildSa(dev.strait.gateway.datapath.ChildSaSpec sa) {
+                installed.countDown();
+            }
+
+            public void removeChildSa(int inboundSpi) {
+            }
+
+            public SaCounters counters(int inboundSpi) {
+                return null;
+            }
+
+            public void setListener(Listener listener) {
+            }
+
+            public void close() {
+            }
+        };
+    }
+
     /** Payload types in the order tshark lists them: each payload, with SA proposals (2) and transforms (3) nested. */
     private static List<String> expectedPayloadTypes(IkeMessage m) {
         List<String> out = new ArrayList<>();

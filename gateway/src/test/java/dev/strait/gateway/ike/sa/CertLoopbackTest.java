@@ -1,0 +1,208 @@
+package dev.strait.gateway.ike.sa;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import dev.strait.api.v1alpha1.TunnelConfig;
+import dev.strait.api.v1alpha1.TunnelSpec;
+import dev.strait.gateway.config.ConfigException;
+import dev.strait.gateway.ike.auth.KeyType;
+import dev.strait.gateway.ike.auth.TestPki;
+import java.net.InetSocketAddress;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.security.KeyPair;
+import java.security.cert.X509Certificate;
+import java.time.Duration;
+import java.time.Instant;
+import java.time.temporal.ChronoUnit;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.ConcurrentHashMap;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.EnumSource;
+
+/** Two engines on loopback authenticating with certificates (RFC 7427), both roles Java. Needs root (port 500). */
+class CertLoopbackTest {
+    private static final Instant NOW = Instant.now();
+    private final List<AutoCloseable> open = new ArrayList<>();
+    @TempDir
+    Path dir;
+
+    @AfterEach
+    void close() {
+        for (AutoCloseable c : open.reversed()) {
+            try {
+                c.close();
+            } catch (Exception e) {
+                System.err.println("closing " + c + " failed: " + e); // keep closing the rest
+            }
+        }
+    }
+
+    record Side(IkeEngine engine, RecordingDatapath datapath, Map<String, String> failures) {
+    }
+
+    private Side start(String ip) throws Exception {
+        RecordingDatapath dp = new RecordingDatapath();
+        Map<String, String> failures = new ConcurrentHashMap<>();
+        IkeEngine engine = new IkeEngine(new IkeEngine.Settings(new InetSocketAddress(ip, 500), 4500, true,
+                List.of(Duration.ofMillis(300), Duration.ofMillis(600)), Duration.ofSeconds(1)), new EngineListener() {
+            @Override
+            public void authFailure(String tunnel, String reason) {
+                failures.put(tunnel, reason);
+            }
+        });
+        LoopbackNattSocket natt = new LoopbackNattSocket(new InetSocketAddress(ip, 4500), engine::onNattPacket);
+        open.add(natt); // closed even when the engine cannot bind, so the next test finds 4500 free
+        engine.start(dp, natt);
+        open.add(engine);
+        return new Side(engine, dp, failures);
+    }
+
+    /** A CA and certificates issued under it, all valid around the real current time (the engine uses the system clock). */
+    record Ca(X509Certificate cert, KeyPair key) {
+        static Ca create(String name, KeyType type) {
+            KeyPair k = TestPki.newKey(type);
+            return new Ca(TestPki.cert("C=CH, O=Strait Loopback, CN=" + name, k).ca()
+                    .validity(NOW.minus(1, ChronoUnit.DAYS), NOW.plus(30, ChronoUnit.DAYS)).build(), k);
+        }
+
+        X509Certificate issue(String dns, KeyPair k, Instant notAfter) {
+            return TestPki.cert("C=CH, O=Strait Loopback, CN=" + dns, k).issuedBy(cert, key.getPrivate()).dns(dns)
+                    .validity(NOW.minus(1, ChronoUnit.DAYS), notAfter).build();
+        }
+    }
+
+    private TunnelSpec.Certificate files(String prefix, X509Certificate ee, KeyPair key, X509Certificate trusted) throws Exception {
+        TunnelSpec.Certificate c = new TunnelSpec.Certificate();
+        c.certFile = TestPki.write(dir, prefix + "-cert.pem", TestPki.pem(ee)).toString();
+        c.keyFile = TestPki.write(dir, prefix + "-key.pem", TestPki.pkcs8Pem(key.getPrivate())).toString();
+        c.caFile = TestPki.write(dir, prefix + "-ca.pem", TestPki.pem(trusted)).toString();
+        return c;
+    }
+
+    private static TunnelConfig certTunnel(String peer, String localId, String peerId, String local, String remote,
+            TunnelSpec.Initiation initiation, TunnelSpec.Certificate cert) {
+        TunnelConfig t = EngineLoopbackTest.tunnel("t", peer, localId, peerId, local, remote, "aes256gcm16-prfsha384-x25519",
+                "aes256gcm16", initiation, "unused-psk-0123456789abcdef");
+        t.auth.psk = null;
+        t.auth.certificate = cert;
+        return t;
+    }
+
+    @ParameterizedTest
+    @EnumSource(value = KeyType.class, names = {"RSA", "ECDSA_P256", "ED25519"})
+    void establishesWithCertificatesOfEachKeyType(KeyType type) throws Exception {
+        Ca ca = Ca.create("Loopback CA", KeyType.ECDSA_P256);
+        KeyPair ka = TestPki.key(type);
+        KeyPair kb = TestPki.newKey(KeyType.ECDSA_P256);
+        Instant until = NOW.plus(20, ChronoUnit.DAYS);
+        Side a = start("127.0.0.1");
+        Side b = start("127.0.0.2");
+        b.engine.apply(List.of(TunnelDefinition.from(certTunnel("127.0.0.1", "b.test", "a.test", "10.20.0.0/24", "10.10.0.0/24",
+                TunnelSpec.Initiation.Passive, files("b", ca.issue("b.test", kb, until), kb, ca.cert)))));
+        TunnelDefinition da = TunnelDefinition.from(certTunnel("127.0.0.2", "a.test", "b.test", "10.10.0.0/24", "10.20.0.0/24",
+                TunnelSpec.Initiation.Start, files("a", ca.issue("a.test", ka, until), ka, ca.cert)));
+        assertEquals(until.getEpochSecond(), da.certificates().credentials().expiry().getEpochSecond());
+        a.engine.apply(List.of(da));
+        EngineLoopbackTest.await(() -> a.datapath.installed.size() == 1 && b.datapath.installed.size() == 1,
+                "Child SAs on both sides, failures " + a.failures + " / " + b.failures);
+        assertEquals("Established", a.engine.snapshot().getFirst().phase());
+        assertEquals("Established", b.engine.snapshot().getFirst().phase());
+    }
+
+    @Test
+    void untrustedCaIsRefusedWithAReason() throws Exception {
+        Ca ca = Ca.create("Good CA", KeyType.ECDSA_P256);
+        Ca rogue = Ca.create("Rogue CA", KeyType.ECDSA_P256);
+        KeyPair ka = TestPki.newKey(KeyType.ECDSA_P256);
+        KeyPair kb = TestPki.newKey(KeyType.ECDSA_P256);
+        Instant until = NOW.plus(20, ChronoUnit.DAYS);
+        Side a = start("127.0.0.1");
+        Side b = start("127.0.0.2");
+        b.engine.apply(List.of(TunnelDefinition.from(certTunnel("127.0.0.1", "b.test", "a.test", "10.20.0.0/24", "10.10.0.0/24",
+                TunnelSpec.Initiation.Passive, files("b", ca.issue("b.test", kb, until), kb, ca.cert)))));
+        a.engine.apply(List.of(TunnelDefinition.from(certTunnel("127.0.0.2", "a.test", "b.test", "10.10.0.0/24", "10.20.0.0/24",
+                TunnelSpec.Initiation.Start, files("a", rogue.issue("a.test", ka, until), ka, ca.cert)))));
+        EngineLoopbackTest.await(() -> "untrusted_ca".equals(b.failures.get("t")) && "peer_rejected".equals(a.failures.get("t")),
+                "refusal on both sides, got " + a.failures + " / " + b.failures);
+        assertTrue(b.engine.snapshot().getFirst().lastError().contains("untrusted_ca"), b.engine.snapshot().getFirst().lastError());
+        assertTrue(a.datapath.installed.isEmpty() && b.datapath.installed.isEmpty());
+    }
+
+    @Test
+    void responderCertificateNotNamingItsIdIsRefusedByTheInitiator() throws Exception {
+        Ca ca = Ca.create("Good CA", KeyType.ECDSA_P256);
+        KeyPair ka = TestPki.newKey(KeyType.ECDSA_P256);
+        KeyPair kb = TestPki.newKey(KeyType.ECDSA_P256);
+        Instant until = NOW.plus(20, ChronoUnit.DAYS);
+        Side a = start("127.0.0.1");
+        Side b = start("127.0.0.2");
+        // b's own config is consistent (b.test), but a expects b to be other.test; b's certificate does not say so.
+        b.engine.apply(List.of(TunnelDefinition.from(certTunnel("127.0.0.1", "b.test", "a.test", "10.20.0.0/24", "10.10.0.0/24",
+                TunnelSpec.Initiation.Passive, files("b", ca.issue("b.test", kb, until), kb, ca.cert)))));
+        a.engine.apply(List.of(TunnelDefinition.from(certTunnel("127.0.0.2", "a.test", "other.test", "10.10.0.0/24", "10.20.0.0/24",
+                TunnelSpec.Initiation.Start, files("a", ca.issue("a.test", ka, until), ka, ca.cert)))));
+        EngineLoopbackTest.await(() -> a.failures.containsKey("t"), "initiator refusal, got " + a.failures);
+        assertEquals("id_mismatch", a.failures.get("t"));
+        assertTrue(a.datapath.installed.isEmpty());
+    }
+
+    @Test
+    void configRefusesACertificateThatDoesNotCertifyLocalId() throws Exception {
+        Ca ca = Ca.create("Good CA", KeyType.ECDSA_P256);
+        KeyPair k = TestPki.newKey(KeyType.ECDSA_P256);
+        TunnelSpec.Certificate files = files("x", ca.issue("someone-else.test", k, NOW.plus(5, ChronoUnit.DAYS)), k, ca.cert);
+        ConfigException e = assertThrows(ConfigException.class, () -> TunnelDefinition.from(certTunnel("127.0.0.1",
+                "a.test", "b.test", "10.10.0.0/24", "10.20.0.0/24", TunnelSpec.Initiation.Start, files)));
+        assertEquals("tunnels[t].auth.certificate.certFile", e.field());
+        files.keyFile = null;
+        ConfigException missing = assertThrows(ConfigException.class, () -> TunnelDefinition.from(certTunnel("127.0.0.1",
+                "someone-else.test", "b.test", "10.10.0.0/24", "10.20.0.0/24", TunnelSpec.Initiation.Start, files)));
+        assertEquals("tunnels[t].auth.certificate.keyFile", missing.field());
+    }
+
+    @Test
+    void renewedCertificateKeepsTheFingerprint() throws Exception {
+        Ca ca = Ca.create("Good CA", KeyType.ECDSA_P256);
+        KeyPair k = TestPki.newKey(KeyType.ECDSA_P256);
+        TunnelSpec.Certificate files = files("r", ca.issue("a.test", k, NOW.plus(5, ChronoUnit.DAYS)), k, ca.cert);
+        TunnelConfig cfg = certTunnel("127.0.0.2", "a.test", "b.test", "10.10.0.0/24", "10.20.0.0/24", TunnelSpec.Initiation.Start, files);
+        TunnelDefinition before = TunnelDefinition.from(cfg);
+        Files.writeString(Path.of(files.certFile), TestPki.pem(ca.issue("a.test", k, NOW.plus(25, ChronoUnit.DAYS))));
+        TunnelDefinition after = TunnelDefinition.from(cfg);
+        assertEquals(before.fingerprint(), after.fingerprint());
+        assertTrue(after.certificates().credentials().expiry().isAfter(before.certificates().credentials().expiry()));
+    }
+
+    @Test
+    void renewedCertificateIsSwappedInWithoutTearingTheTunnelDown() throws Exception {
+        Ca ca = Ca.create("Good CA", KeyType.ECDSA_P256);
+        KeyPair ka = TestPki.newKey(KeyType.ECDSA_P256);
+        KeyPair kb = TestPki.newKey(KeyType.ECDSA_P256);
+        Side a = start("127.0.0.1");
+        Side b = start("127.0.0.2");
+        b.engine.apply(List.of(TunnelDefinition.from(certTunnel("127.0.0.1", "b.test", "a.test", "10.20.0.0/24", "10.10.0.0/24",
+                TunnelSpec.Initiation.Passive, files("b", ca.issue("b.test", kb, NOW.plus(20, ChronoUnit.DAYS)), kb, ca.cert)))));
+        TunnelSpec.Certificate filesA = files("a", ca.issue("a.test", ka, NOW.plus(5, ChronoUnit.DAYS)), ka, ca.cert);
+        TunnelConfig cfgA = certTunnel("127.0.0.2", "a.test", "b.test", "10.10.0.0/24", "10.20.0.0/24",
+                TunnelSpec.Initiation.Start, filesA);
+        a.engine.apply(List.of(TunnelDefinition.from(cfgA)));
+        EngineLoopbackTest.await(() -> a.datapath.installed.size() == 1, "tunnel up");
+        Integer spi = a.datapath.installed.keySet().iterator().next();
+        Files.writeString(Path.of(filesA.certFile), TestPki.pem(ca.issue("a.test", ka, NOW.plus(25, ChronoUnit.DAYS))));
+        TunnelDefinition renewed = TunnelDefinition.from(cfgA);
+        a.engine.apply(List.of(renewed));
+        Thread.sleep(300);
+        assertEquals(List.of(spi), List.copyOf(a.datapath.installed.keySet()), "the running Child SA stays");
+        assertEquals(1, a.datapath.events.size(), "nothing removed or re-installed: " + a.datapath.events);
+        assertTrue(a.engine.currentSa("t").tunnel.definition().certificates() == renewed.certificates(),
+                "new IKE SAs use the renewed certificate");
+    }
+}

@@ -1,0 +1,149 @@
+package dev.strait.gateway.ike.sa;
+
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import dev.strait.api.v1alpha1.TunnelConfig;
+import dev.strait.api.v1alpha1.TunnelSpec;
+import dev.strait.gateway.datapath.ChildSaSpec;
+import java.net.InetSocketAddress;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.ConcurrentHashMap;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.Test;
+
+/**
+ * Post-quantum hybrid IKE SAs between two engines on loopback: x25519 in IKE_SA_INIT, ML-KEM in IKE_INTERMEDIATE
+ * (RFC 9242 / RFC 9370), the IntAuth chain in AUTH, and the fallback rules. Needs root (port 500).
+ */
+class HybridKeLoopbackTest {
+    private static final String PSK = "hybrid-loopback-psk-0123456789";
+    private final List<AutoCloseable> open = new ArrayList<>();
+
+    @AfterEach
+    void close() {
+        for (AutoCloseable c : open.reversed()) {
+            try {
+                c.close();
+            } catch (Exception e) {
+                System.err.println("closing " + c + " failed: " + e); // keep closing the rest
+            }
+        }
+    }
+
+    record Side(IkeEngine engine, RecordingDatapath datapath, Map<String, String> failures) {
+    }
+
+    private Side start(String ip) throws Exception {
+        RecordingDatapath dp = new RecordingDatapath();
+        Map<String, String> failures = new ConcurrentHashMap<>();
+        IkeEngine engine = new IkeEngine(new IkeEngine.Settings(new InetSocketAddress(ip, 500), 4500, true,
+                List.of(Duration.ofMillis(300), Duration.ofMillis(600)), Duration.ofSeconds(1)), new EngineListener() {
+            @Override
+            public void authFailure(String tunnel, String reason) {
+                failures.put(tunnel, reason);
+            }
+        });
+        LoopbackNattSocket natt = new LoopbackNattSocket(new InetSocketAddress(ip, 4500), engine::onNattPacket);
+        open.add(natt); // closed even when the engine cannot bind, so the next test finds 4500 free
+        engine.start(dp, natt);
+        open.add(engine);
+        return new Side(engine, dp, failures);
+    }
+
+    private static TunnelConfig tunnel(boolean initiator, String... ike) {
+        TunnelConfig t = EngineLoopbackTest.tunnel("t", initiator ? "127.0.0.2" : "127.0.0.1", initiator ? "a.test" : "b.test",
+                initiator ? "b.test" : "a.test", initiator ? "10.10.0.0/24" : "10.20.0.0/24",
+                initiator ? "10.20.0.0/24" : "10.10.0.0/24", ike[0], "aes256gcm16",
+                initiator ? TunnelSpec.Initiation.Start : TunnelSpec.Initiation.Passive, PSK);
+        t.ike.proposals = List.of(ike);
+        return t;
+    }
+
+    private Side[] pair(String[] initiatorIke, String[] responderIke) throws Exception {
+        Side a = start("127.0.0.1");
+        Side b = start("127.0.0.2");
+        b.engine.apply(List.of(TunnelDefinition.from(tunnel(false, responderIke))));
+        a.engine.apply(List.of(TunnelDefinition.from(tunnel(true, initiatorIke))));
+        return new Side[] {a, b};
+    }
+
+    @Test
+    void x25519PlusMlKem768EstablishesWithMirroredKeys() throws Exception {
+        String hybrid = "aes256gcm16-prfsha384-x25519-ke1_mlkem768";
+        Side[] p = pair(new String[] {hybrid}, new String[] {hybrid});
+        Side a = p[0];
+        Side b = p[1];
+        EngineLoopbackTest.await(() -> a.datapath.installed.size() == 1 && b.datapath.installed.size() == 1,
+                "Child SAs on both sides, failures " + a.failures + " / " + b.failures);
+        assertEquals(hybrid, a.engine.snapshot().getFirst().ike().proposal());
+        assertEquals(hybrid, b.engine.snapshot().getFirst().ike().proposal());
+        ChildSaSpec sa = a.datapath.installed.values().iterator().next();
+        ChildSaSpec sb = b.datapath.installed.values().iterator().next();
+        assertArrayEquals(sa.outboundEncKey(), sb.inboundEncKey());
+        assertArrayEquals(sa.inboundEncKey(), sb.outboundEncKey());
+        // The IKE SA keeps working under the updated keys: a liveness check is answered.
+        IkeSa ikeA = a.engine.currentSa("t");
+        long before = ikeA.lastInbound();
+        ikeA.executor.execute(ikeA::sendLivenessCheck);
+        EngineLoopbackTest.await(() -> ikeA.lastInbound() != before, "DPD answered under the post-ML-KEM keys");
+    }
+
+    @Test
+    void twoAdditionalExchangesChainTheirKeys() throws Exception {
+        String two = "aes256gcm16-prfsha384-x25519-ke1_mlkem768-ke2_mlkem1024";
+        Side[] p = pair(new String[] {two}, new String[] {two});
+        EngineLoopbackTest.await(() -> p[0].datapath.installed.size() == 1 && p[1].datapath.installed.size() == 1,
+                "Child SAs with two IKE_INTERMEDIATE exchanges, failures " + p[0].failures + " / " + p[1].failures);
+        assertEquals(two, p[0].engine.snapshot().getFirst().ike().proposal());
+    }
+
+    @Test
+    void classicalResponderIsUsedOnlyThroughAClassicalFallbackProposal() throws Exception {
+        Side[] p = pair(new String[] {"aes256gcm16-prfsha384-x25519-ke1_mlkem768", "aes256gcm16-prfsha384-x25519"},
+                new String[] {"aes256gcm16-prfsha384-x25519"});
+        EngineLoopbackTest.await(() -> p[0].datapath.installed.size() == 1, "fallback to the classical proposal");
+        assertEquals("aes256gcm16-prfsha384-x25519", p[0].engine.snapshot().getFirst().ike().proposal());
+    }
+
+    @Test
+    void hybridOnlyInitiatorRefusesAClassicalResponder() throws Exception {
+        Side[] p = pair(new String[] {"aes256gcm16-prfsha384-x25519-ke1_mlkem768"}, new String[] {"aes256gcm16-prfsha384-x25519"});
+        EngineLoopbackTest.await(() -> "no_proposal".equals(p[0].failures.get("t")), "no proposal, got " + p[0].failures);
+        assertTrue(p[0].datapath.installed.isEmpty());
+        assertTrue(p[1].datapath.installed.isEmpty());
+    }
+
+    @Test
+    void childSaRekeyRunsIkeFollowupKeWithMlKem() throws Exception {
+        String ike = "aes256gcm16-prfsha384-x25519-ke1_mlkem768";
+        Side a = start("127.0.0.1");
+        Side b = start("127.0.0.2");
+        String esp = "aes256gcm16-x25519-ke1_mlkem768";
+        TunnelConfig tb = tunnel(false, ike);
+        tb.esp.proposals = List.of(esp);
+        TunnelConfig ta = tunnel(true, ike);
+        ta.esp.proposals = List.of(esp);
+        b.engine.apply(List.of(TunnelDefinition.from(tb)));
+        a.engine.apply(List.of(TunnelDefinition.from(ta)));
+        EngineLoopbackTest.await(() -> a.datapath.installed.size() == 1 && b.datapath.installed.size() == 1, "first Child SA");
+        for (Side initiator : List.of(a, b)) {
+            int before = a.datapath.events.size();
+            IkeSa sa = initiator.engine.currentSa("t");
+            int spi = sa.children.getFirst().inboundSpi();
+            sa.executor.execute(() -> sa.rekeyChild(spi, null));
+            EngineLoopbackTest.await(() -> a.datapath.events.size() >= before + 2 && a.datapath.installed.size() == 1
+                    && b.datapath.installed.size() == 1, "rekeyed Child SA (CREATE_CHILD_SA + IKE_FOLLOWUP_KE), events " + a.datapath.events);
+            ChildSaSpec sa1 = a.datapath.installed.values().iterator().next();
+            ChildSaSpec sb1 = b.datapath.installed.values().iterator().next();
+            assertEquals(sa1.inboundSpi(), sb1.outboundSpi());
+            assertArrayEquals(sa1.outboundEncKey(), sb1.inboundEncKey(), "both sides derived KEYMAT from x25519 + ML-KEM");
+            assertArrayEquals(sa1.inboundEncKey(), sb1.outboundEncKey());
+            assertEquals(esp, a.engine.snapshot().getFirst().children().getFirst().proposal());
+        }
+    }
+}
