@@ -3,10 +3,9 @@ package dev.strait.gateway.ike.sa;
 import dev.strait.gateway.ike.crypto.IkeProposal;
 import dev.strait.gateway.ike.message.Payload;
 import dev.strait.gateway.ike.sa.ProposalMatcher.IkeChoice;
-import java.util.ArrayList;
-import java.util.HashMap;
+import java.util.HashSet;
 import java.util.List;
-import java.util.Map;
+import java.util.Set;
 import java.util.Optional;
 
 /**
@@ -27,38 +26,49 @@ final class CandidateTunnels {
      * one can use the peer's key exchange group and the first cannot (so no INVALID_KE_PAYLOAD round trip is needed).
      */
     static Best bestIke(List<TunnelRuntime> candidates, List<Payload.Proposal> offered, int peerGroup) {
-        Map<List<IkeProposal>, Optional<IkeChoice>> memo = new HashMap<>();
-        IkeChoice chosen = null;
-        TunnelRuntime chosenTunnel = null;
-        for (TunnelRuntime c : candidates) {
-            if (chosen != null && chosen.group().id == peerGroup) {
-                break; // nothing later can replace it
+        CandidateList list = asCandidateList(candidates);
+        int first = -1;
+        int firstWithGroup = -1;
+        IkeChoice firstChoice = null;
+        IkeChoice groupChoice = null;
+        for (int k = 0; k < list.proposalClasses(); k++) {
+            Optional<IkeChoice> x = ProposalMatcher.selectIke(offered, list.proposals(k), peerGroup);
+            if (x.isEmpty()) {
+                continue;
             }
-            Optional<IkeChoice> x = memo.computeIfAbsent(c.definition().ikeProposals(),
-                    ours -> ProposalMatcher.selectIke(offered, ours, peerGroup));
-            if (x.isPresent() && (chosen == null || x.get().group().id == peerGroup)) {
-                chosen = x.get();
-                chosenTunnel = c;
+            int at = list.firstTunnel(k);
+            if (first < 0 || at < first) {
+                first = at;
+                firstChoice = x.get();
+            }
+            if (x.get().group().id == peerGroup && (firstWithGroup < 0 || at < firstWithGroup)) {
+                firstWithGroup = at;
+                groupChoice = x.get();
             }
         }
-        return new Best(chosen, chosenTunnel);
+        if (firstWithGroup >= 0) {
+            return new Best(groupChoice, list.get(firstWithGroup));
+        }
+        return first < 0 ? new Best(null, null) : new Best(firstChoice, list.get(first));
     }
 
     /** The candidates whose proposals accept the chosen one; the same list when all do (shared, not copied per SA). */
     static List<TunnelRuntime> accepting(List<TunnelRuntime> candidates, Payload.Proposal chosen) {
-        Map<List<IkeProposal>, Boolean> memo = new HashMap<>();
+        CandidateList list = asCandidateList(candidates);
         List<Payload.Proposal> offer = List.of(chosen);
-        List<TunnelRuntime> out = null;
-        for (int i = 0; i < candidates.size(); i++) {
-            TunnelRuntime c = candidates.get(i);
-            boolean ok = memo.computeIfAbsent(c.definition().ikeProposals(),
-                    ours -> ProposalMatcher.selectIke(offer, ours, null).isPresent());
-            if (!ok && out == null) {
-                out = new ArrayList<>(candidates.subList(0, i));
-            } else if (ok && out != null) {
-                out.add(c);
+        Set<List<IkeProposal>> refused = new HashSet<>();
+        for (int k = 0; k < list.proposalClasses(); k++) {
+            if (ProposalMatcher.selectIke(offer, list.proposals(k), null).isEmpty()) {
+                refused.add(list.proposals(k));
             }
         }
-        return out == null ? candidates : List.copyOf(out);
+        if (refused.isEmpty()) {
+            return candidates;
+        }
+        return candidates.stream().filter(c -> !refused.contains(c.definition().ikeProposals())).toList();
+    }
+
+    private static CandidateList asCandidateList(List<TunnelRuntime> candidates) {
+        return candidates instanceof CandidateList l ? l : CandidateList.of(candidates);
     }
 }

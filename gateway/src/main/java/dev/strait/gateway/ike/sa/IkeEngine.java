@@ -307,9 +307,9 @@ public final class IkeEngine implements AutoCloseable {
             exact.forEach((a, ts) -> {
                 List<TunnelRuntime> l = new ArrayList<>(ts);
                 l.addAll(any);
-                byAddress.put(a, List.copyOf(l));
+                byAddress.put(a, CandidateList.of(l));
             });
-            return new CandidateIndex(byAddress, List.copyOf(any));
+            return new CandidateIndex(byAddress, CandidateList.of(any));
         }
 
         List<TunnelRuntime> forPeer(InetAddress peer) {
