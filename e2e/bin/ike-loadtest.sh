@@ -17,8 +17,11 @@
 #                     strongSwan's block_threshold and cookie_threshold are raised to match ours)
 #   --timeout S       give up after S seconds per target (default 180)
 #   --jar PATH        gateway jar (default gateway/target/strait-gateway.jar)
+#   --keep            memory instead of rate: keep every IKE SA (and its Child SA) up; once all are established,
+#                     report the responder's live heap (java: GC.class_histogram total after a full GC, before and
+#                     after) or resident set size (strongswan) per IKE SA, then stop. No warm-up in this mode.
 #   --build-only      only make sure the load-tester build exists
-# Each IKE SA is deleted right after it is established, so the responder stays small. Exit status 0 only if every
+# Without --keep each IKE SA is deleted right after it is established, so the responder stays small. Exit status 0 only if every
 # target established all IKE SAs. Sends only to addresses inside the two namespaces.
 set -euo pipefail
 
@@ -37,7 +40,7 @@ log() { printf '[ike-loadtest] %s\n' "$*" >&2; }
 die() { log "ERROR: $*"; exit 1; }
 usage() { sed -n '2,/^set -euo/{/^set -euo/d;s/^# \{0,1\}//;p}' "${BASH_SOURCE[0]}" >&2; exit 2; }
 
-TARGET=both COUNT=1000 GROUP=ecp256 THREADS=2 INIT_LIMIT=16 TIMEOUT=180 BUILD_ONLY=no
+TARGET=both COUNT=1000 GROUP=ecp256 THREADS=2 INIT_LIMIT=16 TIMEOUT=180 BUILD_ONLY=no KEEP=no
 JAR=$ROOT/gateway/target/strait-gateway.jar
 while [ $# -gt 0 ]; do
     case "$1" in
@@ -49,6 +52,7 @@ while [ $# -gt 0 ]; do
         --timeout) TIMEOUT=$2; shift 2 ;;
         --jar) JAR=$2; shift 2 ;;
         --build-only) BUILD_ONLY=yes; shift ;;
+        --keep) KEEP=yes; shift ;;
         -h|--help) usage ;;
         *) log "unknown option: $1"; usage ;;
     esac
@@ -161,7 +165,7 @@ start_java() {
         > "$STATE/gateway.log" 2>&1 &
     RESP_PID=$!
     local _
-    for _ in $(seq 1 300); do
+    for _ in $(seq 1 900); do   # a few minutes for configs with thousands of tunnels
         if ip netns exec "$SITE_B_NS" curl -sf -o /dev/null --max-time 1 "http://$SITE_B_TRANSIT:9090/readyz"; then
             return 0
         fi
@@ -217,6 +221,15 @@ stop_strongswan() {
 
 # ------------------------------------------------------------------ the measurement
 
+# live heap after a full GC (the class histogram forces one) for java; resident set size for strongswan
+responder_memory() {   # responder_memory TARGET -> bytes
+    if [ "$1" = java ]; then
+        jcmd "$RESP_PID" GC.class_histogram 2>/dev/null | awk '$1 == "Total" { print $3 }'
+    else
+        awk '/^VmRSS:/ { print $2 * 1024 }' "/proc/$RESP_PID/status"
+    fi
+}
+
 cpu_ticks() { awk '{print $14 + $15}' "/proc/$1/stat" 2>/dev/null || echo 0; }
 # total CPU of a process and its threads (the JVM's GC and JIT included)
 
@@ -263,8 +276,8 @@ charon {
             initiator_tsi = $(net_of "$SITE_A_LAN")
             initiator_tsr = $(net_of "$SITE_B_LAN")
             fake_kernel = yes
-            shutdown_when_complete = yes
-            delete_after_established = yes
+            shutdown_when_complete = $([ "$KEEP" = yes ] && echo no || echo yes)
+            delete_after_established = $([ "$KEEP" = yes ] && echo no || echo yes)
             ike_rekey = 0
             child_rekey = 0
         }
@@ -272,6 +285,31 @@ charon {
 }
 EOF
     r0=$(cpu_ticks "$RESP_PID")
+    if [ "$KEEP" = yes ]; then
+        local m0 m1 ipid n=0 waited=0
+        m0=$(responder_memory "$target")
+        : > "$sd/charon.log"
+        ip netns exec "$SITE_A_NS" env STRONGSWAN_CONF="$conf" timeout --signal=TERM --kill-after=10 "$TIMEOUT" \
+            "$CHARON_LT" > "$sd/charon.stdout" 2>&1 &
+        ipid=$!
+        while kill -0 "$ipid" 2>/dev/null && [ "$n" -lt "$total" ]; do
+            sleep 1
+            n=$(grep -c 'IKE_SA load-test\[[0-9]*\] established' "$sd/charon.log" || true)
+            waited=$((waited + 1))
+            [ $((waited % 30)) -eq 0 ] && log "$target: $n of $total IKE SAs up"
+        done
+        r1=$(cpu_ticks "$RESP_PID")
+        sleep 2   # let the last IKE_AUTH responses settle on the responder
+        m1=$(responder_memory "$target")
+        log "$target: responder memory $m0 bytes before, $m1 bytes with $n IKE SAs up"
+        awk -v t="$target" -v n="$n" -v a="$m0" -v b="$m1" -v g="$PROPOSAL" 'BEGIN {
+            if (n > 0) printf "%-10s %6d IKE SAs + Child SAs kept (%s): %s %.0f MiB -> %.0f MiB = %.1f KiB per IKE SA + Child SA\n",
+                t, n, g, (t == "java" ? "live heap" : "RSS"), a / 1048576, b / 1048576, (b - a) / 1024 / n }'
+        kill -TERM "$ipid" 2>/dev/null || true
+        wait "$ipid" 2>/dev/null || true
+        [ "$n" -ge "$total" ] || { log "$target: only $n of $total IKE SAs established; see $sd/charon.log"; return 1; }
+        return 0
+    fi
     ip netns exec "$SITE_A_NS" env STRONGSWAN_CONF="$conf" timeout --signal=TERM --kill-after=10 "$TIMEOUT" \
         "$CHARON_LT" > "$sd/charon.stdout" 2>&1 || rc=$?
     r1=$(cpu_ticks "$RESP_PID")
@@ -310,7 +348,7 @@ main() {
     for t in $targets; do
         "start_$t"
         trap 'stop_java; stop_strongswan' EXIT
-        if [ "$t" = java ]; then
+        if [ "$t" = java ] && [ "$KEEP" = no ]; then
             # warm-up so the figure is not the JIT's: a tenth of the count, not reported
             local saved=$COUNT
             COUNT=$(( COUNT / 10 > THREADS ? COUNT / 10 : THREADS ))
