@@ -61,5 +61,11 @@ final class LoopbackNattSocket implements NattSocket {
             // test teardown
         }
         receiver.interrupt();
+        // the socket is released only once the receiver has left its blocking receive: wait, so the next test can bind
+        try {
+            receiver.join(2000);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
     }
 }
