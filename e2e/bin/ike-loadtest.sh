@@ -232,11 +232,23 @@ responder_memory() {   # responder_memory TARGET -> bytes
     fi
 }
 
+# CPU of the JVM's JIT compiler threads (C1, C2): reported apart, it is start-up work that a long-running gateway
+# amortises, and it varies with how much of the compilation the warm-up left over
+jit_ticks() {
+    local f t=0 v
+    for f in /proc/"$1"/task/*; do
+        case "$(cat "$f/comm" 2>/dev/null)" in
+            C1\ Compiler*|C2\ Compiler*) v=$(sed -E 's/^.*\) //' "$f/stat" | awk '{print $12 + $13}'); t=$((t + ${v:-0})) ;;
+        esac
+    done
+    echo "$t"
+}
+
 cpu_ticks() { awk '{print $14 + $15}' "/proc/$1/stat" 2>/dev/null || echo 0; }
 # total CPU of a process and its threads (the JVM's GC and JIT included)
 
 run_initiator() {   # run_initiator TARGET -> prints one result line
-    local target=$1 sd=$STATE/initiator iters total conf rc=0 r0 r1
+    local target=$1 sd=$STATE/initiator iters total conf rc=0 r0 r1 j0 j1
     mkdir -p "$sd"
     iters=$(( (COUNT + THREADS - 1) / THREADS ))
     total=$(( iters * THREADS ))
@@ -287,6 +299,7 @@ charon {
 }
 EOF
     r0=$(cpu_ticks "$RESP_PID")
+    j0=$(jit_ticks "$RESP_PID")
     if [ "$KEEP" = yes ]; then
         local m0 m1 ipid n=0 waited=0
         m0=$(responder_memory "$target")
@@ -315,6 +328,7 @@ EOF
     ip netns exec "$SITE_A_NS" env STRONGSWAN_CONF="$conf" timeout --signal=TERM --kill-after=10 "$TIMEOUT" \
         "$CHARON_LT" > "$sd/charon.stdout" 2>&1 || rc=$?
     r1=$(cpu_ticks "$RESP_PID")
+    j1=$(jit_ticks "$RESP_PID")
     local established first last
     established=$(grep -c 'IKE_SA load-test\[[0-9]*\] established' "$sd/charon.log" || true)
     first=$(grep -m1 'initiating IKE_SA' "$sd/charon.log" | awk '{print $1}')
@@ -323,13 +337,15 @@ EOF
         log "$target: only $established of $total IKE SAs established (rc $rc); see $sd/charon.log"
         return 1
     fi
-    awk -v t="$target" -v a="$first" -v b="$last" -v n="$established" -v g="$PROPOSAL" -v rt="$(( r1 - r0 ))" \
+    awk -v t="$target" -v a="$first" -v b="$last" -v n="$established" -v g="$PROPOSAL" -v rt="$(( r1 - r0 ))" -v jt="$(( j1 - j0 ))" \
         -v hz="$(getconf CLK_TCK)" '
         function sec(x,  p) { split(x, p, ":"); return p[1] * 3600 + p[2] * 60 + p[3] }
         BEGIN {
             d = sec(b) - sec(a); if (d < 0) d += 86400; if (d <= 0) d = 0.001
-            printf "%-10s %6d IKE SAs in %6.2f s: %6.0f IKE SA/s (%s); responder CPU %.2f s = %.2f ms per IKE SA\n",
+            printf "%-10s %6d IKE SAs in %6.2f s: %6.0f IKE SA/s (%s); responder CPU %.2f s = %.2f ms per IKE SA",
                    t, n, d, n / d, g, rt / hz, 1000 * rt / hz / n
+            if (t == "java") printf " (JIT compiler %.2f ms, the rest %.2f ms)", 1000 * jt / hz / n, 1000 * (rt - jt) / hz / n
+            printf "\n"
         }'
 }
 
