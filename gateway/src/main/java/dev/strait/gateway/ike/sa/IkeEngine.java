@@ -94,6 +94,8 @@ public final class IkeEngine implements AutoCloseable {
     /** Rate-limits the "dropping IKE_SA_INIT" warnings during a flood. */
     private volatile long lastDropLogNanos;
     private final Map<String, TunnelRuntime> tunnels = new LinkedHashMap<>();
+    /** Candidate tunnels per peer address; rebuilt lazily after {@link #apply} (guarded by this). */
+    private CandidateIndex candidateIndex;
     private final Set<String> contacted = ConcurrentHashMap.newKeySet();
     private final Set<Integer> childSpis = ConcurrentHashMap.newKeySet();
     /**
@@ -299,18 +301,40 @@ public final class IkeEngine implements AutoCloseable {
 
     /** Tunnels that accept a peer at this address: exact address matches first, then tunnels open to any address. */
     private synchronized List<TunnelRuntime> candidatesFor(InetAddress peer) {
-        List<TunnelRuntime> exact = new ArrayList<>();
-        List<TunnelRuntime> any = new ArrayList<>();
-        for (TunnelRuntime t : tunnels.values()) {
-            InetAddress a = t.definition().peerAddress();
-            if (a == null) {
-                any.add(t);
-            } else if (a.equals(peer)) {
-                exact.add(t);
-            }
+        if (candidateIndex == null) {
+            candidateIndex = CandidateIndex.of(tunnels.values());
         }
-        exact.addAll(any);
-        return exact;
+        return candidateIndex.forPeer(peer);
+    }
+
+    /**
+     * The candidate lists, computed once per tunnel set instead of per IKE_SA_INIT; the lists are immutable and shared
+     * by the half-open SAs, so a responder with thousands of tunnels neither scans nor copies them per SA.
+     */
+    private record CandidateIndex(Map<InetAddress, List<TunnelRuntime>> byAddress, List<TunnelRuntime> anyAddress) {
+        static CandidateIndex of(Collection<TunnelRuntime> tunnels) {
+            Map<InetAddress, List<TunnelRuntime>> exact = new HashMap<>();
+            List<TunnelRuntime> any = new ArrayList<>();
+            for (TunnelRuntime t : tunnels) {
+                InetAddress a = t.definition().peerAddress();
+                if (a == null) {
+                    any.add(t);
+                } else {
+                    exact.computeIfAbsent(a, k -> new ArrayList<>()).add(t);
+                }
+            }
+            Map<InetAddress, List<TunnelRuntime>> byAddress = new HashMap<>();
+            exact.forEach((a, ts) -> {
+                List<TunnelRuntime> l = new ArrayList<>(ts);
+                l.addAll(any);
+                byAddress.put(a, CandidateList.of(l));
+            });
+            return new CandidateIndex(byAddress, CandidateList.of(any));
+        }
+
+        List<TunnelRuntime> forPeer(InetAddress peer) {
+            return byAddress.getOrDefault(peer, anyAddress);
+        }
     }
 
     /**
@@ -318,6 +342,7 @@ public final class IkeEngine implements AutoCloseable {
      * re-established, unchanged ones (same fingerprint) are not touched.
      */
     public synchronized void apply(Collection<TunnelDefinition> definitions) {
+        candidateIndex = null;
         Map<String, TunnelDefinition> wanted = new LinkedHashMap<>();
         definitions.forEach(d -> wanted.put(d.name(), d));
         for (var it = tunnels.entrySet().iterator(); it.hasNext(); ) {

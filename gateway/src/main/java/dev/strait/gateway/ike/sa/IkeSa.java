@@ -463,16 +463,9 @@ final class IkeSa {
             sendUnprotectedError(m, NotifyType.INVALID_SYNTAX, new byte[0]);
             return false;
         }
-        IkeChoice chosen = null;
-        TunnelRuntime chosenTunnel = null;
-        for (TunnelRuntime c : candidates) {
-            Optional<IkeChoice> x = ProposalMatcher.selectIke(sa.get().proposals(), c.definition().ikeProposals(),
-                    kePayload.get().group());
-            if (x.isPresent() && (chosen == null || x.get().group().id == kePayload.get().group() && chosen.group().id != kePayload.get().group())) {
-                chosen = x.get();
-                chosenTunnel = c;
-            }
-        }
+        CandidateTunnels.Best best = CandidateTunnels.bestIke(candidates, sa.get().proposals(), kePayload.get().group());
+        IkeChoice chosen = best.choice();
+        TunnelRuntime chosenTunnel = best.tunnel();
         if (chosen == null) {
             LOG.warn("IKE_SA_INIT from {}: no proposal matches any tunnel for this peer; answering NO_PROPOSAL_CHOSEN", from);
             candidates.forEach(c -> engine.listener().authFailure(c.name(), "no_proposal"));
@@ -493,8 +486,7 @@ final class IkeSa {
         }
         // Tunnels whose IKE proposals differ from the chosen one cannot be this SA.
         final IkeChoice fixed = chosen;
-        candidates = candidates.stream().filter(c -> ProposalMatcher.selectIke(List.of(fixed.wire()),
-                c.definition().ikeProposals(), null).isPresent()).toList();
+        candidates = CandidateTunnels.accepting(candidates, fixed.wire());
         ikeChoice = chosen;
         ni = nonce.get().data();
         nr = engine.randomBytes(NONCE_LENGTH);
@@ -1613,10 +1605,15 @@ final class IkeSa {
         Duration life = tunnel.definition().childRekeyAfter();
         Child child = new Child(inboundSpi, outboundSpi, esp, localTs, remoteTs, now,
                 life.isZero() ? null : now.plus(Lifetimes.rekeyAfter(life)), life.isZero() ? null : now.plus(Lifetimes.hardLimit(life)));
+        // The IKE SA's first Child SA is announced by the "IKE SA established" line: one INFO line per tunnel set-up.
+        org.slf4j.event.Level level = children.isEmpty() ? org.slf4j.event.Level.DEBUG : org.slf4j.event.Level.INFO;
         children.add(child);
         engine.datapath().installChildSa(spec);
-        LOG.info("tunnel {}: Child SA installed {} <-> {} ({}, SPIs in {} out {})", name(), TrafficSelectors.describe(localTs),
-                TrafficSelectors.describe(remoteTs), esp.describe(), hex32(inboundSpi), hex32(outboundSpi));
+        if (LOG.isEnabledForLevel(level)) {
+            LOG.atLevel(level).log("tunnel {}: Child SA installed {} <-> {} ({}, SPIs in {} out {})", name(),
+                    TrafficSelectors.describe(localTs), TrafficSelectors.describe(remoteTs), esp.describe(), hex32(inboundSpi),
+                    hex32(outboundSpi));
+        }
         scheduleChildLifetime(child);
         tunnel.onChildChanged(this);
         return child;
