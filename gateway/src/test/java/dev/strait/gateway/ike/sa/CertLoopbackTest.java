@@ -113,8 +113,9 @@ class CertLoopbackTest {
         a.engine.apply(List.of(da));
         EngineLoopbackTest.await(() -> a.datapath.installed.size() == 1 && b.datapath.installed.size() == 1,
                 "Child SAs on both sides, failures " + a.failures + " / " + b.failures);
-        assertEquals("Established", a.engine.snapshot().getFirst().phase());
-        assertEquals("Established", b.engine.snapshot().getFirst().phase());
+        // the phase follows the datapath install on the SA's own executor: wait for it rather than race it
+        EngineLoopbackTest.await(() -> "Established".equals(a.engine.snapshot().getFirst().phase())
+                && "Established".equals(b.engine.snapshot().getFirst().phase()), "both tunnels Established");
     }
 
     @Test

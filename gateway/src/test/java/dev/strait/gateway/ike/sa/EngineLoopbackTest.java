@@ -103,11 +103,11 @@ class EngineLoopbackTest {
         assertEquals("[10.10.0.0/24]", sa.localSelectors().toString());
         assertEquals("[10.20.0.0/24]", sa.remoteSelectors().toString());
         assertEquals(4500, sa.peer().getPort());
+        await(() -> "Established".equals(a.engine.snapshot().getFirst().phase())
+                && "Established".equals(b.engine.snapshot().getFirst().phase()), "both tunnels Established");
         var snap = a.engine.snapshot().getFirst();
-        assertEquals("Established", snap.phase());
         assertEquals(ike.replace("aes256-sha256-ecp384", "aes256-sha256-prfsha256-ecp384"), snap.ike().proposal());
         assertTrue(snap.ike().udpEncapsulation());
-        assertEquals("Established", b.engine.snapshot().getFirst().phase());
     }
 
     @org.junit.jupiter.api.Test
