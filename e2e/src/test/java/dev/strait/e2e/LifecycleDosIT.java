@@ -125,7 +125,8 @@ class LifecycleDosIT {
         double halfOpen = metric(during, HALF_OPEN);
         assertTrue(halfOpen >= 0 && halfOpen <= 32 + 1, "half-open SAs bounded by the cookie threshold, got " + halfOpen);
         assertTrue(metric(after, COOKIES) > 1000, "cookies were handed out: " + metric(after, COOKIES));
-        assertTrue(Files.readString(swan.logFile()).contains("COOKIE"), "strongSwan went through a cookie round trip");
+        // Whether strongSwan's own IKE_SA_INIT needed a cookie round trip depends on when it arrived in the flood
+        // (below the threshold it is answered directly), so its log is not asserted on.
         assertTrue(gw.isAlive());
         System.out.printf("flood: %d IKE_SA_INIT in %.1f s; legitimate tunnel set up in %.2f s; cookies %.0f; half-open %.0f%n",
                 sent, secs, setup, metric(after, COOKIES), halfOpen);
