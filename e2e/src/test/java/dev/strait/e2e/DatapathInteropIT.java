@@ -1,5 +1,6 @@
 package dev.strait.e2e;
 
+import static dev.strait.e2e.support.Await.await;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
@@ -363,29 +364,4 @@ class DatapathInteropIT {
         return (short) ~sum;
     }
 
-    interface Probe<T> {
-        T get() throws Exception;
-    }
-
-    static <T> T await(Probe<T> probe, String what) {
-        long deadline = System.nanoTime() + WAIT.toNanos();
-        Exception last = null;
-        while (System.nanoTime() < deadline) {
-            try {
-                T v = probe.get();
-                if (v != null) {
-                    return v;
-                }
-            } catch (Exception e) {
-                last = e;
-            }
-            try {
-                Thread.sleep(250);
-            } catch (InterruptedException e) {
-                Thread.currentThread().interrupt();
-                break;
-            }
-        }
-        throw new AssertionError("timed out waiting until " + what + (last == null ? "" : " (last error: " + last + ")"));
-    }
 }

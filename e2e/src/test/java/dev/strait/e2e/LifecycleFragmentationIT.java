@@ -1,6 +1,6 @@
 package dev.strait.e2e;
 
-import static dev.strait.e2e.LifecycleRekeyIT.await;
+import static dev.strait.e2e.support.Await.await;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 

@@ -1,5 +1,6 @@
 package dev.strait.e2e;
 
+import static dev.strait.e2e.support.Await.await;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertNotEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
@@ -156,25 +157,4 @@ class LifecycleRekeyIT {
         assertNotEquals(before.responderSpi(), afterIke.responderSpi());
     }
 
-    static <T> T await(Supplier<T> probe, String what) {
-        long deadline = System.nanoTime() + Duration.ofSeconds(40).toNanos();
-        Throwable last = null;
-        while (System.nanoTime() < deadline) {
-            try {
-                T v = probe.get();
-                if (v != null) {
-                    return v;
-                }
-            } catch (RuntimeException e) {
-                last = e;
-            }
-            try {
-                Thread.sleep(250);
-            } catch (InterruptedException e) {
-                Thread.currentThread().interrupt();
-                throw new AssertionError(e);
-            }
-        }
-        throw new AssertionError("timed out waiting for " + what + (last == null ? "" : ": " + last));
-    }
 }

@@ -1,5 +1,6 @@
 package dev.strait.e2e;
 
+import static dev.strait.e2e.support.Await.await;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
@@ -21,7 +22,6 @@ import dev.strait.e2e.support.SwanctlConf.StartAction;
 import java.nio.file.Files;
 import java.time.Duration;
 import java.util.List;
-import java.util.function.Supplier;
 import java.util.stream.Stream;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
@@ -267,34 +267,4 @@ class StrongSwanInteropIT {
                 .findFirst().orElse(null), "strongSwan shows IKE SA ESTABLISHED with an INSTALLED Child SA");
     }
 
-    interface Probe<T> {
-        T get() throws Exception;
-    }
-
-    static <T> T await(Probe<T> probe, String what) {
-        long deadline = System.nanoTime() + Duration.ofSeconds(30).toNanos();
-        Exception last = null;
-        while (System.nanoTime() < deadline) {
-            try {
-                T v = probe.get();
-                if (v != null) {
-                    return v;
-                }
-            } catch (Exception e) {
-                last = e;
-            }
-            try {
-                Thread.sleep(250);
-            } catch (InterruptedException e) {
-                Thread.currentThread().interrupt();
-                break;
-            }
-        }
-        throw new AssertionError("timed out waiting until " + what + (last == null ? "" : " (last error: " + last + ")"));
-    }
-
-    @SuppressWarnings("unused")
-    private static <T> T unused(Supplier<T> s) {
-        return s.get();
-    }
 }
