@@ -315,7 +315,7 @@ final class IkeSa {
         Optional<Payload.Notify> error = r.notifies().filter(Payload.Notify::isError).findFirst();
         Optional<Payload.KeyExchange> k = r.first(Payload.KeyExchange.class);
         if (error.isPresent() || k.isEmpty() || k.get().group() != group.id) {
-            fail("peer_rejected", "IKE_INTERMEDIATE response without KEr for " + ProposalMatcher.groupName(group)
+            fail("peer_rejected", "IKE_INTERMEDIATE response without KEr for " + dev.strait.gateway.ike.crypto.ProposalFormatter.token(group)
                     + error.map(n -> " (" + notifyName(n.notifyType()) + ")").orElse(""));
             return;
         }
@@ -324,7 +324,7 @@ final class IkeSa {
         try {
             shared = kx.sharedSecret(k.get().data());
         } catch (GeneralSecurityException e) {
-            fail("peer_rejected", "peer's " + ProposalMatcher.groupName(group) + " key exchange value is invalid");
+            fail("peer_rejected", "peer's " + dev.strait.gateway.ike.crypto.ProposalFormatter.token(group) + " key exchange value is invalid");
             return;
         }
         updateKeysWithAdditional(shared);
@@ -640,7 +640,7 @@ final class IkeSa {
         Algorithms.Group group = ikeChoice.additionalKes().get(additionalKesDone);
         Optional<Payload.KeyExchange> k = m.first(Payload.KeyExchange.class);
         if (k.isEmpty() || k.get().group() != group.id) {
-            LOG.warn("IKE_INTERMEDIATE from {}: expected KEi for {}", remote, ProposalMatcher.groupName(group));
+            LOG.warn("IKE_INTERMEDIATE from {}: expected KEi for {}", remote, dev.strait.gateway.ike.crypto.ProposalFormatter.token(group));
             respond(m, List.of(new Payload.Notify(0, new byte[0], NotifyType.INVALID_SYNTAX, new byte[0])));
             close(false);
             return;
@@ -652,7 +652,7 @@ final class IkeSa {
             answer = kx.respond(k.get().data());
             shared = kx.sharedSecret(k.get().data());
         } catch (GeneralSecurityException e) {
-            LOG.warn("IKE_INTERMEDIATE from {}: invalid {} key exchange value", remote, ProposalMatcher.groupName(group));
+            LOG.warn("IKE_INTERMEDIATE from {}: invalid {} key exchange value", remote, dev.strait.gateway.ike.crypto.ProposalFormatter.token(group));
             respond(m, List.of(new Payload.Notify(0, new byte[0], NotifyType.INVALID_SYNTAX, new byte[0])));
             close(false);
             return;

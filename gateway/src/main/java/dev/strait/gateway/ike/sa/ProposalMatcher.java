@@ -7,6 +7,7 @@ import dev.strait.gateway.ike.crypto.Algorithms.Integ;
 import dev.strait.gateway.ike.crypto.Algorithms.Prf;
 import dev.strait.gateway.ike.crypto.EspProposal;
 import dev.strait.gateway.ike.crypto.IkeProposal;
+import dev.strait.gateway.ike.crypto.ProposalFormatter;
 import dev.strait.gateway.ike.crypto.IkeProposal.EncrChoice;
 import dev.strait.gateway.ike.message.Payload;
 import java.util.ArrayList;
@@ -34,10 +35,10 @@ public final class ProposalMatcher {
         }
 
         public String describe() {
-            StringBuilder s = new StringBuilder(encrName(encr) + (integ == null ? "" : "-" + integName(integ)) + "-"
-                    + prfName(prf) + "-" + groupName(group));
+            StringBuilder s = new StringBuilder(ProposalFormatter.token(encr) + (integ == null ? "" : "-" + ProposalFormatter.token(integ)) + "-"
+                    + ProposalFormatter.token(prf) + "-" + ProposalFormatter.token(group));
             for (int i = 0; i < additionalKes.size(); i++) {
-                s.append("-ke").append(i + 1).append('_').append(groupName(additionalKes.get(i)));
+                s.append("-ke").append(i + 1).append('_').append(ProposalFormatter.token(additionalKes.get(i)));
             }
             return s.toString();
         }
@@ -53,9 +54,9 @@ public final class ProposalMatcher {
         public String describe() {
             StringBuilder adds = new StringBuilder();
             for (int i = 0; i < additionalKes.size(); i++) {
-                adds.append("-ke").append(i + 1).append('_').append(groupName(additionalKes.get(i)));
+                adds.append("-ke").append(i + 1).append('_').append(ProposalFormatter.token(additionalKes.get(i)));
             }
-            return encrName(encr) + (integ == null ? "" : "-" + integName(integ)) + (group == null ? "" : "-" + groupName(group))
+            return ProposalFormatter.token(encr) + (integ == null ? "" : "-" + ProposalFormatter.token(integ)) + (group == null ? "" : "-" + ProposalFormatter.token(group))
                     + adds + (esn ? "-esn" : "");
         }
     }
@@ -314,47 +315,5 @@ public final class ProposalMatcher {
 
     private static boolean onlyNoneKe(Payload.Proposal p) {
         return p.transforms().stream().filter(t -> t.transformType() == Algorithms.TYPE_KE).anyMatch(t -> t.transformId() == 0);
-    }
-
-    static String encrName(EncrChoice e) {
-        return switch (e.alg()) {
-            case AES_GCM_16 -> "aes" + e.keyBits() + "gcm16";
-            case AES_CBC -> "aes" + e.keyBits();
-            case CAMELLIA_CBC -> "camellia" + e.keyBits();
-            case CHACHA20_POLY1305 -> "chacha20poly1305";
-        };
-    }
-
-    static String integName(Integ i) {
-        return switch (i) {
-            case HMAC_SHA1_96 -> "sha1";
-            case HMAC_SHA2_256_128 -> "sha256";
-            case HMAC_SHA2_384_192 -> "sha384";
-            case HMAC_SHA2_512_256 -> "sha512";
-        };
-    }
-
-    static String prfName(Prf p) {
-        return switch (p) {
-            case HMAC_SHA1 -> "prfsha1";
-            case HMAC_SHA2_256 -> "prfsha256";
-            case HMAC_SHA2_384 -> "prfsha384";
-            case HMAC_SHA2_512 -> "prfsha512";
-        };
-    }
-
-    static String groupName(Group g) {
-        return switch (g) {
-            case MODP_2048 -> "modp2048";
-            case MODP_3072 -> "modp3072";
-            case MODP_4096 -> "modp4096";
-            case ECP_256 -> "ecp256";
-            case ECP_384 -> "ecp384";
-            case ECP_521 -> "ecp521";
-            case CURVE25519 -> "x25519";
-            case CURVE448 -> "x448";
-            case ML_KEM_768 -> "mlkem768";
-            case ML_KEM_1024 -> "mlkem1024";
-        };
     }
 }
