@@ -275,10 +275,10 @@ class OperatorApiServerTest {
         create(gateway(ns, "b", 1));
         create(tunnel(ns, "mover", "a", "psk", "192.168.1.0/24"));
         await("mover on a", () -> List.of("mover").equals(tunnelNames(ns, "a")));
-        client.resources(IPsecTunnel.class).inNamespace(ns).withName("mover").edit(t -> {
-            t.getSpec().gatewayRef.name = "b";
-            return t;
-        });
+        // A merge patch carries no resourceVersion, so it cannot race the operator's own finalizer/status writes.
+        client.resources(IPsecTunnel.class).inNamespace(ns).withName("mover").patch(
+                io.fabric8.kubernetes.client.dsl.base.PatchContext.of(io.fabric8.kubernetes.client.dsl.base.PatchType.JSON_MERGE),
+                "{\"spec\":{\"gatewayRef\":{\"name\":\"b\"}}}");
         await("mover on b", () -> List.of("mover").equals(tunnelNames(ns, "b")));
         await("mover off a", () -> List.of().equals(tunnelNames(ns, "a")));
     }
