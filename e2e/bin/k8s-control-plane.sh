@@ -160,7 +160,9 @@ wait_ready() {
         body=$(curl -skf --max-time 2 "$url" 2>/dev/null || true)
         # shellcheck disable=SC2053  # PATTERN is a glob
         [[ "$body" == $pattern ]] && return 0
-        if ! pid_of "$name" >/dev/null; then
+        # /proc/PID/cmdline is briefly empty while the launcher execs the binary: only a process that is still
+        # missing half a second later has really exited.
+        if ! pid_of "$name" >/dev/null && ! { sleep 0.5; pid_of "$name" >/dev/null; }; then
             tail -n 20 "$STATE/$name.log" >&2
             die "$name exited during start-up; log: $STATE/$name.log"
         fi
