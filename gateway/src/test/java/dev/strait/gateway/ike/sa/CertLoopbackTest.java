@@ -1,5 +1,6 @@
 package dev.strait.gateway.ike.sa;
 
+import dev.strait.gateway.ike.sa.LoopbackEngines.Side;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
@@ -9,18 +10,13 @@ import dev.strait.api.v1alpha1.TunnelSpec;
 import dev.strait.gateway.config.ConfigException;
 import dev.strait.gateway.ike.auth.KeyType;
 import dev.strait.gateway.ike.auth.TestPki;
-import java.net.InetSocketAddress;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.security.KeyPair;
 import java.security.cert.X509Certificate;
-import java.time.Duration;
 import java.time.Instant;
 import java.time.temporal.ChronoUnit;
-import java.util.ArrayList;
 import java.util.List;
-import java.util.Map;
-import java.util.concurrent.ConcurrentHashMap;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -30,39 +26,17 @@ import org.junit.jupiter.params.provider.EnumSource;
 /** Two engines on loopback authenticating with certificates (RFC 7427), both roles Java. Needs root (port 500). */
 class CertLoopbackTest {
     private static final Instant NOW = Instant.now();
-    private final List<AutoCloseable> open = new ArrayList<>();
+    private final LoopbackEngines engines = new LoopbackEngines();
     @TempDir
     Path dir;
 
     @AfterEach
     void close() {
-        for (AutoCloseable c : open.reversed()) {
-            try {
-                c.close();
-            } catch (Exception e) {
-                System.err.println("closing " + c + " failed: " + e); // keep closing the rest
-            }
-        }
-    }
-
-    record Side(IkeEngine engine, RecordingDatapath datapath, Map<String, String> failures) {
+        engines.close();
     }
 
     private Side start(String ip) throws Exception {
-        RecordingDatapath dp = new RecordingDatapath();
-        Map<String, String> failures = new ConcurrentHashMap<>();
-        IkeEngine engine = new IkeEngine(new IkeEngine.Settings(new InetSocketAddress(ip, 500), 4500, true,
-                List.of(Duration.ofMillis(300), Duration.ofMillis(600)), Duration.ofSeconds(1)), new EngineListener() {
-            @Override
-            public void authFailure(String tunnel, String reason) {
-                failures.put(tunnel, reason);
-            }
-        });
-        LoopbackNattSocket natt = new LoopbackNattSocket(new InetSocketAddress(ip, 4500), engine::onNattPacket);
-        open.add(natt); // closed even when the engine cannot bind, so the next test finds 4500 free
-        engine.start(dp, natt);
-        open.add(engine);
-        return new Side(engine, dp, failures);
+        return engines.start(ip);
     }
 
     /** A CA and certificates issued under it, all valid around the real current time (the engine uses the system clock). */

@@ -1,5 +1,6 @@
 package dev.strait.gateway.ike.sa;
 
+import dev.strait.gateway.ike.sa.LoopbackEngines.Side;
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
@@ -7,12 +8,8 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import dev.strait.api.v1alpha1.TunnelConfig;
 import dev.strait.api.v1alpha1.TunnelSpec;
 import dev.strait.gateway.datapath.ChildSaSpec;
-import java.net.InetSocketAddress;
 import java.time.Duration;
-import java.util.ArrayList;
 import java.util.List;
-import java.util.Map;
-import java.util.concurrent.ConcurrentHashMap;
 import java.util.function.BooleanSupplier;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.params.ParameterizedTest;
@@ -23,13 +20,11 @@ import org.junit.jupiter.params.provider.ValueSource;
  * IKE_AUTH end to end, for each proposal family, and the Child SA keys must mirror each other.
  */
 class EngineLoopbackTest {
-    private final List<AutoCloseable> open = new ArrayList<>();
+    private final LoopbackEngines engines = new LoopbackEngines();
 
     @AfterEach
     void close() throws Exception {
-        for (AutoCloseable c : open.reversed()) {
-            c.close();
-        }
+        engines.close();
     }
 
     static TunnelConfig tunnel(String name, String peer, String localId, String peerId, String local, String remote,
@@ -49,24 +44,8 @@ class EngineLoopbackTest {
         return t;
     }
 
-    record Side(IkeEngine engine, RecordingDatapath datapath, Map<String, String> failures) {
-    }
-
     private Side start(String ip) throws Exception {
-        RecordingDatapath dp = new RecordingDatapath();
-        Map<String, String> failures = new ConcurrentHashMap<>();
-        IkeEngine engine = new IkeEngine(new IkeEngine.Settings(new InetSocketAddress(ip, 500), 4500, true,
-                List.of(Duration.ofMillis(300), Duration.ofMillis(600)), Duration.ofSeconds(1)), new EngineListener() {
-            @Override
-            public void authFailure(String tunnel, String reason) {
-                failures.put(tunnel, reason);
-            }
-        });
-        LoopbackNattSocket natt = new LoopbackNattSocket(new InetSocketAddress(ip, 4500), engine::onNattPacket);
-        engine.start(dp, natt);
-        open.add(natt);
-        open.add(engine);
-        return new Side(engine, dp, failures);
+        return engines.start(ip);
     }
 
     static void await(BooleanSupplier condition, String what) throws InterruptedException {

@@ -1,5 +1,6 @@
 package dev.strait.gateway.ike.sa;
 
+import dev.strait.gateway.ike.sa.LoopbackEngines.Side;
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
@@ -7,12 +8,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import dev.strait.api.v1alpha1.TunnelConfig;
 import dev.strait.api.v1alpha1.TunnelSpec;
 import dev.strait.gateway.datapath.ChildSaSpec;
-import java.net.InetSocketAddress;
-import java.time.Duration;
-import java.util.ArrayList;
 import java.util.List;
-import java.util.Map;
-import java.util.concurrent.ConcurrentHashMap;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 
@@ -22,37 +18,15 @@ import org.junit.jupiter.api.Test;
  */
 class HybridKeLoopbackTest {
     private static final String PSK = "hybrid-loopback-psk-0123456789";
-    private final List<AutoCloseable> open = new ArrayList<>();
+    private final LoopbackEngines engines = new LoopbackEngines();
 
     @AfterEach
     void close() {
-        for (AutoCloseable c : open.reversed()) {
-            try {
-                c.close();
-            } catch (Exception e) {
-                System.err.println("closing " + c + " failed: " + e); // keep closing the rest
-            }
-        }
-    }
-
-    record Side(IkeEngine engine, RecordingDatapath datapath, Map<String, String> failures) {
+        engines.close();
     }
 
     private Side start(String ip) throws Exception {
-        RecordingDatapath dp = new RecordingDatapath();
-        Map<String, String> failures = new ConcurrentHashMap<>();
-        IkeEngine engine = new IkeEngine(new IkeEngine.Settings(new InetSocketAddress(ip, 500), 4500, true,
-                List.of(Duration.ofMillis(300), Duration.ofMillis(600)), Duration.ofSeconds(1)), new EngineListener() {
-            @Override
-            public void authFailure(String tunnel, String reason) {
-                failures.put(tunnel, reason);
-            }
-        });
-        LoopbackNattSocket natt = new LoopbackNattSocket(new InetSocketAddress(ip, 4500), engine::onNattPacket);
-        open.add(natt); // closed even when the engine cannot bind, so the next test finds 4500 free
-        engine.start(dp, natt);
-        open.add(engine);
-        return new Side(engine, dp, failures);
+        return engines.start(ip);
     }
 
     private static TunnelConfig tunnel(boolean initiator, String... ike) {

@@ -1,0 +1,58 @@
+package dev.strait.gateway.ike.sa;
+
+import java.net.InetSocketAddress;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.ConcurrentHashMap;
+
+/**
+ * Engines on loopback addresses (ports 500/4500, so tests need root) with a recording datapath and short
+ * retransmissions; close() stops them all, in reverse order, even when one fails to close.
+ */
+final class LoopbackEngines implements AutoCloseable {
+    /** One engine and what it reported: installed Child SAs and authentication failures by tunnel. */
+    static final class Side {
+        final IkeEngine engine;
+        final RecordingDatapath datapath;
+        final Map<String, String> failures;
+
+        Side(IkeEngine engine, RecordingDatapath datapath, Map<String, String> failures) {
+            this.engine = engine;
+            this.datapath = datapath;
+            this.failures = failures;
+        }
+    }
+
+    private final List<AutoCloseable> open = new ArrayList<>();
+
+    Side start(String ip) throws Exception {
+        RecordingDatapath dp = new RecordingDatapath();
+        Map<String, String> failures = new ConcurrentHashMap<>();
+        IkeEngine engine = new IkeEngine(new IkeEngine.Settings(new InetSocketAddress(ip, 500), 4500, true,
+                List.of(Duration.ofMillis(300), Duration.ofMillis(600)), Duration.ofSeconds(1)), new EngineListener() {
+            @Override
+            public void authFailure(String tunnel, String reason) {
+                failures.put(tunnel, reason);
+            }
+        });
+        LoopbackNattSocket natt = new LoopbackNattSocket(new InetSocketAddress(ip, 4500), engine::onNattPacket);
+        open.add(natt); // closed even when the engine cannot bind, so the next test finds 4500 free
+        engine.start(dp, natt);
+        open.add(engine);
+        return new Side(engine, dp, failures);
+    }
+
+    @Override
+    public void close() {
+        for (AutoCloseable c : open.reversed()) {
+            try {
+                c.close();
+            } catch (Exception e) {
+                System.err.println("closing " + c + " failed: " + e); // keep closing the rest
+            }
+        }
+        open.clear();
+    }
+}
