@@ -155,11 +155,16 @@ current-context: local
 EOF
     )
     mv -f "$KUBECONFIG_FILE.new" "$KUBECONFIG_FILE"
-    # the CA, the token and the admin rights all work
-    curl -sf --max-time 5 --cacert "$STATE/ca.crt" -H @- \
-        "https://127.0.0.1:$APISERVER_PORT/api/v1/namespaces/default" \
-        <<< "Authorization: Bearer $token" > /dev/null ||
-        die "the API server does not accept the credentials in $KUBECONFIG_FILE"
+    # the CA, the token and the admin rights all work; the API server creates the "default" namespace shortly
+    # after /readyz turns ok, so give it a few seconds before calling the credentials wrong
+    local tries
+    for tries in $(seq 20); do
+        curl -sf --max-time 5 --cacert "$STATE/ca.crt" -H @- \
+            "https://127.0.0.1:$APISERVER_PORT/api/v1/namespaces/default" \
+            <<< "Authorization: Bearer $token" > /dev/null && return 0
+        sleep 0.5
+    done
+    die "the API server does not accept the credentials in $KUBECONFIG_FILE"
 }
 
 start_kcm() {
