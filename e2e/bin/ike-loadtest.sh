@@ -163,7 +163,8 @@ start_java() {
             echo "- {name: lt$n, peer: {address: $SITE_A_TRANSIT, id: c$n-r1.strongswan.org}, local: {id: site-b.test, subnets: [$lb]}, remote: {subnets: [$la]}, auth: {psk: {value: \"$PSK\"}}, ike: {proposals: [$PROPOSAL]}, initiation: Passive}"
         done
     } > "$yaml"
-    ip netns exec "$SITE_B_NS" java --enable-native-access=ALL-UNNAMED -XX:+UseParallelGC -jar "$JAR" run --config "$yaml" \
+    # shellcheck disable=SC2086  # GATEWAY_JAVA_OPTS: extra JVM flags, e.g. a JFR recording for profiling
+    ip netns exec "$SITE_B_NS" java --enable-native-access=ALL-UNNAMED -XX:+UseParallelGC ${GATEWAY_JAVA_OPTS:-} -jar "$JAR" run --config "$yaml" \
         > "$STATE/gateway.log" 2>&1 &
     RESP_PID=$!
     local _

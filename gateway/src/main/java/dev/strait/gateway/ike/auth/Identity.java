@@ -64,16 +64,49 @@ public record Identity(int idType, byte[] data) {
             return false;
         }
         if (idType == ID_DER_ASN1_DN) {
-            try {
-                return X500Name.getInstance(data).equals(X500Name.getInstance(other.data));
-            } catch (RuntimeException e) {
+            return matchKey().equals(other.matchKey());
+        }
+        if (idType == ID_FQDN || idType == ID_RFC822_ADDR) {
+            return equalsIgnoreAsciiCase(data, other.data);
+        }
+        return Arrays.equals(data, other.data);
+    }
+
+    /**
+     * A value that is equal for two identities exactly when they {@link #matches} each other, for hash lookups of
+     * configured identities: names folded to lower case, distinguished names in BouncyCastle's normalised form.
+     */
+    public Object matchKey() {
+        return switch (idType) {
+            case ID_FQDN, ID_RFC822_ADDR -> new MatchKey(idType, new String(data, StandardCharsets.US_ASCII).toLowerCase(java.util.Locale.ROOT));
+            case ID_DER_ASN1_DN -> {
+                try {
+                    yield new MatchKey(idType, X500Name.getInstance(data));
+                } catch (RuntimeException e) {
+                    yield new MatchKey(idType, "invalid-dn:" + Arrays.toString(data)); // matches nothing valid
+                }
+            }
+            default -> new MatchKey(idType, java.util.HexFormat.of().formatHex(data));
+        };
+    }
+
+    private record MatchKey(int idType, Object value) {
+    }
+
+    private static boolean equalsIgnoreAsciiCase(byte[] a, byte[] b) {
+        if (a.length != b.length) {
+            return false;
+        }
+        for (int i = 0; i < a.length; i++) {
+            if (a[i] != b[i] && lower(a[i]) != lower(b[i])) {
                 return false;
             }
         }
-        if (idType == ID_FQDN || idType == ID_RFC822_ADDR) {
-            return new String(data, StandardCharsets.US_ASCII).equalsIgnoreCase(new String(other.data, StandardCharsets.US_ASCII));
-        }
-        return Arrays.equals(data, other.data);
+        return true;
+    }
+
+    private static int lower(byte c) {
+        return c >= 'A' && c <= 'Z' ? c + ('a' - 'A') : c;
     }
 
     @Override

@@ -1,5 +1,6 @@
 package dev.strait.gateway.ike.sa;
 
+import dev.strait.gateway.ike.auth.Identity;
 import dev.strait.gateway.ike.crypto.IkeProposal;
 import java.util.AbstractList;
 import java.util.ArrayList;
@@ -19,10 +20,14 @@ final class CandidateList extends AbstractList<TunnelRuntime> implements RandomA
     /** Index of the first tunnel of each distinct proposal list. */
     private final int[] firstTunnel;
 
-    private CandidateList(TunnelRuntime[] tunnels, List<List<IkeProposal>> distinct, int[] firstTunnel) {
+    /** Indexes of the tunnels by their peer identity's match key, in candidate order. */
+    private final Map<Object, int[]> byPeerId;
+
+    private CandidateList(TunnelRuntime[] tunnels, List<List<IkeProposal>> distinct, int[] firstTunnel, Map<Object, int[]> byPeerId) {
         this.tunnels = tunnels;
         this.distinct = distinct;
         this.firstTunnel = firstTunnel;
+        this.byPeerId = byPeerId;
     }
 
     static CandidateList of(List<TunnelRuntime> tunnels) {
@@ -37,7 +42,30 @@ final class CandidateList extends AbstractList<TunnelRuntime> implements RandomA
                 first.add(i);
             }
         }
-        return new CandidateList(all, List.copyOf(distinct), first.stream().mapToInt(Integer::intValue).toArray());
+        Map<Object, List<Integer>> ids = new HashMap<>();
+        for (int i = 0; i < all.length; i++) {
+            ids.computeIfAbsent(all[i].definition().peerId().matchKey(), k -> new ArrayList<>()).add(i);
+        }
+        Map<Object, int[]> byPeerId = new HashMap<>();
+        ids.forEach((k, v) -> byPeerId.put(k, v.stream().mapToInt(Integer::intValue).toArray()));
+        return new CandidateList(all, List.copyOf(distinct), first.stream().mapToInt(Integer::intValue).toArray(), byPeerId);
+    }
+
+    /**
+     * The first candidate (in order) whose peer identity is {@code peerId} and, when {@code wantedLocal} is given, whose
+     * local identity is that one: a hash lookup instead of a scan, as IKE_AUTH at a responder with one tunnel per
+     * remote site would otherwise compare the identity with every tunnel.
+     */
+    TunnelRuntime byIdentity(Identity peerId, Identity wantedLocal) {
+        int[] at = byPeerId.get(peerId.matchKey());
+        if (at != null) {
+            for (int i : at) {
+                if (wantedLocal == null || tunnels[i].definition().localId().matches(wantedLocal)) {
+                    return tunnels[i];
+                }
+            }
+        }
+        return null;
     }
 
     /** How many distinct IKE proposal lists the candidates have. */

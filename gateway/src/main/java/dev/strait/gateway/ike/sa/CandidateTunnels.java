@@ -1,5 +1,6 @@
 package dev.strait.gateway.ike.sa;
 
+import dev.strait.gateway.ike.auth.Identity;
 import dev.strait.gateway.ike.crypto.IkeProposal;
 import dev.strait.gateway.ike.message.Payload;
 import dev.strait.gateway.ike.sa.ProposalMatcher.IkeChoice;
@@ -66,6 +67,17 @@ final class CandidateTunnels {
             return candidates;
         }
         return candidates.stream().filter(c -> !refused.contains(c.definition().ikeProposals())).toList();
+    }
+
+    /** The first candidate with this peer identity (and local identity, when the peer asked for one), if any. */
+    static Optional<TunnelRuntime> byIdentity(List<TunnelRuntime> candidates, Identity peerId, Identity wantedLocal) {
+        if (candidates instanceof CandidateList l) {
+            return Optional.ofNullable(l.byIdentity(peerId, wantedLocal));
+        }
+        return candidates.stream()
+                .filter(c -> c.definition().peerId().matches(peerId))
+                .filter(c -> wantedLocal == null || c.definition().localId().matches(wantedLocal))
+                .findFirst();
     }
 
     private static CandidateList asCandidateList(List<TunnelRuntime> candidates) {

@@ -684,10 +684,7 @@ final class IkeSa {
         }
         Identity peerId = new Identity(idi.get().idType(), idi.get().data());
         Identity wantedLocal = idr.map(i -> new Identity(i.idType(), i.data())).orElse(null);
-        Optional<TunnelRuntime> match = candidates.stream()
-                .filter(c -> c.definition().peerId().matches(peerId))
-                .filter(c -> wantedLocal == null || c.definition().localId().matches(wantedLocal))
-                .findFirst();
+        Optional<TunnelRuntime> match = CandidateTunnels.byIdentity(candidates, peerId, wantedLocal);
         if (match.isEmpty()) {
             String msg = "peer " + remote.getAddress().getHostAddress() + " identified as '" + peerId + "'"
                     + (wantedLocal == null ? "" : " asking for '" + wantedLocal + "'") + ": no tunnel has that identity";

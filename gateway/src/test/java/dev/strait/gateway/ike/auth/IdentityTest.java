@@ -8,6 +8,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.nio.charset.StandardCharsets;
 import org.bouncycastle.asn1.x500.X500Name;
+import java.util.List;
 import org.junit.jupiter.api.Test;
 
 class IdentityTest {
@@ -40,6 +41,23 @@ class IdentityTest {
         assertTrue(Identity.parse("Site-B.Test").matches(Identity.parse("site-b.test")));
         assertFalse(Identity.parse("site-b.test").matches(Identity.parse("site-c.test")));
         assertFalse(Identity.parse("10.0.0.1").matches(Identity.parse("site-b.test")));
+    }
+
+    @Test
+    void matchKeysAreEqualExactlyWhenIdentitiesMatch() {
+        List<String> ids = List.of("Site-B.Test", "site-b.test", "site-c.test", "User@Example.com", "user@example.com",
+                "10.0.0.1", "10.0.0.2", "2001:db8::1", "C=CH, O=Example, CN=gw", "C=CH,O=Example,CN=gw",
+                "C=CH, O=Other, CN=gw", "@10.0.0.1");
+        for (String a : ids) {
+            for (String b : ids) {
+                Identity x = Identity.parse(a);
+                Identity y = Identity.parse(b);
+                assertEquals(x.matches(y), x.matchKey().equals(y.matchKey()), a + " vs " + b);
+                if (x.matches(y)) {
+                    assertEquals(x.matchKey().hashCode(), y.matchKey().hashCode(), a + " vs " + b);
+                }
+            }
+        }
     }
 
     @Test

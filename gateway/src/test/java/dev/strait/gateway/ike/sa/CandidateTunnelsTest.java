@@ -94,4 +94,34 @@ class CandidateTunnelsTest {
         assertNull(best.choice());
         assertNull(best.tunnel());
     }
+
+    private static TunnelRuntime tunnelWithIds(String name, String localId, String peerId) throws Exception {
+        return new TunnelRuntime(ENGINE, TunnelDefinition.from(EngineLoopbackTest.tunnel(name, "192.0.2.1", localId,
+                peerId, "10.20.0.0/24", "10.10.0.0/24", "aes256gcm16-prfsha384-x25519", "aes256gcm16",
+                TunnelSpec.Initiation.Passive, "candidate-tunnels-test-psk-" + name)));
+    }
+
+    @Test
+    void identityLookupFindsTheFirstTunnelWithThePeerAndAskedForLocalIdentity() throws Exception {
+        List<TunnelRuntime> all = new ArrayList<>();
+        for (int i = 0; i < 200; i++) {
+            all.add(tunnelWithIds("t" + i, "gw.test", "c" + i + ".peer.test"));
+        }
+        all.add(tunnelWithIds("second-local", "other-gw.test", "c7.peer.test"));
+        all.add(tunnelWithIds("dn", "gw.test", "C=CH, O=Example, CN=peer"));
+        CandidateList list = CandidateList.of(all);
+        dev.strait.gateway.ike.auth.Identity c7 = dev.strait.gateway.ike.auth.Identity.parse("C7.Peer.TEST");
+        assertEquals("t7", CandidateTunnels.byIdentity(list, c7, null).orElseThrow().name());
+        assertEquals("second-local", CandidateTunnels.byIdentity(list, c7,
+                dev.strait.gateway.ike.auth.Identity.parse("other-gw.test")).orElseThrow().name());
+        assertEquals("dn", CandidateTunnels.byIdentity(list, dev.strait.gateway.ike.auth.Identity.parse("C=CH,O=Example,CN=peer"),
+                null).orElseThrow().name());
+        assertEquals(Optional.empty(), CandidateTunnels.byIdentity(list, dev.strait.gateway.ike.auth.Identity.parse("c7.peer.test"),
+                dev.strait.gateway.ike.auth.Identity.parse("nobody.test")));
+        assertEquals(Optional.empty(), CandidateTunnels.byIdentity(list, dev.strait.gateway.ike.auth.Identity.parse("c999.peer.test"), null));
+        // a plain (filtered) list gives the same answers by scanning
+        List<TunnelRuntime> plain = List.copyOf(all);
+        assertEquals("second-local", CandidateTunnels.byIdentity(plain, c7,
+                dev.strait.gateway.ike.auth.Identity.parse("other-gw.test")).orElseThrow().name());
+    }
 }
