@@ -64,7 +64,8 @@ final class Daemon {
         GatewayMetrics metrics = new GatewayMetrics(gatewayName);
         InetSocketAddress ikeBind = new InetSocketAddress(config.listen.address, config.listen.ikePort);
         IkeEngine engine = new IkeEngine(IkeEngine.Settings.defaults(ikeBind, config.listen.nattPort)
-                .withPathMtu(config.datapath.pathMtu == null ? 1500 : config.datapath.pathMtu), listener(metrics));
+                .withPathMtu(config.datapath.pathMtu == null ? 1500 : config.datapath.pathMtu)
+                .withDos(dosLimits(config)), listener(metrics));
         Daemon daemon = new Daemon(metrics, engine);
 
         InetSocketAddress nattBind = new InetSocketAddress(config.listen.address, config.listen.nattPort);
@@ -258,5 +259,11 @@ final class Daemon {
                 }
             }
         };
+    }
+
+    /** Read at start only: a config reload does not change them. */
+    private static IkeEngine.DosLimits dosLimits(GatewayConfig config) {
+        GatewayConfig.Dos d = config.ike == null || config.ike.dos == null ? new GatewayConfig.Dos() : config.ike.dos;
+        return new IkeEngine.DosLimits(d.cookieThreshold, d.maxHalfOpen, d.maxHalfOpenPerSource);
     }
 }

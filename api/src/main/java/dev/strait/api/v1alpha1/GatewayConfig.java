@@ -13,6 +13,7 @@ public class GatewayConfig {
     public Listen listen = new Listen();
     public Admin admin = new Admin();
     public Datapath datapath = new Datapath();
+    public Ike ike = new Ike();
     /** Optional: where the gateway reports tunnel status (set by the operator). */
     public Kubernetes kubernetes;
     public List<TunnelConfig> tunnels = new ArrayList<>();
@@ -39,6 +40,26 @@ public class GatewayConfig {
         public Integer mtu;
         /** Path MTU towards peers, used to derive the tunnel MTU and IKE fragment size. */
         public Integer pathMtu = 1500;
+    }
+
+    /** Daemon-wide IKE settings (per-tunnel ones live in the tunnels). */
+    @JsonInclude(JsonInclude.Include.NON_NULL)
+    public static class Ike {
+        public Dos dos = new Dos();
+    }
+
+    /**
+     * Responder limits against IKE_SA_INIT floods (RFC 7296 section 2.6, RFC 8019). The defaults suit gateways with up
+     * to a few thousand peers; a load test from one address needs a higher per-source limit.
+     */
+    @JsonInclude(JsonInclude.Include.NON_NULL)
+    public static class Dos {
+        /** Half-open IKE SAs from which on every IKE_SA_INIT must carry our cookie (0: always). */
+        public Integer cookieThreshold = 32;
+        /** Half-open IKE SAs in total; beyond it new IKE_SA_INITs are dropped. */
+        public Integer maxHalfOpen = 2048;
+        /** Half-open IKE SAs per peer address. */
+        public Integer maxHalfOpenPerSource = 16;
     }
 
     @JsonInclude(JsonInclude.Include.NON_NULL)

@@ -27,6 +27,7 @@ public final class ConfigValidator {
         if (!List.of("Userspace", "None").contains(c.datapath.mode)) {
             throw new ConfigException("datapath.mode", "'" + c.datapath.mode + "' is not one of [Userspace, None]");
         }
+        dos(c.ike == null ? null : c.ike.dos);
         Set<String> names = new HashSet<>();
         for (int i = 0; i < c.tunnels.size(); i++) {
             TunnelConfig t = c.tunnels.get(i);
@@ -41,6 +42,25 @@ public final class ConfigValidator {
                 throw new ConfigException(at + ".name", "'" + t.name + "' is used by another tunnel");
             }
             tunnel(at, t);
+        }
+    }
+
+    private static void dos(GatewayConfig.Dos d) throws ConfigException {
+        if (d == null) {
+            return;
+        }
+        required("ike.dos.cookieThreshold", d.cookieThreshold);
+        required("ike.dos.maxHalfOpen", d.maxHalfOpen);
+        required("ike.dos.maxHalfOpenPerSource", d.maxHalfOpenPerSource);
+        if (d.cookieThreshold < 0 || d.cookieThreshold > 1_000_000) {
+            throw new ConfigException("ike.dos.cookieThreshold", d.cookieThreshold + " is outside 0..1000000");
+        }
+        if (d.maxHalfOpen < 1 || d.maxHalfOpen > 1_000_000) {
+            throw new ConfigException("ike.dos.maxHalfOpen", d.maxHalfOpen + " is outside 1..1000000");
+        }
+        if (d.maxHalfOpenPerSource < 1 || d.maxHalfOpenPerSource > d.maxHalfOpen) {
+            throw new ConfigException("ike.dos.maxHalfOpenPerSource", d.maxHalfOpenPerSource
+                    + " is outside 1..maxHalfOpen (" + d.maxHalfOpen + ")");
         }
     }
 

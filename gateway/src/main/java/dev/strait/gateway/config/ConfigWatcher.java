@@ -25,6 +25,9 @@ public final class ConfigWatcher implements AutoCloseable {
     private final Thread thread;
     private volatile boolean closed;
     private byte[] lastDigest;
+    /** The credential files named by the config version with this digest: re-parsed only when the config changes. */
+    private byte[] credentialsOfConfig;
+    private java.util.List<Path> credentialFiles = java.util.List.of();
 
     public ConfigWatcher(Path file, Duration period, Consumer<GatewayConfig> onChange) {
         this.file = file;
@@ -59,9 +62,16 @@ public final class ConfigWatcher implements AutoCloseable {
 
     private byte[] digest() {
         try {
+            byte[] config = Files.readAllBytes(file);
+            byte[] configDigest = MessageDigest.getInstance("SHA-256").digest(config);
+            if (credentialsOfConfig == null || !MessageDigest.isEqual(configDigest, credentialsOfConfig)) {
+                // parsing a config with thousands of tunnels costs far more than hashing it: only on change
+                credentialFiles = credentialFiles(new String(config, java.nio.charset.StandardCharsets.UTF_8));
+                credentialsOfConfig = configDigest;
+            }
             MessageDigest d = MessageDigest.getInstance("SHA-256");
-            d.update(Files.readAllBytes(file));
-            for (Path p : credentialFiles()) {
+            d.update(configDigest);
+            for (Path p : credentialFiles) {
                 try {
                     d.update(Files.readAllBytes(p));
                 } catch (IOException e) {
@@ -77,10 +87,10 @@ public final class ConfigWatcher implements AutoCloseable {
     }
 
     /** certFile, keyFile, caFile and crlFile of every certificate tunnel; empty when the config does not parse. */
-    private java.util.List<Path> credentialFiles() {
+    private static java.util.List<Path> credentialFiles(String configText) {
         java.util.List<Path> out = new java.util.ArrayList<>();
         try {
-            for (var t : ConfigLoader.load(file).tunnels) {
+            for (var t : ConfigLoader.parse(configText).tunnels) {
                 var c = t.auth == null ? null : t.auth.certificate;
                 if (c != null) {
                     java.util.stream.Stream.of(c.certFile, c.keyFile, c.caFile, c.crlFile)

@@ -32,6 +32,29 @@ class ConfigLoaderTest {
         assertEquals("30s", c.tunnels.getFirst().ike.dpd.interval);
     }
 
+    @Test
+    void dosLimitsHaveDefaultsAndAreChecked() throws Exception {
+        GatewayConfig c = ConfigLoader.parse(VALID);
+        assertEquals(32, c.ike.dos.cookieThreshold);
+        assertEquals(2048, c.ike.dos.maxHalfOpen);
+        assertEquals(16, c.ike.dos.maxHalfOpenPerSource);
+        String header = "listen: {address: 0.0.0.0}";
+        GatewayConfig raised = ConfigLoader.parse(VALID.replace(header,
+                header + "\nike: {dos: {cookieThreshold: 1000, maxHalfOpen: 5000, maxHalfOpenPerSource: 2000}}"));
+        assertEquals(1000, raised.ike.dos.cookieThreshold);
+        assertEquals(2000, raised.ike.dos.maxHalfOpenPerSource);
+        GatewayConfig partial = ConfigLoader.parse(VALID.replace(header, header + "\nike: {dos: {maxHalfOpenPerSource: 64}}"));
+        assertEquals(2048, partial.ike.dos.maxHalfOpen, "unset limits keep their defaults");
+
+        ConfigException e = invalid(header, header + "\nike: {dos: {maxHalfOpen: 10, maxHalfOpenPerSource: 11}}");
+        assertEquals("ike.dos.maxHalfOpenPerSource", e.field());
+        assertTrue(e.getMessage().contains("maxHalfOpen (10)"), e.getMessage());
+        e = invalid(header, header + "\nike: {dos: {cookieThreshold: -1}}");
+        assertEquals("ike.dos.cookieThreshold", e.field());
+        e = invalid(header, header + "\nike: {dos: {halfOpen: 3}}");
+        assertEquals("ike.dos.halfOpen", e.field());
+    }
+
     private static ConfigException invalid(String from, String to) {
         return assertThrows(ConfigException.class, () -> ConfigLoader.parse(VALID.replace(from, to)));
     }

@@ -101,10 +101,10 @@ final class AeadSkCipher implements SkCipher {
         AlgorithmParameterSpec params;
         Cipher cipher;
         if (encr == Algorithms.Encr.AES_GCM_16) {
-            cipher = Cipher.getInstance("AES/GCM/NoPadding");
+            cipher = JcaCiphers.get("AES/GCM/NoPadding");
             params = new GCMParameterSpec(ICV_LENGTH * 8, nonce);
         } else {
-            cipher = Cipher.getInstance("ChaCha20-Poly1305");
+            cipher = JcaCiphers.get("ChaCha20-Poly1305");
             params = new IvParameterSpec(nonce);
         }
         cipher.init(mode, key, params);

@@ -111,7 +111,7 @@ final class CbcHmacSkCipher implements SkCipher {
     private void crypt(boolean encrypt, byte[] iv, byte[] in, int inOff, int len, byte[] out, int outOff) {
         if (encr == Algorithms.Encr.AES_CBC) {
             try {
-                Cipher cipher = Cipher.getInstance("AES/CBC/NoPadding");
+                Cipher cipher = JcaCiphers.get("AES/CBC/NoPadding");
                 cipher.init(encrypt ? Cipher.ENCRYPT_MODE : Cipher.DECRYPT_MODE, new SecretKeySpec(encKey, "AES"),
                         new IvParameterSpec(iv));
                 cipher.doFinal(in, inOff, len, out, outOff);

@@ -1,12 +1,15 @@
 package dev.strait.gateway.ike.sa;
 
+import dev.strait.gateway.ike.auth.CertificateAuthentication;
 import dev.strait.gateway.ike.auth.Identity;
 import dev.strait.gateway.ike.crypto.IkeProposal;
 import java.util.AbstractList;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Objects;
 import java.util.RandomAccess;
 
 /**
@@ -22,12 +25,26 @@ final class CandidateList extends AbstractList<TunnelRuntime> implements RandomA
 
     /** Indexes of the tunnels by their peer identity's match key, in candidate order. */
     private final Map<Object, int[]> byPeerId;
+    private final boolean anyFragmentation;
+    /** The certificate settings of the candidates that authenticate with certificates, in candidate order. */
+    private final List<CertificateAuthentication> certificateAuths;
 
     private CandidateList(TunnelRuntime[] tunnels, List<List<IkeProposal>> distinct, int[] firstTunnel, Map<Object, int[]> byPeerId) {
         this.tunnels = tunnels;
         this.distinct = distinct;
         this.firstTunnel = firstTunnel;
         this.byPeerId = byPeerId;
+        this.anyFragmentation = Arrays.stream(tunnels).anyMatch(t -> t.definition().fragmentation());
+        this.certificateAuths = Arrays.stream(tunnels).map(t -> t.definition().certificates()).filter(Objects::nonNull).toList();
+    }
+
+    /** Whether any candidate allows IKE fragmentation (RFC 7383). */
+    boolean anyFragmentation() {
+        return anyFragmentation;
+    }
+
+    List<CertificateAuthentication> certificateAuths() {
+        return certificateAuths;
     }
 
     static CandidateList of(List<TunnelRuntime> tunnels) {

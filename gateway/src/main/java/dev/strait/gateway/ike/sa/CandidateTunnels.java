@@ -1,5 +1,6 @@
 package dev.strait.gateway.ike.sa;
 
+import dev.strait.gateway.ike.auth.CertificateAuthentication;
 import dev.strait.gateway.ike.auth.Identity;
 import dev.strait.gateway.ike.crypto.IkeProposal;
 import dev.strait.gateway.ike.message.Payload;
@@ -78,6 +79,16 @@ final class CandidateTunnels {
                 .filter(c -> c.definition().peerId().matches(peerId))
                 .filter(c -> wantedLocal == null || c.definition().localId().matches(wantedLocal))
                 .findFirst();
+    }
+
+    /** Whether any candidate allows IKE fragmentation: computed once per candidate list, not per IKE_SA_INIT. */
+    static boolean anyFragmentation(List<TunnelRuntime> candidates) {
+        return asCandidateList(candidates).anyFragmentation();
+    }
+
+    /** The certificate settings of the candidates that use certificates, in candidate order. */
+    static List<CertificateAuthentication> certificateAuths(List<TunnelRuntime> candidates) {
+        return asCandidateList(candidates).certificateAuths();
     }
 
     private static CandidateList asCandidateList(List<TunnelRuntime> candidates) {

@@ -510,7 +510,7 @@ final class IkeSa {
         payloads.add(new Payload.KeyExchange(chosen.group().id, keData));
         payloads.add(new Payload.Nonce(nr));
         payloads.addAll(natDetectionNotifies(force));
-        if (m.notify(FRAGMENTATION_SUPPORTED).isPresent() && candidates.stream().anyMatch(c -> c.definition().fragmentation())) {
+        if (m.notify(FRAGMENTATION_SUPPORTED).isPresent() && CandidateTunnels.anyFragmentation(candidates)) {
             fragmentation = true;
             payloads.add(new Payload.Notify(0, new byte[0], FRAGMENTATION_SUPPORTED, new byte[0]));
         }
@@ -518,8 +518,7 @@ final class IkeSa {
             payloads.add(new Payload.Notify(0, new byte[0], NotifyType.INTERMEDIATE_EXCHANGE_SUPPORTED, new byte[0]));
         }
         notePeerSignatureHashes(m);
-        List<CertificateAuthentication> certTunnels = candidates.stream().map(c -> c.definition().certificates())
-                .filter(java.util.Objects::nonNull).toList();
+        List<CertificateAuthentication> certTunnels = CandidateTunnels.certificateAuths(candidates);
         if (!certTunnels.isEmpty()) {
             payloads.add(certTunnels.getFirst().signatureHashAlgorithmsNotify());
             // CERTREQ in IKE_SA_INIT (section 3.7): peers that send certificates only "if asked" need it.
