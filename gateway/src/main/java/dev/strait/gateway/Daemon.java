@@ -236,6 +236,16 @@ final class Daemon {
             }
 
             @Override
+            public void rekeyCollision(String tunnel, String kind) {
+                metrics.rekeyCollision(tunnel, kind);
+            }
+
+            @Override
+            public void reconnect(String tunnel) {
+                metrics.reconnect(tunnel);
+            }
+
+            @Override
             public void ikeRekey(String tunnel) {
                 metrics.ikeRekey(tunnel);
             }

@@ -170,5 +170,11 @@ public class TunnelSpec {
         @io.fabric8.generator.annotation.Pattern(Durations.PATTERN)
         @JsonPropertyDescription("Rekey Child SAs after this long (jittered), e.g. 1h")
         public String rekeyAfter = "1h";
+        @io.fabric8.generator.annotation.Min(1)
+        @JsonPropertyDescription("Also rekey a Child SA once either direction carried this many bytes (jittered down by up to 10%; replaced 10% above if the rekey fails); default: no byte limit")
+        public Long rekeyBytes;
+        @io.fabric8.generator.annotation.Min(1)
+        @JsonPropertyDescription("Also rekey a Child SA once either direction carried this many packets (like rekeyBytes); default: no packet limit")
+        public Long rekeyPackets;
     }
 }

@@ -94,6 +94,8 @@ public final class ConfigValidator {
         }
         if (t.esp != null) {
             duration(at + ".esp.rekeyAfter", t.esp.rekeyAfter);
+            positive(at + ".esp.rekeyBytes", t.esp.rekeyBytes);
+            positive(at + ".esp.rekeyPackets", t.esp.rekeyPackets);
             nonEmpty(at + ".esp.proposals", t.esp.proposals);
         }
         ProposalCheck.check(at, t);
@@ -119,6 +121,12 @@ public final class ConfigValidator {
     static void required(String field, Object v) throws ConfigException {
         if (v == null) {
             throw new ConfigException(field, "is required");
+        }
+    }
+
+    private static void positive(String field, Long v) throws ConfigException {
+        if (v != null && v < 1) {
+            throw new ConfigException(field, v + " must be at least 1 (leave it out for no limit)");
         }
     }
 

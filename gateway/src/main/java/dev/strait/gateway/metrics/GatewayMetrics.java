@@ -30,6 +30,8 @@ public final class GatewayMetrics {
     static final String RETRANSMITS = "strait.ike.retransmits";
     static final String AUTH_FAILURES = "strait.ike.auth.failures";
     static final String DPD_TIMEOUTS = "strait.dpd.timeouts";
+    static final String REKEY_COLLISIONS = "strait.rekey.collisions";
+    static final String RECONNECTS = "strait.tunnel.reconnects";
     static final String HALF_OPEN = "strait.ike.half.open.sas";
     static final String COOKIES_SENT = "strait.ike.cookies.sent";
     static final String FRAGMENTS = "strait.ike.fragments";
@@ -162,6 +164,16 @@ public final class GatewayMetrics {
         meters(tunnel).dpdTimeouts.increment();
     }
 
+    /** {@code kind} is "child" or "ike": simultaneous rekeys settled by the nonces (RFC 7296 2.8.1/2.8.2). */
+    public void rekeyCollision(String tunnel, String kind) {
+        TunnelMeters m = meters(tunnel);
+        ("ike".equals(kind) ? m.ikeRekeyCollisions : m.childRekeyCollisions).increment();
+    }
+
+    public void reconnect(String tunnel) {
+        meters(tunnel).reconnects.increment();
+    }
+
     /** Marks the tunnel up or down; going up stamps strait_tunnel_established_timestamp_seconds with now. */
     public void tunnelUp(String tunnel, boolean up) {
         TunnelMeters m = meters(tunnel);
@@ -216,6 +228,9 @@ public final class GatewayMetrics {
         final Counter childRekeys;
         final Counter retransmits;
         final Counter dpdTimeouts;
+        final Counter childRekeyCollisions;
+        final Counter ikeRekeyCollisions;
+        final Counter reconnects;
         volatile int up;
         volatile double establishedEpochSeconds;
         volatile double certificateExpiryEpochSeconds = Double.NaN;
@@ -228,6 +243,10 @@ public final class GatewayMetrics {
             childRekeys = counter(CHILD_REKEYS, "Child SA rekeys completed", tags);
             retransmits = counter(RETRANSMITS, "IKE requests retransmitted", tags);
             dpdTimeouts = counter(DPD_TIMEOUTS, "Peers declared dead by dead peer detection", tags);
+            String collisions = "Simultaneous rekeys of one SA by both peers, settled by the nonces";
+            childRekeyCollisions = counter(REKEY_COLLISIONS, collisions, tags.and("kind", "child"));
+            ikeRekeyCollisions = counter(REKEY_COLLISIONS, collisions, tags.and("kind", "ike"));
+            reconnects = counter(RECONNECTS, "Reconnect attempts scheduled after a failure or a lost IKE SA", tags);
             meters.add(Gauge.builder(TUNNEL_UP, this, m -> m.up).tags(tags)
                     .description("1 when the tunnel has an established IKE SA and Child SA, else 0").register(registry));
             meters.add(Gauge.builder(ESTABLISHED_TIMESTAMP, this, m -> m.establishedEpochSeconds).tags(tags)

@@ -51,6 +51,10 @@ class GatewayMetricsTest {
         m.retransmit("t1");
         m.authFailure("t1", "psk_mismatch");
         m.dpdTimeout("t1");
+        m.rekeyCollision("t1", "child");
+        m.rekeyCollision("t1", "child");
+        m.rekeyCollision("t1", "ike");
+        m.reconnect("t1");
         m.tunnelUp("t1", true);
         m.cookieSent();
         m.fragmentSent();
@@ -70,6 +74,8 @@ class GatewayMetricsTest {
                 Map.entry("strait_ike_retransmits_total", "counter"),
                 Map.entry("strait_ike_auth_failures_total", "counter"),
                 Map.entry("strait_dpd_timeouts_total", "counter"),
+                Map.entry("strait_rekey_collisions_total", "counter"),
+                Map.entry("strait_tunnel_reconnects_total", "counter"),
                 Map.entry("strait_ike_half_open_sas", "gauge"),
                 Map.entry("strait_ike_cookies_sent_total", "counter"),
                 Map.entry("strait_ike_fragments_total", "counter")));
@@ -84,6 +90,9 @@ class GatewayMetricsTest {
         assertEquals(1, sample(s, "strait_ike_sa_rekeys_total{gateway=\"gw1\",tunnel=\"t1\"}"));
         assertEquals(1, sample(s, "strait_ike_retransmits_total{gateway=\"gw1\",tunnel=\"t1\"}"));
         assertEquals(1, sample(s, "strait_dpd_timeouts_total{gateway=\"gw1\",tunnel=\"t1\"}"));
+        assertEquals(2, sample(s, "strait_rekey_collisions_total{gateway=\"gw1\",kind=\"child\",tunnel=\"t1\"}"));
+        assertEquals(1, sample(s, "strait_rekey_collisions_total{gateway=\"gw1\",kind=\"ike\",tunnel=\"t1\"}"));
+        assertEquals(1, sample(s, "strait_tunnel_reconnects_total{gateway=\"gw1\",tunnel=\"t1\"}"));
         assertEquals(1, sample(s, "strait_ike_auth_failures_total{gateway=\"gw1\",reason=\"psk_mismatch\",tunnel=\"t1\"}"));
         assertEquals(1, sample(s, "strait_tunnel_up{gateway=\"gw1\",tunnel=\"t1\"}"));
         assertEquals(1_700_000_000, sample(s, "strait_tunnel_established_timestamp_seconds{gateway=\"gw1\",tunnel=\"t1\"}"));

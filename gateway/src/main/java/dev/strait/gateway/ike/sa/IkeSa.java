@@ -853,6 +853,42 @@ final class IkeSa {
         if (c.expireAt() != null) {
             engine.schedule(this, () -> onChildExpired(c.inboundSpi()), untilOrZero(c.expireAt()));
         }
+        if (tunnel != null && tunnel.definition().childVolume().any()) {
+            watchChildVolume(c, tunnel.definition().childVolume().forNewChild());
+        }
+    }
+
+    /** How often a Child SA with byte/packet lifetimes reads its datapath counters (lock-free reads). */
+    private static final Duration VOLUME_CHECK_PERIOD = Duration.ofMillis(500);
+
+    /** Byte/packet lifetimes: poll the Child SA's counters; rekey at the soft limit, replace the IKE SA at the hard one. */
+    private void watchChildVolume(Child c, VolumeLimits.Thresholds limits) {
+        java.util.concurrent.atomic.AtomicReference<java.util.concurrent.ScheduledFuture<?>> poll = new java.util.concurrent.atomic.AtomicReference<>();
+        boolean[] rekeyStarted = {false};
+        poll.set(engine.scheduleRepeating(this, () -> {
+            if (state == State.CLOSED || state == State.REKEYED || childByInbound(c.inboundSpi()) == null) {
+                java.util.concurrent.ScheduledFuture<?> f = poll.get();
+                if (f != null) {
+                    f.cancel(false);
+                }
+                return;
+            }
+            dev.strait.gateway.datapath.Datapath.SaCounters k = engine.datapath().counters(c.inboundSpi());
+            if (k == null) {
+                return;
+            }
+            switch (limits.check(Math.max(k.bytesIn(), k.bytesOut()), Math.max(k.packetsIn(), k.packetsOut()))) {
+                case REKEY -> {
+                    if (!rekeyStarted[0]) {
+                        rekeyStarted[0] = true;
+                        LOG.info("tunnel {}: Child SA {} reached its byte/packet rekey limit", name(), hex32(c.inboundSpi()));
+                        rekeyChild(c.inboundSpi(), null);
+                    }
+                }
+                case EXHAUSTED -> onChildExpired(c.inboundSpi());
+                case WITHIN -> { }
+            }
+        }, VOLUME_CHECK_PERIOD));
     }
 
     private static Duration untilOrZero(Instant at) {

@@ -43,6 +43,8 @@ public record TunnelDefinition(
         Duration dpdTimeout,
         Duration ikeRekeyAfter,
         Duration childRekeyAfter,
+        /** Byte/packet lifetimes of the Child SAs (esp.rekeyBytes, esp.rekeyPackets); NONE when only time counts. */
+        VolumeLimits childVolume,
         /** Offer IKE fragmentation (RFC 7383) in IKE_SA_INIT; default true. */
         boolean fragmentation,
         String namespace,
@@ -91,7 +93,8 @@ public record TunnelDefinition(
         String fingerprint = fingerprint(t, psk);
         return new TunnelDefinition(t.name, peer, t.peer.port == null ? 500 : t.peer.port, localId, peerId, psk, certificates, ike, esp,
                 local, remote, t.initiation, t.encapsulation == TunnelSpec.Encapsulation.Always, dpdInterval, dpdTimeout,
-                Durations.parse(t.ike.rekeyAfter), Durations.parse(t.esp.rekeyAfter), !Boolean.FALSE.equals(t.ike.fragmentation),
+                Durations.parse(t.ike.rekeyAfter), Durations.parse(t.esp.rekeyAfter), VolumeLimits.of(t.esp.rekeyBytes, t.esp.rekeyPackets),
+                !Boolean.FALSE.equals(t.ike.fragmentation),
                 t.namespace, t.generation, fingerprint);
     }
 
@@ -146,7 +149,7 @@ public record TunnelDefinition(
         CertificateAuthentication fresh = loadCertificates("tunnels[" + name + "].auth.certificate", spec, localId);
         return new TunnelDefinition(name, peerAddress, peerPort, localId, peerId, psk, fresh, ikeProposals, espProposals,
                 localSubnets, remoteSubnets, initiation, forceEncapsulation, dpdInterval, dpdTimeout, ikeRekeyAfter,
-                childRekeyAfter, fragmentation, namespace, generation, fingerprint);
+                childRekeyAfter, childVolume, fragmentation, namespace, generation, fingerprint);
     }
 
     private static String fingerprint(TunnelConfig t, byte[] psk) {
