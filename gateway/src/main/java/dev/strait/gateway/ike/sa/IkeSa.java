@@ -1249,6 +1249,7 @@ final class IkeSa {
         Child created = installChild(create.newSpi(), create.esp(), create.secrets(), create.nonceI(), create.nonceR(), true,
                 create.tsi(), create.tsr());
         refusedPairs.remove(create.pair());
+        engine.listener().additionalChild(name(), "created");
         if (SubnetPairs.redundant(SubnetPairs.Carried.of(created), before)) {
             // The peer narrowed to selectors another Child SA already carries: a duplicate only wastes an SA.
             LOG.info("tunnel {}: the peer narrowed the Child SA for {} to {} <-> {}, which is already carried; deleting it",
@@ -1264,6 +1265,7 @@ final class IkeSa {
         String message = "no Child SA for " + pair.describe() + ": " + why;
         LOG.warn("tunnel {}: {}", name(), message);
         refusedPairs.put(pair, message);
+        engine.listener().additionalChild(name(), "refused");
         tunnel.noteError(reason, message);
         createMissingChildren();
     }
