@@ -28,7 +28,18 @@ public record SwanctlConf(
         String fragmentation,
         boolean encap,
         /** Certificate authentication instead of the PSK; null: PSK. */
-        Pubkey pubkey) {
+        Pubkey pubkey,
+        /** More CHILD_SAs of the same connection (strongSwan keeps one subnet pair set per child); usually empty. */
+        List<ExtraChild> extraChildren) {
+
+    /** A further {@code children} section: same proposals, rekey time and start action as the first child. */
+    public record ExtraChild(String name, List<String> localTs, List<String> remoteTs) {
+        public ExtraChild {
+            Objects.requireNonNull(name, "name");
+            localTs = List.copyOf(localTs);
+            remoteTs = List.copyOf(remoteTs);
+        }
+    }
 
     /**
      * auth = pubkey on both sides: our certificate file name (under x509/, key under private/) and the CA file names
@@ -51,6 +62,7 @@ public record SwanctlConf(
         espProposals = List.copyOf(espProposals);
         localTs = List.copyOf(localTs);
         remoteTs = List.copyOf(remoteTs);
+        extraChildren = extraChildren == null ? List.of() : List.copyOf(extraChildren);
     }
 
     public static Builder builder() {
@@ -91,16 +103,12 @@ public record SwanctlConf(
         if (pubkey != null) {
             line(s, 6, "cacerts", String.join(", ", pubkey.caFiles()));
         }
-        s.append("    }\n    children {\n      ").append(childName).append(" {\n");
-        line(s, 8, "mode", "tunnel");
-        line(s, 8, "local_ts", String.join(", ", localTs));
-        line(s, 8, "remote_ts", String.join(", ", remoteTs));
-        line(s, 8, "esp_proposals", String.join(", ", espProposals));
-        line(s, 8, "rekey_time", childRekeyTime);
-        line(s, 8, "start_action", startAction.name().toLowerCase(java.util.Locale.ROOT));
-        line(s, 8, "dpd_action", dpdAction);
-        line(s, 8, "close_action", "none");
-        s.append("      }\n    }\n  }\n}\n");
+        s.append("    }\n    children {\n");
+        renderChild(s, childName, localTs, remoteTs);
+        for (ExtraChild c : extraChildren) {
+            renderChild(s, c.name(), c.localTs(), c.remoteTs());
+        }
+        s.append("    }\n  }\n}\n");
         if (pubkey != null) {
             return s.toString(); // private keys are loaded from private/
         }
@@ -110,6 +118,19 @@ public record SwanctlConf(
         line(s, 4, "secret", quote(psk));
         s.append("  }\n}\n");
         return s.toString();
+    }
+
+    private void renderChild(StringBuilder s, String child, List<String> local, List<String> remote) {
+        s.append("      ").append(child).append(" {\n");
+        line(s, 8, "mode", "tunnel");
+        line(s, 8, "local_ts", String.join(", ", local));
+        line(s, 8, "remote_ts", String.join(", ", remote));
+        line(s, 8, "esp_proposals", String.join(", ", espProposals));
+        line(s, 8, "rekey_time", childRekeyTime);
+        line(s, 8, "start_action", startAction.name().toLowerCase(java.util.Locale.ROOT));
+        line(s, 8, "dpd_action", dpdAction);
+        line(s, 8, "close_action", "none");
+        s.append("      }\n");
     }
 
     private static void line(StringBuilder s, int indent, String key, String value) {
@@ -146,6 +167,7 @@ public record SwanctlConf(
         private String fragmentation = "yes";
         private boolean encap = true;
         private Pubkey pubkey;
+        private final List<ExtraChild> extraChildren = new java.util.ArrayList<>();
 
         public Builder name(String v) { name = v; return this; }
         public Builder child(String v) { childName = v; return this; }
@@ -169,6 +191,12 @@ public record SwanctlConf(
         /** Certificate authentication: our cert under x509/, the CA(s) under x509ca/ that must sign the peer. */
         public Builder pubkey(String certFile, String... caFiles) { pubkey = new Pubkey(certFile, List.of(caFiles)); return this; }
 
+        /** Adds a further child section to the connection (the first one is {@link #child(String)}). */
+        public Builder extraChild(String childName, List<String> local, List<String> remote) {
+            extraChildren.add(new ExtraChild(childName, local, remote));
+            return this;
+        }
+
         public SwanctlConf build() {
             StartAction sa = startAction != null ? startAction
                     : role == Role.INITIATOR ? StartAction.START : StartAction.NONE;
@@ -183,7 +211,7 @@ public record SwanctlConf(
             }
             return new SwanctlConf(name, childName, role, sa, localAddrs, remote, localId, remoteId, psk,
                     ikeProposals, espProposals, localTs, remoteTs, dpdDelay, dpdAction, rekeyTime, childRekeyTime,
-                    fragmentation, encap, pubkey);
+                    fragmentation, encap, pubkey, extraChildren);
         }
     }
 }

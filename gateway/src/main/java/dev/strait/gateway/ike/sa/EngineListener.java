@@ -26,6 +26,13 @@ public interface EngineListener {
     default void childRekey(String tunnel) {
     }
 
+    /**
+     * We asked the peer for an additional Child SA for a subnet pair it left out (RFC 7296 section 1.3.1); outcome is
+     * "created" or "refused".
+     */
+    default void additionalChild(String tunnel, String outcome) {
+    }
+
     /** Both ends rekeyed the same SA at once; kind is "ike" or "child" (RFC 7296 section 2.8.1). */
     default void rekeyCollision(String tunnel, String kind) {
     }

@@ -375,6 +375,11 @@ public final class IkeEngine implements AutoCloseable {
         return t == null ? null : t.current();
     }
 
+    /** The runtime of a configured tunnel, or null (tests reach per-tunnel settings through it). */
+    synchronized TunnelRuntime runtime(String tunnel) {
+        return tunnels.get(tunnel);
+    }
+
     /** Starts a tunnel whose traffic found no SA (initiation OnTraffic). */
     public void acquire(String tunnel) {
         TunnelRuntime t;

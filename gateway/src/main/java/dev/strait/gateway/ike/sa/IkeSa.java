@@ -144,6 +144,18 @@ final class IkeSa {
     private ScheduledFuture<?> ikeRekeyTimer;
     private ScheduledFuture<?> ikeExpireTimer;
 
+    // Additional Child SAs (RFC 7296 section 1.3.1) for subnet pairs the peer left out of the IKE_AUTH Child SA.
+    /** Set on the IKE SA we initiated (and inherited by its rekeyed successors): we create the missing children. */
+    boolean drivesAdditionalChildren;
+    /** Pairs already tried on this IKE SA: one CREATE_CHILD_SA each per IKE SA, never a retry loop. */
+    private final java.util.Set<SubnetPairs.Pair> triedPairs = new java.util.HashSet<>();
+    /** Pairs the peer refused on this IKE SA, with the refusal, in the order tried. */
+    private final java.util.Map<SubnetPairs.Pair, String> refusedPairs = new java.util.LinkedHashMap<>();
+    /** TEMPORARY_FAILURE answers per pair: retried a few times, then counted as refused. */
+    private final java.util.Map<SubnetPairs.Pair, Integer> temporaryFailures = new java.util.HashMap<>();
+    private static final int MAX_TEMPORARY_FAILURES = 3;
+    private boolean childCreateInFlight;
+
     /** The child we are negotiating in IKE_AUTH (initiator side). */
     private int pendingChildSpi;
     private List<Payload.TrafficSelector> offeredTsi;
@@ -445,6 +457,8 @@ final class IkeSa {
             return;
         }
         installChild(pendingChildSpi, esp.get(), List.of(), ni, nr, initiator, tsi, tsr);
+        drivesAdditionalChildren = true;
+        createMissingChildren();
     }
 
     // ---------------------------------------------------------------- responder: IKE_SA_INIT
@@ -724,8 +738,8 @@ final class IkeSa {
         List<Payload.TrafficSelector> tsr = m.all(Payload.TrafficSelectors.class).filter(x -> !x.initiator())
                 .findFirst().map(Payload.TrafficSelectors::selectors).orElse(List.of());
         Optional<EspChoice> esp = sa.flatMap(s -> ProposalMatcher.selectEsp(s.proposals(), t.espProposals(), false));
-        List<Payload.TrafficSelector> narrowedI = TrafficSelectors.narrow(tsi, t.remoteSubnets());
-        List<Payload.TrafficSelector> narrowedR = TrafficSelectors.narrow(tsr, t.localSubnets());
+        List<Payload.TrafficSelector> narrowedI = tunnel.narrowing().narrow(tsi, t.remoteSubnets());
+        List<Payload.TrafficSelector> narrowedR = tunnel.narrowing().narrow(tsr, t.localSubnets());
         establish();
         if (sa.isEmpty()) {
             respond(m, out); // childless IKE SA (RFC 6023)
@@ -1017,7 +1031,7 @@ final class IkeSa {
         if (shared != null) {
             secrets.add(shared);
         }
-        ChildRekey rekey = new ChildRekey(old, newSpi, choice.get(), secrets, nonceI, nonceR.get().data(), tsi, tsr, theirs);
+        ChildRekey rekey = new ChildRekey(old, null, newSpi, choice.get(), secrets, nonceI, nonceR.get().data(), tsi, tsr, theirs);
         if (!choice.get().additionalKes().isEmpty()) {
             Optional<Payload.Notify> link = r.notify(NotifyType.ADDITIONAL_KEY_EXCHANGE);
             if (link.isEmpty()) {
@@ -1031,8 +1045,11 @@ final class IkeSa {
         finishChildRekey(rekey);
     }
 
-    /** Our Child SA rekey between CREATE_CHILD_SA and its last IKE_FOLLOWUP_KE (RFC 9370 section 2.2.4). */
-    private record ChildRekey(Child old, int newSpi, EspChoice esp, List<byte[]> secrets, byte[] nonceI, byte[] nonceR,
+    /**
+     * Our Child SA rekey (old set) or creation (pair set) between CREATE_CHILD_SA and its last IKE_FOLLOWUP_KE
+     * (RFC 9370 section 2.2.4).
+     */
+    private record ChildRekey(Child old, SubnetPairs.Pair pair, int newSpi, EspChoice esp, List<byte[]> secrets, byte[] nonceI, byte[] nonceR,
                               List<Payload.TrafficSelector> tsi, List<Payload.TrafficSelector> tsr, RekeyExchange theirs) {
     }
 
@@ -1061,6 +1078,10 @@ final class IkeSa {
         if (shared == null || state != State.ESTABLISHED) {
             engine.releaseChildSpi(rekey.newSpi());
             String why = error.map(n -> notifyName(n.notifyType())).orElse("no valid KEr");
+            if (rekey.pair() != null) {
+                childCreateFailed(rekey.pair(), "child_failed", "IKE_FOLLOWUP_KE failed: " + why);
+                return;
+            }
             LOG.warn("tunnel {}: IKE_FOLLOWUP_KE of the Child SA rekey failed: {}", name(), why);
             if (tunnel != null) {
                 tunnel.noteError("rekey_failed", "IKE_FOLLOWUP_KE failed: " + why);
@@ -1072,6 +1093,10 @@ final class IkeSa {
             Optional<Payload.Notify> link = r.notify(NotifyType.ADDITIONAL_KEY_EXCHANGE);
             if (link.isEmpty()) {
                 engine.releaseChildSpi(rekey.newSpi());
+                if (rekey.pair() != null) {
+                    childCreateFailed(rekey.pair(), "child_failed", "IKE_FOLLOWUP_KE response without the link to the next exchange");
+                    return;
+                }
                 tunnel.noteError("rekey_failed", "IKE_FOLLOWUP_KE response without the link to the next exchange");
                 return;
             }
@@ -1082,6 +1107,10 @@ final class IkeSa {
     }
 
     private void finishChildRekey(ChildRekey rekey) {
+        if (rekey.old() == null) {
+            finishChildCreate(rekey);
+            return;
+        }
         Child old = rekey.old();
         int newSpi = rekey.newSpi();
         byte[] nonceI = rekey.nonceI();
@@ -1119,6 +1148,178 @@ final class IkeSa {
         });
     }
 
+    // ---------------------------------------------------------------- CREATE_CHILD_SA: additional Child SAs (RFC 7296 1.3.1)
+
+    /**
+     * Starts a CREATE_CHILD_SA for the next subnet pair of the tunnel that no Child SA carries and that this IKE SA has
+     * not tried yet; one exchange at a time. When none is left, tells the tunnel which pairs stay without a Child SA.
+     */
+    private void createMissingChildren() {
+        if (!drivesAdditionalChildren || state != State.ESTABLISHED || childCreateInFlight || tunnel == null) {
+            return;
+        }
+        TunnelDefinition t = tunnel.definition();
+        List<SubnetPairs.Carried> carried = children.stream().map(SubnetPairs.Carried::of).toList();
+        Optional<SubnetPairs.Pair> next = SubnetPairs.uncovered(t.localSubnets(), t.remoteSubnets(), carried).stream()
+                .filter(p -> !triedPairs.contains(p)).findFirst();
+        if (next.isEmpty()) {
+            tunnel.noteMissingChildren(this, refusedPairs.values().stream().toList());
+            return;
+        }
+        triedPairs.add(next.get());
+        createChild(next.get(), null);
+    }
+
+    /** Asks the peer for a Child SA carrying exactly one subnet pair, with PFS when the ESP proposals name a group. */
+    private void createChild(SubnetPairs.Pair pair, Algorithms.Group forcedGroup) {
+        childCreateInFlight = true; // set now: a peer's IKE rekey arriving while this waits in the queue gets TEMPORARY_FAILURE
+        queueRequest(() -> {
+            if (state != State.ESTABLISHED) {
+                childCreateInFlight = false;
+                sendNextQueued();
+                return;
+            }
+            TunnelDefinition t = tunnel.definition();
+            Algorithms.Group group = forcedGroup != null ? forcedGroup : pfsGroup(t);
+            KeyExchange kx = group == null ? null : KeyExchange.generate(group);
+            int newSpi = engine.allocateChildSpi();
+            byte[] nonce = engine.randomBytes(NONCE_LENGTH);
+            List<Payload.TrafficSelector> tsi = List.of(TrafficSelectors.of(pair.local()));
+            List<Payload.TrafficSelector> tsr = List.of(TrafficSelectors.of(pair.remote()));
+            // Section 1.3.1 order: SA, Ni, [KEi], TSi, TSr.
+            List<Payload> inner = new ArrayList<>();
+            inner.add(new Payload.Sa(ProposalMatcher.espOffer(t.espProposals(), newSpi, kx != null)));
+            inner.add(new Payload.Nonce(nonce));
+            if (kx != null) {
+                inner.add(new Payload.KeyExchange(group.id, kx.publicValue()));
+            }
+            inner.add(new Payload.TrafficSelectors(true, tsi));
+            inner.add(new Payload.TrafficSelectors(false, tsr));
+            LOG.info("tunnel {}: creating an additional Child SA for {}{}", name(), pair.describe(), kx == null ? "" : " (PFS " + group + ")");
+            int id = nextRequestId;
+            List<byte[]> bytes = protect(ExchangeType.CREATE_CHILD_SA, ownFlags(false), id, inner);
+            sendRequest(id, bytes, r -> onChildCreateResponse(pair, newSpi, nonce, kx, tsi, tsr, r), null);
+        });
+    }
+
+    private void onChildCreateResponse(SubnetPairs.Pair pair, int newSpi, byte[] nonceI, KeyExchange kx,
+                                       List<Payload.TrafficSelector> offeredI, List<Payload.TrafficSelector> offeredR, IkeMessage r) {
+        TunnelDefinition t = tunnel.definition();
+        Optional<Payload.Notify> error = r.notifies().filter(Payload.Notify::isError).findFirst();
+        if (state != State.ESTABLISHED) {
+            childCreateInFlight = false;
+            engine.releaseChildSpi(newSpi);
+            return;
+        }
+        if (error.isPresent()) {
+            engine.releaseChildSpi(newSpi);
+            int type = error.get().notifyType();
+            byte[] d = error.get().data();
+            if (type == NotifyType.TEMPORARY_FAILURE && temporaryFailures.merge(pair, 1, Integer::sum) <= MAX_TEMPORARY_FAILURES) {
+                LOG.info("tunnel {}: peer answered the Child SA creation for {} with TEMPORARY_FAILURE; retrying", name(), pair.describe());
+                retryLater(() -> createChild(pair, null));
+                return; // childCreateInFlight stays set until the retry is answered
+            }
+            if (type == NotifyType.INVALID_KE_PAYLOAD && d.length == 2 && kx != null) {
+                int wanted = (d[0] & 0xff) << 8 | (d[1] & 0xff);
+                Optional<Algorithms.Group> g = t.espProposals().stream().flatMap(p -> p.groups().stream())
+                        .filter(x -> x.id == wanted && x != kx.group()).findFirst();
+                if (g.isPresent()) {
+                    LOG.info("tunnel {}: peer wants PFS group {} for the Child SA {}", name(), g.get(), pair.describe());
+                    createChild(pair, g.get());
+                    return;
+                }
+            }
+            String reason = type == NotifyType.TS_UNACCEPTABLE ? "ts_unacceptable"
+                    : type == NotifyType.NO_PROPOSAL_CHOSEN ? "no_proposal" : "child_failed";
+            childCreateFailed(pair, reason, "peer answered " + notifyName(type));
+            return;
+        }
+        Optional<EspChoice> choice = r.first(Payload.Sa.class).flatMap(sa -> ProposalMatcher.acceptEspAnswer(sa, t.espProposals(), kx != null));
+        Optional<Payload.Nonce> nonceR = r.first(Payload.Nonce.class);
+        Optional<Payload.KeyExchange> ke = r.first(Payload.KeyExchange.class);
+        List<Payload.TrafficSelector> tsi = r.all(Payload.TrafficSelectors.class).filter(Payload.TrafficSelectors::initiator)
+                .findFirst().map(Payload.TrafficSelectors::selectors).orElse(List.of());
+        List<Payload.TrafficSelector> tsr = r.all(Payload.TrafficSelectors.class).filter(x -> !x.initiator())
+                .findFirst().map(Payload.TrafficSelectors::selectors).orElse(List.of());
+        String problem = choice.isEmpty() ? "an ESP proposal we did not offer"
+                : nonceR.isEmpty() ? "no Nr"
+                : !TrafficSelectors.isSubset(tsi, offeredI) || !TrafficSelectors.isSubset(tsr, offeredR) ? "traffic selectors outside the ones we proposed"
+                : kx != null && (ke.isEmpty() || ke.get().group() != kx.group().id) ? "no KEr for the PFS group" : null;
+        byte[] shared = null;
+        if (problem == null && kx != null) {
+            try {
+                shared = kx.sharedSecret(ke.get().data());
+            } catch (GeneralSecurityException e) {
+                problem = "an invalid key exchange value";
+            }
+        }
+        if (problem != null) {
+            // The peer may have installed its half: ask it to delete the SA it knows by our inbound SPI (section 1.4.1).
+            deleteUninstalled(newSpi);
+            childCreateFailed(pair, "child_failed", "peer answered with " + problem);
+            return;
+        }
+        List<byte[]> secrets = new ArrayList<>();
+        if (shared != null) {
+            secrets.add(shared);
+        }
+        ChildRekey create = new ChildRekey(null, pair, newSpi, choice.get(), secrets, nonceI, nonceR.get().data(), tsi, tsr, null);
+        if (!choice.get().additionalKes().isEmpty()) {
+            Optional<Payload.Notify> link = r.notify(NotifyType.ADDITIONAL_KEY_EXCHANGE);
+            if (link.isEmpty()) {
+                deleteUninstalled(newSpi);
+                childCreateFailed(pair, "child_failed", "peer chose additional key exchanges but sent no ADDITIONAL_KEY_EXCHANGE link");
+                return;
+            }
+            sendFollowupKe(create, link.get().data());
+            return;
+        }
+        finishChildCreate(create);
+    }
+
+    private void finishChildCreate(ChildRekey create) {
+        childCreateInFlight = false;
+        List<SubnetPairs.Carried> before = children.stream().map(SubnetPairs.Carried::of).toList();
+        Child created = installChild(create.newSpi(), create.esp(), create.secrets(), create.nonceI(), create.nonceR(), true,
+                create.tsi(), create.tsr());
+        refusedPairs.remove(create.pair());
+        engine.listener().additionalChild(name(), "created");
+        if (SubnetPairs.redundant(SubnetPairs.Carried.of(created), before)) {
+            // The peer narrowed to selectors another Child SA already carries: a duplicate only wastes an SA.
+            LOG.info("tunnel {}: the peer narrowed the Child SA for {} to {} <-> {}, which is already carried; deleting it",
+                    name(), create.pair().describe(), TrafficSelectors.describe(created.localTs()), TrafficSelectors.describe(created.remoteTs()));
+            deleteChild(created);
+        }
+        createMissingChildren();
+    }
+
+    /** The peer refused a pair (or the exchange failed): remembered for the status, not retried on this IKE SA. */
+    private void childCreateFailed(SubnetPairs.Pair pair, String reason, String why) {
+        childCreateInFlight = false;
+        String message = "no Child SA for " + pair.describe() + ": " + why;
+        LOG.warn("tunnel {}: {}", name(), message);
+        refusedPairs.put(pair, message);
+        engine.listener().additionalChild(name(), "refused");
+        tunnel.noteError(reason, message);
+        createMissingChildren();
+    }
+
+    /** DELETE for an SA the peer created but we did not install (its answer was unusable). */
+    private void deleteUninstalled(int inboundSpi) {
+        queueRequest(() -> {
+            engine.releaseChildSpi(inboundSpi);
+            if (state != State.ESTABLISHED) {
+                sendNextQueued();
+                return;
+            }
+            int id = nextRequestId;
+            List<byte[]> bytes = protect(ExchangeType.INFORMATIONAL, ownFlags(false), id,
+                    List.of(new Payload.Delete(ProposalMatcher.PROTO_ESP, 4, List.of(ProposalMatcher.spiBytes(inboundSpi)))));
+            sendRequest(id, bytes, r -> { }, null);
+        });
+    }
+
     /** A peer's CREATE_CHILD_SA: Child SA rekey, additional Child SA, or IKE SA rekey (by the SA payload's protocol). */
     private void respondCreateChildSa(IkeMessage m) {
         Optional<Payload.Sa> sa = m.first(Payload.Sa.class);
@@ -1130,7 +1331,8 @@ final class IkeSa {
         boolean ikeRekey = sa.get().proposals().getFirst().protocolId() == ProposalMatcher.PROTO_IKE;
         // Child creation waits while our IKE rekey runs, an IKE rekey waits while our Child rekey runs (2.25);
         // two IKE rekeys or two Child rekeys at once are collisions, settled by the nonces (2.8.1, 2.8.2).
-        if (state != State.ESTABLISHED || (!ikeRekey && ikeRekeyInFlight) || (ikeRekey && childRekeyInFlight != null)) {
+        if (state != State.ESTABLISHED || (!ikeRekey && ikeRekeyInFlight)
+                || (ikeRekey && (childRekeyInFlight != null || childCreateInFlight))) {
             respond(m, List.of(notify(NotifyType.TEMPORARY_FAILURE, new byte[0])));
             return;
         }
@@ -1178,8 +1380,8 @@ final class IkeSa {
                 .findFirst().map(Payload.TrafficSelectors::selectors).orElse(List.of());
         List<Payload.TrafficSelector> tsr = m.all(Payload.TrafficSelectors.class).filter(x -> !x.initiator())
                 .findFirst().map(Payload.TrafficSelectors::selectors).orElse(List.of());
-        List<Payload.TrafficSelector> narrowedI = TrafficSelectors.narrow(tsi, t.remoteSubnets());
-        List<Payload.TrafficSelector> narrowedR = TrafficSelectors.narrow(tsr, t.localSubnets());
+        List<Payload.TrafficSelector> narrowedI = tunnel.narrowing().narrow(tsi, t.remoteSubnets());
+        List<Payload.TrafficSelector> narrowedR = tunnel.narrowing().narrow(tsr, t.localSubnets());
         if (narrowedI.isEmpty() || narrowedR.isEmpty()) {
             respond(m, List.of(notify(NotifyType.TS_UNACCEPTABLE, new byte[0])));
             return;
@@ -1441,6 +1643,7 @@ final class IkeSa {
         next.natDetected = natDetected;
         next.udpEncap = udpEncap;
         next.fragmentation = fragmentation;
+        next.drivesAdditionalChildren = drivesAdditionalChildren;
         next.ikeChoice = choice;
         next.ni = nonceI;
         next.nr = nonceR;
@@ -1479,6 +1682,7 @@ final class IkeSa {
         scheduleIkeLifetime();
         children.forEach(this::scheduleChildLifetime);
         tunnel.onChildChanged(this);
+        createMissingChildren(); // a new IKE SA: pairs the peer refused on the old one get one more try
     }
 
     /** A successor that lost a rekey collision and holds no children: deleted unless the peer already did. */

@@ -4,6 +4,7 @@ import dev.strait.gateway.ike.crypto.Algorithms;
 import java.net.InetSocketAddress;
 import java.time.Duration;
 import java.time.Instant;
+import java.util.List;
 import java.util.concurrent.ScheduledFuture;
 import java.util.concurrent.ThreadLocalRandom;
 import org.slf4j.Logger;
@@ -26,6 +27,9 @@ final class TunnelRuntime {
     private int attempts;
     private ScheduledFuture<?> reconnect;
     private boolean stopped;
+    /** Subnet pairs the current IKE SA could not get a Child SA for (the peer refused them): the tunnel is Degraded. */
+    private List<String> missingChildren = List.of();
+    private volatile ResponderNarrowing narrowing = ResponderNarrowing.ALL_PAIRS;
 
     TunnelRuntime(IkeEngine engine, TunnelDefinition definition) {
         this.engine = engine;
@@ -71,9 +75,19 @@ final class TunnelRuntime {
         sa.executor.execute(() -> sa.startInitiator(peer, group));
     }
 
+    ResponderNarrowing narrowing() {
+        return narrowing;
+    }
+
+    /** Package-private: tests imitate a peer that keeps one subnet pair per Child SA (strongSwan children). */
+    void narrowing(ResponderNarrowing n) {
+        narrowing = n;
+    }
+
     synchronized void onIkeEstablished(IkeSa sa, boolean peerSentInitialContact) {
         IkeSa old = current;
         current = sa;
+        missingChildren = List.of();
         attempts = 0;
         phase = "Connecting";
         if (peerSentInitialContact) {
@@ -98,11 +112,28 @@ final class TunnelRuntime {
         if (sa != current) {
             return;
         }
-        phase = sa.children.isEmpty() ? "Degraded" : "Established";
-        if (!sa.children.isEmpty()) {
+        phase = sa.children.isEmpty() || !missingChildren.isEmpty() ? "Degraded" : "Established";
+        if (!sa.children.isEmpty() && missingChildren.isEmpty()) {
             lastError = null;
             lastErrorReason = null;
         }
+    }
+
+    /**
+     * The IKE SA tried every subnet pair no Child SA carried; {@code refusals} (one message per pair, naming the
+     * subnets) stay without a Child SA until the next IKE SA tries again. Empty: every pair is carried.
+     */
+    synchronized void noteMissingChildren(IkeSa sa, List<String> refusals) {
+        if (sa != current) {
+            return;
+        }
+        missingChildren = List.copyOf(refusals);
+        if (!missingChildren.isEmpty()) {
+            lastErrorReason = lastErrorReason == null ? "child_missing" : lastErrorReason;
+            lastError = String.join("; ", missingChildren);
+            lastErrorAt = Instant.now();
+        }
+        onChildChanged(sa);
     }
 
     synchronized void onIkeClosed(IkeSa sa, boolean notify) {
