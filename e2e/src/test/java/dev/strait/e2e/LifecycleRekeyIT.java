@@ -11,6 +11,7 @@ import dev.strait.api.v1alpha1.TunnelConfig;
 import dev.strait.api.v1alpha1.TunnelSpec;
 import dev.strait.e2e.support.ChildSa;
 import dev.strait.e2e.support.GatewayConfigs;
+import dev.strait.e2e.support.ExecResult;
 import dev.strait.e2e.support.GatewayProcess;
 import dev.strait.e2e.support.IkeSa;
 import dev.strait.e2e.support.Sites;
@@ -157,4 +158,29 @@ class LifecycleRekeyIT {
         assertNotEquals(before.responderSpi(), afterIke.responderSpi());
     }
 
+    @Test
+    void childRekeyByVolumeStartedByUs() throws Exception {
+        StrongSwan swan = strongSwan();
+        GatewayProcess gw = gateway(t -> t.esp.rekeyBytes = 300_000L); // time lifetime stays 1h: only bytes count
+        IkeSa before = up(swan, gw);
+        // 600 pings of 1000 bytes in 6 s: about 620 kB each way, past the 270-300 kB soft limit at least once
+        ExecResult r = s.exec(s.nsA(), Duration.ofSeconds(30), "ping", "-n", "-q", "-c", "600", "-i", "0.01", "-s", "1000",
+                "-W", "1", "-I", s.lanA(), s.lanB());
+        java.util.regex.Matcher m = java.util.regex.Pattern.compile("(\\d+) (?:packets )?received").matcher(r.stdout());
+        assertTrue(m.find(), r.describe());
+        int got = Integer.parseInt(m.group(1));
+        IkeSa after = settled(swan, gw, () -> !before.children().getFirst().spiIn().equals(
+                swan.listSas().getFirst().children().getFirst().spiIn()));
+        assertEquals(before.initiatorSpi(), after.initiatorSpi(), "a Child rekey keeps the IKE SA");
+        String metrics = gw.metrics();
+        java.util.regex.Matcher rekeys = java.util.regex.Pattern.compile(
+                "strait_child_sa_rekeys_total\\{gateway=\"standalone\",tunnel=\"to-b\"} ([0-9.]+)").matcher(metrics);
+        assertTrue(rekeys.find(), metrics);
+        int n = (int) Double.parseDouble(rekeys.group(1));
+        assertTrue(n >= 1 && n <= 3, "one to three rekeys for ~620 kB at a 300 kB limit, got " + n);
+        assertTrue(got >= 600 - n, "at most one lost packet per rekey, got " + got + "/600 with " + n + " rekeys");
+        JsonNode child = gw.status().path("tunnels").path(0).path("children").path(0);
+        assertTrue(child.path("bytesOut").asLong() < 330_000 && child.path("bytesIn").asLong() < 330_000,
+                "the current Child SA stays under the hard limit: " + child);
+    }
 }
