@@ -54,11 +54,17 @@ public class GatewayConfig {
      */
     @JsonInclude(JsonInclude.Include.NON_NULL)
     public static class Dos {
-        /** Half-open IKE SAs from which on every IKE_SA_INIT must carry our cookie (0: always). */
+        @io.fabric8.generator.annotation.Min(0)
+        @io.fabric8.generator.annotation.Max(1000000)
+        @com.fasterxml.jackson.annotation.JsonPropertyDescription("Half-open IKE SAs from which on every IKE_SA_INIT must carry our cookie (0: always); default 32")
         public Integer cookieThreshold = 32;
-        /** Half-open IKE SAs in total; beyond it new IKE_SA_INITs are dropped. */
+        @io.fabric8.generator.annotation.Min(1)
+        @io.fabric8.generator.annotation.Max(1000000)
+        @com.fasterxml.jackson.annotation.JsonPropertyDescription("Half-open IKE SAs in total; beyond it new IKE_SA_INITs are dropped; default 2048")
         public Integer maxHalfOpen = 2048;
-        /** Half-open IKE SAs per peer address. */
+        @io.fabric8.generator.annotation.Min(1)
+        @io.fabric8.generator.annotation.Max(1000000)
+        @com.fasterxml.jackson.annotation.JsonPropertyDescription("Half-open IKE SAs per peer address, at most maxHalfOpen; default 16")
         public Integer maxHalfOpenPerSource = 16;
     }
 

@@ -23,6 +23,14 @@ public class GatewaySpec {
     public Boolean hostNetwork = Boolean.FALSE;
     public Service service = new Service();
     public Datapath datapath = new Datapath();
+    @JsonPropertyDescription("Gateway-wide IKE settings")
+    public Ike ike;
+
+    @JsonInclude(JsonInclude.Include.NON_NULL)
+    public static class Ike {
+        @JsonPropertyDescription("Limits against IKE_SA_INIT floods (RFC 7296 2.6, RFC 8019): cookies and half-open IKE SA caps")
+        public GatewayConfig.Dos dos;
+    }
 
     @JsonInclude(JsonInclude.Include.NON_NULL)
     public static class Service {

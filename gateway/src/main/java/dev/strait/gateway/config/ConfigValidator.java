@@ -45,7 +45,8 @@ public final class ConfigValidator {
         }
     }
 
-    private static void dos(GatewayConfig.Dos d) throws ConfigException {
+    /** Checks the DoS limits (also used by the operator for an IPsecGateway's spec.ike.dos); fields are named ike.dos.*. */
+    public static void dos(GatewayConfig.Dos d) throws ConfigException {
         if (d == null) {
             return;
         }

@@ -35,6 +35,9 @@ public final class ConfigRenderer {
             c.datapath.mode = spec.datapath.mode == null ? "Userspace" : spec.datapath.mode.name();
             c.datapath.mtu = spec.datapath.mtu;
         }
+        if (spec.ike != null && spec.ike.dos != null) {
+            c.ike.dos = spec.ike.dos; // checked by the reconciler (ConfigValidator.dos) before rendering
+        }
         c.kubernetes = new GatewayConfig.Kubernetes();
         c.kubernetes.namespace = gateway.getMetadata().getNamespace();
         c.kubernetes.gatewayName = gateway.getMetadata().getName();

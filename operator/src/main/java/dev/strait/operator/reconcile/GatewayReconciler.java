@@ -1,6 +1,7 @@
 package dev.strait.operator.reconcile;
 
 import dev.strait.api.v1alpha1.GatewayConfig;
+import dev.strait.api.v1alpha1.GatewaySpec;
 import dev.strait.api.v1alpha1.GatewayStatus;
 import dev.strait.api.v1alpha1.TunnelConfig;
 import dev.strait.api.v1alpha1.TunnelStatus;
@@ -147,6 +148,12 @@ public class GatewayReconciler implements Reconciler<IPsecGateway> {
         ResourceID me = new ResourceID(name, ns);
         List<IPsecTunnel> mine = tunnels.list(ns, t -> gatewayOf(t).filter(me::equals).isPresent()).toList();
         List<IPsecTunnel> active = mine.stream().filter(t -> t.getMetadata().getDeletionTimestamp() == null).toList();
+        String specError = specError(gw);
+        if (specError != null) {
+            // Nothing is rendered: the running gateway keeps its last good config until the spec is fixed.
+            LOG.info("gateway {}/{} spec refused: {}", ns, name, specError);
+            return gatewayCondition(gw, null, "False", "InvalidSpec", specError);
+        }
 
         Map<String, Verdict> verdicts = TunnelValidator.check(active,
                 secretName -> secrets.get(new ResourceID(secretName, ns)).orElse(null));
@@ -198,20 +205,41 @@ public class GatewayReconciler implements Reconciler<IPsecGateway> {
         return gatewayStatus(gw, accepted.size(), active.size());
     }
 
+    /** What is wrong with the gateway's own spec (fields named spec.*), or null. */
+    private static String specError(IPsecGateway gw) {
+        GatewaySpec spec = gw.getSpec();
+        if (spec == null || spec.ike == null || spec.ike.dos == null) {
+            return null;
+        }
+        try {
+            dev.strait.gateway.config.ConfigValidator.dos(spec.ike.dos);
+            return null;
+        } catch (dev.strait.gateway.config.ConfigException e) {
+            return "spec." + e.getMessage();
+        }
+    }
+
     private UpdateControl<IPsecGateway> gatewayStatus(IPsecGateway gw, int accepted, int total) {
+        return gatewayCondition(gw, accepted, "True", accepted == total ? "AllTunnelsValid" : "SomeTunnelsInvalid",
+                accepted + " of " + total + " tunnels in the config");
+    }
+
+    private UpdateControl<IPsecGateway> gatewayCondition(IPsecGateway gw, Integer accepted, String status, String reason,
+                                                         String message) {
         GatewayStatus desired = new GatewayStatus();
-        desired.tunnels = accepted;
+        desired.tunnels = accepted != null ? accepted : gw.getStatus() == null ? null : gw.getStatus().tunnels;
         desired.observedGeneration = gw.getMetadata().getGeneration();
         TunnelStatus.Condition c = new TunnelStatus.Condition();
         c.type = "ConfigRendered";
-        c.status = "True";
-        c.reason = accepted == total ? "AllTunnelsValid" : "SomeTunnelsInvalid";
-        c.message = accepted + " of " + total + " tunnels in the config";
+        c.status = status;
+        c.reason = reason;
+        c.message = message;
         c.observedGeneration = gw.getMetadata().getGeneration();
         GatewayStatus current = gw.getStatus();
         if (current != null && Objects.equals(current.tunnels, desired.tunnels)
                 && Objects.equals(current.observedGeneration, desired.observedGeneration)
                 && current.conditions != null && current.conditions.size() == 1
+                && Objects.equals(current.conditions.getFirst().status, c.status)
                 && Objects.equals(current.conditions.getFirst().reason, c.reason)
                 && Objects.equals(current.conditions.getFirst().message, c.message)) {
             return UpdateControl.noUpdate();

@@ -332,6 +332,48 @@ class OperatorApiServerTest {
     }
 
     @Test
+    void gatewayDosLimitsAreRenderedAndABadOneKeepsTheLastGoodConfig(TestInfo info) {
+        String ns = namespace(info);
+        create(psk(ns, "psk", KEY1));
+        IPsecGateway gw = gateway(ns, "gw", 1);
+        gw.getSpec().ike = new dev.strait.api.v1alpha1.GatewaySpec.Ike();
+        gw.getSpec().ike.dos = new GatewayConfig.Dos();
+        gw.getSpec().ike.dos.maxHalfOpenPerSource = 64;
+        create(gw);
+        create(tunnel(ns, "t", "gw", "psk", "10.7.0.0/24"));
+        GatewayConfig rendered = await("dos limits rendered", () -> {
+            GatewayConfig c = config(ns, "gw");
+            return c != null && c.tunnels.size() == 1 ? c : null;
+        });
+        assertEquals(64, rendered.ike.dos.maxHalfOpenPerSource);
+        assertEquals(2048, rendered.ike.dos.maxHalfOpen);
+
+        // per source above the total passes the schema (each field is in range) but not the gateway's check
+        client.resources(IPsecGateway.class).inNamespace(ns).withName("gw").edit(g -> {
+            g.getSpec().ike.dos.maxHalfOpen = 10;
+            return g;
+        });
+        TunnelStatus.Condition c = await("gateway condition InvalidSpec", () -> {
+            IPsecGateway x = client.resources(IPsecGateway.class).inNamespace(ns).withName("gw").get();
+            return x.getStatus() != null && !x.getStatus().conditions.isEmpty()
+                    && "InvalidSpec".equals(x.getStatus().conditions.getFirst().reason) ? x.getStatus().conditions.getFirst() : null;
+        });
+        assertEquals("False", c.status);
+        assertTrue(c.message.startsWith("spec.ike.dos.maxHalfOpenPerSource"), c.message);
+        assertEquals(2048, config(ns, "gw").ike.dos.maxHalfOpen, "the running config is kept");
+
+        client.resources(IPsecGateway.class).inNamespace(ns).withName("gw").edit(g -> {
+            g.getSpec().ike.dos.maxHalfOpen = 100;
+            return g;
+        });
+        await("fixed spec rendered", () -> config(ns, "gw").ike.dos.maxHalfOpen == 100 ? true : null);
+        await("condition back to True", () -> {
+            IPsecGateway x = client.resources(IPsecGateway.class).inNamespace(ns).withName("gw").get();
+            return "True".equals(x.getStatus().conditions.getFirst().status) ? true : null;
+        });
+    }
+
+    @Test
     void fieldsTakenByAnotherManagerAreTakenBack(TestInfo info) {
         String ns = namespace(info);
         create(psk(ns, "psk", KEY1));
