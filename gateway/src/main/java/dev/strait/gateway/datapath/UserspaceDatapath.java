@@ -389,11 +389,10 @@ public final class UserspaceDatapath implements Datapath {
             return;
         }
         IpPackets.clampMss(pkt, off, n, v, mtu);
-        int len = sa.out.seal(pkt, off, n, v == 4 ? EspInbound.NEXT_IPV4 : EspInbound.NEXT_IPV6, esp, 0);
-        if (len < 0) {
-            return;
-        }
-        dropIo(natt.queueEsp(esp, len, sa.peer));
+        // Sealed straight into the socket's send run: with UDP GSO it leaves from there without another copy.
+        int at = natt.reserveEsp(sa.peer, n + sa.out.maxOverhead());
+        int len = sa.out.seal(pkt, off, n, v == 4 ? EspInbound.NEXT_IPV4 : EspInbound.NEXT_IPV6, natt.espBuffer(), at);
+        dropIo(natt.commitEsp(Math.max(len, 0)));
     }
 
     private void noSa(byte[] pkt, int dst, int alen) {
