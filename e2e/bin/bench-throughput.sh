@@ -13,6 +13,9 @@
 #
 # Namespaces default to strait-bench-a / strait-bench-b (SITE_A_NS / SITE_B_NS override) and are removed on exit.
 # GATEWAY_JAVA_OPTS is passed to the gateway JVMs (e.g. -XX:StartFlightRecording=filename=/tmp/gw.jfr).
+# For rows with Strait gateways, "gw CPU s/GB" is the CPU time (user + system, both gateway JVMs, all threads,
+# including the kernel work done in their syscalls) per GB moved: unlike Gbit/s it hardly depends on what else
+# the machine runs, so it is the figure to compare builds on a busy machine.
 set -euo pipefail
 
 HERE=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
@@ -147,9 +150,18 @@ await_tunnel() {   # ping LAN A -> LAN B until it answers
     die "no ping through the tunnel $LAN_A -> $LAN_B (logs in $WORK)"
 }
 
+gateway_cpu_ticks() {   # user + system clock ticks of all running gateway JVMs
+    local pid total=0
+    for pid in "${GW_PIDS[@]}"; do
+        [ -r "/proc/$pid/stat" ] || continue
+        total=$((total + $(awk '{print $14 + $15}' "/proc/$pid/stat")))
+    done
+    echo "$total"
+}
+
 RESULTS=()
-iperf() {   # iperf LABEL SRC DST: one TCP stream A -> B, appends "label|Gbit/s|retransmits|load" to RESULTS
-    local label=$1 src=$2 dst=$3 out rate retr load
+iperf() {   # iperf LABEL SRC DST: one TCP stream A -> B, appends "label|Gbit/s|retransmits|load|s/GB" to RESULTS
+    local label=$1 src=$2 dst=$3 out rate retr load cpu0 cpu1 bytes per_gb=-
     # 2 s warm-up (not counted): JIT compilation of the packet path, TCP window growth
     ip netns exec "$SITE_B_NS" iperf3 -s -1 -B "$dst" >/dev/null 2>&1 &
     sleep 0.3
@@ -159,13 +171,21 @@ iperf() {   # iperf LABEL SRC DST: one TCP stream A -> B, appends "label|Gbit/s|
     local server=$!
     sleep 0.3
     load=$(cut -d' ' -f1 /proc/loadavg)
+    cpu0=$(gateway_cpu_ticks)
     out=$(ip netns exec "$SITE_A_NS" iperf3 -c "$dst" -B "$src" -t "$SECONDS_PER_RUN" -f g 2>&1) || {
-        kill "$server" 2>/dev/null || true; log "$label: iperf3 failed: $out"; RESULTS+=("$label|failed|-|$load"); return 0; }
+        kill "$server" 2>/dev/null || true; log "$label: iperf3 failed: $out"; RESULTS+=("$label|failed|-|$load|-"); return 0; }
+    cpu1=$(gateway_cpu_ticks)
     wait "$server" 2>/dev/null || true
     retr=$(awk '/sender$/ {print $(NF-1)}' <<<"$out" | tail -n1)
     rate=$(awk '/receiver$/ {for (i = 1; i <= NF; i++) if ($i == "Gbits/sec") print $(i-1)}' <<<"$out" | tail -n1)
-    RESULTS+=("$label|${rate:-?}|${retr:-?}|$load")
-    log "$label: ${rate:-?} Gbit/s (retransmits ${retr:-?}, load $load)"
+    bytes=$(awk '/receiver$/ {for (i = 1; i <= NF; i++) if ($i == "GBytes" || $i == "MBytes") print $(i-1), $i}' <<<"$out" | tail -n1)
+    if [ ${#GW_PIDS[@]} -gt 0 ] && [ -n "$bytes" ]; then
+        per_gb=$(awk -v t=$((cpu1 - cpu0)) -v hz="$(getconf CLK_TCK)" -v b="$bytes" 'BEGIN {
+            split(b, x, " "); gb = x[2] == "GBytes" ? x[1] * 1.073741824 : x[1] * 0.001048576;
+            if (gb > 0) printf "%.2f", t / hz / gb; else printf "-" }')
+    fi
+    RESULTS+=("$label|${rate:-?}|${retr:-?}|$load|$per_gb")
+    log "$label: ${rate:-?} Gbit/s (retransmits ${retr:-?}, load $load, gateway CPU $per_gb s/GB)"
 }
 
 run_raw() {
@@ -213,9 +233,10 @@ done
 echo
 echo "machine: $(nproc) CPUs, $(awk -F': ' '/^model name/ {print $2; exit}' /proc/cpuinfo)"
 echo "iperf3 TCP, 1 stream, ${SECONDS_PER_RUN} s each, $(date -u +%Y-%m-%dT%H:%MZ)"
-printf '%-45s | %10s | %8s | %s\n' "path" "Gbit/s" "retrans" "load (1 min)"
-printf '%-45s-|-%10s-|-%8s-|-%s\n' "---------------------------------------------" "----------" "--------" "------------"
+printf '%-45s | %10s | %8s | %12s | %s\n' "path" "Gbit/s" "retrans" "load (1 min)" "gw CPU s/GB"
+printf '%-45s-|-%10s-|-%8s-|-%12s-|-%s\n' "---------------------------------------------" "----------" "--------" \
+    "------------" "-----------"
 for r in "${RESULTS[@]}"; do
-    IFS='|' read -r l g t ld <<<"$r"
-    printf '%-45s | %10s | %8s | %s\n' "$l" "$g" "$t" "$ld"
+    IFS='|' read -r l g t ld c <<<"$r"
+    printf '%-45s | %10s | %8s | %12s | %s\n' "$l" "$g" "$t" "$ld" "$c"
 done

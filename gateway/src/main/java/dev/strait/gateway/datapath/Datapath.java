@@ -49,7 +49,10 @@ public interface Datapath extends AutoCloseable {
         long packetsOut();
         /** Drops by reason: replay, auth, policy, no_sa, malformed, ... */
         java.util.Map<String, Long> drops();
-        /** Nanos (System.nanoTime) of the last inbound packet that authenticated, 0 if none: liveness uses it. */
+        /**
+         * Nanos (System.nanoTime) by which the last authenticated inbound packet had arrived, 0 if none: liveness
+         * uses it. Read periodically: the stamp is taken by the first call that sees new packets.
+         */
         long lastInboundNanos();
     }
 }

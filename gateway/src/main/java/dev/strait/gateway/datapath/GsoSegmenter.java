@@ -8,7 +8,8 @@ import dev.strait.gateway.esp.Bytes;
  * per segment the IPv4 total length, ID (+1 each), header checksum, IPv6 payload length, TCP sequence number,
  * FIN/PSH only on the last, CWR only on the first, full TCP/UDP checksum). A packet without GSO but with
  * VIRTIO_NET_HDR_F_NEEDS_CSUM gets its partial checksum completed in place. Allocation-free and reusable: one
- * instance per thread; {@link #begin} then {@link #segment} for each index.
+ * instance per thread; {@link #begin} then {@link #segment} (copies) or {@link #segmentInPlace} (no payload copy)
+ * for each index.
  */
 final class GsoSegmenter {
     /** struct virtio_net_hdr (without num_buffers): the TUN default TUNSETVNETHDRSZ. */
@@ -37,6 +38,9 @@ final class GsoSegmenter {
     private int ipId;
     private int tcpSeq;
     private boolean gso;
+    /** The super-packet's IP + L4 header as read: in-place segmentation overwrites the original. */
+    private final byte[] header = new byte[128];
+    private int nextInPlace;
 
     /**
      * Reads the virtio_net_hdr at pkt[off] and the packet after it (total bytes from the read, header included).
@@ -111,6 +115,11 @@ final class GsoSegmenter {
         if (hdrLen > len) {
             return -1;
         }
+        if (hdrLen > header.length) {
+            return -1;
+        }
+        System.arraycopy(pkt, ip, header, 0, hdrLen);
+        nextInPlace = 0;
         l4 = ipHdr;
         protocol = proto;
         ipId = version == 4 ? Bytes.getShort(pkt, ip + 4) : 0;
@@ -142,9 +151,38 @@ final class GsoSegmenter {
         }
         int payloadAt = i * gsoSize;
         int pay = Math.min(gsoSize, len - hdrLen - payloadAt);
-        int segLen = hdrLen + pay;
-        System.arraycopy(src, ip, out, outOff, hdrLen);
         System.arraycopy(src, ip + hdrLen + payloadAt, out, outOff + hdrLen, pay);
+        return finishSegment(i, out, outOff, hdrLen + pay);
+    }
+
+    /**
+     * Builds packet i inside the super-packet itself, without copying its payload: its header is written just in
+     * front of its payload, over the tail of packet i-1. So packets must be taken in order 0, 1, 2, ... and each
+     * must be consumed (encrypted) before the next call; the super-packet is destroyed on the way.
+     * @return the packet length; it starts at {@link #inPlaceOffset}(i) in the array given to {@link #begin}
+     */
+    int segmentInPlace(int i) {
+        if (!gso || i < 0 || i >= count) {
+            throw new IndexOutOfBoundsException(i + " of " + count);
+        }
+        if (i != nextInPlace) {
+            throw new IllegalStateException("in-place segments go in order: " + nextInPlace + " expected, not " + i);
+        }
+        nextInPlace++;
+        int payloadAt = i * gsoSize;
+        int pay = Math.min(gsoSize, len - hdrLen - payloadAt);
+        return finishSegment(i, src, inPlaceOffset(i), hdrLen + pay);
+    }
+
+    /** Where {@link #segmentInPlace}(i) puts packet i. */
+    int inPlaceOffset(int i) {
+        return ip + i * gsoSize;
+    }
+
+    /** Writes packet i's header (payload already at out[outOff + hdrLen..]) with its lengths and checksums. */
+    private int finishSegment(int i, byte[] out, int outOff, int segLen) {
+        int payloadAt = i * gsoSize;
+        System.arraycopy(header, 0, out, outOff, hdrLen);
         if (version == 4) {
             Bytes.putShort(out, outOff + 2, segLen);
             Bytes.putShort(out, outOff + 4, (ipId + i) & 0xffff);

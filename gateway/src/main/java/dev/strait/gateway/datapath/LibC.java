@@ -39,6 +39,9 @@ final class LibC {
     private static final MethodHandle SOCKET = handle("socket", FunctionDescriptor.of(INT, INT, INT, INT), CAPTURE);
     private static final MethodHandle SENDTO = handle("sendto",
             FunctionDescriptor.of(LONG, INT, PTR, LONG, INT, PTR, INT), CAPTURE);
+    // The encryptor's ESP datagrams straight from the heap array they were sealed into (always MSG_DONTWAIT).
+    private static final MethodHandle SENDTO_HEAP = handle("sendto",
+            FunctionDescriptor.of(LONG, INT, PTR, LONG, INT, PTR, INT), CAPTURE, Linker.Option.critical(true));
     private static final MethodHandle RECV = handle("recv", FunctionDescriptor.of(LONG, INT, PTR, LONG, INT), CAPTURE);
     private static final MethodHandle BIND = handle("bind", FunctionDescriptor.of(INT, INT, PTR, INT), CAPTURE);
     private static final MethodHandle GETSOCKNAME = handle("getsockname", FunctionDescriptor.of(INT, INT, PTR, PTR),
@@ -142,6 +145,15 @@ final class LibC {
     static long sendto(int fd, MemorySegment buf, long len, int flags, MemorySegment addr, int addrLen) {
         try {
             return (long) SENDTO.invokeExact(STATE.get(), fd, buf, len, flags, addr, addrLen);
+        } catch (Throwable t) {
+            throw rethrow(t);
+        }
+    }
+
+    /** sendto from a heap segment without copying it; flags must include MSG_DONTWAIT (no blocking in critical). */
+    static long sendtoHeap(int fd, MemorySegment buf, long len, int flags, MemorySegment addr, int addrLen) {
+        try {
+            return (long) SENDTO_HEAP.invokeExact(STATE.get(), fd, buf, len, flags, addr, addrLen);
         } catch (Throwable t) {
             throw rethrow(t);
         }

@@ -10,6 +10,11 @@ import dev.strait.gateway.esp.Bytes;
  * sequence numbers contiguous; only ACK or ACK|PSH; a PSH or a shorter segment ends the super-packet.
  * A segment whose TCP checksum does not verify is never merged (the merged packet's checksum is recomputed, which
  * would hide the damage): it is written alone and the kernel drops it. One instance per thread.
+ *
+ * <p>To spare a copy per packet, the decrypting caller can {@link #reserve} room and decrypt straight into
+ * {@link #target()}: right behind the pending super-packet, placed so that a packet that joins it has its payload
+ * exactly where the merged payload continues (its header lands over the last bytes of the pending payload, which
+ * are saved first and put back). Then {@link #offerReserved} or, if the packet is dropped, {@link #cancel}.
  */
 final class TcpCoalescer {
     /** Writes one packet that starts with a virtio_net_hdr at buf[off]; false when the kernel refused it. */
@@ -23,7 +28,15 @@ final class TcpCoalescer {
     private static final int PSH = 0x08;
 
     private final Sink sink;
-    private final byte[] buf = new byte[VNET + MAX_IP_LEN];
+    /** Pending super-packet, plus room to decrypt one more ESP packet (up to a datagram) behind it. */
+    private final byte[] buf = new byte[VNET + MAX_IP_LEN + 2048];
+    /** Where packets that cannot be decrypted behind the pending one go (as {@link #offer} input). */
+    private final byte[] spill = new byte[VNET + 65536];
+    /** The pending payload's tail while a reserved packet's header covers it. */
+    private final byte[] saved = new byte[128];
+    private byte[] reservedIn;
+    private int reservedAt;
+    private int savedLen;
     /** Bytes of the pending packet after the vnet header, 0 when nothing is pending. */
     private int len;
     private int version;
@@ -53,29 +66,129 @@ final class TcpCoalescer {
         int payload = n - ihl - th;
         if (len > 0 && appendable(p, off, v, ihl, th, payload)) {
             System.arraycopy(p, tcp + th, buf, VNET + len, payload);
-            len += payload;
-            segments++;
-            nextSeq += payload;
-            if ((p[tcp + 13] & PSH) != 0) {
-                buf[VNET + ipHdr + 13] |= PSH;
-                closed = true;
-            }
-            if (payload < gsoSize) {
-                closed = true;
-            }
+            append(payload, (p[tcp + 13] & PSH) != 0);
             return closed ? flush() : 0;
         }
         int failed = flush();
-        System.arraycopy(p, off, buf, VNET, n);
+        start(p, off, n, v, ihl);
+        return failed;
+    }
+
+    /**
+     * Room for the next decrypted packet of at most maxLen bytes (maxLen bounds everything the decryption writes):
+     * decrypt into {@link #target()} at the returned offset (the {@link TunDevice#HEADROOM} bytes before it are
+     * scratch), then call {@link #offerReserved} or {@link #cancel}.
+     */
+    int reserve(int maxLen) {
+        if (reservedIn != null) {
+            throw new IllegalStateException("a reservation is open");
+        }
+        savedLen = 0;
+        if (len == 0 && VNET + maxLen <= buf.length) {
+            reservedIn = buf;
+            reservedAt = VNET;
+        } else if (len > 0 && !closed && len - hdrLen >= hdrLen && VNET + len - hdrLen + maxLen <= buf.length) {
+            // Behind the pending payload (never over the pending header): a joining packet's payload lands in place.
+            reservedIn = buf;
+            reservedAt = VNET + len - hdrLen;
+            savedLen = hdrLen;
+            System.arraycopy(buf, reservedAt, saved, 0, savedLen);
+        } else {
+            reservedIn = spill;
+            reservedAt = VNET;
+        }
+        return reservedAt;
+    }
+
+    /** The array to decrypt into after {@link #reserve}. */
+    byte[] target() {
+        return reservedIn;
+    }
+
+    /** The reserved packet was dropped: the pending super-packet is as it was. */
+    void cancel() {
+        restore();
+        reservedIn = null;
+    }
+
+    private void restore() {
+        if (savedLen > 0) {
+            System.arraycopy(saved, 0, buf, reservedAt, savedLen);
+            savedLen = 0;
+        }
+    }
+
+    /**
+     * Takes the packet of n bytes decrypted at the reserved place: as {@link #offer}, without copying a payload
+     * that joins the pending super-packet.
+     * @return the number of TUN writes the kernel refused during this call
+     */
+    int offerReserved(int n) {
+        byte[] in = reservedIn;
+        int at = reservedAt;
+        if (in == null) {
+            throw new IllegalStateException("nothing reserved");
+        }
+        reservedIn = null;
+        if (in == spill) {
+            return offer(spill, at, n);
+        }
+        int v = IpPackets.version(buf, at, n);
+        int ihl = v == 4 ? (buf[at] & 0x0f) * 4 : 40;
+        if (len == 0) {
+            // At the start of the buffer already: it becomes the pending packet, or goes out alone.
+            if (!mergeable(buf, at, n, v, ihl)) {
+                return writeAlone(buf, at, n);
+            }
+            start(buf, at, n, v, ihl);
+            return 0;
+        }
+        if (mergeable(buf, at, n, v, ihl)) {
+            int tcp = at + ihl;
+            int th = ((buf[tcp + 12] & 0xff) >>> 4) * 4;
+            int payload = n - ihl - th;
+            if (appendable(buf, at, v, ihl, th, payload)) {
+                boolean psh = (buf[tcp + 13] & PSH) != 0;
+                restore(); // its header is no longer needed; its payload already sits at VNET + len
+                append(payload, psh);
+                return closed ? flush() : 0;
+            }
+        }
+        // Not joining: move it out of the way, put the pending tail back, and take the ordinary path.
+        System.arraycopy(buf, at, spill, VNET, n);
+        restore();
+        return offer(spill, VNET, n);
+    }
+
+    private void append(int payload, boolean psh) {
+        len += payload;
+        segments++;
+        nextSeq += payload;
+        if (psh) {
+            buf[VNET + ipHdr + 13] |= PSH;
+            closed = true;
+        }
+        if (payload < gsoSize) {
+            closed = true;
+        }
+    }
+
+    /** Makes p[off, off+n) (a mergeable packet) the pending super-packet; the caller flushed the previous one. */
+    private void start(byte[] p, int off, int n, int v, int ihl) {
+        if (p != buf || off != VNET) {
+            System.arraycopy(p, off, buf, VNET, n);
+        }
+        int tcp = VNET + ihl;
+        int th = ((buf[tcp + 12] & 0xff) >>> 4) * 4;
+        int payload = n - ihl - th;
         len = n;
         version = v;
         ipHdr = ihl;
         hdrLen = ihl + th;
         gsoSize = payload;
         segments = 1;
-        nextSeq = Bytes.getInt(p, tcp + 4) + payload;
-        closed = (p[tcp + 13] & PSH) != 0;
-        return failed;
+        nextSeq = Bytes.getInt(buf, tcp + 4) + payload;
+        closed = (buf[tcp + 13] & PSH) != 0;
     }
 
     /** Writes the pending super-packet (if any); returns 1 when the kernel refused it. */

@@ -37,6 +37,7 @@ final class UdpNattSocket implements NattSocket {
     private static final int IPPROTO_IPV6 = 41;
     private static final int IPV6_V6ONLY = 26;
     private static final int MSG_DONTWAIT = 0x40;
+    private static final short POLLOUT = 4;
     private static final int SOCKADDR_MAX = 28;
     /** struct msghdr / mmsghdr on LP64 Linux. */
     private static final int MSG_NAME = 0;
@@ -93,6 +94,25 @@ final class UdpNattSocket implements NattSocket {
     private int slotSegSize;
     private boolean slotClosed;
     private MemorySegment slotTo;
+    /**
+     * With UDP GSO the encryptor seals ESP datagrams back to back into this heap array ({@link #reserveEsp}), and a
+     * run of equal-sized ones to one peer leaves with one sendto straight from the heap (no copy into a native
+     * slot) while the socket's UDP_SEGMENT option holds their size. Without GSO it is a one-datagram staging area
+     * for {@link #queueEsp}.
+     */
+    private final byte[] run = new byte[GSO_MAX_BYTES + 65536 + 1024];
+    private int runBytes;
+    private int runCount;
+    private int runSegSize;
+    private boolean runClosed;
+    private MemorySegment runTo;
+    private MemorySegment reservedTo;
+    private int reservedAt = -1;
+    /** The socket's UDP_SEGMENT value now (changed only by the encrypting thread; other sends override it). */
+    private volatile int socketGso;
+    /** UDP_SEGMENT worked at open: other threads' sends then carry a cmsg that overrides the socket option. */
+    private final boolean gsoCapable;
+    private final MemorySegment pollOut;
     private final Thread receiver;
     private volatile boolean closed;
 
@@ -158,6 +178,7 @@ final class UdpNattSocket implements NattSocket {
             // UDP GSO (4.18+) and GRO (5.0+): probe with harmless values; without them, plain datagrams.
             boolean gso = !"false".equalsIgnoreCase(System.getProperty(GSO_PROPERTY));
             this.txGso = gso && LibC.setsockopt(fd, SOL_UDP, UDP_SEGMENT, 0) == 0;
+            this.gsoCapable = txGso;
             this.rxGro = gso && LibC.setsockopt(fd, SOL_UDP, UDP_GRO, 1) == 0;
             InetSocketAddress b = bind.getAddress().isAnyLocalAddress() && v6
                     ? new InetSocketAddress(InetAddress.getByAddress(new byte[16]), bind.getPort()) : bind;
@@ -182,6 +203,9 @@ final class UdpNattSocket implements NattSocket {
         this.pollFd = arena.allocate(8, 4);
         pollFd.set(ValueLayout.JAVA_INT, 0, fd);
         pollFd.set(ValueLayout.JAVA_SHORT, 4, LibC.POLLIN);
+        this.pollOut = arena.allocate(8, 4);
+        pollOut.set(ValueLayout.JAVA_INT, 0, fd);
+        pollOut.set(ValueLayout.JAVA_SHORT, 4, POLLOUT);
         this.rx = new Batch(arena);
         this.tx = new Batch(arena);
         for (int i = 0; i < BATCH; i++) {
@@ -236,6 +260,141 @@ final class UdpNattSocket implements NattSocket {
     }
 
     /**
+     * Room for the next ESP datagram to {@code to}, at most maxLen bytes: seal it into {@link #espBuffer()} at the
+     * returned offset, then {@link #commitEsp}. Only the single encrypting thread may call this.
+     */
+    int reserveEsp(MemorySegment to, int maxLen) {
+        if (reservedAt >= 0) {
+            throw new IllegalStateException("an ESP reservation is open");
+        }
+        if (maxLen > 65536) {
+            throw new IllegalArgumentException("ESP datagram of " + maxLen + " bytes");
+        }
+        reservedTo = to;
+        if (!txGso) {
+            reservedAt = 0;
+            return 0;
+        }
+        if (runCount > 0 && (to != runTo || runClosed || runCount >= GSO_MAX_SEGMENTS
+                || runBytes + maxLen > GSO_MAX_BYTES)) {
+            pendingFailed += sendRun();
+        }
+        reservedAt = runBytes;
+        return reservedAt;
+    }
+
+    byte[] espBuffer() {
+        return run;
+    }
+
+    /**
+     * The datagram of len bytes sealed at the reserved offset is complete: it joins the run (or is queued).
+     * @return datagrams the kernel refused in sends this reservation triggered (usually 0)
+     */
+    int commitEsp(int len) {
+        int at = reservedAt;
+        if (at < 0) {
+            throw new IllegalStateException("nothing reserved");
+        }
+        reservedAt = -1;
+        int failed = pendingFailed;
+        pendingFailed = 0;
+        if (len <= 0) {
+            return failed; // nothing was sealed (the packet was dropped)
+        }
+        if (!txGso) {
+            if (runCount > 0) {
+                failed += sendRun(); // GSO was switched off after this run began
+                System.arraycopy(run, at, run, 0, len);
+                at = 0;
+            }
+            return failed + queueEsp(run, at, len, reservedTo);
+        }
+        if (runCount == 0) {
+            runTo = reservedTo;
+            runSegSize = len;
+            runBytes = len;
+            runCount = 1;
+            runClosed = false;
+        } else if (len <= runSegSize) {
+            runBytes += len;
+            runCount++;
+            runClosed = len < runSegSize; // only the last datagram of a GSO send may be shorter
+        } else {
+            // Longer than the run's size: it cannot join. Send the run, then start a new one with it.
+            int before = runBytes;
+            failed += sendRun();
+            System.arraycopy(run, before, run, 0, len);
+            runTo = reservedTo;
+            runSegSize = len;
+            runBytes = len;
+            runCount = 1;
+        }
+        return failed;
+    }
+
+    private int pendingFailed;
+
+    /** Sends the run with one sendto from the heap; returns the datagrams the kernel refused. */
+    private int sendRun() {
+        int count = runCount;
+        int bytes = runBytes;
+        runCount = 0;
+        runBytes = 0;
+        runClosed = false;
+        if (count == 0) {
+            return 0;
+        }
+        // The socket option sets the segment size; a lone datagram must not be longer than it (else it is cut).
+        int want = count > 1 ? runSegSize : (socketGso == 0 || socketGso >= bytes ? socketGso : 0);
+        if (want != socketGso) {
+            if (LibC.setsockopt(fd, SOL_UDP, UDP_SEGMENT, want) < 0) {
+                LOG.warn("UDP {}: UDP_SEGMENT {} refused ({}), sending datagrams one by one", local, want,
+                        LibC.strerror(LibC.errno()));
+                txGso = false;
+                return resendOneByOne(count, bytes);
+            }
+            socketGso = want;
+        }
+        MemorySegment data = MemorySegment.ofArray(run).asSlice(0, bytes);
+        for (int attempt = 0; ; attempt++) {
+            long n = LibC.sendtoHeap(fd, data, bytes, MSG_DONTWAIT, runTo, (int) runTo.byteSize());
+            if (n >= 0) {
+                return 0;
+            }
+            int err = LibC.errno();
+            if (err == LibC.EINTR) {
+                continue;
+            }
+            if (err == LibC.EAGAIN && attempt < 3) {
+                LibC.poll(pollOut, 1, 100); // socket buffer full: wait outside the critical call
+                continue;
+            }
+            if (count > 1 && (err == EIO || err == EINVAL)) {
+                // The egress path cannot segment (as wireguard-go sees on some devices): stop using GSO.
+                txGso = false;
+                LOG.warn("UDP {}: UDP GSO refused ({}), sending datagrams one by one", local, LibC.strerror(err));
+                return resendOneByOne(count, bytes);
+            }
+            return count;
+        }
+    }
+
+    /** After GSO failed: the run's datagrams through the plain sendmmsg path (socket option back to 0). */
+    private int resendOneByOne(int count, int bytes) {
+        if (socketGso != 0 && LibC.setsockopt(fd, SOL_UDP, UDP_SEGMENT, 0) == 0) {
+            socketGso = 0;
+        }
+        int failed = 0;
+        for (int at = 0, i = 0; i < count; i++) {
+            int len = Math.min(runSegSize, bytes - at);
+            failed += queueEsp(run, at, len, runTo);
+            at += len;
+        }
+        return failed + flushSlots();
+    }
+
+    /**
      * Queues one ESP datagram (copied) for {@code to} from {@link #peerAddress}; sends the batch when full.
      * With UDP GSO, a datagram of the same size as the previous one to the same peer (or the first shorter
      * one, which closes the run) joins its slot, so one mmsghdr carries up to 64 datagrams.
@@ -243,10 +402,14 @@ final class UdpNattSocket implements NattSocket {
      * the kernel in a flush this call triggered (usually 0).
      */
     int queueEsp(byte[] pkt, int len, MemorySegment to) {
+        return queueEsp(pkt, 0, len, to);
+    }
+
+    private int queueEsp(byte[] pkt, int off, int len, MemorySegment to) {
         if (txGso && queued > 0 && !slotClosed && to == slotTo && len <= slotSegSize
                 && slotBytes + len <= GSO_MAX_BYTES && slotSegments[queued - 1] < GSO_MAX_SEGMENTS) {
             int i = queued - 1;
-            MemorySegment.copy(pkt, 0, tx.buffer(i), ValueLayout.JAVA_BYTE, slotBytes, len);
+            MemorySegment.copy(pkt, off, tx.buffer(i), ValueLayout.JAVA_BYTE, slotBytes, len);
             slotBytes += len;
             slotSegments[i]++;
             slotClosed = len < slotSegSize;
@@ -254,11 +417,11 @@ final class UdpNattSocket implements NattSocket {
         }
         int failed = 0;
         if (queued == BATCH) {
-            failed = flushEsp();
+            failed = flushSlots();
         }
         closeSlot();
         int i = queued;
-        MemorySegment.copy(pkt, 0, tx.buffer(i), ValueLayout.JAVA_BYTE, 0, len);
+        MemorySegment.copy(pkt, off, tx.buffer(i), ValueLayout.JAVA_BYTE, 0, len);
         MemorySegment m = tx.msg(i);
         m.set(ValueLayout.ADDRESS, MSG_NAME, to);
         m.set(ValueLayout.JAVA_INT, MSG_NAMELEN, (int) to.byteSize());
@@ -291,8 +454,14 @@ final class UdpNattSocket implements NattSocket {
         slotTo = null;
     }
 
-    /** Sends everything queued with as few sendmmsg calls as the kernel allows; returns the datagrams it refused. */
+    /** Sends everything queued with as few syscalls as the kernel allows; returns the datagrams it refused. */
     int flushEsp() {
+        int runFailed = sendRun() + pendingFailed;
+        pendingFailed = 0;
+        return runFailed + flushSlots();
+    }
+
+    private int flushSlots() {
         closeSlot();
         int sent = 0;
         int failed = 0;
@@ -418,7 +587,28 @@ final class UdpNattSocket implements NattSocket {
             MemorySegment sa = a.allocate(SOCKADDR_MAX, 8);
             int alen = encode(to, sa);
             MemorySegment data = a.allocateFrom(ValueLayout.JAVA_BYTE, d);
-            if (LibC.sendto(fd, data, d.length, 0, sa, alen) < 0) {
+            long n;
+            if (gsoCapable) {
+                // The encryptor may have set UDP_SEGMENT on the socket: a cmsg of 0 keeps this datagram whole.
+                MemorySegment msg = a.allocate(MMSG_SIZE, 8);
+                MemorySegment iov = a.allocate(IOVEC_SIZE, 8);
+                MemorySegment control = a.allocate(CMSG_SPACE, 8);
+                iov.set(ValueLayout.ADDRESS, 0, data);
+                iov.set(ValueLayout.JAVA_LONG, 8, d.length);
+                control.set(ValueLayout.JAVA_LONG, 0, 16 + 2);
+                control.set(ValueLayout.JAVA_INT, 8, SOL_UDP);
+                control.set(ValueLayout.JAVA_INT, 12, UDP_SEGMENT);
+                msg.set(ValueLayout.ADDRESS, MSG_NAME, sa);
+                msg.set(ValueLayout.JAVA_INT, MSG_NAMELEN, alen);
+                msg.set(ValueLayout.ADDRESS, MSG_IOV, iov);
+                msg.set(ValueLayout.JAVA_LONG, MSG_IOVLEN, 1);
+                msg.set(ValueLayout.ADDRESS, MSG_CONTROL, control);
+                msg.set(ValueLayout.JAVA_LONG, MSG_CONTROLLEN, CMSG_SPACE);
+                n = LibC.sendmmsg(fd, msg, 1, 0);
+            } else {
+                n = LibC.sendto(fd, data, d.length, 0, sa, alen);
+            }
+            if (n < 0) {
                 throw new IOException("send to " + to + ": " + LibC.strerror(LibC.errno()));
             }
         }

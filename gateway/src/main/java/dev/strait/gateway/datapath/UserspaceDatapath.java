@@ -308,7 +308,6 @@ public final class UserspaceDatapath implements Datapath {
     private void tunLoop() {
         byte[] pkt = new byte[65536 + HEADROOM];
         byte[] esp = new byte[65536 + 256];
-        byte[] seg = new byte[65536];
         GsoSegmenter gso = new GsoSegmenter();
         while (!closed) {
             if (!tun.awaitReadable(100)) {
@@ -337,9 +336,11 @@ public final class UserspaceDatapath implements Datapath {
                     } else if (!gso.isSuperPacket()) {
                         outboundPacket(pkt, gso.packetOffset(), gso.packetLength(), esp);
                     } else {
-                        // A TSO/USO super-packet: cut it into MTU-sized packets, each sealed and queued.
+                        // A TSO/USO super-packet: cut it into MTU-sized packets in place (no payload copy), each
+                        // sealed and queued before the next one's header overwrites its tail.
                         for (int s = 0; s < count; s++) {
-                            outboundPacket(seg, 0, gso.segment(s, seg, 0), esp);
+                            int at = gso.inPlaceOffset(s);
+                            outboundPacket(pkt, at, gso.segmentInPlace(s), esp);
                         }
                     }
                 } catch (RuntimeException e) {
@@ -388,11 +389,10 @@ public final class UserspaceDatapath implements Datapath {
             return;
         }
         IpPackets.clampMss(pkt, off, n, v, mtu);
-        int len = sa.out.seal(pkt, off, n, v == 4 ? EspInbound.NEXT_IPV4 : EspInbound.NEXT_IPV6, esp, 0);
-        if (len < 0) {
-            return;
-        }
-        dropIo(natt.queueEsp(esp, len, sa.peer));
+        // Sealed straight into the socket's send run: with UDP GSO it leaves from there without another copy.
+        int at = natt.reserveEsp(sa.peer, n + sa.out.maxOverhead());
+        int len = sa.out.seal(pkt, off, n, v == 4 ? EspInbound.NEXT_IPV4 : EspInbound.NEXT_IPV6, natt.espBuffer(), at);
+        dropIo(natt.commitEsp(Math.max(len, 0)));
     }
 
     private void noSa(byte[] pkt, int dst, int alen) {
@@ -426,26 +426,41 @@ public final class UserspaceDatapath implements Datapath {
             unattributed.drop(DropReason.NO_SA);
             return;
         }
-        int n = sa.in.open(buf, 0, len, plain, HEADROOM);
-        if (n < 0) {
+        if (coalescer == null) {
+            int n = decryptAndCheck(sa, buf, len, plain, HEADROOM);
+            if (n > 0 && !tun.write(plain, HEADROOM, n)) {
+                sa.counters.drop(DropReason.IO);
+            }
             return;
+        }
+        // Decrypt straight into the GRO buffer: a segment that joins the pending super-packet is not copied again.
+        int at = coalescer.reserve(len);
+        int n = decryptAndCheck(sa, buf, len, coalescer.target(), at);
+        if (n <= 0) {
+            coalescer.cancel();
+            return;
+        }
+        // Refused writes may include an earlier packet of the same batch: counted against this SA.
+        for (int failed = coalescer.offerReserved(n); failed > 0; failed--) {
+            sa.counters.drop(DropReason.IO);
+        }
+    }
+
+    /** Opens the ESP packet into out[at..] and checks the selectors; the inner length, or 0 when dropped. */
+    private int decryptAndCheck(Sa sa, byte[] buf, int len, byte[] out, int at) {
+        int n = sa.in.open(buf, 0, len, out, at);
+        if (n < 0) {
+            return 0;
         }
         int v = sa.in.lastNextHeader() == EspInbound.NEXT_IPV4 ? 4 : 6;
         int alen = IpPackets.addrLength(v);
-        if (!Prefix.any(sa.remote, plain, HEADROOM + IpPackets.srcOffset(v), alen)
-                || !Prefix.any(sa.local, plain, HEADROOM + IpPackets.dstOffset(v), alen)) {
+        if (!Prefix.any(sa.remote, out, at + IpPackets.srcOffset(v), alen)
+                || !Prefix.any(sa.local, out, at + IpPackets.dstOffset(v), alen)) {
             sa.counters.drop(DropReason.POLICY);
-            return;
+            return 0;
         }
-        IpPackets.clampMss(plain, HEADROOM, n, v, mtu);
-        if (coalescer != null) {
-            // Refused writes may include an earlier packet of the same batch: counted against this SA.
-            for (int failed = coalescer.offer(plain, HEADROOM, n); failed > 0; failed--) {
-                sa.counters.drop(DropReason.IO);
-            }
-        } else if (!tun.write(plain, HEADROOM, n)) {
-            sa.counters.drop(DropReason.IO);
-        }
+        IpPackets.clampMss(out, at, n, v, mtu);
+        return n;
     }
 
     private void onBatchEnd() {

@@ -160,6 +160,46 @@ class GsoSegmenterTest {
         assertThrows(IndexOutOfBoundsException.class, () -> g.segment(5, out, 0));
     }
 
+    /** In-place segmentation yields byte for byte what the copying one does, for TCP and UDP, v4 and v6. */
+    @Test
+    void inPlaceSegmentsEqualCopiedSegments() {
+        Random r = new Random(11);
+        for (int round = 0; round < 200; round++) {
+            int version = r.nextBoolean() ? 4 : 6;
+            int gsoSize = 1 + r.nextInt(1500);
+            int payloadLen = 1 + r.nextInt(20000);
+            byte[] payload = new byte[payloadLen];
+            r.nextBytes(payload);
+            byte[] sp = tcpSuperPacket(version, payloadLen, gsoSize, ACK | (r.nextBoolean() ? PSH : 0), payload);
+            byte[] copy = sp.clone();
+            GsoSegmenter copying = new GsoSegmenter();
+            GsoSegmenter inPlace = new GsoSegmenter();
+            int count = copying.begin(copy, 0, copy.length);
+            assertEquals(count, inPlace.begin(sp, 0, sp.length));
+            byte[] out = new byte[2000];
+            for (int i = 0; i < count; i++) {
+                int n = copying.segment(i, out, 0);
+                int at = inPlace.inPlaceOffset(i);
+                assertEquals(n, inPlace.segmentInPlace(i));
+                assertArrayEquals(Arrays.copyOf(out, n), Arrays.copyOfRange(sp, at, at + n),
+                        "segment " + i + " of " + count + ", gso " + gsoSize);
+            }
+        }
+    }
+
+    @Test
+    void inPlaceSegmentsMustBeTakenInOrder() {
+        byte[] sp = tcpSuperPacket(4, 3000, 1000, ACK, new byte[3000]);
+        GsoSegmenter g = new GsoSegmenter();
+        assertEquals(3, g.begin(sp, 0, sp.length));
+        assertThrows(IllegalStateException.class, () -> g.segmentInPlace(1));
+        g.segmentInPlace(0);
+        assertThrows(IllegalStateException.class, () -> g.segmentInPlace(0));
+        g.segmentInPlace(1);
+        g.segmentInPlace(2);
+        assertThrows(IndexOutOfBoundsException.class, () -> g.segmentInPlace(3));
+    }
+
     @Test
     void splitsIpv4TcpSuperPacket() {
         assertTcpSegments(4);

@@ -178,6 +178,69 @@ class TcpCoalescerTest {
         assertArrayEquals(segs.get(1), resegment(written.get(2)).get(0));
     }
 
+    /**
+     * Decrypting in place (reserve, write into target, offerReserved or cancel) must write exactly what offering
+     * copies does: random streams of in-order and lost segments, damaged ones, other packets, dropped packets
+     * (whose garbage lands in the target before cancel) and batch ends.
+     */
+    @Test
+    void reservedPathWritesExactlyWhatTheCopyingPathWrites() {
+        Random r = new Random(5);
+        for (int round = 0; round < 60; round++) {
+            int version = r.nextBoolean() ? 4 : 6;
+            int gso = 20 + r.nextInt(1500);
+            List<byte[]> segs = segments(version, 1 + r.nextInt(65_000), gso, ACK | (r.nextInt(4) == 0 ? PSH : 0));
+            List<byte[]> copying = new ArrayList<>();
+            List<byte[]> inPlace = new ArrayList<>();
+            TcpCoalescer reference = new TcpCoalescer((b, off, len) -> copying.add(Arrays.copyOfRange(b, off, off + len)));
+            TcpCoalescer subject = new TcpCoalescer((b, off, len) -> inPlace.add(Arrays.copyOfRange(b, off, off + len)));
+            for (byte[] seg : segs) {
+                int what = r.nextInt(40);
+                byte[] p = seg;
+                if (what == 0) {
+                    continue; // lost
+                } else if (what == 1) {
+                    p = seg.clone();
+                    p[p.length - 1] ^= 0x11; // damaged
+                } else if (what == 2) {
+                    p = new byte[28 + r.nextInt(100)]; // not TCP
+                    p[0] = 0x45;
+                    p[3] = (byte) p.length;
+                    p[9] = 17;
+                }
+                int espLen = p.length + 60;
+                int at = subject.reserve(espLen);
+                byte[] target = subject.target();
+                if (what == 3) {
+                    // Dropped after decryption (auth or policy): garbage in the target, then cancel.
+                    for (int i = 0; i < p.length + 5; i++) {
+                        target[at + i] = (byte) r.nextInt();
+                    }
+                    subject.cancel();
+                    continue;
+                }
+                System.arraycopy(p, 0, target, at, p.length);
+                for (int i = 0; i < 5; i++) {
+                    target[at + p.length + i] = (byte) r.nextInt(); // ESP trailer bytes behind the packet
+                }
+                byte[] withRoom = new byte[VNET + p.length];
+                System.arraycopy(p, 0, withRoom, VNET, p.length);
+                assertEquals(reference.offer(withRoom, VNET, p.length), subject.offerReserved(p.length));
+                if (r.nextInt(30) == 0) {
+                    reference.flush();
+                    subject.flush();
+                }
+            }
+            reference.flush();
+            subject.flush();
+            assertTrue(segs.size() < 3 || !copying.isEmpty(), "something was written");
+            assertEquals(copying.size(), inPlace.size(), "writes in round " + round);
+            for (int i = 0; i < copying.size(); i++) {
+                assertArrayEquals(copying.get(i), inPlace.get(i), "write " + i + " of round " + round);
+            }
+        }
+    }
+
     private static void fixTcpChecksum(byte[] p) {
         p[36] = 0;
         p[37] = 0;

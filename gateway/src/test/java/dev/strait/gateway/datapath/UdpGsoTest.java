@@ -15,12 +15,15 @@ import org.junit.jupiter.api.Test;
 /** ESP datagrams between two FFM sockets on loopback, with and without UDP GSO/GRO: same datagrams, same order. */
 class UdpGsoTest {
 
-    /** 20 x 1200 bytes (one GSO run), a shorter 700 that closes it, then 3 x 900 (a new run). */
+    /**
+     * 20 x 1200 bytes (one GSO run), a shorter 700 that closes it, 3 x 900 (a new run), then 2 x 1300: longer than
+     * the run before, so they cannot join it.
+     */
     private static List<byte[]> datagrams() {
         List<byte[]> list = new ArrayList<>();
-        int[] sizes = new int[24];
-        for (int i = 0; i < 24; i++) {
-            sizes[i] = i < 20 ? 1200 : i == 20 ? 700 : 900;
+        int[] sizes = new int[26];
+        for (int i = 0; i < 26; i++) {
+            sizes[i] = i < 20 ? 1200 : i == 20 ? 700 : i < 24 ? 900 : 1300;
         }
         for (int i = 0; i < sizes.length; i++) {
             byte[] d = new byte[sizes[i]];
@@ -33,14 +36,16 @@ class UdpGsoTest {
         return list;
     }
 
-    private static void roundTrip(boolean gso) throws Exception {
+    private static void roundTrip(boolean gso, boolean reserve) throws Exception {
         String old = System.getProperty(UdpNattSocket.GSO_PROPERTY);
         System.setProperty(UdpNattSocket.GSO_PROPERTY, Boolean.toString(gso));
         LinkedBlockingQueue<byte[]> got = new LinkedBlockingQueue<>();
+        LinkedBlockingQueue<byte[]> ike = new LinkedBlockingQueue<>();
         UdpNattSocket rx = null;
         UdpNattSocket tx = null;
         try {
-            rx = new UdpNattSocket(new InetSocketAddress("127.0.0.1", 0), (b, o, l, f) -> { },
+            rx = new UdpNattSocket(new InetSocketAddress("127.0.0.1", 0),
+                    (b, o, l, f) -> ike.add(java.util.Arrays.copyOfRange(b, o, o + l)),
                     (buf, len) -> got.add(java.util.Arrays.copyOf(buf, len)));
             tx = new UdpNattSocket(new InetSocketAddress("127.0.0.1", 0), (b, o, l, f) -> { }, (buf, len) -> { });
             rx.start();
@@ -50,14 +55,26 @@ class UdpGsoTest {
             List<byte[]> sent = datagrams();
             int refused = 0;
             for (byte[] d : sent) {
-                refused += tx.queueEsp(d, d.length, to);
+                if (reserve) {
+                    // As the encryptor does: seal (here: copy) into the socket's buffer, then commit.
+                    int at = tx.reserveEsp(to, d.length + 40);
+                    System.arraycopy(d, 0, tx.espBuffer(), at, d.length);
+                    refused += tx.commitEsp(d.length);
+                } else {
+                    refused += tx.queueEsp(d, d.length, to);
+                }
             }
             refused += tx.flushEsp();
+            // IKE from another thread after a GSO run: longer than the socket's segment size, it must stay whole.
+            byte[] ikeMsg = new byte[2000];
+            java.util.Arrays.fill(ikeMsg, (byte) 7);
+            tx.sendIke(ikeMsg, 0, ikeMsg.length, rx.localAddress());
             assertEquals(0, refused);
             for (int i = 0; i < sent.size(); i++) {
                 byte[] d = got.poll(5, TimeUnit.SECONDS);
                 assertArrayEquals(sent.get(i), d, "datagram " + i);
             }
+            assertArrayEquals(ikeMsg, ike.poll(5, TimeUnit.SECONDS), "IKE message whole");
             assertEquals(null, got.poll(100, TimeUnit.MILLISECONDS), "nothing extra");
             if (gso) {
                 // On loopback the GSO skb reaches the GRO socket whole: the split path really ran.
@@ -82,11 +99,21 @@ class UdpGsoTest {
 
     @Test
     void gsoSendAndGroReceiveKeepDatagramsAndOrder() throws Exception {
-        roundTrip(true);
+        roundTrip(true, false);
     }
 
     @Test
     void plainDatagramsWhenSwitchedOff() throws Exception {
-        roundTrip(false);
+        roundTrip(false, false);
+    }
+
+    @Test
+    void sealedInPlaceRunsLeaveFromTheHeapWithGso() throws Exception {
+        roundTrip(true, true);
+    }
+
+    @Test
+    void sealedInPlaceDatagramsWithoutGso() throws Exception {
+        roundTrip(false, true);
     }
 }
