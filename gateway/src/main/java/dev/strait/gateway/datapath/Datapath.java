@@ -51,7 +51,7 @@ public interface Datapath extends AutoCloseable {
         java.util.Map<String, Long> drops();
         /**
          * Nanos (System.nanoTime) by which the last authenticated inbound packet had arrived, 0 if none: liveness
-         * uses it. Read periodically: the stamp is taken by the first call that sees new packets.
+         * uses it. Stamped with the receive loop's per-batch clock (esp.ReceiveClock), not per packet.
          */
         long lastInboundNanos();
     }

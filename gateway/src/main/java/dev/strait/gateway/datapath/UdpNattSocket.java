@@ -501,6 +501,9 @@ final class UdpNattSocket implements NattSocket {
                 }
             }
             int n = LibC.recvmmsg(fd, rx.msgs, BATCH, MSG_DONTWAIT);
+            if (n > 0) {
+                dev.strait.gateway.esp.ReceiveClock.tick();
+            }
             if (n <= 0) {
                 int err = LibC.errno();
                 if (!closed && n < 0 && err != LibC.EAGAIN && err != LibC.EINTR) {
