@@ -8,6 +8,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.strait.api.v1alpha1.TunnelStatus;
 import dev.strait.gateway.ike.sa.TunnelSnapshot;
+import dev.strait.gateway.testing.TestApiServer;
 import io.fabric8.kubernetes.api.model.GenericKubernetesResource;
 import io.fabric8.kubernetes.api.model.GenericKubernetesResourceBuilder;
 import io.fabric8.kubernetes.client.KubernetesClient;
@@ -18,6 +19,7 @@ import java.time.Duration;
 import java.time.Instant;
 import java.time.ZoneOffset;
 import java.net.InetSocketAddress;
+import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
@@ -39,7 +41,7 @@ class KubeApiServerTest {
         api = TestApiServer.start();
         client = api.client();
         api.createNamespace(NS);
-        api.installTunnelCrd();
+        api.installCrds(Path.of("..", "crds"), TestApiServer.TUNNEL_CRD); // the committed one: it prunes as the real one
     }
 
     @AfterAll
