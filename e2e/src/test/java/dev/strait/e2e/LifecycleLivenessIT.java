@@ -17,7 +17,6 @@ import dev.strait.e2e.support.SitesExtension;
 import dev.strait.e2e.support.StrongSwan;
 import dev.strait.e2e.support.SwanctlConf;
 import dev.strait.e2e.support.SwanctlConf.Role;
-import dev.strait.e2e.support.SwanctlConf.StartAction;
 import java.time.Duration;
 import java.util.List;
 import org.junit.jupiter.api.AfterEach;
@@ -61,9 +60,7 @@ class LifecycleLivenessIT {
     }
 
     private SwanctlConf conf() {
-        return SwanctlConf.builder().name("site-b").role(Role.RESPONDER).startAction(StartAction.NONE)
-                .local(s.transitB(), "site-b.test").remote(null, "site-a.test").psk(PSK).ikeProposals(IKE)
-                .espProposals("aes256gcm16").localTs(s.lanSubnetB()).remoteTs(s.lanSubnetA()).build();
+        return SwanctlConf.siteB(s, Role.RESPONDER).psk(PSK).ikeProposals(IKE).espProposals("aes256gcm16").build();
     }
 
     private void trafficFlows() {

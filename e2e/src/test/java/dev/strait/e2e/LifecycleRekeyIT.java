@@ -19,7 +19,6 @@ import dev.strait.e2e.support.SitesExtension;
 import dev.strait.e2e.support.StrongSwan;
 import dev.strait.e2e.support.SwanctlConf;
 import dev.strait.e2e.support.SwanctlConf.Role;
-import dev.strait.e2e.support.SwanctlConf.StartAction;
 import java.time.Duration;
 import java.util.List;
 import java.util.concurrent.CompletableFuture;
@@ -62,10 +61,8 @@ class LifecycleRekeyIT {
     }
 
     private StrongSwan strongSwan() {
-        return SITES.strongSwan(s.nsB()).start(SwanctlConf.builder().name("site-b").role(Role.RESPONDER)
-                .startAction(StartAction.NONE).local(s.transitB(), "site-b.test").remote(null, "site-a.test")
-                .psk(PSK).ikeProposals(IKE).espProposals("aes256gcm16-ecp384")
-                .localTs(s.lanSubnetB()).remoteTs(s.lanSubnetA()).build());
+        return SITES.strongSwan(s.nsB()).start(SwanctlConf.siteB(s, Role.RESPONDER).psk(PSK).ikeProposals(IKE)
+                .espProposals("aes256gcm16-ecp384").build());
     }
 
     /** Established on both sides and pinging through; returns strongSwan's view. */
