@@ -28,6 +28,9 @@ public final class SitesExtension implements BeforeAllCallback, AfterAllCallback
 
     private final List<StrongSwan> peers = new ArrayList<>();
     private final List<GatewayProcess> gateways = new ArrayList<>();
+    // What the last stopAll() stopped: an @AfterEach stopAll() runs before testFailed(), whose dump still needs them.
+    private final List<StrongSwan> stoppedPeers = new ArrayList<>();
+    private final List<GatewayProcess> stoppedGateways = new ArrayList<>();
     private Sites sites;
 
     public Sites sites() {
@@ -50,7 +53,15 @@ public final class SitesExtension implements BeforeAllCallback, AfterAllCallback
     }
 
     /** Stops every gateway and strongSwan started so far (for @AfterEach); the sites stay up. */
-    public synchronized void stopAll() {
+    public void stopAll() {
+        List<RuntimeException> errors = stopProcesses();
+        if (!errors.isEmpty()) {
+            throw errors.getFirst();
+        }
+    }
+
+    /** Stops the gateways, then the strongSwans, every one even when some fail; returns the failures. */
+    private synchronized List<RuntimeException> stopProcesses() {
         List<RuntimeException> errors = new ArrayList<>();
         for (GatewayProcess g : gateways) {
             run(errors, g::stop);
@@ -58,11 +69,13 @@ public final class SitesExtension implements BeforeAllCallback, AfterAllCallback
         for (StrongSwan s : peers) {
             run(errors, s::stop);
         }
+        stoppedGateways.clear();
+        stoppedGateways.addAll(gateways);
+        stoppedPeers.clear();
+        stoppedPeers.addAll(peers);
         gateways.clear();
         peers.clear();
-        if (!errors.isEmpty()) {
-            throw errors.getFirst();
-        }
+        return errors;
     }
 
     @Override
@@ -81,15 +94,7 @@ public final class SitesExtension implements BeforeAllCallback, AfterAllCallback
         if (context.getExecutionException().isPresent()) {
             dumpLogs(context);
         }
-        List<RuntimeException> errors = new ArrayList<>();
-        for (GatewayProcess g : gateways) {
-            run(errors, g::stop);
-        }
-        for (StrongSwan s : peers) {
-            run(errors, s::stop);
-        }
-        gateways.clear();
-        peers.clear();
+        List<RuntimeException> errors = stopProcesses();
         if (sites != null) {
             run(errors, sites::down);
             sites = null;
@@ -110,10 +115,10 @@ public final class SitesExtension implements BeforeAllCallback, AfterAllCallback
         Path out = E2eDirs.module().resolve("target").resolve("e2e-logs")
                 .resolve(context.getRequiredTestClass().getSimpleName());
         StringBuilder report = new StringBuilder("\n===== e2e logs for " + context.getDisplayName() + " (copies in " + out + ")\n");
-        for (GatewayProcess g : gateways) {
+        for (GatewayProcess g : concat(stoppedGateways, gateways)) {
             report.append(section("gateway in " + g.namespace(), g.logFile(), out, "gateway-" + g.namespace() + ".log"));
         }
-        for (StrongSwan s : peers) {
+        for (StrongSwan s : concat(stoppedPeers, peers)) {
             Path log;
             try {
                 log = s.logFile();
@@ -126,6 +131,12 @@ public final class SitesExtension implements BeforeAllCallback, AfterAllCallback
                     .append(s.namespace()).append('\n').append(sas).append('\n'));
         }
         System.out.println(report);
+    }
+
+    private static <T> List<T> concat(List<T> a, List<T> b) {
+        List<T> all = new ArrayList<>(a);
+        all.addAll(b);
+        return all;
     }
 
     private static String section(String title, Path log, Path outDir, String copyName) {
