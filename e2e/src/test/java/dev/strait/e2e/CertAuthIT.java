@@ -48,7 +48,6 @@ import org.bouncycastle.cert.jcajce.JcaX509ExtensionUtils;
 import org.bouncycastle.cert.jcajce.JcaX509v3CertificateBuilder;
 import org.bouncycastle.openssl.jcajce.JcaPEMWriter;
 import org.bouncycastle.operator.jcajce.JcaContentSignerBuilder;
-import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 import org.junit.jupiter.api.extension.RegisterExtension;
@@ -70,11 +69,6 @@ class CertAuthIT {
     static final SitesExtension SITES = new SitesExtension();
 
     private final Sites s = SITES.sites();
-
-    @AfterEach
-    void stopAll() {
-        SITES.stopAll();
-    }
 
     enum Key { RSA, ECDSA, ED25519 }
 

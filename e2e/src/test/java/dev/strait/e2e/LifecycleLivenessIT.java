@@ -19,7 +19,6 @@ import dev.strait.e2e.support.SwanctlConf;
 import dev.strait.e2e.support.SwanctlConf.Role;
 import java.time.Duration;
 import java.util.List;
-import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 import org.junit.jupiter.api.extension.RegisterExtension;
@@ -38,11 +37,6 @@ class LifecycleLivenessIT {
     static final SitesExtension SITES = new SitesExtension();
 
     private final Sites s = SITES.sites();
-
-    @AfterEach
-    void stopAll() {
-        SITES.stopAll();
-    }
 
     private GatewayConfig config() {
         GatewayConfig c = GatewayConfigs.siteAToB(s, "to-b", PSK);

@@ -24,7 +24,6 @@ import java.util.List;
 import java.util.concurrent.CompletableFuture;
 import java.util.function.Consumer;
 import java.util.function.Supplier;
-import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 import org.junit.jupiter.api.extension.RegisterExtension;
@@ -43,11 +42,6 @@ class LifecycleRekeyIT {
     static final SitesExtension SITES = new SitesExtension();
 
     private final Sites s = SITES.sites();
-
-    @AfterEach
-    void stopAll() {
-        SITES.stopAll();
-    }
 
     private GatewayProcess gateway(Consumer<TunnelConfig> adjust) {
         GatewayConfig c = GatewayConfigs.siteAToB(s, "to-b", PSK);
