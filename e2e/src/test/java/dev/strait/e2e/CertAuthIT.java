@@ -7,6 +7,7 @@ import com.fasterxml.jackson.databind.JsonNode;
 import dev.strait.api.v1alpha1.GatewayConfig;
 import dev.strait.api.v1alpha1.TunnelConfig;
 import dev.strait.api.v1alpha1.TunnelSpec;
+import dev.strait.e2e.support.Await;
 import dev.strait.e2e.support.E2eDirs;
 import dev.strait.e2e.support.GatewayConfigs;
 import dev.strait.e2e.support.GatewayProcess;
@@ -35,7 +36,6 @@ import java.util.ArrayList;
 import java.util.Date;
 import java.util.List;
 import java.util.concurrent.atomic.AtomicLong;
-import java.util.function.Supplier;
 import java.util.stream.Stream;
 import org.bouncycastle.asn1.x500.X500Name;
 import org.bouncycastle.asn1.x509.BasicConstraints;
@@ -48,7 +48,6 @@ import org.bouncycastle.cert.jcajce.JcaX509ExtensionUtils;
 import org.bouncycastle.cert.jcajce.JcaX509v3CertificateBuilder;
 import org.bouncycastle.openssl.jcajce.JcaPEMWriter;
 import org.bouncycastle.operator.jcajce.JcaContentSignerBuilder;
-import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 import org.junit.jupiter.api.extension.RegisterExtension;
@@ -70,11 +69,6 @@ class CertAuthIT {
     static final SitesExtension SITES = new SitesExtension();
 
     private final Sites s = SITES.sites();
-
-    @AfterEach
-    void stopAll() {
-        SITES.stopAll();
-    }
 
     enum Key { RSA, ECDSA, ED25519 }
 
@@ -372,19 +366,8 @@ class CertAuthIT {
         return reason.equals(t.path("lastErrorReason").asText()) ? t : null;
     }
 
-    static <T> T await(ThrowingSupplier<T> probe, String what) throws Exception {
-        long deadline = System.nanoTime() + Duration.ofSeconds(40).toNanos();
-        T v = null;
-        while (System.nanoTime() < deadline && (v = probe.get()) == null) {
-            Thread.sleep(250);
-        }
-        if (v == null) {
-            throw new AssertionError("timed out waiting: " + what);
-        }
-        return v;
-    }
-
-    interface ThrowingSupplier<T> {
-        T get() throws Exception;
+    /** {@link Await#await} with its default timeout, under the name HybridKeIT calls. */
+    static <T> T await(Await.Probe<T> probe, String what) {
+        return Await.await(probe, what);
     }
 }

@@ -9,6 +9,7 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import com.fasterxml.jackson.dataformat.yaml.YAMLMapper;
+import dev.strait.e2e.support.Await;
 import dev.strait.e2e.support.Commands;
 import dev.strait.e2e.support.E2eDirs;
 import dev.strait.e2e.support.ExecResult;
@@ -28,7 +29,6 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.TreeSet;
-import java.util.function.Supplier;
 import java.util.stream.Stream;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
@@ -289,26 +289,9 @@ class HelmChartIT {
         }
     }
 
-    static <T> T await(Supplier<T> probe, Duration timeout, String what) {
-        long deadline = System.nanoTime() + timeout.toNanos();
-        RuntimeException last = null;
-        while (System.nanoTime() < deadline) {
-            try {
-                T v = probe.get();
-                if (v != null) {
-                    return v;
-                }
-            } catch (RuntimeException e) {
-                last = e;
-            }
-            try {
-                Thread.sleep(300);
-            } catch (InterruptedException e) {
-                Thread.currentThread().interrupt();
-                break;
-            }
-        }
-        throw new AssertionError("timed out waiting until " + what + (last == null ? "" : " (last error: " + last + ")"));
+    /** {@link Await#await} under the name MetricsReferenceIT imports from here. */
+    static <T> T await(Await.Probe<T> probe, Duration timeout, String what) {
+        return Await.await(probe, timeout, what);
     }
 
     static String helm(String... args) {

@@ -17,10 +17,8 @@ import dev.strait.e2e.support.SitesExtension;
 import dev.strait.e2e.support.StrongSwan;
 import dev.strait.e2e.support.SwanctlConf;
 import dev.strait.e2e.support.SwanctlConf.Role;
-import dev.strait.e2e.support.SwanctlConf.StartAction;
 import java.time.Duration;
 import java.util.List;
-import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 import org.junit.jupiter.api.extension.RegisterExtension;
@@ -40,11 +38,6 @@ class LifecycleLivenessIT {
 
     private final Sites s = SITES.sites();
 
-    @AfterEach
-    void stopAll() {
-        SITES.stopAll();
-    }
-
     private GatewayConfig config() {
         GatewayConfig c = GatewayConfigs.siteAToB(s, "to-b", PSK);
         c.datapath.mode = "Userspace";
@@ -61,9 +54,7 @@ class LifecycleLivenessIT {
     }
 
     private SwanctlConf conf() {
-        return SwanctlConf.builder().name("site-b").role(Role.RESPONDER).startAction(StartAction.NONE)
-                .local(s.transitB(), "site-b.test").remote(null, "site-a.test").psk(PSK).ikeProposals(IKE)
-                .espProposals("aes256gcm16").localTs(s.lanSubnetB()).remoteTs(s.lanSubnetA()).build();
+        return SwanctlConf.siteB(s, Role.RESPONDER).psk(PSK).ikeProposals(IKE).espProposals("aes256gcm16").build();
     }
 
     private void trafficFlows() {

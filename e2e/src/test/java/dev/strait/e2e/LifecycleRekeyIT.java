@@ -19,13 +19,11 @@ import dev.strait.e2e.support.SitesExtension;
 import dev.strait.e2e.support.StrongSwan;
 import dev.strait.e2e.support.SwanctlConf;
 import dev.strait.e2e.support.SwanctlConf.Role;
-import dev.strait.e2e.support.SwanctlConf.StartAction;
 import java.time.Duration;
 import java.util.List;
 import java.util.concurrent.CompletableFuture;
 import java.util.function.Consumer;
 import java.util.function.Supplier;
-import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 import org.junit.jupiter.api.extension.RegisterExtension;
@@ -45,11 +43,6 @@ class LifecycleRekeyIT {
 
     private final Sites s = SITES.sites();
 
-    @AfterEach
-    void stopAll() {
-        SITES.stopAll();
-    }
-
     private GatewayProcess gateway(Consumer<TunnelConfig> adjust) {
         GatewayConfig c = GatewayConfigs.siteAToB(s, "to-b", PSK);
         c.datapath.mode = "Userspace";
@@ -62,10 +55,8 @@ class LifecycleRekeyIT {
     }
 
     private StrongSwan strongSwan() {
-        return SITES.strongSwan(s.nsB()).start(SwanctlConf.builder().name("site-b").role(Role.RESPONDER)
-                .startAction(StartAction.NONE).local(s.transitB(), "site-b.test").remote(null, "site-a.test")
-                .psk(PSK).ikeProposals(IKE).espProposals("aes256gcm16-ecp384")
-                .localTs(s.lanSubnetB()).remoteTs(s.lanSubnetA()).build());
+        return SITES.strongSwan(s.nsB()).start(SwanctlConf.siteB(s, Role.RESPONDER).psk(PSK).ikeProposals(IKE)
+                .espProposals("aes256gcm16-ecp384").build());
     }
 
     /** Established on both sides and pinging through; returns strongSwan's view. */

@@ -7,6 +7,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import dev.strait.api.v1alpha1.GatewaySpec;
 import dev.strait.api.v1alpha1.TunnelSpec;
 import dev.strait.api.v1alpha1.TunnelStatus;
+import dev.strait.e2e.support.Await;
 import dev.strait.e2e.support.Commands;
 import dev.strait.e2e.support.E2eDirs;
 import dev.strait.e2e.support.ExecResult;
@@ -17,21 +18,15 @@ import dev.strait.e2e.support.Sites;
 import dev.strait.e2e.support.SitesExtension;
 import dev.strait.e2e.support.StrongSwan;
 import dev.strait.e2e.support.SwanctlConf;
+import dev.strait.gateway.testing.TestApiServer;
 import dev.strait.operator.OperatorMetrics;
 import dev.strait.operator.StraitOperator;
 import dev.strait.operator.crd.IPsecGateway;
 import dev.strait.operator.crd.IPsecTunnel;
-import io.fabric8.kubeapitest.KubeAPIServer;
-import io.fabric8.kubeapitest.KubeAPIServerConfigBuilder;
-import io.fabric8.kubernetes.api.model.NamespaceBuilder;
 import io.fabric8.kubernetes.api.model.ObjectMetaBuilder;
 import io.fabric8.kubernetes.api.model.Secret;
 import io.fabric8.kubernetes.api.model.SecretBuilder;
-import io.fabric8.kubernetes.api.model.apiextensions.v1.CustomResourceDefinition;
-import io.fabric8.kubernetes.client.Config;
 import io.fabric8.kubernetes.client.KubernetesClient;
-import io.fabric8.kubernetes.client.KubernetesClientBuilder;
-import java.io.InputStream;
 import java.net.InetSocketAddress;
 import java.net.URI;
 import java.nio.charset.StandardCharsets;
@@ -43,10 +38,7 @@ import java.util.ArrayList;
 import java.util.Base64;
 import java.util.List;
 import java.util.Map;
-import java.util.concurrent.TimeUnit;
-import java.util.function.Supplier;
 import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.Assumptions;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
@@ -61,7 +53,6 @@ import org.junit.jupiter.api.extension.RegisterExtension;
  */
 @Timeout(240)
 class WholeStackIT {
-    private static final String VERSION = "1.20.2";
     private static final String NS = "strait-e2e";
     private static final String GATEWAY = "edge";
     private static final String TUNNEL = "to-b";
@@ -70,7 +61,7 @@ class WholeStackIT {
     @RegisterExtension
     static final SitesExtension SITES = new SitesExtension();
 
-    static KubeAPIServer apiServer;
+    static TestApiServer apiServer;
     static KubernetesClient client;
     static StraitOperator operator;
     static NetnsTcpBridge bridge;
@@ -78,34 +69,18 @@ class WholeStackIT {
 
     @BeforeAll
     static void startControlPlane() throws Exception {
-        Path dir = kubeApiTestDir();
-        Assumptions.assumeTrue(Files.isExecutable(dir.resolve("k8s").resolve(VERSION + "-linux-amd64")
-                        .resolve("kube-apiserver")),
-                "no kube-apiserver " + VERSION + " under " + dir + "; run `export KUBE_API_TEST_DIR=$(e2e/bin/k8s-apiserver.sh)`");
-        apiServer = new KubeAPIServer(KubeAPIServerConfigBuilder.anAPIServerConfig().withTestDir(dir.toString())
-                .withApiServerVersion(VERSION).withUpdateKubeConfig(false).build());
-        apiServer.start();
-        String kc = apiServer.getKubeConfigYaml();
-        client = new KubernetesClientBuilder().withConfig(Config.fromKubeconfig(kc)).build();
+        apiServer = TestApiServer.start();
+        client = apiServer.client();
         kubeconfig = E2eDirs.work("whole-stack").resolve("kubeconfig");
         Files.deleteIfExists(kubeconfig);
         Files.createFile(kubeconfig, PosixFilePermissions.asFileAttribute(PosixFilePermissions.fromString("rw-------")));
-        Files.writeString(kubeconfig, kc);
+        Files.writeString(kubeconfig, apiServer.kubeconfig());
         // kube-api-test serves on 127.0.0.1:PORT; the gateway in site A reaches it at its own 127.0.0.1:PORT.
         URI api = URI.create(client.getConfiguration().getMasterUrl());
         bridge = NetnsTcpBridge.open(SITES.sites().nsA(), new InetSocketAddress(api.getHost(), api.getPort()));
-        for (String crd : List.of("ipsectunnels.strait.dev-v1.yml", "ipsecgateways.strait.dev-v1.yml")) {
-            try (InputStream in = Files.newInputStream(E2eDirs.module().resolve("..").resolve("crds").resolve(crd))) {
-                CustomResourceDefinition d = client.apiextensions().v1().customResourceDefinitions().load(in).item();
-                client.resource(d).create();
-                client.apiextensions().v1().customResourceDefinitions().withName(d.getMetadata().getName())
-                        .waitUntilCondition(c -> c.getStatus() != null && c.getStatus().getConditions() != null
-                                && c.getStatus().getConditions().stream().anyMatch(
-                                        x -> "Established".equals(x.getType()) && "True".equals(x.getStatus())),
-                                30, TimeUnit.SECONDS);
-            }
-        }
-        client.namespaces().resource(new NamespaceBuilder().withNewMetadata().withName(NS).endMetadata().build()).create();
+        apiServer.installCrds(E2eDirs.module().resolve("..").resolve("crds"), TestApiServer.TUNNEL_CRD,
+                TestApiServer.GATEWAY_CRD);
+        apiServer.createNamespace(NS);
         operator = new StraitOperator(client, "strait/gateway:e2e", null, new OperatorMetrics()).start();
     }
 
@@ -118,23 +93,9 @@ class WholeStackIT {
         if (bridge != null) {
             bridge.close();
         }
-        if (client != null) {
-            client.close();
-        }
         if (apiServer != null) {
-            apiServer.stop();
+            apiServer.close();
         }
-    }
-
-    static Path kubeApiTestDir() {
-        String env = System.getenv("KUBE_API_TEST_DIR");
-        if (env != null && !env.isBlank()) {
-            return Path.of(env);
-        }
-        String cache = System.getenv("STRAIT_K8S_CACHE");
-        Path base = cache != null && !cache.isBlank() ? Path.of(cache)
-                : Path.of(System.getProperty("user.home"), ".cache", "strait-k8s");
-        return base.resolve("kube-api-test");
     }
 
     @Test
@@ -152,11 +113,8 @@ class WholeStackIT {
         client.resource(tunnel(s)).create();
 
         // --- strongSwan in site B answers
-        StrongSwan swan = SITES.strongSwan(s.nsB()).start(SwanctlConf.builder().name("site-b")
-                .role(SwanctlConf.Role.RESPONDER).startAction(SwanctlConf.StartAction.NONE)
-                .local(s.transitB(), "site-b.test").remote(null, "site-a.test").psk(PSK)
-                .ikeProposals("aes256gcm16-prfsha384-ecp384").espProposals("aes256gcm16")
-                .localTs(s.lanSubnetB()).remoteTs(s.lanSubnetA()).build());
+        StrongSwan swan = SITES.strongSwan(s.nsB()).start(SwanctlConf.siteB(s, SwanctlConf.Role.RESPONDER).psk(PSK)
+                .ikeProposals("aes256gcm16-prfsha384-ecp384").espProposals("aes256gcm16").build());
 
         // --- the kubelet's part: the Secret's gateway.yaml becomes the pod's config file
         String yaml = await(() -> {
@@ -295,7 +253,7 @@ class WholeStackIT {
 
     private static void printKubectl() {
         String kubectl = Files.isExecutable(Path.of("/usr/bin/kubectl")) ? "/usr/bin/kubectl"
-                : kubeApiTestDir().resolve("k8s").resolve(VERSION + "-linux-amd64").resolve("kubectl").toString();
+                : TestApiServer.binary("kubectl").toString();
         ExecResult r = Commands.run(Duration.ofSeconds(20), List.of(kubectl, "--kubeconfig", kubeconfig.toString(),
                 "get", "ipsectunnel", "-n", NS, "-o", "wide"));
         System.out.println("$ kubectl get ipsectunnel -n " + NS + " -o wide\n" + r.stdout() + r.stderr());
@@ -305,15 +263,8 @@ class WholeStackIT {
         assertTrue(r.stdout().contains("edge-0"), "the active replica column: " + r.stdout());
     }
 
-    private static <T> T await(Supplier<T> probe, String what) throws InterruptedException {
-        long deadline = System.nanoTime() + Duration.ofSeconds(60).toNanos();
-        while (System.nanoTime() < deadline) {
-            T v = probe.get();
-            if (v != null) {
-                return v;
-            }
-            Thread.sleep(300);
-        }
-        throw new AssertionError("timed out waiting for: " + what);
+    /** The control plane converges within seconds; a minute leaves room on a busy machine. */
+    private static <T> T await(Await.Probe<T> probe, String what) {
+        return Await.await(probe, Duration.ofSeconds(60), what);
     }
 }

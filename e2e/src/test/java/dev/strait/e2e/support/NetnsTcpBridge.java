@@ -1,5 +1,6 @@
 package dev.strait.e2e.support;
 
+import dev.strait.gateway.testing.TcpForwarder;
 import java.io.IOException;
 import java.lang.foreign.Arena;
 import java.lang.foreign.FunctionDescriptor;
@@ -9,11 +10,7 @@ import java.lang.invoke.MethodHandle;
 import java.net.InetAddress;
 import java.net.InetSocketAddress;
 import java.nio.channels.ServerSocketChannel;
-import java.nio.channels.SocketChannel;
-import java.nio.ByteBuffer;
-import java.util.List;
 import java.util.concurrent.CompletableFuture;
-import java.util.concurrent.CopyOnWriteArrayList;
 
 /**
  * Makes a TCP service of the root namespace (the test's kube-apiserver on 127.0.0.1:PORT) reachable at the same
@@ -26,14 +23,10 @@ public final class NetnsTcpBridge implements AutoCloseable {
     private static final int CLONE_NEWNET = 0x40000000;
     private static final int O_RDONLY = 0;
 
-    private final ServerSocketChannel server;
-    private final InetSocketAddress target;
-    private final List<SocketChannel> open = new CopyOnWriteArrayList<>();
+    private final TcpForwarder forwarder;
 
-    private NetnsTcpBridge(ServerSocketChannel server, InetSocketAddress target) {
-        this.server = server;
-        this.target = target;
-        Thread.ofPlatform().daemon().name("netns-bridge-accept").start(this::accept);
+    private NetnsTcpBridge(TcpForwarder forwarder) {
+        this.forwarder = forwarder;
     }
 
     /** Listens on loopback:{@code target.port} inside {@code ns} and forwards to {@code target} from here. */
@@ -52,7 +45,7 @@ public final class NetnsTcpBridge implements AutoCloseable {
         });
         try {
             t.join();
-            return new NetnsTcpBridge(listening.join(), target);
+            return new NetnsTcpBridge(new TcpForwarder(listening.join(), target));
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
             throw new IOException(e);
@@ -83,48 +76,8 @@ public final class NetnsTcpBridge implements AutoCloseable {
         }
     }
 
-    private void accept() {
-        while (server.isOpen()) {
-            try {
-                SocketChannel in = server.accept();
-                SocketChannel out = SocketChannel.open(target);
-                open.add(in);
-                open.add(out);
-                Thread.ofVirtual().start(() -> pump(in, out));
-                Thread.ofVirtual().start(() -> pump(out, in));
-            } catch (IOException e) {
-                // closed, or the target refused this one connection
-            }
-        }
-    }
-
-    private static void pump(SocketChannel from, SocketChannel to) {
-        ByteBuffer buf = ByteBuffer.allocate(64 * 1024);
-        try {
-            while (from.read(buf) >= 0) {
-                buf.flip();
-                while (buf.hasRemaining()) {
-                    to.write(buf);
-                }
-                buf.clear();
-            }
-        } catch (IOException e) {
-            // one side went away
-        } finally {
-            try {
-                from.close();
-                to.close();
-            } catch (IOException ignored) {
-                // already closed
-            }
-        }
-    }
-
     @Override
     public void close() throws IOException {
-        server.close();
-        for (SocketChannel c : open) {
-            c.close();
-        }
+        forwarder.close();
     }
 }

@@ -6,16 +6,23 @@ import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
 import java.time.Duration;
 import java.util.ArrayList;
+import java.util.Collections;
+import java.util.IdentityHashMap;
 import java.util.List;
 import java.util.Optional;
+import java.util.Set;
+import java.util.function.Predicate;
 import org.junit.jupiter.api.extension.AfterAllCallback;
+import org.junit.jupiter.api.extension.AfterEachCallback;
 import org.junit.jupiter.api.extension.BeforeAllCallback;
+import org.junit.jupiter.api.extension.BeforeEachCallback;
 import org.junit.jupiter.api.extension.ExtensionContext;
 import org.junit.jupiter.api.extension.TestWatcher;
 
 /**
  * Brings the two sites up once per test class and tears them down afterwards, stopping every strongSwan and
- * gateway made through it. When a test (or the class setup) fails it prints the tail of each log and copies the
+ * gateway made through it: those made during a test (or its @BeforeEach) when the test ends, those made in
+ * &#64;BeforeAll with the class. When a test (or the class setup) fails it prints the tail of each log and copies the
  * logs to e2e/target/e2e-logs/CLASS/.
  *
  * <pre>
@@ -23,11 +30,17 @@ import org.junit.jupiter.api.extension.TestWatcher;
  * ... SITES.strongSwan(SITES.sites().nsB()).start(conf);
  * </pre>
  */
-public final class SitesExtension implements BeforeAllCallback, AfterAllCallback, TestWatcher {
+public final class SitesExtension
+        implements BeforeAllCallback, BeforeEachCallback, AfterEachCallback, AfterAllCallback, TestWatcher {
     private static volatile boolean depsChecked;
 
     private final List<StrongSwan> peers = new ArrayList<>();
     private final List<GatewayProcess> gateways = new ArrayList<>();
+    // Stopped during the current test: afterEach() and @AfterEach methods run before testFailed(), whose dump needs them.
+    private final List<StrongSwan> stoppedPeers = new ArrayList<>();
+    private final List<GatewayProcess> stoppedGateways = new ArrayList<>();
+    private final Set<Object> madeInTest = Collections.newSetFromMap(new IdentityHashMap<>());
+    private boolean inTest;
     private Sites sites;
 
     public Sites sites() {
@@ -40,28 +53,49 @@ public final class SitesExtension implements BeforeAllCallback, AfterAllCallback
     public synchronized StrongSwan strongSwan(String ns) {
         StrongSwan s = new StrongSwan(sites(), ns);
         peers.add(s);
+        if (inTest) {
+            madeInTest.add(s);
+        }
         return s;
     }
 
     public synchronized GatewayProcess gateway(String ns, String adminHost) {
         GatewayProcess g = new GatewayProcess(sites(), ns, adminHost);
         gateways.add(g);
+        if (inTest) {
+            madeInTest.add(g);
+        }
         return g;
     }
 
-    /** Stops every gateway and strongSwan started so far (for @AfterEach); the sites stay up. */
-    public synchronized void stopAll() {
+    /** Stops every gateway and strongSwan started so far, also those of @BeforeAll; the sites stay up. */
+    public void stopAll() {
+        throwFirst(stopProcesses(p -> true));
+    }
+
+    /** Stops the chosen gateways, then the chosen strongSwans, every one even when some fail; returns the failures. */
+    private synchronized List<RuntimeException> stopProcesses(Predicate<Object> which) {
         List<RuntimeException> errors = new ArrayList<>();
-        for (GatewayProcess g : gateways) {
+        for (GatewayProcess g : gateways.stream().filter(which).toList()) {
             run(errors, g::stop);
+            stoppedGateways.add(g);
         }
-        for (StrongSwan s : peers) {
+        for (StrongSwan s : peers.stream().filter(which).toList()) {
             run(errors, s::stop);
+            stoppedPeers.add(s);
         }
-        gateways.clear();
-        peers.clear();
+        gateways.removeAll(stoppedGateways);
+        peers.removeAll(stoppedPeers);
+        madeInTest.removeAll(stoppedGateways);
+        madeInTest.removeAll(stoppedPeers);
+        return errors;
+    }
+
+    private static void throwFirst(List<RuntimeException> errors) {
         if (!errors.isEmpty()) {
-            throw errors.getFirst();
+            RuntimeException e = errors.getFirst();
+            errors.stream().skip(1).forEach(e::addSuppressed);
+            throw e;
         }
     }
 
@@ -77,28 +111,30 @@ public final class SitesExtension implements BeforeAllCallback, AfterAllCallback
     }
 
     @Override
+    public synchronized void beforeEach(ExtensionContext context) {
+        inTest = true;
+        stoppedGateways.clear();
+        stoppedPeers.clear();
+    }
+
+    /** The test's own processes go; the logs of those stopped stay available to {@link #testFailed}, which runs later. */
+    @Override
+    public synchronized void afterEach(ExtensionContext context) {
+        inTest = false;
+        throwFirst(stopProcesses(madeInTest::contains));
+    }
+
+    @Override
     public void afterAll(ExtensionContext context) {
         if (context.getExecutionException().isPresent()) {
             dumpLogs(context);
         }
-        List<RuntimeException> errors = new ArrayList<>();
-        for (GatewayProcess g : gateways) {
-            run(errors, g::stop);
-        }
-        for (StrongSwan s : peers) {
-            run(errors, s::stop);
-        }
-        gateways.clear();
-        peers.clear();
+        List<RuntimeException> errors = stopProcesses(p -> true);
         if (sites != null) {
             run(errors, sites::down);
             sites = null;
         }
-        if (!errors.isEmpty()) {
-            RuntimeException e = errors.getFirst();
-            errors.stream().skip(1).forEach(e::addSuppressed);
-            throw e;
-        }
+        throwFirst(errors);
     }
 
     @Override
@@ -110,10 +146,10 @@ public final class SitesExtension implements BeforeAllCallback, AfterAllCallback
         Path out = E2eDirs.module().resolve("target").resolve("e2e-logs")
                 .resolve(context.getRequiredTestClass().getSimpleName());
         StringBuilder report = new StringBuilder("\n===== e2e logs for " + context.getDisplayName() + " (copies in " + out + ")\n");
-        for (GatewayProcess g : gateways) {
+        for (GatewayProcess g : concat(stoppedGateways, gateways)) {
             report.append(section("gateway in " + g.namespace(), g.logFile(), out, "gateway-" + g.namespace() + ".log"));
         }
-        for (StrongSwan s : peers) {
+        for (StrongSwan s : concat(stoppedPeers, peers)) {
             Path log;
             try {
                 log = s.logFile();
@@ -126,6 +162,12 @@ public final class SitesExtension implements BeforeAllCallback, AfterAllCallback
                     .append(s.namespace()).append('\n').append(sas).append('\n'));
         }
         System.out.println(report);
+    }
+
+    private static <T> List<T> concat(List<T> a, List<T> b) {
+        List<T> all = new ArrayList<>(a);
+        all.addAll(b);
+        return all;
     }
 
     private static String section(String title, Path log, Path outDir, String copyName) {

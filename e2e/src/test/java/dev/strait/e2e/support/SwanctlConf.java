@@ -69,6 +69,19 @@ public record SwanctlConf(
         return new Builder();
     }
 
+    /**
+     * strongSwan at site B facing our gateway at site A, the mirror of {@link GatewayConfigs#siteAToB}: connection
+     * site-b, ids site-b.test / site-a.test, the LAN subnets as selectors, start_action none (an initiator waits for
+     * {@code swanctl --initiate}); a responder accepts site A from any address. Tests add the PSK (or pubkey) and
+     * override what they vary.
+     */
+    public static Builder siteB(Sites sites, Role role) {
+        return builder().name("site-b").role(role).startAction(StartAction.NONE)
+                .local(sites.transitB(), "site-b.test")
+                .remote(role == Role.INITIATOR ? sites.transitA() : null, "site-a.test")
+                .localTs(sites.lanSubnetB()).remoteTs(sites.lanSubnetA());
+    }
+
     /** The PSK stays out of logs and assertion messages. */
     @Override
     public String toString() {

@@ -8,6 +8,8 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.strait.api.v1alpha1.TunnelStatus;
 import dev.strait.gateway.ike.sa.TunnelSnapshot;
+import dev.strait.gateway.testing.TcpForwarder;
+import dev.strait.gateway.testing.TestApiServer;
 import io.fabric8.kubernetes.api.model.GenericKubernetesResource;
 import io.fabric8.kubernetes.api.model.GenericKubernetesResourceBuilder;
 import io.fabric8.kubernetes.client.KubernetesClient;
@@ -18,6 +20,7 @@ import java.time.Duration;
 import java.time.Instant;
 import java.time.ZoneOffset;
 import java.net.InetSocketAddress;
+import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
@@ -39,7 +42,7 @@ class KubeApiServerTest {
         api = TestApiServer.start();
         client = api.client();
         api.createNamespace(NS);
-        api.installTunnelCrd();
+        api.installCrds(Path.of("..", "crds"), TestApiServer.TUNNEL_CRD); // the committed one: it prunes as the real one
     }
 
     @AfterAll
@@ -254,7 +257,7 @@ class KubeApiServerTest {
         FakeRole roleB = new FakeRole();
         FakeRole roleC = new FakeRole();
         java.net.URI apiUrl = java.net.URI.create(client.getConfiguration().getMasterUrl());
-        CuttableProxy partition = new CuttableProxy(new InetSocketAddress(apiUrl.getHost(), apiUrl.getPort()));
+        TcpForwarder partition = TcpForwarder.onLoopback(new InetSocketAddress(apiUrl.getHost(), apiUrl.getPort()));
         io.fabric8.kubernetes.client.Config viaProxy = io.fabric8.kubernetes.client.Config.fromKubeconfig(api.kubeconfig());
         viaProxy.setMasterUrl("https://" + apiUrl.getHost() + ":" + partition.port());
         KubeClients.failFast(viaProxy);

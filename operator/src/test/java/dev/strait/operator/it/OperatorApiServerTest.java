@@ -15,6 +15,7 @@ import dev.strait.api.v1alpha1.GatewaySpec;
 import dev.strait.api.v1alpha1.TunnelConfig;
 import dev.strait.api.v1alpha1.TunnelStatus;
 import dev.strait.gateway.config.ConfigLoader;
+import dev.strait.gateway.testing.TestApiServer;
 import dev.strait.operator.OperatorMetrics;
 import dev.strait.operator.StraitOperator;
 import dev.strait.operator.crd.IPsecGateway;
@@ -48,15 +49,15 @@ class OperatorApiServerTest {
     static final String KEY1 = "first-pre-shared-key-0123456789";
     static final String KEY2 = "second-pre-shared-key-987654321";
 
-    static ApiServer api;
+    static TestApiServer api;
     static KubernetesClient client;
     static StraitOperator operator;
 
     @BeforeAll
     static void start() throws Exception {
-        api = ApiServer.start();
+        api = TestApiServer.start();
         client = api.client();
-        api.installCrds();
+        api.installGeneratedCrds(TestApiServer.TUNNEL_CRD, TestApiServer.GATEWAY_CRD);
         operator = new StraitOperator(client, IMAGE, null, new OperatorMetrics()).start();
     }
 

@@ -5,11 +5,11 @@ import static dev.strait.operator.Fixtures.psk;
 import static dev.strait.operator.Fixtures.tunnel;
 
 import dev.strait.api.v1alpha1.GatewayConfig;
+import dev.strait.gateway.testing.TestApiServer;
 import dev.strait.operator.OperatorMetrics;
 import dev.strait.operator.StraitOperator;
 import dev.strait.operator.crd.IPsecTunnel;
 import dev.strait.operator.resources.GatewayResources;
-import io.fabric8.kubernetes.api.model.NamespaceBuilder;
 import io.fabric8.kubernetes.api.model.Secret;
 import io.fabric8.kubernetes.client.KubernetesClient;
 import java.nio.charset.StandardCharsets;
@@ -34,10 +34,10 @@ class ReconcileBenchmarkTest {
 
     @Test
     void coldStartAndSteadyStateUpdate() throws Exception {
-        try (ApiServer api = ApiServer.start()) {
+        try (TestApiServer api = TestApiServer.start()) {
             KubernetesClient client = api.client();
-            api.installCrds();
-            client.resource(new NamespaceBuilder().withNewMetadata().withName(NS).endMetadata().build()).create();
+            api.installGeneratedCrds(TestApiServer.TUNNEL_CRD, TestApiServer.GATEWAY_CRD);
+            api.createNamespace(NS);
             client.resource(psk(NS, "psk", "benchmark-pre-shared-key-0123456789")).create();
             for (int g = 0; g < GATEWAYS; g++) {
                 client.resource(gateway(NS, "gw" + g, 1)).create();
