@@ -403,34 +403,48 @@ public final class IkeEngine implements AutoCloseable {
      * executor (never concurrently with its exchanges) and waits up to {@code wait} for it to take the request.
      */
     public RekeyOutcome rekey(String tunnel, RekeyTarget target, Duration wait) {
-        IkeSa sa = currentSa(tunnel);
-        if (sa == null) {
-            return runtime(tunnel) == null ? RekeyOutcome.UNKNOWN_TUNNEL : RekeyOutcome.NOT_ESTABLISHED;
-        }
-        java.util.concurrent.CompletableFuture<RekeyOutcome> taken = new java.util.concurrent.CompletableFuture<>();
-        sa.executor.execute(() -> {
-            if (sa.state != IkeSa.State.ESTABLISHED || (target == RekeyTarget.CHILD && sa.children.isEmpty())) {
-                taken.complete(RekeyOutcome.NOT_ESTABLISHED);
-                return;
+        long deadline = System.nanoTime() + wait.toNanos();
+        // An IKE SA rekeyed (by the peer) while our request waited for its executor hands the tunnel to its successor:
+        // follow it, a few hops at most.
+        for (int hop = 0; hop < 3; hop++) {
+            IkeSa sa = currentSa(tunnel);
+            if (sa == null) {
+                return runtime(tunnel) == null ? RekeyOutcome.UNKNOWN_TUNNEL : RekeyOutcome.NOT_ESTABLISHED;
             }
-            LOG.info("tunnel {}: operator asked for a {} SA rekey", tunnel, target == RekeyTarget.IKE ? "IKE" : "Child");
-            if (target == RekeyTarget.IKE) {
-                sa.rekeyIke(null);
-            } else {
-                List.copyOf(sa.children).forEach(c -> sa.rekeyChild(c.inboundSpi(), null));
+            java.util.concurrent.CompletableFuture<RekeyOutcome> taken = new java.util.concurrent.CompletableFuture<>();
+            sa.executor.execute(() -> taken.complete(startRekey(tunnel, sa, target)));
+            try {
+                RekeyOutcome outcome = taken.get(Math.max(0, deadline - System.nanoTime()), TimeUnit.NANOSECONDS);
+                if (outcome != null) {
+                    return outcome;
+                }
+            } catch (java.util.concurrent.TimeoutException e) {
+                return RekeyOutcome.BUSY; // the task stays queued and may still start the rekey
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                return RekeyOutcome.BUSY;
+            } catch (java.util.concurrent.ExecutionException e) {
+                throw new IllegalStateException("rekey of tunnel " + tunnel + " failed", e.getCause());
             }
-            taken.complete(RekeyOutcome.STARTED);
-        });
-        try {
-            return taken.get(wait.toMillis(), TimeUnit.MILLISECONDS);
-        } catch (java.util.concurrent.TimeoutException e) {
-            return RekeyOutcome.BUSY; // the task stays queued and may still start the rekey
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-            return RekeyOutcome.BUSY;
-        } catch (java.util.concurrent.ExecutionException e) {
-            throw new IllegalStateException("rekey of tunnel " + tunnel + " failed", e.getCause());
         }
+        return RekeyOutcome.BUSY;
+    }
+
+    /** On the SA's executor: starts the rekey, or null when the SA was replaced meanwhile (try its successor). */
+    private RekeyOutcome startRekey(String tunnel, IkeSa sa, RekeyTarget target) {
+        if (sa.state == IkeSa.State.REKEYED || (sa.state == IkeSa.State.ESTABLISHED && sa.tunnel.current() != sa)) {
+            return null;
+        }
+        if (sa.state != IkeSa.State.ESTABLISHED || (target == RekeyTarget.CHILD && sa.children.isEmpty())) {
+            return RekeyOutcome.NOT_ESTABLISHED;
+        }
+        LOG.info("tunnel {}: operator asked for a {} SA rekey", tunnel, target == RekeyTarget.IKE ? "IKE" : "Child");
+        if (target == RekeyTarget.IKE) {
+            sa.rekeyIke(null);
+        } else {
+            List.copyOf(sa.children).forEach(c -> sa.rekeyChild(c.inboundSpi(), null));
+        }
+        return RekeyOutcome.STARTED;
     }
 
     public synchronized List<TunnelSnapshot> snapshot() {
