@@ -52,6 +52,8 @@ class RekeyCollisionIT {
     private static final String IKE = "aes256gcm16-prfsha384-modp4096";
     private static final String ESP = "aes256gcm16-modp4096";
     private static final int MAX_ATTEMPTS = Integer.getInteger("strait.e2e.collisionAttempts", 15);
+    /** Attempts made even after both outcomes were seen (e.g. 15 to run every offset once). */
+    private static final int MIN_ATTEMPTS = Integer.getInteger("strait.e2e.collisionMinAttempts", 0);
     /** strongSwan's start relative to ours, in ms, per attempt (cycled): both orders and a few widths. */
     private static final int[] SWAN_OFFSET_MS = {0, 3, -3, 8, -8, 1, -1, 15, -15, 5, -5, 0, 2, -2, 10};
 
@@ -126,7 +128,7 @@ class RekeyCollisionIT {
         int oursKept = 0;
         int attempts = 0;
         StringBuilder report = new StringBuilder();
-        while (attempts < MAX_ATTEMPTS && (oursRedundant == 0 || oursKept == 0)) {
+        while (attempts < Math.max(MIN_ATTEMPTS, MAX_ATTEMPTS) && (attempts < MIN_ATTEMPTS || oursRedundant == 0 || oursKept == 0)) {
             attempts++;
             int offset = SWAN_OFFSET_MS[(attempts - 1) % SWAN_OFFSET_MS.length];
             long counterBefore = collisionCounter(gw, kind);
