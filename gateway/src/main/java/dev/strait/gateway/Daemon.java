@@ -103,7 +103,8 @@ final class Daemon {
         daemon.apply(definitions);
 
         AdminServer admin = AdminServer.start(new InetSocketAddress(config.admin.address, config.admin.port),
-                () -> engine.ready() && daemon.isActive(), daemon::status, metrics);
+                () -> engine.ready() && daemon.isActive(), daemon::status, metrics,
+                (tunnel, target) -> engine.rekey(tunnel, target, Duration.ofSeconds(2)));
         if (config.kubernetes != null) {
             try {
                 daemon.kube = KubeIntegration.start(config.kubernetes, kubeconfig, engine::snapshot, statusSettings,

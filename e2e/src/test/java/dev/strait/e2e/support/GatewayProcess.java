@@ -144,6 +144,18 @@ public final class GatewayProcess implements AutoCloseable {
         return curl(Duration.ofSeconds(10), "-sS", "-f", "--max-time", "5", url(path)).orThrow().stdout();
     }
 
+    /** HTTP status code of a POST without a body (0 when nothing answered), e.g. an operator action. */
+    public int post(String path) {
+        String code = curl(Duration.ofSeconds(10), "-s", "-o", "/dev/null", "-w", "%{http_code}", "-X", "POST",
+                "--max-time", "5", url(path)).stdout().strip();
+        return code.isEmpty() ? 0 : Integer.parseInt(code);
+    }
+
+    /** The admin URL of {@code path}, reachable only from inside {@link #namespace()}. */
+    public String adminUrl(String path) {
+        return url(path);
+    }
+
     public boolean isAlive() {
         return process != null && process.isAlive();
     }

@@ -4,15 +4,23 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.SerializationFeature;
 import com.sun.net.httpserver.HttpExchange;
 import com.sun.net.httpserver.HttpServer;
+import dev.strait.gateway.ike.sa.IkeEngine.RekeyOutcome;
+import dev.strait.gateway.ike.sa.IkeEngine.RekeyTarget;
 import dev.strait.gateway.metrics.GatewayMetrics;
 import java.io.IOException;
 import java.io.OutputStream;
+import java.net.InetAddress;
 import java.net.InetSocketAddress;
+import java.net.NetworkInterface;
+import java.net.SocketException;
 import java.nio.charset.StandardCharsets;
+import java.util.LinkedHashMap;
+import java.util.Map;
 import java.util.Objects;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.function.BooleanSupplier;
+import java.util.function.Predicate;
 import java.util.function.Supplier;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -24,8 +32,13 @@ import org.slf4j.LoggerFactory;
  *   <li>{@code /readyz}: 200 when the readiness supplier says so, else 503</li>
  *   <li>{@code /status}: the status supplier's object as JSON</li>
  *   <li>{@code /metrics}: Prometheus text format</li>
+ *   <li>{@code POST /tunnels/NAME/rekey?sa=child|ike}: starts a rekey now (like {@code swanctl --rekey}); 202 when
+ *       started, 404 unknown tunnel, 409 no established SA, 400 bad {@code sa}, 403 from another host or from a
+ *       browser page (an Origin header), 503 when the IKE SA did not take the request in time</li>
  * </ul>
- * Only GET and HEAD; anything else is 405, other paths 404. One virtual thread per request.
+ * Everything else is GET and HEAD only (405 for other methods), other paths 404. One virtual thread per request.
+ * The rekey action is there only when a {@link Rekeyer} is given, and only clients in the gateway's own network
+ * namespace (pod or host) may use it: the server usually binds 0.0.0.0 for the kubelet probes.
  */
 public final class AdminServer implements AutoCloseable {
     private static final Logger LOG = LoggerFactory.getLogger(AdminServer.class);
@@ -39,25 +52,48 @@ public final class AdminServer implements AutoCloseable {
     private final BooleanSupplier ready;
     private final Supplier<?> status;
     private final GatewayMetrics metrics;
+    private final Rekeyer rekeyer;
+    private final Predicate<InetAddress> operatorClient;
+
+    /** Starts a rekey of a tunnel's SAs (the IKE engine's {@code rekey}). */
+    @FunctionalInterface
+    public interface Rekeyer {
+        RekeyOutcome rekey(String tunnel, RekeyTarget target);
+    }
 
     private AdminServer(HttpServer server, ExecutorService executor, BooleanSupplier ready, Supplier<?> status,
-            GatewayMetrics metrics) {
+            GatewayMetrics metrics, Rekeyer rekeyer, Predicate<InetAddress> operatorClient) {
         this.server = server;
         this.executor = executor;
         this.ready = ready;
         this.status = status;
         this.metrics = metrics;
+        this.rekeyer = rekeyer;
+        this.operatorClient = operatorClient;
     }
 
-    /** Binds {@code address} (port 0 picks a free port, see {@link #address()}) and starts serving. */
+    /** Binds {@code address} (port 0 picks a free port, see {@link #address()}) and starts serving, without actions. */
     public static AdminServer start(InetSocketAddress address, BooleanSupplier ready, Supplier<?> status,
             GatewayMetrics metrics) throws IOException {
+        return start(address, ready, status, metrics, null, AdminServer::isLocalAddress);
+    }
+
+    /** Like the read-only start, plus {@code POST /tunnels/NAME/rekey} for clients on this host. */
+    public static AdminServer start(InetSocketAddress address, BooleanSupplier ready, Supplier<?> status,
+            GatewayMetrics metrics, Rekeyer rekeyer) throws IOException {
+        return start(address, ready, status, metrics, Objects.requireNonNull(rekeyer, "rekeyer"), AdminServer::isLocalAddress);
+    }
+
+    /** {@code operatorClient} says which client addresses may use actions (tests narrow or widen it). */
+    static AdminServer start(InetSocketAddress address, BooleanSupplier ready, Supplier<?> status,
+            GatewayMetrics metrics, Rekeyer rekeyer, Predicate<InetAddress> operatorClient) throws IOException {
         Objects.requireNonNull(ready, "ready");
         Objects.requireNonNull(status, "status");
         Objects.requireNonNull(metrics, "metrics");
+        Objects.requireNonNull(operatorClient, "operatorClient");
         HttpServer server = HttpServer.create(address, 64);
         ExecutorService executor = Executors.newVirtualThreadPerTaskExecutor();
-        AdminServer admin = new AdminServer(server, executor, ready, status, metrics);
+        AdminServer admin = new AdminServer(server, executor, ready, status, metrics, rekeyer, operatorClient);
         // One context for everything: HttpServer matches contexts by prefix, and /healthzXYZ must be a 404.
         server.createContext("/", admin::handle);
         server.setExecutor(executor);
@@ -80,12 +116,18 @@ public final class AdminServer implements AutoCloseable {
     private void handle(HttpExchange ex) throws IOException {
         try (ex) {
             String method = ex.getRequestMethod();
+            String path = ex.getRequestURI().getPath();
+            if (rekeyer != null && path.length() >= TUNNELS.length() + REKEY.length() && path.startsWith(TUNNELS)
+                    && path.endsWith(REKEY)) {
+                handleRekey(ex, path);
+                return;
+            }
             if (!method.equals("GET") && !method.equals("HEAD")) {
                 ex.getResponseHeaders().set("Allow", "GET, HEAD");
                 send(ex, 405, TEXT, "method not allowed\n");
                 return;
             }
-            switch (ex.getRequestURI().getPath()) {
+            switch (path) {
                 case "/healthz" -> send(ex, 200, TEXT, "ok\n");
                 case "/readyz" -> {
                     boolean ok = isReady();
@@ -99,6 +141,103 @@ public final class AdminServer implements AutoCloseable {
             // the client went away mid-response; nothing to answer
             LOG.debug("admin request failed: {}", e.toString());
         }
+    }
+
+    private static final String TUNNELS = "/tunnels/";
+    private static final String REKEY = "/rekey";
+
+    /** {@code POST /tunnels/NAME/rekey?sa=child|ike}: answers before the exchange completes (202 Accepted). */
+    private void handleRekey(HttpExchange ex, String path) throws IOException {
+        if (!ex.getRequestMethod().equals("POST")) {
+            ex.getResponseHeaders().set("Allow", "POST");
+            sendJson(ex, 405, Map.of("error", "method not allowed, use POST"));
+            return;
+        }
+        InetAddress client = ex.getRemoteAddress().getAddress();
+        if (!operatorClient.test(client) || ex.getRequestHeaders().containsKey("Origin")) {
+            LOG.warn("admin: refused a rekey request from {}", client.getHostAddress());
+            sendJson(ex, 403, Map.of("error", "actions are only for clients on the gateway's host or pod"));
+            return;
+        }
+        String tunnel = path.substring(TUNNELS.length(), path.length() - REKEY.length());
+        if (tunnel.isEmpty() || tunnel.contains("/")) {
+            sendJson(ex, 404, Map.of("error", "not found"));
+            return;
+        }
+        String sa = queryParameter(ex.getRequestURI().getRawQuery(), "sa");
+        RekeyTarget target = "child".equals(sa) ? RekeyTarget.CHILD : "ike".equals(sa) ? RekeyTarget.IKE : null;
+        if (target == null) {
+            sendJson(ex, 400, Map.of("error", "sa must be child or ike"));
+            return;
+        }
+        RekeyOutcome outcome;
+        try {
+            outcome = rekeyer.rekey(tunnel, target);
+        } catch (RuntimeException e) {
+            LOG.warn("admin: rekey of tunnel {} failed: {}", tunnel, e.toString());
+            sendJson(ex, 500, Map.of("error", "rekey failed"));
+            return;
+        }
+        LOG.info("admin: {} SA rekey of tunnel {} requested by {}: {}", sa, tunnel, client.getHostAddress(), outcome);
+        Map<String, Object> body = new LinkedHashMap<>();
+        body.put("tunnel", tunnel);
+        body.put("sa", sa);
+        switch (outcome) {
+            case STARTED -> {
+                body.put("result", "rekey started");
+                sendJson(ex, 202, body);
+            }
+            case UNKNOWN_TUNNEL -> {
+                body.put("error", "unknown tunnel");
+                sendJson(ex, 404, body);
+            }
+            case NOT_ESTABLISHED -> {
+                body.put("error", "the tunnel has no established " + ("ike".equals(sa) ? "IKE SA" : "Child SA"));
+                sendJson(ex, 409, body);
+            }
+            case BUSY -> {
+                body.put("error", "the IKE SA did not take the request in time; try again");
+                sendJson(ex, 503, body);
+            }
+        }
+    }
+
+    /** The first value of {@code name} in a raw query string, URL-decoded; null when absent or malformed. */
+    static String queryParameter(String rawQuery, String name) {
+        if (rawQuery == null) {
+            return null;
+        }
+        try {
+            for (String pair : rawQuery.split("&")) {
+                int eq = pair.indexOf('=');
+                String key = eq < 0 ? pair : pair.substring(0, eq);
+                if (java.net.URLDecoder.decode(key, StandardCharsets.UTF_8).equals(name)) {
+                    return eq < 0 ? "" : java.net.URLDecoder.decode(pair.substring(eq + 1), StandardCharsets.UTF_8);
+                }
+            }
+        } catch (IllegalArgumentException e) {
+            return null; // a broken %-escape
+        }
+        return null;
+    }
+
+    /** A client in our own network namespace: loopback, or one of this host's (pod's) own addresses. */
+    static boolean isLocalAddress(InetAddress a) {
+        if (a == null) {
+            return false;
+        }
+        if (a.isLoopbackAddress()) {
+            return true;
+        }
+        try {
+            return NetworkInterface.getByInetAddress(a) != null;
+        } catch (SocketException e) {
+            return false;
+        }
+    }
+
+    private static void sendJson(HttpExchange ex, int code, Object body) throws IOException {
+        send(ex, code, "application/json", JSON.writeValueAsBytes(body));
     }
 
     private boolean isReady() {

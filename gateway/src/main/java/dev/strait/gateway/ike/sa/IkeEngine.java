@@ -391,6 +391,62 @@ public final class IkeEngine implements AutoCloseable {
         }
     }
 
+    /** Which SAs an operator rekey replaces: every Child SA of the tunnel's IKE SA, or the IKE SA itself. */
+    public enum RekeyTarget { CHILD, IKE }
+
+    /** What an operator rekey found: started, no such tunnel, no established SA to rekey, or the SA did not answer. */
+    public enum RekeyOutcome { STARTED, UNKNOWN_TUNNEL, NOT_ESTABLISHED, BUSY }
+
+    /**
+     * Starts a rekey now, like {@code swanctl --rekey}: the same exchanges as a lifetime-driven rekey, so collisions
+     * with a peer rekeying at the same moment are settled as in RFC 7296 section 2.8.1. Runs on the IKE SA's
+     * executor (never concurrently with its exchanges) and waits up to {@code wait} for it to take the request.
+     */
+    public RekeyOutcome rekey(String tunnel, RekeyTarget target, Duration wait) {
+        long deadline = System.nanoTime() + wait.toNanos();
+        // An IKE SA rekeyed (by the peer) while our request waited for its executor hands the tunnel to its successor:
+        // follow it, a few hops at most.
+        for (int hop = 0; hop < 3; hop++) {
+            IkeSa sa = currentSa(tunnel);
+            if (sa == null) {
+                return runtime(tunnel) == null ? RekeyOutcome.UNKNOWN_TUNNEL : RekeyOutcome.NOT_ESTABLISHED;
+            }
+            java.util.concurrent.CompletableFuture<RekeyOutcome> taken = new java.util.concurrent.CompletableFuture<>();
+            sa.executor.execute(() -> taken.complete(startRekey(tunnel, sa, target)));
+            try {
+                RekeyOutcome outcome = taken.get(Math.max(0, deadline - System.nanoTime()), TimeUnit.NANOSECONDS);
+                if (outcome != null) {
+                    return outcome;
+                }
+            } catch (java.util.concurrent.TimeoutException e) {
+                return RekeyOutcome.BUSY; // the task stays queued and may still start the rekey
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                return RekeyOutcome.BUSY;
+            } catch (java.util.concurrent.ExecutionException e) {
+                throw new IllegalStateException("rekey of tunnel " + tunnel + " failed", e.getCause());
+            }
+        }
+        return RekeyOutcome.BUSY;
+    }
+
+    /** On the SA's executor: starts the rekey, or null when the SA was replaced meanwhile (try its successor). */
+    private RekeyOutcome startRekey(String tunnel, IkeSa sa, RekeyTarget target) {
+        if (sa.state == IkeSa.State.REKEYED || (sa.state == IkeSa.State.ESTABLISHED && sa.tunnel.current() != sa)) {
+            return null;
+        }
+        if (sa.state != IkeSa.State.ESTABLISHED || (target == RekeyTarget.CHILD && sa.children.isEmpty())) {
+            return RekeyOutcome.NOT_ESTABLISHED;
+        }
+        LOG.info("tunnel {}: operator asked for a {} SA rekey", tunnel, target == RekeyTarget.IKE ? "IKE" : "Child");
+        if (target == RekeyTarget.IKE) {
+            sa.rekeyIke(null);
+        } else {
+            List.copyOf(sa.children).forEach(c -> sa.rekeyChild(c.inboundSpi(), null));
+        }
+        return RekeyOutcome.STARTED;
+    }
+
     public synchronized List<TunnelSnapshot> snapshot() {
         return tunnels.values().stream().map(TunnelRuntime::snapshot).toList();
     }
