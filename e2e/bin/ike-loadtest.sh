@@ -21,6 +21,8 @@
 #   --jar PATH        gateway jar (default gateway/target/strait-gateway.jar)
 #   --warmup N        java only: IKE SAs set up (and deleted) before the measured run, so the figure is the JIT-compiled
 #                     steady state rather than the JIT compiler's work (default the larger of 2000 and a tenth of --count)
+#   --rounds N        measured runs per target, one result line each (default 1); later rounds of the JVM show the
+#                     steady state once C2 has compiled the once-per-IKE-SA methods (they need ~10,000 calls)
 #   --keep            memory instead of rate: keep every IKE SA (and its Child SA) up; once all are established,
 #                     report the responder's live heap (java: GC.class_histogram total after a full GC, before and
 #                     after) or resident set size (strongswan) per IKE SA, then stop. No warm-up in this mode.
@@ -44,7 +46,7 @@ log() { printf '[ike-loadtest] %s\n' "$*" >&2; }
 die() { log "ERROR: $*"; exit 1; }
 usage() { sed -n '2,/^set -euo/{/^set -euo/d;s/^# \{0,1\}//;p}' "${BASH_SOURCE[0]}" >&2; exit 2; }
 
-TARGET=both COUNT=1000 GROUP=ecp256 THREADS=2 INIT_LIMIT=32 TIMEOUT=180 BUILD_ONLY=no KEEP=no WARMUP=""
+ROUNDS=1 TARGET=both COUNT=1000 GROUP=ecp256 THREADS=2 INIT_LIMIT=32 TIMEOUT=180 BUILD_ONLY=no KEEP=no WARMUP=""
 JAR=$ROOT/gateway/target/strait-gateway.jar
 while [ $# -gt 0 ]; do
     case "$1" in
@@ -57,6 +59,7 @@ while [ $# -gt 0 ]; do
         --jar) JAR=$2; shift 2 ;;
         --build-only) BUILD_ONLY=yes; shift ;;
         --keep) KEEP=yes; shift ;;
+        --rounds) ROUNDS=$2; shift 2 ;;
         --warmup) WARMUP=$2; shift 2 ;;
         -h|--help) usage ;;
         *) log "unknown option: $1"; usage ;;
@@ -64,6 +67,7 @@ while [ $# -gt 0 ]; do
 done
 [[ "$COUNT" =~ ^[0-9]+$ && "$COUNT" -ge 1 && "$COUNT" -le 20000 ]] || die "--count must be 1..20000"
 [[ -z "$WARMUP" || "$WARMUP" =~ ^[0-9]+$ && "$WARMUP" -le 20000 ]] || die "--warmup must be 0..20000"
+[[ "$ROUNDS" =~ ^[0-9]+$ && "$ROUNDS" -ge 1 && "$ROUNDS" -le 10 ]] || die "--rounds must be 1..10"
 [[ "$THREADS" =~ ^[0-9]+$ && "$THREADS" -ge 1 && "$THREADS" -le 16 ]] || die "--threads must be 1..16"
 case "$TARGET" in java|strongswan|both) ;; *) die "--target must be java, strongswan or both" ;; esac
 [ -n "$WARMUP" ] || WARMUP=$(( COUNT / 10 > 2000 ? COUNT / 10 : 2000 ))
@@ -384,7 +388,10 @@ main() {
             [ "$WARMUP" -eq 0 ] || run_initiator "warm-up" > /dev/null || true
             COUNT=$saved
         fi
-        run_initiator "$t" || ok=1
+        local round
+        for round in $(seq 1 "$([ "$KEEP" = yes ] && echo 1 || echo "$ROUNDS")"); do
+            run_initiator "$t" || ok=1
+        done
         "stop_$t"
     done
     trap - EXIT
