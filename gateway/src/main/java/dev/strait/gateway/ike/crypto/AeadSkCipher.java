@@ -13,7 +13,8 @@ import javax.crypto.spec.SecretKeySpec;
 /**
  * AES-GCM-16 (RFC 5282) and ChaCha20-Poly1305 (RFC 7634) for the SK payload. Nonce = 4-byte salt (the tail of the
  * key material) || 8-byte explicit IV; the IV is a per-key counter, so a nonce is never used twice with one key.
- * A Cipher is made per call: IKE messages are few, and this keeps seal/open safe from any thread.
+ * Each seal/open takes the spare Cipher (or makes one) and re-initialises it with the message's nonce, so calls
+ * from any thread never share a Cipher, and the common case (one SA's messages in turn) skips the provider lookup.
  */
 final class AeadSkCipher implements SkCipher {
     private static final int SALT_LENGTH = 4;
@@ -25,6 +26,8 @@ final class AeadSkCipher implements SkCipher {
     private final byte[] salt;
     private final long firstIv;
     private final AtomicLong sealed = new AtomicLong();
+    /** A Cipher of this key left by the last seal/open, re-initialised for the next (taken atomically: any thread). */
+    private final java.util.concurrent.atomic.AtomicReference<Cipher> spare = new java.util.concurrent.atomic.AtomicReference<>();
 
     AeadSkCipher(Algorithms.Encr encr, int keyBits, byte[] keyMaterial, long firstIv) {
         this.encr = encr;
@@ -72,6 +75,7 @@ final class AeadSkCipher implements SkCipher {
             Cipher cipher = cipher(Cipher.ENCRYPT_MODE, msg, ivOff);
             cipher.updateAAD(msg, 0, ivOff);
             cipher.doFinal(msg, ptOff, ptLen, msg, ptOff); // writes ciphertext and then the ICV, in place
+            spare.set(cipher);
         } catch (GeneralSecurityException e) {
             throw new IllegalStateException(encr + " encryption failed", e);
         }
@@ -86,7 +90,9 @@ final class AeadSkCipher implements SkCipher {
         try {
             Cipher cipher = cipher(Cipher.DECRYPT_MODE, msg, ivOff);
             cipher.updateAAD(msg, 0, ivOff);
-            return cipher.doFinal(msg, ctOff, msg.length - ctOff);
+            byte[] plain = cipher.doFinal(msg, ctOff, msg.length - ctOff);
+            spare.set(cipher);
+            return plain;
         } catch (AEADBadTagException e) {
             throw new AEADBadTagException(encr + " ICV does not verify");
         } catch (GeneralSecurityException e) {
@@ -100,13 +106,12 @@ final class AeadSkCipher implements SkCipher {
         System.arraycopy(msg, ivOff, nonce, SALT_LENGTH, IV_LENGTH);
         AlgorithmParameterSpec params;
         Cipher cipher;
-        if (encr == Algorithms.Encr.AES_GCM_16) {
-            cipher = JcaCiphers.get("AES/GCM/NoPadding");
-            params = new GCMParameterSpec(ICV_LENGTH * 8, nonce);
-        } else {
-            cipher = JcaCiphers.get("ChaCha20-Poly1305");
-            params = new IvParameterSpec(nonce);
+        boolean gcm = encr == Algorithms.Encr.AES_GCM_16;
+        cipher = spare.getAndSet(null);
+        if (cipher == null) {
+            cipher = JcaCiphers.get(gcm ? "AES/GCM/NoPadding" : "ChaCha20-Poly1305");
         }
+        params = gcm ? new GCMParameterSpec(ICV_LENGTH * 8, nonce) : new IvParameterSpec(nonce);
         cipher.init(mode, key, params);
         return cipher;
     }

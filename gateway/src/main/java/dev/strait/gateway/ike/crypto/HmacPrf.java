@@ -12,8 +12,15 @@ import javax.crypto.spec.SecretKeySpec;
  * (cheaper than a provider lookup, and virtual threads make ThreadLocal caches useless).
  */
 final class HmacPrf implements PrfFunction {
+    /** One per algorithm: building the Mac prototype is a provider lookup, too slow to repeat per IKE SA. */
+    private static final java.util.Map<Algorithms.Prf, HmacPrf> SHARED = new java.util.concurrent.ConcurrentHashMap<>();
+
     private final Algorithms.Prf alg;
     private final MacFactory macs;
+
+    static HmacPrf shared(Algorithms.Prf alg) {
+        return SHARED.computeIfAbsent(alg, HmacPrf::new);
+    }
 
     HmacPrf(Algorithms.Prf alg) {
         this.alg = Objects.requireNonNull(alg, "alg");

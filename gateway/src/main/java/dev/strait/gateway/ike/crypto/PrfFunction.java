@@ -2,9 +2,9 @@ package dev.strait.gateway.ike.crypto;
 
 /** A pseudo-random function and prf+ (RFC 7296 section 2.13). */
 public interface PrfFunction {
-    /** A thread-safe HMAC PRF: one instance may be shared by all SAs and threads. */
+    /** A thread-safe HMAC PRF, one shared instance per algorithm (all SAs and threads may use it). */
     static PrfFunction of(Algorithms.Prf alg) {
-        return new HmacPrf(alg);
+        return HmacPrf.shared(alg);
     }
 
     Algorithms.Prf algorithm();
