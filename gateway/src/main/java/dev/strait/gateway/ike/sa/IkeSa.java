@@ -482,8 +482,7 @@ final class IkeSa {
         TunnelRuntime chosenTunnel = best.tunnel();
         if (chosen == null) {
             LOG.warn("IKE_SA_INIT from {}: no proposal matches any tunnel for this peer; answering NO_PROPOSAL_CHOSEN", from);
-            candidates.forEach(c -> engine.listener().authFailure(c.name(), "no_proposal"));
-            candidates.forEach(c -> c.noteError("no_proposal", "peer " + from + " offered no acceptable IKE proposal"));
+            blame("no_proposal", "peer " + from + " offered no acceptable IKE proposal");
             sendUnprotectedError(m, NotifyType.NO_PROPOSAL_CHOSEN, new byte[0]);
             return false;
         }
@@ -701,8 +700,7 @@ final class IkeSa {
         if (match.isEmpty()) {
             String msg = "peer " + remote.getAddress().getHostAddress() + " identified as '" + peerId + "'"
                     + (wantedLocal == null ? "" : " asking for '" + wantedLocal + "'") + ": no tunnel has that identity";
-            candidates.forEach(c -> c.noteError("id_mismatch", msg));
-            candidates.forEach(c -> engine.listener().authFailure(c.name(), "id_mismatch"));
+            blame("id_mismatch", msg);
             respondAuthFailed(m, null, msg);
             return;
         }
@@ -1340,6 +1338,19 @@ final class IkeSa {
             respondIkeRekey(m, sa.get(), nonce.get().data());
         } else {
             respondChildCreate(m, sa.get(), nonce.get().data());
+        }
+    }
+
+    /** Notes a responder-side failure on the tunnels it concerns (CandidateTunnels.blamed), or under "unknown". */
+    private void blame(String reason, String message) {
+        List<TunnelRuntime> blamed = CandidateTunnels.blamed(candidates);
+        if (blamed.isEmpty()) {
+            engine.listener().authFailure("unknown", reason);
+            return;
+        }
+        for (TunnelRuntime c : blamed) {
+            c.noteError(reason, message);
+            engine.listener().authFailure(c.name(), reason);
         }
     }
 
