@@ -169,4 +169,23 @@ class AdditionalChildSaIT {
         pingsBothSubnets();
         assertTrue(gw.metrics().contains("strait_child_sa_rekeys_total{gateway=\"standalone\",tunnel=\"to-b\"} 1.0"), gw.metrics());
     }
+
+    @Test
+    void aChildSaThePeerDeletesIsAskedForAgain() {
+        StrongSwan swan = strongSwan(Role.RESPONDER, StartAction.NONE, null);
+        GatewayProcess gw = gateway(TunnelSpec.Initiation.Start, t -> { });
+        IkeSa before = bothChildren(swan);
+        pingsBothSubnets();
+        String lan2Before = before.child("lan2").spiIn();
+        // strongSwan sends an INFORMATIONAL DELETE for lan2 and keeps the IKE SA and lan1
+        assertEquals(0, swan.swanctl(Duration.ofSeconds(20), "--terminate", "--child", "lan2").exitCode());
+        IkeSa after = await(() -> {
+            IkeSa now = bothChildren(swan);
+            return now.child("lan2").spiIn().equals(lan2Before) ? null : now;
+        }, "lan2 back with new SPIs on the same IKE SA");
+        assertEquals(before.initiatorSpi(), after.initiatorSpi(), "the IKE SA stayed");
+        assertEquals(before.child("lan1").spiIn(), after.child("lan1").spiIn(), "lan1 untouched");
+        statusAgrees(gw, after);
+        pingsBothSubnets();
+    }
 }

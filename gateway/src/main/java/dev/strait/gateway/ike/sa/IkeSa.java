@@ -155,6 +155,9 @@ final class IkeSa {
     private final java.util.Map<SubnetPairs.Pair, Integer> temporaryFailures = new java.util.HashMap<>();
     private static final int MAX_TEMPORARY_FAILURES = 3;
     private boolean childCreateInFlight;
+    /** Child SAs re-created on this IKE SA after the peer deleted them (bounded by MAX_RECREATIONS). */
+    private int recreations;
+    private static final int MAX_RECREATIONS = 5;
 
     /** The child we are negotiating in IKE_AUTH (initiator side). */
     private int pendingChildSpi;
@@ -810,9 +813,35 @@ final class IkeSa {
                 tunnel.noteError("peer_deleted", "the peer deleted the IKE SA");
             }
             close(true);
-        } else if (children.isEmpty() && state == State.ESTABLISHED && tunnel != null && !out.isEmpty()) {
-            tunnel.noteError("child_deleted", "the peer deleted the Child SA");
+        } else if (state == State.ESTABLISHED && tunnel != null && !out.isEmpty()) {
+            if (children.isEmpty()) {
+                tunnel.noteError("child_deleted", "the peer deleted the Child SA");
+            }
+            recreateDeletedChildren();
         }
+    }
+
+    /**
+     * The peer deleted Child SAs outside a rekey (a rekey's DELETE leaves every pair covered by the new SA): a tunnel
+     * we initiated asks for the subnet pairs again after 1-3 s over the same IKE SA, like strongSwan's
+     * close_action = start, at most a few times per IKE SA so a peer that keeps deleting does not get a loop.
+     */
+    private void recreateDeletedChildren() {
+        if (!drivesAdditionalChildren || tunnel.definition().passive() || recreations >= MAX_RECREATIONS) {
+            return;
+        }
+        TunnelDefinition t = tunnel.definition();
+        List<SubnetPairs.Carried> carried = children.stream().map(SubnetPairs.Carried::of).toList();
+        List<SubnetPairs.Pair> uncovered = SubnetPairs.uncovered(t.localSubnets(), t.remoteSubnets(), carried).stream()
+                .filter(p -> !refusedPairs.containsKey(p)).toList();
+        if (uncovered.isEmpty()) {
+            return;
+        }
+        recreations++;
+        uncovered.forEach(triedPairs::remove);
+        LOG.info("tunnel {}: peer deleted the Child SA for {}; asking for it again", name(),
+                uncovered.stream().map(SubnetPairs.Pair::describe).toList());
+        retryLater(this::createMissingChildren);
     }
 
     /** Sends a liveness check (empty INFORMATIONAL); on no answer the SA is declared dead. */
