@@ -445,10 +445,8 @@ final class IkeSa {
             return;
         }
         Optional<EspChoice> esp = inner.first(Payload.Sa.class).flatMap(sa -> ProposalMatcher.acceptEspAnswer(sa, t.espProposals(), false));
-        List<Payload.TrafficSelector> tsi = inner.all(Payload.TrafficSelectors.class).filter(Payload.TrafficSelectors::initiator)
-                .findFirst().map(Payload.TrafficSelectors::selectors).orElse(List.of());
-        List<Payload.TrafficSelector> tsr = inner.all(Payload.TrafficSelectors.class).filter(x -> !x.initiator())
-                .findFirst().map(Payload.TrafficSelectors::selectors).orElse(List.of());
+        List<Payload.TrafficSelector> tsi = selectors(inner, true);
+        List<Payload.TrafficSelector> tsr = selectors(inner, false);
         if (esp.isEmpty()) {
             fail("no_proposal", "peer chose an ESP proposal we did not offer");
             sendDeleteAndClose();
@@ -734,10 +732,8 @@ final class IkeSa {
 
         // The first Child SA: proposal, then traffic selector narrowing.
         Optional<Payload.Sa> sa = m.first(Payload.Sa.class);
-        List<Payload.TrafficSelector> tsi = m.all(Payload.TrafficSelectors.class).filter(Payload.TrafficSelectors::initiator)
-                .findFirst().map(Payload.TrafficSelectors::selectors).orElse(List.of());
-        List<Payload.TrafficSelector> tsr = m.all(Payload.TrafficSelectors.class).filter(x -> !x.initiator())
-                .findFirst().map(Payload.TrafficSelectors::selectors).orElse(List.of());
+        List<Payload.TrafficSelector> tsi = selectors(m, true);
+        List<Payload.TrafficSelector> tsr = selectors(m, false);
         Optional<EspChoice> esp = sa.flatMap(s -> ProposalMatcher.selectEsp(s.proposals(), t.espProposals(), false));
         List<Payload.TrafficSelector> narrowedI = tunnel.narrowing().narrow(tsi, t.remoteSubnets());
         List<Payload.TrafficSelector> narrowedR = tunnel.narrowing().narrow(tsr, t.localSubnets());
@@ -830,10 +826,7 @@ final class IkeSa {
         if (!drivesAdditionalChildren || tunnel.definition().passive() || recreations >= MAX_RECREATIONS) {
             return;
         }
-        TunnelDefinition t = tunnel.definition();
-        List<SubnetPairs.Carried> carried = children.stream().map(SubnetPairs.Carried::of).toList();
-        List<SubnetPairs.Pair> uncovered = SubnetPairs.uncovered(t.localSubnets(), t.remoteSubnets(), carried).stream()
-                .filter(p -> !refusedPairs.containsKey(p)).toList();
+        List<SubnetPairs.Pair> uncovered = uncoveredPairs().stream().filter(p -> !refusedPairs.containsKey(p)).toList();
         if (uncovered.isEmpty()) {
             return;
         }
@@ -1185,16 +1178,19 @@ final class IkeSa {
         if (!drivesAdditionalChildren || state != State.ESTABLISHED || childCreateInFlight || tunnel == null) {
             return;
         }
-        TunnelDefinition t = tunnel.definition();
-        List<SubnetPairs.Carried> carried = children.stream().map(SubnetPairs.Carried::of).toList();
-        Optional<SubnetPairs.Pair> next = SubnetPairs.uncovered(t.localSubnets(), t.remoteSubnets(), carried).stream()
-                .filter(p -> !triedPairs.contains(p)).findFirst();
+        Optional<SubnetPairs.Pair> next = uncoveredPairs().stream().filter(p -> !triedPairs.contains(p)).findFirst();
         if (next.isEmpty()) {
             tunnel.noteMissingChildren(this, refusedPairs.values().stream().toList());
             return;
         }
         triedPairs.add(next.get());
         createChild(next.get(), null);
+    }
+
+    /** The tunnel's subnet pairs that none of this IKE SA's Child SAs carries. */
+    private List<SubnetPairs.Pair> uncoveredPairs() {
+        TunnelDefinition t = tunnel.definition();
+        return SubnetPairs.uncovered(t.localSubnets(), t.remoteSubnets(), children.stream().map(SubnetPairs.Carried::of).toList());
     }
 
     /** Asks the peer for a Child SA carrying exactly one subnet pair, with PFS when the ESP proposals name a group. */
@@ -1265,10 +1261,8 @@ final class IkeSa {
         Optional<EspChoice> choice = r.first(Payload.Sa.class).flatMap(sa -> ProposalMatcher.acceptEspAnswer(sa, t.espProposals(), kx != null));
         Optional<Payload.Nonce> nonceR = r.first(Payload.Nonce.class);
         Optional<Payload.KeyExchange> ke = r.first(Payload.KeyExchange.class);
-        List<Payload.TrafficSelector> tsi = r.all(Payload.TrafficSelectors.class).filter(Payload.TrafficSelectors::initiator)
-                .findFirst().map(Payload.TrafficSelectors::selectors).orElse(List.of());
-        List<Payload.TrafficSelector> tsr = r.all(Payload.TrafficSelectors.class).filter(x -> !x.initiator())
-                .findFirst().map(Payload.TrafficSelectors::selectors).orElse(List.of());
+        List<Payload.TrafficSelector> tsi = selectors(r, true);
+        List<Payload.TrafficSelector> tsr = selectors(r, false);
         String problem = choice.isEmpty() ? "an ESP proposal we did not offer"
                 : nonceR.isEmpty() ? "no Nr"
                 : !TrafficSelectors.isSubset(tsi, offeredI) || !TrafficSelectors.isSubset(tsr, offeredR) ? "traffic selectors outside the ones we proposed"
@@ -1383,6 +1377,12 @@ final class IkeSa {
         }
     }
 
+    /** The selectors of a message's TSi (initiator true) or TSr payload; empty when it has none. */
+    private static List<Payload.TrafficSelector> selectors(IkeMessage m, boolean initiator) {
+        return m.all(Payload.TrafficSelectors.class).filter(x -> x.initiator() == initiator)
+                .findFirst().map(Payload.TrafficSelectors::selectors).orElse(List.of());
+    }
+
     private static Payload.Notify notify(int type, byte[] data) {
         return new Payload.Notify(0, new byte[0], type, data);
     }
@@ -1416,10 +1416,8 @@ final class IkeSa {
                     new byte[] {(byte) (chosen.group().id >> 8), (byte) chosen.group().id})));
             return;
         }
-        List<Payload.TrafficSelector> tsi = m.all(Payload.TrafficSelectors.class).filter(Payload.TrafficSelectors::initiator)
-                .findFirst().map(Payload.TrafficSelectors::selectors).orElse(List.of());
-        List<Payload.TrafficSelector> tsr = m.all(Payload.TrafficSelectors.class).filter(x -> !x.initiator())
-                .findFirst().map(Payload.TrafficSelectors::selectors).orElse(List.of());
+        List<Payload.TrafficSelector> tsi = selectors(m, true);
+        List<Payload.TrafficSelector> tsr = selectors(m, false);
         List<Payload.TrafficSelector> narrowedI = tunnel.narrowing().narrow(tsi, t.remoteSubnets());
         List<Payload.TrafficSelector> narrowedR = tunnel.narrowing().narrow(tsr, t.localSubnets());
         if (narrowedI.isEmpty() || narrowedR.isEmpty()) {
