@@ -6,10 +6,8 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.strait.api.v1alpha1.TunnelConfig;
 import dev.strait.api.v1alpha1.TunnelSpec;
-import dev.strait.gateway.config.Cidr;
-import dev.strait.gateway.datapath.ChildSaSpec;
-import dev.strait.gateway.datapath.Datapath;
 import dev.strait.gateway.ike.sa.IkeEngine;
+import dev.strait.gateway.ike.sa.RecordingDatapath;
 import dev.strait.gateway.ike.sa.TunnelDefinition;
 import dev.strait.gateway.ike.sa.TunnelSnapshot;
 import dev.strait.gateway.metrics.GatewayMetrics;
@@ -22,8 +20,6 @@ import java.net.http.HttpResponse;
 import java.time.Duration;
 import java.util.List;
 import java.util.Map;
-import java.util.Set;
-import java.util.concurrent.ConcurrentHashMap;
 import java.util.function.Supplier;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
@@ -37,45 +33,10 @@ class AdminRekeyEngineTest {
     private static final String PSK = "admin-rekey-engine-psk-0123456789";
 
     /** Installed Child SAs by inbound SPI; enough of a datapath for the engine. */
-    static final class SaTable implements Datapath {
-        final Set<Integer> installed = ConcurrentHashMap.newKeySet();
-
-        @Override
-        public void addTunnel(String tunnel, List<Cidr> localSubnets, List<Cidr> remoteSubnets, boolean initiateOnTraffic) {
-        }
-
-        @Override
-        public void removeTunnel(String tunnel) {
-        }
-
-        @Override
-        public void installChildSa(ChildSaSpec sa) {
-            installed.add(sa.inboundSpi());
-        }
-
-        @Override
-        public void removeChildSa(int inboundSpi) {
-            installed.remove(inboundSpi);
-        }
-
-        @Override
-        public SaCounters counters(int inboundSpi) {
-            return null;
-        }
-
-        @Override
-        public void setListener(Listener listener) {
-        }
-
-        @Override
-        public void close() {
-        }
-    }
-
     private final InetSocketAddress addrA = new InetSocketAddress(InetAddress.getByAddress(new byte[] {(byte) 192, 0, 2, 1}), 500);
     private final InetSocketAddress addrB = new InetSocketAddress(InetAddress.getByAddress(new byte[] {(byte) 192, 0, 2, 2}), 500);
-    private final SaTable tableA = new SaTable();
-    private final SaTable tableB = new SaTable();
+    private final RecordingDatapath tableA = new RecordingDatapath();
+    private final RecordingDatapath tableB = new RecordingDatapath();
     private IkeEngine a;
     private IkeEngine b;
     private AdminServer admin;

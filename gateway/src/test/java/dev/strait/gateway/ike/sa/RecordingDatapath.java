@@ -8,8 +8,8 @@ import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
 
 /** Test double: remembers which Child SAs the engine installed. */
-final class RecordingDatapath implements Datapath {
-    final Map<Integer, ChildSaSpec> installed = new ConcurrentHashMap<>();
+public final class RecordingDatapath implements Datapath {
+    public final Map<Integer, ChildSaSpec> installed = new ConcurrentHashMap<>();
     final Map<String, List<Cidr>> routes = new ConcurrentHashMap<>();
     /** "+spi" / "-spi" in the order the engine called us: make-before-break shows as + before -. */
     final List<String> events = new java.util.concurrent.CopyOnWriteArrayList<>();
