@@ -25,8 +25,8 @@ import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
-import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.ScheduledFuture;
+import java.util.concurrent.ScheduledThreadPoolExecutor;
 import java.util.concurrent.TimeUnit;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -82,11 +82,7 @@ public final class IkeEngine implements AutoCloseable {
     private final EngineListener listener;
     private final SecureRandom random = new SecureRandom();
     private final ExecutorService workers = Executors.newVirtualThreadPerTaskExecutor();
-    private final ScheduledExecutorService timers = Executors.newSingleThreadScheduledExecutor(r -> {
-        Thread t = new Thread(r, "ike-timers");
-        t.setDaemon(true);
-        return t;
-    });
+    private final ScheduledThreadPoolExecutor timers = newTimerThread();
     private final Map<Long, IkeSa> sas = new ConcurrentHashMap<>();
     /** Responder SAs by (initiator SPI, peer address), so a retransmitted IKE_SA_INIT reuses the same SA. */
     private final HalfOpenTable halfOpen = new HalfOpenTable();
@@ -240,18 +236,12 @@ public final class IkeEngine implements AutoCloseable {
         sas.put(sa.localSpi, sa);
         halfOpen.add(key, from.getAddress(), sa);
         sa.executor.execute(() -> {
-            if (!sa.respondInit(m, from, viaNatt, raw)) {
+            if (sa.respondInit(m, from, viaNatt, raw)) {
+                sa.expireIfHalfOpen(totalRetransmitTime().plusSeconds(5));
+            } else {
                 unregister(sa);
             }
         });
-        // A responder SA that never completes IKE_AUTH is forgotten after the retransmission window.
-        timer(() -> sa.executor.execute(() -> {
-            halfOpen.remove(sa);
-            if (sa.state == IkeSa.State.RESPONDER_INIT_DONE) {
-                LOG.info("half-open IKE SA from {} expired without IKE_AUTH", from);
-                sa.close(false);
-            }
-        }), totalRetransmitTime().plusSeconds(5));
     }
 
     /**
@@ -601,6 +591,26 @@ public final class IkeEngine implements AutoCloseable {
 
     private Duration totalRetransmitTime() {
         return settings.retransmits().stream().reduce(Duration.ZERO, Duration::plus);
+    }
+
+    /**
+     * One timer thread for every SA's retransmissions, rekeys and liveness checks. Cancelled tasks leave the queue at
+     * once: without that, each deleted SA stayed reachable (keys included) from its rekey timer until the timer's
+     * original deadline, hours later, so SA churn grew the heap without bound.
+     */
+    private static ScheduledThreadPoolExecutor newTimerThread() {
+        ScheduledThreadPoolExecutor executor = new ScheduledThreadPoolExecutor(1, r -> {
+            Thread t = new Thread(r, "ike-timers");
+            t.setDaemon(true);
+            return t;
+        });
+        executor.setRemoveOnCancelPolicy(true);
+        return executor;
+    }
+
+    /** Timer tasks waiting to run; a deleted SA must leave none behind. */
+    int pendingTimers() {
+        return timers.getQueue().size();
     }
 
     ScheduledFuture<?> schedule(IkeSa sa, Runnable task, Duration delay) {

@@ -129,7 +129,15 @@ final class IkeSa {
     private Outstanding outstanding;
     private final java.util.ArrayDeque<Runnable> queuedRequests = new java.util.ArrayDeque<>();
     volatile long lastInboundNanos = System.nanoTime();
-    private ScheduledFuture<?> dpdTimer;
+    /**
+     * Every timer this SA has queued. close() and handOver() cancel them all: a queued timer holds the SA, its keys
+     * included, until it fires, and a rekey timer fires hours later.
+     */
+    private final java.util.Set<ScheduledFuture<?>> timers = java.util.concurrent.ConcurrentHashMap.newKeySet();
+    /** The lifetime and volume timers of each Child SA, by inbound SPI: cancelled when that Child SA goes. */
+    /** Responder: the timer that forgets this SA should IKE_AUTH never come. */
+    private ScheduledFuture<?> halfOpenExpiry;
+    private final java.util.Map<Integer, List<ScheduledFuture<?>>> childTimers = new java.util.concurrent.ConcurrentHashMap<>();
 
     // Rekeying (RFC 7296 sections 1.3, 2.8): what is in flight, for collision handling (2.8.1 / 2.8.2).
     /** Inbound SPIs of children already replaced by a completed rekey (either side): never rekeyed twice. */
@@ -141,8 +149,6 @@ final class IkeSa {
     /** The successor created by the peer's IKE rekey that we answered while ours was in flight. */
     private IkeSa peerIkeRekey;
     private byte[] peerIkeRekeyMinNonce;
-    private ScheduledFuture<?> ikeRekeyTimer;
-    private ScheduledFuture<?> ikeExpireTimer;
 
     // Additional Child SAs (RFC 7296 section 1.3.1) for subnet pairs the peer left out of the IKE_AUTH Child SA.
     /** Set on the IKE SA we initiated (and inherited by its rekeyed successors): we create the missing children. */
@@ -881,14 +887,15 @@ final class IkeSa {
     }
 
     private void scheduleChildLifetime(Child c) {
+        List<ScheduledFuture<?>> own = childTimers.computeIfAbsent(c.inboundSpi(), k -> new java.util.concurrent.CopyOnWriteArrayList<>());
         if (c.rekeyAt() != null) {
-            engine.schedule(this, () -> rekeyChild(c.inboundSpi(), null), untilOrZero(c.rekeyAt()));
+            own.add(after(untilOrZero(c.rekeyAt()), () -> rekeyChild(c.inboundSpi(), null)));
         }
         if (c.expireAt() != null) {
-            engine.schedule(this, () -> onChildExpired(c.inboundSpi()), untilOrZero(c.expireAt()));
+            own.add(after(untilOrZero(c.expireAt()), () -> onChildExpired(c.inboundSpi())));
         }
         if (tunnel != null && tunnel.definition().childVolume().any()) {
-            watchChildVolume(c, tunnel.definition().childVolume().forNewChild());
+            own.add(watchChildVolume(c, tunnel.definition().childVolume().forNewChild()));
         }
     }
 
@@ -896,16 +903,11 @@ final class IkeSa {
     private static final Duration VOLUME_CHECK_PERIOD = Duration.ofMillis(500);
 
     /** Byte/packet lifetimes: poll the Child SA's counters; rekey at the soft limit, replace the IKE SA at the hard one. */
-    private void watchChildVolume(Child c, VolumeLimits.Thresholds limits) {
-        java.util.concurrent.atomic.AtomicReference<java.util.concurrent.ScheduledFuture<?>> poll = new java.util.concurrent.atomic.AtomicReference<>();
+    private ScheduledFuture<?> watchChildVolume(Child c, VolumeLimits.Thresholds limits) {
         boolean[] rekeyStarted = {false};
-        poll.set(engine.scheduleRepeating(this, () -> {
+        return every(VOLUME_CHECK_PERIOD, () -> {
             if (state == State.CLOSED || state == State.REKEYED || childByInbound(c.inboundSpi()) == null) {
-                java.util.concurrent.ScheduledFuture<?> f = poll.get();
-                if (f != null) {
-                    f.cancel(false);
-                }
-                return;
+                return; // cancelled with the Child SA
             }
             dev.strait.gateway.datapath.Datapath.SaCounters k = engine.datapath().counters(c.inboundSpi());
             if (k == null) {
@@ -922,7 +924,7 @@ final class IkeSa {
                 case EXHAUSTED -> onChildExpired(c.inboundSpi());
                 case WITHIN -> { }
             }
-        }, VOLUME_CHECK_PERIOD));
+        });
     }
 
     private static Duration untilOrZero(Instant at) {
@@ -945,19 +947,19 @@ final class IkeSa {
         if (life.isZero()) {
             return;
         }
-        ikeRekeyTimer = engine.schedule(this, () -> rekeyIke(null), Lifetimes.rekeyAfter(life));
-        ikeExpireTimer = engine.schedule(this, () -> {
+        after(Lifetimes.rekeyAfter(life), () -> rekeyIke(null));
+        after(Lifetimes.hardLimit(life), () -> {
             if (state == State.ESTABLISHED) {
                 LOG.warn("tunnel {}: IKE SA reached its hard lifetime without a successful rekey", name());
                 tunnel.noteError("rekey_failed", "IKE SA was not rekeyed before its hard lifetime");
                 sendDeleteAndClose();
             }
-        }, Lifetimes.hardLimit(life));
+        });
     }
 
     /** Retries a rekey the peer answered with TEMPORARY_FAILURE, after a random 1-3 s (RFC 7296 section 2.25). */
     private void retryLater(Runnable r) {
-        engine.schedule(this, r, Duration.ofMillis(1000 + java.util.concurrent.ThreadLocalRandom.current().nextInt(2000)));
+        after(Duration.ofMillis(1000 + java.util.concurrent.ThreadLocalRandom.current().nextInt(2000)), r);
     }
 
     /** Rekeys one Child SA (make-before-break): new SA installed first, the old one deleted afterwards. */
@@ -1660,11 +1662,11 @@ final class IkeSa {
         if (!ikeRekeyInFlight) {
             next.executor.execute(next::startAsSuccessor);
             // The peer deletes this SA; should it not, it goes away after the retransmission window.
-            engine.schedule(this, () -> {
+            after(engine.settings().retransmits().stream().reduce(Duration.ZERO, Duration::plus).plusSeconds(10), () -> {
                 if (state == State.REKEYED) {
                     close(false);
                 }
-            }, engine.settings().retransmits().stream().reduce(Duration.ZERO, Duration::plus).plusSeconds(10));
+            });
         }
     }
 
@@ -1725,11 +1727,11 @@ final class IkeSa {
 
     /** A successor that lost a rekey collision and holds no children: deleted unless the peer already did. */
     private void closeIfRedundant() {
-        engine.schedule(this, () -> {
+        after(engine.settings().retransmits().stream().reduce(Duration.ZERO, Duration::plus).plusSeconds(2), () -> {
             if (state == State.ESTABLISHED && children.isEmpty() && tunnel.current() != this) {
                 sendDeleteAndClose();
             }
-        }, engine.settings().retransmits().stream().reduce(Duration.ZERO, Duration::plus).plusSeconds(2));
+        });
     }
 
     private static byte[] spiBytes64(long spi) {
@@ -1833,6 +1835,20 @@ final class IkeSa {
         return refusal;
     }
 
+    /**
+     * Responder: forgets this SA if IKE_AUTH has not completed within window (the initiator's retransmissions and
+     * some slack). The timer goes as soon as the SA is established, so it holds no established SA.
+     */
+    void expireIfHalfOpen(Duration window) {
+        halfOpenExpiry = after(window, () -> {
+            engine.leftHalfOpen(this);
+            if (state == State.RESPONDER_INIT_DONE) {
+                LOG.info("half-open IKE SA from {} expired without IKE_AUTH", remote);
+                close(false);
+            }
+        });
+    }
+
     private void establish() {
         if (state == State.ESTABLISHED) {
             return;
@@ -1840,6 +1856,9 @@ final class IkeSa {
         state = State.ESTABLISHED;
         establishedAt = Instant.now();
         engine.leftHalfOpen(this);
+        if (halfOpenExpiry != null) {
+            halfOpenExpiry.cancel(false);
+        }
         LOG.info("tunnel {}: IKE SA established with {} ({}, {} {}, NAT {})", name(), remote, ikeChoice.describe(),
                 initiator ? "initiator" : "responder", hex(spiI) + "/" + hex(spiR), natDetected ? "detected" : "not detected");
         engine.listener().ikeSaEstablished(name(), Duration.between(createdAt, establishedAt));
@@ -1895,6 +1914,7 @@ final class IkeSa {
 
     private void removeChild(Child c) {
         children.remove(c);
+        cancelChildTimers(c.inboundSpi());
         if (tunnel != null) {
             tunnel.retire(engine.datapath().counters(c.inboundSpi())); // rekeyed-away SAs still count in the totals
         }
@@ -2028,7 +2048,7 @@ final class IkeSa {
         if (delay == null) {
             return;
         }
-        ScheduledFuture<?> timer = engine.schedule(this, () -> onRetransmitTimer(o.messageId(), o.attempt()), delay);
+        ScheduledFuture<?> timer = after(delay, () -> onRetransmitTimer(o.messageId(), o.attempt()));
         outstanding = new Outstanding(o.messageId(), o.bytes(), o.onResponse(), o.onRawResponse(), o.startedNanos(), o.attempt(),
                 timer, o.deadlineNanos());
     }
@@ -2096,19 +2116,40 @@ final class IkeSa {
             return;
         }
         Duration interval = tunnel.definition().dpdInterval();
-        dpdTimer = engine.scheduleRepeating(this, () -> {
+        every(interval, () -> {
             long idle = System.nanoTime() - Math.max(lastInboundNanos, engine.lastEspInbound(this));
             if (state == State.ESTABLISHED && outstanding == null && idle >= interval.toNanos()) {
                 sendLivenessCheck();
             }
-        }, interval);
+        });
+    }
+
+    /** Runs task on this SA's executor after delay; tracked so close() can cancel it. */
+    private ScheduledFuture<?> after(Duration delay, Runnable task) {
+        return track(engine.schedule(this, task, delay));
+    }
+
+    /** Runs task on this SA's executor every period; tracked so close() can cancel it. */
+    private ScheduledFuture<?> every(Duration period, Runnable task) {
+        return track(engine.scheduleRepeating(this, task, period));
+    }
+
+    private ScheduledFuture<?> track(ScheduledFuture<?> timer) {
+        timers.removeIf(java.util.concurrent.Future::isDone); // fired or cancelled: a few per SA, so a scan is cheap
+        timers.add(timer);
+        return timer;
     }
 
     private void cancelTimers() {
-        for (ScheduledFuture<?> f : new ScheduledFuture<?>[] {dpdTimer, ikeRekeyTimer, ikeExpireTimer}) {
-            if (f != null) {
-                f.cancel(false);
-            }
+        timers.forEach(t -> t.cancel(false));
+        timers.clear();
+        childTimers.clear();
+    }
+
+    private void cancelChildTimers(int inboundSpi) {
+        List<ScheduledFuture<?>> own = childTimers.remove(inboundSpi);
+        if (own != null) {
+            own.forEach(t -> t.cancel(false));
         }
     }
 

@@ -218,6 +218,46 @@ class LifecycleLoopbackTest {
     }
 
     @Test
+    void replacedSasLeaveNoTimersBehind() throws Exception {
+        // Rekey and liveness timers far in the future: a replaced SA that left them queued would hold its keys until then.
+        Side[] p = pair("aes256gcm16", t -> {
+            t.ike.rekeyAfter = "4h";
+            t.esp.rekeyAfter = "1h";
+            t.ike.dpd.interval = "30s";
+        });
+        Side a = p[0];
+        Side b = p[1];
+        int baseA = a.engine.pendingTimers();
+        int baseB = b.engine.pendingTimers();
+        assertTrue(baseA > 0 && baseB > 0, "an established tunnel has timers: " + baseA + " / " + baseB);
+        for (int i = 0; i < 6; i++) {
+            Side initiator = i % 2 == 0 ? a : b;
+            long oldA = a.sa().localSpi;
+            int childA = onlySpi(a);
+            rekeyIke(initiator);
+            await(() -> a.sa() != null && b.sa() != null && a.sa().localSpi != oldA && a.sa().spiI == b.sa().spiI
+                    && a.engine.saCounts().equals(Map.of("ESTABLISHED", 1))
+                    && b.engine.saCounts().equals(Map.of("ESTABLISHED", 1)), "IKE rekey " + i);
+            rekeyChild(initiator);
+            await(() -> oneMirroredChild(a, b) && onlySpi(a) != childA, "Child rekey " + i);
+        }
+        await(() -> a.engine.pendingTimers() <= baseA && b.engine.pendingTimers() <= baseB,
+                "timers back to " + baseA + " / " + baseB + " after 12 rekeys, got " + a.engine.pendingTimers() + " / "
+                        + b.engine.pendingTimers());
+    }
+
+    @Test
+    void anEstablishedResponderSaHoldsNoHalfOpenTimer() throws Exception {
+        // Same lifetimes and liveness checks on both sides: once established, both hold the same timers (IKE and
+        // Child SA rekey and expiry, DPD). The responder's half-open expiry (5 s past the retransmissions) must be gone.
+        Side[] p = pair("aes256gcm16", t -> t.ike.rekeyAfter = "4h");
+        Side a = p[0];
+        Side b = p[1];
+        await(() -> a.engine.pendingTimers() >= 4, "initiator timers: IKE and Child rekey + expiry at least");
+        assertEquals(a.engine.pendingTimers(), b.engine.pendingTimers(), "responder timers as the initiator's");
+    }
+
+    @Test
     void simultaneousChildRekeysLeaveOneSaPair() throws Exception {
         Side[] p = pair("aes256gcm16", t -> { });
         Side a = p[0];
