@@ -37,8 +37,9 @@ public final class KeyDerivation {
     }
 
     /**
-     * IKE SA rekey with RFC 9370 additional key exchanges:
-     * SKEYSEED = prf(SK_d(old), g^ir(new) | SK(ADDKE1) | ... | Ni | Nr), the secrets in exchange order.
+     * IKE SA rekey with RFC 9370 additional key exchanges (section 2.2.4):
+     * SKEYSEED = prf(SK_d(old), SK(0) | Ni | Nr | SK(1) | ... | SK(n)): the CREATE_CHILD_SA secret before the nonces,
+     * those of the IKE_FOLLOWUP_KE exchanges after them, in exchange order (as strongSwan 6 does).
      */
     public static IkeKeys rekeyedIkeSaKeysFromSecrets(PrfFunction oldPrf, byte[] oldSkD, PrfFunction newPrf, byte[] ni,
                                            byte[] nr, List<byte[]> sharedSecrets, long spiI, long spiR, int encKeyLength,
@@ -46,7 +47,7 @@ public final class KeyDerivation {
         if (sharedSecrets.isEmpty()) {
             throw new IllegalArgumentException("an IKE SA rekey needs at least one key exchange");
         }
-        byte[] skeyseed = oldPrf.compute(oldSkD, Bytes.concat(Bytes.concat(sharedSecrets.toArray(byte[][]::new)), ni, nr));
+        byte[] skeyseed = oldPrf.compute(oldSkD, rfc9370Seed(sharedSecrets, ni, nr));
         return expand(newPrf, skeyseed, ni, nr, spiI, spiR, encKeyLength, integKeyLength);
     }
 
@@ -79,11 +80,11 @@ public final class KeyDerivation {
 
     /**
      * Child SA key material with any number of key exchanges (RFC 9370 section 2.2.4):
-     * KEYMAT = prf+(SK_d, g^ir (new) | SK(ADDKE1) | ... | Ni | Nr). An empty list means no PFS.
+     * KEYMAT = prf+(SK_d, SK(0) | Ni | Nr | SK(1) | ... | SK(n)). An empty list means no PFS: prf+(SK_d, Ni | Nr).
      */
     public static ChildKeys childSaKeysFromSecrets(PrfFunction prf, byte[] skD, List<byte[]> sharedSecrets, byte[] ni,
                                                    byte[] nr, int encKeyLength, int integKeyLength) {
-        byte[] seed = Bytes.concat(Bytes.concat(sharedSecrets.toArray(byte[][]::new)), ni, nr);
+        byte[] seed = rfc9370Seed(sharedSecrets, ni, nr);
         byte[] keymat = prf.plus(skD, seed, 2 * (encKeyLength + integKeyLength));
         Splitter split = new Splitter(keymat);
         byte[] encI = split.next(encKeyLength);
@@ -92,6 +93,21 @@ public final class KeyDerivation {
         byte[] integR = split.next(integKeyLength);
         Arrays.fill(keymat, (byte) 0);
         return new ChildKeys(encI, integI, encR, integR);
+    }
+
+    /** SK(0) | Ni | Nr | SK(1) | ... | SK(n); with a single key exchange the RFC 7296 g^ir | Ni | Nr. */
+    private static byte[] rfc9370Seed(List<byte[]> sharedSecrets, byte[] ni, byte[] nr) {
+        if (sharedSecrets.isEmpty()) {
+            return Bytes.concat(ni, nr);
+        }
+        byte[][] parts = new byte[sharedSecrets.size() + 2][];
+        parts[0] = sharedSecrets.getFirst();
+        parts[1] = ni;
+        parts[2] = nr;
+        for (int i = 1; i < sharedSecrets.size(); i++) {
+            parts[i + 2] = sharedSecrets.get(i);
+        }
+        return Bytes.concat(parts);
     }
 
     /** {SK_d | SK_ai | SK_ar | SK_ei | SK_er | SK_pi | SK_pr} = prf+(SKEYSEED, Ni | Nr | SPIi | SPIr) */

@@ -111,6 +111,21 @@ final class IkeSa {
     }
 
     private PendingChild pendingChild;
+
+    /** Responder: the peer's IKE SA rekey waiting for its IKE_FOLLOWUP_KE exchanges, keyed by the link we sent. */
+    private record PendingIkeRekey(byte[] link, IkeChoice choice, List<byte[]> secrets, long peerSpi, long newSpi,
+                                   byte[] nonceI, byte[] nonceR) {
+    }
+
+    private PendingIkeRekey pendingIkeRekey;
+
+    /** Our IKE SA rekey between its CREATE_CHILD_SA response and its last IKE_FOLLOWUP_KE (RFC 9370 section 2.2.4). */
+    private record IkeRekey(long newSpi, long peerSpi, IkeChoice choice, byte[] nonceI, byte[] nonceR, List<byte[]> secrets) {
+    }
+
+    /** Our key exchange value answering the peer's, and the shared secret. */
+    private record KeAnswer(Payload.KeyExchange payload, byte[] secret) {
+    }
     /** CERTREQs the responder sent in its IKE_SA_INIT response (initiator side). */
     private List<Payload.CertReq> peerInitCertReqs = List.of();
     /** RFC 7383: both sides announced fragmentation in IKE_SA_INIT, so large protected messages go out as SKFs. */
@@ -1078,25 +1093,37 @@ final class IkeSa {
     /** The next additional key exchange of a Child SA rekey, linked to the previous exchange by the peer's token. */
     private void sendFollowupKe(ChildRekey rekey, byte[] link) {
         Algorithms.Group group = rekey.esp().additionalKes().get(rekey.secrets().size() - 1);
+        sendFollowupKe(group, link, "Child SA", (shared, r) -> onFollowupKeResponse(rekey, shared, r));
+    }
+
+    /**
+     * One IKE_FOLLOWUP_KE request (RFC 9370 section 2.2.4): our value for group, linked to the exchange before by the
+     * peer's token. done gets the shared secret, or null when the peer answered with an error or an unusable KE.
+     */
+    private void sendFollowupKe(Algorithms.Group group, byte[] link, String of,
+                                java.util.function.BiConsumer<byte[], IkeMessage> done) {
         KeyExchange kx = KeyExchange.generate(group);
         List<Payload> inner = List.of(notify(NotifyType.ADDITIONAL_KEY_EXCHANGE, link),
                 new Payload.KeyExchange(group.id, kx.publicValue()));
         int id = nextRequestId;
-        LOG.debug("tunnel {}: IKE_FOLLOWUP_KE {} ({})", name(), rekey.secrets().size(), group);
-        sendRequest(id, protect(IKE_FOLLOWUP_KE, ownFlags(false), id, inner), r -> onFollowupKeResponse(rekey, kx, r), null);
+        LOG.debug("tunnel {}: IKE_FOLLOWUP_KE of the {} ({})", name(), of, group);
+        sendRequest(id, protect(IKE_FOLLOWUP_KE, ownFlags(false), id, inner), r -> done.accept(followupSecret(kx, r), r), null);
     }
 
-    private void onFollowupKeResponse(ChildRekey rekey, KeyExchange kx, IkeMessage r) {
-        Optional<Payload.Notify> error = r.notifies().filter(Payload.Notify::isError).findFirst();
+    private static byte[] followupSecret(KeyExchange kx, IkeMessage r) {
         Optional<Payload.KeyExchange> ke = r.first(Payload.KeyExchange.class);
-        byte[] shared = null;
-        if (error.isEmpty() && ke.isPresent() && ke.get().group() == kx.group().id) {
-            try {
-                shared = kx.sharedSecret(ke.get().data());
-            } catch (GeneralSecurityException e) {
-                shared = null;
-            }
+        if (r.notifies().anyMatch(Payload.Notify::isError) || ke.isEmpty() || ke.get().group() != kx.group().id) {
+            return null;
         }
+        try {
+            return kx.sharedSecret(ke.get().data());
+        } catch (GeneralSecurityException e) {
+            return null;
+        }
+    }
+
+    private void onFollowupKeResponse(ChildRekey rekey, byte[] shared, IkeMessage r) {
+        Optional<Payload.Notify> error = r.notifies().filter(Payload.Notify::isError).findFirst();
         if (shared == null || state != State.ESTABLISHED) {
             engine.releaseChildSpi(rekey.newSpi());
             String why = error.map(n -> notifyName(n.notifyType())).orElse("no valid KEr");
@@ -1426,26 +1453,22 @@ final class IkeSa {
             respond(m, List.of(notify(NotifyType.TS_UNACCEPTABLE, new byte[0])));
             return;
         }
-        byte[] shared = null;
-        byte[] keData = null;
+        KeAnswer kea = null;
         if (ke.isPresent() && chosen.group() != null) {
-            KeyExchange kx = KeyExchange.generate(chosen.group());
-            try {
-                keData = kx.respond(ke.get().data());
-                shared = kx.sharedSecret(ke.get().data());
-            } catch (GeneralSecurityException e) {
-                respond(m, List.of(notify(NotifyType.INVALID_SYNTAX, new byte[0])));
+            kea = answerKe(m, chosen.group(), ke.get().data());
+            if (kea == null) {
                 return;
             }
         }
+        byte[] shared = kea == null ? null : kea.secret();
         int inboundSpi = engine.allocateChildSpi();
         byte[] nonceR = engine.randomBytes(NONCE_LENGTH);
         List<Payload> out = new ArrayList<>();
         out.add(new Payload.Sa(List.of(new Payload.Proposal(chosen.wire().number(), ProposalMatcher.PROTO_ESP,
                 ProposalMatcher.spiBytes(inboundSpi), chosen.wire().transforms()))));
         out.add(new Payload.Nonce(nonceR));
-        if (keData != null) {
-            out.add(new Payload.KeyExchange(chosen.group().id, keData));
+        if (kea != null) {
+            out.add(kea.payload());
         }
         out.add(new Payload.TrafficSelectors(true, narrowedI));
         out.add(new Payload.TrafficSelectors(false, narrowedR));
@@ -1466,31 +1489,52 @@ final class IkeSa {
         afterPeerChildCreate(created, old, nonceI, nonceR);
     }
 
-    /** One IKE_FOLLOWUP_KE of the peer's Child SA creation: our KE, then the next link or the new Child SA. */
+    /** Our key exchange value for the peer's, or null after answering INVALID_SYNTAX (a value the group rejects). */
+    private KeAnswer answerKe(IkeMessage m, Algorithms.Group group, byte[] peerValue) {
+        KeyExchange kx = KeyExchange.generate(group);
+        try {
+            byte[] ours = kx.respond(peerValue);
+            return new KeAnswer(new Payload.KeyExchange(group.id, ours), kx.sharedSecret(peerValue));
+        } catch (GeneralSecurityException e) {
+            respond(m, List.of(notify(NotifyType.INVALID_SYNTAX, new byte[0])));
+            return null;
+        }
+    }
+
+    /** An IKE_FOLLOWUP_KE's key exchange for group; null after answering INVALID_KE_PAYLOAD or INVALID_SYNTAX. */
+    private KeAnswer answerFollowupKe(IkeMessage m, Algorithms.Group group) {
+        Optional<Payload.KeyExchange> ke = m.first(Payload.KeyExchange.class);
+        if (ke.isEmpty() || ke.get().group() != group.id) {
+            respond(m, List.of(notify(NotifyType.INVALID_KE_PAYLOAD, new byte[] {(byte) (group.id >> 8), (byte) group.id})));
+            return null;
+        }
+        return answerKe(m, group, ke.get().data());
+    }
+
+    private static boolean links(Optional<Payload.Notify> link, byte[] expected) {
+        return link.isPresent() && java.security.MessageDigest.isEqual(link.get().data(), expected);
+    }
+
+    /** One IKE_FOLLOWUP_KE of the peer's Child SA creation or IKE SA rekey: our KE, then the next link or the new SA. */
     private void respondFollowupKe(IkeMessage m) {
-        PendingChild p = pendingChild;
         Optional<Payload.Notify> link = m.notify(NotifyType.ADDITIONAL_KEY_EXCHANGE);
-        if (p == null || link.isEmpty() || !java.security.MessageDigest.isEqual(link.get().data(), p.link()) || state != State.ESTABLISHED) {
+        if (state == State.ESTABLISHED && pendingIkeRekey != null && links(link, pendingIkeRekey.link())) {
+            respondIkeFollowupKe(m, pendingIkeRekey);
+            return;
+        }
+        PendingChild p = pendingChild;
+        if (p == null || !links(link, p.link()) || state != State.ESTABLISHED) {
             respond(m, List.of(notify(STATE_NOT_FOUND, new byte[0])));
             return;
         }
         Algorithms.Group group = p.esp().additionalKes().get(p.secrets().size() - 1);
-        Optional<Payload.KeyExchange> ke = m.first(Payload.KeyExchange.class);
-        if (ke.isEmpty() || ke.get().group() != group.id) {
-            respond(m, List.of(notify(NotifyType.INVALID_KE_PAYLOAD, new byte[] {(byte) (group.id >> 8), (byte) group.id})));
+        KeAnswer kea = answerFollowupKe(m, group);
+        if (kea == null) {
             return;
         }
-        KeyExchange kx = KeyExchange.generate(group);
-        byte[] answer;
-        try {
-            answer = kx.respond(ke.get().data());
-            p.secrets().add(kx.sharedSecret(ke.get().data()));
-        } catch (GeneralSecurityException e) {
-            respond(m, List.of(notify(NotifyType.INVALID_SYNTAX, new byte[0])));
-            return;
-        }
+        p.secrets().add(kea.secret());
         List<Payload> out = new ArrayList<>();
-        out.add(new Payload.KeyExchange(group.id, answer));
+        out.add(kea.payload());
         if (p.secrets().size() <= p.esp().additionalKes().size()) {
             byte[] next = engine.randomBytes(16);
             pendingChild = new PendingChild(next, p.esp(), p.secrets(), p.inboundSpi(), p.nonceI(), p.nonceR(), p.tsi(), p.tsr(), p.old());
@@ -1529,13 +1573,19 @@ final class IkeSa {
                 sendNextQueued();
                 return;
             }
+            if (pendingIkeRekey != null) {
+                // The peer's own rekey of this SA waits for its IKE_FOLLOWUP_KE exchanges: it wins, ours may follow later.
+                retryLater(() -> rekeyIke(forcedGroup));
+                sendNextQueued();
+                return;
+            }
             TunnelDefinition t = tunnel.definition();
             Algorithms.Group group = forcedGroup != null ? forcedGroup : ikeChoice.group();
             KeyExchange kx = KeyExchange.generate(group);
             long newSpi = engine.newSpi();
             byte[] nonce = engine.randomBytes(NONCE_LENGTH);
             List<Payload> inner = List.of(
-                    new Payload.Sa(ProposalMatcher.ikeOffer(preferGroupFirst(t.rekeyIkeProposals(), group), spiBytes64(newSpi))),
+                    new Payload.Sa(ProposalMatcher.ikeOffer(preferGroupFirst(t.ikeProposals(), group), spiBytes64(newSpi))),
                     new Payload.Nonce(nonce),
                     new Payload.KeyExchange(group.id, kx.publicValue()));
             ikeRekeyInFlight = true;
@@ -1547,16 +1597,15 @@ final class IkeSa {
     }
 
     private void onIkeRekeyResponse(long newSpi, byte[] nonceI, KeyExchange kx, IkeMessage r) {
-        ikeRekeyInFlight = false;
-        IkeSa theirs = peerIkeRekey;
-        peerIkeRekey = null;
         if (state != State.ESTABLISHED) {
+            ikeRekeyInFlight = false;
+            peerIkeRekey = null;
             return;
         }
         TunnelDefinition t = tunnel.definition();
         Optional<Payload.Notify> error = r.notifies().filter(Payload.Notify::isError).findFirst();
         Optional<Payload.Sa> sa = r.first(Payload.Sa.class);
-        Optional<IkeChoice> choice = sa.flatMap(x -> ProposalMatcher.acceptIkeAnswer(x, t.rekeyIkeProposals()));
+        Optional<IkeChoice> choice = sa.flatMap(x -> ProposalMatcher.acceptIkeAnswer(x, t.ikeProposals()));
         Optional<Payload.Nonce> nonceR = r.first(Payload.Nonce.class);
         Optional<Payload.KeyExchange> ke = r.first(Payload.KeyExchange.class);
         byte[] shared = null;
@@ -1571,12 +1620,15 @@ final class IkeSa {
         }
         if (shared == null) {
             int type = error.map(Payload.Notify::notifyType).orElse(-1);
+            if (ikeRekeyFailedToThePeers()) {
+                return;
+            }
             if (type == NotifyType.TEMPORARY_FAILURE) {
                 LOG.info("tunnel {}: peer answered the IKE SA rekey with TEMPORARY_FAILURE; retrying", name());
                 retryLater(() -> rekeyIke(null));
             } else if (type == NotifyType.INVALID_KE_PAYLOAD && error.get().data().length == 2) {
                 int wanted = (error.get().data()[0] & 0xff) << 8 | (error.get().data()[1] & 0xff);
-                t.rekeyIkeProposals().stream().flatMap(p -> p.groups().stream()).filter(g -> g.id == wanted).findFirst()
+                t.ikeProposals().stream().flatMap(p -> p.groups().stream()).filter(g -> g.id == wanted).findFirst()
                         .ifPresent(this::rekeyIke);
             } else {
                 String why = error.map(n -> notifyName(n.notifyType())).orElse("an unusable answer");
@@ -1585,11 +1637,84 @@ final class IkeSa {
             }
             return;
         }
-        long peerSpi = spiLong(sa.get().proposals().getFirst().spi());
-        IkeSa next = successor(true, newSpi, peerSpi, choice.get(), nonceI, nonceR.get().data(), shared);
+        IkeRekey rekey = new IkeRekey(newSpi, spiLong(sa.get().proposals().getFirst().spi()), choice.get(), nonceI,
+                nonceR.get().data(), new ArrayList<>(List.of(shared)));
+        if (!choice.get().additionalKes().isEmpty()) {
+            Optional<Payload.Notify> link = r.notify(NotifyType.ADDITIONAL_KEY_EXCHANGE);
+            if (link.isEmpty()) {
+                failIkeRekey("peer chose additional key exchanges but sent no ADDITIONAL_KEY_EXCHANGE link");
+                return;
+            }
+            sendIkeFollowupKe(rekey, link.get().data());
+            return;
+        }
+        finishIkeRekey(rekey);
+    }
+
+    /** The next additional key exchange of our IKE SA rekey (RFC 9370 section 2.2.4), over this (the old) IKE SA. */
+    private void sendIkeFollowupKe(IkeRekey rekey, byte[] link) {
+        Algorithms.Group group = rekey.choice().additionalKes().get(rekey.secrets().size() - 1);
+        sendFollowupKe(group, link, "IKE SA rekey", (shared, r) -> {
+            if (state != State.ESTABLISHED) {
+                ikeRekeyInFlight = false;
+                peerIkeRekey = null;
+                return;
+            }
+            if (shared == null) {
+                failIkeRekey("IKE_FOLLOWUP_KE failed: " + r.notifies().filter(Payload.Notify::isError).findFirst()
+                        .map(n -> notifyName(n.notifyType())).orElse("no valid KEr"));
+                return;
+            }
+            rekey.secrets().add(shared);
+            if (rekey.secrets().size() <= rekey.choice().additionalKes().size()) {
+                Optional<Payload.Notify> next = r.notify(NotifyType.ADDITIONAL_KEY_EXCHANGE);
+                if (next.isEmpty()) {
+                    failIkeRekey("IKE_FOLLOWUP_KE response without the link to the next exchange");
+                    return;
+                }
+                sendIkeFollowupKe(rekey, next.get().data());
+                return;
+            }
+            finishIkeRekey(rekey);
+        });
+    }
+
+    private void failIkeRekey(String why) {
+        if (ikeRekeyFailedToThePeers()) {
+            return;
+        }
+        LOG.warn("tunnel {}: IKE SA rekey failed: {}", name(), why);
+        tunnel.noteError("rekey_failed", "IKE SA rekey failed: " + why);
+    }
+
+    /**
+     * Ends our failed IKE rekey. True when the peer's rekey of this SA completed meanwhile (a collision that ours
+     * lost outright): its successor takes the children, as if ours had never been sent.
+     */
+    private boolean ikeRekeyFailedToThePeers() {
+        ikeRekeyInFlight = false;
+        IkeSa theirs = peerIkeRekey;
+        peerIkeRekey = null;
+        if (theirs == null || theirs.state != State.ESTABLISHED) {
+            return false;
+        }
+        LOG.info("tunnel {}: our IKE SA rekey failed, the peer's {} stands", name(), hex(theirs.localSpi));
+        handOver(theirs);
+        theirs.executor.execute(theirs::startAsSuccessor);
+        closeAfterPeerRekey();
+        return true;
+    }
+
+    /** All key exchanges of our IKE rekey are done: the successor takes over, or the peer's if it won a collision. */
+    private void finishIkeRekey(IkeRekey rekey) {
+        ikeRekeyInFlight = false;
+        IkeSa theirs = peerIkeRekey;
+        peerIkeRekey = null;
+        long newSpi = rekey.newSpi();
+        IkeSa next = successor(true, newSpi, rekey.peerSpi(), rekey.choice(), rekey.nonceI(), rekey.nonceR(), rekey.secrets());
         engine.listener().ikeRekey(name());
         boolean oursRedundant = theirs != null && theirs.state == State.ESTABLISHED
-                && Lifetimes.oursIsRedundant(Lifetimes.minNonce(nonceI, nonceR.get().data()), peerIkeRekeyMinNonce);
+                && Lifetimes.oursIsRedundant(Lifetimes.minNonce(rekey.nonceI(), rekey.nonceR()), peerIkeRekeyMinNonce);
         if (theirs != null) {
             engine.listener().rekeyCollision(name(), "ike");
         }
@@ -1615,6 +1740,7 @@ final class IkeSa {
     }
 
     private void respondIkeRekey(IkeMessage m, Payload.Sa sa, byte[] nonceI) {
+        pendingIkeRekey = null; // a new rekey request: the peer abandoned any earlier one
         TunnelDefinition t = tunnel.definition();
         Optional<Payload.KeyExchange> ke = m.first(Payload.KeyExchange.class);
         Payload.Proposal first = sa.proposals().getFirst();
@@ -1622,7 +1748,7 @@ final class IkeSa {
             respond(m, List.of(notify(NotifyType.INVALID_SYNTAX, new byte[0])));
             return;
         }
-        Optional<IkeChoice> choice = ProposalMatcher.selectIke(sa.proposals(), t.rekeyIkeProposals(), ke.get().group());
+        Optional<IkeChoice> choice = ProposalMatcher.selectIke(sa.proposals(), t.ikeProposals(), ke.get().group());
         if (choice.isEmpty()) {
             respond(m, List.of(notify(NotifyType.NO_PROPOSAL_CHOSEN, new byte[0])));
             return;
@@ -1632,19 +1758,63 @@ final class IkeSa {
             respond(m, List.of(notify(NotifyType.INVALID_KE_PAYLOAD, new byte[] {(byte) (g >> 8), (byte) g})));
             return;
         }
-        KeyExchange kx = KeyExchange.generate(choice.get().group());
-        byte[] keData;
-        byte[] shared;
-        try {
-            keData = kx.respond(ke.get().data());
-            shared = kx.sharedSecret(ke.get().data());
-        } catch (GeneralSecurityException e) {
-            respond(m, List.of(notify(NotifyType.INVALID_SYNTAX, new byte[0])));
+        boolean hybrid = !choice.get().additionalKes().isEmpty();
+        if (hybrid && ikeRekeyInFlight) {
+            // Our own rekey runs; two rekeys each with IKE_FOLLOWUP_KE chains are not interleaved: the peer retries
+            // after a random delay (RFC 7296 section 2.25), by when ours has finished or failed.
+            respond(m, List.of(notify(NotifyType.TEMPORARY_FAILURE, new byte[0])));
+            return;
+        }
+        KeAnswer kea = answerKe(m, choice.get().group(), ke.get().data());
+        if (kea == null) {
             return;
         }
         long newSpi = engine.newSpi();
+        long peerSpi = spiLong(choice.get().wire().spi());
         byte[] nonceR = engine.randomBytes(NONCE_LENGTH);
-        IkeSa next = successor(false, spiLong(choice.get().wire().spi()), newSpi, choice.get(), nonceI, nonceR, shared);
+        List<Payload> out = new ArrayList<>(List.of(new Payload.Sa(List.of(new Payload.Proposal(choice.get().wire().number(),
+                ProposalMatcher.PROTO_IKE, spiBytes64(newSpi), choice.get().wire().transforms()))), new Payload.Nonce(nonceR),
+                kea.payload()));
+        List<byte[]> secrets = new ArrayList<>(List.of(kea.secret()));
+        if (hybrid) {
+            // RFC 9370 section 2.2.4: the new IKE SA exists only after the IKE_FOLLOWUP_KE exchanges.
+            byte[] link = engine.randomBytes(16);
+            pendingIkeRekey = new PendingIkeRekey(link, choice.get(), secrets, peerSpi, newSpi, nonceI, nonceR);
+            out.add(notify(NotifyType.ADDITIONAL_KEY_EXCHANGE, link));
+            respond(m, out);
+            return;
+        }
+        IkeSa next = adoptPeerIkeRekey(choice.get(), peerSpi, newSpi, nonceI, nonceR, secrets);
+        respond(m, out);
+        afterPeerIkeRekeyAnswered(next);
+    }
+
+    /** One IKE_FOLLOWUP_KE of the peer's IKE SA rekey: our KE, then the next link or the successor. */
+    private void respondIkeFollowupKe(IkeMessage m, PendingIkeRekey p) {
+        Algorithms.Group group = p.choice().additionalKes().get(p.secrets().size() - 1);
+        KeAnswer kea = answerFollowupKe(m, group);
+        if (kea == null) {
+            return;
+        }
+        p.secrets().add(kea.secret());
+        List<Payload> out = new ArrayList<>(List.of(kea.payload()));
+        if (p.secrets().size() <= p.choice().additionalKes().size()) {
+            byte[] next = engine.randomBytes(16);
+            pendingIkeRekey = new PendingIkeRekey(next, p.choice(), p.secrets(), p.peerSpi(), p.newSpi(), p.nonceI(), p.nonceR());
+            out.add(notify(NotifyType.ADDITIONAL_KEY_EXCHANGE, next));
+            respond(m, out);
+            return;
+        }
+        pendingIkeRekey = null;
+        IkeSa next = adoptPeerIkeRekey(p.choice(), p.peerSpi(), p.newSpi(), p.nonceI(), p.nonceR(), p.secrets());
+        respond(m, out);
+        afterPeerIkeRekeyAnswered(next);
+    }
+
+    /** The peer's completed IKE rekey: its successor, registered, with the children unless our rekey runs too. */
+    private IkeSa adoptPeerIkeRekey(IkeChoice choice, long peerSpi, long newSpi, byte[] nonceI, byte[] nonceR,
+                                   List<byte[]> secrets) {
+        IkeSa next = successor(false, peerSpi, newSpi, choice, nonceI, nonceR, secrets);
         engine.listener().ikeRekey(name());
         if (ikeRekeyInFlight) {
             // Collision: which successor survives is settled when our own rekey's answer arrives.
@@ -1654,25 +1824,29 @@ final class IkeSa {
             handOver(next);
         }
         engine.register(next);
-        Payload.Proposal answer = new Payload.Proposal(choice.get().wire().number(), ProposalMatcher.PROTO_IKE,
-                spiBytes64(newSpi), choice.get().wire().transforms());
-        respond(m, List.of(new Payload.Sa(List.of(answer)), new Payload.Nonce(nonceR),
-                new Payload.KeyExchange(choice.get().group().id, keData)));
         LOG.info("tunnel {}: peer rekeyed IKE SA {} -> {}", name(), hex(localSpi), hex(newSpi));
+        return next;
+    }
+
+    private void afterPeerIkeRekeyAnswered(IkeSa next) {
         if (!ikeRekeyInFlight) {
             next.executor.execute(next::startAsSuccessor);
-            // The peer deletes this SA; should it not, it goes away after the retransmission window.
-            after(engine.settings().retransmits().stream().reduce(Duration.ZERO, Duration::plus).plusSeconds(10), () -> {
-                if (state == State.REKEYED) {
-                    close(false);
-                }
-            });
+            closeAfterPeerRekey();
         }
+    }
+
+    /** The peer deletes this replaced SA; should it not, it goes away after the retransmission window. */
+    private void closeAfterPeerRekey() {
+        after(engine.settings().retransmits().stream().reduce(Duration.ZERO, Duration::plus).plusSeconds(10), () -> {
+            if (state == State.REKEYED) {
+                close(false);
+            }
+        });
     }
 
     /** The IKE SA that replaces this one after a rekey; the initiator of the rekey is the new SA's initiator. */
     private IkeSa successor(boolean weInitiated, long newSpiI, long newSpiR, IkeChoice choice, byte[] nonceI, byte[] nonceR,
-                            byte[] shared) {
+                            List<byte[]> secrets) {
         IkeSa next = new IkeSa(engine, weInitiated, weInitiated ? newSpiI : newSpiR, tunnel, List.of(tunnel));
         next.state = State.ESTABLISHED;
         next.spiI = newSpiI;
@@ -1691,8 +1865,8 @@ final class IkeSa {
         Algorithms.Encr encr = choice.encr().alg();
         int encLen = encr.keyMaterialLength(choice.encr().keyBits());
         int integLen = choice.integ() == null ? 0 : choice.integ().keyLength;
-        next.keys = KeyDerivation.rekeyedIkeSaKeys(prf, keys.skD(), next.prf, nonceI, nonceR, shared, newSpiI, newSpiR,
-                encLen, integLen);
+        next.keys = KeyDerivation.rekeyedIkeSaKeysFromSecrets(prf, keys.skD(), next.prf, nonceI, nonceR, secrets, newSpiI,
+                newSpiR, encLen, integLen);
         SkCipher fromI = SkCipher.of(encr, choice.encr().keyBits(), choice.integ(), next.keys.skEi(), next.keys.skAi());
         SkCipher fromR = SkCipher.of(encr, choice.encr().keyBits(), choice.integ(), next.keys.skEr(), next.keys.skAr());
         next.outCipher = weInitiated ? fromI : fromR;

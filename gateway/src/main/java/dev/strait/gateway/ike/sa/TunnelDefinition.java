@@ -122,15 +122,6 @@ public record TunnelDefinition(
         return new CertificateAuthentication(creds, Clock.systemUTC(), SignatureScheme.RsaPadding.PSS);
     }
 
-    /**
-     * Proposals for CREATE_CHILD_SA IKE rekeys: the additional key exchanges stripped (IKE_FOLLOWUP_KE for IKE rekeys
-     * is not implemented). The rekeyed SA still inherits the hybrid secret through SK_d (RFC 9370 section 2.2.2).
-     */
-    public List<IkeProposal> rekeyIkeProposals() {
-        return ikeProposals.stream().map(p -> p.additionalKes().isEmpty() ? p
-                : new IkeProposal(p.encr(), p.prf(), p.integ(), p.groups(), List.of())).distinct().toList();
-    }
-
     /** Some proposal asks for RFC 9370 additional key exchanges (IKE_INTERMEDIATE). */
     public boolean offersAdditionalKes() {
         return ikeProposals.stream().anyMatch(p -> !p.additionalKes().isEmpty());

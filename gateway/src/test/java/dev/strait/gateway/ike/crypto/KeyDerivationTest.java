@@ -127,12 +127,15 @@ class KeyDerivationTest {
     }
 
     @Test
-    void rekeyWithAdditionalKeyExchangesConcatenatesSecretsInOrder() throws Exception {
+    void rekeyWithAdditionalKeyExchangesPutsTheirSecretsAfterTheNonces() throws Exception {
+        // RFC 9370 section 2.2.4: SKEYSEED = prf(SK_d, SK(0) | Ni | Nr | SK(1) | ... | SK(n))
         byte[] oldSkD = random(32);
         byte[] add1 = random(32);
-        byte[] skeyseed = hmac(oldSkD, gir, add1, ni, nr);
+        byte[] add2 = random(48);
+        byte[] skeyseed = hmac(oldSkD, gir, ni, nr, add1, add2);
         byte[] keymat = prfPlus(skeyseed, cat(ni, nr, spis(spiI, spiR)), 32 * 3 + 2 * 36);
-        IkeKeys keys = KeyDerivation.rekeyedIkeSaKeysFromSecrets(PRF, oldSkD, PRF, ni, nr, List.of(gir, add1), spiI, spiR, 36, 0);
+        IkeKeys keys = KeyDerivation.rekeyedIkeSaKeysFromSecrets(PRF, oldSkD, PRF, ni, nr, List.of(gir, add1, add2), spiI, spiR,
+                36, 0);
         assertKeys(split(keymat, 32, 0, 0, 36, 36, 32, 32), keys);
     }
 
@@ -163,6 +166,13 @@ class KeyDerivationTest {
         assertArrayEquals(Arrays.copyOfRange(pfs, 0, 36), withPfs.encI());
         assertArrayEquals(Arrays.copyOfRange(pfs, 36, 72), withPfs.encR());
         assertEquals(0, withPfs.integI().length);
+
+        // RFC 9370 section 2.2.4: KEYMAT = prf+(SK_d, SK(0) | Ni | Nr | SK(1) | ... | SK(n))
+        byte[] mlkem = random(32);
+        byte[] hybrid = prfPlus(skD, cat(gir, ni, nr, mlkem), 2 * 36);
+        ChildKeys withAddKe = KeyDerivation.childSaKeysFromSecrets(PRF, skD, List.of(gir, mlkem), ni, nr, 36, 0);
+        assertArrayEquals(Arrays.copyOfRange(hybrid, 0, 36), withAddKe.encI());
+        assertArrayEquals(Arrays.copyOfRange(hybrid, 36, 72), withAddKe.encR());
     }
 
     @Test

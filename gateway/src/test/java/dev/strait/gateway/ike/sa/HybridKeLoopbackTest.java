@@ -9,6 +9,7 @@ import dev.strait.api.v1alpha1.TunnelConfig;
 import dev.strait.api.v1alpha1.TunnelSpec;
 import dev.strait.gateway.datapath.ChildSaSpec;
 import java.util.List;
+import java.util.Map;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 
@@ -119,5 +120,58 @@ class HybridKeLoopbackTest {
             assertArrayEquals(sa1.inboundEncKey(), sb1.outboundEncKey());
             assertEquals(esp, a.engine.snapshot().getFirst().children().getFirst().proposal());
         }
+    }
+
+    /** One IKE SA per side, the same one, carrying the one Child SA. */
+    private static boolean oneSharedIkeSa(Side a, Side b, long notSpi) {
+        IkeSa sa = a.engine.currentSa("t");
+        IkeSa sb = b.engine.currentSa("t");
+        return sa != null && sb != null && sa.localSpi != notSpi && sa.spiI == sb.spiI && sa.spiR == sb.spiR
+                && a.engine.saCounts().equals(Map.of("ESTABLISHED", 1)) && b.engine.saCounts().equals(Map.of("ESTABLISHED", 1))
+                && a.datapath.installed.size() == 1 && b.datapath.installed.size() == 1;
+    }
+
+    @Test
+    void ikeSaRekeyRunsIkeFollowupKeWithMlKem() throws Exception {
+        String hybrid = "aes256gcm16-prfsha384-x25519-ke1_mlkem768";
+        Side[] p = pair(new String[] {hybrid}, new String[] {hybrid});
+        Side a = p[0];
+        Side b = p[1];
+        EngineLoopbackTest.await(() -> oneSharedIkeSa(a, b, 0), "first IKE SA and Child SA");
+        int child = a.datapath.installed.keySet().iterator().next();
+        for (Side initiator : List.of(a, b)) {
+            long old = a.engine.currentSa("t").localSpi;
+            IkeSa sa = initiator.engine.currentSa("t");
+            sa.executor.execute(() -> sa.rekeyIke(null));
+            EngineLoopbackTest.await(() -> oneSharedIkeSa(a, b, old), "IKE SA rekeyed (CREATE_CHILD_SA + IKE_FOLLOWUP_KE), old one gone");
+            IkeSa na = a.engine.currentSa("t");
+            assertEquals(List.of(dev.strait.gateway.ike.crypto.Algorithms.Group.ML_KEM_768), na.ikeChoice.additionalKes(),
+                    "the rekeyed IKE SA ran ML-KEM again");
+            assertEquals(hybrid, a.engine.snapshot().getFirst().ike().proposal());
+            assertEquals(child, a.datapath.installed.keySet().iterator().next(), "the Child SA moved over untouched");
+            // Both sides derived the same keys from SK_d, x25519 and ML-KEM: the new IKE SA carries a liveness check.
+            long before = na.lastInbound();
+            na.executor.execute(na::sendLivenessCheck);
+            EngineLoopbackTest.await(() -> na.lastInbound() != before, "DPD answered under the rekeyed keys");
+        }
+    }
+
+    @Test
+    void simultaneousHybridIkeRekeysEndWithOneIkeSa() throws Exception {
+        String hybrid = "aes256gcm16-prfsha384-x25519-ke1_mlkem768";
+        Side[] p = pair(new String[] {hybrid}, new String[] {hybrid});
+        Side a = p[0];
+        Side b = p[1];
+        EngineLoopbackTest.await(() -> oneSharedIkeSa(a, b, 0), "first IKE SA and Child SA");
+        long old = a.engine.currentSa("t").localSpi;
+        IkeSa sa = a.engine.currentSa("t");
+        IkeSa sb = b.engine.currentSa("t");
+        // Each side refuses the other's request with TEMPORARY_FAILURE while its own chain runs; the random retry
+        // delay (1-3 s) lets one of them through.
+        sa.executor.execute(() -> sa.rekeyIke(null));
+        sb.executor.execute(() -> sb.rekeyIke(null));
+        EngineLoopbackTest.await(() -> oneSharedIkeSa(a, b, old), "one rekeyed IKE SA, got " + a.engine.saCounts() + " / "
+                + b.engine.saCounts());
+        assertEquals(1, a.engine.currentSa("t").ikeChoice.additionalKes().size());
     }
 }
