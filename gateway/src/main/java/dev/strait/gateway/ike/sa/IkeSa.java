@@ -1639,16 +1639,21 @@ final class IkeSa {
         }
         IkeRekey rekey = new IkeRekey(newSpi, spiLong(sa.get().proposals().getFirst().spi()), choice.get(), nonceI,
                 nonceR.get().data(), new ArrayList<>(List.of(shared)));
-        if (!choice.get().additionalKes().isEmpty()) {
-            Optional<Payload.Notify> link = r.notify(NotifyType.ADDITIONAL_KEY_EXCHANGE);
-            if (link.isEmpty()) {
-                failIkeRekey("peer chose additional key exchanges but sent no ADDITIONAL_KEY_EXCHANGE link");
-                return;
-            }
-            sendIkeFollowupKe(rekey, link.get().data());
+        continueIkeRekey(rekey, r);
+    }
+
+    /** After each key exchange of our IKE rekey: the next IKE_FOLLOWUP_KE while additional ones remain, else the successor. */
+    private void continueIkeRekey(IkeRekey rekey, IkeMessage answer) {
+        if (rekey.secrets().size() > rekey.choice().additionalKes().size()) {
+            finishIkeRekey(rekey);
             return;
         }
-        finishIkeRekey(rekey);
+        Optional<Payload.Notify> link = answer.notify(NotifyType.ADDITIONAL_KEY_EXCHANGE);
+        if (link.isEmpty()) {
+            failIkeRekey("the peer's answer has no ADDITIONAL_KEY_EXCHANGE link to the next key exchange");
+            return;
+        }
+        sendIkeFollowupKe(rekey, link.get().data());
     }
 
     /** The next additional key exchange of our IKE SA rekey (RFC 9370 section 2.2.4), over this (the old) IKE SA. */
@@ -1666,16 +1671,7 @@ final class IkeSa {
                 return;
             }
             rekey.secrets().add(shared);
-            if (rekey.secrets().size() <= rekey.choice().additionalKes().size()) {
-                Optional<Payload.Notify> next = r.notify(NotifyType.ADDITIONAL_KEY_EXCHANGE);
-                if (next.isEmpty()) {
-                    failIkeRekey("IKE_FOLLOWUP_KE response without the link to the next exchange");
-                    return;
-                }
-                sendIkeFollowupKe(rekey, next.get().data());
-                return;
-            }
-            finishIkeRekey(rekey);
+            continueIkeRekey(rekey, r);
         });
     }
 

@@ -62,10 +62,7 @@ class HybridKeLoopbackTest {
         assertArrayEquals(sa.outboundEncKey(), sb.inboundEncKey());
         assertArrayEquals(sa.inboundEncKey(), sb.outboundEncKey());
         // The IKE SA keeps working under the updated keys: a liveness check is answered.
-        IkeSa ikeA = a.engine.currentSa("t");
-        long before = ikeA.lastInbound();
-        ikeA.executor.execute(ikeA::sendLivenessCheck);
-        EngineLoopbackTest.await(() -> ikeA.lastInbound() != before, "DPD answered under the post-ML-KEM keys");
+        awaitLivenessAnswer(a.engine.currentSa("t"), "DPD answered under the post-ML-KEM keys");
     }
 
     @Test
@@ -122,6 +119,20 @@ class HybridKeLoopbackTest {
         }
     }
 
+    private static void awaitLivenessAnswer(IkeSa sa, String what) throws InterruptedException {
+        long before = sa.lastInbound();
+        sa.executor.execute(sa::sendLivenessCheck);
+        EngineLoopbackTest.await(() -> sa.lastInbound() != before, what);
+    }
+
+    private static final String HYBRID = "aes256gcm16-prfsha384-x25519-ke1_mlkem768";
+
+    private Side[] establishedHybridPair() throws Exception {
+        Side[] p = pair(new String[] {HYBRID}, new String[] {HYBRID});
+        EngineLoopbackTest.await(() -> oneSharedIkeSa(p[0], p[1], 0), "first IKE SA and Child SA");
+        return p;
+    }
+
     /** One IKE SA per side, the same one, carrying the one Child SA. */
     private static boolean oneSharedIkeSa(Side a, Side b, long notSpi) {
         IkeSa sa = a.engine.currentSa("t");
@@ -133,11 +144,9 @@ class HybridKeLoopbackTest {
 
     @Test
     void ikeSaRekeyRunsIkeFollowupKeWithMlKem() throws Exception {
-        String hybrid = "aes256gcm16-prfsha384-x25519-ke1_mlkem768";
-        Side[] p = pair(new String[] {hybrid}, new String[] {hybrid});
+        Side[] p = establishedHybridPair();
         Side a = p[0];
         Side b = p[1];
-        EngineLoopbackTest.await(() -> oneSharedIkeSa(a, b, 0), "first IKE SA and Child SA");
         int child = a.datapath.installed.keySet().iterator().next();
         for (Side initiator : List.of(a, b)) {
             long old = a.engine.currentSa("t").localSpi;
@@ -147,22 +156,18 @@ class HybridKeLoopbackTest {
             IkeSa na = a.engine.currentSa("t");
             assertEquals(List.of(dev.strait.gateway.ike.crypto.Algorithms.Group.ML_KEM_768), na.ikeChoice.additionalKes(),
                     "the rekeyed IKE SA ran ML-KEM again");
-            assertEquals(hybrid, a.engine.snapshot().getFirst().ike().proposal());
+            assertEquals(HYBRID, a.engine.snapshot().getFirst().ike().proposal());
             assertEquals(child, a.datapath.installed.keySet().iterator().next(), "the Child SA moved over untouched");
             // Both sides derived the same keys from SK_d, x25519 and ML-KEM: the new IKE SA carries a liveness check.
-            long before = na.lastInbound();
-            na.executor.execute(na::sendLivenessCheck);
-            EngineLoopbackTest.await(() -> na.lastInbound() != before, "DPD answered under the rekeyed keys");
+            awaitLivenessAnswer(na, "DPD answered under the rekeyed keys");
         }
     }
 
     @Test
     void simultaneousHybridIkeRekeysEndWithOneIkeSa() throws Exception {
-        String hybrid = "aes256gcm16-prfsha384-x25519-ke1_mlkem768";
-        Side[] p = pair(new String[] {hybrid}, new String[] {hybrid});
+        Side[] p = establishedHybridPair();
         Side a = p[0];
         Side b = p[1];
-        EngineLoopbackTest.await(() -> oneSharedIkeSa(a, b, 0), "first IKE SA and Child SA");
         long old = a.engine.currentSa("t").localSpi;
         IkeSa sa = a.engine.currentSa("t");
         IkeSa sb = b.engine.currentSa("t");
