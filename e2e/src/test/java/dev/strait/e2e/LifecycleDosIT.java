@@ -64,11 +64,19 @@ class LifecycleDosIT {
         s.exec(s.nsA(), "ip", "route", "del", "198.19.77.0/24");
     }
 
-    /** An IKE_SA_INIT our responder accepts for the open tunnel: SA, KE (random ECP point bytes), Ni last. */
+    /**
+     * An IKE_SA_INIT our responder accepts for the open tunnel: SA, KE, Ni last. The KE is a valid P-384 point (the
+     * generator), so each flood packet below the cookie threshold costs a real key exchange and leaves a half-open SA
+     * that never gets its IKE_AUTH, which is what a spoofing attacker achieves.
+     */
     private static String template() {
         var offer = ProposalMatcher.ikeOffer(List.of(ProposalParser.parseIke(IKE, false)), new byte[0]);
+        var g = org.bouncycastle.crypto.ec.CustomNamedCurves.getByName("secp384r1").getG().normalize();
+        byte[] point = new byte[96];
+        System.arraycopy(g.getAffineXCoord().getEncoded(), 0, point, 0, 48);
+        System.arraycopy(g.getAffineYCoord().getEncoded(), 0, point, 48, 48);
         IkeMessage m = new IkeMessage(1L, 0, ExchangeType.IKE_SA_INIT, IkeMessage.FLAG_INITIATOR, 0,
-                List.of(new Payload.Sa(offer), new Payload.KeyExchange(20, new byte[96]), new Payload.Nonce(new byte[32])));
+                List.of(new Payload.Sa(offer), new Payload.KeyExchange(20, point), new Payload.Nonce(new byte[32])));
         return HexFormat.of().formatHex(IkeCodec.encode(m));
     }
 
@@ -124,7 +132,10 @@ class LifecycleDosIT {
         String after = gw.metrics();
         double halfOpen = metric(during, HALF_OPEN);
         assertTrue(halfOpen >= 0 && halfOpen <= 32 + 1, "half-open SAs bounded by the cookie threshold, got " + halfOpen);
-        assertTrue(metric(after, COOKIES) > 1000, "cookies were handed out: " + metric(after, COOKIES));
+        // Beyond the first 32 half-open SAs every flood packet that reaches the daemon is answered with a cookie and
+        // nothing else (the kernel may drop some under load, hence half, not all).
+        assertTrue(metric(after, COOKIES) > sent / 2.0, "cookies for the flood beyond the threshold: " + metric(after, COOKIES)
+                + " of " + sent);
         // Whether strongSwan's own IKE_SA_INIT needed a cookie round trip depends on when it arrived in the flood
         // (below the threshold it is answered directly), so its log is not asserted on.
         assertTrue(gw.isAlive());

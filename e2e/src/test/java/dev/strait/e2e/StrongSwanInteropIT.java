@@ -165,6 +165,31 @@ class StrongSwanInteropIT {
     }
 
     @Test
+    void binaryPskInBothRolesMatchesStrongSwansHexForm() throws Exception {
+        // Not UTF-8 (0xff, a lone continuation byte), with a NUL and a trailing 0x0a: strongSwan reads "0x..." as these
+        // bytes; our gateway YAML carries them as psk.hex (what the operator writes for a binary Secret).
+        String hex = "ff80c32800deadbeef0102030405060708090a0b0c0d0e0f1011121314150a";
+        for (TunnelSpec.Initiation initiation : List.of(TunnelSpec.Initiation.Start, TunnelSpec.Initiation.Passive)) {
+            boolean weInitiate = initiation == TunnelSpec.Initiation.Start;
+            GatewayConfig c = gatewayConfig("aes256gcm16-prfsha384-x25519", "aes256gcm16", initiation);
+            c.tunnels.getFirst().auth.psk.value = null;
+            c.tunnels.getFirst().auth.psk.hex = hex;
+            SwanctlConf conf = strongSwanB(weInitiate ? Role.RESPONDER : Role.INITIATOR, "aes256gcm16-prfsha384-x25519",
+                    "aes256gcm16").psk("0x" + hex).build();
+            StrongSwan swan = weInitiate ? SITES.strongSwan(s.nsB()).start(conf) : null;
+            GatewayProcess gw = gateway(c);
+            if (!weInitiate) {
+                swan = SITES.strongSwan(s.nsB()).start(conf);
+                assertEquals(0, swan.initiate("lan-lan", Duration.ofSeconds(30)).exitCode(), "swanctl --initiate succeeds");
+            }
+            IkeSa sa = awaitEstablished(swan);
+            assertEquals(!weInitiate, sa.initiator());
+            assertFalse(Files.readString(gw.logFile()).contains(hex), "the PSK never reaches the log");
+            SITES.stopAll();
+        }
+    }
+
+    @Test
     void wrongPskFailsCleanlyWithJavaAsInitiator() throws Exception {
         StrongSwan swan = SITES.strongSwan(s.nsB()).start(strongSwanB(Role.RESPONDER, "aes256gcm16-prfsha384-ecp384", "aes256gcm16")
                 .psk("a-different-psk-for-this-test").build());

@@ -102,11 +102,14 @@ public class TunnelSpec {
         public String file;
         @JsonPropertyDescription("The PSK itself (gateway YAML; for local testing)")
         public String value;
+        @JsonPropertyDescription("The PSK as hexadecimal bytes, for keys that are not text (gateway YAML; the operator writes "
+                + "it for a Secret whose bytes are not UTF-8, such as strongSwan's 0x... PSKs stored decoded)")
+        public String hex;
 
         @Override
         public String toString() {
             return "Psk{secretRef=" + (secretRef == null ? null : secretRef.name) + ", file=" + file
-                    + ", value=" + (value == null ? null : "<redacted>") + "}";
+                    + ", value=" + (value == null ? null : "<redacted>") + ", hex=" + (hex == null ? null : "<redacted>") + "}";
         }
     }
 

@@ -109,12 +109,16 @@ public final class ConfigValidator {
         }
         if (a.psk != null) {
             TunnelSpec.Psk p = a.psk;
-            int sources = (p.secretRef != null ? 1 : 0) + (p.file != null ? 1 : 0) + (p.value != null ? 1 : 0);
+            int sources = (p.secretRef != null ? 1 : 0) + (p.file != null ? 1 : 0) + (p.value != null ? 1 : 0)
+                    + (p.hex != null ? 1 : 0);
             if (sources != 1) {
-                throw new ConfigException(at + ".psk", "set exactly one of secretRef, file or value");
+                throw new ConfigException(at + ".psk", "set exactly one of secretRef, file, value or hex");
             }
             if (p.value != null && Psks.utf8Length(p.value) < MIN_PSK_BYTES) {
                 throw new ConfigException(at + ".psk.value", "is shorter than " + MIN_PSK_BYTES + " bytes");
+            }
+            if (p.hex != null) {
+                Psks.fromHex(at + ".psk.hex", p.hex);
             }
         }
     }

@@ -15,6 +15,8 @@ public final class Psks {
         byte[] key;
         if (psk.value != null) {
             key = psk.value.getBytes(StandardCharsets.UTF_8);
+        } else if (psk.hex != null) {
+            key = fromHex(field + ".hex", psk.hex);
         } else if (psk.file != null) {
             try {
                 key = stripTrailingNewline(Files.readAllBytes(Path.of(psk.file)));
@@ -24,6 +26,22 @@ public final class Psks {
         } else {
             throw new ConfigException(field, "secretRef must be resolved by the operator; the gateway needs file or value");
         }
+        if (key.length < ConfigValidator.MIN_PSK_BYTES) {
+            throw new ConfigException(field, "is shorter than " + ConfigValidator.MIN_PSK_BYTES + " bytes");
+        }
+        return key;
+    }
+
+    /** A hex PSK (any bytes, e.g. strongSwan's 0x... form without the prefix); the error never shows the digits. */
+    static byte[] fromHex(String field, String hex) throws ConfigException {
+        String digits = hex.strip();
+        if (digits.startsWith("0x") || digits.startsWith("0X")) {
+            digits = digits.substring(2);
+        }
+        if (digits.isEmpty() || digits.length() % 2 != 0 || !digits.chars().allMatch(c -> Character.digit(c, 16) >= 0)) {
+            throw new ConfigException(field, "must be an even number of hexadecimal digits (an optional 0x prefix allowed)");
+        }
+        byte[] key = java.util.HexFormat.of().parseHex(digits);
         if (key.length < ConfigValidator.MIN_PSK_BYTES) {
             throw new ConfigException(field, "is shorter than " + ConfigValidator.MIN_PSK_BYTES + " bytes");
         }

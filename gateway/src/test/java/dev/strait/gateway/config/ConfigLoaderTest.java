@@ -75,6 +75,23 @@ class ConfigLoaderTest {
         e = invalid("value: interop-test-psk-not-secret", "value: tiny-k3y");
         assertEquals("tunnels[0].auth.psk.value", e.field());
         assertFalse(e.getMessage().contains("tiny-k3y"), "the message must not echo the key");
+
+        e = invalid("value: interop-test-psk-not-secret", "hex: 00112233445566778899aabbccddeeff0g");
+        assertEquals("tunnels[0].auth.psk.hex", e.field());
+        assertFalse(e.getMessage().contains("0g"), "the message must not echo the key");
+        e = invalid("value: interop-test-psk-not-secret", "hex: 0x00112233");
+        assertEquals("tunnels[0].auth.psk.hex", e.field());
+        assertTrue(e.getMessage().contains("shorter"), e.getMessage());
+        e = invalid("value: interop-test-psk-not-secret", "value: interop-test-psk-not-secret, hex: 00112233445566778899aabbccddeeff");
+        assertEquals("tunnels[0].auth.psk", e.field());
+    }
+
+    @Test
+    void aHexPskIsTheBytesItSpells() throws Exception {
+        String hex = "ff80c328000102030405060708090a0b0c0d0e0f1011121314";
+        var config = ConfigLoader.parse(VALID.replace("value: interop-test-psk-not-secret", "hex: 0x" + hex));
+        org.junit.jupiter.api.Assertions.assertArrayEquals(java.util.HexFormat.of().parseHex(hex),
+                Psks.resolve("psk", config.tunnels.getFirst().auth.psk));
     }
 
     @Test

@@ -77,7 +77,7 @@ public final class TunnelValidator {
         TunnelSpec.Psk psk = spec.auth.psk;
         if (psk.secretRef == null) {
             return new Verdict.Refused(Reason.InvalidSpec,
-                    "spec.auth.psk: set secretRef; file and value are for the standalone gateway only");
+                    "spec.auth.psk: set secretRef; file, value and hex are for the standalone gateway only");
         }
         String field = "spec.auth.psk.secretRef";
         Secret secret = secrets.apply(psk.secretRef.name);
@@ -85,12 +85,16 @@ public final class TunnelValidator {
             return new Verdict.Refused(Reason.SecretNotFound,
                     field + ".name: Secret '" + psk.secretRef.name + "' does not exist");
         }
-        String value = secretValue(secret, psk.secretRef.key);
-        if (value == null) {
+        byte[] raw = secretBytes(secret, psk.secretRef.key);
+        if (raw == null) {
             return new Verdict.Refused(Reason.SecretKeyNotFound,
                     field + ".key: Secret '" + psk.secretRef.name + "' has no key '" + psk.secretRef.key + "'");
         }
-        if (value.getBytes(StandardCharsets.UTF_8).length < ConfigValidator.MIN_PSK_BYTES) {
+        // Text keys lose a trailing newline (kubectl --from-file of an edited file); any other bytes pass unchanged as hex.
+        String text = strictUtf8(raw);
+        String value = text == null ? null : text.replaceAll("[\\r\\n]+$", "");
+        int length = value == null ? raw.length : value.getBytes(StandardCharsets.UTF_8).length;
+        if (length < ConfigValidator.MIN_PSK_BYTES) {
             return new Verdict.Refused(Reason.InvalidSpec, field + ": key '" + psk.secretRef.key + "' of Secret '"
                     + psk.secretRef.name + "' holds fewer than " + ConfigValidator.MIN_PSK_BYTES + " bytes");
         }
@@ -100,7 +104,11 @@ public final class TunnelValidator {
         config.namespace = t.getMetadata().getNamespace();
         config.generation = t.getMetadata().getGeneration();
         config.auth.psk.secretRef = null;
-        config.auth.psk.value = value;
+        if (value != null) {
+            config.auth.psk.value = value;
+        } else {
+            config.auth.psk.hex = java.util.HexFormat.of().formatHex(raw);
+        }
         return new Verdict.Accepted(config);
     }
 
@@ -186,6 +194,26 @@ public final class TunnelValidator {
      * Secrets may carry the key in data (base64) or, before the API server converts it, in stringData. A trailing
      * newline (kubectl create secret --from-file of an echo'd file) is not part of the key, as for the gateway's files.
      */
+    /** The bytes under key (data, else stringData as UTF-8), or null. */
+    private static byte[] secretBytes(Secret s, String key) {
+        if (s.getData() != null && s.getData().get(key) != null) {
+            return Base64.getDecoder().decode(s.getData().get(key));
+        }
+        if (s.getStringData() != null && s.getStringData().get(key) != null) {
+            return s.getStringData().get(key).getBytes(StandardCharsets.UTF_8);
+        }
+        return null;
+    }
+
+    /** The bytes as text if they are valid UTF-8, else null (a binary key). */
+    private static String strictUtf8(byte[] bytes) {
+        try {
+            return StandardCharsets.UTF_8.newDecoder().decode(java.nio.ByteBuffer.wrap(bytes)).toString();
+        } catch (java.nio.charset.CharacterCodingException e) {
+            return null;
+        }
+    }
+
     private static String secretValue(Secret s, String key) {
         String v = null;
         if (s.getData() != null && s.getData().get(key) != null) {

@@ -21,6 +21,21 @@ class TunnelValidatorTest {
     final Function<String, Secret> lookup = secrets::get;
 
     @Test
+    void aBinaryPskReachesTheGatewayByteForByteAsHex() throws Exception {
+        // 0xff and a lone continuation byte are not UTF-8; the trailing 0x0a is part of a binary key, not a newline.
+        byte[] key = java.util.HexFormat.of().parseHex("ff80c328000102030405060708090a0b0c0d0e0f10111213deadbeef0a");
+        Secret binary = new io.fabric8.kubernetes.api.model.SecretBuilder().withNewMetadata().withName("bin").withNamespace("ns")
+                .endMetadata().withData(Map.of("psk", java.util.Base64.getEncoder().encodeToString(key))).build();
+        var a = assertInstanceOf(Verdict.Accepted.class,
+                TunnelValidator.one(tunnel("ns", "a", "gw", "bin", "192.168.1.0/24"), Map.of("bin", binary)::get));
+        assertNull(a.config().auth.psk.value);
+        assertEquals(java.util.HexFormat.of().formatHex(key), a.config().auth.psk.hex);
+        org.junit.jupiter.api.Assertions.assertArrayEquals(key, dev.strait.gateway.config.Psks.resolve("psk", a.config().auth.psk),
+                "the gateway reads back the Secret's bytes");
+        assertFalse(a.toString().contains(a.config().auth.psk.hex), "the key is not in the verdict's text");
+    }
+
+    @Test
     void validTunnelIsRenderedWithInlinePskAndNoSecretRef() {
         Verdict v = TunnelValidator.one(tunnel("ns", "a", "gw", "psk", "192.168.1.0/24"), lookup);
         var a = assertInstanceOf(Verdict.Accepted.class, v);
