@@ -144,15 +144,10 @@ final class IkeSa {
     private Outstanding outstanding;
     private final java.util.ArrayDeque<Runnable> queuedRequests = new java.util.ArrayDeque<>();
     volatile long lastInboundNanos = System.nanoTime();
-    /**
-     * Every timer this SA has queued. close() and handOver() cancel them all: a queued timer holds the SA, its keys
-     * included, until it fires, and a rekey timer fires hours later.
-     */
-    private final java.util.Set<ScheduledFuture<?>> timers = java.util.concurrent.ConcurrentHashMap.newKeySet();
-    /** The lifetime and volume timers of each Child SA, by inbound SPI: cancelled when that Child SA goes. */
+    /** Every timer this SA has queued: close() and handOver() cancel them all. */
+    private final SaTimers timers;
     /** Responder: the timer that forgets this SA should IKE_AUTH never come. */
     private ScheduledFuture<?> halfOpenExpiry;
-    private final java.util.Map<Integer, List<ScheduledFuture<?>>> childTimers = new java.util.concurrent.ConcurrentHashMap<>();
 
     // Rekeying (RFC 7296 sections 1.3, 2.8): what is in flight, for collision handling (2.8.1 / 2.8.2).
     /** Inbound SPIs of children already replaced by a completed rekey (either side): never rekeyed twice. */
@@ -197,6 +192,7 @@ final class IkeSa {
         this.localSpi = localSpi;
         this.tunnel = tunnel;
         this.candidates = candidates;
+        this.timers = new SaTimers(engine, this);
     }
 
     String name() {
@@ -902,12 +898,12 @@ final class IkeSa {
     }
 
     private void scheduleChildLifetime(Child c) {
-        List<ScheduledFuture<?>> own = childTimers.computeIfAbsent(c.inboundSpi(), k -> new java.util.concurrent.CopyOnWriteArrayList<>());
+        List<ScheduledFuture<?>> own = timers.ofChild(c.inboundSpi());
         if (c.rekeyAt() != null) {
-            own.add(after(untilOrZero(c.rekeyAt()), () -> rekeyChild(c.inboundSpi(), null)));
+            own.add(timers.after(untilOrZero(c.rekeyAt()), () -> rekeyChild(c.inboundSpi(), null)));
         }
         if (c.expireAt() != null) {
-            own.add(after(untilOrZero(c.expireAt()), () -> onChildExpired(c.inboundSpi())));
+            own.add(timers.after(untilOrZero(c.expireAt()), () -> onChildExpired(c.inboundSpi())));
         }
         if (tunnel != null && tunnel.definition().childVolume().any()) {
             own.add(watchChildVolume(c, tunnel.definition().childVolume().forNewChild()));
@@ -920,7 +916,7 @@ final class IkeSa {
     /** Byte/packet lifetimes: poll the Child SA's counters; rekey at the soft limit, replace the IKE SA at the hard one. */
     private ScheduledFuture<?> watchChildVolume(Child c, VolumeLimits.Thresholds limits) {
         boolean[] rekeyStarted = {false};
-        return every(VOLUME_CHECK_PERIOD, () -> {
+        return timers.every(VOLUME_CHECK_PERIOD, () -> {
             if (state == State.CLOSED || state == State.REKEYED || childByInbound(c.inboundSpi()) == null) {
                 return; // cancelled with the Child SA
             }
@@ -962,8 +958,8 @@ final class IkeSa {
         if (life.isZero()) {
             return;
         }
-        after(Lifetimes.rekeyAfter(life), () -> rekeyIke(null));
-        after(Lifetimes.hardLimit(life), () -> {
+        timers.after(Lifetimes.rekeyAfter(life), () -> rekeyIke(null));
+        timers.after(Lifetimes.hardLimit(life), () -> {
             if (state == State.ESTABLISHED) {
                 LOG.warn("tunnel {}: IKE SA reached its hard lifetime without a successful rekey", name());
                 tunnel.noteError("rekey_failed", "IKE SA was not rekeyed before its hard lifetime");
@@ -974,7 +970,7 @@ final class IkeSa {
 
     /** Retries a rekey the peer answered with TEMPORARY_FAILURE, after a random 1-3 s (RFC 7296 section 2.25). */
     private void retryLater(Runnable r) {
-        after(Duration.ofMillis(1000 + java.util.concurrent.ThreadLocalRandom.current().nextInt(2000)), r);
+        timers.after(Duration.ofMillis(1000 + java.util.concurrent.ThreadLocalRandom.current().nextInt(2000)), r);
     }
 
     /** Rekeys one Child SA (make-before-break): new SA installed first, the old one deleted afterwards. */
@@ -1833,7 +1829,7 @@ final class IkeSa {
 
     /** The peer deletes this replaced SA; should it not, it goes away after the retransmission window. */
     private void closeAfterPeerRekey() {
-        after(engine.settings().retransmits().stream().reduce(Duration.ZERO, Duration::plus).plusSeconds(10), () -> {
+        timers.after(engine.settings().retransmits().stream().reduce(Duration.ZERO, Duration::plus).plusSeconds(10), () -> {
             if (state == State.REKEYED) {
                 close(false);
             }
@@ -1879,7 +1875,7 @@ final class IkeSa {
         next.children.addAll(children);
         children.clear();
         state = State.REKEYED;
-        cancelTimers();
+        timers.cancelAll();
         queuedRequests.clear();
         tunnel.onIkeRekeyed(this, next);
     }
@@ -1897,7 +1893,7 @@ final class IkeSa {
 
     /** A successor that lost a rekey collision and holds no children: deleted unless the peer already did. */
     private void closeIfRedundant() {
-        after(engine.settings().retransmits().stream().reduce(Duration.ZERO, Duration::plus).plusSeconds(2), () -> {
+        timers.after(engine.settings().retransmits().stream().reduce(Duration.ZERO, Duration::plus).plusSeconds(2), () -> {
             if (state == State.ESTABLISHED && children.isEmpty() && tunnel.current() != this) {
                 sendDeleteAndClose();
             }
@@ -2010,7 +2006,7 @@ final class IkeSa {
      * some slack). The timer goes as soon as the SA is established, so it holds no established SA.
      */
     void expireIfHalfOpen(Duration window) {
-        halfOpenExpiry = after(window, () -> {
+        halfOpenExpiry = timers.after(window, () -> {
             engine.leftHalfOpen(this);
             if (state == State.RESPONDER_INIT_DONE) {
                 LOG.info("half-open IKE SA from {} expired without IKE_AUTH", remote);
@@ -2084,7 +2080,7 @@ final class IkeSa {
 
     private void removeChild(Child c) {
         children.remove(c);
-        cancelChildTimers(c.inboundSpi());
+        timers.cancelChild(c.inboundSpi());
         if (tunnel != null) {
             tunnel.retire(engine.datapath().counters(c.inboundSpi())); // rekeyed-away SAs still count in the totals
         }
@@ -2218,7 +2214,7 @@ final class IkeSa {
         if (delay == null) {
             return;
         }
-        ScheduledFuture<?> timer = after(delay, () -> onRetransmitTimer(o.messageId(), o.attempt()));
+        ScheduledFuture<?> timer = timers.after(delay, () -> onRetransmitTimer(o.messageId(), o.attempt()));
         outstanding = new Outstanding(o.messageId(), o.bytes(), o.onResponse(), o.onRawResponse(), o.startedNanos(), o.attempt(),
                 timer, o.deadlineNanos());
     }
@@ -2286,41 +2282,12 @@ final class IkeSa {
             return;
         }
         Duration interval = tunnel.definition().dpdInterval();
-        every(interval, () -> {
+        timers.every(interval, () -> {
             long idle = System.nanoTime() - Math.max(lastInboundNanos, engine.lastEspInbound(this));
             if (state == State.ESTABLISHED && outstanding == null && idle >= interval.toNanos()) {
                 sendLivenessCheck();
             }
         });
-    }
-
-    /** Runs task on this SA's executor after delay; tracked so close() can cancel it. */
-    private ScheduledFuture<?> after(Duration delay, Runnable task) {
-        return track(engine.schedule(this, task, delay));
-    }
-
-    /** Runs task on this SA's executor every period; tracked so close() can cancel it. */
-    private ScheduledFuture<?> every(Duration period, Runnable task) {
-        return track(engine.scheduleRepeating(this, task, period));
-    }
-
-    private ScheduledFuture<?> track(ScheduledFuture<?> timer) {
-        timers.removeIf(java.util.concurrent.Future::isDone); // fired or cancelled: a few per SA, so a scan is cheap
-        timers.add(timer);
-        return timer;
-    }
-
-    private void cancelTimers() {
-        timers.forEach(t -> t.cancel(false));
-        timers.clear();
-        childTimers.clear();
-    }
-
-    private void cancelChildTimers(int inboundSpi) {
-        List<ScheduledFuture<?>> own = childTimers.remove(inboundSpi);
-        if (own != null) {
-            own.forEach(t -> t.cancel(false));
-        }
     }
 
     private void fail(String reason, String message) {
@@ -2344,7 +2311,7 @@ final class IkeSa {
         }
         state = State.CLOSED;
         cancelOutstanding();
-        cancelTimers();
+        timers.cancelAll();
         for (Child c : List.copyOf(children)) {
             removeChild(c);
         }
