@@ -135,14 +135,8 @@ final class IkeSa {
     Instant establishedAt;
     final List<Child> children = new java.util.concurrent.CopyOnWriteArrayList<>();
 
-    // Message IDs and the single outstanding request (window size 1).
-    private int nextRequestId;
-    private int expectedPeerRequestId;
-    /** Our last response, as sent (several datagrams when fragmented): resent when the request comes again. */
-    private List<byte[]> lastResponse;
-    private int lastResponseId = -1;
-    private Outstanding outstanding;
-    private final java.util.ArrayDeque<Runnable> queuedRequests = new java.util.ArrayDeque<>();
+    /** Message IDs and the single outstanding request (window size 1). */
+    private final ExchangeWindow window;
     volatile long lastInboundNanos = System.nanoTime();
     /** Every timer this SA has queued: close() and handOver() cancel them all. */
     private final SaTimers timers;
@@ -180,11 +174,6 @@ final class IkeSa {
     private List<Payload.TrafficSelector> offeredTsi;
     private List<Payload.TrafficSelector> offeredTsr;
 
-    /** deadlineNanos != 0: retransmissions are squeezed into that deadline (liveness checks use dpd.timeout). */
-    private record Outstanding(int messageId, List<byte[]> bytes, Consumer<IkeMessage> onResponse, java.util.function.BiConsumer<IkeMessage, byte[]> onRawResponse,
-                               long startedNanos, int attempt, ScheduledFuture<?> timer, long deadlineNanos) {
-    }
-
     IkeSa(IkeEngine engine, boolean initiator, long localSpi, TunnelRuntime tunnel, List<TunnelRuntime> candidates) {
         this.engine = engine;
         this.executor = new SerialExecutor(engine.workers());
@@ -193,6 +182,7 @@ final class IkeSa {
         this.tunnel = tunnel;
         this.candidates = candidates;
         this.timers = new SaTimers(engine, this);
+        this.window = new ExchangeWindow(engine, this, timers);
     }
 
     String name() {
@@ -210,7 +200,6 @@ final class IkeSa {
         localAddress = engine.localAddressFor(peer, engine.ikePort());
         ke = KeyExchange.generate(group);
         ni = engine.randomBytes(NONCE_LENGTH);
-        nextRequestId = 0;
         state = State.INIT_SENT;
         List<Payload> payloads = new ArrayList<>();
         if (cookie != null) {
@@ -233,7 +222,7 @@ final class IkeSa {
         byte[] bytes = IkeCodec.encode(request);
         firstMessageI = bytes;
         LOG.info("tunnel {}: IKE_SA_INIT to {} (group {})", name(), peer, group);
-        sendRequest(0, List.of(bytes), null, this::onInitResponse);
+        window.sendRequest(0, List.of(bytes), null, this::onInitResponse);
     }
 
     /** Puts proposals containing the group we are sending a KE for first, so the responder can pick it. */
@@ -331,13 +320,13 @@ final class IkeSa {
         Algorithms.Group group = ikeChoice.additionalKes().get(additionalKesDone);
         KeyExchange kx = KeyExchange.generate(group);
         List<Payload> inner = List.of(new Payload.KeyExchange(group.id, kx.publicValue()));
-        int id = nextRequestId;
+        int id = window.nextRequestId();
         int flags = ownFlags(false);
         intAuthI = intAuth(intAuthI, keys.skPi(), flags, id, inner);
         byte[] skPr = keys.skPr(); // the response is covered with the keys in effect for this exchange
         List<byte[]> bytes = protect(ExchangeType.IKE_INTERMEDIATE, flags, id, inner);
         LOG.debug("tunnel {}: IKE_INTERMEDIATE {} ({})", name(), additionalKesDone + 1, group);
-        sendRequest(id, bytes, r -> onIntermediateResponse(group, kx, skPr, r), null);
+        window.sendRequest(id, bytes, r -> onIntermediateResponse(group, kx, skPr, r), null);
     }
 
     private void onIntermediateResponse(Algorithms.Group group, KeyExchange kx, byte[] skPr, IkeMessage r) {
@@ -381,7 +370,7 @@ final class IkeSa {
     private void sendAuthRequest() {
         TunnelDefinition t = tunnel.definition();
         floatToNattIfNeeded();
-        authMessageId = nextRequestId;
+        authMessageId = window.nextRequestId();
         pendingChildSpi = engine.allocateChildSpi();
         offeredTsi = TrafficSelectors.of(t.localSubnets());
         offeredTsr = TrafficSelectors.of(t.remoteSubnets());
@@ -416,9 +405,9 @@ final class IkeSa {
         inner.add(new Payload.TrafficSelectors(true, offeredTsi));
         inner.add(new Payload.TrafficSelectors(false, offeredTsr));
         state = State.AUTH_SENT;
-        int id = nextRequestId;
+        int id = window.nextRequestId();
         List<byte[]> bytes = protect(ExchangeType.IKE_AUTH, IkeMessage.FLAG_INITIATOR, id, inner);
-        sendRequest(id, bytes, this::onAuthResponse, null);
+        window.sendRequest(id, bytes, this::onAuthResponse, null);
     }
 
     private void onAuthResponse(IkeMessage inner) {
@@ -557,9 +546,7 @@ final class IkeSa {
         }
         IkeMessage response = new IkeMessage(spiI, spiR, ExchangeType.IKE_SA_INIT, IkeMessage.FLAG_RESPONSE, 0, payloads);
         firstMessageR = IkeCodec.encode(response);
-        expectedPeerRequestId = 1;
-        lastResponseId = 0;
-        lastResponse = List.of(firstMessageR);
+        window.responded(0, List.of(firstMessageR));
         state = State.RESPONDER_INIT_DONE;
         engine.send(firstMessageR, remote, natt);
         return true;
@@ -573,11 +560,10 @@ final class IkeSa {
             return;
         }
         if (m.exchangeType() == ExchangeType.IKE_SA_INIT) {
-            if (m.isResponse() && outstanding != null && outstanding.messageId() == 0 && state == State.INIT_SENT) {
-                Outstanding o = completeOutstanding();
-                o.onRawResponse().accept(m, raw);
-            } else if (!m.isResponse() && !initiator && lastResponseId == 0 && lastResponse != null) {
-                engine.send(lastResponse.getFirst(), remote, natt); // retransmitted IKE_SA_INIT
+            if (m.isResponse() && window.awaits(0) && state == State.INIT_SENT) {
+                window.onRawResponse(m, raw);
+            } else if (!m.isResponse() && !initiator && window.lastResponseTo(0) != null) {
+                engine.send(window.lastResponseTo(0).getFirst(), remote, natt); // retransmitted IKE_SA_INIT
             }
             return;
         }
@@ -585,7 +571,7 @@ final class IkeSa {
             return;
         }
         if (m.isResponse()) {
-            if (outstanding == null || m.messageId() != outstanding.messageId()) {
+            if (!window.awaits(m.messageId())) {
                 return; // late or duplicate response
             }
             List<Payload> inner = decrypt(m, raw);
@@ -593,15 +579,12 @@ final class IkeSa {
                 return;
             }
             lastInboundNanos = System.nanoTime();
-            Outstanding o = completeOutstanding();
-            if (o.onResponse() != null) {
-                o.onResponse().accept(m.withPayloads(inner));
-            }
-            sendNextQueued();
+            window.onResponse(m.withPayloads(inner));
             return;
         }
         // A request from the peer.
-        if (m.messageId() == lastResponseId && lastResponse != null) {
+        List<byte[]> lastResponse = window.lastResponseTo(m.messageId());
+        if (lastResponse != null) {
             // The peer did not get our answer; for a fragmented request, answer its first fragment only (RFC 7383 2.6.1).
             boolean firstOrWhole = m.first(Payload.EncryptedFragment.class).map(f -> f.fragmentNumber() == 1).orElse(true);
             if (firstOrWhole) {
@@ -609,8 +592,8 @@ final class IkeSa {
             }
             return;
         }
-        if (m.messageId() != expectedPeerRequestId) {
-            LOG.debug("tunnel {}: dropping request with message ID {} (expected {})", name(), m.messageId(), expectedPeerRequestId);
+        if (m.messageId() != window.expectedPeerRequestId()) {
+            LOG.debug("tunnel {}: dropping request with message ID {} (expected {})", name(), m.messageId(), window.expectedPeerRequestId());
             return;
         }
         List<Payload> inner = decrypt(m, raw);
@@ -859,11 +842,11 @@ final class IkeSa {
         if (state != State.ESTABLISHED) {
             return;
         }
-        queueRequest(() -> {
-            int id = nextRequestId;
+        window.queueRequest(() -> {
+            int id = window.nextRequestId();
             List<byte[]> bytes = protect(ExchangeType.INFORMATIONAL, ownFlags(false), id, List.of());
             Duration timeout = tunnel == null ? null : tunnel.definition().dpdTimeout();
-            sendRequest(id, bytes, r -> LOG.debug("tunnel {}: peer is alive", name()), null,
+            window.sendRequest(id, bytes, r -> LOG.debug("tunnel {}: peer is alive", name()), null,
                     timeout == null || timeout.isZero() ? null : timeout);
         });
     }
@@ -878,12 +861,12 @@ final class IkeSa {
             return;
         }
         state = State.DELETING;
-        cancelOutstanding();
-        queuedRequests.clear();
-        int id = nextRequestId;
+        window.cancelOutstanding();
+        window.dropQueued();
+        int id = window.nextRequestId();
         List<byte[]> bytes = protect(ExchangeType.INFORMATIONAL, ownFlags(false), id,
                 List.of(new Payload.Delete(ProposalMatcher.PROTO_IKE, 0, List.of())));
-        sendRequest(id, bytes, r -> close(true), null);
+        window.sendRequest(id, bytes, r -> close(true), null);
     }
 
     // ---------------------------------------------------------------- CREATE_CHILD_SA: rekeying (RFC 7296 1.3, 2.8)
@@ -978,10 +961,10 @@ final class IkeSa {
         if (state != State.ESTABLISHED) {
             return;
         }
-        queueRequest(() -> {
+        window.queueRequest(() -> {
             Child old = childByInbound(oldInbound);
             if (old == null || replaced.contains(oldInbound) || state != State.ESTABLISHED) {
-                sendNextQueued();
+                window.sendNextQueued();
                 return;
             }
             TunnelDefinition t = tunnel.definition();
@@ -1000,9 +983,9 @@ final class IkeSa {
             inner.add(new Payload.TrafficSelectors(false, old.remoteTs()));
             childRekeyInFlight = oldInbound;
             LOG.info("tunnel {}: rekeying Child SA {}{}", name(), hex32(oldInbound), kx == null ? "" : " (PFS " + group + ")");
-            int id = nextRequestId;
+            int id = window.nextRequestId();
             List<byte[]> bytes = protect(ExchangeType.CREATE_CHILD_SA, ownFlags(false), id, inner);
-            sendRequest(id, bytes, r -> onChildRekeyResponse(old, newSpi, nonce, kx, r), null);
+            window.sendRequest(id, bytes, r -> onChildRekeyResponse(old, newSpi, nonce, kx, r), null);
         });
     }
 
@@ -1101,9 +1084,9 @@ final class IkeSa {
         KeyExchange kx = KeyExchange.generate(group);
         List<Payload> inner = List.of(notify(NotifyType.ADDITIONAL_KEY_EXCHANGE, link),
                 new Payload.KeyExchange(group.id, kx.publicValue()));
-        int id = nextRequestId;
+        int id = window.nextRequestId();
         LOG.debug("tunnel {}: IKE_FOLLOWUP_KE of the {} ({})", name(), of, group);
-        sendRequest(id, protect(IKE_FOLLOWUP_KE, ownFlags(false), id, inner), r -> done.accept(followupSecret(kx, r), r), null);
+        window.sendRequest(id, protect(IKE_FOLLOWUP_KE, ownFlags(false), id, inner), r -> done.accept(followupSecret(kx, r), r), null);
     }
 
     private static byte[] followupSecret(KeyExchange kx, IkeMessage r) {
@@ -1177,15 +1160,15 @@ final class IkeSa {
 
     /** Deletes one Child SA with INFORMATIONAL (section 1.4.1); it leaves the datapath when the peer answers. */
     private void deleteChild(Child c) {
-        queueRequest(() -> {
+        window.queueRequest(() -> {
             if (state != State.ESTABLISHED || !children.contains(c)) {
-                sendNextQueued();
+                window.sendNextQueued();
                 return;
             }
-            int id = nextRequestId;
+            int id = window.nextRequestId();
             List<byte[]> bytes = protect(ExchangeType.INFORMATIONAL, ownFlags(false), id,
                     List.of(new Payload.Delete(ProposalMatcher.PROTO_ESP, 4, List.of(ProposalMatcher.spiBytes(c.inboundSpi())))));
-            sendRequest(id, bytes, r -> {
+            window.sendRequest(id, bytes, r -> {
                 if (children.contains(c)) {
                     removeChild(c);
                 }
@@ -1221,10 +1204,10 @@ final class IkeSa {
     /** Asks the peer for a Child SA carrying exactly one subnet pair, with PFS when the ESP proposals name a group. */
     private void createChild(SubnetPairs.Pair pair, Algorithms.Group forcedGroup) {
         childCreateInFlight = true; // set now: a peer's IKE rekey arriving while this waits in the queue gets TEMPORARY_FAILURE
-        queueRequest(() -> {
+        window.queueRequest(() -> {
             if (state != State.ESTABLISHED) {
                 childCreateInFlight = false;
-                sendNextQueued();
+                window.sendNextQueued();
                 return;
             }
             TunnelDefinition t = tunnel.definition();
@@ -1244,9 +1227,9 @@ final class IkeSa {
             inner.add(new Payload.TrafficSelectors(true, tsi));
             inner.add(new Payload.TrafficSelectors(false, tsr));
             LOG.info("tunnel {}: creating an additional Child SA for {}{}", name(), pair.describe(), kx == null ? "" : " (PFS " + group + ")");
-            int id = nextRequestId;
+            int id = window.nextRequestId();
             List<byte[]> bytes = protect(ExchangeType.CREATE_CHILD_SA, ownFlags(false), id, inner);
-            sendRequest(id, bytes, r -> onChildCreateResponse(pair, newSpi, nonce, kx, tsi, tsr, r), null);
+            window.sendRequest(id, bytes, r -> onChildCreateResponse(pair, newSpi, nonce, kx, tsi, tsr, r), null);
         });
     }
 
@@ -1353,16 +1336,16 @@ final class IkeSa {
 
     /** DELETE for an SA the peer created but we did not install (its answer was unusable). */
     private void deleteUninstalled(int inboundSpi) {
-        queueRequest(() -> {
+        window.queueRequest(() -> {
             engine.releaseChildSpi(inboundSpi);
             if (state != State.ESTABLISHED) {
-                sendNextQueued();
+                window.sendNextQueued();
                 return;
             }
-            int id = nextRequestId;
+            int id = window.nextRequestId();
             List<byte[]> bytes = protect(ExchangeType.INFORMATIONAL, ownFlags(false), id,
                     List.of(new Payload.Delete(ProposalMatcher.PROTO_ESP, 4, List.of(ProposalMatcher.spiBytes(inboundSpi)))));
-            sendRequest(id, bytes, r -> { }, null);
+            window.sendRequest(id, bytes, r -> { }, null);
         });
     }
 
@@ -1564,15 +1547,15 @@ final class IkeSa {
         if (state != State.ESTABLISHED) {
             return;
         }
-        queueRequest(() -> {
+        window.queueRequest(() -> {
             if (state != State.ESTABLISHED) {
-                sendNextQueued();
+                window.sendNextQueued();
                 return;
             }
             if (pendingIkeRekey != null) {
                 // The peer's own rekey of this SA waits for its IKE_FOLLOWUP_KE exchanges: it wins, ours may follow later.
                 retryLater(() -> rekeyIke(forcedGroup));
-                sendNextQueued();
+                window.sendNextQueued();
                 return;
             }
             TunnelDefinition t = tunnel.definition();
@@ -1586,9 +1569,9 @@ final class IkeSa {
                     new Payload.KeyExchange(group.id, kx.publicValue()));
             ikeRekeyInFlight = true;
             LOG.info("tunnel {}: rekeying IKE SA {}", name(), hex(localSpi));
-            int id = nextRequestId;
+            int id = window.nextRequestId();
             List<byte[]> bytes = protect(ExchangeType.CREATE_CHILD_SA, ownFlags(false), id, inner);
-            sendRequest(id, bytes, r -> onIkeRekeyResponse(newSpi, nonce, kx, r), null);
+            window.sendRequest(id, bytes, r -> onIkeRekeyResponse(newSpi, nonce, kx, r), null);
         });
     }
 
@@ -1864,9 +1847,6 @@ final class IkeSa {
         next.outCipher = weInitiated ? fromI : fromR;
         next.inCipher = weInitiated ? fromR : fromI;
         next.establishedAt = Instant.now();
-        next.expectedPeerRequestId = 0;
-        next.lastResponseId = -1;
-        next.nextRequestId = 0;
         return next;
     }
 
@@ -1876,7 +1856,7 @@ final class IkeSa {
         children.clear();
         state = State.REKEYED;
         timers.cancelAll();
-        queuedRequests.clear();
+        window.dropQueued();
         tunnel.onIkeRekeyed(this, next);
     }
 
@@ -2135,9 +2115,7 @@ final class IkeSa {
 
     private void respond(IkeMessage request, List<Payload> inner) {
         List<byte[]> bytes = protect(request.exchangeType(), ownFlags(true), request.messageId(), inner);
-        lastResponse = bytes;
-        lastResponseId = request.messageId();
-        expectedPeerRequestId = request.messageId() + 1;
+        window.responded(request.messageId(), bytes);
         bytes.forEach(b -> engine.send(b, remote, natt));
     }
 
@@ -2172,109 +2150,26 @@ final class IkeSa {
         return (initiator ? IkeMessage.FLAG_INITIATOR : 0) | (response ? IkeMessage.FLAG_RESPONSE : 0);
     }
 
-    private void queueRequest(Runnable r) {
-        if (outstanding == null) {
-            r.run();
-        } else {
-            queuedRequests.add(r);
-        }
+    /** Sends one datagram to the peer's current address and port. */
+    void sendToPeer(byte[] datagram) {
+        engine.send(datagram, remote, natt);
     }
 
-    private void sendNextQueued() {
-        if (outstanding != null) {
-            return; // a response handler already sent the next request of its exchange chain (IKE_FOLLOWUP_KE)
-        }
-        Runnable next = queuedRequests.poll();
-        if (next != null) {
-            next.run();
-        }
-    }
-
-    /** Sends a request and retransmits it with exponential back-off (RFC 7296 section 2.1) until answered. */
-    private void sendRequest(int messageId, List<byte[]> bytes, Consumer<IkeMessage> onResponse,
-                             java.util.function.BiConsumer<IkeMessage, byte[]> onRawResponse) {
-        sendRequest(messageId, bytes, onResponse, onRawResponse, null);
-    }
-
-    /** giveUpAfter non-null: retransmit on the usual back-off but declare failure once that much time has passed. */
-    private void sendRequest(int messageId, List<byte[]> bytes, Consumer<IkeMessage> onResponse,
-                             java.util.function.BiConsumer<IkeMessage, byte[]> onRawResponse, Duration giveUpAfter) {
-        cancelOutstanding();
-        nextRequestId = messageId + 1;
-        long now = System.nanoTime();
-        outstanding = new Outstanding(messageId, bytes, onResponse, onRawResponse, now, 0, null,
-                giveUpAfter == null ? 0 : now + giveUpAfter.toNanos());
-        transmit();
-    }
-
-    private void transmit() {
-        Outstanding o = outstanding;
-        o.bytes().forEach(b -> engine.send(b, remote, natt)); // every fragment, every time (RFC 7383 section 2.6.1)
-        Duration delay = nextDelay(o);
-        if (delay == null) {
-            return;
-        }
-        ScheduledFuture<?> timer = timers.after(delay, () -> onRetransmitTimer(o.messageId(), o.attempt()));
-        outstanding = new Outstanding(o.messageId(), o.bytes(), o.onResponse(), o.onRawResponse(), o.startedNanos(), o.attempt(),
-                timer, o.deadlineNanos());
-    }
-
-    private Duration nextDelay(Outstanding o) {
-        Duration d = engine.retransmitDelay(o.attempt());
-        if (o.deadlineNanos() == 0) {
-            return d;
-        }
-        if (d == null) {
-            d = engine.settings().retransmits().getLast();
-        }
-        long left = o.deadlineNanos() - System.nanoTime();
-        return Duration.ofNanos(Math.max(0, Math.min(d.toNanos(), left)));
-    }
-
-    private void onRetransmitTimer(int messageId, int attempt) {
-        Outstanding o = outstanding;
-        if (o == null || o.messageId() != messageId || o.attempt() != attempt || state == State.CLOSED) {
-            return;
-        }
-        boolean giveUp = o.deadlineNanos() != 0 ? System.nanoTime() >= o.deadlineNanos() - 1_000_000
-                : engine.retransmitDelay(attempt + 1) == null;
-        if (giveUp) {
-            outstanding = null;
-            String what = state == State.ESTABLISHED ? "liveness check" : state.name();
-            LOG.warn("tunnel {}: no answer from {} after {} retransmissions ({})", name(), remote, attempt, what);
-            if (state == State.ESTABLISHED && tunnel != null) {
-                engine.listener().dpdTimeout(tunnel.name());
-                // Close first: /status must never show the reason next to a phase that still says Established.
-                close(true);
-                tunnel.noteError("peer_dead", "the peer stopped answering for "
-                        + Duration.ofNanos(System.nanoTime() - o.startedNanos()).toSeconds() + " s (liveness check timed out)");
-                return;
-            } else if (state != State.DELETING && state != State.REKEYED) {
-                fail("timeout", "no answer from " + remote.getAddress().getHostAddress() + " (" + what + ")");
-            }
+    /** The peer never answered our request (attempts retransmissions, the first sent at startedNanos). */
+    void onNoAnswer(int attempt, long startedNanos) {
+        String what = state == State.ESTABLISHED ? "liveness check" : state.name();
+        LOG.warn("tunnel {}: no answer from {} after {} retransmissions ({})", name(), remote, attempt, what);
+        if (state == State.ESTABLISHED && tunnel != null) {
+            engine.listener().dpdTimeout(tunnel.name());
+            // Close first: /status must never show the reason next to a phase that still says Established.
             close(true);
+            tunnel.noteError("peer_dead", "the peer stopped answering for "
+                    + Duration.ofNanos(System.nanoTime() - startedNanos).toSeconds() + " s (liveness check timed out)");
             return;
+        } else if (state != State.DELETING && state != State.REKEYED) {
+            fail("timeout", "no answer from " + remote.getAddress().getHostAddress() + " (" + what + ")");
         }
-        engine.listener().retransmit(name());
-        outstanding = new Outstanding(o.messageId(), o.bytes(), o.onResponse(), o.onRawResponse(), o.startedNanos(), attempt + 1,
-                null, o.deadlineNanos());
-        transmit();
-    }
-
-    private Outstanding completeOutstanding() {
-        Outstanding o = outstanding;
-        outstanding = null;
-        if (o.timer() != null) {
-            o.timer().cancel(false);
-        }
-        return o;
-    }
-
-    private void cancelOutstanding() {
-        if (outstanding != null && outstanding.timer() != null) {
-            outstanding.timer().cancel(false);
-        }
-        outstanding = null;
+        close(true);
     }
 
     private void scheduleDpd() {
@@ -2284,7 +2179,7 @@ final class IkeSa {
         Duration interval = tunnel.definition().dpdInterval();
         timers.every(interval, () -> {
             long idle = System.nanoTime() - Math.max(lastInboundNanos, engine.lastEspInbound(this));
-            if (state == State.ESTABLISHED && outstanding == null && idle >= interval.toNanos()) {
+            if (state == State.ESTABLISHED && !window.busy() && idle >= interval.toNanos()) {
                 sendLivenessCheck();
             }
         });
@@ -2310,7 +2205,7 @@ final class IkeSa {
             return;
         }
         state = State.CLOSED;
-        cancelOutstanding();
+        window.cancelOutstanding();
         timers.cancelAll();
         for (Child c : List.copyOf(children)) {
             removeChild(c);
