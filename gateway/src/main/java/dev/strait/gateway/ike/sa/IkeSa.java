@@ -38,7 +38,7 @@ import org.slf4j.LoggerFactory;
  */
 final class IkeSa {
     private static final Logger LOG = LoggerFactory.getLogger(IkeSa.class);
-    private static final int NONCE_LENGTH = 32;
+    static final int NONCE_LENGTH = 32;
     private static final int NATT_PORT = 4500;
     /** IKEV2_FRAGMENTATION_SUPPORTED (RFC 7383 section 2.3). */
     static final int FRAGMENTATION_SUPPORTED = 16430;
@@ -112,19 +112,8 @@ final class IkeSa {
 
     private PendingChild pendingChild;
 
-    /** Responder: the peer's IKE SA rekey waiting for its IKE_FOLLOWUP_KE exchanges, keyed by the link we sent. */
-    private record PendingIkeRekey(byte[] link, IkeChoice choice, List<byte[]> secrets, long peerSpi, long newSpi,
-                                   byte[] nonceI, byte[] nonceR) {
-    }
-
-    private PendingIkeRekey pendingIkeRekey;
-
-    /** Our IKE SA rekey between its CREATE_CHILD_SA response and its last IKE_FOLLOWUP_KE (RFC 9370 section 2.2.4). */
-    private record IkeRekey(long newSpi, long peerSpi, IkeChoice choice, byte[] nonceI, byte[] nonceR, List<byte[]> secrets) {
-    }
-
     /** Our key exchange value answering the peer's, and the shared secret. */
-    private record KeAnswer(Payload.KeyExchange payload, byte[] secret) {
+    record KeAnswer(Payload.KeyExchange payload, byte[] secret) {
     }
     /** CERTREQs the responder sent in its IKE_SA_INIT response (initiator side). */
     private List<Payload.CertReq> peerInitCertReqs = List.of();
@@ -137,6 +126,8 @@ final class IkeSa {
 
     /** Message IDs and the single outstanding request (window size 1). */
     private final ExchangeWindow window;
+    /** Our rekeys of this IKE SA and the peer's (section 2.18). */
+    private final IkeRekeying ikeRekeying;
     volatile long lastInboundNanos = System.nanoTime();
     /** Every timer this SA has queued: close() and handOver() cancel them all. */
     private final SaTimers timers;
@@ -149,10 +140,6 @@ final class IkeSa {
     /** Old child inbound SPI -> the peer's rekey of it that we answered while ours was in flight. */
     private final java.util.Map<Integer, RekeyExchange> peerChildRekeys = new java.util.HashMap<>();
     private Integer childRekeyInFlight;
-    private boolean ikeRekeyInFlight;
-    /** The successor created by the peer's IKE rekey that we answered while ours was in flight. */
-    private IkeSa peerIkeRekey;
-    private byte[] peerIkeRekeyMinNonce;
 
     // Additional Child SAs (RFC 7296 section 1.3.1) for subnet pairs the peer left out of the IKE_AUTH Child SA.
     /** Set on the IKE SA we initiated (and inherited by its rekeyed successors): we create the missing children. */
@@ -183,6 +170,7 @@ final class IkeSa {
         this.candidates = candidates;
         this.timers = new SaTimers(engine, this);
         this.window = new ExchangeWindow(engine, this, timers);
+        this.ikeRekeying = new IkeRekeying(this, engine, window, timers);
     }
 
     String name() {
@@ -226,7 +214,7 @@ final class IkeSa {
     }
 
     /** Puts proposals containing the group we are sending a KE for first, so the responder can pick it. */
-    private static List<dev.strait.gateway.ike.crypto.IkeProposal> preferGroupFirst(
+    static List<dev.strait.gateway.ike.crypto.IkeProposal> preferGroupFirst(
             List<dev.strait.gateway.ike.crypto.IkeProposal> ps, Algorithms.Group g) {
         List<dev.strait.gateway.ike.crypto.IkeProposal> out = new ArrayList<>();
         for (var p : ps) {
@@ -952,7 +940,7 @@ final class IkeSa {
     }
 
     /** Retries a rekey the peer answered with TEMPORARY_FAILURE, after a random 1-3 s (RFC 7296 section 2.25). */
-    private void retryLater(Runnable r) {
+    void retryLater(Runnable r) {
         timers.after(Duration.ofMillis(1000 + java.util.concurrent.ThreadLocalRandom.current().nextInt(2000)), r);
     }
 
@@ -1079,7 +1067,7 @@ final class IkeSa {
      * One IKE_FOLLOWUP_KE request (RFC 9370 section 2.2.4): our value for group, linked to the exchange before by the
      * peer's token. done gets the shared secret, or null when the peer answered with an error or an unusable KE.
      */
-    private void sendFollowupKe(Algorithms.Group group, byte[] link, String of,
+    void sendFollowupKe(Algorithms.Group group, byte[] link, String of,
                                 java.util.function.BiConsumer<byte[], IkeMessage> done) {
         KeyExchange kx = KeyExchange.generate(group);
         List<Payload> inner = List.of(notify(NotifyType.ADDITIONAL_KEY_EXCHANGE, link),
@@ -1360,13 +1348,13 @@ final class IkeSa {
         boolean ikeRekey = sa.get().proposals().getFirst().protocolId() == ProposalMatcher.PROTO_IKE;
         // Child creation waits while our IKE rekey runs, an IKE rekey waits while our Child rekey runs (2.25);
         // two IKE rekeys or two Child rekeys at once are collisions, settled by the nonces (2.8.1, 2.8.2).
-        if (state != State.ESTABLISHED || (!ikeRekey && ikeRekeyInFlight)
+        if (state != State.ESTABLISHED || (!ikeRekey && ikeRekeying.inFlight())
                 || (ikeRekey && (childRekeyInFlight != null || childCreateInFlight))) {
             respond(m, List.of(notify(NotifyType.TEMPORARY_FAILURE, new byte[0])));
             return;
         }
         if (ikeRekey) {
-            respondIkeRekey(m, sa.get(), nonce.get().data());
+            ikeRekeying.respondIkeRekey(m, sa.get(), nonce.get().data());
         } else {
             respondChildCreate(m, sa.get(), nonce.get().data());
         }
@@ -1391,7 +1379,7 @@ final class IkeSa {
                 .findFirst().map(Payload.TrafficSelectors::selectors).orElse(List.of());
     }
 
-    private static Payload.Notify notify(int type, byte[] data) {
+    static Payload.Notify notify(int type, byte[] data) {
         return new Payload.Notify(0, new byte[0], type, data);
     }
 
@@ -1469,7 +1457,7 @@ final class IkeSa {
     }
 
     /** Our key exchange value for the peer's, or null after answering INVALID_SYNTAX (a value the group rejects). */
-    private KeAnswer answerKe(IkeMessage m, Algorithms.Group group, byte[] peerValue) {
+    KeAnswer answerKe(IkeMessage m, Algorithms.Group group, byte[] peerValue) {
         KeyExchange kx = KeyExchange.generate(group);
         try {
             byte[] ours = kx.respond(peerValue);
@@ -1481,7 +1469,7 @@ final class IkeSa {
     }
 
     /** An IKE_FOLLOWUP_KE's key exchange for group; null after answering INVALID_KE_PAYLOAD or INVALID_SYNTAX. */
-    private KeAnswer answerFollowupKe(IkeMessage m, Algorithms.Group group) {
+    KeAnswer answerFollowupKe(IkeMessage m, Algorithms.Group group) {
         Optional<Payload.KeyExchange> ke = m.first(Payload.KeyExchange.class);
         if (ke.isEmpty() || ke.get().group() != group.id) {
             respond(m, List.of(notify(NotifyType.INVALID_KE_PAYLOAD, new byte[] {(byte) (group.id >> 8), (byte) group.id})));
@@ -1490,15 +1478,15 @@ final class IkeSa {
         return answerKe(m, group, ke.get().data());
     }
 
-    private static boolean links(Optional<Payload.Notify> link, byte[] expected) {
+    static boolean links(Optional<Payload.Notify> link, byte[] expected) {
         return link.isPresent() && java.security.MessageDigest.isEqual(link.get().data(), expected);
     }
 
     /** One IKE_FOLLOWUP_KE of the peer's Child SA creation or IKE SA rekey: our KE, then the next link or the new SA. */
     private void respondFollowupKe(IkeMessage m) {
         Optional<Payload.Notify> link = m.notify(NotifyType.ADDITIONAL_KEY_EXCHANGE);
-        if (state == State.ESTABLISHED && pendingIkeRekey != null && links(link, pendingIkeRekey.link())) {
-            respondIkeFollowupKe(m, pendingIkeRekey);
+        if (state == State.ESTABLISHED && ikeRekeying.awaitsFollowupKe(link)) {
+            ikeRekeying.respondFollowupKe(m);
             return;
         }
         PendingChild p = pendingChild;
@@ -1544,283 +1532,18 @@ final class IkeSa {
 
     /** Rekeys this IKE SA (section 2.18): new SPIs and keys from SK_d; the children move to the successor. */
     void rekeyIke(Algorithms.Group forcedGroup) {
-        if (state != State.ESTABLISHED) {
-            return;
-        }
-        window.queueRequest(() -> {
-            if (state != State.ESTABLISHED) {
-                window.sendNextQueued();
-                return;
-            }
-            if (pendingIkeRekey != null) {
-                // The peer's own rekey of this SA waits for its IKE_FOLLOWUP_KE exchanges: it wins, ours may follow later.
-                retryLater(() -> rekeyIke(forcedGroup));
-                window.sendNextQueued();
-                return;
-            }
-            TunnelDefinition t = tunnel.definition();
-            Algorithms.Group group = forcedGroup != null ? forcedGroup : ikeChoice.group();
-            KeyExchange kx = KeyExchange.generate(group);
-            long newSpi = engine.newSpi();
-            byte[] nonce = engine.randomBytes(NONCE_LENGTH);
-            List<Payload> inner = List.of(
-                    new Payload.Sa(ProposalMatcher.ikeOffer(preferGroupFirst(t.ikeProposals(), group), spiBytes64(newSpi))),
-                    new Payload.Nonce(nonce),
-                    new Payload.KeyExchange(group.id, kx.publicValue()));
-            ikeRekeyInFlight = true;
-            LOG.info("tunnel {}: rekeying IKE SA {}", name(), hex(localSpi));
-            int id = window.nextRequestId();
-            List<byte[]> bytes = protect(ExchangeType.CREATE_CHILD_SA, ownFlags(false), id, inner);
-            window.sendRequest(id, bytes, r -> onIkeRekeyResponse(newSpi, nonce, kx, r), null);
-        });
+        ikeRekeying.rekeyIke(forcedGroup);
     }
 
-    private void onIkeRekeyResponse(long newSpi, byte[] nonceI, KeyExchange kx, IkeMessage r) {
-        if (state != State.ESTABLISHED) {
-            ikeRekeyInFlight = false;
-            peerIkeRekey = null;
-            return;
-        }
-        TunnelDefinition t = tunnel.definition();
-        Optional<Payload.Notify> error = r.notifies().filter(Payload.Notify::isError).findFirst();
-        Optional<Payload.Sa> sa = r.first(Payload.Sa.class);
-        Optional<IkeChoice> choice = sa.flatMap(x -> ProposalMatcher.acceptIkeAnswer(x, t.ikeProposals()));
-        Optional<Payload.Nonce> nonceR = r.first(Payload.Nonce.class);
-        Optional<Payload.KeyExchange> ke = r.first(Payload.KeyExchange.class);
-        byte[] shared = null;
-        if (error.isEmpty() && choice.isPresent() && nonceR.isPresent() && ke.isPresent()
-                && sa.get().proposals().getFirst().spi().length == 8 && ke.get().group() == kx.group().id
-                && choice.get().group() == kx.group()) {
-            try {
-                shared = kx.sharedSecret(ke.get().data());
-            } catch (GeneralSecurityException e) {
-                shared = null;
-            }
-        }
-        if (shared == null) {
-            int type = error.map(Payload.Notify::notifyType).orElse(-1);
-            if (ikeRekeyFailedToThePeers()) {
-                return;
-            }
-            if (type == NotifyType.TEMPORARY_FAILURE) {
-                LOG.info("tunnel {}: peer answered the IKE SA rekey with TEMPORARY_FAILURE; retrying", name());
-                retryLater(() -> rekeyIke(null));
-            } else if (type == NotifyType.INVALID_KE_PAYLOAD && error.get().data().length == 2) {
-                int wanted = (error.get().data()[0] & 0xff) << 8 | (error.get().data()[1] & 0xff);
-                t.ikeProposals().stream().flatMap(p -> p.groups().stream()).filter(g -> g.id == wanted).findFirst()
-                        .ifPresent(this::rekeyIke);
-            } else {
-                String why = error.map(n -> notifyName(n.notifyType())).orElse("an unusable answer");
-                LOG.warn("tunnel {}: IKE SA rekey failed: {}", name(), why);
-                tunnel.noteError("rekey_failed", "IKE SA rekey failed: " + why);
-            }
-            return;
-        }
-        IkeRekey rekey = new IkeRekey(newSpi, spiLong(sa.get().proposals().getFirst().spi()), choice.get(), nonceI,
-                nonceR.get().data(), new ArrayList<>(List.of(shared)));
-        continueIkeRekey(rekey, r);
-    }
-
-    /** After each key exchange of our IKE rekey: the next IKE_FOLLOWUP_KE while additional ones remain, else the successor. */
-    private void continueIkeRekey(IkeRekey rekey, IkeMessage answer) {
-        if (rekey.secrets().size() > rekey.choice().additionalKes().size()) {
-            finishIkeRekey(rekey);
-            return;
-        }
-        Optional<Payload.Notify> link = answer.notify(NotifyType.ADDITIONAL_KEY_EXCHANGE);
-        if (link.isEmpty()) {
-            failIkeRekey("the peer's answer has no ADDITIONAL_KEY_EXCHANGE link to the next key exchange");
-            return;
-        }
-        sendIkeFollowupKe(rekey, link.get().data());
-    }
-
-    /** The next additional key exchange of our IKE SA rekey (RFC 9370 section 2.2.4), over this (the old) IKE SA. */
-    private void sendIkeFollowupKe(IkeRekey rekey, byte[] link) {
-        Algorithms.Group group = rekey.choice().additionalKes().get(rekey.secrets().size() - 1);
-        sendFollowupKe(group, link, "IKE SA rekey", (shared, r) -> {
-            if (state != State.ESTABLISHED) {
-                ikeRekeyInFlight = false;
-                peerIkeRekey = null;
-                return;
-            }
-            if (shared == null) {
-                failIkeRekey("IKE_FOLLOWUP_KE failed: " + r.notifies().filter(Payload.Notify::isError).findFirst()
-                        .map(n -> notifyName(n.notifyType())).orElse("no valid KEr"));
-                return;
-            }
-            rekey.secrets().add(shared);
-            continueIkeRekey(rekey, r);
-        });
-    }
-
-    private void failIkeRekey(String why) {
-        if (ikeRekeyFailedToThePeers()) {
-            return;
-        }
-        LOG.warn("tunnel {}: IKE SA rekey failed: {}", name(), why);
-        tunnel.noteError("rekey_failed", "IKE SA rekey failed: " + why);
-    }
-
-    /**
-     * Ends our failed IKE rekey. True when the peer's rekey of this SA completed meanwhile (a collision that ours
-     * lost outright): its successor takes the children, as if ours had never been sent.
-     */
-    private boolean ikeRekeyFailedToThePeers() {
-        ikeRekeyInFlight = false;
-        IkeSa theirs = peerIkeRekey;
-        peerIkeRekey = null;
-        if (theirs == null || theirs.state != State.ESTABLISHED) {
-            return false;
-        }
-        LOG.info("tunnel {}: our IKE SA rekey failed, the peer's {} stands", name(), hex(theirs.localSpi));
-        handOver(theirs);
-        theirs.executor.execute(theirs::startAsSuccessor);
-        closeAfterPeerRekey();
-        return true;
-    }
-
-    /** All key exchanges of our IKE rekey are done: the successor takes over, or the peer's if it won a collision. */
-    private void finishIkeRekey(IkeRekey rekey) {
-        ikeRekeyInFlight = false;
-        IkeSa theirs = peerIkeRekey;
-        peerIkeRekey = null;
-        long newSpi = rekey.newSpi();
-        IkeSa next = successor(true, newSpi, rekey.peerSpi(), rekey.choice(), rekey.nonceI(), rekey.nonceR(), rekey.secrets());
-        engine.listener().ikeRekey(name());
-        boolean oursRedundant = theirs != null && theirs.state == State.ESTABLISHED
-                && Lifetimes.oursIsRedundant(Lifetimes.minNonce(rekey.nonceI(), rekey.nonceR()), peerIkeRekeyMinNonce);
-        if (theirs != null) {
-            engine.listener().rekeyCollision(name(), "ike");
-        }
-        if (oursRedundant) {
-            // The peer's rekey wins: it gets the children and deletes this SA; we delete our redundant successor.
-            LOG.info("tunnel {}: IKE SA rekey collision, ours {} is redundant", name(), hex(newSpi));
-            handOver(theirs);
-            theirs.executor.execute(theirs::startAsSuccessor);
-            engine.register(next);
-            next.executor.execute(next::sendDeleteAndClose);
-            return;
-        }
-        if (theirs != null) {
-            LOG.info("tunnel {}: IKE SA rekey collision, ours {} wins", name(), hex(newSpi));
-        }
-        handOver(next);
-        engine.register(next);
-        next.executor.execute(next::startAsSuccessor);
-        if (theirs != null) {
-            theirs.executor.execute(theirs::closeIfRedundant); // the peer should delete it; if it does not, we do
-        }
-        sendDeleteAndClose(); // make-before-break: the children already live in the successor
-    }
-
-    private void respondIkeRekey(IkeMessage m, Payload.Sa sa, byte[] nonceI) {
-        pendingIkeRekey = null; // a new rekey request: the peer abandoned any earlier one
-        TunnelDefinition t = tunnel.definition();
-        Optional<Payload.KeyExchange> ke = m.first(Payload.KeyExchange.class);
-        Payload.Proposal first = sa.proposals().getFirst();
-        if (ke.isEmpty() || first.spi().length != 8) {
-            respond(m, List.of(notify(NotifyType.INVALID_SYNTAX, new byte[0])));
-            return;
-        }
-        Optional<IkeChoice> choice = ProposalMatcher.selectIke(sa.proposals(), t.ikeProposals(), ke.get().group());
-        if (choice.isEmpty()) {
-            respond(m, List.of(notify(NotifyType.NO_PROPOSAL_CHOSEN, new byte[0])));
-            return;
-        }
-        if (choice.get().group().id != ke.get().group()) {
-            int g = choice.get().group().id;
-            respond(m, List.of(notify(NotifyType.INVALID_KE_PAYLOAD, new byte[] {(byte) (g >> 8), (byte) g})));
-            return;
-        }
-        boolean hybrid = !choice.get().additionalKes().isEmpty();
-        if (hybrid && ikeRekeyInFlight) {
-            // Our own rekey runs; two rekeys each with IKE_FOLLOWUP_KE chains are not interleaved: the peer retries
-            // after a random delay (RFC 7296 section 2.25), by when ours has finished or failed.
-            respond(m, List.of(notify(NotifyType.TEMPORARY_FAILURE, new byte[0])));
-            return;
-        }
-        KeAnswer kea = answerKe(m, choice.get().group(), ke.get().data());
-        if (kea == null) {
-            return;
-        }
-        long newSpi = engine.newSpi();
-        long peerSpi = spiLong(choice.get().wire().spi());
-        byte[] nonceR = engine.randomBytes(NONCE_LENGTH);
-        List<Payload> out = new ArrayList<>(List.of(new Payload.Sa(List.of(new Payload.Proposal(choice.get().wire().number(),
-                ProposalMatcher.PROTO_IKE, spiBytes64(newSpi), choice.get().wire().transforms()))), new Payload.Nonce(nonceR),
-                kea.payload()));
-        List<byte[]> secrets = new ArrayList<>(List.of(kea.secret()));
-        if (hybrid) {
-            // RFC 9370 section 2.2.4: the new IKE SA exists only after the IKE_FOLLOWUP_KE exchanges.
-            byte[] link = engine.randomBytes(16);
-            pendingIkeRekey = new PendingIkeRekey(link, choice.get(), secrets, peerSpi, newSpi, nonceI, nonceR);
-            out.add(notify(NotifyType.ADDITIONAL_KEY_EXCHANGE, link));
-            respond(m, out);
-            return;
-        }
-        IkeSa next = adoptPeerIkeRekey(choice.get(), peerSpi, newSpi, nonceI, nonceR, secrets);
-        respond(m, out);
-        afterPeerIkeRekeyAnswered(next);
-    }
-
-    /** One IKE_FOLLOWUP_KE of the peer's IKE SA rekey: our KE, then the next link or the successor. */
-    private void respondIkeFollowupKe(IkeMessage m, PendingIkeRekey p) {
-        Algorithms.Group group = p.choice().additionalKes().get(p.secrets().size() - 1);
-        KeAnswer kea = answerFollowupKe(m, group);
-        if (kea == null) {
-            return;
-        }
-        p.secrets().add(kea.secret());
-        List<Payload> out = new ArrayList<>(List.of(kea.payload()));
-        if (p.secrets().size() <= p.choice().additionalKes().size()) {
-            byte[] next = engine.randomBytes(16);
-            pendingIkeRekey = new PendingIkeRekey(next, p.choice(), p.secrets(), p.peerSpi(), p.newSpi(), p.nonceI(), p.nonceR());
-            out.add(notify(NotifyType.ADDITIONAL_KEY_EXCHANGE, next));
-            respond(m, out);
-            return;
-        }
-        pendingIkeRekey = null;
-        IkeSa next = adoptPeerIkeRekey(p.choice(), p.peerSpi(), p.newSpi(), p.nonceI(), p.nonceR(), p.secrets());
-        respond(m, out);
-        afterPeerIkeRekeyAnswered(next);
-    }
-
-    /** The peer's completed IKE rekey: its successor, registered, with the children unless our rekey runs too. */
-    private IkeSa adoptPeerIkeRekey(IkeChoice choice, long peerSpi, long newSpi, byte[] nonceI, byte[] nonceR,
-                                   List<byte[]> secrets) {
-        IkeSa next = successor(false, peerSpi, newSpi, choice, nonceI, nonceR, secrets);
-        engine.listener().ikeRekey(name());
-        if (ikeRekeyInFlight) {
-            // Collision: which successor survives is settled when our own rekey's answer arrives.
-            peerIkeRekey = next;
-            peerIkeRekeyMinNonce = Lifetimes.minNonce(nonceI, nonceR);
-        } else {
-            handOver(next);
-        }
-        engine.register(next);
-        LOG.info("tunnel {}: peer rekeyed IKE SA {} -> {}", name(), hex(localSpi), hex(newSpi));
-        return next;
-    }
-
-    private void afterPeerIkeRekeyAnswered(IkeSa next) {
-        if (!ikeRekeyInFlight) {
-            next.executor.execute(next::startAsSuccessor);
-            closeAfterPeerRekey();
-        }
-    }
-
-    /** The peer deletes this replaced SA; should it not, it goes away after the retransmission window. */
-    private void closeAfterPeerRekey() {
-        timers.after(engine.settings().retransmits().stream().reduce(Duration.ZERO, Duration::plus).plusSeconds(10), () -> {
-            if (state == State.REKEYED) {
-                close(false);
-            }
-        });
+    /** Sends an SK-protected request of ours with the next message ID; onResponse gets the decrypted answer. */
+    void sendRequest(int exchange, List<Payload> inner, Consumer<IkeMessage> onResponse) {
+        int id = window.nextRequestId();
+        List<byte[]> bytes = protect(exchange, ownFlags(false), id, inner);
+        window.sendRequest(id, bytes, onResponse, null);
     }
 
     /** The IKE SA that replaces this one after a rekey; the initiator of the rekey is the new SA's initiator. */
-    private IkeSa successor(boolean weInitiated, long newSpiI, long newSpiR, IkeChoice choice, byte[] nonceI, byte[] nonceR,
+    IkeSa successor(boolean weInitiated, long newSpiI, long newSpiR, IkeChoice choice, byte[] nonceI, byte[] nonceR,
                             List<byte[]> secrets) {
         IkeSa next = new IkeSa(engine, weInitiated, weInitiated ? newSpiI : newSpiR, tunnel, List.of(tunnel));
         next.state = State.ESTABLISHED;
@@ -1851,7 +1574,7 @@ final class IkeSa {
     }
 
     /** Moves the children to the successor and makes it the tunnel's IKE SA; this one is left REKEYED. */
-    private void handOver(IkeSa next) {
+    void handOver(IkeSa next) {
         next.children.addAll(children);
         children.clear();
         state = State.REKEYED;
@@ -1861,7 +1584,7 @@ final class IkeSa {
     }
 
     /** Runs on the successor's executor once it is registered: timers for itself and its inherited children. */
-    private void startAsSuccessor() {
+    void startAsSuccessor() {
         LOG.info("tunnel {}: IKE SA {} ({}) took over {} Child SA(s)", name(), hex(localSpi), initiator ? "initiator" : "responder",
                 children.size());
         scheduleDpd();
@@ -1872,7 +1595,7 @@ final class IkeSa {
     }
 
     /** A successor that lost a rekey collision and holds no children: deleted unless the peer already did. */
-    private void closeIfRedundant() {
+    void closeIfRedundant() {
         timers.after(engine.settings().retransmits().stream().reduce(Duration.ZERO, Duration::plus).plusSeconds(2), () -> {
             if (state == State.ESTABLISHED && children.isEmpty() && tunnel.current() != this) {
                 sendDeleteAndClose();
@@ -1880,11 +1603,11 @@ final class IkeSa {
         });
     }
 
-    private static byte[] spiBytes64(long spi) {
+    static byte[] spiBytes64(long spi) {
         return java.nio.ByteBuffer.allocate(8).putLong(spi).array();
     }
 
-    private static long spiLong(byte[] b) {
+    static long spiLong(byte[] b) {
         return java.nio.ByteBuffer.wrap(b).getLong();
     }
 
@@ -2113,7 +1836,7 @@ final class IkeSa {
         udpEncap = natDetected || force;
     }
 
-    private void respond(IkeMessage request, List<Payload> inner) {
+    void respond(IkeMessage request, List<Payload> inner) {
         List<byte[]> bytes = protect(request.exchangeType(), ownFlags(true), request.messageId(), inner);
         window.responded(request.messageId(), bytes);
         bytes.forEach(b -> engine.send(b, remote, natt));
