@@ -54,10 +54,6 @@ final class IkeSa {
                  List<Payload.TrafficSelector> remoteTs, Instant establishedAt, Instant rekeyAt, Instant expireAt) {
     }
 
-    /** One side of a possible rekey collision: the smallest nonce of that exchange and what it created. */
-    private record RekeyExchange(byte[] minNonce, Child child) {
-    }
-
     final IkeEngine engine;
     final SerialExecutor executor;
     final boolean initiator;
@@ -105,13 +101,6 @@ final class IkeSa {
     static final int IKE_FOLLOWUP_KE = 44;
     static final int STATE_NOT_FOUND = 47;
 
-    /** Responder: a Child SA creation waiting for its IKE_FOLLOWUP_KE exchanges, keyed by the link we sent. */
-    private record PendingChild(byte[] link, EspChoice esp, List<byte[]> secrets, int inboundSpi, byte[] nonceI, byte[] nonceR,
-                                List<Payload.TrafficSelector> tsi, List<Payload.TrafficSelector> tsr, Child old) {
-    }
-
-    private PendingChild pendingChild;
-
     /** Our key exchange value answering the peer's, and the shared secret. */
     record KeAnswer(Payload.KeyExchange payload, byte[] secret) {
     }
@@ -134,27 +123,13 @@ final class IkeSa {
     /** Responder: the timer that forgets this SA should IKE_AUTH never come. */
     private ScheduledFuture<?> halfOpenExpiry;
 
-    // Rekeying (RFC 7296 sections 1.3, 2.8): what is in flight, for collision handling (2.8.1 / 2.8.2).
-    /** Inbound SPIs of children already replaced by a completed rekey (either side): never rekeyed twice. */
-    private final java.util.Set<Integer> replaced = new java.util.HashSet<>();
-    /** Old child inbound SPI -> the peer's rekey of it that we answered while ours was in flight. */
-    private final java.util.Map<Integer, RekeyExchange> peerChildRekeys = new java.util.HashMap<>();
-    private Integer childRekeyInFlight;
+    /** Our CREATE_CHILD_SA exchanges for Child SAs (rekeys, additional ones) and the peer's. */
+    private final ChildSaExchanges childSas;
+    private final ChildSaResponder childResponder;
 
     // Additional Child SAs (RFC 7296 section 1.3.1) for subnet pairs the peer left out of the IKE_AUTH Child SA.
     /** Set on the IKE SA we initiated (and inherited by its rekeyed successors): we create the missing children. */
     boolean drivesAdditionalChildren;
-    /** Pairs already tried on this IKE SA: one CREATE_CHILD_SA each per IKE SA, never a retry loop. */
-    private final java.util.Set<SubnetPairs.Pair> triedPairs = new java.util.HashSet<>();
-    /** Pairs the peer refused on this IKE SA, with the refusal, in the order tried. */
-    private final java.util.Map<SubnetPairs.Pair, String> refusedPairs = new java.util.LinkedHashMap<>();
-    /** TEMPORARY_FAILURE answers per pair: retried a few times, then counted as refused. */
-    private final java.util.Map<SubnetPairs.Pair, Integer> temporaryFailures = new java.util.HashMap<>();
-    private static final int MAX_TEMPORARY_FAILURES = 3;
-    private boolean childCreateInFlight;
-    /** Child SAs re-created on this IKE SA after the peer deleted them (bounded by MAX_RECREATIONS). */
-    private int recreations;
-    private static final int MAX_RECREATIONS = 5;
 
     /** The child we are negotiating in IKE_AUTH (initiator side). */
     private int pendingChildSpi;
@@ -171,6 +146,8 @@ final class IkeSa {
         this.timers = new SaTimers(engine, this);
         this.window = new ExchangeWindow(engine, this, timers);
         this.ikeRekeying = new IkeRekeying(this, engine, window, timers);
+        this.childSas = new ChildSaExchanges(this, engine, window);
+        this.childResponder = new ChildSaResponder(this, engine, childSas);
     }
 
     String name() {
@@ -453,7 +430,7 @@ final class IkeSa {
         }
         installChild(pendingChildSpi, esp.get(), List.of(), ni, nr, initiator, tsi, tsr);
         drivesAdditionalChildren = true;
-        createMissingChildren();
+        childSas.createMissingChildren();
     }
 
     // ---------------------------------------------------------------- responder: IKE_SA_INIT
@@ -801,28 +778,8 @@ final class IkeSa {
             if (children.isEmpty()) {
                 tunnel.noteError("child_deleted", "the peer deleted the Child SA");
             }
-            recreateDeletedChildren();
+            childSas.recreateDeletedChildren();
         }
-    }
-
-    /**
-     * The peer deleted Child SAs outside a rekey (a rekey's DELETE leaves every pair covered by the new SA): a tunnel
-     * we initiated asks for the subnet pairs again after 1-3 s over the same IKE SA, like strongSwan's
-     * close_action = start, at most a few times per IKE SA so a peer that keeps deleting does not get a loop.
-     */
-    private void recreateDeletedChildren() {
-        if (!drivesAdditionalChildren || tunnel.definition().passive() || recreations >= MAX_RECREATIONS) {
-            return;
-        }
-        List<SubnetPairs.Pair> uncovered = uncoveredPairs().stream().filter(p -> !refusedPairs.containsKey(p)).toList();
-        if (uncovered.isEmpty()) {
-            return;
-        }
-        recreations++;
-        uncovered.forEach(triedPairs::remove);
-        LOG.info("tunnel {}: peer deleted the Child SA for {}; asking for it again", name(),
-                uncovered.stream().map(SubnetPairs.Pair::describe).toList());
-        retryLater(this::createMissingChildren);
     }
 
     /** Sends a liveness check (empty INFORMATIONAL); on no answer the SA is declared dead. */
@@ -859,12 +816,7 @@ final class IkeSa {
 
     // ---------------------------------------------------------------- CREATE_CHILD_SA: rekeying (RFC 7296 1.3, 2.8)
 
-    /** The PFS group for Child SA rekeys: the first group of our ESP proposals, null without PFS. */
-    private static Algorithms.Group pfsGroup(TunnelDefinition t) {
-        return t.espProposals().stream().flatMap(p -> p.groups().stream()).findFirst().orElse(null);
-    }
-
-    private Child childByInbound(int spi) {
+    Child childByInbound(int spi) {
         return children.stream().filter(c -> c.inboundSpi() == spi).findFirst().orElse(null);
     }
 
@@ -944,125 +896,6 @@ final class IkeSa {
         timers.after(Duration.ofMillis(1000 + java.util.concurrent.ThreadLocalRandom.current().nextInt(2000)), r);
     }
 
-    /** Rekeys one Child SA (make-before-break): new SA installed first, the old one deleted afterwards. */
-    void rekeyChild(int oldInbound, Algorithms.Group forcedGroup) {
-        if (state != State.ESTABLISHED) {
-            return;
-        }
-        window.queueRequest(() -> {
-            Child old = childByInbound(oldInbound);
-            if (old == null || replaced.contains(oldInbound) || state != State.ESTABLISHED) {
-                window.sendNextQueued();
-                return;
-            }
-            TunnelDefinition t = tunnel.definition();
-            Algorithms.Group group = forcedGroup != null ? forcedGroup : pfsGroup(t);
-            KeyExchange kx = group == null ? null : KeyExchange.generate(group);
-            int newSpi = engine.allocateChildSpi();
-            byte[] nonce = engine.randomBytes(NONCE_LENGTH);
-            List<Payload> inner = new ArrayList<>();
-            inner.add(new Payload.Notify(ProposalMatcher.PROTO_ESP, ProposalMatcher.spiBytes(oldInbound), NotifyType.REKEY_SA, new byte[0]));
-            inner.add(new Payload.Sa(ProposalMatcher.espOffer(t.espProposals(), newSpi, kx != null)));
-            inner.add(new Payload.Nonce(nonce));
-            if (kx != null) {
-                inner.add(new Payload.KeyExchange(group.id, kx.publicValue()));
-            }
-            inner.add(new Payload.TrafficSelectors(true, old.localTs()));
-            inner.add(new Payload.TrafficSelectors(false, old.remoteTs()));
-            childRekeyInFlight = oldInbound;
-            LOG.info("tunnel {}: rekeying Child SA {}{}", name(), hex32(oldInbound), kx == null ? "" : " (PFS " + group + ")");
-            int id = window.nextRequestId();
-            List<byte[]> bytes = protect(ExchangeType.CREATE_CHILD_SA, ownFlags(false), id, inner);
-            window.sendRequest(id, bytes, r -> onChildRekeyResponse(old, newSpi, nonce, kx, r), null);
-        });
-    }
-
-    private void onChildRekeyResponse(Child old, int newSpi, byte[] nonceI, KeyExchange kx, IkeMessage r) {
-        childRekeyInFlight = null;
-        RekeyExchange theirs = peerChildRekeys.remove(old.inboundSpi());
-        TunnelDefinition t = tunnel.definition();
-        Optional<Payload.Notify> error = r.notifies().filter(Payload.Notify::isError).findFirst();
-        Optional<EspChoice> choice = r.first(Payload.Sa.class).flatMap(sa -> ProposalMatcher.acceptEspAnswer(sa, t.espProposals(), kx != null));
-        Optional<Payload.Nonce> nonceR = r.first(Payload.Nonce.class);
-        Optional<Payload.KeyExchange> ke = r.first(Payload.KeyExchange.class);
-        if (error.isPresent() || choice.isEmpty() || nonceR.isEmpty() || (kx != null && ke.isEmpty())) {
-            engine.releaseChildSpi(newSpi);
-            int type = error.map(Payload.Notify::notifyType).orElse(-1);
-            if (theirs != null) {
-                replaced.add(old.inboundSpi()); // ours failed, the peer's rekey of the same SA stands; it deletes the old one
-                return;
-            }
-            if (state != State.ESTABLISHED || childByInbound(old.inboundSpi()) == null || replaced.contains(old.inboundSpi())) {
-                return; // the child is gone or already replaced: nothing to retry
-            }
-            if (type == NotifyType.TEMPORARY_FAILURE) {
-                LOG.info("tunnel {}: peer answered the Child SA rekey with TEMPORARY_FAILURE; retrying", name());
-                retryLater(() -> rekeyChild(old.inboundSpi(), null));
-            } else if (type == NotifyType.INVALID_KE_PAYLOAD && error.get().data().length == 2) {
-                int wanted = (error.get().data()[0] & 0xff) << 8 | (error.get().data()[1] & 0xff);
-                t.espProposals().stream().flatMap(p -> p.groups().stream()).filter(g -> g.id == wanted).findFirst()
-                        .ifPresentOrElse(g -> rekeyChild(old.inboundSpi(), g),
-                                () -> tunnel.noteError("rekey_failed", "peer wants PFS group " + wanted + " for the Child SA rekey"));
-            } else if (type != NotifyType.CHILD_SA_NOT_FOUND) {
-                String why = error.map(n -> notifyName(n.notifyType())).orElse("an answer without SA, Nr or KE");
-                LOG.warn("tunnel {}: Child SA rekey failed: {}", name(), why);
-                tunnel.noteError("rekey_failed", "Child SA rekey failed: " + why);
-            }
-            return;
-        }
-        if (state != State.ESTABLISHED) {
-            engine.releaseChildSpi(newSpi);
-            return;
-        }
-        byte[] shared = null;
-        if (kx != null) {
-            try {
-                if (ke.get().group() != kx.group().id) {
-                    throw new GeneralSecurityException("group mismatch");
-                }
-                shared = kx.sharedSecret(ke.get().data());
-            } catch (GeneralSecurityException e) {
-                engine.releaseChildSpi(newSpi);
-                tunnel.noteError("rekey_failed", "peer's key exchange value in the Child SA rekey is invalid");
-                return;
-            }
-        }
-        List<Payload.TrafficSelector> tsi = r.all(Payload.TrafficSelectors.class).filter(Payload.TrafficSelectors::initiator)
-                .findFirst().map(Payload.TrafficSelectors::selectors).orElse(old.localTs());
-        List<Payload.TrafficSelector> tsr = r.all(Payload.TrafficSelectors.class).filter(x -> !x.initiator())
-                .findFirst().map(Payload.TrafficSelectors::selectors).orElse(old.remoteTs());
-        List<byte[]> secrets = new ArrayList<>();
-        if (shared != null) {
-            secrets.add(shared);
-        }
-        ChildRekey rekey = new ChildRekey(old, null, newSpi, choice.get(), secrets, nonceI, nonceR.get().data(), tsi, tsr, theirs);
-        if (!choice.get().additionalKes().isEmpty()) {
-            Optional<Payload.Notify> link = r.notify(NotifyType.ADDITIONAL_KEY_EXCHANGE);
-            if (link.isEmpty()) {
-                engine.releaseChildSpi(newSpi);
-                tunnel.noteError("rekey_failed", "peer chose additional key exchanges but sent no ADDITIONAL_KEY_EXCHANGE link");
-                return;
-            }
-            sendFollowupKe(rekey, link.get().data());
-            return;
-        }
-        finishChildRekey(rekey);
-    }
-
-    /**
-     * Our Child SA rekey (old set) or creation (pair set) between CREATE_CHILD_SA and its last IKE_FOLLOWUP_KE
-     * (RFC 9370 section 2.2.4).
-     */
-    private record ChildRekey(Child old, SubnetPairs.Pair pair, int newSpi, EspChoice esp, List<byte[]> secrets, byte[] nonceI, byte[] nonceR,
-                              List<Payload.TrafficSelector> tsi, List<Payload.TrafficSelector> tsr, RekeyExchange theirs) {
-    }
-
-    /** The next additional key exchange of a Child SA rekey, linked to the previous exchange by the peer's token. */
-    private void sendFollowupKe(ChildRekey rekey, byte[] link) {
-        Algorithms.Group group = rekey.esp().additionalKes().get(rekey.secrets().size() - 1);
-        sendFollowupKe(group, link, "Child SA", (shared, r) -> onFollowupKeResponse(rekey, shared, r));
-    }
-
     /**
      * One IKE_FOLLOWUP_KE request (RFC 9370 section 2.2.4): our value for group, linked to the exchange before by the
      * peer's token. done gets the shared secret, or null when the peer answered with an error or an unusable KE.
@@ -1089,253 +922,7 @@ final class IkeSa {
         }
     }
 
-    private void onFollowupKeResponse(ChildRekey rekey, byte[] shared, IkeMessage r) {
-        Optional<Payload.Notify> error = r.notifies().filter(Payload.Notify::isError).findFirst();
-        if (shared == null || state != State.ESTABLISHED) {
-            engine.releaseChildSpi(rekey.newSpi());
-            String why = error.map(n -> notifyName(n.notifyType())).orElse("no valid KEr");
-            if (rekey.pair() != null) {
-                childCreateFailed(rekey.pair(), "child_failed", "IKE_FOLLOWUP_KE failed: " + why);
-                return;
-            }
-            LOG.warn("tunnel {}: IKE_FOLLOWUP_KE of the Child SA rekey failed: {}", name(), why);
-            if (tunnel != null) {
-                tunnel.noteError("rekey_failed", "IKE_FOLLOWUP_KE failed: " + why);
-            }
-            return;
-        }
-        rekey.secrets().add(shared);
-        if (rekey.secrets().size() <= rekey.esp().additionalKes().size()) {
-            Optional<Payload.Notify> link = r.notify(NotifyType.ADDITIONAL_KEY_EXCHANGE);
-            if (link.isEmpty()) {
-                engine.releaseChildSpi(rekey.newSpi());
-                if (rekey.pair() != null) {
-                    childCreateFailed(rekey.pair(), "child_failed", "IKE_FOLLOWUP_KE response without the link to the next exchange");
-                    return;
-                }
-                tunnel.noteError("rekey_failed", "IKE_FOLLOWUP_KE response without the link to the next exchange");
-                return;
-            }
-            sendFollowupKe(rekey, link.get().data());
-            return;
-        }
-        finishChildRekey(rekey);
-    }
-
-    private void finishChildRekey(ChildRekey rekey) {
-        if (rekey.old() == null) {
-            finishChildCreate(rekey);
-            return;
-        }
-        Child old = rekey.old();
-        int newSpi = rekey.newSpi();
-        byte[] nonceI = rekey.nonceI();
-        RekeyExchange theirs = rekey.theirs();
-        Child created = installChild(newSpi, rekey.esp(), rekey.secrets(), nonceI, rekey.nonceR(), true, rekey.tsi(), rekey.tsr());
-        engine.listener().childRekey(name());
-        replaced.add(old.inboundSpi());
-        if (theirs != null && childByInbound(theirs.child().inboundSpi()) != null) {
-            engine.listener().rekeyCollision(name(), "child");
-            if (Lifetimes.oursIsRedundant(Lifetimes.minNonce(nonceI, rekey.nonceR()), theirs.minNonce())) {
-                LOG.info("tunnel {}: Child SA rekey collision, ours {} is redundant: deleting it", name(), hex32(newSpi));
-                deleteChild(created);
-                return; // the peer, whose rekey won, deletes the old SA
-            }
-            LOG.info("tunnel {}: Child SA rekey collision, ours {} wins", name(), hex32(newSpi));
-        }
-        deleteChild(old);
-    }
-
-    /** Deletes one Child SA with INFORMATIONAL (section 1.4.1); it leaves the datapath when the peer answers. */
-    private void deleteChild(Child c) {
-        window.queueRequest(() -> {
-            if (state != State.ESTABLISHED || !children.contains(c)) {
-                window.sendNextQueued();
-                return;
-            }
-            int id = window.nextRequestId();
-            List<byte[]> bytes = protect(ExchangeType.INFORMATIONAL, ownFlags(false), id,
-                    List.of(new Payload.Delete(ProposalMatcher.PROTO_ESP, 4, List.of(ProposalMatcher.spiBytes(c.inboundSpi())))));
-            window.sendRequest(id, bytes, r -> {
-                if (children.contains(c)) {
-                    removeChild(c);
-                }
-            }, null);
-        });
-    }
-
     // ---------------------------------------------------------------- CREATE_CHILD_SA: additional Child SAs (RFC 7296 1.3.1)
-
-    /**
-     * Starts a CREATE_CHILD_SA for the next subnet pair of the tunnel that no Child SA carries and that this IKE SA has
-     * not tried yet; one exchange at a time. When none is left, tells the tunnel which pairs stay without a Child SA.
-     */
-    private void createMissingChildren() {
-        if (!drivesAdditionalChildren || state != State.ESTABLISHED || childCreateInFlight || tunnel == null) {
-            return;
-        }
-        Optional<SubnetPairs.Pair> next = uncoveredPairs().stream().filter(p -> !triedPairs.contains(p)).findFirst();
-        if (next.isEmpty()) {
-            tunnel.noteMissingChildren(this, refusedPairs.values().stream().toList());
-            return;
-        }
-        triedPairs.add(next.get());
-        createChild(next.get(), null);
-    }
-
-    /** The tunnel's subnet pairs that none of this IKE SA's Child SAs carries. */
-    private List<SubnetPairs.Pair> uncoveredPairs() {
-        TunnelDefinition t = tunnel.definition();
-        return SubnetPairs.uncovered(t.localSubnets(), t.remoteSubnets(), children.stream().map(SubnetPairs.Carried::of).toList());
-    }
-
-    /** Asks the peer for a Child SA carrying exactly one subnet pair, with PFS when the ESP proposals name a group. */
-    private void createChild(SubnetPairs.Pair pair, Algorithms.Group forcedGroup) {
-        childCreateInFlight = true; // set now: a peer's IKE rekey arriving while this waits in the queue gets TEMPORARY_FAILURE
-        window.queueRequest(() -> {
-            if (state != State.ESTABLISHED) {
-                childCreateInFlight = false;
-                window.sendNextQueued();
-                return;
-            }
-            TunnelDefinition t = tunnel.definition();
-            Algorithms.Group group = forcedGroup != null ? forcedGroup : pfsGroup(t);
-            KeyExchange kx = group == null ? null : KeyExchange.generate(group);
-            int newSpi = engine.allocateChildSpi();
-            byte[] nonce = engine.randomBytes(NONCE_LENGTH);
-            List<Payload.TrafficSelector> tsi = List.of(TrafficSelectors.of(pair.local()));
-            List<Payload.TrafficSelector> tsr = List.of(TrafficSelectors.of(pair.remote()));
-            // Section 1.3.1 order: SA, Ni, [KEi], TSi, TSr.
-            List<Payload> inner = new ArrayList<>();
-            inner.add(new Payload.Sa(ProposalMatcher.espOffer(t.espProposals(), newSpi, kx != null)));
-            inner.add(new Payload.Nonce(nonce));
-            if (kx != null) {
-                inner.add(new Payload.KeyExchange(group.id, kx.publicValue()));
-            }
-            inner.add(new Payload.TrafficSelectors(true, tsi));
-            inner.add(new Payload.TrafficSelectors(false, tsr));
-            LOG.info("tunnel {}: creating an additional Child SA for {}{}", name(), pair.describe(), kx == null ? "" : " (PFS " + group + ")");
-            int id = window.nextRequestId();
-            List<byte[]> bytes = protect(ExchangeType.CREATE_CHILD_SA, ownFlags(false), id, inner);
-            window.sendRequest(id, bytes, r -> onChildCreateResponse(pair, newSpi, nonce, kx, tsi, tsr, r), null);
-        });
-    }
-
-    private void onChildCreateResponse(SubnetPairs.Pair pair, int newSpi, byte[] nonceI, KeyExchange kx,
-                                       List<Payload.TrafficSelector> offeredI, List<Payload.TrafficSelector> offeredR, IkeMessage r) {
-        TunnelDefinition t = tunnel.definition();
-        Optional<Payload.Notify> error = r.notifies().filter(Payload.Notify::isError).findFirst();
-        if (state != State.ESTABLISHED) {
-            childCreateInFlight = false;
-            engine.releaseChildSpi(newSpi);
-            return;
-        }
-        if (error.isPresent()) {
-            engine.releaseChildSpi(newSpi);
-            int type = error.get().notifyType();
-            byte[] d = error.get().data();
-            if (type == NotifyType.TEMPORARY_FAILURE && temporaryFailures.merge(pair, 1, Integer::sum) <= MAX_TEMPORARY_FAILURES) {
-                LOG.info("tunnel {}: peer answered the Child SA creation for {} with TEMPORARY_FAILURE; retrying", name(), pair.describe());
-                retryLater(() -> createChild(pair, null));
-                return; // childCreateInFlight stays set until the retry is answered
-            }
-            if (type == NotifyType.INVALID_KE_PAYLOAD && d.length == 2 && kx != null) {
-                int wanted = (d[0] & 0xff) << 8 | (d[1] & 0xff);
-                Optional<Algorithms.Group> g = t.espProposals().stream().flatMap(p -> p.groups().stream())
-                        .filter(x -> x.id == wanted && x != kx.group()).findFirst();
-                if (g.isPresent()) {
-                    LOG.info("tunnel {}: peer wants PFS group {} for the Child SA {}", name(), g.get(), pair.describe());
-                    createChild(pair, g.get());
-                    return;
-                }
-            }
-            String reason = type == NotifyType.TS_UNACCEPTABLE ? "ts_unacceptable"
-                    : type == NotifyType.NO_PROPOSAL_CHOSEN ? "no_proposal" : "child_failed";
-            childCreateFailed(pair, reason, "peer answered " + notifyName(type));
-            return;
-        }
-        Optional<EspChoice> choice = r.first(Payload.Sa.class).flatMap(sa -> ProposalMatcher.acceptEspAnswer(sa, t.espProposals(), kx != null));
-        Optional<Payload.Nonce> nonceR = r.first(Payload.Nonce.class);
-        Optional<Payload.KeyExchange> ke = r.first(Payload.KeyExchange.class);
-        List<Payload.TrafficSelector> tsi = selectors(r, true);
-        List<Payload.TrafficSelector> tsr = selectors(r, false);
-        String problem = choice.isEmpty() ? "an ESP proposal we did not offer"
-                : nonceR.isEmpty() ? "no Nr"
-                : !TrafficSelectors.isSubset(tsi, offeredI) || !TrafficSelectors.isSubset(tsr, offeredR) ? "traffic selectors outside the ones we proposed"
-                : kx != null && (ke.isEmpty() || ke.get().group() != kx.group().id) ? "no KEr for the PFS group" : null;
-        byte[] shared = null;
-        if (problem == null && kx != null) {
-            try {
-                shared = kx.sharedSecret(ke.get().data());
-            } catch (GeneralSecurityException e) {
-                problem = "an invalid key exchange value";
-            }
-        }
-        if (problem != null) {
-            // The peer may have installed its half: ask it to delete the SA it knows by our inbound SPI (section 1.4.1).
-            deleteUninstalled(newSpi);
-            childCreateFailed(pair, "child_failed", "peer answered with " + problem);
-            return;
-        }
-        List<byte[]> secrets = new ArrayList<>();
-        if (shared != null) {
-            secrets.add(shared);
-        }
-        ChildRekey create = new ChildRekey(null, pair, newSpi, choice.get(), secrets, nonceI, nonceR.get().data(), tsi, tsr, null);
-        if (!choice.get().additionalKes().isEmpty()) {
-            Optional<Payload.Notify> link = r.notify(NotifyType.ADDITIONAL_KEY_EXCHANGE);
-            if (link.isEmpty()) {
-                deleteUninstalled(newSpi);
-                childCreateFailed(pair, "child_failed", "peer chose additional key exchanges but sent no ADDITIONAL_KEY_EXCHANGE link");
-                return;
-            }
-            sendFollowupKe(create, link.get().data());
-            return;
-        }
-        finishChildCreate(create);
-    }
-
-    private void finishChildCreate(ChildRekey create) {
-        childCreateInFlight = false;
-        List<SubnetPairs.Carried> before = children.stream().map(SubnetPairs.Carried::of).toList();
-        Child created = installChild(create.newSpi(), create.esp(), create.secrets(), create.nonceI(), create.nonceR(), true,
-                create.tsi(), create.tsr());
-        refusedPairs.remove(create.pair());
-        engine.listener().additionalChild(name(), "created");
-        if (SubnetPairs.redundant(SubnetPairs.Carried.of(created), before)) {
-            // The peer narrowed to selectors another Child SA already carries: a duplicate only wastes an SA.
-            LOG.info("tunnel {}: the peer narrowed the Child SA for {} to {} <-> {}, which is already carried; deleting it",
-                    name(), create.pair().describe(), TrafficSelectors.describe(created.localTs()), TrafficSelectors.describe(created.remoteTs()));
-            deleteChild(created);
-        }
-        createMissingChildren();
-    }
-
-    /** The peer refused a pair (or the exchange failed): remembered for the status, not retried on this IKE SA. */
-    private void childCreateFailed(SubnetPairs.Pair pair, String reason, String why) {
-        childCreateInFlight = false;
-        String message = "no Child SA for " + pair.describe() + ": " + why;
-        LOG.warn("tunnel {}: {}", name(), message);
-        refusedPairs.put(pair, message);
-        engine.listener().additionalChild(name(), "refused");
-        tunnel.noteError(reason, message);
-        createMissingChildren();
-    }
-
-    /** DELETE for an SA the peer created but we did not install (its answer was unusable). */
-    private void deleteUninstalled(int inboundSpi) {
-        window.queueRequest(() -> {
-            engine.releaseChildSpi(inboundSpi);
-            if (state != State.ESTABLISHED) {
-                window.sendNextQueued();
-                return;
-            }
-            int id = window.nextRequestId();
-            List<byte[]> bytes = protect(ExchangeType.INFORMATIONAL, ownFlags(false), id,
-                    List.of(new Payload.Delete(ProposalMatcher.PROTO_ESP, 4, List.of(ProposalMatcher.spiBytes(inboundSpi)))));
-            window.sendRequest(id, bytes, r -> { }, null);
-        });
-    }
 
     /** A peer's CREATE_CHILD_SA: Child SA rekey, additional Child SA, or IKE SA rekey (by the SA payload's protocol). */
     private void respondCreateChildSa(IkeMessage m) {
@@ -1349,14 +936,14 @@ final class IkeSa {
         // Child creation waits while our IKE rekey runs, an IKE rekey waits while our Child rekey runs (2.25);
         // two IKE rekeys or two Child rekeys at once are collisions, settled by the nonces (2.8.1, 2.8.2).
         if (state != State.ESTABLISHED || (!ikeRekey && ikeRekeying.inFlight())
-                || (ikeRekey && (childRekeyInFlight != null || childCreateInFlight))) {
+                || (ikeRekey && childSas.rekeyOrCreateInFlight())) {
             respond(m, List.of(notify(NotifyType.TEMPORARY_FAILURE, new byte[0])));
             return;
         }
         if (ikeRekey) {
             ikeRekeying.respondIkeRekey(m, sa.get(), nonce.get().data());
         } else {
-            respondChildCreate(m, sa.get(), nonce.get().data());
+            childResponder.respondChildCreate(m, sa.get(), nonce.get().data());
         }
     }
 
@@ -1374,86 +961,13 @@ final class IkeSa {
     }
 
     /** The selectors of a message's TSi (initiator true) or TSr payload; empty when it has none. */
-    private static List<Payload.TrafficSelector> selectors(IkeMessage m, boolean initiator) {
+    static List<Payload.TrafficSelector> selectors(IkeMessage m, boolean initiator) {
         return m.all(Payload.TrafficSelectors.class).filter(x -> x.initiator() == initiator)
                 .findFirst().map(Payload.TrafficSelectors::selectors).orElse(List.of());
     }
 
     static Payload.Notify notify(int type, byte[] data) {
         return new Payload.Notify(0, new byte[0], type, data);
-    }
-
-    private void respondChildCreate(IkeMessage m, Payload.Sa sa, byte[] nonceI) {
-        TunnelDefinition t = tunnel.definition();
-        Optional<Payload.Notify> rekey = m.notify(NotifyType.REKEY_SA);
-        Child old = null;
-        if (rekey.isPresent()) {
-            byte[] spi = rekey.get().spi();
-            int ours = spi.length == 4 ? ProposalMatcher.spiInt(spi) : 0;
-            old = children.stream().filter(c -> c.outboundSpi() == ours).findFirst().orElse(null);
-            if (old == null) {
-                respond(m, List.of(new Payload.Notify(ProposalMatcher.PROTO_ESP, spi, NotifyType.CHILD_SA_NOT_FOUND, new byte[0])));
-                return;
-            }
-            if (replaced.contains(old.inboundSpi())) {
-                respond(m, List.of(notify(NotifyType.TEMPORARY_FAILURE, new byte[0]))); // our rekey of it already completed
-                return;
-            }
-        }
-        Optional<Payload.KeyExchange> ke = m.first(Payload.KeyExchange.class);
-        Optional<EspChoice> choice = ProposalMatcher.selectEsp(sa.proposals(), t.espProposals(), ke.isPresent());
-        if (choice.isEmpty()) {
-            respond(m, List.of(notify(NotifyType.NO_PROPOSAL_CHOSEN, new byte[0])));
-            return;
-        }
-        EspChoice chosen = choice.get();
-        if (ke.isPresent() && chosen.group() != null && chosen.group().id != ke.get().group()) {
-            respond(m, List.of(notify(NotifyType.INVALID_KE_PAYLOAD,
-                    new byte[] {(byte) (chosen.group().id >> 8), (byte) chosen.group().id})));
-            return;
-        }
-        List<Payload.TrafficSelector> tsi = selectors(m, true);
-        List<Payload.TrafficSelector> tsr = selectors(m, false);
-        List<Payload.TrafficSelector> narrowedI = tunnel.narrowing().narrow(tsi, t.remoteSubnets());
-        List<Payload.TrafficSelector> narrowedR = tunnel.narrowing().narrow(tsr, t.localSubnets());
-        if (narrowedI.isEmpty() || narrowedR.isEmpty()) {
-            respond(m, List.of(notify(NotifyType.TS_UNACCEPTABLE, new byte[0])));
-            return;
-        }
-        KeAnswer kea = null;
-        if (ke.isPresent() && chosen.group() != null) {
-            kea = answerKe(m, chosen.group(), ke.get().data());
-            if (kea == null) {
-                return;
-            }
-        }
-        byte[] shared = kea == null ? null : kea.secret();
-        int inboundSpi = engine.allocateChildSpi();
-        byte[] nonceR = engine.randomBytes(NONCE_LENGTH);
-        List<Payload> out = new ArrayList<>();
-        out.add(new Payload.Sa(List.of(new Payload.Proposal(chosen.wire().number(), ProposalMatcher.PROTO_ESP,
-                ProposalMatcher.spiBytes(inboundSpi), chosen.wire().transforms()))));
-        out.add(new Payload.Nonce(nonceR));
-        if (kea != null) {
-            out.add(kea.payload());
-        }
-        out.add(new Payload.TrafficSelectors(true, narrowedI));
-        out.add(new Payload.TrafficSelectors(false, narrowedR));
-        if (shared != null && !chosen.additionalKes().isEmpty()) {
-            // RFC 9370 section 2.2.4: the Child SA is created only after the IKE_FOLLOWUP_KE exchanges.
-            if (pendingChild != null) {
-                engine.releaseChildSpi(pendingChild.inboundSpi()); // the peer abandoned that one
-            }
-            byte[] link = engine.randomBytes(16);
-            List<byte[]> secrets = new ArrayList<>(List.of(shared));
-            pendingChild = new PendingChild(link, chosen, secrets, inboundSpi, nonceI, nonceR, narrowedI, narrowedR, old);
-            out.add(notify(NotifyType.ADDITIONAL_KEY_EXCHANGE, link));
-            respond(m, out);
-            return;
-        }
-        respond(m, out);
-        Child created = installChild(inboundSpi, chosen, shared, nonceI, nonceR, false, narrowedI, narrowedR);
-        afterPeerChildCreate(created, old, nonceI, nonceR);
     }
 
     /** Our key exchange value for the peer's, or null after answering INVALID_SYNTAX (a value the group rejects). */
@@ -1489,45 +1003,12 @@ final class IkeSa {
             ikeRekeying.respondFollowupKe(m);
             return;
         }
-        PendingChild p = pendingChild;
-        if (p == null || !links(link, p.link()) || state != State.ESTABLISHED) {
-            respond(m, List.of(notify(STATE_NOT_FOUND, new byte[0])));
-            return;
-        }
-        Algorithms.Group group = p.esp().additionalKes().get(p.secrets().size() - 1);
-        KeAnswer kea = answerFollowupKe(m, group);
-        if (kea == null) {
-            return;
-        }
-        p.secrets().add(kea.secret());
-        List<Payload> out = new ArrayList<>();
-        out.add(kea.payload());
-        if (p.secrets().size() <= p.esp().additionalKes().size()) {
-            byte[] next = engine.randomBytes(16);
-            pendingChild = new PendingChild(next, p.esp(), p.secrets(), p.inboundSpi(), p.nonceI(), p.nonceR(), p.tsi(), p.tsr(), p.old());
-            out.add(notify(NotifyType.ADDITIONAL_KEY_EXCHANGE, next));
-            respond(m, out);
-            return;
-        }
-        pendingChild = null;
-        respond(m, out);
-        Child created = installChild(p.inboundSpi(), p.esp(), p.secrets(), p.nonceI(), p.nonceR(), false, p.tsi(), p.tsr());
-        afterPeerChildCreate(created, p.old(), p.nonceI(), p.nonceR());
+        childResponder.respondFollowupKe(m, link);
     }
 
-    private void afterPeerChildCreate(Child created, Child old, byte[] nonceI, byte[] nonceR) {
-        int inboundSpi = created.inboundSpi();
-        if (old == null) {
-            LOG.info("tunnel {}: peer added a Child SA", name());
-            return;
-        }
-        engine.listener().childRekey(name());
-        LOG.info("tunnel {}: peer rekeyed Child SA {} -> {}", name(), hex32(old.inboundSpi()), hex32(inboundSpi));
-        if (childRekeyInFlight != null && childRekeyInFlight == old.inboundSpi()) {
-            peerChildRekeys.put(old.inboundSpi(), new RekeyExchange(Lifetimes.minNonce(nonceI, nonceR), created));
-        } else {
-            replaced.add(old.inboundSpi()); // the peer deletes the old SA
-        }
+    /** Rekeys one Child SA (make-before-break): new SA installed first, the old one deleted afterwards. */
+    void rekeyChild(int oldInbound, Algorithms.Group forcedGroup) {
+        childSas.rekeyChild(oldInbound, forcedGroup);
     }
 
     /** Rekeys this IKE SA (section 2.18): new SPIs and keys from SK_d; the children move to the successor. */
@@ -1591,7 +1072,7 @@ final class IkeSa {
         scheduleIkeLifetime();
         children.forEach(this::scheduleChildLifetime);
         tunnel.onChildChanged(this);
-        createMissingChildren(); // a new IKE SA: pairs the peer refused on the old one get one more try
+        childSas.createMissingChildren(); // a new IKE SA: pairs the peer refused on the old one get one more try
     }
 
     /** A successor that lost a rekey collision and holds no children: deleted unless the peer already did. */
@@ -1740,14 +1221,14 @@ final class IkeSa {
      * Derives KEYMAT (section 2.17) with the nonces of the exchange that created the child; exchangeInitiator says
      * whether we initiated that exchange (its initiator's keys come first), tsi/tsr are as that exchange named them.
      */
-    private Child installChild(int inboundSpi, EspChoice esp, byte[] sharedSecret, byte[] nonceI, byte[] nonceR,
+    Child installChild(int inboundSpi, EspChoice esp, byte[] sharedSecret, byte[] nonceI, byte[] nonceR,
                                boolean exchangeInitiator, List<Payload.TrafficSelector> tsi, List<Payload.TrafficSelector> tsr) {
         return installChild(inboundSpi, esp, sharedSecret == null ? List.of() : List.of(sharedSecret), nonceI, nonceR,
                 exchangeInitiator, tsi, tsr);
     }
 
     /** secrets: the KE secret and those of the IKE_FOLLOWUP_KE exchanges, in order (RFC 9370 section 2.2.4); empty: no PFS. */
-    private Child installChild(int inboundSpi, EspChoice esp, List<byte[]> secrets, byte[] nonceI, byte[] nonceR,
+    Child installChild(int inboundSpi, EspChoice esp, List<byte[]> secrets, byte[] nonceI, byte[] nonceR,
                                boolean exchangeInitiator, List<Payload.TrafficSelector> tsi, List<Payload.TrafficSelector> tsr) {
         Algorithms.Encr encr = esp.encr().alg();
         int encLen = encr.keyMaterialLength(esp.encr().keyBits());
@@ -1781,7 +1262,7 @@ final class IkeSa {
         return child;
     }
 
-    private void removeChild(Child c) {
+    void removeChild(Child c) {
         children.remove(c);
         timers.cancelChild(c.inboundSpi());
         if (tunnel != null) {
