@@ -1,7 +1,6 @@
 package dev.strait.gateway.ike.sa;
 
 import static dev.strait.gateway.ike.sa.IkeSa.NONCE_LENGTH;
-import static dev.strait.gateway.ike.sa.IkeSa.STATE_NOT_FOUND;
 import static dev.strait.gateway.ike.sa.IkeSa.hex32;
 import static dev.strait.gateway.ike.sa.IkeSa.notifyName;
 import static dev.strait.gateway.ike.sa.IkeSa.selectors;
@@ -55,7 +54,6 @@ final class ChildSaExchanges {
     /** Child SAs re-created on this IKE SA after the peer deleted them (bounded by MAX_RECREATIONS). */
     private int recreations;
     private static final int MAX_RECREATIONS = 5;
-
 
     ChildSaExchanges(IkeSa ikeSa, IkeEngine engine, ExchangeWindow window) {
         this.ikeSa = ikeSa;

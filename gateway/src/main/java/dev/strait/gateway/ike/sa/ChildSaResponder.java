@@ -2,25 +2,19 @@ package dev.strait.gateway.ike.sa;
 
 import static dev.strait.gateway.ike.sa.IkeSa.NONCE_LENGTH;
 import static dev.strait.gateway.ike.sa.IkeSa.STATE_NOT_FOUND;
-import static dev.strait.gateway.ike.sa.IkeSa.hex32;
-import static dev.strait.gateway.ike.sa.IkeSa.notifyName;
 import static dev.strait.gateway.ike.sa.IkeSa.selectors;
 
 import dev.strait.gateway.ike.crypto.Algorithms;
 import dev.strait.gateway.ike.crypto.KeyExchange;
-import dev.strait.gateway.ike.message.ExchangeType;
 import dev.strait.gateway.ike.message.IkeMessage;
 import dev.strait.gateway.ike.message.NotifyType;
 import dev.strait.gateway.ike.message.Payload;
 import dev.strait.gateway.ike.sa.IkeSa.Child;
 import dev.strait.gateway.ike.sa.IkeSa.State;
 import dev.strait.gateway.ike.sa.ProposalMatcher.EspChoice;
-import java.security.GeneralSecurityException;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Optional;
-import org.slf4j.Logger;
-import org.slf4j.LoggerFactory;
 
 /**
  * The peer's CREATE_CHILD_SA for a Child SA (RFC 7296 sections 1.3.1, 1.3.3): a rekey or an additional Child SA,
