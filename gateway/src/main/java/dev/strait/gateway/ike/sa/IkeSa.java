@@ -115,6 +115,8 @@ final class IkeSa {
 
     /** Message IDs and the single outstanding request (window size 1). */
     private final ExchangeWindow window;
+    /** When this SA and its Child SAs are rekeyed, replaced or probed for liveness. */
+    private final SaLifetimes lifetimes;
     /** Our rekeys of this IKE SA and the peer's (section 2.18). */
     private final IkeRekeying ikeRekeying;
     volatile long lastInboundNanos = System.nanoTime();
@@ -145,6 +147,7 @@ final class IkeSa {
         this.candidates = candidates;
         this.timers = new SaTimers(engine, this);
         this.window = new ExchangeWindow(engine, this, timers);
+        this.lifetimes = new SaLifetimes(this, engine, window, timers);
         this.ikeRekeying = new IkeRekeying(this, engine, window, timers);
         this.childSas = new ChildSaExchanges(this, engine, window);
         this.childResponder = new ChildSaResponder(this, engine, childSas);
@@ -820,77 +823,6 @@ final class IkeSa {
         return children.stream().filter(c -> c.inboundSpi() == spi).findFirst().orElse(null);
     }
 
-    private void scheduleChildLifetime(Child c) {
-        List<ScheduledFuture<?>> own = timers.ofChild(c.inboundSpi());
-        if (c.rekeyAt() != null) {
-            own.add(timers.after(untilOrZero(c.rekeyAt()), () -> rekeyChild(c.inboundSpi(), null)));
-        }
-        if (c.expireAt() != null) {
-            own.add(timers.after(untilOrZero(c.expireAt()), () -> onChildExpired(c.inboundSpi())));
-        }
-        if (tunnel != null && tunnel.definition().childVolume().any()) {
-            own.add(watchChildVolume(c, tunnel.definition().childVolume().forNewChild()));
-        }
-    }
-
-    /** How often a Child SA with byte/packet lifetimes reads its datapath counters (lock-free reads). */
-    private static final Duration VOLUME_CHECK_PERIOD = Duration.ofMillis(500);
-
-    /** Byte/packet lifetimes: poll the Child SA's counters; rekey at the soft limit, replace the IKE SA at the hard one. */
-    private ScheduledFuture<?> watchChildVolume(Child c, VolumeLimits.Thresholds limits) {
-        boolean[] rekeyStarted = {false};
-        return timers.every(VOLUME_CHECK_PERIOD, () -> {
-            if (state == State.CLOSED || state == State.REKEYED || childByInbound(c.inboundSpi()) == null) {
-                return; // cancelled with the Child SA
-            }
-            dev.strait.gateway.datapath.Datapath.SaCounters k = engine.datapath().counters(c.inboundSpi());
-            if (k == null) {
-                return;
-            }
-            switch (limits.check(Math.max(k.bytesIn(), k.bytesOut()), Math.max(k.packetsIn(), k.packetsOut()))) {
-                case REKEY -> {
-                    if (!rekeyStarted[0]) {
-                        rekeyStarted[0] = true;
-                        LOG.info("tunnel {}: Child SA {} reached its byte/packet rekey limit", name(), hex32(c.inboundSpi()));
-                        rekeyChild(c.inboundSpi(), null);
-                    }
-                }
-                case EXHAUSTED -> onChildExpired(c.inboundSpi());
-                case WITHIN -> { }
-            }
-        });
-    }
-
-    private static Duration untilOrZero(Instant at) {
-        Duration d = Duration.between(Instant.now(), at);
-        return d.isNegative() ? Duration.ZERO : d;
-    }
-
-    private void onChildExpired(int inboundSpi) {
-        if (state != State.ESTABLISHED || childByInbound(inboundSpi) == null) {
-            return;
-        }
-        LOG.warn("tunnel {}: Child SA {} reached its hard lifetime without a successful rekey; replacing the IKE SA",
-                name(), hex32(inboundSpi));
-        tunnel.noteError("rekey_failed", "Child SA was not rekeyed before its hard lifetime");
-        sendDeleteAndClose();
-    }
-
-    private void scheduleIkeLifetime() {
-        Duration life = tunnel == null ? Duration.ZERO : tunnel.definition().ikeRekeyAfter();
-        if (life.isZero()) {
-            return;
-        }
-        timers.after(Lifetimes.rekeyAfter(life), () -> rekeyIke(null));
-        timers.after(Lifetimes.hardLimit(life), () -> {
-            if (state == State.ESTABLISHED) {
-                LOG.warn("tunnel {}: IKE SA reached its hard lifetime without a successful rekey", name());
-                tunnel.noteError("rekey_failed", "IKE SA was not rekeyed before its hard lifetime");
-                sendDeleteAndClose();
-            }
-        });
-    }
-
     /** Retries a rekey the peer answered with TEMPORARY_FAILURE, after a random 1-3 s (RFC 7296 section 2.25). */
     void retryLater(Runnable r) {
         timers.after(Duration.ofMillis(1000 + java.util.concurrent.ThreadLocalRandom.current().nextInt(2000)), r);
@@ -1068,9 +1000,9 @@ final class IkeSa {
     void startAsSuccessor() {
         LOG.info("tunnel {}: IKE SA {} ({}) took over {} Child SA(s)", name(), hex(localSpi), initiator ? "initiator" : "responder",
                 children.size());
-        scheduleDpd();
-        scheduleIkeLifetime();
-        children.forEach(this::scheduleChildLifetime);
+        lifetimes.scheduleDpd();
+        lifetimes.scheduleIkeLifetime();
+        children.forEach(lifetimes::scheduleChildLifetime);
         tunnel.onChildChanged(this);
         childSas.createMissingChildren(); // a new IKE SA: pairs the peer refused on the old one get one more try
     }
@@ -1213,8 +1145,8 @@ final class IkeSa {
                 initiator ? "initiator" : "responder", hex(spiI) + "/" + hex(spiR), natDetected ? "detected" : "not detected");
         engine.listener().ikeSaEstablished(name(), Duration.between(createdAt, establishedAt));
         tunnel.onIkeEstablished(this, peerSentInitialContact);
-        scheduleDpd();
-        scheduleIkeLifetime();
+        lifetimes.scheduleDpd();
+        lifetimes.scheduleIkeLifetime();
     }
 
     /**
@@ -1257,7 +1189,7 @@ final class IkeSa {
                     TrafficSelectors.describe(localTs), TrafficSelectors.describe(remoteTs), esp.describe(), hex32(inboundSpi),
                     hex32(outboundSpi));
         }
-        scheduleChildLifetime(child);
+        lifetimes.scheduleChildLifetime(child);
         tunnel.onChildChanged(this);
         return child;
     }
@@ -1374,19 +1306,6 @@ final class IkeSa {
             fail("timeout", "no answer from " + remote.getAddress().getHostAddress() + " (" + what + ")");
         }
         close(true);
-    }
-
-    private void scheduleDpd() {
-        if (tunnel == null || tunnel.definition().dpdInterval().isZero()) {
-            return;
-        }
-        Duration interval = tunnel.definition().dpdInterval();
-        timers.every(interval, () -> {
-            long idle = System.nanoTime() - Math.max(lastInboundNanos, engine.lastEspInbound(this));
-            if (state == State.ESTABLISHED && !window.busy() && idle >= interval.toNanos()) {
-                sendLivenessCheck();
-            }
-        });
     }
 
     private void fail(String reason, String message) {
