@@ -33,6 +33,7 @@ final class ChildSaExchanges {
 
     private final IkeSa ikeSa;
     private final IkeEngine engine;
+    private final AdditionalKeyExchanges kes;
     private final ExchangeWindow window;
 
     // Rekeying (RFC 7296 sections 1.3, 2.8): what is in flight, for collision handling (2.8.1 / 2.8.2).
@@ -55,10 +56,11 @@ final class ChildSaExchanges {
     private int recreations;
     private static final int MAX_RECREATIONS = 5;
 
-    ChildSaExchanges(IkeSa ikeSa, IkeEngine engine, ExchangeWindow window) {
+    ChildSaExchanges(IkeSa ikeSa, IkeEngine engine, ExchangeWindow window, AdditionalKeyExchanges kes) {
         this.ikeSa = ikeSa;
         this.engine = engine;
         this.window = window;
+        this.kes = kes;
     }
 
     /** A Child SA rekey or creation of ours runs: a peer's IKE rekey waits (section 2.25). */
@@ -194,7 +196,7 @@ final class ChildSaExchanges {
     /** The next additional key exchange of a Child SA rekey, linked to the previous exchange by the peer's token. */
     private void sendFollowupKe(ChildRekey rekey, byte[] link) {
         Algorithms.Group group = rekey.esp().additionalKes().get(rekey.secrets().size() - 1);
-        ikeSa.sendFollowupKe(group, link, "Child SA", (shared, r) -> onFollowupKeResponse(rekey, shared, r));
+        kes.sendFollowupKe(group, link, "Child SA", (shared, r) -> onFollowupKeResponse(rekey, shared, r));
     }
 
     private void onFollowupKeResponse(ChildRekey rekey, byte[] shared, IkeMessage r) {

@@ -24,6 +24,7 @@ import java.util.Optional;
 final class ChildSaResponder {
     private final IkeSa ikeSa;
     private final IkeEngine engine;
+    private final AdditionalKeyExchanges kes;
     private final ChildSaExchanges childSas;
 
     /** Responder: a Child SA creation waiting for its IKE_FOLLOWUP_KE exchanges, keyed by the link we sent. */
@@ -33,10 +34,11 @@ final class ChildSaResponder {
 
     private PendingChild pendingChild;
 
-    ChildSaResponder(IkeSa ikeSa, IkeEngine engine, ChildSaExchanges childSas) {
+    ChildSaResponder(IkeSa ikeSa, IkeEngine engine, ChildSaExchanges childSas, AdditionalKeyExchanges kes) {
         this.ikeSa = ikeSa;
         this.engine = engine;
         this.childSas = childSas;
+        this.kes = kes;
     }
 
     void respondChildCreate(IkeMessage m, Payload.Sa sa, byte[] nonceI) {
@@ -76,9 +78,9 @@ final class ChildSaResponder {
             ikeSa.respond(m, List.of(IkeSa.notify(NotifyType.TS_UNACCEPTABLE, new byte[0])));
             return;
         }
-        IkeSa.KeAnswer kea = null;
+        AdditionalKeyExchanges.KeAnswer kea = null;
         if (ke.isPresent() && chosen.group() != null) {
-            kea = ikeSa.answerKe(m, chosen.group(), ke.get().data());
+            kea = kes.answerKe(m, chosen.group(), ke.get().data());
             if (kea == null) {
                 return;
             }
@@ -115,12 +117,12 @@ final class ChildSaResponder {
     /** The peer's next IKE_FOLLOWUP_KE of a Child SA creation (link: the one it carries); STATE_NOT_FOUND without one. */
     void respondFollowupKe(IkeMessage m, Optional<Payload.Notify> link) {
         PendingChild p = pendingChild;
-        if (p == null || !IkeSa.links(link, p.link()) || ikeSa.state != State.ESTABLISHED) {
+        if (p == null || !AdditionalKeyExchanges.links(link, p.link()) || ikeSa.state != State.ESTABLISHED) {
             ikeSa.respond(m, List.of(IkeSa.notify(STATE_NOT_FOUND, new byte[0])));
             return;
         }
         Algorithms.Group group = p.esp().additionalKes().get(p.secrets().size() - 1);
-        IkeSa.KeAnswer kea = ikeSa.answerFollowupKe(m, group);
+        AdditionalKeyExchanges.KeAnswer kea = kes.answerFollowupKe(m, group);
         if (kea == null) {
             return;
         }

@@ -43,6 +43,7 @@ final class IkeRekeying {
 
     private final IkeSa ikeSa;
     private final IkeEngine engine;
+    private final AdditionalKeyExchanges kes;
     private final ExchangeWindow window;
     private final SaTimers timers;
     private boolean ikeRekeyInFlight;
@@ -51,11 +52,12 @@ final class IkeRekeying {
     private byte[] peerIkeRekeyMinNonce;
     private PendingIkeRekey pendingIkeRekey;
 
-    IkeRekeying(IkeSa ikeSa, IkeEngine engine, ExchangeWindow window, SaTimers timers) {
+    IkeRekeying(IkeSa ikeSa, IkeEngine engine, ExchangeWindow window, SaTimers timers, AdditionalKeyExchanges kes) {
         this.ikeSa = ikeSa;
         this.engine = engine;
         this.window = window;
         this.timers = timers;
+        this.kes = kes;
     }
 
     /** Our IKE rekey runs: a peer's Child SA creation waits (section 2.25). */
@@ -65,7 +67,7 @@ final class IkeRekeying {
 
     /** link is the one we sent in the peer's IKE rekey that waits for its next IKE_FOLLOWUP_KE. */
     boolean awaitsFollowupKe(Optional<Payload.Notify> link) {
-        return pendingIkeRekey != null && IkeSa.links(link, pendingIkeRekey.link());
+        return pendingIkeRekey != null && AdditionalKeyExchanges.links(link, pendingIkeRekey.link());
     }
 
     /** The peer's next IKE_FOLLOWUP_KE of its IKE rekey (awaitsFollowupKe said so). */
@@ -167,7 +169,7 @@ final class IkeRekeying {
     /** The next additional key exchange of our IKE SA rekey (RFC 9370 section 2.2.4), over this (the old) IKE SA. */
     private void sendIkeFollowupKe(IkeRekey rekey, byte[] link) {
         Algorithms.Group group = rekey.choice().additionalKes().get(rekey.secrets().size() - 1);
-        ikeSa.sendFollowupKe(group, link, "IKE SA rekey", (shared, r) -> {
+        kes.sendFollowupKe(group, link, "IKE SA rekey", (shared, r) -> {
             if (ikeSa.state != State.ESTABLISHED) {
                 ikeRekeyInFlight = false;
                 peerIkeRekey = null;
@@ -269,7 +271,7 @@ final class IkeRekeying {
             ikeSa.respond(m, List.of(IkeSa.notify(NotifyType.TEMPORARY_FAILURE, new byte[0])));
             return;
         }
-        IkeSa.KeAnswer kea = ikeSa.answerKe(m, choice.get().group(), ke.get().data());
+        AdditionalKeyExchanges.KeAnswer kea = kes.answerKe(m, choice.get().group(), ke.get().data());
         if (kea == null) {
             return;
         }
@@ -296,7 +298,7 @@ final class IkeRekeying {
     /** One IKE_FOLLOWUP_KE of the peer's IKE SA rekey: our KE, then the next link or the successor. */
     private void respondIkeFollowupKe(IkeMessage m, PendingIkeRekey p) {
         Algorithms.Group group = p.choice().additionalKes().get(p.secrets().size() - 1);
-        IkeSa.KeAnswer kea = ikeSa.answerFollowupKe(m, group);
+        AdditionalKeyExchanges.KeAnswer kea = kes.answerFollowupKe(m, group);
         if (kea == null) {
             return;
         }

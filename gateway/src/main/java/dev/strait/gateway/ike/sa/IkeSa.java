@@ -101,9 +101,6 @@ final class IkeSa {
     static final int IKE_FOLLOWUP_KE = 44;
     static final int STATE_NOT_FOUND = 47;
 
-    /** Our key exchange value answering the peer's, and the shared secret. */
-    record KeAnswer(Payload.KeyExchange payload, byte[] secret) {
-    }
     /** CERTREQs the responder sent in its IKE_SA_INIT response (initiator side). */
     private List<Payload.CertReq> peerInitCertReqs = List.of();
     /** RFC 7383: both sides announced fragmentation in IKE_SA_INIT, so large protected messages go out as SKFs. */
@@ -148,9 +145,10 @@ final class IkeSa {
         this.timers = new SaTimers(engine, this);
         this.window = new ExchangeWindow(engine, this, timers);
         this.lifetimes = new SaLifetimes(this, engine, window, timers);
-        this.ikeRekeying = new IkeRekeying(this, engine, window, timers);
-        this.childSas = new ChildSaExchanges(this, engine, window);
-        this.childResponder = new ChildSaResponder(this, engine, childSas);
+        AdditionalKeyExchanges kes = new AdditionalKeyExchanges(this);
+        this.ikeRekeying = new IkeRekeying(this, engine, window, timers, kes);
+        this.childSas = new ChildSaExchanges(this, engine, window, kes);
+        this.childResponder = new ChildSaResponder(this, engine, childSas, kes);
     }
 
     String name() {
@@ -817,7 +815,9 @@ final class IkeSa {
         window.sendRequest(id, bytes, r -> close(true), null);
     }
 
-    // ---------------------------------------------------------------- CREATE_CHILD_SA: rekeying (RFC 7296 1.3, 2.8)
+    // ---------------------------------------------------------------- CREATE_CHILD_SA (RFC 7296 1.3, 2.8)
+    // The exchanges live in IkeRekeying (IKE SA rekeys), ChildSaExchanges (ours for Child SAs) and ChildSaResponder
+    // (the peer's for Child SAs); here: dispatching the peer's requests, and the successor IKE SA of a rekey.
 
     Child childByInbound(int spi) {
         return children.stream().filter(c -> c.inboundSpi() == spi).findFirst().orElse(null);
@@ -827,34 +827,6 @@ final class IkeSa {
     void retryLater(Runnable r) {
         timers.after(Duration.ofMillis(1000 + java.util.concurrent.ThreadLocalRandom.current().nextInt(2000)), r);
     }
-
-    /**
-     * One IKE_FOLLOWUP_KE request (RFC 9370 section 2.2.4): our value for group, linked to the exchange before by the
-     * peer's token. done gets the shared secret, or null when the peer answered with an error or an unusable KE.
-     */
-    void sendFollowupKe(Algorithms.Group group, byte[] link, String of,
-                                java.util.function.BiConsumer<byte[], IkeMessage> done) {
-        KeyExchange kx = KeyExchange.generate(group);
-        List<Payload> inner = List.of(notify(NotifyType.ADDITIONAL_KEY_EXCHANGE, link),
-                new Payload.KeyExchange(group.id, kx.publicValue()));
-        int id = window.nextRequestId();
-        LOG.debug("tunnel {}: IKE_FOLLOWUP_KE of the {} ({})", name(), of, group);
-        window.sendRequest(id, protect(IKE_FOLLOWUP_KE, ownFlags(false), id, inner), r -> done.accept(followupSecret(kx, r), r), null);
-    }
-
-    private static byte[] followupSecret(KeyExchange kx, IkeMessage r) {
-        Optional<Payload.KeyExchange> ke = r.first(Payload.KeyExchange.class);
-        if (r.notifies().anyMatch(Payload.Notify::isError) || ke.isEmpty() || ke.get().group() != kx.group().id) {
-            return null;
-        }
-        try {
-            return kx.sharedSecret(ke.get().data());
-        } catch (GeneralSecurityException e) {
-            return null;
-        }
-    }
-
-    // ---------------------------------------------------------------- CREATE_CHILD_SA: additional Child SAs (RFC 7296 1.3.1)
 
     /** A peer's CREATE_CHILD_SA: Child SA rekey, additional Child SA, or IKE SA rekey (by the SA payload's protocol). */
     private void respondCreateChildSa(IkeMessage m) {
@@ -900,32 +872,6 @@ final class IkeSa {
 
     static Payload.Notify notify(int type, byte[] data) {
         return new Payload.Notify(0, new byte[0], type, data);
-    }
-
-    /** Our key exchange value for the peer's, or null after answering INVALID_SYNTAX (a value the group rejects). */
-    KeAnswer answerKe(IkeMessage m, Algorithms.Group group, byte[] peerValue) {
-        KeyExchange kx = KeyExchange.generate(group);
-        try {
-            byte[] ours = kx.respond(peerValue);
-            return new KeAnswer(new Payload.KeyExchange(group.id, ours), kx.sharedSecret(peerValue));
-        } catch (GeneralSecurityException e) {
-            respond(m, List.of(notify(NotifyType.INVALID_SYNTAX, new byte[0])));
-            return null;
-        }
-    }
-
-    /** An IKE_FOLLOWUP_KE's key exchange for group; null after answering INVALID_KE_PAYLOAD or INVALID_SYNTAX. */
-    KeAnswer answerFollowupKe(IkeMessage m, Algorithms.Group group) {
-        Optional<Payload.KeyExchange> ke = m.first(Payload.KeyExchange.class);
-        if (ke.isEmpty() || ke.get().group() != group.id) {
-            respond(m, List.of(notify(NotifyType.INVALID_KE_PAYLOAD, new byte[] {(byte) (group.id >> 8), (byte) group.id})));
-            return null;
-        }
-        return answerKe(m, group, ke.get().data());
-    }
-
-    static boolean links(Optional<Payload.Notify> link, byte[] expected) {
-        return link.isPresent() && java.security.MessageDigest.isEqual(link.get().data(), expected);
     }
 
     /** One IKE_FOLLOWUP_KE of the peer's Child SA creation or IKE SA rekey: our KE, then the next link or the new SA. */
