@@ -14,7 +14,6 @@ import dev.strait.gateway.ike.crypto.SkCipher;
 import dev.strait.gateway.ike.message.ExchangeType;
 import dev.strait.gateway.ike.message.IkeCodec;
 import dev.strait.gateway.ike.message.IkeMessage;
-import dev.strait.gateway.ike.message.MalformedMessageException;
 import dev.strait.gateway.ike.message.NotifyType;
 import dev.strait.gateway.ike.message.Payload;
 import dev.strait.gateway.ike.sa.ProposalMatcher.EspChoice;
@@ -28,7 +27,6 @@ import java.util.List;
 import java.util.Optional;
 import java.util.concurrent.ScheduledFuture;
 import java.util.function.Consumer;
-import javax.crypto.AEADBadTagException;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -84,8 +82,6 @@ final class IkeSa {
     IkeChoice ikeChoice;
     private PrfFunction prf;
     private KeyDerivation.IkeKeys keys;
-    private SkCipher outCipher;
-    private SkCipher inCipher;
     private boolean peerSentInitialContact;
     /** RFC 7427: the hashes the peer announced in IKE_SA_INIT (empty: it sent no SIGNATURE_HASH_ALGORITHMS). */
     private java.util.Set<SignatureHash> peerSignatureHashes = java.util.Set.of();
@@ -105,8 +101,8 @@ final class IkeSa {
     private List<Payload.CertReq> peerInitCertReqs = List.of();
     /** RFC 7383: both sides announced fragmentation in IKE_SA_INIT, so large protected messages go out as SKFs. */
     boolean fragmentation;
-    private final FragmentAssembler requestFragments = new FragmentAssembler();
-    private final FragmentAssembler responseFragments = new FragmentAssembler();
+    /** Seals and opens SK / SKF payloads with the current keys. */
+    private final SkChannel sk;
     Instant establishedAt;
     final List<Child> children = new java.util.concurrent.CopyOnWriteArrayList<>();
 
@@ -143,6 +139,7 @@ final class IkeSa {
         this.tunnel = tunnel;
         this.candidates = candidates;
         this.timers = new SaTimers(engine, this);
+        this.sk = new SkChannel(this, engine);
         this.window = new ExchangeWindow(engine, this, timers);
         this.lifetimes = new SaLifetimes(this, engine, window, timers);
         AdditionalKeyExchanges kes = new AdditionalKeyExchanges(this);
@@ -290,7 +287,7 @@ final class IkeSa {
         int flags = ownFlags(false);
         intAuthI = intAuth(intAuthI, keys.skPi(), flags, id, inner);
         byte[] skPr = keys.skPr(); // the response is covered with the keys in effect for this exchange
-        List<byte[]> bytes = protect(ExchangeType.IKE_INTERMEDIATE, flags, id, inner);
+        List<byte[]> bytes = sk.protect(ExchangeType.IKE_INTERMEDIATE, flags, id, inner);
         LOG.debug("tunnel {}: IKE_INTERMEDIATE {} ({})", name(), additionalKesDone + 1, group);
         window.sendRequest(id, bytes, r -> onIntermediateResponse(group, kx, skPr, r), null);
     }
@@ -372,7 +369,7 @@ final class IkeSa {
         inner.add(new Payload.TrafficSelectors(false, offeredTsr));
         state = State.AUTH_SENT;
         int id = window.nextRequestId();
-        List<byte[]> bytes = protect(ExchangeType.IKE_AUTH, IkeMessage.FLAG_INITIATOR, id, inner);
+        List<byte[]> bytes = sk.protect(ExchangeType.IKE_AUTH, IkeMessage.FLAG_INITIATOR, id, inner);
         window.sendRequest(id, bytes, this::onAuthResponse, null);
     }
 
@@ -533,14 +530,14 @@ final class IkeSa {
             }
             return;
         }
-        if (inCipher == null) {
+        if (!sk.ready()) {
             return;
         }
         if (m.isResponse()) {
             if (!window.awaits(m.messageId())) {
                 return; // late or duplicate response
             }
-            List<Payload> inner = decrypt(m, raw);
+            List<Payload> inner = sk.decrypt(m, raw);
             if (inner == null) {
                 return;
             }
@@ -562,7 +559,7 @@ final class IkeSa {
             LOG.debug("tunnel {}: dropping request with message ID {} (expected {})", name(), m.messageId(), window.expectedPeerRequestId());
             return;
         }
-        List<Payload> inner = decrypt(m, raw);
+        List<Payload> inner = sk.decrypt(m, raw);
         if (inner == null) {
             return;
         }
@@ -579,32 +576,6 @@ final class IkeSa {
             case ExchangeType.INFORMATIONAL -> respondInformational(request);
             case ExchangeType.CREATE_CHILD_SA -> respondCreateChildSa(request);
             default -> respond(request, List.of());
-        }
-    }
-
-    /** Opens SK, or one SKF fragment; returns null for a bad message or while fragments are still missing. */
-    private List<Payload> decrypt(IkeMessage m, byte[] raw) {
-        try {
-            Optional<Payload.EncryptedFragment> f = m.first(Payload.EncryptedFragment.class);
-            if (f.isPresent()) {
-                if (!fragmentation) {
-                    throw new MalformedMessageException("SKF fragment although fragmentation was not negotiated");
-                }
-                byte[] part = SkProtector.openFragment(inCipher, f.get(), raw, 0, raw.length);
-                engine.listener().fragment("received");
-                FragmentAssembler.Whole whole = (m.isResponse() ? responseFragments : requestFragments).add(m.messageId(),
-                        f.get().fragmentNumber(), f.get().totalFragments(), f.get().firstInnerPayload(), part);
-                return whole == null ? null : IkeCodec.decodeChain(whole.firstPayload(), whole.chain(), 0, whole.chain().length);
-            }
-            return SkProtector.open(inCipher, m, raw, 0, raw.length);
-        } catch (AEADBadTagException e) {
-            LOG.warn("tunnel {}: dropping {} whose integrity check fails", name(), ExchangeType.name(m.exchangeType()));
-            engine.listener().malformed("integrity");
-            return null;
-        } catch (MalformedMessageException e) {
-            LOG.warn("tunnel {}: dropping malformed {}: {}", name(), ExchangeType.name(m.exchangeType()), e.getMessage());
-            engine.listener().malformed("syntax");
-            return null;
         }
     }
 
@@ -790,7 +761,7 @@ final class IkeSa {
         }
         window.queueRequest(() -> {
             int id = window.nextRequestId();
-            List<byte[]> bytes = protect(ExchangeType.INFORMATIONAL, ownFlags(false), id, List.of());
+            List<byte[]> bytes = sk.protect(ExchangeType.INFORMATIONAL, ownFlags(false), id, List.of());
             Duration timeout = tunnel == null ? null : tunnel.definition().dpdTimeout();
             window.sendRequest(id, bytes, r -> LOG.debug("tunnel {}: peer is alive", name()), null,
                     timeout == null || timeout.isZero() ? null : timeout);
@@ -802,7 +773,7 @@ final class IkeSa {
         if (state == State.CLOSED || state == State.DELETING) {
             return;
         }
-        if (outCipher == null || state == State.INIT_SENT) {
+        if (!sk.ready() || state == State.INIT_SENT) {
             close(true);
             return;
         }
@@ -810,7 +781,7 @@ final class IkeSa {
         window.cancelOutstanding();
         window.dropQueued();
         int id = window.nextRequestId();
-        List<byte[]> bytes = protect(ExchangeType.INFORMATIONAL, ownFlags(false), id,
+        List<byte[]> bytes = sk.protect(ExchangeType.INFORMATIONAL, ownFlags(false), id,
                 List.of(new Payload.Delete(ProposalMatcher.PROTO_IKE, 0, List.of())));
         window.sendRequest(id, bytes, r -> close(true), null);
     }
@@ -897,7 +868,7 @@ final class IkeSa {
     /** Sends an SK-protected request of ours with the next message ID; onResponse gets the decrypted answer. */
     void sendRequest(int exchange, List<Payload> inner, Consumer<IkeMessage> onResponse) {
         int id = window.nextRequestId();
-        List<byte[]> bytes = protect(exchange, ownFlags(false), id, inner);
+        List<byte[]> bytes = sk.protect(exchange, ownFlags(false), id, inner);
         window.sendRequest(id, bytes, onResponse, null);
     }
 
@@ -926,8 +897,7 @@ final class IkeSa {
                 newSpiR, encLen, integLen);
         SkCipher fromI = SkCipher.of(encr, choice.encr().keyBits(), choice.integ(), next.keys.skEi(), next.keys.skAi());
         SkCipher fromR = SkCipher.of(encr, choice.encr().keyBits(), choice.integ(), next.keys.skEr(), next.keys.skAr());
-        next.outCipher = weInitiated ? fromI : fromR;
-        next.inCipher = weInitiated ? fromR : fromI;
+        next.sk.install(weInitiated ? fromI : fromR, weInitiated ? fromR : fromI);
         next.establishedAt = Instant.now();
         return next;
     }
@@ -1166,8 +1136,7 @@ final class IkeSa {
         Algorithms.Encr encr = ikeChoice.encr().alg();
         SkCipher fromInitiator = SkCipher.of(encr, ikeChoice.encr().keyBits(), ikeChoice.integ(), keys.skEi(), keys.skAi());
         SkCipher fromResponder = SkCipher.of(encr, ikeChoice.encr().keyBits(), ikeChoice.integ(), keys.skEr(), keys.skAr());
-        outCipher = initiator ? fromInitiator : fromResponder;
-        inCipher = initiator ? fromResponder : fromInitiator;
+        sk.install(initiator ? fromInitiator : fromResponder, initiator ? fromResponder : fromInitiator);
     }
 
     private List<Payload> natDetectionNotifies(boolean forceEncapsulation) {
@@ -1196,30 +1165,9 @@ final class IkeSa {
     }
 
     void respond(IkeMessage request, List<Payload> inner) {
-        List<byte[]> bytes = protect(request.exchangeType(), ownFlags(true), request.messageId(), inner);
+        List<byte[]> bytes = sk.protect(request.exchangeType(), ownFlags(true), request.messageId(), inner);
         window.responded(request.messageId(), bytes);
         bytes.forEach(b -> engine.send(b, remote, natt));
-    }
-
-    /** SK-protects a message, as SKF fragments when fragmentation is on and it would not fit the path (RFC 7383). */
-    private List<byte[]> protect(int exchange, int flags, int messageId, List<Payload> inner) {
-        byte[] whole = SkProtector.seal(outCipher, spiI, spiR, exchange, flags, messageId, inner);
-        int limit = fragmentSize();
-        if (!fragmentation || whole.length <= limit) {
-            return List.of(whole);
-        }
-        List<byte[]> fragments = SkProtector.sealFragments(outCipher, spiI, spiR, exchange, flags, messageId, inner, limit);
-        LOG.debug("tunnel {}: {} of {} bytes goes out in {} fragments", name(), ExchangeType.name(exchange), whole.length,
-                fragments.size());
-        fragments.forEach(f -> engine.listener().fragment("sent"));
-        return fragments;
-    }
-
-    /** Largest IKE message per datagram: path MTU (at least 576 / 1280, RFC 7383 section 2.5.1) minus IP, UDP, marker. */
-    private int fragmentSize() {
-        boolean v6 = remote.getAddress() instanceof java.net.Inet6Address;
-        int mtu = Math.max(engine.settings().pathMtu(), v6 ? 1280 : 576);
-        return mtu - (v6 ? 40 : 20) - 8 - (natt ? 4 : 0);
     }
 
     private void sendUnprotectedError(IkeMessage request, int notifyType, byte[] data) {
