@@ -19,8 +19,8 @@ final class ExchangeWindow {
                                long startedNanos, int attempt, ScheduledFuture<?> timer, long deadlineNanos) {
     }
 
+    private final IkeSa ikeSa;
     private final IkeEngine engine;
-    private final IkeSa sa;
     private final SaTimers timers;
     private int nextRequestId;
     private int expectedPeerRequestId;
@@ -30,9 +30,9 @@ final class ExchangeWindow {
     private Outstanding outstanding;
     private final ArrayDeque<Runnable> queuedRequests = new ArrayDeque<>();
 
-    ExchangeWindow(IkeEngine engine, IkeSa sa, SaTimers timers) {
+    ExchangeWindow(IkeSa ikeSa, IkeEngine engine, SaTimers timers) {
+        this.ikeSa = ikeSa;
         this.engine = engine;
-        this.sa = sa;
         this.timers = timers;
     }
 
@@ -124,7 +124,7 @@ final class ExchangeWindow {
 
     private void transmit() {
         Outstanding o = outstanding;
-        o.bytes().forEach(sa::sendToPeer); // every fragment, every time (RFC 7383 section 2.6.1)
+        o.bytes().forEach(ikeSa::sendToPeer); // every fragment, every time (RFC 7383 section 2.6.1)
         Duration delay = nextDelay(o);
         if (delay == null) {
             return;
@@ -148,17 +148,17 @@ final class ExchangeWindow {
 
     private void onRetransmitTimer(int messageId, int attempt) {
         Outstanding o = outstanding;
-        if (o == null || o.messageId() != messageId || o.attempt() != attempt || sa.state == IkeSa.State.CLOSED) {
+        if (o == null || o.messageId() != messageId || o.attempt() != attempt || ikeSa.state == IkeSa.State.CLOSED) {
             return;
         }
         boolean giveUp = o.deadlineNanos() != 0 ? System.nanoTime() >= o.deadlineNanos() - 1_000_000
                 : engine.retransmitDelay(attempt + 1) == null;
         if (giveUp) {
             outstanding = null;
-            sa.onNoAnswer(attempt, o.startedNanos());
+            ikeSa.onNoAnswer(attempt, o.startedNanos());
             return;
         }
-        engine.listener().retransmit(sa.name());
+        engine.listener().retransmit(ikeSa.name());
         outstanding = new Outstanding(o.messageId(), o.bytes(), o.onResponse(), o.onRawResponse(), o.startedNanos(), attempt + 1,
                 null, o.deadlineNanos());
         transmit();

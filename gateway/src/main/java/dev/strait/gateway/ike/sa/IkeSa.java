@@ -138,9 +138,9 @@ final class IkeSa {
         this.localSpi = localSpi;
         this.tunnel = tunnel;
         this.candidates = candidates;
-        this.timers = new SaTimers(engine, this);
+        this.timers = new SaTimers(this, engine);
         this.sk = new SkChannel(this, engine);
-        this.window = new ExchangeWindow(engine, this, timers);
+        this.window = new ExchangeWindow(this, engine, timers);
         this.lifetimes = new SaLifetimes(this, engine, window, timers);
         AdditionalKeyExchanges kes = new AdditionalKeyExchanges(this);
         this.ikeRekeying = new IkeRekeying(this, engine, window, timers, kes);

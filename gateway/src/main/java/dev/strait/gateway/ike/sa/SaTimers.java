@@ -14,25 +14,25 @@ import java.util.concurrent.ScheduledFuture;
  * SA, its keys included, until it fires, and a rekey timer fires hours later. Tasks run on the SA's executor.
  */
 final class SaTimers {
+    private final IkeSa ikeSa;
     private final IkeEngine engine;
-    private final IkeSa sa;
     private final Set<ScheduledFuture<?>> timers = ConcurrentHashMap.newKeySet();
     /** The lifetime and volume timers of each Child SA, by inbound SPI: cancelled when that Child SA goes. */
     private final Map<Integer, List<ScheduledFuture<?>>> childTimers = new ConcurrentHashMap<>();
 
-    SaTimers(IkeEngine engine, IkeSa sa) {
+    SaTimers(IkeSa ikeSa, IkeEngine engine) {
+        this.ikeSa = ikeSa;
         this.engine = engine;
-        this.sa = sa;
     }
 
     /** Runs task on the SA's executor after delay; tracked so close() can cancel it. */
     ScheduledFuture<?> after(Duration delay, Runnable task) {
-        return track(engine.schedule(sa, task, delay));
+        return track(engine.schedule(ikeSa, task, delay));
     }
 
     /** Runs task on the SA's executor every period; tracked so close() can cancel it. */
     ScheduledFuture<?> every(Duration period, Runnable task) {
-        return track(engine.scheduleRepeating(sa, task, period));
+        return track(engine.scheduleRepeating(ikeSa, task, period));
     }
 
     private ScheduledFuture<?> track(ScheduledFuture<?> timer) {
