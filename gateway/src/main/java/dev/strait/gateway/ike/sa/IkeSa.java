@@ -101,23 +101,23 @@ final class IkeSa {
     private List<Payload.CertReq> peerInitCertReqs = List.of();
     /** RFC 7383: both sides announced fragmentation in IKE_SA_INIT, so large protected messages go out as SKFs. */
     boolean fragmentation;
-    /** Seals and opens SK / SKF payloads with the current keys. */
-    private final SkChannel sk;
     Instant establishedAt;
     final List<Child> children = new java.util.concurrent.CopyOnWriteArrayList<>();
+    volatile long lastInboundNanos = System.nanoTime();
+    /** Responder: the timer that forgets this SA should IKE_AUTH never come. */
+    private ScheduledFuture<?> halfOpenExpiry;
 
+    // The parts of this SA's work that have a class of their own, all on this SA's executor.
+    /** Every timer this SA has queued: close() and handOver() cancel them all. */
+    private final SaTimers timers;
+    /** Seals and opens SK / SKF payloads with the current keys. */
+    private final SkChannel sk;
     /** Message IDs and the single outstanding request (window size 1). */
     private final ExchangeWindow window;
     /** When this SA and its Child SAs are rekeyed, replaced or probed for liveness. */
     private final SaLifetimes lifetimes;
     /** Our rekeys of this IKE SA and the peer's (section 2.18). */
     private final IkeRekeying ikeRekeying;
-    volatile long lastInboundNanos = System.nanoTime();
-    /** Every timer this SA has queued: close() and handOver() cancel them all. */
-    private final SaTimers timers;
-    /** Responder: the timer that forgets this SA should IKE_AUTH never come. */
-    private ScheduledFuture<?> halfOpenExpiry;
-
     /** Our CREATE_CHILD_SA exchanges for Child SAs (rekeys, additional ones) and the peer's. */
     private final ChildSaExchanges childSas;
     private final ChildSaResponder childResponder;
