@@ -1034,11 +1034,11 @@ final class IkeSa {
     }
 
     /**
-     * Responder: forgets this SA if IKE_AUTH has not completed within window (the initiator's retransmissions and
+     * Responder: forgets this SA if IKE_AUTH has not completed within halfOpenWindow (the initiator's retransmissions and
      * some slack). The timer goes as soon as the SA is established, so it holds no established SA.
      */
-    void expireIfHalfOpen(Duration window) {
-        halfOpenExpiry = timers.after(window, () -> {
+    void expireIfHalfOpen(Duration halfOpenWindow) {
+        halfOpenExpiry = timers.after(halfOpenWindow, () -> {
             engine.leftHalfOpen(this);
             if (state == State.RESPONDER_INIT_DONE) {
                 LOG.info("half-open IKE SA from {} expired without IKE_AUTH", remote);
