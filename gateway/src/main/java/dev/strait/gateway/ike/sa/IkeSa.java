@@ -14,7 +14,6 @@ import dev.strait.gateway.ike.crypto.SkCipher;
 import dev.strait.gateway.ike.message.ExchangeType;
 import dev.strait.gateway.ike.message.IkeCodec;
 import dev.strait.gateway.ike.message.IkeMessage;
-import dev.strait.gateway.ike.message.MalformedMessageException;
 import dev.strait.gateway.ike.message.NotifyType;
 import dev.strait.gateway.ike.message.Payload;
 import dev.strait.gateway.ike.sa.ProposalMatcher.EspChoice;
@@ -28,7 +27,6 @@ import java.util.List;
 import java.util.Optional;
 import java.util.concurrent.ScheduledFuture;
 import java.util.function.Consumer;
-import javax.crypto.AEADBadTagException;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -38,7 +36,7 @@ import org.slf4j.LoggerFactory;
  */
 final class IkeSa {
     private static final Logger LOG = LoggerFactory.getLogger(IkeSa.class);
-    private static final int NONCE_LENGTH = 32;
+    static final int NONCE_LENGTH = 32;
     private static final int NATT_PORT = 4500;
     /** IKEV2_FRAGMENTATION_SUPPORTED (RFC 7383 section 2.3). */
     static final int FRAGMENTATION_SUPPORTED = 16430;
@@ -52,10 +50,6 @@ final class IkeSa {
      */
     record Child(int inboundSpi, int outboundSpi, EspChoice esp, List<Payload.TrafficSelector> localTs,
                  List<Payload.TrafficSelector> remoteTs, Instant establishedAt, Instant rekeyAt, Instant expireAt) {
-    }
-
-    /** One side of a possible rekey collision: the smallest nonce of that exchange and what it created. */
-    private record RekeyExchange(byte[] minNonce, Child child) {
     }
 
     final IkeEngine engine;
@@ -88,8 +82,6 @@ final class IkeSa {
     IkeChoice ikeChoice;
     private PrfFunction prf;
     private KeyDerivation.IkeKeys keys;
-    private SkCipher outCipher;
-    private SkCipher inCipher;
     private boolean peerSentInitialContact;
     /** RFC 7427: the hashes the peer announced in IKE_SA_INIT (empty: it sent no SIGNATURE_HASH_ALGORITHMS). */
     private java.util.Set<SignatureHash> peerSignatureHashes = java.util.Set.of();
@@ -105,90 +97,39 @@ final class IkeSa {
     static final int IKE_FOLLOWUP_KE = 44;
     static final int STATE_NOT_FOUND = 47;
 
-    /** Responder: a Child SA creation waiting for its IKE_FOLLOWUP_KE exchanges, keyed by the link we sent. */
-    private record PendingChild(byte[] link, EspChoice esp, List<byte[]> secrets, int inboundSpi, byte[] nonceI, byte[] nonceR,
-                                List<Payload.TrafficSelector> tsi, List<Payload.TrafficSelector> tsr, Child old) {
-    }
-
-    private PendingChild pendingChild;
-
-    /** Responder: the peer's IKE SA rekey waiting for its IKE_FOLLOWUP_KE exchanges, keyed by the link we sent. */
-    private record PendingIkeRekey(byte[] link, IkeChoice choice, List<byte[]> secrets, long peerSpi, long newSpi,
-                                   byte[] nonceI, byte[] nonceR) {
-    }
-
-    private PendingIkeRekey pendingIkeRekey;
-
-    /** Our IKE SA rekey between its CREATE_CHILD_SA response and its last IKE_FOLLOWUP_KE (RFC 9370 section 2.2.4). */
-    private record IkeRekey(long newSpi, long peerSpi, IkeChoice choice, byte[] nonceI, byte[] nonceR, List<byte[]> secrets) {
-    }
-
-    /** Our key exchange value answering the peer's, and the shared secret. */
-    private record KeAnswer(Payload.KeyExchange payload, byte[] secret) {
-    }
     /** CERTREQs the responder sent in its IKE_SA_INIT response (initiator side). */
     private List<Payload.CertReq> peerInitCertReqs = List.of();
     /** RFC 7383: both sides announced fragmentation in IKE_SA_INIT, so large protected messages go out as SKFs. */
     boolean fragmentation;
-    private final FragmentAssembler requestFragments = new FragmentAssembler();
-    private final FragmentAssembler responseFragments = new FragmentAssembler();
     Instant establishedAt;
     final List<Child> children = new java.util.concurrent.CopyOnWriteArrayList<>();
-
-    // Message IDs and the single outstanding request (window size 1).
-    private int nextRequestId;
-    private int expectedPeerRequestId;
-    /** Our last response, as sent (several datagrams when fragmented): resent when the request comes again. */
-    private List<byte[]> lastResponse;
-    private int lastResponseId = -1;
-    private Outstanding outstanding;
-    private final java.util.ArrayDeque<Runnable> queuedRequests = new java.util.ArrayDeque<>();
     volatile long lastInboundNanos = System.nanoTime();
-    /**
-     * Every timer this SA has queued. close() and handOver() cancel them all: a queued timer holds the SA, its keys
-     * included, until it fires, and a rekey timer fires hours later.
-     */
-    private final java.util.Set<ScheduledFuture<?>> timers = java.util.concurrent.ConcurrentHashMap.newKeySet();
-    /** The lifetime and volume timers of each Child SA, by inbound SPI: cancelled when that Child SA goes. */
     /** Responder: the timer that forgets this SA should IKE_AUTH never come. */
     private ScheduledFuture<?> halfOpenExpiry;
-    private final java.util.Map<Integer, List<ScheduledFuture<?>>> childTimers = new java.util.concurrent.ConcurrentHashMap<>();
 
-    // Rekeying (RFC 7296 sections 1.3, 2.8): what is in flight, for collision handling (2.8.1 / 2.8.2).
-    /** Inbound SPIs of children already replaced by a completed rekey (either side): never rekeyed twice. */
-    private final java.util.Set<Integer> replaced = new java.util.HashSet<>();
-    /** Old child inbound SPI -> the peer's rekey of it that we answered while ours was in flight. */
-    private final java.util.Map<Integer, RekeyExchange> peerChildRekeys = new java.util.HashMap<>();
-    private Integer childRekeyInFlight;
-    private boolean ikeRekeyInFlight;
-    /** The successor created by the peer's IKE rekey that we answered while ours was in flight. */
-    private IkeSa peerIkeRekey;
-    private byte[] peerIkeRekeyMinNonce;
+    // The parts of this SA's work that have a class of their own, all on this SA's executor.
+    /** Every timer this SA has queued: close() and handOver() cancel them all. */
+    private final SaTimers timers;
+    /** Seals and opens SK / SKF payloads with the current keys. */
+    private final SkChannel sk;
+    /** Message IDs and the single outstanding request (window size 1). */
+    private final ExchangeWindow window;
+    /** When this SA and its Child SAs are rekeyed, replaced or probed for liveness. */
+    private final SaLifetimes lifetimes;
+    /** Our rekeys of this IKE SA and the peer's (section 2.18). */
+    private final IkeRekeying ikeRekeying;
+    /** Our CREATE_CHILD_SA exchanges for Child SAs (rekeys, additional ones) and the peer's. */
+    private final ChildSaExchanges childSas;
+    private final ChildSaResponder childResponder;
 
     // Additional Child SAs (RFC 7296 section 1.3.1) for subnet pairs the peer left out of the IKE_AUTH Child SA.
     /** Set on the IKE SA we initiated (and inherited by its rekeyed successors): we create the missing children. */
     boolean drivesAdditionalChildren;
-    /** Pairs already tried on this IKE SA: one CREATE_CHILD_SA each per IKE SA, never a retry loop. */
-    private final java.util.Set<SubnetPairs.Pair> triedPairs = new java.util.HashSet<>();
-    /** Pairs the peer refused on this IKE SA, with the refusal, in the order tried. */
-    private final java.util.Map<SubnetPairs.Pair, String> refusedPairs = new java.util.LinkedHashMap<>();
-    /** TEMPORARY_FAILURE answers per pair: retried a few times, then counted as refused. */
-    private final java.util.Map<SubnetPairs.Pair, Integer> temporaryFailures = new java.util.HashMap<>();
-    private static final int MAX_TEMPORARY_FAILURES = 3;
-    private boolean childCreateInFlight;
-    /** Child SAs re-created on this IKE SA after the peer deleted them (bounded by MAX_RECREATIONS). */
-    private int recreations;
-    private static final int MAX_RECREATIONS = 5;
 
     /** The child we are negotiating in IKE_AUTH (initiator side). */
     private int pendingChildSpi;
     private List<Payload.TrafficSelector> offeredTsi;
     private List<Payload.TrafficSelector> offeredTsr;
-
-    /** deadlineNanos != 0: retransmissions are squeezed into that deadline (liveness checks use dpd.timeout). */
-    private record Outstanding(int messageId, List<byte[]> bytes, Consumer<IkeMessage> onResponse, java.util.function.BiConsumer<IkeMessage, byte[]> onRawResponse,
-                               long startedNanos, int attempt, ScheduledFuture<?> timer, long deadlineNanos) {
-    }
 
     IkeSa(IkeEngine engine, boolean initiator, long localSpi, TunnelRuntime tunnel, List<TunnelRuntime> candidates) {
         this.engine = engine;
@@ -197,6 +138,14 @@ final class IkeSa {
         this.localSpi = localSpi;
         this.tunnel = tunnel;
         this.candidates = candidates;
+        this.timers = new SaTimers(this, engine);
+        this.sk = new SkChannel(this, engine);
+        this.window = new ExchangeWindow(this, engine, timers);
+        this.lifetimes = new SaLifetimes(this, engine, window, timers);
+        AdditionalKeyExchanges kes = new AdditionalKeyExchanges(this);
+        this.ikeRekeying = new IkeRekeying(this, engine, window, timers, kes);
+        this.childSas = new ChildSaExchanges(this, engine, window, kes);
+        this.childResponder = new ChildSaResponder(this, engine, childSas, kes);
     }
 
     String name() {
@@ -214,7 +163,6 @@ final class IkeSa {
         localAddress = engine.localAddressFor(peer, engine.ikePort());
         ke = KeyExchange.generate(group);
         ni = engine.randomBytes(NONCE_LENGTH);
-        nextRequestId = 0;
         state = State.INIT_SENT;
         List<Payload> payloads = new ArrayList<>();
         if (cookie != null) {
@@ -237,11 +185,11 @@ final class IkeSa {
         byte[] bytes = IkeCodec.encode(request);
         firstMessageI = bytes;
         LOG.info("tunnel {}: IKE_SA_INIT to {} (group {})", name(), peer, group);
-        sendRequest(0, List.of(bytes), null, this::onInitResponse);
+        window.sendRequest(0, List.of(bytes), null, this::onInitResponse);
     }
 
     /** Puts proposals containing the group we are sending a KE for first, so the responder can pick it. */
-    private static List<dev.strait.gateway.ike.crypto.IkeProposal> preferGroupFirst(
+    static List<dev.strait.gateway.ike.crypto.IkeProposal> preferGroupFirst(
             List<dev.strait.gateway.ike.crypto.IkeProposal> ps, Algorithms.Group g) {
         List<dev.strait.gateway.ike.crypto.IkeProposal> out = new ArrayList<>();
         for (var p : ps) {
@@ -335,13 +283,13 @@ final class IkeSa {
         Algorithms.Group group = ikeChoice.additionalKes().get(additionalKesDone);
         KeyExchange kx = KeyExchange.generate(group);
         List<Payload> inner = List.of(new Payload.KeyExchange(group.id, kx.publicValue()));
-        int id = nextRequestId;
+        int id = window.nextRequestId();
         int flags = ownFlags(false);
         intAuthI = intAuth(intAuthI, keys.skPi(), flags, id, inner);
         byte[] skPr = keys.skPr(); // the response is covered with the keys in effect for this exchange
-        List<byte[]> bytes = protect(ExchangeType.IKE_INTERMEDIATE, flags, id, inner);
+        List<byte[]> bytes = sk.protect(ExchangeType.IKE_INTERMEDIATE, flags, id, inner);
         LOG.debug("tunnel {}: IKE_INTERMEDIATE {} ({})", name(), additionalKesDone + 1, group);
-        sendRequest(id, bytes, r -> onIntermediateResponse(group, kx, skPr, r), null);
+        window.sendRequest(id, bytes, r -> onIntermediateResponse(group, kx, skPr, r), null);
     }
 
     private void onIntermediateResponse(Algorithms.Group group, KeyExchange kx, byte[] skPr, IkeMessage r) {
@@ -385,7 +333,7 @@ final class IkeSa {
     private void sendAuthRequest() {
         TunnelDefinition t = tunnel.definition();
         floatToNattIfNeeded();
-        authMessageId = nextRequestId;
+        authMessageId = window.nextRequestId();
         pendingChildSpi = engine.allocateChildSpi();
         offeredTsi = TrafficSelectors.of(t.localSubnets());
         offeredTsr = TrafficSelectors.of(t.remoteSubnets());
@@ -420,9 +368,9 @@ final class IkeSa {
         inner.add(new Payload.TrafficSelectors(true, offeredTsi));
         inner.add(new Payload.TrafficSelectors(false, offeredTsr));
         state = State.AUTH_SENT;
-        int id = nextRequestId;
-        List<byte[]> bytes = protect(ExchangeType.IKE_AUTH, IkeMessage.FLAG_INITIATOR, id, inner);
-        sendRequest(id, bytes, this::onAuthResponse, null);
+        int id = window.nextRequestId();
+        List<byte[]> bytes = sk.protect(ExchangeType.IKE_AUTH, IkeMessage.FLAG_INITIATOR, id, inner);
+        window.sendRequest(id, bytes, this::onAuthResponse, null);
     }
 
     private void onAuthResponse(IkeMessage inner) {
@@ -480,7 +428,7 @@ final class IkeSa {
         }
         installChild(pendingChildSpi, esp.get(), List.of(), ni, nr, initiator, tsi, tsr);
         drivesAdditionalChildren = true;
-        createMissingChildren();
+        childSas.createMissingChildren();
     }
 
     // ---------------------------------------------------------------- responder: IKE_SA_INIT
@@ -561,9 +509,7 @@ final class IkeSa {
         }
         IkeMessage response = new IkeMessage(spiI, spiR, ExchangeType.IKE_SA_INIT, IkeMessage.FLAG_RESPONSE, 0, payloads);
         firstMessageR = IkeCodec.encode(response);
-        expectedPeerRequestId = 1;
-        lastResponseId = 0;
-        lastResponse = List.of(firstMessageR);
+        window.responded(0, List.of(firstMessageR));
         state = State.RESPONDER_INIT_DONE;
         engine.send(firstMessageR, remote, natt);
         return true;
@@ -577,35 +523,31 @@ final class IkeSa {
             return;
         }
         if (m.exchangeType() == ExchangeType.IKE_SA_INIT) {
-            if (m.isResponse() && outstanding != null && outstanding.messageId() == 0 && state == State.INIT_SENT) {
-                Outstanding o = completeOutstanding();
-                o.onRawResponse().accept(m, raw);
-            } else if (!m.isResponse() && !initiator && lastResponseId == 0 && lastResponse != null) {
-                engine.send(lastResponse.getFirst(), remote, natt); // retransmitted IKE_SA_INIT
+            if (m.isResponse() && window.awaits(0) && state == State.INIT_SENT) {
+                window.onRawResponse(m, raw);
+            } else if (!m.isResponse() && !initiator && window.lastResponseTo(0) != null) {
+                engine.send(window.lastResponseTo(0).getFirst(), remote, natt); // retransmitted IKE_SA_INIT
             }
             return;
         }
-        if (inCipher == null) {
+        if (!sk.ready()) {
             return;
         }
         if (m.isResponse()) {
-            if (outstanding == null || m.messageId() != outstanding.messageId()) {
+            if (!window.awaits(m.messageId())) {
                 return; // late or duplicate response
             }
-            List<Payload> inner = decrypt(m, raw);
+            List<Payload> inner = sk.decrypt(m, raw);
             if (inner == null) {
                 return;
             }
             lastInboundNanos = System.nanoTime();
-            Outstanding o = completeOutstanding();
-            if (o.onResponse() != null) {
-                o.onResponse().accept(m.withPayloads(inner));
-            }
-            sendNextQueued();
+            window.onResponse(m.withPayloads(inner));
             return;
         }
         // A request from the peer.
-        if (m.messageId() == lastResponseId && lastResponse != null) {
+        List<byte[]> lastResponse = window.lastResponseTo(m.messageId());
+        if (lastResponse != null) {
             // The peer did not get our answer; for a fragmented request, answer its first fragment only (RFC 7383 2.6.1).
             boolean firstOrWhole = m.first(Payload.EncryptedFragment.class).map(f -> f.fragmentNumber() == 1).orElse(true);
             if (firstOrWhole) {
@@ -613,11 +555,11 @@ final class IkeSa {
             }
             return;
         }
-        if (m.messageId() != expectedPeerRequestId) {
-            LOG.debug("tunnel {}: dropping request with message ID {} (expected {})", name(), m.messageId(), expectedPeerRequestId);
+        if (m.messageId() != window.expectedPeerRequestId()) {
+            LOG.debug("tunnel {}: dropping request with message ID {} (expected {})", name(), m.messageId(), window.expectedPeerRequestId());
             return;
         }
-        List<Payload> inner = decrypt(m, raw);
+        List<Payload> inner = sk.decrypt(m, raw);
         if (inner == null) {
             return;
         }
@@ -634,32 +576,6 @@ final class IkeSa {
             case ExchangeType.INFORMATIONAL -> respondInformational(request);
             case ExchangeType.CREATE_CHILD_SA -> respondCreateChildSa(request);
             default -> respond(request, List.of());
-        }
-    }
-
-    /** Opens SK, or one SKF fragment; returns null for a bad message or while fragments are still missing. */
-    private List<Payload> decrypt(IkeMessage m, byte[] raw) {
-        try {
-            Optional<Payload.EncryptedFragment> f = m.first(Payload.EncryptedFragment.class);
-            if (f.isPresent()) {
-                if (!fragmentation) {
-                    throw new MalformedMessageException("SKF fragment although fragmentation was not negotiated");
-                }
-                byte[] part = SkProtector.openFragment(inCipher, f.get(), raw, 0, raw.length);
-                engine.listener().fragment("received");
-                FragmentAssembler.Whole whole = (m.isResponse() ? responseFragments : requestFragments).add(m.messageId(),
-                        f.get().fragmentNumber(), f.get().totalFragments(), f.get().firstInnerPayload(), part);
-                return whole == null ? null : IkeCodec.decodeChain(whole.firstPayload(), whole.chain(), 0, whole.chain().length);
-            }
-            return SkProtector.open(inCipher, m, raw, 0, raw.length);
-        } catch (AEADBadTagException e) {
-            LOG.warn("tunnel {}: dropping {} whose integrity check fails", name(), ExchangeType.name(m.exchangeType()));
-            engine.listener().malformed("integrity");
-            return null;
-        } catch (MalformedMessageException e) {
-            LOG.warn("tunnel {}: dropping malformed {}: {}", name(), ExchangeType.name(m.exchangeType()), e.getMessage());
-            engine.listener().malformed("syntax");
-            return null;
         }
     }
 
@@ -834,28 +750,8 @@ final class IkeSa {
             if (children.isEmpty()) {
                 tunnel.noteError("child_deleted", "the peer deleted the Child SA");
             }
-            recreateDeletedChildren();
+            childSas.recreateDeletedChildren();
         }
-    }
-
-    /**
-     * The peer deleted Child SAs outside a rekey (a rekey's DELETE leaves every pair covered by the new SA): a tunnel
-     * we initiated asks for the subnet pairs again after 1-3 s over the same IKE SA, like strongSwan's
-     * close_action = start, at most a few times per IKE SA so a peer that keeps deleting does not get a loop.
-     */
-    private void recreateDeletedChildren() {
-        if (!drivesAdditionalChildren || tunnel.definition().passive() || recreations >= MAX_RECREATIONS) {
-            return;
-        }
-        List<SubnetPairs.Pair> uncovered = uncoveredPairs().stream().filter(p -> !refusedPairs.containsKey(p)).toList();
-        if (uncovered.isEmpty()) {
-            return;
-        }
-        recreations++;
-        uncovered.forEach(triedPairs::remove);
-        LOG.info("tunnel {}: peer deleted the Child SA for {}; asking for it again", name(),
-                uncovered.stream().map(SubnetPairs.Pair::describe).toList());
-        retryLater(this::createMissingChildren);
     }
 
     /** Sends a liveness check (empty INFORMATIONAL); on no answer the SA is declared dead. */
@@ -863,11 +759,11 @@ final class IkeSa {
         if (state != State.ESTABLISHED) {
             return;
         }
-        queueRequest(() -> {
-            int id = nextRequestId;
-            List<byte[]> bytes = protect(ExchangeType.INFORMATIONAL, ownFlags(false), id, List.of());
+        window.queueRequest(() -> {
+            int id = window.nextRequestId();
+            List<byte[]> bytes = sk.protect(ExchangeType.INFORMATIONAL, ownFlags(false), id, List.of());
             Duration timeout = tunnel == null ? null : tunnel.definition().dpdTimeout();
-            sendRequest(id, bytes, r -> LOG.debug("tunnel {}: peer is alive", name()), null,
+            window.sendRequest(id, bytes, r -> LOG.debug("tunnel {}: peer is alive", name()), null,
                     timeout == null || timeout.isZero() ? null : timeout);
         });
     }
@@ -877,497 +773,30 @@ final class IkeSa {
         if (state == State.CLOSED || state == State.DELETING) {
             return;
         }
-        if (outCipher == null || state == State.INIT_SENT) {
+        if (!sk.ready() || state == State.INIT_SENT) {
             close(true);
             return;
         }
         state = State.DELETING;
-        cancelOutstanding();
-        queuedRequests.clear();
-        int id = nextRequestId;
-        List<byte[]> bytes = protect(ExchangeType.INFORMATIONAL, ownFlags(false), id,
+        window.cancelOutstanding();
+        window.dropQueued();
+        int id = window.nextRequestId();
+        List<byte[]> bytes = sk.protect(ExchangeType.INFORMATIONAL, ownFlags(false), id,
                 List.of(new Payload.Delete(ProposalMatcher.PROTO_IKE, 0, List.of())));
-        sendRequest(id, bytes, r -> close(true), null);
+        window.sendRequest(id, bytes, r -> close(true), null);
     }
 
-    // ---------------------------------------------------------------- CREATE_CHILD_SA: rekeying (RFC 7296 1.3, 2.8)
+    // ---------------------------------------------------------------- CREATE_CHILD_SA (RFC 7296 1.3, 2.8)
+    // The exchanges live in IkeRekeying (IKE SA rekeys), ChildSaExchanges (ours for Child SAs) and ChildSaResponder
+    // (the peer's for Child SAs); here: dispatching the peer's requests, and the successor IKE SA of a rekey.
 
-    /** The PFS group for Child SA rekeys: the first group of our ESP proposals, null without PFS. */
-    private static Algorithms.Group pfsGroup(TunnelDefinition t) {
-        return t.espProposals().stream().flatMap(p -> p.groups().stream()).findFirst().orElse(null);
-    }
-
-    private Child childByInbound(int spi) {
+    Child childByInbound(int spi) {
         return children.stream().filter(c -> c.inboundSpi() == spi).findFirst().orElse(null);
     }
 
-    private void scheduleChildLifetime(Child c) {
-        List<ScheduledFuture<?>> own = childTimers.computeIfAbsent(c.inboundSpi(), k -> new java.util.concurrent.CopyOnWriteArrayList<>());
-        if (c.rekeyAt() != null) {
-            own.add(after(untilOrZero(c.rekeyAt()), () -> rekeyChild(c.inboundSpi(), null)));
-        }
-        if (c.expireAt() != null) {
-            own.add(after(untilOrZero(c.expireAt()), () -> onChildExpired(c.inboundSpi())));
-        }
-        if (tunnel != null && tunnel.definition().childVolume().any()) {
-            own.add(watchChildVolume(c, tunnel.definition().childVolume().forNewChild()));
-        }
-    }
-
-    /** How often a Child SA with byte/packet lifetimes reads its datapath counters (lock-free reads). */
-    private static final Duration VOLUME_CHECK_PERIOD = Duration.ofMillis(500);
-
-    /** Byte/packet lifetimes: poll the Child SA's counters; rekey at the soft limit, replace the IKE SA at the hard one. */
-    private ScheduledFuture<?> watchChildVolume(Child c, VolumeLimits.Thresholds limits) {
-        boolean[] rekeyStarted = {false};
-        return every(VOLUME_CHECK_PERIOD, () -> {
-            if (state == State.CLOSED || state == State.REKEYED || childByInbound(c.inboundSpi()) == null) {
-                return; // cancelled with the Child SA
-            }
-            dev.strait.gateway.datapath.Datapath.SaCounters k = engine.datapath().counters(c.inboundSpi());
-            if (k == null) {
-                return;
-            }
-            switch (limits.check(Math.max(k.bytesIn(), k.bytesOut()), Math.max(k.packetsIn(), k.packetsOut()))) {
-                case REKEY -> {
-                    if (!rekeyStarted[0]) {
-                        rekeyStarted[0] = true;
-                        LOG.info("tunnel {}: Child SA {} reached its byte/packet rekey limit", name(), hex32(c.inboundSpi()));
-                        rekeyChild(c.inboundSpi(), null);
-                    }
-                }
-                case EXHAUSTED -> onChildExpired(c.inboundSpi());
-                case WITHIN -> { }
-            }
-        });
-    }
-
-    private static Duration untilOrZero(Instant at) {
-        Duration d = Duration.between(Instant.now(), at);
-        return d.isNegative() ? Duration.ZERO : d;
-    }
-
-    private void onChildExpired(int inboundSpi) {
-        if (state != State.ESTABLISHED || childByInbound(inboundSpi) == null) {
-            return;
-        }
-        LOG.warn("tunnel {}: Child SA {} reached its hard lifetime without a successful rekey; replacing the IKE SA",
-                name(), hex32(inboundSpi));
-        tunnel.noteError("rekey_failed", "Child SA was not rekeyed before its hard lifetime");
-        sendDeleteAndClose();
-    }
-
-    private void scheduleIkeLifetime() {
-        Duration life = tunnel == null ? Duration.ZERO : tunnel.definition().ikeRekeyAfter();
-        if (life.isZero()) {
-            return;
-        }
-        after(Lifetimes.rekeyAfter(life), () -> rekeyIke(null));
-        after(Lifetimes.hardLimit(life), () -> {
-            if (state == State.ESTABLISHED) {
-                LOG.warn("tunnel {}: IKE SA reached its hard lifetime without a successful rekey", name());
-                tunnel.noteError("rekey_failed", "IKE SA was not rekeyed before its hard lifetime");
-                sendDeleteAndClose();
-            }
-        });
-    }
-
     /** Retries a rekey the peer answered with TEMPORARY_FAILURE, after a random 1-3 s (RFC 7296 section 2.25). */
-    private void retryLater(Runnable r) {
-        after(Duration.ofMillis(1000 + java.util.concurrent.ThreadLocalRandom.current().nextInt(2000)), r);
-    }
-
-    /** Rekeys one Child SA (make-before-break): new SA installed first, the old one deleted afterwards. */
-    void rekeyChild(int oldInbound, Algorithms.Group forcedGroup) {
-        if (state != State.ESTABLISHED) {
-            return;
-        }
-        queueRequest(() -> {
-            Child old = childByInbound(oldInbound);
-            if (old == null || replaced.contains(oldInbound) || state != State.ESTABLISHED) {
-                sendNextQueued();
-                return;
-            }
-            TunnelDefinition t = tunnel.definition();
-            Algorithms.Group group = forcedGroup != null ? forcedGroup : pfsGroup(t);
-            KeyExchange kx = group == null ? null : KeyExchange.generate(group);
-            int newSpi = engine.allocateChildSpi();
-            byte[] nonce = engine.randomBytes(NONCE_LENGTH);
-            List<Payload> inner = new ArrayList<>();
-            inner.add(new Payload.Notify(ProposalMatcher.PROTO_ESP, ProposalMatcher.spiBytes(oldInbound), NotifyType.REKEY_SA, new byte[0]));
-            inner.add(new Payload.Sa(ProposalMatcher.espOffer(t.espProposals(), newSpi, kx != null)));
-            inner.add(new Payload.Nonce(nonce));
-            if (kx != null) {
-                inner.add(new Payload.KeyExchange(group.id, kx.publicValue()));
-            }
-            inner.add(new Payload.TrafficSelectors(true, old.localTs()));
-            inner.add(new Payload.TrafficSelectors(false, old.remoteTs()));
-            childRekeyInFlight = oldInbound;
-            LOG.info("tunnel {}: rekeying Child SA {}{}", name(), hex32(oldInbound), kx == null ? "" : " (PFS " + group + ")");
-            int id = nextRequestId;
-            List<byte[]> bytes = protect(ExchangeType.CREATE_CHILD_SA, ownFlags(false), id, inner);
-            sendRequest(id, bytes, r -> onChildRekeyResponse(old, newSpi, nonce, kx, r), null);
-        });
-    }
-
-    private void onChildRekeyResponse(Child old, int newSpi, byte[] nonceI, KeyExchange kx, IkeMessage r) {
-        childRekeyInFlight = null;
-        RekeyExchange theirs = peerChildRekeys.remove(old.inboundSpi());
-        TunnelDefinition t = tunnel.definition();
-        Optional<Payload.Notify> error = r.notifies().filter(Payload.Notify::isError).findFirst();
-        Optional<EspChoice> choice = r.first(Payload.Sa.class).flatMap(sa -> ProposalMatcher.acceptEspAnswer(sa, t.espProposals(), kx != null));
-        Optional<Payload.Nonce> nonceR = r.first(Payload.Nonce.class);
-        Optional<Payload.KeyExchange> ke = r.first(Payload.KeyExchange.class);
-        if (error.isPresent() || choice.isEmpty() || nonceR.isEmpty() || (kx != null && ke.isEmpty())) {
-            engine.releaseChildSpi(newSpi);
-            int type = error.map(Payload.Notify::notifyType).orElse(-1);
-            if (theirs != null) {
-                replaced.add(old.inboundSpi()); // ours failed, the peer's rekey of the same SA stands; it deletes the old one
-                return;
-            }
-            if (state != State.ESTABLISHED || childByInbound(old.inboundSpi()) == null || replaced.contains(old.inboundSpi())) {
-                return; // the child is gone or already replaced: nothing to retry
-            }
-            if (type == NotifyType.TEMPORARY_FAILURE) {
-                LOG.info("tunnel {}: peer answered the Child SA rekey with TEMPORARY_FAILURE; retrying", name());
-                retryLater(() -> rekeyChild(old.inboundSpi(), null));
-            } else if (type == NotifyType.INVALID_KE_PAYLOAD && error.get().data().length == 2) {
-                int wanted = (error.get().data()[0] & 0xff) << 8 | (error.get().data()[1] & 0xff);
-                t.espProposals().stream().flatMap(p -> p.groups().stream()).filter(g -> g.id == wanted).findFirst()
-                        .ifPresentOrElse(g -> rekeyChild(old.inboundSpi(), g),
-                                () -> tunnel.noteError("rekey_failed", "peer wants PFS group " + wanted + " for the Child SA rekey"));
-            } else if (type != NotifyType.CHILD_SA_NOT_FOUND) {
-                String why = error.map(n -> notifyName(n.notifyType())).orElse("an answer without SA, Nr or KE");
-                LOG.warn("tunnel {}: Child SA rekey failed: {}", name(), why);
-                tunnel.noteError("rekey_failed", "Child SA rekey failed: " + why);
-            }
-            return;
-        }
-        if (state != State.ESTABLISHED) {
-            engine.releaseChildSpi(newSpi);
-            return;
-        }
-        byte[] shared = null;
-        if (kx != null) {
-            try {
-                if (ke.get().group() != kx.group().id) {
-                    throw new GeneralSecurityException("group mismatch");
-                }
-                shared = kx.sharedSecret(ke.get().data());
-            } catch (GeneralSecurityException e) {
-                engine.releaseChildSpi(newSpi);
-                tunnel.noteError("rekey_failed", "peer's key exchange value in the Child SA rekey is invalid");
-                return;
-            }
-        }
-        List<Payload.TrafficSelector> tsi = r.all(Payload.TrafficSelectors.class).filter(Payload.TrafficSelectors::initiator)
-                .findFirst().map(Payload.TrafficSelectors::selectors).orElse(old.localTs());
-        List<Payload.TrafficSelector> tsr = r.all(Payload.TrafficSelectors.class).filter(x -> !x.initiator())
-                .findFirst().map(Payload.TrafficSelectors::selectors).orElse(old.remoteTs());
-        List<byte[]> secrets = new ArrayList<>();
-        if (shared != null) {
-            secrets.add(shared);
-        }
-        ChildRekey rekey = new ChildRekey(old, null, newSpi, choice.get(), secrets, nonceI, nonceR.get().data(), tsi, tsr, theirs);
-        if (!choice.get().additionalKes().isEmpty()) {
-            Optional<Payload.Notify> link = r.notify(NotifyType.ADDITIONAL_KEY_EXCHANGE);
-            if (link.isEmpty()) {
-                engine.releaseChildSpi(newSpi);
-                tunnel.noteError("rekey_failed", "peer chose additional key exchanges but sent no ADDITIONAL_KEY_EXCHANGE link");
-                return;
-            }
-            sendFollowupKe(rekey, link.get().data());
-            return;
-        }
-        finishChildRekey(rekey);
-    }
-
-    /**
-     * Our Child SA rekey (old set) or creation (pair set) between CREATE_CHILD_SA and its last IKE_FOLLOWUP_KE
-     * (RFC 9370 section 2.2.4).
-     */
-    private record ChildRekey(Child old, SubnetPairs.Pair pair, int newSpi, EspChoice esp, List<byte[]> secrets, byte[] nonceI, byte[] nonceR,
-                              List<Payload.TrafficSelector> tsi, List<Payload.TrafficSelector> tsr, RekeyExchange theirs) {
-    }
-
-    /** The next additional key exchange of a Child SA rekey, linked to the previous exchange by the peer's token. */
-    private void sendFollowupKe(ChildRekey rekey, byte[] link) {
-        Algorithms.Group group = rekey.esp().additionalKes().get(rekey.secrets().size() - 1);
-        sendFollowupKe(group, link, "Child SA", (shared, r) -> onFollowupKeResponse(rekey, shared, r));
-    }
-
-    /**
-     * One IKE_FOLLOWUP_KE request (RFC 9370 section 2.2.4): our value for group, linked to the exchange before by the
-     * peer's token. done gets the shared secret, or null when the peer answered with an error or an unusable KE.
-     */
-    private void sendFollowupKe(Algorithms.Group group, byte[] link, String of,
-                                java.util.function.BiConsumer<byte[], IkeMessage> done) {
-        KeyExchange kx = KeyExchange.generate(group);
-        List<Payload> inner = List.of(notify(NotifyType.ADDITIONAL_KEY_EXCHANGE, link),
-                new Payload.KeyExchange(group.id, kx.publicValue()));
-        int id = nextRequestId;
-        LOG.debug("tunnel {}: IKE_FOLLOWUP_KE of the {} ({})", name(), of, group);
-        sendRequest(id, protect(IKE_FOLLOWUP_KE, ownFlags(false), id, inner), r -> done.accept(followupSecret(kx, r), r), null);
-    }
-
-    private static byte[] followupSecret(KeyExchange kx, IkeMessage r) {
-        Optional<Payload.KeyExchange> ke = r.first(Payload.KeyExchange.class);
-        if (r.notifies().anyMatch(Payload.Notify::isError) || ke.isEmpty() || ke.get().group() != kx.group().id) {
-            return null;
-        }
-        try {
-            return kx.sharedSecret(ke.get().data());
-        } catch (GeneralSecurityException e) {
-            return null;
-        }
-    }
-
-    private void onFollowupKeResponse(ChildRekey rekey, byte[] shared, IkeMessage r) {
-        Optional<Payload.Notify> error = r.notifies().filter(Payload.Notify::isError).findFirst();
-        if (shared == null || state != State.ESTABLISHED) {
-            engine.releaseChildSpi(rekey.newSpi());
-            String why = error.map(n -> notifyName(n.notifyType())).orElse("no valid KEr");
-            if (rekey.pair() != null) {
-                childCreateFailed(rekey.pair(), "child_failed", "IKE_FOLLOWUP_KE failed: " + why);
-                return;
-            }
-            LOG.warn("tunnel {}: IKE_FOLLOWUP_KE of the Child SA rekey failed: {}", name(), why);
-            if (tunnel != null) {
-                tunnel.noteError("rekey_failed", "IKE_FOLLOWUP_KE failed: " + why);
-            }
-            return;
-        }
-        rekey.secrets().add(shared);
-        if (rekey.secrets().size() <= rekey.esp().additionalKes().size()) {
-            Optional<Payload.Notify> link = r.notify(NotifyType.ADDITIONAL_KEY_EXCHANGE);
-            if (link.isEmpty()) {
-                engine.releaseChildSpi(rekey.newSpi());
-                if (rekey.pair() != null) {
-                    childCreateFailed(rekey.pair(), "child_failed", "IKE_FOLLOWUP_KE response without the link to the next exchange");
-                    return;
-                }
-                tunnel.noteError("rekey_failed", "IKE_FOLLOWUP_KE response without the link to the next exchange");
-                return;
-            }
-            sendFollowupKe(rekey, link.get().data());
-            return;
-        }
-        finishChildRekey(rekey);
-    }
-
-    private void finishChildRekey(ChildRekey rekey) {
-        if (rekey.old() == null) {
-            finishChildCreate(rekey);
-            return;
-        }
-        Child old = rekey.old();
-        int newSpi = rekey.newSpi();
-        byte[] nonceI = rekey.nonceI();
-        RekeyExchange theirs = rekey.theirs();
-        Child created = installChild(newSpi, rekey.esp(), rekey.secrets(), nonceI, rekey.nonceR(), true, rekey.tsi(), rekey.tsr());
-        engine.listener().childRekey(name());
-        replaced.add(old.inboundSpi());
-        if (theirs != null && childByInbound(theirs.child().inboundSpi()) != null) {
-            engine.listener().rekeyCollision(name(), "child");
-            if (Lifetimes.oursIsRedundant(Lifetimes.minNonce(nonceI, rekey.nonceR()), theirs.minNonce())) {
-                LOG.info("tunnel {}: Child SA rekey collision, ours {} is redundant: deleting it", name(), hex32(newSpi));
-                deleteChild(created);
-                return; // the peer, whose rekey won, deletes the old SA
-            }
-            LOG.info("tunnel {}: Child SA rekey collision, ours {} wins", name(), hex32(newSpi));
-        }
-        deleteChild(old);
-    }
-
-    /** Deletes one Child SA with INFORMATIONAL (section 1.4.1); it leaves the datapath when the peer answers. */
-    private void deleteChild(Child c) {
-        queueRequest(() -> {
-            if (state != State.ESTABLISHED || !children.contains(c)) {
-                sendNextQueued();
-                return;
-            }
-            int id = nextRequestId;
-            List<byte[]> bytes = protect(ExchangeType.INFORMATIONAL, ownFlags(false), id,
-                    List.of(new Payload.Delete(ProposalMatcher.PROTO_ESP, 4, List.of(ProposalMatcher.spiBytes(c.inboundSpi())))));
-            sendRequest(id, bytes, r -> {
-                if (children.contains(c)) {
-                    removeChild(c);
-                }
-            }, null);
-        });
-    }
-
-    // ---------------------------------------------------------------- CREATE_CHILD_SA: additional Child SAs (RFC 7296 1.3.1)
-
-    /**
-     * Starts a CREATE_CHILD_SA for the next subnet pair of the tunnel that no Child SA carries and that this IKE SA has
-     * not tried yet; one exchange at a time. When none is left, tells the tunnel which pairs stay without a Child SA.
-     */
-    private void createMissingChildren() {
-        if (!drivesAdditionalChildren || state != State.ESTABLISHED || childCreateInFlight || tunnel == null) {
-            return;
-        }
-        Optional<SubnetPairs.Pair> next = uncoveredPairs().stream().filter(p -> !triedPairs.contains(p)).findFirst();
-        if (next.isEmpty()) {
-            tunnel.noteMissingChildren(this, refusedPairs.values().stream().toList());
-            return;
-        }
-        triedPairs.add(next.get());
-        createChild(next.get(), null);
-    }
-
-    /** The tunnel's subnet pairs that none of this IKE SA's Child SAs carries. */
-    private List<SubnetPairs.Pair> uncoveredPairs() {
-        TunnelDefinition t = tunnel.definition();
-        return SubnetPairs.uncovered(t.localSubnets(), t.remoteSubnets(), children.stream().map(SubnetPairs.Carried::of).toList());
-    }
-
-    /** Asks the peer for a Child SA carrying exactly one subnet pair, with PFS when the ESP proposals name a group. */
-    private void createChild(SubnetPairs.Pair pair, Algorithms.Group forcedGroup) {
-        childCreateInFlight = true; // set now: a peer's IKE rekey arriving while this waits in the queue gets TEMPORARY_FAILURE
-        queueRequest(() -> {
-            if (state != State.ESTABLISHED) {
-                childCreateInFlight = false;
-                sendNextQueued();
-                return;
-            }
-            TunnelDefinition t = tunnel.definition();
-            Algorithms.Group group = forcedGroup != null ? forcedGroup : pfsGroup(t);
-            KeyExchange kx = group == null ? null : KeyExchange.generate(group);
-            int newSpi = engine.allocateChildSpi();
-            byte[] nonce = engine.randomBytes(NONCE_LENGTH);
-            List<Payload.TrafficSelector> tsi = List.of(TrafficSelectors.of(pair.local()));
-            List<Payload.TrafficSelector> tsr = List.of(TrafficSelectors.of(pair.remote()));
-            // Section 1.3.1 order: SA, Ni, [KEi], TSi, TSr.
-            List<Payload> inner = new ArrayList<>();
-            inner.add(new Payload.Sa(ProposalMatcher.espOffer(t.espProposals(), newSpi, kx != null)));
-            inner.add(new Payload.Nonce(nonce));
-            if (kx != null) {
-                inner.add(new Payload.KeyExchange(group.id, kx.publicValue()));
-            }
-            inner.add(new Payload.TrafficSelectors(true, tsi));
-            inner.add(new Payload.TrafficSelectors(false, tsr));
-            LOG.info("tunnel {}: creating an additional Child SA for {}{}", name(), pair.describe(), kx == null ? "" : " (PFS " + group + ")");
-            int id = nextRequestId;
-            List<byte[]> bytes = protect(ExchangeType.CREATE_CHILD_SA, ownFlags(false), id, inner);
-            sendRequest(id, bytes, r -> onChildCreateResponse(pair, newSpi, nonce, kx, tsi, tsr, r), null);
-        });
-    }
-
-    private void onChildCreateResponse(SubnetPairs.Pair pair, int newSpi, byte[] nonceI, KeyExchange kx,
-                                       List<Payload.TrafficSelector> offeredI, List<Payload.TrafficSelector> offeredR, IkeMessage r) {
-        TunnelDefinition t = tunnel.definition();
-        Optional<Payload.Notify> error = r.notifies().filter(Payload.Notify::isError).findFirst();
-        if (state != State.ESTABLISHED) {
-            childCreateInFlight = false;
-            engine.releaseChildSpi(newSpi);
-            return;
-        }
-        if (error.isPresent()) {
-            engine.releaseChildSpi(newSpi);
-            int type = error.get().notifyType();
-            byte[] d = error.get().data();
-            if (type == NotifyType.TEMPORARY_FAILURE && temporaryFailures.merge(pair, 1, Integer::sum) <= MAX_TEMPORARY_FAILURES) {
-                LOG.info("tunnel {}: peer answered the Child SA creation for {} with TEMPORARY_FAILURE; retrying", name(), pair.describe());
-                retryLater(() -> createChild(pair, null));
-                return; // childCreateInFlight stays set until the retry is answered
-            }
-            if (type == NotifyType.INVALID_KE_PAYLOAD && d.length == 2 && kx != null) {
-                int wanted = (d[0] & 0xff) << 8 | (d[1] & 0xff);
-                Optional<Algorithms.Group> g = t.espProposals().stream().flatMap(p -> p.groups().stream())
-                        .filter(x -> x.id == wanted && x != kx.group()).findFirst();
-                if (g.isPresent()) {
-                    LOG.info("tunnel {}: peer wants PFS group {} for the Child SA {}", name(), g.get(), pair.describe());
-                    createChild(pair, g.get());
-                    return;
-                }
-            }
-            String reason = type == NotifyType.TS_UNACCEPTABLE ? "ts_unacceptable"
-                    : type == NotifyType.NO_PROPOSAL_CHOSEN ? "no_proposal" : "child_failed";
-            childCreateFailed(pair, reason, "peer answered " + notifyName(type));
-            return;
-        }
-        Optional<EspChoice> choice = r.first(Payload.Sa.class).flatMap(sa -> ProposalMatcher.acceptEspAnswer(sa, t.espProposals(), kx != null));
-        Optional<Payload.Nonce> nonceR = r.first(Payload.Nonce.class);
-        Optional<Payload.KeyExchange> ke = r.first(Payload.KeyExchange.class);
-        List<Payload.TrafficSelector> tsi = selectors(r, true);
-        List<Payload.TrafficSelector> tsr = selectors(r, false);
-        String problem = choice.isEmpty() ? "an ESP proposal we did not offer"
-                : nonceR.isEmpty() ? "no Nr"
-                : !TrafficSelectors.isSubset(tsi, offeredI) || !TrafficSelectors.isSubset(tsr, offeredR) ? "traffic selectors outside the ones we proposed"
-                : kx != null && (ke.isEmpty() || ke.get().group() != kx.group().id) ? "no KEr for the PFS group" : null;
-        byte[] shared = null;
-        if (problem == null && kx != null) {
-            try {
-                shared = kx.sharedSecret(ke.get().data());
-            } catch (GeneralSecurityException e) {
-                problem = "an invalid key exchange value";
-            }
-        }
-        if (problem != null) {
-            // The peer may have installed its half: ask it to delete the SA it knows by our inbound SPI (section 1.4.1).
-            deleteUninstalled(newSpi);
-            childCreateFailed(pair, "child_failed", "peer answered with " + problem);
-            return;
-        }
-        List<byte[]> secrets = new ArrayList<>();
-        if (shared != null) {
-            secrets.add(shared);
-        }
-        ChildRekey create = new ChildRekey(null, pair, newSpi, choice.get(), secrets, nonceI, nonceR.get().data(), tsi, tsr, null);
-        if (!choice.get().additionalKes().isEmpty()) {
-            Optional<Payload.Notify> link = r.notify(NotifyType.ADDITIONAL_KEY_EXCHANGE);
-            if (link.isEmpty()) {
-                deleteUninstalled(newSpi);
-                childCreateFailed(pair, "child_failed", "peer chose additional key exchanges but sent no ADDITIONAL_KEY_EXCHANGE link");
-                return;
-            }
-            sendFollowupKe(create, link.get().data());
-            return;
-        }
-        finishChildCreate(create);
-    }
-
-    private void finishChildCreate(ChildRekey create) {
-        childCreateInFlight = false;
-        List<SubnetPairs.Carried> before = children.stream().map(SubnetPairs.Carried::of).toList();
-        Child created = installChild(create.newSpi(), create.esp(), create.secrets(), create.nonceI(), create.nonceR(), true,
-                create.tsi(), create.tsr());
-        refusedPairs.remove(create.pair());
-        engine.listener().additionalChild(name(), "created");
-        if (SubnetPairs.redundant(SubnetPairs.Carried.of(created), before)) {
-            // The peer narrowed to selectors another Child SA already carries: a duplicate only wastes an SA.
-            LOG.info("tunnel {}: the peer narrowed the Child SA for {} to {} <-> {}, which is already carried; deleting it",
-                    name(), create.pair().describe(), TrafficSelectors.describe(created.localTs()), TrafficSelectors.describe(created.remoteTs()));
-            deleteChild(created);
-        }
-        createMissingChildren();
-    }
-
-    /** The peer refused a pair (or the exchange failed): remembered for the status, not retried on this IKE SA. */
-    private void childCreateFailed(SubnetPairs.Pair pair, String reason, String why) {
-        childCreateInFlight = false;
-        String message = "no Child SA for " + pair.describe() + ": " + why;
-        LOG.warn("tunnel {}: {}", name(), message);
-        refusedPairs.put(pair, message);
-        engine.listener().additionalChild(name(), "refused");
-        tunnel.noteError(reason, message);
-        createMissingChildren();
-    }
-
-    /** DELETE for an SA the peer created but we did not install (its answer was unusable). */
-    private void deleteUninstalled(int inboundSpi) {
-        queueRequest(() -> {
-            engine.releaseChildSpi(inboundSpi);
-            if (state != State.ESTABLISHED) {
-                sendNextQueued();
-                return;
-            }
-            int id = nextRequestId;
-            List<byte[]> bytes = protect(ExchangeType.INFORMATIONAL, ownFlags(false), id,
-                    List.of(new Payload.Delete(ProposalMatcher.PROTO_ESP, 4, List.of(ProposalMatcher.spiBytes(inboundSpi)))));
-            sendRequest(id, bytes, r -> { }, null);
-        });
+    void retryLater(Runnable r) {
+        timers.after(Duration.ofMillis(1000 + java.util.concurrent.ThreadLocalRandom.current().nextInt(2000)), r);
     }
 
     /** A peer's CREATE_CHILD_SA: Child SA rekey, additional Child SA, or IKE SA rekey (by the SA payload's protocol). */
@@ -1381,15 +810,15 @@ final class IkeSa {
         boolean ikeRekey = sa.get().proposals().getFirst().protocolId() == ProposalMatcher.PROTO_IKE;
         // Child creation waits while our IKE rekey runs, an IKE rekey waits while our Child rekey runs (2.25);
         // two IKE rekeys or two Child rekeys at once are collisions, settled by the nonces (2.8.1, 2.8.2).
-        if (state != State.ESTABLISHED || (!ikeRekey && ikeRekeyInFlight)
-                || (ikeRekey && (childRekeyInFlight != null || childCreateInFlight))) {
+        if (state != State.ESTABLISHED || (!ikeRekey && ikeRekeying.inFlight())
+                || (ikeRekey && childSas.rekeyOrCreateInFlight())) {
             respond(m, List.of(notify(NotifyType.TEMPORARY_FAILURE, new byte[0])));
             return;
         }
         if (ikeRekey) {
-            respondIkeRekey(m, sa.get(), nonce.get().data());
+            ikeRekeying.respondIkeRekey(m, sa.get(), nonce.get().data());
         } else {
-            respondChildCreate(m, sa.get(), nonce.get().data());
+            childResponder.respondChildCreate(m, sa.get(), nonce.get().data());
         }
     }
 
@@ -1407,441 +836,44 @@ final class IkeSa {
     }
 
     /** The selectors of a message's TSi (initiator true) or TSr payload; empty when it has none. */
-    private static List<Payload.TrafficSelector> selectors(IkeMessage m, boolean initiator) {
+    static List<Payload.TrafficSelector> selectors(IkeMessage m, boolean initiator) {
         return m.all(Payload.TrafficSelectors.class).filter(x -> x.initiator() == initiator)
                 .findFirst().map(Payload.TrafficSelectors::selectors).orElse(List.of());
     }
 
-    private static Payload.Notify notify(int type, byte[] data) {
+    static Payload.Notify notify(int type, byte[] data) {
         return new Payload.Notify(0, new byte[0], type, data);
-    }
-
-    private void respondChildCreate(IkeMessage m, Payload.Sa sa, byte[] nonceI) {
-        TunnelDefinition t = tunnel.definition();
-        Optional<Payload.Notify> rekey = m.notify(NotifyType.REKEY_SA);
-        Child old = null;
-        if (rekey.isPresent()) {
-            byte[] spi = rekey.get().spi();
-            int ours = spi.length == 4 ? ProposalMatcher.spiInt(spi) : 0;
-            old = children.stream().filter(c -> c.outboundSpi() == ours).findFirst().orElse(null);
-            if (old == null) {
-                respond(m, List.of(new Payload.Notify(ProposalMatcher.PROTO_ESP, spi, NotifyType.CHILD_SA_NOT_FOUND, new byte[0])));
-                return;
-            }
-            if (replaced.contains(old.inboundSpi())) {
-                respond(m, List.of(notify(NotifyType.TEMPORARY_FAILURE, new byte[0]))); // our rekey of it already completed
-                return;
-            }
-        }
-        Optional<Payload.KeyExchange> ke = m.first(Payload.KeyExchange.class);
-        Optional<EspChoice> choice = ProposalMatcher.selectEsp(sa.proposals(), t.espProposals(), ke.isPresent());
-        if (choice.isEmpty()) {
-            respond(m, List.of(notify(NotifyType.NO_PROPOSAL_CHOSEN, new byte[0])));
-            return;
-        }
-        EspChoice chosen = choice.get();
-        if (ke.isPresent() && chosen.group() != null && chosen.group().id != ke.get().group()) {
-            respond(m, List.of(notify(NotifyType.INVALID_KE_PAYLOAD,
-                    new byte[] {(byte) (chosen.group().id >> 8), (byte) chosen.group().id})));
-            return;
-        }
-        List<Payload.TrafficSelector> tsi = selectors(m, true);
-        List<Payload.TrafficSelector> tsr = selectors(m, false);
-        List<Payload.TrafficSelector> narrowedI = tunnel.narrowing().narrow(tsi, t.remoteSubnets());
-        List<Payload.TrafficSelector> narrowedR = tunnel.narrowing().narrow(tsr, t.localSubnets());
-        if (narrowedI.isEmpty() || narrowedR.isEmpty()) {
-            respond(m, List.of(notify(NotifyType.TS_UNACCEPTABLE, new byte[0])));
-            return;
-        }
-        KeAnswer kea = null;
-        if (ke.isPresent() && chosen.group() != null) {
-            kea = answerKe(m, chosen.group(), ke.get().data());
-            if (kea == null) {
-                return;
-            }
-        }
-        byte[] shared = kea == null ? null : kea.secret();
-        int inboundSpi = engine.allocateChildSpi();
-        byte[] nonceR = engine.randomBytes(NONCE_LENGTH);
-        List<Payload> out = new ArrayList<>();
-        out.add(new Payload.Sa(List.of(new Payload.Proposal(chosen.wire().number(), ProposalMatcher.PROTO_ESP,
-                ProposalMatcher.spiBytes(inboundSpi), chosen.wire().transforms()))));
-        out.add(new Payload.Nonce(nonceR));
-        if (kea != null) {
-            out.add(kea.payload());
-        }
-        out.add(new Payload.TrafficSelectors(true, narrowedI));
-        out.add(new Payload.TrafficSelectors(false, narrowedR));
-        if (shared != null && !chosen.additionalKes().isEmpty()) {
-            // RFC 9370 section 2.2.4: the Child SA is created only after the IKE_FOLLOWUP_KE exchanges.
-            if (pendingChild != null) {
-                engine.releaseChildSpi(pendingChild.inboundSpi()); // the peer abandoned that one
-            }
-            byte[] link = engine.randomBytes(16);
-            List<byte[]> secrets = new ArrayList<>(List.of(shared));
-            pendingChild = new PendingChild(link, chosen, secrets, inboundSpi, nonceI, nonceR, narrowedI, narrowedR, old);
-            out.add(notify(NotifyType.ADDITIONAL_KEY_EXCHANGE, link));
-            respond(m, out);
-            return;
-        }
-        respond(m, out);
-        Child created = installChild(inboundSpi, chosen, shared, nonceI, nonceR, false, narrowedI, narrowedR);
-        afterPeerChildCreate(created, old, nonceI, nonceR);
-    }
-
-    /** Our key exchange value for the peer's, or null after answering INVALID_SYNTAX (a value the group rejects). */
-    private KeAnswer answerKe(IkeMessage m, Algorithms.Group group, byte[] peerValue) {
-        KeyExchange kx = KeyExchange.generate(group);
-        try {
-            byte[] ours = kx.respond(peerValue);
-            return new KeAnswer(new Payload.KeyExchange(group.id, ours), kx.sharedSecret(peerValue));
-        } catch (GeneralSecurityException e) {
-            respond(m, List.of(notify(NotifyType.INVALID_SYNTAX, new byte[0])));
-            return null;
-        }
-    }
-
-    /** An IKE_FOLLOWUP_KE's key exchange for group; null after answering INVALID_KE_PAYLOAD or INVALID_SYNTAX. */
-    private KeAnswer answerFollowupKe(IkeMessage m, Algorithms.Group group) {
-        Optional<Payload.KeyExchange> ke = m.first(Payload.KeyExchange.class);
-        if (ke.isEmpty() || ke.get().group() != group.id) {
-            respond(m, List.of(notify(NotifyType.INVALID_KE_PAYLOAD, new byte[] {(byte) (group.id >> 8), (byte) group.id})));
-            return null;
-        }
-        return answerKe(m, group, ke.get().data());
-    }
-
-    private static boolean links(Optional<Payload.Notify> link, byte[] expected) {
-        return link.isPresent() && java.security.MessageDigest.isEqual(link.get().data(), expected);
     }
 
     /** One IKE_FOLLOWUP_KE of the peer's Child SA creation or IKE SA rekey: our KE, then the next link or the new SA. */
     private void respondFollowupKe(IkeMessage m) {
         Optional<Payload.Notify> link = m.notify(NotifyType.ADDITIONAL_KEY_EXCHANGE);
-        if (state == State.ESTABLISHED && pendingIkeRekey != null && links(link, pendingIkeRekey.link())) {
-            respondIkeFollowupKe(m, pendingIkeRekey);
+        if (state == State.ESTABLISHED && ikeRekeying.awaitsFollowupKe(link)) {
+            ikeRekeying.respondFollowupKe(m);
             return;
         }
-        PendingChild p = pendingChild;
-        if (p == null || !links(link, p.link()) || state != State.ESTABLISHED) {
-            respond(m, List.of(notify(STATE_NOT_FOUND, new byte[0])));
-            return;
-        }
-        Algorithms.Group group = p.esp().additionalKes().get(p.secrets().size() - 1);
-        KeAnswer kea = answerFollowupKe(m, group);
-        if (kea == null) {
-            return;
-        }
-        p.secrets().add(kea.secret());
-        List<Payload> out = new ArrayList<>();
-        out.add(kea.payload());
-        if (p.secrets().size() <= p.esp().additionalKes().size()) {
-            byte[] next = engine.randomBytes(16);
-            pendingChild = new PendingChild(next, p.esp(), p.secrets(), p.inboundSpi(), p.nonceI(), p.nonceR(), p.tsi(), p.tsr(), p.old());
-            out.add(notify(NotifyType.ADDITIONAL_KEY_EXCHANGE, next));
-            respond(m, out);
-            return;
-        }
-        pendingChild = null;
-        respond(m, out);
-        Child created = installChild(p.inboundSpi(), p.esp(), p.secrets(), p.nonceI(), p.nonceR(), false, p.tsi(), p.tsr());
-        afterPeerChildCreate(created, p.old(), p.nonceI(), p.nonceR());
+        childResponder.respondFollowupKe(m, link);
     }
 
-    private void afterPeerChildCreate(Child created, Child old, byte[] nonceI, byte[] nonceR) {
-        int inboundSpi = created.inboundSpi();
-        if (old == null) {
-            LOG.info("tunnel {}: peer added a Child SA", name());
-            return;
-        }
-        engine.listener().childRekey(name());
-        LOG.info("tunnel {}: peer rekeyed Child SA {} -> {}", name(), hex32(old.inboundSpi()), hex32(inboundSpi));
-        if (childRekeyInFlight != null && childRekeyInFlight == old.inboundSpi()) {
-            peerChildRekeys.put(old.inboundSpi(), new RekeyExchange(Lifetimes.minNonce(nonceI, nonceR), created));
-        } else {
-            replaced.add(old.inboundSpi()); // the peer deletes the old SA
-        }
+    /** Rekeys one Child SA (make-before-break): new SA installed first, the old one deleted afterwards. */
+    void rekeyChild(int oldInbound, Algorithms.Group forcedGroup) {
+        childSas.rekeyChild(oldInbound, forcedGroup);
     }
 
     /** Rekeys this IKE SA (section 2.18): new SPIs and keys from SK_d; the children move to the successor. */
     void rekeyIke(Algorithms.Group forcedGroup) {
-        if (state != State.ESTABLISHED) {
-            return;
-        }
-        queueRequest(() -> {
-            if (state != State.ESTABLISHED) {
-                sendNextQueued();
-                return;
-            }
-            if (pendingIkeRekey != null) {
-                // The peer's own rekey of this SA waits for its IKE_FOLLOWUP_KE exchanges: it wins, ours may follow later.
-                retryLater(() -> rekeyIke(forcedGroup));
-                sendNextQueued();
-                return;
-            }
-            TunnelDefinition t = tunnel.definition();
-            Algorithms.Group group = forcedGroup != null ? forcedGroup : ikeChoice.group();
-            KeyExchange kx = KeyExchange.generate(group);
-            long newSpi = engine.newSpi();
-            byte[] nonce = engine.randomBytes(NONCE_LENGTH);
-            List<Payload> inner = List.of(
-                    new Payload.Sa(ProposalMatcher.ikeOffer(preferGroupFirst(t.ikeProposals(), group), spiBytes64(newSpi))),
-                    new Payload.Nonce(nonce),
-                    new Payload.KeyExchange(group.id, kx.publicValue()));
-            ikeRekeyInFlight = true;
-            LOG.info("tunnel {}: rekeying IKE SA {}", name(), hex(localSpi));
-            int id = nextRequestId;
-            List<byte[]> bytes = protect(ExchangeType.CREATE_CHILD_SA, ownFlags(false), id, inner);
-            sendRequest(id, bytes, r -> onIkeRekeyResponse(newSpi, nonce, kx, r), null);
-        });
+        ikeRekeying.rekeyIke(forcedGroup);
     }
 
-    private void onIkeRekeyResponse(long newSpi, byte[] nonceI, KeyExchange kx, IkeMessage r) {
-        if (state != State.ESTABLISHED) {
-            ikeRekeyInFlight = false;
-            peerIkeRekey = null;
-            return;
-        }
-        TunnelDefinition t = tunnel.definition();
-        Optional<Payload.Notify> error = r.notifies().filter(Payload.Notify::isError).findFirst();
-        Optional<Payload.Sa> sa = r.first(Payload.Sa.class);
-        Optional<IkeChoice> choice = sa.flatMap(x -> ProposalMatcher.acceptIkeAnswer(x, t.ikeProposals()));
-        Optional<Payload.Nonce> nonceR = r.first(Payload.Nonce.class);
-        Optional<Payload.KeyExchange> ke = r.first(Payload.KeyExchange.class);
-        byte[] shared = null;
-        if (error.isEmpty() && choice.isPresent() && nonceR.isPresent() && ke.isPresent()
-                && sa.get().proposals().getFirst().spi().length == 8 && ke.get().group() == kx.group().id
-                && choice.get().group() == kx.group()) {
-            try {
-                shared = kx.sharedSecret(ke.get().data());
-            } catch (GeneralSecurityException e) {
-                shared = null;
-            }
-        }
-        if (shared == null) {
-            int type = error.map(Payload.Notify::notifyType).orElse(-1);
-            if (ikeRekeyFailedToThePeers()) {
-                return;
-            }
-            if (type == NotifyType.TEMPORARY_FAILURE) {
-                LOG.info("tunnel {}: peer answered the IKE SA rekey with TEMPORARY_FAILURE; retrying", name());
-                retryLater(() -> rekeyIke(null));
-            } else if (type == NotifyType.INVALID_KE_PAYLOAD && error.get().data().length == 2) {
-                int wanted = (error.get().data()[0] & 0xff) << 8 | (error.get().data()[1] & 0xff);
-                t.ikeProposals().stream().flatMap(p -> p.groups().stream()).filter(g -> g.id == wanted).findFirst()
-                        .ifPresent(this::rekeyIke);
-            } else {
-                String why = error.map(n -> notifyName(n.notifyType())).orElse("an unusable answer");
-                LOG.warn("tunnel {}: IKE SA rekey failed: {}", name(), why);
-                tunnel.noteError("rekey_failed", "IKE SA rekey failed: " + why);
-            }
-            return;
-        }
-        IkeRekey rekey = new IkeRekey(newSpi, spiLong(sa.get().proposals().getFirst().spi()), choice.get(), nonceI,
-                nonceR.get().data(), new ArrayList<>(List.of(shared)));
-        continueIkeRekey(rekey, r);
-    }
-
-    /** After each key exchange of our IKE rekey: the next IKE_FOLLOWUP_KE while additional ones remain, else the successor. */
-    private void continueIkeRekey(IkeRekey rekey, IkeMessage answer) {
-        if (rekey.secrets().size() > rekey.choice().additionalKes().size()) {
-            finishIkeRekey(rekey);
-            return;
-        }
-        Optional<Payload.Notify> link = answer.notify(NotifyType.ADDITIONAL_KEY_EXCHANGE);
-        if (link.isEmpty()) {
-            failIkeRekey("the peer's answer has no ADDITIONAL_KEY_EXCHANGE link to the next key exchange");
-            return;
-        }
-        sendIkeFollowupKe(rekey, link.get().data());
-    }
-
-    /** The next additional key exchange of our IKE SA rekey (RFC 9370 section 2.2.4), over this (the old) IKE SA. */
-    private void sendIkeFollowupKe(IkeRekey rekey, byte[] link) {
-        Algorithms.Group group = rekey.choice().additionalKes().get(rekey.secrets().size() - 1);
-        sendFollowupKe(group, link, "IKE SA rekey", (shared, r) -> {
-            if (state != State.ESTABLISHED) {
-                ikeRekeyInFlight = false;
-                peerIkeRekey = null;
-                return;
-            }
-            if (shared == null) {
-                failIkeRekey("IKE_FOLLOWUP_KE failed: " + r.notifies().filter(Payload.Notify::isError).findFirst()
-                        .map(n -> notifyName(n.notifyType())).orElse("no valid KEr"));
-                return;
-            }
-            rekey.secrets().add(shared);
-            continueIkeRekey(rekey, r);
-        });
-    }
-
-    private void failIkeRekey(String why) {
-        if (ikeRekeyFailedToThePeers()) {
-            return;
-        }
-        LOG.warn("tunnel {}: IKE SA rekey failed: {}", name(), why);
-        tunnel.noteError("rekey_failed", "IKE SA rekey failed: " + why);
-    }
-
-    /**
-     * Ends our failed IKE rekey. True when the peer's rekey of this SA completed meanwhile (a collision that ours
-     * lost outright): its successor takes the children, as if ours had never been sent.
-     */
-    private boolean ikeRekeyFailedToThePeers() {
-        ikeRekeyInFlight = false;
-        IkeSa theirs = peerIkeRekey;
-        peerIkeRekey = null;
-        if (theirs == null || theirs.state != State.ESTABLISHED) {
-            return false;
-        }
-        LOG.info("tunnel {}: our IKE SA rekey failed, the peer's {} stands", name(), hex(theirs.localSpi));
-        handOver(theirs);
-        theirs.executor.execute(theirs::startAsSuccessor);
-        closeAfterPeerRekey();
-        return true;
-    }
-
-    /** All key exchanges of our IKE rekey are done: the successor takes over, or the peer's if it won a collision. */
-    private void finishIkeRekey(IkeRekey rekey) {
-        ikeRekeyInFlight = false;
-        IkeSa theirs = peerIkeRekey;
-        peerIkeRekey = null;
-        long newSpi = rekey.newSpi();
-        IkeSa next = successor(true, newSpi, rekey.peerSpi(), rekey.choice(), rekey.nonceI(), rekey.nonceR(), rekey.secrets());
-        engine.listener().ikeRekey(name());
-        boolean oursRedundant = theirs != null && theirs.state == State.ESTABLISHED
-                && Lifetimes.oursIsRedundant(Lifetimes.minNonce(rekey.nonceI(), rekey.nonceR()), peerIkeRekeyMinNonce);
-        if (theirs != null) {
-            engine.listener().rekeyCollision(name(), "ike");
-        }
-        if (oursRedundant) {
-            // The peer's rekey wins: it gets the children and deletes this SA; we delete our redundant successor.
-            LOG.info("tunnel {}: IKE SA rekey collision, ours {} is redundant", name(), hex(newSpi));
-            handOver(theirs);
-            theirs.executor.execute(theirs::startAsSuccessor);
-            engine.register(next);
-            next.executor.execute(next::sendDeleteAndClose);
-            return;
-        }
-        if (theirs != null) {
-            LOG.info("tunnel {}: IKE SA rekey collision, ours {} wins", name(), hex(newSpi));
-        }
-        handOver(next);
-        engine.register(next);
-        next.executor.execute(next::startAsSuccessor);
-        if (theirs != null) {
-            theirs.executor.execute(theirs::closeIfRedundant); // the peer should delete it; if it does not, we do
-        }
-        sendDeleteAndClose(); // make-before-break: the children already live in the successor
-    }
-
-    private void respondIkeRekey(IkeMessage m, Payload.Sa sa, byte[] nonceI) {
-        pendingIkeRekey = null; // a new rekey request: the peer abandoned any earlier one
-        TunnelDefinition t = tunnel.definition();
-        Optional<Payload.KeyExchange> ke = m.first(Payload.KeyExchange.class);
-        Payload.Proposal first = sa.proposals().getFirst();
-        if (ke.isEmpty() || first.spi().length != 8) {
-            respond(m, List.of(notify(NotifyType.INVALID_SYNTAX, new byte[0])));
-            return;
-        }
-        Optional<IkeChoice> choice = ProposalMatcher.selectIke(sa.proposals(), t.ikeProposals(), ke.get().group());
-        if (choice.isEmpty()) {
-            respond(m, List.of(notify(NotifyType.NO_PROPOSAL_CHOSEN, new byte[0])));
-            return;
-        }
-        if (choice.get().group().id != ke.get().group()) {
-            int g = choice.get().group().id;
-            respond(m, List.of(notify(NotifyType.INVALID_KE_PAYLOAD, new byte[] {(byte) (g >> 8), (byte) g})));
-            return;
-        }
-        boolean hybrid = !choice.get().additionalKes().isEmpty();
-        if (hybrid && ikeRekeyInFlight) {
-            // Our own rekey runs; two rekeys each with IKE_FOLLOWUP_KE chains are not interleaved: the peer retries
-            // after a random delay (RFC 7296 section 2.25), by when ours has finished or failed.
-            respond(m, List.of(notify(NotifyType.TEMPORARY_FAILURE, new byte[0])));
-            return;
-        }
-        KeAnswer kea = answerKe(m, choice.get().group(), ke.get().data());
-        if (kea == null) {
-            return;
-        }
-        long newSpi = engine.newSpi();
-        long peerSpi = spiLong(choice.get().wire().spi());
-        byte[] nonceR = engine.randomBytes(NONCE_LENGTH);
-        List<Payload> out = new ArrayList<>(List.of(new Payload.Sa(List.of(new Payload.Proposal(choice.get().wire().number(),
-                ProposalMatcher.PROTO_IKE, spiBytes64(newSpi), choice.get().wire().transforms()))), new Payload.Nonce(nonceR),
-                kea.payload()));
-        List<byte[]> secrets = new ArrayList<>(List.of(kea.secret()));
-        if (hybrid) {
-            // RFC 9370 section 2.2.4: the new IKE SA exists only after the IKE_FOLLOWUP_KE exchanges.
-            byte[] link = engine.randomBytes(16);
-            pendingIkeRekey = new PendingIkeRekey(link, choice.get(), secrets, peerSpi, newSpi, nonceI, nonceR);
-            out.add(notify(NotifyType.ADDITIONAL_KEY_EXCHANGE, link));
-            respond(m, out);
-            return;
-        }
-        IkeSa next = adoptPeerIkeRekey(choice.get(), peerSpi, newSpi, nonceI, nonceR, secrets);
-        respond(m, out);
-        afterPeerIkeRekeyAnswered(next);
-    }
-
-    /** One IKE_FOLLOWUP_KE of the peer's IKE SA rekey: our KE, then the next link or the successor. */
-    private void respondIkeFollowupKe(IkeMessage m, PendingIkeRekey p) {
-        Algorithms.Group group = p.choice().additionalKes().get(p.secrets().size() - 1);
-        KeAnswer kea = answerFollowupKe(m, group);
-        if (kea == null) {
-            return;
-        }
-        p.secrets().add(kea.secret());
-        List<Payload> out = new ArrayList<>(List.of(kea.payload()));
-        if (p.secrets().size() <= p.choice().additionalKes().size()) {
-            byte[] next = engine.randomBytes(16);
-            pendingIkeRekey = new PendingIkeRekey(next, p.choice(), p.secrets(), p.peerSpi(), p.newSpi(), p.nonceI(), p.nonceR());
-            out.add(notify(NotifyType.ADDITIONAL_KEY_EXCHANGE, next));
-            respond(m, out);
-            return;
-        }
-        pendingIkeRekey = null;
-        IkeSa next = adoptPeerIkeRekey(p.choice(), p.peerSpi(), p.newSpi(), p.nonceI(), p.nonceR(), p.secrets());
-        respond(m, out);
-        afterPeerIkeRekeyAnswered(next);
-    }
-
-    /** The peer's completed IKE rekey: its successor, registered, with the children unless our rekey runs too. */
-    private IkeSa adoptPeerIkeRekey(IkeChoice choice, long peerSpi, long newSpi, byte[] nonceI, byte[] nonceR,
-                                   List<byte[]> secrets) {
-        IkeSa next = successor(false, peerSpi, newSpi, choice, nonceI, nonceR, secrets);
-        engine.listener().ikeRekey(name());
-        if (ikeRekeyInFlight) {
-            // Collision: which successor survives is settled when our own rekey's answer arrives.
-            peerIkeRekey = next;
-            peerIkeRekeyMinNonce = Lifetimes.minNonce(nonceI, nonceR);
-        } else {
-            handOver(next);
-        }
-        engine.register(next);
-        LOG.info("tunnel {}: peer rekeyed IKE SA {} -> {}", name(), hex(localSpi), hex(newSpi));
-        return next;
-    }
-
-    private void afterPeerIkeRekeyAnswered(IkeSa next) {
-        if (!ikeRekeyInFlight) {
-            next.executor.execute(next::startAsSuccessor);
-            closeAfterPeerRekey();
-        }
-    }
-
-    /** The peer deletes this replaced SA; should it not, it goes away after the retransmission window. */
-    private void closeAfterPeerRekey() {
-        after(engine.settings().retransmits().stream().reduce(Duration.ZERO, Duration::plus).plusSeconds(10), () -> {
-            if (state == State.REKEYED) {
-                close(false);
-            }
-        });
+    /** Sends an SK-protected request of ours with the next message ID; onResponse gets the decrypted answer. */
+    void sendRequest(int exchange, List<Payload> inner, Consumer<IkeMessage> onResponse) {
+        int id = window.nextRequestId();
+        List<byte[]> bytes = sk.protect(exchange, ownFlags(false), id, inner);
+        window.sendRequest(id, bytes, onResponse, null);
     }
 
     /** The IKE SA that replaces this one after a rekey; the initiator of the rekey is the new SA's initiator. */
-    private IkeSa successor(boolean weInitiated, long newSpiI, long newSpiR, IkeChoice choice, byte[] nonceI, byte[] nonceR,
+    IkeSa successor(boolean weInitiated, long newSpiI, long newSpiR, IkeChoice choice, byte[] nonceI, byte[] nonceR,
                             List<byte[]> secrets) {
         IkeSa next = new IkeSa(engine, weInitiated, weInitiated ? newSpiI : newSpiR, tunnel, List.of(tunnel));
         next.state = State.ESTABLISHED;
@@ -1865,50 +897,46 @@ final class IkeSa {
                 newSpiR, encLen, integLen);
         SkCipher fromI = SkCipher.of(encr, choice.encr().keyBits(), choice.integ(), next.keys.skEi(), next.keys.skAi());
         SkCipher fromR = SkCipher.of(encr, choice.encr().keyBits(), choice.integ(), next.keys.skEr(), next.keys.skAr());
-        next.outCipher = weInitiated ? fromI : fromR;
-        next.inCipher = weInitiated ? fromR : fromI;
+        next.sk.install(weInitiated ? fromI : fromR, weInitiated ? fromR : fromI);
         next.establishedAt = Instant.now();
-        next.expectedPeerRequestId = 0;
-        next.lastResponseId = -1;
-        next.nextRequestId = 0;
         return next;
     }
 
     /** Moves the children to the successor and makes it the tunnel's IKE SA; this one is left REKEYED. */
-    private void handOver(IkeSa next) {
+    void handOver(IkeSa next) {
         next.children.addAll(children);
         children.clear();
         state = State.REKEYED;
-        cancelTimers();
-        queuedRequests.clear();
+        timers.cancelAll();
+        window.dropQueued();
         tunnel.onIkeRekeyed(this, next);
     }
 
     /** Runs on the successor's executor once it is registered: timers for itself and its inherited children. */
-    private void startAsSuccessor() {
+    void startAsSuccessor() {
         LOG.info("tunnel {}: IKE SA {} ({}) took over {} Child SA(s)", name(), hex(localSpi), initiator ? "initiator" : "responder",
                 children.size());
-        scheduleDpd();
-        scheduleIkeLifetime();
-        children.forEach(this::scheduleChildLifetime);
+        lifetimes.scheduleDpd();
+        lifetimes.scheduleIkeLifetime();
+        children.forEach(lifetimes::scheduleChildLifetime);
         tunnel.onChildChanged(this);
-        createMissingChildren(); // a new IKE SA: pairs the peer refused on the old one get one more try
+        childSas.createMissingChildren(); // a new IKE SA: pairs the peer refused on the old one get one more try
     }
 
     /** A successor that lost a rekey collision and holds no children: deleted unless the peer already did. */
-    private void closeIfRedundant() {
-        after(engine.settings().retransmits().stream().reduce(Duration.ZERO, Duration::plus).plusSeconds(2), () -> {
+    void closeIfRedundant() {
+        timers.after(engine.settings().retransmits().stream().reduce(Duration.ZERO, Duration::plus).plusSeconds(2), () -> {
             if (state == State.ESTABLISHED && children.isEmpty() && tunnel.current() != this) {
                 sendDeleteAndClose();
             }
         });
     }
 
-    private static byte[] spiBytes64(long spi) {
+    static byte[] spiBytes64(long spi) {
         return java.nio.ByteBuffer.allocate(8).putLong(spi).array();
     }
 
-    private static long spiLong(byte[] b) {
+    static long spiLong(byte[] b) {
         return java.nio.ByteBuffer.wrap(b).getLong();
     }
 
@@ -2006,11 +1034,11 @@ final class IkeSa {
     }
 
     /**
-     * Responder: forgets this SA if IKE_AUTH has not completed within window (the initiator's retransmissions and
+     * Responder: forgets this SA if IKE_AUTH has not completed within halfOpenWindow (the initiator's retransmissions and
      * some slack). The timer goes as soon as the SA is established, so it holds no established SA.
      */
-    void expireIfHalfOpen(Duration window) {
-        halfOpenExpiry = after(window, () -> {
+    void expireIfHalfOpen(Duration halfOpenWindow) {
+        halfOpenExpiry = timers.after(halfOpenWindow, () -> {
             engine.leftHalfOpen(this);
             if (state == State.RESPONDER_INIT_DONE) {
                 LOG.info("half-open IKE SA from {} expired without IKE_AUTH", remote);
@@ -2033,22 +1061,22 @@ final class IkeSa {
                 initiator ? "initiator" : "responder", hex(spiI) + "/" + hex(spiR), natDetected ? "detected" : "not detected");
         engine.listener().ikeSaEstablished(name(), Duration.between(createdAt, establishedAt));
         tunnel.onIkeEstablished(this, peerSentInitialContact);
-        scheduleDpd();
-        scheduleIkeLifetime();
+        lifetimes.scheduleDpd();
+        lifetimes.scheduleIkeLifetime();
     }
 
     /**
      * Derives KEYMAT (section 2.17) with the nonces of the exchange that created the child; exchangeInitiator says
      * whether we initiated that exchange (its initiator's keys come first), tsi/tsr are as that exchange named them.
      */
-    private Child installChild(int inboundSpi, EspChoice esp, byte[] sharedSecret, byte[] nonceI, byte[] nonceR,
+    Child installChild(int inboundSpi, EspChoice esp, byte[] sharedSecret, byte[] nonceI, byte[] nonceR,
                                boolean exchangeInitiator, List<Payload.TrafficSelector> tsi, List<Payload.TrafficSelector> tsr) {
         return installChild(inboundSpi, esp, sharedSecret == null ? List.of() : List.of(sharedSecret), nonceI, nonceR,
                 exchangeInitiator, tsi, tsr);
     }
 
     /** secrets: the KE secret and those of the IKE_FOLLOWUP_KE exchanges, in order (RFC 9370 section 2.2.4); empty: no PFS. */
-    private Child installChild(int inboundSpi, EspChoice esp, List<byte[]> secrets, byte[] nonceI, byte[] nonceR,
+    Child installChild(int inboundSpi, EspChoice esp, List<byte[]> secrets, byte[] nonceI, byte[] nonceR,
                                boolean exchangeInitiator, List<Payload.TrafficSelector> tsi, List<Payload.TrafficSelector> tsr) {
         Algorithms.Encr encr = esp.encr().alg();
         int encLen = encr.keyMaterialLength(esp.encr().keyBits());
@@ -2077,14 +1105,14 @@ final class IkeSa {
                     TrafficSelectors.describe(localTs), TrafficSelectors.describe(remoteTs), esp.describe(), hex32(inboundSpi),
                     hex32(outboundSpi));
         }
-        scheduleChildLifetime(child);
+        lifetimes.scheduleChildLifetime(child);
         tunnel.onChildChanged(this);
         return child;
     }
 
-    private void removeChild(Child c) {
+    void removeChild(Child c) {
         children.remove(c);
-        cancelChildTimers(c.inboundSpi());
+        timers.cancelChild(c.inboundSpi());
         if (tunnel != null) {
             tunnel.retire(engine.datapath().counters(c.inboundSpi())); // rekeyed-away SAs still count in the totals
         }
@@ -2108,8 +1136,7 @@ final class IkeSa {
         Algorithms.Encr encr = ikeChoice.encr().alg();
         SkCipher fromInitiator = SkCipher.of(encr, ikeChoice.encr().keyBits(), ikeChoice.integ(), keys.skEi(), keys.skAi());
         SkCipher fromResponder = SkCipher.of(encr, ikeChoice.encr().keyBits(), ikeChoice.integ(), keys.skEr(), keys.skAr());
-        outCipher = initiator ? fromInitiator : fromResponder;
-        inCipher = initiator ? fromResponder : fromInitiator;
+        sk.install(initiator ? fromInitiator : fromResponder, initiator ? fromResponder : fromInitiator);
     }
 
     private List<Payload> natDetectionNotifies(boolean forceEncapsulation) {
@@ -2137,33 +1164,10 @@ final class IkeSa {
         udpEncap = natDetected || force;
     }
 
-    private void respond(IkeMessage request, List<Payload> inner) {
-        List<byte[]> bytes = protect(request.exchangeType(), ownFlags(true), request.messageId(), inner);
-        lastResponse = bytes;
-        lastResponseId = request.messageId();
-        expectedPeerRequestId = request.messageId() + 1;
+    void respond(IkeMessage request, List<Payload> inner) {
+        List<byte[]> bytes = sk.protect(request.exchangeType(), ownFlags(true), request.messageId(), inner);
+        window.responded(request.messageId(), bytes);
         bytes.forEach(b -> engine.send(b, remote, natt));
-    }
-
-    /** SK-protects a message, as SKF fragments when fragmentation is on and it would not fit the path (RFC 7383). */
-    private List<byte[]> protect(int exchange, int flags, int messageId, List<Payload> inner) {
-        byte[] whole = SkProtector.seal(outCipher, spiI, spiR, exchange, flags, messageId, inner);
-        int limit = fragmentSize();
-        if (!fragmentation || whole.length <= limit) {
-            return List.of(whole);
-        }
-        List<byte[]> fragments = SkProtector.sealFragments(outCipher, spiI, spiR, exchange, flags, messageId, inner, limit);
-        LOG.debug("tunnel {}: {} of {} bytes goes out in {} fragments", name(), ExchangeType.name(exchange), whole.length,
-                fragments.size());
-        fragments.forEach(f -> engine.listener().fragment("sent"));
-        return fragments;
-    }
-
-    /** Largest IKE message per datagram: path MTU (at least 576 / 1280, RFC 7383 section 2.5.1) minus IP, UDP, marker. */
-    private int fragmentSize() {
-        boolean v6 = remote.getAddress() instanceof java.net.Inet6Address;
-        int mtu = Math.max(engine.settings().pathMtu(), v6 ? 1280 : 576);
-        return mtu - (v6 ? 40 : 20) - 8 - (natt ? 4 : 0);
     }
 
     private void sendUnprotectedError(IkeMessage request, int notifyType, byte[] data) {
@@ -2176,151 +1180,26 @@ final class IkeSa {
         return (initiator ? IkeMessage.FLAG_INITIATOR : 0) | (response ? IkeMessage.FLAG_RESPONSE : 0);
     }
 
-    private void queueRequest(Runnable r) {
-        if (outstanding == null) {
-            r.run();
-        } else {
-            queuedRequests.add(r);
-        }
+    /** Sends one datagram to the peer's current address and port. */
+    void sendToPeer(byte[] datagram) {
+        engine.send(datagram, remote, natt);
     }
 
-    private void sendNextQueued() {
-        if (outstanding != null) {
-            return; // a response handler already sent the next request of its exchange chain (IKE_FOLLOWUP_KE)
-        }
-        Runnable next = queuedRequests.poll();
-        if (next != null) {
-            next.run();
-        }
-    }
-
-    /** Sends a request and retransmits it with exponential back-off (RFC 7296 section 2.1) until answered. */
-    private void sendRequest(int messageId, List<byte[]> bytes, Consumer<IkeMessage> onResponse,
-                             java.util.function.BiConsumer<IkeMessage, byte[]> onRawResponse) {
-        sendRequest(messageId, bytes, onResponse, onRawResponse, null);
-    }
-
-    /** giveUpAfter non-null: retransmit on the usual back-off but declare failure once that much time has passed. */
-    private void sendRequest(int messageId, List<byte[]> bytes, Consumer<IkeMessage> onResponse,
-                             java.util.function.BiConsumer<IkeMessage, byte[]> onRawResponse, Duration giveUpAfter) {
-        cancelOutstanding();
-        nextRequestId = messageId + 1;
-        long now = System.nanoTime();
-        outstanding = new Outstanding(messageId, bytes, onResponse, onRawResponse, now, 0, null,
-                giveUpAfter == null ? 0 : now + giveUpAfter.toNanos());
-        transmit();
-    }
-
-    private void transmit() {
-        Outstanding o = outstanding;
-        o.bytes().forEach(b -> engine.send(b, remote, natt)); // every fragment, every time (RFC 7383 section 2.6.1)
-        Duration delay = nextDelay(o);
-        if (delay == null) {
-            return;
-        }
-        ScheduledFuture<?> timer = after(delay, () -> onRetransmitTimer(o.messageId(), o.attempt()));
-        outstanding = new Outstanding(o.messageId(), o.bytes(), o.onResponse(), o.onRawResponse(), o.startedNanos(), o.attempt(),
-                timer, o.deadlineNanos());
-    }
-
-    private Duration nextDelay(Outstanding o) {
-        Duration d = engine.retransmitDelay(o.attempt());
-        if (o.deadlineNanos() == 0) {
-            return d;
-        }
-        if (d == null) {
-            d = engine.settings().retransmits().getLast();
-        }
-        long left = o.deadlineNanos() - System.nanoTime();
-        return Duration.ofNanos(Math.max(0, Math.min(d.toNanos(), left)));
-    }
-
-    private void onRetransmitTimer(int messageId, int attempt) {
-        Outstanding o = outstanding;
-        if (o == null || o.messageId() != messageId || o.attempt() != attempt || state == State.CLOSED) {
-            return;
-        }
-        boolean giveUp = o.deadlineNanos() != 0 ? System.nanoTime() >= o.deadlineNanos() - 1_000_000
-                : engine.retransmitDelay(attempt + 1) == null;
-        if (giveUp) {
-            outstanding = null;
-            String what = state == State.ESTABLISHED ? "liveness check" : state.name();
-            LOG.warn("tunnel {}: no answer from {} after {} retransmissions ({})", name(), remote, attempt, what);
-            if (state == State.ESTABLISHED && tunnel != null) {
-                engine.listener().dpdTimeout(tunnel.name());
-                // Close first: /status must never show the reason next to a phase that still says Established.
-                close(true);
-                tunnel.noteError("peer_dead", "the peer stopped answering for "
-                        + Duration.ofNanos(System.nanoTime() - o.startedNanos()).toSeconds() + " s (liveness check timed out)");
-                return;
-            } else if (state != State.DELETING && state != State.REKEYED) {
-                fail("timeout", "no answer from " + remote.getAddress().getHostAddress() + " (" + what + ")");
-            }
+    /** The peer never answered our request (attempts retransmissions, the first sent at startedNanos). */
+    void onNoAnswer(int attempt, long startedNanos) {
+        String what = state == State.ESTABLISHED ? "liveness check" : state.name();
+        LOG.warn("tunnel {}: no answer from {} after {} retransmissions ({})", name(), remote, attempt, what);
+        if (state == State.ESTABLISHED && tunnel != null) {
+            engine.listener().dpdTimeout(tunnel.name());
+            // Close first: /status must never show the reason next to a phase that still says Established.
             close(true);
+            tunnel.noteError("peer_dead", "the peer stopped answering for "
+                    + Duration.ofNanos(System.nanoTime() - startedNanos).toSeconds() + " s (liveness check timed out)");
             return;
+        } else if (state != State.DELETING && state != State.REKEYED) {
+            fail("timeout", "no answer from " + remote.getAddress().getHostAddress() + " (" + what + ")");
         }
-        engine.listener().retransmit(name());
-        outstanding = new Outstanding(o.messageId(), o.bytes(), o.onResponse(), o.onRawResponse(), o.startedNanos(), attempt + 1,
-                null, o.deadlineNanos());
-        transmit();
-    }
-
-    private Outstanding completeOutstanding() {
-        Outstanding o = outstanding;
-        outstanding = null;
-        if (o.timer() != null) {
-            o.timer().cancel(false);
-        }
-        return o;
-    }
-
-    private void cancelOutstanding() {
-        if (outstanding != null && outstanding.timer() != null) {
-            outstanding.timer().cancel(false);
-        }
-        outstanding = null;
-    }
-
-    private void scheduleDpd() {
-        if (tunnel == null || tunnel.definition().dpdInterval().isZero()) {
-            return;
-        }
-        Duration interval = tunnel.definition().dpdInterval();
-        every(interval, () -> {
-            long idle = System.nanoTime() - Math.max(lastInboundNanos, engine.lastEspInbound(this));
-            if (state == State.ESTABLISHED && outstanding == null && idle >= interval.toNanos()) {
-                sendLivenessCheck();
-            }
-        });
-    }
-
-    /** Runs task on this SA's executor after delay; tracked so close() can cancel it. */
-    private ScheduledFuture<?> after(Duration delay, Runnable task) {
-        return track(engine.schedule(this, task, delay));
-    }
-
-    /** Runs task on this SA's executor every period; tracked so close() can cancel it. */
-    private ScheduledFuture<?> every(Duration period, Runnable task) {
-        return track(engine.scheduleRepeating(this, task, period));
-    }
-
-    private ScheduledFuture<?> track(ScheduledFuture<?> timer) {
-        timers.removeIf(java.util.concurrent.Future::isDone); // fired or cancelled: a few per SA, so a scan is cheap
-        timers.add(timer);
-        return timer;
-    }
-
-    private void cancelTimers() {
-        timers.forEach(t -> t.cancel(false));
-        timers.clear();
-        childTimers.clear();
-    }
-
-    private void cancelChildTimers(int inboundSpi) {
-        List<ScheduledFuture<?>> own = childTimers.remove(inboundSpi);
-        if (own != null) {
-            own.forEach(t -> t.cancel(false));
-        }
+        close(true);
     }
 
     private void fail(String reason, String message) {
@@ -2343,8 +1222,8 @@ final class IkeSa {
             return;
         }
         state = State.CLOSED;
-        cancelOutstanding();
-        cancelTimers();
+        window.cancelOutstanding();
+        timers.cancelAll();
         for (Child c : List.copyOf(children)) {
             removeChild(c);
         }

@@ -1,0 +1,144 @@
+package dev.strait.gateway.ike.sa;
+
+import static dev.strait.gateway.ike.sa.IkeSa.NONCE_LENGTH;
+import static dev.strait.gateway.ike.sa.IkeSa.STATE_NOT_FOUND;
+import static dev.strait.gateway.ike.sa.IkeSa.selectors;
+
+import dev.strait.gateway.ike.crypto.Algorithms;
+import dev.strait.gateway.ike.crypto.KeyExchange;
+import dev.strait.gateway.ike.message.IkeMessage;
+import dev.strait.gateway.ike.message.NotifyType;
+import dev.strait.gateway.ike.message.Payload;
+import dev.strait.gateway.ike.sa.IkeSa.Child;
+import dev.strait.gateway.ike.sa.IkeSa.State;
+import dev.strait.gateway.ike.sa.ProposalMatcher.EspChoice;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Optional;
+
+/**
+ * The peer's CREATE_CHILD_SA for a Child SA (RFC 7296 sections 1.3.1, 1.3.3): a rekey or an additional Child SA,
+ * narrowed to the tunnel, with the IKE_FOLLOWUP_KE exchanges of hybrid key exchanges (RFC 9370 section 2.2.4).
+ * Collision bookkeeping stays with our own exchanges (ChildSaExchanges). Runs on the SA's executor.
+ */
+final class ChildSaResponder {
+    private final IkeSa ikeSa;
+    private final IkeEngine engine;
+    private final AdditionalKeyExchanges kes;
+    private final ChildSaExchanges childSas;
+
+    /** Responder: a Child SA creation waiting for its IKE_FOLLOWUP_KE exchanges, keyed by the link we sent. */
+    private record PendingChild(byte[] link, EspChoice esp, List<byte[]> secrets, int inboundSpi, byte[] nonceI, byte[] nonceR,
+                                List<Payload.TrafficSelector> tsi, List<Payload.TrafficSelector> tsr, Child old) {
+    }
+
+    private PendingChild pendingChild;
+
+    ChildSaResponder(IkeSa ikeSa, IkeEngine engine, ChildSaExchanges childSas, AdditionalKeyExchanges kes) {
+        this.ikeSa = ikeSa;
+        this.engine = engine;
+        this.childSas = childSas;
+        this.kes = kes;
+    }
+
+    void respondChildCreate(IkeMessage m, Payload.Sa sa, byte[] nonceI) {
+        TunnelDefinition t = ikeSa.tunnel.definition();
+        Optional<Payload.Notify> rekey = m.notify(NotifyType.REKEY_SA);
+        Child old = null;
+        if (rekey.isPresent()) {
+            byte[] spi = rekey.get().spi();
+            int ours = spi.length == 4 ? ProposalMatcher.spiInt(spi) : 0;
+            old = ikeSa.children.stream().filter(c -> c.outboundSpi() == ours).findFirst().orElse(null);
+            if (old == null) {
+                ikeSa.respond(m, List.of(new Payload.Notify(ProposalMatcher.PROTO_ESP, spi, NotifyType.CHILD_SA_NOT_FOUND, new byte[0])));
+                return;
+            }
+            if (childSas.isReplaced(old.inboundSpi())) {
+                ikeSa.respond(m, List.of(IkeSa.notify(NotifyType.TEMPORARY_FAILURE, new byte[0]))); // our rekey of it already completed
+                return;
+            }
+        }
+        Optional<Payload.KeyExchange> ke = m.first(Payload.KeyExchange.class);
+        Optional<EspChoice> choice = ProposalMatcher.selectEsp(sa.proposals(), t.espProposals(), ke.isPresent());
+        if (choice.isEmpty()) {
+            ikeSa.respond(m, List.of(IkeSa.notify(NotifyType.NO_PROPOSAL_CHOSEN, new byte[0])));
+            return;
+        }
+        EspChoice chosen = choice.get();
+        if (ke.isPresent() && chosen.group() != null && chosen.group().id != ke.get().group()) {
+            ikeSa.respond(m, List.of(IkeSa.notify(NotifyType.INVALID_KE_PAYLOAD,
+                    new byte[] {(byte) (chosen.group().id >> 8), (byte) chosen.group().id})));
+            return;
+        }
+        List<Payload.TrafficSelector> tsi = selectors(m, true);
+        List<Payload.TrafficSelector> tsr = selectors(m, false);
+        List<Payload.TrafficSelector> narrowedI = ikeSa.tunnel.narrowing().narrow(tsi, t.remoteSubnets());
+        List<Payload.TrafficSelector> narrowedR = ikeSa.tunnel.narrowing().narrow(tsr, t.localSubnets());
+        if (narrowedI.isEmpty() || narrowedR.isEmpty()) {
+            ikeSa.respond(m, List.of(IkeSa.notify(NotifyType.TS_UNACCEPTABLE, new byte[0])));
+            return;
+        }
+        AdditionalKeyExchanges.KeAnswer kea = null;
+        if (ke.isPresent() && chosen.group() != null) {
+            kea = kes.answerKe(m, chosen.group(), ke.get().data());
+            if (kea == null) {
+                return;
+            }
+        }
+        byte[] shared = kea == null ? null : kea.secret();
+        int inboundSpi = engine.allocateChildSpi();
+        byte[] nonceR = engine.randomBytes(NONCE_LENGTH);
+        List<Payload> out = new ArrayList<>();
+        out.add(new Payload.Sa(List.of(new Payload.Proposal(chosen.wire().number(), ProposalMatcher.PROTO_ESP,
+                ProposalMatcher.spiBytes(inboundSpi), chosen.wire().transforms()))));
+        out.add(new Payload.Nonce(nonceR));
+        if (kea != null) {
+            out.add(kea.payload());
+        }
+        out.add(new Payload.TrafficSelectors(true, narrowedI));
+        out.add(new Payload.TrafficSelectors(false, narrowedR));
+        if (shared != null && !chosen.additionalKes().isEmpty()) {
+            // RFC 9370 section 2.2.4: the Child SA is created only after the IKE_FOLLOWUP_KE exchanges.
+            if (pendingChild != null) {
+                engine.releaseChildSpi(pendingChild.inboundSpi()); // the peer abandoned that one
+            }
+            byte[] link = engine.randomBytes(16);
+            List<byte[]> secrets = new ArrayList<>(List.of(shared));
+            pendingChild = new PendingChild(link, chosen, secrets, inboundSpi, nonceI, nonceR, narrowedI, narrowedR, old);
+            out.add(IkeSa.notify(NotifyType.ADDITIONAL_KEY_EXCHANGE, link));
+            ikeSa.respond(m, out);
+            return;
+        }
+        ikeSa.respond(m, out);
+        Child created = ikeSa.installChild(inboundSpi, chosen, shared, nonceI, nonceR, false, narrowedI, narrowedR);
+        childSas.afterPeerChildCreate(created, old, nonceI, nonceR);
+    }
+
+    /** The peer's next IKE_FOLLOWUP_KE of a Child SA creation (link: the one it carries); STATE_NOT_FOUND without one. */
+    void respondFollowupKe(IkeMessage m, Optional<Payload.Notify> link) {
+        PendingChild p = pendingChild;
+        if (p == null || !AdditionalKeyExchanges.links(link, p.link()) || ikeSa.state != State.ESTABLISHED) {
+            ikeSa.respond(m, List.of(IkeSa.notify(STATE_NOT_FOUND, new byte[0])));
+            return;
+        }
+        Algorithms.Group group = p.esp().additionalKes().get(p.secrets().size() - 1);
+        AdditionalKeyExchanges.KeAnswer kea = kes.answerFollowupKe(m, group);
+        if (kea == null) {
+            return;
+        }
+        p.secrets().add(kea.secret());
+        List<Payload> out = new ArrayList<>();
+        out.add(kea.payload());
+        if (p.secrets().size() <= p.esp().additionalKes().size()) {
+            byte[] next = engine.randomBytes(16);
+            pendingChild = new PendingChild(next, p.esp(), p.secrets(), p.inboundSpi(), p.nonceI(), p.nonceR(), p.tsi(), p.tsr(), p.old());
+            out.add(IkeSa.notify(NotifyType.ADDITIONAL_KEY_EXCHANGE, next));
+            ikeSa.respond(m, out);
+            return;
+        }
+        pendingChild = null;
+        ikeSa.respond(m, out);
+        Child created = ikeSa.installChild(p.inboundSpi(), p.esp(), p.secrets(), p.nonceI(), p.nonceR(), false, p.tsi(), p.tsr());
+        childSas.afterPeerChildCreate(created, p.old(), p.nonceI(), p.nonceR());
+    }
+}

@@ -1,0 +1,352 @@
+package dev.strait.gateway.ike.sa;
+
+import static dev.strait.gateway.ike.sa.IkeSa.NONCE_LENGTH;
+import static dev.strait.gateway.ike.sa.IkeSa.hex;
+import static dev.strait.gateway.ike.sa.IkeSa.notifyName;
+import static dev.strait.gateway.ike.sa.IkeSa.preferGroupFirst;
+import static dev.strait.gateway.ike.sa.IkeSa.spiBytes64;
+import static dev.strait.gateway.ike.sa.IkeSa.spiLong;
+
+import dev.strait.gateway.ike.crypto.Algorithms;
+import dev.strait.gateway.ike.crypto.KeyExchange;
+import dev.strait.gateway.ike.message.ExchangeType;
+import dev.strait.gateway.ike.message.IkeMessage;
+import dev.strait.gateway.ike.message.NotifyType;
+import dev.strait.gateway.ike.message.Payload;
+import dev.strait.gateway.ike.sa.IkeSa.State;
+import dev.strait.gateway.ike.sa.ProposalMatcher.IkeChoice;
+import java.security.GeneralSecurityException;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Optional;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * Rekeying one IKE SA (RFC 7296 section 2.18), in either role, with the IKE_FOLLOWUP_KE chains of hybrid key
+ * exchanges (RFC 9370 section 2.2.4) and simultaneous rekeys (section 2.8.2): the successor IKE SA takes the Child
+ * SAs over. Like strongSwan's ike_rekey task; runs on the SA's executor.
+ */
+final class IkeRekeying {
+    /** Logged as the IKE SA: the same log lines as before the split. */
+    private static final Logger LOG = LoggerFactory.getLogger(IkeSa.class);
+
+    /** Responder: the peer's IKE SA rekey waiting for its IKE_FOLLOWUP_KE exchanges, keyed by the link we sent. */
+    private record PendingIkeRekey(byte[] link, IkeChoice choice, List<byte[]> secrets, long peerSpi, long newSpi,
+                                   byte[] nonceI, byte[] nonceR) {
+    }
+
+    /** Our IKE SA rekey between its CREATE_CHILD_SA response and its last IKE_FOLLOWUP_KE (RFC 9370 section 2.2.4). */
+    private record IkeRekey(long newSpi, long peerSpi, IkeChoice choice, byte[] nonceI, byte[] nonceR, List<byte[]> secrets) {
+    }
+
+    private final IkeSa ikeSa;
+    private final IkeEngine engine;
+    private final AdditionalKeyExchanges kes;
+    private final ExchangeWindow window;
+    private final SaTimers timers;
+    private boolean ikeRekeyInFlight;
+    /** The successor created by the peer's IKE rekey that we answered while ours was in flight. */
+    private IkeSa peerIkeRekey;
+    private byte[] peerIkeRekeyMinNonce;
+    private PendingIkeRekey pendingIkeRekey;
+
+    IkeRekeying(IkeSa ikeSa, IkeEngine engine, ExchangeWindow window, SaTimers timers, AdditionalKeyExchanges kes) {
+        this.ikeSa = ikeSa;
+        this.engine = engine;
+        this.window = window;
+        this.timers = timers;
+        this.kes = kes;
+    }
+
+    /** Our IKE rekey runs: a peer's Child SA creation waits (section 2.25). */
+    boolean inFlight() {
+        return ikeRekeyInFlight;
+    }
+
+    /** link is the one we sent in the peer's IKE rekey that waits for its next IKE_FOLLOWUP_KE. */
+    boolean awaitsFollowupKe(Optional<Payload.Notify> link) {
+        return pendingIkeRekey != null && AdditionalKeyExchanges.links(link, pendingIkeRekey.link());
+    }
+
+    /** The peer's next IKE_FOLLOWUP_KE of its IKE rekey (awaitsFollowupKe said so). */
+    void respondFollowupKe(IkeMessage m) {
+        respondIkeFollowupKe(m, pendingIkeRekey);
+    }
+
+    /** Rekeys this IKE SA (section 2.18): new SPIs and keys from SK_d; the children move to the successor. */
+    void rekeyIke(Algorithms.Group forcedGroup) {
+        if (ikeSa.state != State.ESTABLISHED) {
+            return;
+        }
+        window.queueRequest(() -> {
+            if (ikeSa.state != State.ESTABLISHED) {
+                window.sendNextQueued();
+                return;
+            }
+            if (pendingIkeRekey != null) {
+                // The peer's own rekey of this SA waits for its IKE_FOLLOWUP_KE exchanges: it wins, ours may follow later.
+                ikeSa.retryLater(() -> rekeyIke(forcedGroup));
+                window.sendNextQueued();
+                return;
+            }
+            TunnelDefinition t = ikeSa.tunnel.definition();
+            Algorithms.Group group = forcedGroup != null ? forcedGroup : ikeSa.ikeChoice.group();
+            KeyExchange kx = KeyExchange.generate(group);
+            long newSpi = engine.newSpi();
+            byte[] nonce = engine.randomBytes(NONCE_LENGTH);
+            List<Payload> inner = List.of(
+                    new Payload.Sa(ProposalMatcher.ikeOffer(preferGroupFirst(t.ikeProposals(), group), spiBytes64(newSpi))),
+                    new Payload.Nonce(nonce),
+                    new Payload.KeyExchange(group.id, kx.publicValue()));
+            ikeRekeyInFlight = true;
+            LOG.info("tunnel {}: rekeying IKE SA {}", ikeSa.name(), hex(ikeSa.localSpi));
+            ikeSa.sendRequest(ExchangeType.CREATE_CHILD_SA, inner, r -> onIkeRekeyResponse(newSpi, nonce, kx, r));
+        });
+    }
+
+    private void onIkeRekeyResponse(long newSpi, byte[] nonceI, KeyExchange kx, IkeMessage r) {
+        if (ikeSa.state != State.ESTABLISHED) {
+            ikeRekeyInFlight = false;
+            peerIkeRekey = null;
+            return;
+        }
+        TunnelDefinition t = ikeSa.tunnel.definition();
+        Optional<Payload.Notify> error = r.notifies().filter(Payload.Notify::isError).findFirst();
+        Optional<Payload.Sa> sa = r.first(Payload.Sa.class);
+        Optional<IkeChoice> choice = sa.flatMap(x -> ProposalMatcher.acceptIkeAnswer(x, t.ikeProposals()));
+        Optional<Payload.Nonce> nonceR = r.first(Payload.Nonce.class);
+        Optional<Payload.KeyExchange> ke = r.first(Payload.KeyExchange.class);
+        byte[] shared = null;
+        if (error.isEmpty() && choice.isPresent() && nonceR.isPresent() && ke.isPresent()
+                && sa.get().proposals().getFirst().spi().length == 8 && ke.get().group() == kx.group().id
+                && choice.get().group() == kx.group()) {
+            try {
+                shared = kx.sharedSecret(ke.get().data());
+            } catch (GeneralSecurityException e) {
+                shared = null;
+            }
+        }
+        if (shared == null) {
+            int type = error.map(Payload.Notify::notifyType).orElse(-1);
+            if (ikeRekeyFailedToThePeers()) {
+                return;
+            }
+            if (type == NotifyType.TEMPORARY_FAILURE) {
+                LOG.info("tunnel {}: peer answered the IKE SA rekey with TEMPORARY_FAILURE; retrying", ikeSa.name());
+                ikeSa.retryLater(() -> rekeyIke(null));
+            } else if (type == NotifyType.INVALID_KE_PAYLOAD && error.get().data().length == 2) {
+                int wanted = (error.get().data()[0] & 0xff) << 8 | (error.get().data()[1] & 0xff);
+                t.ikeProposals().stream().flatMap(p -> p.groups().stream()).filter(g -> g.id == wanted).findFirst()
+                        .ifPresent(this::rekeyIke);
+            } else {
+                String why = error.map(n -> notifyName(n.notifyType())).orElse("an unusable answer");
+                LOG.warn("tunnel {}: IKE SA rekey failed: {}", ikeSa.name(), why);
+                ikeSa.tunnel.noteError("rekey_failed", "IKE SA rekey failed: " + why);
+            }
+            return;
+        }
+        IkeRekey rekey = new IkeRekey(newSpi, spiLong(sa.get().proposals().getFirst().spi()), choice.get(), nonceI,
+                nonceR.get().data(), new ArrayList<>(List.of(shared)));
+        continueIkeRekey(rekey, r);
+    }
+
+    /** After each key exchange of our IKE rekey: the next IKE_FOLLOWUP_KE while additional ones remain, else the successor. */
+    private void continueIkeRekey(IkeRekey rekey, IkeMessage answer) {
+        if (rekey.secrets().size() > rekey.choice().additionalKes().size()) {
+            finishIkeRekey(rekey);
+            return;
+        }
+        Optional<Payload.Notify> link = answer.notify(NotifyType.ADDITIONAL_KEY_EXCHANGE);
+        if (link.isEmpty()) {
+            failIkeRekey("the peer's answer has no ADDITIONAL_KEY_EXCHANGE link to the next key exchange");
+            return;
+        }
+        sendIkeFollowupKe(rekey, link.get().data());
+    }
+
+    /** The next additional key exchange of our IKE SA rekey (RFC 9370 section 2.2.4), over this (the old) IKE SA. */
+    private void sendIkeFollowupKe(IkeRekey rekey, byte[] link) {
+        Algorithms.Group group = rekey.choice().additionalKes().get(rekey.secrets().size() - 1);
+        kes.sendFollowupKe(group, link, "IKE SA rekey", (shared, r) -> {
+            if (ikeSa.state != State.ESTABLISHED) {
+                ikeRekeyInFlight = false;
+                peerIkeRekey = null;
+                return;
+            }
+            if (shared == null) {
+                failIkeRekey("IKE_FOLLOWUP_KE failed: " + r.notifies().filter(Payload.Notify::isError).findFirst()
+                        .map(n -> notifyName(n.notifyType())).orElse("no valid KEr"));
+                return;
+            }
+            rekey.secrets().add(shared);
+            continueIkeRekey(rekey, r);
+        });
+    }
+
+    private void failIkeRekey(String why) {
+        if (ikeRekeyFailedToThePeers()) {
+            return;
+        }
+        LOG.warn("tunnel {}: IKE SA rekey failed: {}", ikeSa.name(), why);
+        ikeSa.tunnel.noteError("rekey_failed", "IKE SA rekey failed: " + why);
+    }
+
+    /**
+     * Ends our failed IKE rekey. True when the peer's rekey of this SA completed meanwhile (a collision that ours
+     * lost outright): its successor takes the children, as if ours had never been sent.
+     */
+    private boolean ikeRekeyFailedToThePeers() {
+        ikeRekeyInFlight = false;
+        IkeSa theirs = peerIkeRekey;
+        peerIkeRekey = null;
+        if (theirs == null || theirs.state != State.ESTABLISHED) {
+            return false;
+        }
+        LOG.info("tunnel {}: our IKE SA rekey failed, the peer's {} stands", ikeSa.name(), hex(theirs.localSpi));
+        ikeSa.handOver(theirs);
+        theirs.executor.execute(theirs::startAsSuccessor);
+        closeAfterPeerRekey();
+        return true;
+    }
+
+    /** All key exchanges of our IKE rekey are done: the successor takes over, or the peer's if it won a collision. */
+    private void finishIkeRekey(IkeRekey rekey) {
+        ikeRekeyInFlight = false;
+        IkeSa theirs = peerIkeRekey;
+        peerIkeRekey = null;
+        long newSpi = rekey.newSpi();
+        IkeSa next = ikeSa.successor(true, newSpi, rekey.peerSpi(), rekey.choice(), rekey.nonceI(), rekey.nonceR(), rekey.secrets());
+        engine.listener().ikeRekey(ikeSa.name());
+        boolean oursRedundant = theirs != null && theirs.state == State.ESTABLISHED
+                && Lifetimes.oursIsRedundant(Lifetimes.minNonce(rekey.nonceI(), rekey.nonceR()), peerIkeRekeyMinNonce);
+        if (theirs != null) {
+            engine.listener().rekeyCollision(ikeSa.name(), "ike");
+        }
+        if (oursRedundant) {
+            // The peer's rekey wins: it gets the children and deletes this SA; we delete our redundant successor.
+            LOG.info("tunnel {}: IKE SA rekey collision, ours {} is redundant", ikeSa.name(), hex(newSpi));
+            ikeSa.handOver(theirs);
+            theirs.executor.execute(theirs::startAsSuccessor);
+            engine.register(next);
+            next.executor.execute(next::sendDeleteAndClose);
+            return;
+        }
+        if (theirs != null) {
+            LOG.info("tunnel {}: IKE SA rekey collision, ours {} wins", ikeSa.name(), hex(newSpi));
+        }
+        ikeSa.handOver(next);
+        engine.register(next);
+        next.executor.execute(next::startAsSuccessor);
+        if (theirs != null) {
+            theirs.executor.execute(theirs::closeIfRedundant); // the peer should delete it; if it does not, we do
+        }
+        ikeSa.sendDeleteAndClose(); // make-before-break: the children already live in the successor
+    }
+
+    void respondIkeRekey(IkeMessage m, Payload.Sa sa, byte[] nonceI) {
+        pendingIkeRekey = null; // a new rekey request: the peer abandoned any earlier one
+        TunnelDefinition t = ikeSa.tunnel.definition();
+        Optional<Payload.KeyExchange> ke = m.first(Payload.KeyExchange.class);
+        Payload.Proposal first = sa.proposals().getFirst();
+        if (ke.isEmpty() || first.spi().length != 8) {
+            ikeSa.respond(m, List.of(IkeSa.notify(NotifyType.INVALID_SYNTAX, new byte[0])));
+            return;
+        }
+        Optional<IkeChoice> choice = ProposalMatcher.selectIke(sa.proposals(), t.ikeProposals(), ke.get().group());
+        if (choice.isEmpty()) {
+            ikeSa.respond(m, List.of(IkeSa.notify(NotifyType.NO_PROPOSAL_CHOSEN, new byte[0])));
+            return;
+        }
+        if (choice.get().group().id != ke.get().group()) {
+            int g = choice.get().group().id;
+            ikeSa.respond(m, List.of(IkeSa.notify(NotifyType.INVALID_KE_PAYLOAD, new byte[] {(byte) (g >> 8), (byte) g})));
+            return;
+        }
+        boolean hybrid = !choice.get().additionalKes().isEmpty();
+        if (hybrid && ikeRekeyInFlight) {
+            // Our own rekey runs; two rekeys each with IKE_FOLLOWUP_KE chains are not interleaved: the peer retries
+            // after a random delay (RFC 7296 section 2.25), by when ours has finished or failed.
+            ikeSa.respond(m, List.of(IkeSa.notify(NotifyType.TEMPORARY_FAILURE, new byte[0])));
+            return;
+        }
+        AdditionalKeyExchanges.KeAnswer kea = kes.answerKe(m, choice.get().group(), ke.get().data());
+        if (kea == null) {
+            return;
+        }
+        long newSpi = engine.newSpi();
+        long peerSpi = spiLong(choice.get().wire().spi());
+        byte[] nonceR = engine.randomBytes(NONCE_LENGTH);
+        List<Payload> out = new ArrayList<>(List.of(new Payload.Sa(List.of(new Payload.Proposal(choice.get().wire().number(),
+                ProposalMatcher.PROTO_IKE, spiBytes64(newSpi), choice.get().wire().transforms()))), new Payload.Nonce(nonceR),
+                kea.payload()));
+        List<byte[]> secrets = new ArrayList<>(List.of(kea.secret()));
+        if (hybrid) {
+            // RFC 9370 section 2.2.4: the new IKE SA exists only after the IKE_FOLLOWUP_KE exchanges.
+            byte[] link = engine.randomBytes(16);
+            pendingIkeRekey = new PendingIkeRekey(link, choice.get(), secrets, peerSpi, newSpi, nonceI, nonceR);
+            out.add(IkeSa.notify(NotifyType.ADDITIONAL_KEY_EXCHANGE, link));
+            ikeSa.respond(m, out);
+            return;
+        }
+        IkeSa next = adoptPeerIkeRekey(choice.get(), peerSpi, newSpi, nonceI, nonceR, secrets);
+        ikeSa.respond(m, out);
+        afterPeerIkeRekeyAnswered(next);
+    }
+
+    /** One IKE_FOLLOWUP_KE of the peer's IKE SA rekey: our KE, then the next link or the successor. */
+    private void respondIkeFollowupKe(IkeMessage m, PendingIkeRekey p) {
+        Algorithms.Group group = p.choice().additionalKes().get(p.secrets().size() - 1);
+        AdditionalKeyExchanges.KeAnswer kea = kes.answerFollowupKe(m, group);
+        if (kea == null) {
+            return;
+        }
+        p.secrets().add(kea.secret());
+        List<Payload> out = new ArrayList<>(List.of(kea.payload()));
+        if (p.secrets().size() <= p.choice().additionalKes().size()) {
+            byte[] next = engine.randomBytes(16);
+            pendingIkeRekey = new PendingIkeRekey(next, p.choice(), p.secrets(), p.peerSpi(), p.newSpi(), p.nonceI(), p.nonceR());
+            out.add(IkeSa.notify(NotifyType.ADDITIONAL_KEY_EXCHANGE, next));
+            ikeSa.respond(m, out);
+            return;
+        }
+        pendingIkeRekey = null;
+        IkeSa next = adoptPeerIkeRekey(p.choice(), p.peerSpi(), p.newSpi(), p.nonceI(), p.nonceR(), p.secrets());
+        ikeSa.respond(m, out);
+        afterPeerIkeRekeyAnswered(next);
+    }
+
+    /** The peer's completed IKE rekey: its successor, registered, with the children unless our rekey runs too. */
+    private IkeSa adoptPeerIkeRekey(IkeChoice choice, long peerSpi, long newSpi, byte[] nonceI, byte[] nonceR,
+                                   List<byte[]> secrets) {
+        IkeSa next = ikeSa.successor(false, peerSpi, newSpi, choice, nonceI, nonceR, secrets);
+        engine.listener().ikeRekey(ikeSa.name());
+        if (ikeRekeyInFlight) {
+            // Collision: which successor survives is settled when our own rekey's answer arrives.
+            peerIkeRekey = next;
+            peerIkeRekeyMinNonce = Lifetimes.minNonce(nonceI, nonceR);
+        } else {
+            ikeSa.handOver(next);
+        }
+        engine.register(next);
+        LOG.info("tunnel {}: peer rekeyed IKE SA {} -> {}", ikeSa.name(), hex(ikeSa.localSpi), hex(newSpi));
+        return next;
+    }
+
+    private void afterPeerIkeRekeyAnswered(IkeSa next) {
+        if (!ikeRekeyInFlight) {
+            next.executor.execute(next::startAsSuccessor);
+            closeAfterPeerRekey();
+        }
+    }
+
+    /** The peer deletes this replaced SA; should it not, it goes away after the retransmission window. */
+    private void closeAfterPeerRekey() {
+        timers.after(engine.settings().retransmits().stream().reduce(Duration.ZERO, Duration::plus).plusSeconds(10), () -> {
+            if (ikeSa.state == State.REKEYED) {
+                ikeSa.close(false);
+            }
+        });
+    }
+}

@@ -1,0 +1,117 @@
+package dev.strait.gateway.ike.sa;
+
+import static dev.strait.gateway.ike.sa.IkeSa.hex32;
+
+import dev.strait.gateway.ike.sa.IkeSa.Child;
+import dev.strait.gateway.ike.sa.IkeSa.State;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.List;
+import java.util.concurrent.ScheduledFuture;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * When one IKE SA and its Child SAs are rekeyed, replaced or probed: time lifetimes (RFC 7296 section 2.8), byte and
+ * packet lifetimes of the Child SAs, and liveness checks after idle time (section 2.4). Only schedules; the
+ * exchanges themselves are the SA's. Runs on the SA's executor.
+ */
+final class SaLifetimes {
+    /** Logged as the IKE SA: the same log lines as before the split. */
+    private static final Logger LOG = LoggerFactory.getLogger(IkeSa.class);
+    /** How often a Child SA with byte/packet lifetimes reads its datapath counters (lock-free reads). */
+    private static final Duration VOLUME_CHECK_PERIOD = Duration.ofMillis(500);
+
+    private final IkeSa ikeSa;
+    private final IkeEngine engine;
+    private final ExchangeWindow window;
+    private final SaTimers timers;
+
+    SaLifetimes(IkeSa ikeSa, IkeEngine engine, ExchangeWindow window, SaTimers timers) {
+        this.ikeSa = ikeSa;
+        this.engine = engine;
+        this.window = window;
+        this.timers = timers;
+    }
+
+    void scheduleChildLifetime(Child c) {
+        List<ScheduledFuture<?>> own = timers.ofChild(c.inboundSpi());
+        if (c.rekeyAt() != null) {
+            own.add(timers.after(untilOrZero(c.rekeyAt()), () -> ikeSa.rekeyChild(c.inboundSpi(), null)));
+        }
+        if (c.expireAt() != null) {
+            own.add(timers.after(untilOrZero(c.expireAt()), () -> onChildExpired(c.inboundSpi())));
+        }
+        if (ikeSa.tunnel != null && ikeSa.tunnel.definition().childVolume().any()) {
+            own.add(watchChildVolume(c, ikeSa.tunnel.definition().childVolume().forNewChild()));
+        }
+    }
+
+    /** Byte/packet lifetimes: poll the Child SA's counters; rekey at the soft limit, replace the IKE SA at the hard one. */
+    private ScheduledFuture<?> watchChildVolume(Child c, VolumeLimits.Thresholds limits) {
+        boolean[] rekeyStarted = {false};
+        return timers.every(VOLUME_CHECK_PERIOD, () -> {
+            if (ikeSa.state == State.CLOSED || ikeSa.state == State.REKEYED || ikeSa.childByInbound(c.inboundSpi()) == null) {
+                return; // cancelled with the Child SA
+            }
+            dev.strait.gateway.datapath.Datapath.SaCounters k = engine.datapath().counters(c.inboundSpi());
+            if (k == null) {
+                return;
+            }
+            switch (limits.check(Math.max(k.bytesIn(), k.bytesOut()), Math.max(k.packetsIn(), k.packetsOut()))) {
+                case REKEY -> {
+                    if (!rekeyStarted[0]) {
+                        rekeyStarted[0] = true;
+                        LOG.info("tunnel {}: Child SA {} reached its byte/packet rekey limit", ikeSa.name(), hex32(c.inboundSpi()));
+                        ikeSa.rekeyChild(c.inboundSpi(), null);
+                    }
+                }
+                case EXHAUSTED -> onChildExpired(c.inboundSpi());
+                case WITHIN -> { }
+            }
+        });
+    }
+
+    private static Duration untilOrZero(Instant at) {
+        Duration d = Duration.between(Instant.now(), at);
+        return d.isNegative() ? Duration.ZERO : d;
+    }
+
+    private void onChildExpired(int inboundSpi) {
+        if (ikeSa.state != State.ESTABLISHED || ikeSa.childByInbound(inboundSpi) == null) {
+            return;
+        }
+        LOG.warn("tunnel {}: Child SA {} reached its hard lifetime without a successful rekey; replacing the IKE SA",
+                ikeSa.name(), hex32(inboundSpi));
+        ikeSa.tunnel.noteError("rekey_failed", "Child SA was not rekeyed before its hard lifetime");
+        ikeSa.sendDeleteAndClose();
+    }
+
+    void scheduleIkeLifetime() {
+        Duration life = ikeSa.tunnel == null ? Duration.ZERO : ikeSa.tunnel.definition().ikeRekeyAfter();
+        if (life.isZero()) {
+            return;
+        }
+        timers.after(Lifetimes.rekeyAfter(life), () -> ikeSa.rekeyIke(null));
+        timers.after(Lifetimes.hardLimit(life), () -> {
+            if (ikeSa.state == State.ESTABLISHED) {
+                LOG.warn("tunnel {}: IKE SA reached its hard lifetime without a successful rekey", ikeSa.name());
+                ikeSa.tunnel.noteError("rekey_failed", "IKE SA was not rekeyed before its hard lifetime");
+                ikeSa.sendDeleteAndClose();
+            }
+        });
+    }
+
+    void scheduleDpd() {
+        if (ikeSa.tunnel == null || ikeSa.tunnel.definition().dpdInterval().isZero()) {
+            return;
+        }
+        Duration interval = ikeSa.tunnel.definition().dpdInterval();
+        timers.every(interval, () -> {
+            long idle = System.nanoTime() - Math.max(ikeSa.lastInboundNanos, engine.lastEspInbound(ikeSa));
+            if (ikeSa.state == State.ESTABLISHED && !window.busy() && idle >= interval.toNanos()) {
+                ikeSa.sendLivenessCheck();
+            }
+        });
+    }
+}
