@@ -138,8 +138,13 @@ final class IkeRekeying {
                 ikeSa.retryLater(() -> rekeyIke(null));
             } else if (type == NotifyType.INVALID_KE_PAYLOAD && error.get().data().length == 2) {
                 int wanted = (error.get().data()[0] & 0xff) << 8 | (error.get().data()[1] & 0xff);
-                t.ikeProposals().stream().flatMap(p -> p.groups().stream()).filter(g -> g.id == wanted).findFirst()
-                        .ifPresent(this::rekeyIke);
+                // A group we offer and did not just send; anything else would loop or can never succeed.
+                t.ikeProposals().stream().flatMap(p -> p.groups().stream()).filter(g -> g.id == wanted && g != kx.group())
+                        .findFirst().ifPresentOrElse(this::rekeyIke, () -> {
+                            LOG.warn("tunnel {}: IKE SA rekey failed: the peer wants key exchange group {}", ikeSa.name(), wanted);
+                            ikeSa.tunnel.noteError("rekey_failed", "peer wants key exchange group " + wanted
+                                    + " for the IKE SA rekey, which the tunnel's ike.proposals do not offer");
+                        });
             } else {
                 String why = error.map(n -> notifyName(n.notifyType())).orElse("an unusable answer");
                 LOG.warn("tunnel {}: IKE SA rekey failed: {}", ikeSa.name(), why);
