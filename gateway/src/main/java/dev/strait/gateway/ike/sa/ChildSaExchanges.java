@@ -82,6 +82,38 @@ final class ChildSaExchanges {
         return t.espProposals().stream().flatMap(p -> p.groups().stream()).findFirst().orElse(null);
     }
 
+    /** Our CREATE_CHILD_SA request for a Child SA: the new inbound SPI, our nonce and KE (null without PFS). */
+    private record ChildOffer(KeyExchange kx, int newSpi, byte[] nonce, List<Payload> payloads) {
+        String pfs() {
+            return kx == null ? "" : " (PFS " + kx.group() + ")";
+        }
+    }
+
+    /**
+     * Section 1.3.1 order: [N(REKEY_SA)], SA, Ni, [KEi], TSi, TSr; PFS with forcedGroup, else with the first group of
+     * the ESP proposals, if any.
+     */
+    private ChildOffer childOffer(Algorithms.Group forcedGroup, Payload.Notify rekeySa, List<Payload.TrafficSelector> tsi,
+                                  List<Payload.TrafficSelector> tsr) {
+        TunnelDefinition t = ikeSa.tunnel.definition();
+        Algorithms.Group group = forcedGroup != null ? forcedGroup : pfsGroup(t);
+        KeyExchange kx = group == null ? null : KeyExchange.generate(group);
+        int newSpi = engine.allocateChildSpi();
+        byte[] nonce = engine.randomBytes(NONCE_LENGTH);
+        List<Payload> inner = new ArrayList<>();
+        if (rekeySa != null) {
+            inner.add(rekeySa);
+        }
+        inner.add(new Payload.Sa(ProposalMatcher.espOffer(t.espProposals(), newSpi, kx != null)));
+        inner.add(new Payload.Nonce(nonce));
+        if (kx != null) {
+            inner.add(new Payload.KeyExchange(group.id, kx.publicValue()));
+        }
+        inner.add(new Payload.TrafficSelectors(true, tsi));
+        inner.add(new Payload.TrafficSelectors(false, tsr));
+        return new ChildOffer(kx, newSpi, nonce, inner);
+    }
+
     /** Rekeys one Child SA (make-before-break): new SA installed first, the old one deleted afterwards. */
     void rekeyChild(int oldInbound, Algorithms.Group forcedGroup) {
         if (ikeSa.state != State.ESTABLISHED) {
@@ -93,23 +125,12 @@ final class ChildSaExchanges {
                 window.sendNextQueued();
                 return;
             }
-            TunnelDefinition t = ikeSa.tunnel.definition();
-            Algorithms.Group group = forcedGroup != null ? forcedGroup : pfsGroup(t);
-            KeyExchange kx = group == null ? null : KeyExchange.generate(group);
-            int newSpi = engine.allocateChildSpi();
-            byte[] nonce = engine.randomBytes(NONCE_LENGTH);
-            List<Payload> inner = new ArrayList<>();
-            inner.add(new Payload.Notify(ProposalMatcher.PROTO_ESP, ProposalMatcher.spiBytes(oldInbound), NotifyType.REKEY_SA, new byte[0]));
-            inner.add(new Payload.Sa(ProposalMatcher.espOffer(t.espProposals(), newSpi, kx != null)));
-            inner.add(new Payload.Nonce(nonce));
-            if (kx != null) {
-                inner.add(new Payload.KeyExchange(group.id, kx.publicValue()));
-            }
-            inner.add(new Payload.TrafficSelectors(true, old.localTs()));
-            inner.add(new Payload.TrafficSelectors(false, old.remoteTs()));
+            ChildOffer offer = childOffer(forcedGroup, new Payload.Notify(ProposalMatcher.PROTO_ESP,
+                    ProposalMatcher.spiBytes(oldInbound), NotifyType.REKEY_SA, new byte[0]), old.localTs(), old.remoteTs());
             childRekeyInFlight = oldInbound;
-            LOG.info("tunnel {}: rekeying Child SA {}{}", ikeSa.name(), hex32(oldInbound), kx == null ? "" : " (PFS " + group + ")");
-            ikeSa.sendRequest(ExchangeType.CREATE_CHILD_SA, inner, r -> onChildRekeyResponse(old, newSpi, nonce, kx, r));
+            LOG.info("tunnel {}: rekeying Child SA {}{}", ikeSa.name(), hex32(oldInbound), offer.pfs());
+            ikeSa.sendRequest(ExchangeType.CREATE_CHILD_SA, offer.payloads(),
+                    r -> onChildRekeyResponse(old, offer.newSpi(), offer.nonce(), offer.kx(), r));
         });
     }
 
@@ -304,24 +325,12 @@ final class ChildSaExchanges {
                 window.sendNextQueued();
                 return;
             }
-            TunnelDefinition t = ikeSa.tunnel.definition();
-            Algorithms.Group group = forcedGroup != null ? forcedGroup : pfsGroup(t);
-            KeyExchange kx = group == null ? null : KeyExchange.generate(group);
-            int newSpi = engine.allocateChildSpi();
-            byte[] nonce = engine.randomBytes(NONCE_LENGTH);
             List<Payload.TrafficSelector> tsi = List.of(TrafficSelectors.of(pair.local()));
             List<Payload.TrafficSelector> tsr = List.of(TrafficSelectors.of(pair.remote()));
-            // Section 1.3.1 order: SA, Ni, [KEi], TSi, TSr.
-            List<Payload> inner = new ArrayList<>();
-            inner.add(new Payload.Sa(ProposalMatcher.espOffer(t.espProposals(), newSpi, kx != null)));
-            inner.add(new Payload.Nonce(nonce));
-            if (kx != null) {
-                inner.add(new Payload.KeyExchange(group.id, kx.publicValue()));
-            }
-            inner.add(new Payload.TrafficSelectors(true, tsi));
-            inner.add(new Payload.TrafficSelectors(false, tsr));
-            LOG.info("tunnel {}: creating an additional Child SA for {}{}", ikeSa.name(), pair.describe(), kx == null ? "" : " (PFS " + group + ")");
-            ikeSa.sendRequest(ExchangeType.CREATE_CHILD_SA, inner, r -> onChildCreateResponse(pair, newSpi, nonce, kx, tsi, tsr, r));
+            ChildOffer offer = childOffer(forcedGroup, null, tsi, tsr);
+            LOG.info("tunnel {}: creating an additional Child SA for {}{}", ikeSa.name(), pair.describe(), offer.pfs());
+            ikeSa.sendRequest(ExchangeType.CREATE_CHILD_SA, offer.payloads(),
+                    r -> onChildCreateResponse(pair, offer.newSpi(), offer.nonce(), offer.kx(), tsi, tsr, r));
         });
     }
 
