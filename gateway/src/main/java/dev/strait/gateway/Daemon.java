@@ -62,6 +62,7 @@ final class Daemon {
         String gatewayName = config.kubernetes != null && config.kubernetes.gatewayName != null
                 ? config.kubernetes.gatewayName : "standalone";
         GatewayMetrics metrics = new GatewayMetrics(gatewayName);
+        metrics.bindJvmMetrics();
         InetSocketAddress ikeBind = new InetSocketAddress(config.listen.address, config.listen.ikePort);
         IkeEngine engine = new IkeEngine(IkeEngine.Settings.defaults(ikeBind, config.listen.nattPort)
                 .withPathMtu(config.datapath.pathMtu == null ? 1500 : config.datapath.pathMtu)

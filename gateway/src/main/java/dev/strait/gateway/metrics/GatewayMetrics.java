@@ -86,7 +86,18 @@ public final class GatewayMetrics {
         return gateway;
     }
 
-    /** For callers that add meters of their own (JVM metrics, the datapath). */
+    /**
+     * The JVM's heap and GC and the process's CPU (Micrometer's binders), for the daemon only: the GC binder listens
+     * for GC notifications for the rest of the JVM's life. A heap that grows with SA churn or GC pauses near the
+     * liveness interval show here first.
+     */
+    public void bindJvmMetrics() {
+        new io.micrometer.core.instrument.binder.jvm.JvmMemoryMetrics().bindTo(registry);
+        new io.micrometer.core.instrument.binder.jvm.JvmGcMetrics().bindTo(registry);
+        new io.micrometer.core.instrument.binder.system.ProcessorMetrics().bindTo(registry);
+    }
+
+    /** For callers that add meters of their own (the datapath). */
     public PrometheusMeterRegistry registry() {
         return registry;
     }
