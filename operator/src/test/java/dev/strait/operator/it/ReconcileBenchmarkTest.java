@@ -71,11 +71,10 @@ class ReconcileBenchmarkTest {
                 for (int round = 0; round < 5; round++) {
                     String subnet = "172.16." + round + ".0/24";
                     long t0 = System.nanoTime();
-                    client.resources(IPsecTunnel.class).inNamespace(NS).withName("gw2-t7")
-                            .edit(t -> {
-                                t.getSpec().remote.subnets = List.of(subnet);
-                                return t;
-                            });
+                    // a merge patch carries no resourceVersion: the operator's status writes cannot turn it into a 409
+                    client.resources(IPsecTunnel.class).inNamespace(NS).withName("gw2-t7").patch(
+                            io.fabric8.kubernetes.client.dsl.base.PatchContext.of(io.fabric8.kubernetes.client.dsl.base.PatchType.JSON_MERGE),
+                            "{\"spec\":{\"remote\":{\"subnets\":[\"" + subnet + "\"]}}}");
                     waitFor(() -> config(client, "gw2").tunnels.stream()
                             .anyMatch(t -> t.name.equals("gw2-t7") && t.remote.subnets.equals(List.of(subnet))));
                     System.out.printf("BENCH steady-state update %d: config re-rendered after %d ms%n", round,
