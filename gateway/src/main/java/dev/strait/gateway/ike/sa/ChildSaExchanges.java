@@ -188,22 +188,39 @@ final class ChildSaExchanges {
                 .findFirst().map(Payload.TrafficSelectors::selectors).orElse(old.localTs());
         List<Payload.TrafficSelector> tsr = r.all(Payload.TrafficSelectors.class).filter(x -> !x.initiator())
                 .findFirst().map(Payload.TrafficSelectors::selectors).orElse(old.remoteTs());
+        ChildRekey rekey = new ChildRekey(old, null, newSpi, choice.get(), secretsFrom(shared), nonceI, nonceR.get().data(),
+                tsi, tsr, theirs);
+        continueChildExchange(rekey, r, () -> {
+            engine.releaseChildSpi(newSpi);
+            ikeSa.tunnel.noteError("rekey_failed", "peer chose additional key exchanges but sent no ADDITIONAL_KEY_EXCHANGE link");
+        });
+    }
+
+    /** The key exchange secrets of a Child SA exchange so far: the CREATE_CHILD_SA one, if it had a KE. */
+    private static List<byte[]> secretsFrom(byte[] shared) {
         List<byte[]> secrets = new ArrayList<>();
         if (shared != null) {
             secrets.add(shared);
         }
-        ChildRekey rekey = new ChildRekey(old, null, newSpi, choice.get(), secrets, nonceI, nonceR.get().data(), tsi, tsr, theirs);
-        if (!choice.get().additionalKes().isEmpty()) {
-            Optional<Payload.Notify> link = r.notify(NotifyType.ADDITIONAL_KEY_EXCHANGE);
-            if (link.isEmpty()) {
-                engine.releaseChildSpi(newSpi);
-                ikeSa.tunnel.noteError("rekey_failed", "peer chose additional key exchanges but sent no ADDITIONAL_KEY_EXCHANGE link");
-                return;
-            }
-            sendFollowupKe(rekey, link.get().data());
+        return secrets;
+    }
+
+    /**
+     * After each key exchange of a Child SA rekey or creation: the next IKE_FOLLOWUP_KE while additional ones remain
+     * (RFC 9370 section 2.2.4), else the new Child SA. missingLink runs when the answer lacks the link to the next one.
+     */
+    private void continueChildExchange(ChildRekey rekey, IkeMessage answer, Runnable missingLink) {
+        List<Algorithms.Group> additional = rekey.esp().additionalKes();
+        if (additional.isEmpty() || rekey.secrets().size() > additional.size()) {
+            finishChildRekey(rekey);
             return;
         }
-        finishChildRekey(rekey);
+        Optional<Payload.Notify> link = answer.notify(NotifyType.ADDITIONAL_KEY_EXCHANGE);
+        if (link.isEmpty()) {
+            missingLink.run();
+            return;
+        }
+        sendFollowupKe(rekey, link.get().data());
     }
 
     /**
@@ -236,21 +253,14 @@ final class ChildSaExchanges {
             return;
         }
         rekey.secrets().add(shared);
-        if (rekey.secrets().size() <= rekey.esp().additionalKes().size()) {
-            Optional<Payload.Notify> link = r.notify(NotifyType.ADDITIONAL_KEY_EXCHANGE);
-            if (link.isEmpty()) {
-                engine.releaseChildSpi(rekey.newSpi());
-                if (rekey.pair() != null) {
-                    childCreateFailed(rekey.pair(), "child_failed", "IKE_FOLLOWUP_KE response without the link to the next exchange");
-                    return;
-                }
-                ikeSa.tunnel.noteError("rekey_failed", "IKE_FOLLOWUP_KE response without the link to the next exchange");
+        continueChildExchange(rekey, r, () -> {
+            engine.releaseChildSpi(rekey.newSpi());
+            if (rekey.pair() != null) {
+                childCreateFailed(rekey.pair(), "child_failed", "IKE_FOLLOWUP_KE response without the link to the next exchange");
                 return;
             }
-            sendFollowupKe(rekey, link.get().data());
-            return;
-        }
-        finishChildRekey(rekey);
+            ikeSa.tunnel.noteError("rekey_failed", "IKE_FOLLOWUP_KE response without the link to the next exchange");
+        });
     }
 
     private void finishChildRekey(ChildRekey rekey) {
@@ -390,22 +400,12 @@ final class ChildSaExchanges {
             childCreateFailed(pair, "child_failed", "peer answered with " + problem);
             return;
         }
-        List<byte[]> secrets = new ArrayList<>();
-        if (shared != null) {
-            secrets.add(shared);
-        }
-        ChildRekey create = new ChildRekey(null, pair, newSpi, choice.get(), secrets, nonceI, nonceR.get().data(), tsi, tsr, null);
-        if (!choice.get().additionalKes().isEmpty()) {
-            Optional<Payload.Notify> link = r.notify(NotifyType.ADDITIONAL_KEY_EXCHANGE);
-            if (link.isEmpty()) {
-                deleteUninstalled(newSpi);
-                childCreateFailed(pair, "child_failed", "peer chose additional key exchanges but sent no ADDITIONAL_KEY_EXCHANGE link");
-                return;
-            }
-            sendFollowupKe(create, link.get().data());
-            return;
-        }
-        finishChildCreate(create);
+        ChildRekey create = new ChildRekey(null, pair, newSpi, choice.get(), secretsFrom(shared), nonceI, nonceR.get().data(),
+                tsi, tsr, null);
+        continueChildExchange(create, r, () -> {
+            deleteUninstalled(newSpi);
+            childCreateFailed(pair, "child_failed", "peer chose additional key exchanges but sent no ADDITIONAL_KEY_EXCHANGE link");
+        });
     }
 
     private void finishChildCreate(ChildRekey create) {
