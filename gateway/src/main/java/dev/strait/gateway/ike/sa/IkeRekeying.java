@@ -108,8 +108,7 @@ final class IkeRekeying {
 
     private void onIkeRekeyResponse(long newSpi, byte[] nonceI, KeyExchange kx, IkeMessage r) {
         if (ikeSa.state != State.ESTABLISHED) {
-            ikeRekeyInFlight = false;
-            peerIkeRekey = null;
+            forgetRekeys();
             return;
         }
         TunnelDefinition t = ikeSa.tunnel.definition();
@@ -146,9 +145,7 @@ final class IkeRekeying {
                                     + " for the IKE SA rekey, which the tunnel's ike.proposals do not offer");
                         });
             } else {
-                String why = error.map(n -> notifyName(n.notifyType())).orElse("an unusable answer");
-                LOG.warn("tunnel {}: IKE SA rekey failed: {}", ikeSa.name(), why);
-                ikeSa.tunnel.noteError("rekey_failed", "IKE SA rekey failed: " + why);
+                noteRekeyFailed(error.map(n -> notifyName(n.notifyType())).orElse("an unusable answer"));
             }
             return;
         }
@@ -176,8 +173,7 @@ final class IkeRekeying {
         Algorithms.Group group = rekey.choice().additionalKes().get(rekey.secrets().size() - 1);
         kes.sendFollowupKe(group, link, "IKE SA rekey", (shared, r) -> {
             if (ikeSa.state != State.ESTABLISHED) {
-                ikeRekeyInFlight = false;
-                peerIkeRekey = null;
+                forgetRekeys();
                 return;
             }
             if (shared == null) {
@@ -191,11 +187,20 @@ final class IkeRekeying {
     }
 
     private void failIkeRekey(String why) {
-        if (ikeRekeyFailedToThePeers()) {
-            return;
+        if (!ikeRekeyFailedToThePeers()) {
+            noteRekeyFailed(why);
         }
+    }
+
+    private void noteRekeyFailed(String why) {
         LOG.warn("tunnel {}: IKE SA rekey failed: {}", ikeSa.name(), why);
         ikeSa.tunnel.noteError("rekey_failed", "IKE SA rekey failed: " + why);
+    }
+
+    /** This SA is gone: neither our rekey nor a peer's successor waiting on its outcome matter any more. */
+    private void forgetRekeys() {
+        ikeRekeyInFlight = false;
+        peerIkeRekey = null;
     }
 
     /**
