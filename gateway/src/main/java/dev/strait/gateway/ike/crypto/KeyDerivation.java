@@ -29,15 +29,9 @@ public final class KeyDerivation {
         return expand(prf, skeyseed, ni, nr, spiI, spiR, encKeyLength, integKeyLength);
     }
 
-    /** IKE SA rekey (section 2.18): SKEYSEED = prf(SK_d(old), g^ir(new) | Ni | Nr). */
-    public static IkeKeys rekeyedIkeSaKeys(PrfFunction oldPrf, byte[] oldSkD, PrfFunction newPrf, byte[] ni, byte[] nr,
-                                           byte[] sharedSecret, long spiI, long spiR, int encKeyLength, int integKeyLength) {
-        return rekeyedIkeSaKeysFromSecrets(oldPrf, oldSkD, newPrf, ni, nr, List.of(sharedSecret), spiI, spiR,
-                encKeyLength, integKeyLength);
-    }
-
     /**
-     * IKE SA rekey with RFC 9370 additional key exchanges (section 2.2.4):
+     * IKE SA rekey (RFC 7296 section 2.18: SKEYSEED = prf(SK_d(old), g^ir(new) | Ni | Nr)), with RFC 9370 additional
+     * key exchanges (section 2.2.4):
      * SKEYSEED = prf(SK_d(old), SK(0) | Ni | Nr | SK(1) | ... | SK(n)): the CREATE_CHILD_SA secret before the nonces,
      * those of the IKE_FOLLOWUP_KE exchanges after them, in exchange order (as strongSwan 6 does).
      */

@@ -122,7 +122,7 @@ class KeyDerivationTest {
             t = mac384.doFinal();
             out.write(t);
         }
-        IkeKeys keys = KeyDerivation.rekeyedIkeSaKeys(PRF, oldSkD, newPrf, ni, nr, gir, spiI, spiR, 36, 0);
+        IkeKeys keys = KeyDerivation.rekeyedIkeSaKeysFromSecrets(PRF, oldSkD, newPrf, ni, nr, List.of(gir), spiI, spiR, 36, 0);
         assertKeys(split(Arrays.copyOf(out.toByteArray(), length), 48, 0, 0, 36, 36, 48, 48), keys);
     }
 
