@@ -92,7 +92,7 @@ public final class TunnelValidator {
         }
         // Text keys lose a trailing newline (kubectl --from-file of an edited file); any other bytes pass unchanged as hex.
         String text = strictUtf8(raw);
-        String value = text == null ? null : text.replaceAll("[\\r\\n]+$", "");
+        String value = text == null ? null : withoutTrailingNewlines(text);
         int length = value == null ? raw.length : value.getBytes(StandardCharsets.UTF_8).length;
         if (length < ConfigValidator.MIN_PSK_BYTES) {
             return new Verdict.Refused(Reason.InvalidSpec, field + ": key '" + psk.secretRef.key + "' of Secret '"
@@ -191,10 +191,9 @@ public final class TunnelValidator {
     }
 
     /**
-     * Secrets may carry the key in data (base64) or, before the API server converts it, in stringData. A trailing
-     * newline (kubectl create secret --from-file of an echo'd file) is not part of the key, as for the gateway's files.
+     * The bytes under key, or null. Secrets may carry it in data (base64) or, before the API server converts it, in
+     * stringData (UTF-8).
      */
-    /** The bytes under key (data, else stringData as UTF-8), or null. */
     private static byte[] secretBytes(Secret s, String key) {
         if (s.getData() != null && s.getData().get(key) != null) {
             return Base64.getDecoder().decode(s.getData().get(key));
@@ -214,13 +213,17 @@ public final class TunnelValidator {
         }
     }
 
+    /**
+     * A trailing newline (kubectl create secret --from-file of an echo'd file) is not part of a text value, as for the
+     * gateway's files.
+     */
+    private static String withoutTrailingNewlines(String text) {
+        return text.replaceAll("[\\r\\n]+$", "");
+    }
+
+    /** A text value (PEM) under key, or null. */
     private static String secretValue(Secret s, String key) {
-        String v = null;
-        if (s.getData() != null && s.getData().get(key) != null) {
-            v = new String(Base64.getDecoder().decode(s.getData().get(key)), StandardCharsets.UTF_8);
-        } else if (s.getStringData() != null && s.getStringData().get(key) != null) {
-            v = s.getStringData().get(key);
-        }
-        return v == null ? null : v.replaceAll("[\\r\\n]+$", "");
+        byte[] b = secretBytes(s, key);
+        return b == null ? null : withoutTrailingNewlines(new String(b, StandardCharsets.UTF_8));
     }
 }
