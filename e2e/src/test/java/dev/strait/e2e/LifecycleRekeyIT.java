@@ -14,6 +14,7 @@ import dev.strait.e2e.support.GatewayConfigs;
 import dev.strait.e2e.support.ExecResult;
 import dev.strait.e2e.support.GatewayProcess;
 import dev.strait.e2e.support.IkeSa;
+import dev.strait.e2e.support.SaAgreement;
 import dev.strait.e2e.support.Sites;
 import dev.strait.e2e.support.SitesExtension;
 import dev.strait.e2e.support.StrongSwan;
@@ -23,7 +24,6 @@ import java.time.Duration;
 import java.util.List;
 import java.util.concurrent.CompletableFuture;
 import java.util.function.Consumer;
-import java.util.function.Supplier;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 import org.junit.jupiter.api.extension.RegisterExtension;
@@ -72,25 +72,7 @@ class LifecycleRekeyIT {
         return CompletableFuture.supplyAsync(() -> s.ping(s.nsA(), s.lanA(), s.lanB(), count, 0.1));
     }
 
-    /** Exactly one IKE SA with exactly one installed Child SA on strongSwan's side, and our status agrees on SPIs. */
-    private IkeSa settled(StrongSwan swan, GatewayProcess gw, Supplier<Boolean> changed) {
-        return await(() -> {
-            List<IkeSa> sas = swan.listSas();
-            if (sas.size() != 1 || sas.getFirst().children().size() != 1 || !sas.getFirst().children().getFirst().installed()) {
-                return null;
-            }
-            IkeSa sa = sas.getFirst();
-            JsonNode t = gw.status().path("tunnels").path(0);
-            JsonNode ours = t.path("children");
-            boolean agree = ours.size() == 1 && sa.children().getFirst().spiIn().equals(ours.path(0).path("spiOut").asText())
-                    && sa.children().getFirst().spiOut().equals(ours.path(0).path("spiIn").asText())
-                    && sa.initiatorSpi().equals(t.path("ike").path("spiInitiator").asText())
-                    && sa.responderSpi().equals(t.path("ike").path("spiResponder").asText());
-            return agree && changed.get() ? sa : null;
-        }, "one IKE SA and one Child SA on both sides, agreeing");
-    }
-
-    @Test
+        @Test
     void childRekeyStartedByStrongSwan() throws Exception {
         StrongSwan swan = strongSwan();
         GatewayProcess gw = gateway(t -> { });
@@ -98,8 +80,8 @@ class LifecycleRekeyIT {
         CompletableFuture<Integer> ping = pingInBackground(60);
         Thread.sleep(2000);
         assertEquals(0, swan.swanctl(Duration.ofSeconds(20), "--rekey", "--child", "lan-lan").exitCode());
-        IkeSa after = settled(swan, gw, () -> !before.children().getFirst().spiIn().equals(
-                swan.listSas().getFirst().children().getFirst().spiIn()));
+        IkeSa after = SaAgreement.settled(swan, gw,
+                sa -> !before.children().getFirst().spiIn().equals(sa.children().getFirst().spiIn()));
         assertEquals(before.initiatorSpi(), after.initiatorSpi(), "a Child rekey keeps the IKE SA");
         assertEquals("ECP_384", after.children().getFirst().dhGroup(), "PFS on the rekey");
         assertTrue(ping.get() >= 59, "at most one lost packet, got " + ping.get() + "/60");
@@ -118,13 +100,13 @@ class LifecycleRekeyIT {
         CompletableFuture<Integer> ping = pingInBackground(60);
         Thread.sleep(2000);
         assertEquals(0, swan.swanctl(Duration.ofSeconds(20), "--rekey", "--ike", "site-b").exitCode());
-        IkeSa after = settled(swan, gw, () -> !before.initiatorSpi().equals(swan.listSas().getFirst().initiatorSpi()));
+        IkeSa after = SaAgreement.settled(swan, gw, sa -> !before.initiatorSpi().equals(sa.initiatorSpi()));
         assertEquals(before.children().getFirst().spiIn(), after.children().getFirst().spiIn(), "the Child SA moved along");
         assertTrue(after.initiator(), "strongSwan started the rekey, so it is the new IKE SA's initiator");
         assertTrue(ping.get() >= 59, "at most one lost packet, got " + ping.get() + "/60");
         // The new IKE SA works: a Child rekey over it.
         assertEquals(0, swan.swanctl(Duration.ofSeconds(20), "--rekey", "--child", "lan-lan").exitCode());
-        settled(swan, gw, () -> !after.children().getFirst().spiIn().equals(swan.listSas().getFirst().children().getFirst().spiIn()));
+        SaAgreement.settled(swan, gw, sa -> !after.children().getFirst().spiIn().equals(sa.children().getFirst().spiIn()));
         assertEquals(1, s.ping(s.nsA(), s.lanA(), s.lanB(), 1));
     }
 
@@ -137,10 +119,10 @@ class LifecycleRekeyIT {
         });
         IkeSa before = up(swan, gw);
         CompletableFuture<Integer> ping = pingInBackground(220);
-        IkeSa afterChild = settled(swan, gw, () -> !before.children().getFirst().spiIn().equals(
-                swan.listSas().getFirst().children().getFirst().spiIn()));
+        IkeSa afterChild = SaAgreement.settled(swan, gw,
+                sa -> !before.children().getFirst().spiIn().equals(sa.children().getFirst().spiIn()));
         assertEquals(before.initiatorSpi(), afterChild.initiatorSpi());
-        IkeSa afterIke = settled(swan, gw, () -> !before.initiatorSpi().equals(swan.listSas().getFirst().initiatorSpi()));
+        IkeSa afterIke = SaAgreement.settled(swan, gw, sa -> !before.initiatorSpi().equals(sa.initiatorSpi()));
         assertTrue(!afterIke.initiator(), "we started the IKE rekey, so strongSwan is the responder of the new SA");
         int got = ping.get();
         assertTrue(got >= 218, "at most one lost packet per rekey, got " + got + "/220");
@@ -160,8 +142,8 @@ class LifecycleRekeyIT {
         java.util.regex.Matcher m = java.util.regex.Pattern.compile("(\\d+) (?:packets )?received").matcher(r.stdout());
         assertTrue(m.find(), r.describe());
         int got = Integer.parseInt(m.group(1));
-        IkeSa after = settled(swan, gw, () -> !before.children().getFirst().spiIn().equals(
-                swan.listSas().getFirst().children().getFirst().spiIn()));
+        IkeSa after = SaAgreement.settled(swan, gw,
+                sa -> !before.children().getFirst().spiIn().equals(sa.children().getFirst().spiIn()));
         assertEquals(before.initiatorSpi(), after.initiatorSpi(), "a Child rekey keeps the IKE SA");
         String metrics = gw.metrics();
         java.util.regex.Matcher rekeys = java.util.regex.Pattern.compile(

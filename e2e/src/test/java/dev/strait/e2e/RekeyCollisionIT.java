@@ -5,7 +5,6 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
-import com.fasterxml.jackson.databind.JsonNode;
 import dev.strait.api.v1alpha1.GatewayConfig;
 import dev.strait.api.v1alpha1.TunnelConfig;
 import dev.strait.api.v1alpha1.TunnelSpec;
@@ -15,6 +14,7 @@ import dev.strait.e2e.support.ExecResult;
 import dev.strait.e2e.support.GatewayConfigs;
 import dev.strait.e2e.support.GatewayProcess;
 import dev.strait.e2e.support.IkeSa;
+import dev.strait.e2e.support.SaAgreement;
 import dev.strait.e2e.support.Sites;
 import dev.strait.e2e.support.SitesExtension;
 import dev.strait.e2e.support.StrongSwan;
@@ -120,7 +120,7 @@ class RekeyCollisionIT {
         GatewayProcess gw = gateway();
         await(() -> swan.listSas().stream().filter(IkeSa::established)
                 .filter(x -> x.children().stream().anyMatch(ChildSa::installed)).findFirst().orElse(null), "strongSwan has the SAs");
-        IkeSa current = settled(swan, gw, sa -> true);
+        IkeSa current = SaAgreement.settled(swan, gw, sa -> true);
         await(() -> s.ping(s.nsA(), s.lanA(), s.lanB(), 1) == 1 ? true : null, "traffic through the tunnel");
 
         int collisions = 0;
@@ -140,7 +140,7 @@ class RekeyCollisionIT {
             Thread.sleep(1000);
             fire(kind, swan, gw, offset);
             IkeSa before = current;
-            IkeSa after = settled(swan, gw, sa -> kind == Kind.IKE
+            IkeSa after = SaAgreement.settled(swan, gw, sa -> kind == Kind.IKE
                     ? !sa.initiatorSpi().equals(before.initiatorSpi())
                     : !sa.children().getFirst().spiIn().equals(before.children().getFirst().spiIn()));
             int got = ping.get();
@@ -191,30 +191,6 @@ class RekeyCollisionIT {
         String script = "(sleep " + swanDelay + "; " + swanCmd + ") & (sleep " + ourDelay + "; " + ourCmd + "); wait";
         ExecResult r = Commands.run(Duration.ofSeconds(20), List.of("sh", "-c", script));
         assertTrue(r.stdout().contains("HTTP=202"), "our rekey was accepted: " + r.describe());
-    }
-
-    /**
-     * Exactly one IKE SA with exactly one installed Child SA on strongSwan's side, our /status agreeing on the SPIs,
-     * and no other IKE SA left on our side (a redundant or rekeyed one still waiting for its DELETE).
-     */
-    private IkeSa settled(StrongSwan swan, GatewayProcess gw, java.util.function.Predicate<IkeSa> changed) {
-        return await(() -> {
-            List<IkeSa> sas = swan.listSas();
-            if (sas.size() != 1 || !sas.getFirst().established() || sas.getFirst().children().size() != 1
-                    || !sas.getFirst().children().getFirst().installed()) {
-                return null;
-            }
-            IkeSa sa = sas.getFirst();
-            JsonNode st = gw.status();
-            JsonNode t = st.path("tunnels").path(0);
-            JsonNode ours = t.path("children");
-            boolean agree = ours.size() == 1 && sa.children().getFirst().spiIn().equals(ours.path(0).path("spiOut").asText())
-                    && sa.children().getFirst().spiOut().equals(ours.path(0).path("spiIn").asText())
-                    && sa.initiatorSpi().equals(t.path("ike").path("spiInitiator").asText())
-                    && sa.responderSpi().equals(t.path("ike").path("spiResponder").asText())
-                    && st.path("ikeSas").size() == 1 && st.path("ikeSas").path("ESTABLISHED").asInt() == 1;
-            return agree && changed.test(sa) ? sa : null;
-        }, "one IKE SA and one Child SA on both sides, agreeing");
     }
 
     private static long collisionCounter(GatewayProcess gw, Kind kind) {
