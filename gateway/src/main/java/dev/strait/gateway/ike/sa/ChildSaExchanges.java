@@ -39,6 +39,8 @@ final class ChildSaExchanges {
     // Rekeying (RFC 7296 sections 1.3, 2.8): what is in flight, for collision handling (2.8.1 / 2.8.2).
     /** Inbound SPIs of children already replaced by a completed rekey (either side): never rekeyed twice. */
     private final java.util.Set<Integer> replaced = new java.util.HashSet<>();
+    /** Children whose DELETE we queued or sent. */
+    private final java.util.Set<Child> deleting = new java.util.HashSet<>();
     /** Old child inbound SPI -> the peer's rekey of it that we answered while ours was in flight. */
     private final java.util.Map<Integer, RekeyExchange> peerChildRekeys = new java.util.HashMap<>();
     private Integer childRekeyInFlight;
@@ -71,6 +73,14 @@ final class ChildSaExchanges {
     /** The Child SA (by inbound SPI) was already replaced by a completed rekey. */
     boolean isReplaced(int inboundSpi) {
         return replaced.contains(inboundSpi);
+    }
+
+    /**
+     * Children on their way out: replaced by a rekey, or the redundant result of a collision, whose DELETE has not
+     * completed. An IKE rekey that hands the children over drops that DELETE, so the successor must send it again.
+     */
+    List<Child> retiring() {
+        return ikeSa.children.stream().filter(c -> replaced.contains(c.inboundSpi()) || deleting.contains(c)).toList();
     }
 
     /** One side of a possible rekey collision: the smallest nonce of that exchange and what it created. */
@@ -288,7 +298,8 @@ final class ChildSaExchanges {
     }
 
     /** Deletes one Child SA with INFORMATIONAL (section 1.4.1); it leaves the datapath when the peer answers. */
-    private void deleteChild(Child c) {
+    void deleteChild(Child c) {
+        deleting.add(c);
         window.queueRequest(() -> {
             if (ikeSa.state != State.ESTABLISHED || !ikeSa.children.contains(c)) {
                 window.sendNextQueued();

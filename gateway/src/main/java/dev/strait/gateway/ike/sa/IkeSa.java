@@ -904,6 +904,7 @@ final class IkeSa {
 
     /** Moves the children to the successor and makes it the tunnel's IKE SA; this one is left REKEYED. */
     void handOver(IkeSa next) {
+        next.inheritedRetiring = childSas.retiring();
         next.children.addAll(children);
         children.clear();
         state = State.REKEYED;
@@ -911,6 +912,9 @@ final class IkeSa {
         window.dropQueued();
         tunnel.onIkeRekeyed(this, next);
     }
+
+    /** Children the rekeyed predecessor was deleting when it handed them over (see ChildSaExchanges.retiring). */
+    private List<Child> inheritedRetiring = List.of();
 
     /** Runs on the successor's executor once it is registered: timers for itself and its inherited children. */
     void startAsSuccessor() {
@@ -920,6 +924,8 @@ final class IkeSa {
         lifetimes.scheduleIkeLifetime();
         children.forEach(lifetimes::scheduleChildLifetime);
         tunnel.onChildChanged(this);
+        inheritedRetiring.forEach(childSas::deleteChild); // their DELETE on the old IKE SA was dropped or went unanswered
+        inheritedRetiring = List.of();
         childSas.createMissingChildren(); // a new IKE SA: pairs the peer refused on the old one get one more try
     }
 
