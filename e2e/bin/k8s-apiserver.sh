@@ -3,9 +3,10 @@
 # from outside the Debian archive, and prints a KUBE_API_TEST_DIR for fabric8 kube-api-test.
 #
 # Usage: e2e/bin/k8s-apiserver.sh [KUBE_API_TEST_DIR]
-#   1. if ${STRAIT_K8S_CACHE:-$HOME/.cache/strait-k8s}/1.20.2 lacks kube-apiserver, builds it
-#      (and kube-controller-manager) from Debian bookworm's "kubernetes" source package with
-#      Debian's Go 1.19: 4-8 minutes, 1.5 GB of memory, 2.5 GB free in $TMPDIR;
+#   1. if ${STRAIT_K8S_CACHE:-$HOME/.cache/strait-k8s}/1.20.2 lacks a binary, builds kube-apiserver,
+#      kube-controller-manager, kube-scheduler, kubelet, kube-proxy and kubectl from Debian bookworm's
+#      "kubernetes" source package with Debian's Go 1.19: 5-9 minutes, 2 GB of memory, 3 GB free in
+#      $TMPDIR (the node binaries serve the real-cluster harness, e2e/bin/cluster.sh);
 #   2. lays out KUBE_API_TEST_DIR/k8s/1.20.2-linux-amd64/{kube-apiserver,etcd,kubectl} as symlinks
 #      (default KUBE_API_TEST_DIR: $STRAIT_K8S_CACHE/kube-api-test) and prints its path on stdout.
 # Progress goes to stderr. Root is needed only to install missing Debian packages.
@@ -47,7 +48,9 @@ need_packages() {
   }
 }
 
-built() { [ -x "$BIN_DIR/kube-apiserver" ] && [ -x "$BIN_DIR/kube-controller-manager" ]; }
+# Control plane for the API tests, plus the node binaries for the real-cluster harness (e2e/bin/cluster.sh).
+BINARIES=(kube-apiserver kube-controller-manager kube-scheduler kubelet kube-proxy kubectl)
+built() { local b; for b in "${BINARIES[@]}"; do [ -x "$BIN_DIR/$b" ] || return 1; done; }
 
 # deb-src entries derived from the Debian "deb" entries apt already uses, in private lists
 # (the system's apt configuration and lists stay untouched).
@@ -97,7 +100,7 @@ build() {
   exec 9>"$BIN_DIR/.build.lock"
   flock 9                       # a concurrent build into the same dir finishes first
   built && return 0
-  need_packages "$GO_PKG" make rsync "${SWAPS[@]##* }"
+  need_packages "$GO_PKG" make rsync gcc libc6-dev "${SWAPS[@]##* }"
   local tmp; tmp=$(mktemp -d "${TMPDIR:-/tmp}/strait-k8s-build.XXXXXX")
   trap 'chmod -R u+w "'"$tmp"'" 2>/dev/null; rm -rf "'"$tmp"'"' EXIT
   fetch_source "$tmp"
@@ -109,18 +112,18 @@ build() {
     # shellcheck disable=SC2086
     swap_vendored $s
   done
-  log "building kube-apiserver and kube-controller-manager (4-8 minutes; log: $BIN_DIR/build.log)"
+  log "building ${BINARIES[*]} (5-9 minutes; log: $BIN_DIR/build.log)"
   if ! (unset GOFLAGS GOOS GOARCH GOROOT GOBIN
-        export PATH="$GO_BIN:$PATH" HOME="$tmp/home" GOPROXY=off CGO_ENABLED=0 KUBE_GIT_VERSION="v$K8S_VERSION" \
+        export PATH="$GO_BIN:$PATH" HOME="$tmp/home" GOPROXY=off KUBE_GIT_VERSION="v$K8S_VERSION" \
                KUBE_GIT_MAJOR=1 KUBE_GIT_MINOR=20 KUBE_GIT_TREE_STATE=archive
         mkdir -p "$HOME"
-        make WHAT="cmd/kube-apiserver cmd/kube-controller-manager") >"$BIN_DIR/build.log" 2>&1; then
+        make WHAT="${BINARIES[*]/#/cmd/}") >"$BIN_DIR/build.log" 2>&1; then
     tail -n 30 "$BIN_DIR/build.log" >&2
     die "build failed; see $BIN_DIR/build.log"
   fi
   local out=_output/bin
   [ "$("$out/kube-apiserver" --version)" = "Kubernetes v$K8S_VERSION" ] || die "built kube-apiserver reports another version"
-  for s in kube-controller-manager kube-apiserver; do
+  for s in "${BINARIES[@]}"; do
     install -m 0755 "$out/$s" "$BIN_DIR/.$s.new" && mv -f "$BIN_DIR/.$s.new" "$BIN_DIR/$s"
   done
   cd / 
