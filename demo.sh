@@ -4,11 +4,15 @@
 # Everything (namespaces, gateways, temp files) is removed on exit, Ctrl-C or SIGTERM.
 #
 #   sudo ./demo.sh            (builds the gateway jar first when it is missing)
+#   sudo ./demo.sh --cluster  the product on a local two-node Kubernetes cluster: helm install, an IPsecTunnel to a
+#                             strongSwan remote site, Established on the resource, traffic, metrics [--keep]
 #
 # Environment: DEMO_A_NS / DEMO_B_NS (namespace names, default strait-demo-a / strait-demo-b), IPERF_SECONDS (5).
 set -euo pipefail
 
 REPO=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
+# The same on a real Kubernetes cluster (kubelet + containerd nodes on this machine): see e2e/bin/demo-cluster.sh.
+[ "${1:-}" = --cluster ] && { shift; exec bash "$REPO/e2e/bin/demo-cluster.sh" "$@"; }
 BIN=$REPO/e2e/bin
 JAR=$REPO/gateway/target/strait-gateway.jar
 export SITE_A_NS=${DEMO_A_NS:-strait-demo-a}

@@ -1,10 +1,12 @@
 #!/usr/bin/env bash
-# Installs the Debian packages the test suite uses (strongSwan peer, tshark, iperf3, etcd, kubectl).
+# Installs the Debian packages the test suite uses (strongSwan peer, tshark, iperf3, etcd, kubectl, promtool, and
+# containerd, runc, CNI plugins, buildah and debootstrap for the local cluster of e2e/bin/cluster.sh).
 # Idempotent: apt-get runs only when something is missing.
 set -euo pipefail
 pkgs=(charon-systemd strongswan-swanctl libcharon-extra-plugins libstrongswan-standard-plugins
       libstrongswan-extra-plugins strongswan-pki iproute2 tcpdump iputils-ping iperf3 tshark
-      etcd-server procps psmisc curl unzip)
+      etcd-server procps psmisc curl unzip prometheus
+      containerd runc containernetworking-plugins buildah debootstrap iptables gcc libc6-dev openssl)
 # kubectl: Debian's kubernetes-client only when no kubectl is on PATH (another package may ship one).
 command -v kubectl >/dev/null 2>&1 || pkgs+=(kubernetes-client)
 missing=()
@@ -19,9 +21,9 @@ if [ "${#missing[@]}" -gt 0 ]; then
 fi
 # Debian enables a system strongSwan and etcd on install; the tests run their own instances.
 if command -v systemctl >/dev/null 2>&1 && [ -d /run/systemd/system ]; then
-  systemctl disable --now strongswan strongswan-starter etcd >/dev/null 2>&1 || true
+  systemctl disable --now strongswan strongswan-starter etcd prometheus containerd >/dev/null 2>&1 || true
 fi
 
-# kube-apiserver 1.20.2 (+ etcd, kubectl links) for the operator's API tests: built once from Debian's
-# source package into ~/.cache/strait-k8s (4-8 minutes), then reused. Tests find it at the default path.
+# Kubernetes 1.20.2 (kube-apiserver for the operator's API tests, and the node binaries for the local cluster):
+# built once from Debian's source package into ~/.cache/strait-k8s (5-9 minutes), then reused.
 bash "$(dirname "$0")/k8s-apiserver.sh" >/dev/null

@@ -58,7 +58,7 @@ class ImagesIT {
             jlink.add(switch (tok) {
                 case "jlink" -> jdk.resolve("bin/jlink").toString();
                 case "\"${JLINK_MODULES}\"" -> modules;
-                case "/opt/java" -> runtime.toString();
+                case "/opt/jre" -> runtime.toString();
                 default -> tok;
             });
         }

@@ -46,6 +46,16 @@ public final class StrongSwan implements AutoCloseable {
      * CONFDIR/strongswan.d/extra.conf, which strongswan.sh includes after its own settings.
      */
     public StrongSwan start(SwanctlConf c, String extraStrongswanConf) {
+        startRendered(c.render(), extraStrongswanConf);
+        conf = c;
+        return this;
+    }
+
+    /**
+     * Starts (or reloads) charon with a swanctl.conf written by the caller, e.g. several rendered {@link SwanctlConf}s
+     * one after another: strongSwan merges repeated {@code connections} and {@code secrets} sections.
+     */
+    public StrongSwan startRendered(String swanctlConf, String extraStrongswanConf) {
         Path file = confDir.resolve("swanctl.conf");
         try {
             Path extra = confDir.resolve("strongswan.d").resolve("extra.conf");
@@ -57,12 +67,11 @@ public final class StrongSwan implements AutoCloseable {
             }
             Files.deleteIfExists(file);
             Files.createFile(file, PosixFilePermissions.asFileAttribute(PosixFilePermissions.fromString("rw-------")));
-            Files.writeString(file, c.render());
+            Files.writeString(file, swanctlConf);
         } catch (IOException e) {
             throw new UncheckedIOException(e);
         }
         script(Duration.ofSeconds(30), "start", ns, confDir.toString()).orThrow();
-        conf = c;
         running = true;
         return this;
     }
