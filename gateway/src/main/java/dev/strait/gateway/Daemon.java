@@ -103,6 +103,9 @@ final class Daemon {
         }
         daemon.apply(definitions);
 
+        // Ready means "send me the peers' traffic": the config is applied, the TUN device is up and the IKE sockets
+        // are bound (all done above, else the process has exited), the engine is not shutting down, and this replica
+        // is the active one. A standby stays unready so that the Service never hands it a peer's IKE_SA_INIT.
         AdminServer admin = AdminServer.start(new InetSocketAddress(config.admin.address, config.admin.port),
                 () -> engine.ready() && daemon.isActive(), daemon::status, metrics,
                 (tunnel, target) -> engine.rekey(tunnel, target, Duration.ofSeconds(2)));

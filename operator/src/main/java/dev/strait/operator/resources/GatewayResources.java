@@ -14,6 +14,7 @@ import io.fabric8.kubernetes.api.model.ObjectMetaBuilder;
 import io.fabric8.kubernetes.api.model.OwnerReference;
 import io.fabric8.kubernetes.api.model.OwnerReferenceBuilder;
 import io.fabric8.kubernetes.api.model.PodAffinityTerm;
+import io.fabric8.kubernetes.api.model.Quantity;
 import io.fabric8.kubernetes.api.model.PodAffinityTermBuilder;
 import io.fabric8.kubernetes.api.model.ResourceRequirements;
 import io.fabric8.kubernetes.api.model.Secret;
@@ -25,6 +26,8 @@ import io.fabric8.kubernetes.api.model.ServiceBuilder;
 import io.fabric8.kubernetes.api.model.Toleration;
 import io.fabric8.kubernetes.api.model.apps.Deployment;
 import io.fabric8.kubernetes.api.model.apps.DeploymentBuilder;
+import io.fabric8.kubernetes.api.model.apps.DeploymentStrategy;
+import io.fabric8.kubernetes.api.model.apps.DeploymentStrategyBuilder;
 import io.fabric8.kubernetes.api.model.rbac.PolicyRule;
 import io.fabric8.kubernetes.api.model.rbac.PolicyRuleBuilder;
 import io.fabric8.kubernetes.api.model.rbac.Role;
@@ -46,6 +49,14 @@ import javax.crypto.spec.SecretKeySpec;
 public final class GatewayResources {
     public static final String CONFIG_KEY = "gateway.yaml";
     public static final String CONFIG_DIR = "/etc/strait";
+    /** The TUN clone device: a CRI runtime creates none in a non-privileged container, so it comes from the node. */
+    public static final String TUN_DEVICE = "/dev/net/tun";
+    /**
+     * Least privilege that runs the gateway as root with every other capability dropped: NET_ADMIN configures its TUN
+     * device (TUNSETIFF, addresses, routes); NET_BIND_SERVICE binds UDP 500 (container runtimes before containerd 2.0
+     * leave net.ipv4.ip_unprivileged_port_start at 1024, and Kubernetes 1.20 does not treat it as a safe sysctl).
+     */
+    public static final List<String> CAPABILITIES = List.of("NET_ADMIN", "NET_BIND_SERVICE");
     public static final String CONFIG_HASH_ANNOTATION = "strait.dev/config-hash";
     public static final String GATEWAY_LABEL = "strait.dev/gateway";
     public static final String COMPONENT_LABEL = "app.kubernetes.io/component";
@@ -141,9 +152,13 @@ public final class GatewayResources {
                 .addNewEnv().withName("POD_NAMESPACE").withNewValueFrom().withNewFieldRef()
                 .withFieldPath("metadata.namespace").endFieldRef().endValueFrom().endEnv()
                 .addNewVolumeMount().withName("config").withMountPath(CONFIG_DIR).withReadOnly(true).endVolumeMount()
+                .addNewVolumeMount().withName("tun").withMountPath(TUN_DEVICE).endVolumeMount()
+                // The JVM's hsperfdata and nothing else: the root filesystem stays read-only.
+                .addNewVolumeMount().withName("tmp").withMountPath("/tmp").endVolumeMount()
                 .withNewSecurityContext()
                 .withAllowPrivilegeEscalation(false)
-                .withNewCapabilities().withAdd("NET_ADMIN").withDrop("ALL").endCapabilities()
+                .withReadOnlyRootFilesystem(true)
+                .withNewCapabilities().withAdd(CAPABILITIES).withDrop("ALL").endCapabilities()
                 .endSecurityContext()
                 .withNewLivenessProbe().withNewHttpGet().withPath("/healthz").withNewPort(ADMIN_PORT).endHttpGet()
                 .withPeriodSeconds(10).withFailureThreshold(3).endLivenessProbe()
@@ -159,11 +174,7 @@ public final class GatewayResources {
                 .withNewSpec()
                 .withReplicas(ConfigRenderer.replicas(spec))
                 .withSelector(new LabelSelectorBuilder().withMatchLabels(selectorLabels(gw)).build())
-                // With hostNetwork a surge pod has no node to go to (UDP 500 is taken, anti-affinity is required):
-                // replace pods one at a time instead of stalling the rollout.
-                .withStrategy(hostNetwork ? new io.fabric8.kubernetes.api.model.apps.DeploymentStrategyBuilder()
-                        .withType("RollingUpdate").withNewRollingUpdate().withNewMaxSurge(0).withNewMaxUnavailable(1)
-                        .endRollingUpdate().build() : null)
+                .withStrategy(strategy(ConfigRenderer.replicas(spec), hostNetwork))
                 .withNewTemplate()
                 .withNewMetadata().withLabels(labels(gw))
                 .withAnnotations(Map.of(CONFIG_HASH_ANNOTATION, configHash)).endMetadata()
@@ -179,10 +190,30 @@ public final class GatewayResources {
                 .withContainers(c)
                 .addNewVolume().withName("config").withNewSecret().withSecretName(configSecretName(name))
                 .withDefaultMode(0400).endSecret().endVolume()
+                // CharDevice: the pod does not start on a node without the tun module rather than failing inside.
+                .addNewVolume().withName("tun").withNewHostPath().withPath(TUN_DEVICE).withType("CharDevice")
+                .endHostPath().endVolume()
+                .addNewVolume().withName("tmp").withNewEmptyDir().withSizeLimit(new Quantity("16Mi")).endEmptyDir()
+                .endVolume()
                 .endSpec()
                 .endTemplate()
                 .endSpec()
                 .build();
+    }
+
+    /**
+     * How a new pod template rolls out. Null (Kubernetes' default: one surge pod, none unavailable) for one pod-network
+     * replica. With hostNetwork a surge pod has no node to go to (UDP 500 is taken, anti-affinity is required): no
+     * surge. With active/standby only the active replica is ready (see docs/operations.md), so a rollout that waits for
+     * a second ready pod would stall forever: every replica may be unavailable, and the lease moves to a new pod when
+     * the old active one hands it over on SIGTERM.
+     */
+    static DeploymentStrategy strategy(int replicas, boolean hostNetwork) {
+        if (replicas == 1 && !hostNetwork) {
+            return null;
+        }
+        return new DeploymentStrategyBuilder().withType("RollingUpdate").withNewRollingUpdate()
+                .withNewMaxSurge(hostNetwork ? 0 : 1).withNewMaxUnavailable(replicas).endRollingUpdate().build();
     }
 
     /** Replicas on different nodes: required with hostNetwork (they would fight over UDP 500), preferred otherwise. */
