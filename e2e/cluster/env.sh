@@ -51,7 +51,7 @@ kubectl_() { "$K8S_BIN_DIR/kubectl" --kubeconfig "$S/kubeconfig" "$@"; }
 launch() {
     local name=$1 dir=$2
     shift 2
-    (exec setsid "$@" </dev/null >"$dir/$name.log" 2>&1) &
+    (exec setsid "$@" </dev/null >"$dir/$name.log" 2>&1 8>&-) &   # 8: the lock of cluster.sh
     echo $! >"$dir/$name.pid"
 }
 

@@ -22,7 +22,7 @@ site_up() {
         ip -n "$REMOTE_NS" route replace "$(pod_cidr "$n")" via "$(node_ip "$n")"
     done
     ip netns exec "$REMOTE_NS" sysctl -qw net.ipv4.ip_forward=1
-    # LAN 0 leads to the LAN host; the others are addresses on a dummy link, one subnet per tunnel in the tests
+    # LAN 0 leads to the LAN host; the others are addresses on a local link, one subnet per tunnel in the tests
     ip netns add "$LANHOST_NS"
     ip -n "$REMOTE_NS" link add lan0 type veth peer name eth0 netns "$LANHOST_NS"
     ip -n "$REMOTE_NS" addr add 10.30.0.1/24 dev lan0
@@ -31,7 +31,9 @@ site_up() {
     ip -n "$LANHOST_NS" link set eth0 up
     ip -n "$LANHOST_NS" link set lo up
     ip -n "$LANHOST_NS" route add default via 10.30.0.1
-    ip -n "$REMOTE_NS" link add lans type dummy
+    # no dummy module on every kernel: a veth pair whose both ends stay in the namespace holds the addresses
+    ip -n "$REMOTE_NS" link add lans type veth peer name lans-peer
+    ip -n "$REMOTE_NS" link set lans-peer up
     for k in $(seq 1 $((REMOTE_LANS - 1))); do ip -n "$REMOTE_NS" addr add "10.30.$k.1/24" dev lans; done
     ip -n "$REMOTE_NS" link set lans up
     log "remote site: $REMOTE_NS at $REMOTE_IP, LANs 10.30.0-$((REMOTE_LANS - 1)).0/24, LAN host $LANHOST_IP"
