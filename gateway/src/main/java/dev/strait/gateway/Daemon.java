@@ -1,9 +1,9 @@
 package dev.strait.gateway;
 
 import dev.strait.api.v1alpha1.GatewayConfig;
-import dev.strait.api.v1alpha1.TunnelConfig;
 import dev.strait.gateway.admin.AdminServer;
 import dev.strait.gateway.config.ConfigException;
+import dev.strait.gateway.config.ConfigFiles;
 import dev.strait.gateway.config.ConfigWatcher;
 import dev.strait.gateway.datapath.Datapath;
 import dev.strait.gateway.datapath.Datapaths;
@@ -18,7 +18,6 @@ import dev.strait.gateway.metrics.GatewayMetrics;
 import java.net.InetSocketAddress;
 import java.nio.file.Path;
 import java.time.Duration;
-import java.util.ArrayList;
 import java.util.HashSet;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -109,22 +108,22 @@ final class Daemon {
         AdminServer admin = AdminServer.start(new InetSocketAddress(config.admin.address, config.admin.port),
                 () -> engine.ready() && daemon.isActive(), daemon::status, metrics,
                 (tunnel, target) -> engine.rekey(tunnel, target, Duration.ofSeconds(2)));
+        // The file (kubelet's copy of the config Secret, refreshed about once a minute) until the API answers.
+        ConfigReloader reloader = new ConfigReloader(configFile, config, daemon::apply);
+        ConfigWatcher watcher = new ConfigWatcher(configFile, Duration.ofSeconds(2), reloader::fromFile);
         if (config.kubernetes != null) {
+            String secret = "Secret " + config.kubernetes.namespace + "/" + config.kubernetes.configSecret;
             try {
                 daemon.kube = KubeIntegration.start(config.kubernetes, kubeconfig, engine::snapshot, statusSettings,
-                        daemon.role());
+                        daemon.role(), data -> {
+                            watcher.close();
+                            reloader.fromSecret(data, secret);
+                        });
             } catch (java.io.IOException | RuntimeException e) {
                 // Tunnels keep running without status; a standby-capable config without the API stays standby.
                 LOG.error("cannot reach the Kubernetes API, no status reports or leader election: {}", e.toString());
             }
         }
-        ConfigWatcher watcher = new ConfigWatcher(configFile, Duration.ofSeconds(2), c -> {
-            try {
-                daemon.apply(definitions(c));
-            } catch (ConfigException e) {
-                LOG.error("config {} is invalid, keeping the running tunnels: {}", configFile, e.getMessage());
-            }
-        });
 
         CountDownLatch stopped = new CountDownLatch(1);
         Runtime.getRuntime().addShutdownHook(new Thread(() -> {
@@ -146,11 +145,7 @@ final class Daemon {
     }
 
     static List<TunnelDefinition> definitions(GatewayConfig config) throws ConfigException {
-        List<TunnelDefinition> out = new ArrayList<>();
-        for (TunnelConfig t : config.tunnels) {
-            out.add(TunnelDefinition.from(t));
-        }
-        return out;
+        return ConfigReloader.definitions(config, ConfigFiles.DISK);
     }
 
     private synchronized void apply(List<TunnelDefinition> definitions) {

@@ -74,5 +74,11 @@ public class GatewayConfig {
         public String gatewayName;
         /** Lease used for active/standby; omit for a single replica. */
         public String leaseName;
+        /**
+         * The Secret (in {@link #namespace}) that carries this config under {@code gateway.yaml}, with the certificate
+         * files it names beside it. When set, the gateway watches it through the API and applies changes at once; the
+         * config file stays the fallback while the API cannot be reached.
+         */
+        public String configSecret;
     }
 }

@@ -1,5 +1,6 @@
 package dev.strait.gateway.config;
 
+import com.fasterxml.jackson.core.exc.StreamReadException;
 import com.fasterxml.jackson.databind.DeserializationFeature;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.exc.InvalidFormatException;
@@ -50,15 +51,37 @@ public final class ConfigLoader {
                             ? " (expected one of " + java.util.Arrays.toString(e.getTargetType().getEnumConstants()) + ")"
                             : ""));
         } catch (JsonMappingException e) {
+            if (e.getCause() instanceof StreamReadException syntax) {
+                throw notYaml(syntax);
+            }
             throw new ConfigException(path(e), e.getOriginalMessage());
+        } catch (StreamReadException e) {
+            throw notYaml(e);
         } catch (IOException e) {
-            throw new ConfigException("config", "not valid YAML: " + e.getMessage());
+            throw new ConfigException("config", "not valid YAML");
         }
         if (config == null) {
             throw new ConfigException("config", "the file is empty");
         }
         ConfigValidator.validate(config);
         return config;
+    }
+
+    /**
+     * Everything but the tunnels: the settings the daemon reads once at start (listen and admin addresses, datapath,
+     * IKE DoS limits, the kubernetes section). A reload that changes them takes effect at the next restart only.
+     */
+    public static com.fasterxml.jackson.databind.JsonNode startSettings(GatewayConfig config) {
+        var tree = (com.fasterxml.jackson.databind.node.ObjectNode) YAML.valueToTree(config);
+        tree.remove("tunnels");
+        return tree;
+    }
+
+    /** Where, never what: the parser's message quotes the offending line, which may hold a PSK. */
+    private static ConfigException notYaml(StreamReadException e) {
+        var at = e.getLocation();
+        return new ConfigException("config", "not valid YAML" + (at == null ? ""
+                : " (line " + at.getLineNr() + ", column " + at.getColumnNr() + ")"));
     }
 
     private static String path(JsonMappingException e) {

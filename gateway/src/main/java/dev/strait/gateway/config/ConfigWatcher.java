@@ -16,7 +16,9 @@ import org.slf4j.LoggerFactory;
  * Secrets by swapping a symlink, which inotify-based watching on the file itself misses. An invalid new version is
  * logged and ignored: the running tunnels keep the last good config. The certificate, key, CA and CRL files the config
  * names are watched too: a renewed certificate (cert-manager) reloads the config, and the engine swaps the credentials
- * in for new IKE SAs without touching the running ones (the tunnel fingerprint leaves file contents out).
+ * in for new IKE SAs without touching the running ones (the tunnel fingerprint leaves file contents out). A config file
+ * that vanishes is logged once and the running config kept. With a config Secret read through the API the gateway
+ * closes this watcher once the API answers (see {@code kube.ConfigSecretWatch}).
  */
 public final class ConfigWatcher implements AutoCloseable {
     private static final Logger LOG = LoggerFactory.getLogger(ConfigWatcher.class);
@@ -25,6 +27,7 @@ public final class ConfigWatcher implements AutoCloseable {
     private final Thread thread;
     private volatile boolean closed;
     private byte[] lastDigest;
+    private boolean missing;
     /** The credential files named by the config version with this digest: re-parsed only when the config changes. */
     private byte[] credentialsOfConfig;
     private java.util.List<Path> credentialFiles = java.util.List.of();
@@ -44,7 +47,18 @@ public final class ConfigWatcher implements AutoCloseable {
                 return;
             }
             byte[] d = digest();
-            if (d == null || MessageDigest.isEqual(d, lastDigest)) {
+            if (d == null) {
+                if (!missing) {
+                    missing = true; // kubelet swaps a Secret volume's files atomically: this is no refresh
+                    LOG.warn("config file {} is gone or unreadable, keeping the running config", file);
+                }
+                continue;
+            }
+            if (missing) {
+                missing = false;
+                LOG.info("config file {} is back", file);
+            }
+            if (MessageDigest.isEqual(d, lastDigest)) {
                 continue;
             }
             lastDigest = d;

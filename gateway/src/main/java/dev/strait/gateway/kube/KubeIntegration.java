@@ -10,36 +10,44 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Objects;
+import java.util.function.Consumer;
 import java.util.function.Supplier;
 
 /**
- * What the gateway does when its config has a {@code kubernetes} section: reports tunnel status and, with a
- * {@code leaseName}, takes part in active/standby. Without a lease the replica is always active.
+ * What the gateway does when its config has a {@code kubernetes} section: reports tunnel status, with a
+ * {@code leaseName} takes part in active/standby (without one the replica is always active), and with a
+ * {@code configSecret} follows its config through the API.
  */
 public final class KubeIntegration implements AutoCloseable {
     private final KubernetesClient client;
     private final TunnelStatusReporter reporter;
     private final ActiveStandby election;
     private final String identity;
+    private final ConfigSecretWatch configWatch;
 
     private KubeIntegration(KubernetesClient client, TunnelStatusReporter reporter, ActiveStandby election,
-            String identity) {
+            String identity, ConfigSecretWatch configWatch) {
         this.client = client;
         this.reporter = reporter;
         this.election = election;
         this.identity = identity;
+        this.configWatch = configWatch;
     }
 
     /**
      * Connects, starts the status reporter and (with a lease) the election. {@code role} is told when this replica
-     * becomes active or standby; without a lease it becomes active before this returns.
+     * becomes active or standby; without a lease it becomes active before this returns. {@code configVersions}
+     * gets every new version of the {@code configSecret} (decoded data), when the section names one.
      */
     public static KubeIntegration start(GatewayConfig.Kubernetes k, Path kubeconfig,
-            Supplier<List<TunnelSnapshot>> snapshots, TunnelStatusReporter.Settings settings, ActiveStandby.Role role)
-            throws IOException {
+            Supplier<List<TunnelSnapshot>> snapshots, TunnelStatusReporter.Settings settings, ActiveStandby.Role role,
+            Consumer<Map<String, byte[]>> configVersions) throws IOException {
         Objects.requireNonNull(k.namespace, "kubernetes.namespace");
         KubernetesClient client = KubeClients.create(kubeconfig);
         String identity = KubeClients.identity();
+        // Followed whatever the role: a standby must hold the current config when it takes over.
+        ConfigSecretWatch configWatch = k.configSecret == null || k.configSecret.isBlank() ? null
+                : new ConfigSecretWatch(client, k.namespace, k.configSecret, configVersions);
         TunnelStatusReporter reporter = new TunnelStatusReporter(client, k.namespace, identity, snapshots, settings,
                 Clock.systemUTC()).start();
         ActiveStandby.Role both = new ActiveStandby.Role() {
@@ -57,11 +65,11 @@ public final class KubeIntegration implements AutoCloseable {
         };
         if (k.leaseName == null || k.leaseName.isBlank()) {
             both.becomeActive();
-            return new KubeIntegration(client, reporter, null, identity);
+            return new KubeIntegration(client, reporter, null, identity, configWatch);
         }
         ActiveStandby election = new ActiveStandby(client, k.namespace, k.leaseName, identity,
                 ActiveStandby.Timing.defaults(), both).start();
-        return new KubeIntegration(client, reporter, election, identity);
+        return new KubeIntegration(client, reporter, election, identity, configWatch);
     }
 
     public boolean isActive() {
@@ -83,6 +91,9 @@ public final class KubeIntegration implements AutoCloseable {
     /** Releases the lease (a standby takes over at once), stops the tunnels through the role, stops reporting. */
     @Override
     public void close() {
+        if (configWatch != null) {
+            configWatch.close();
+        }
         if (election != null) {
             election.close();
         }

@@ -120,4 +120,13 @@ class ConfigLoaderTest {
                 .replace("esp: {proposals: [aes256gcm16]}", "esp: {proposals: [aes256gcm16]}\n    initiation: Passive");
         org.junit.jupiter.api.Assertions.assertDoesNotThrow(() -> ConfigLoader.parse(passive));
     }
+
+    @Test
+    void aYamlSyntaxErrorNamesThePlaceNotTheText() {
+        // an unterminated quote right after the PSK: the parser's excerpt of that line would carry the PSK into logs
+        String broken = VALID.replace("value: interop-test-psk-not-secret}", "value: \"interop-test-psk-not-secret}");
+        ConfigException e = assertThrows(ConfigException.class, () -> ConfigLoader.parse(broken));
+        assertTrue(e.getMessage().contains("line"), e.getMessage());
+        assertFalse(e.getMessage().contains("interop-test-psk"), e.getMessage());
+    }
 }

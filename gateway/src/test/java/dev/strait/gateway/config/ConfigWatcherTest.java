@@ -57,4 +57,23 @@ class ConfigWatcherTest {
             assertNull(applied.poll(300, TimeUnit.MILLISECONDS), "one change, one reload");
         }
     }
+
+    @Test
+    void aVanishedFileKeepsTheRunningConfig(@TempDir Path dir) throws Exception {
+        Path file = dir.resolve("gateway.yaml");
+        for (String f : new String[] {"gw.crt", "gw.key", "ca.crt"}) {
+            Files.writeString(dir.resolve(f), "v1 " + f);
+        }
+        Files.writeString(file, config(dir, "site-b.test"));
+        LinkedBlockingQueue<GatewayConfig> applied = new LinkedBlockingQueue<>();
+        try (ConfigWatcher w = new ConfigWatcher(file, PERIOD, applied::add)) {
+            Files.delete(file);
+            assertNull(applied.poll(300, TimeUnit.MILLISECONDS), "a vanished file is no new config");
+            Files.writeString(file, config(dir, "site-b.test"));
+            assertNull(applied.poll(300, TimeUnit.MILLISECONDS), "back unchanged: nothing to apply");
+            Files.delete(file);
+            Files.writeString(file, config(dir, "site-c.test"));
+            assertEquals("site-c.test", applied.poll(5, TimeUnit.SECONDS).tunnels.getFirst().peer.id);
+        }
+    }
 }

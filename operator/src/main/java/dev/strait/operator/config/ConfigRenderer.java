@@ -8,6 +8,7 @@ import dev.strait.api.v1alpha1.GatewayConfig;
 import dev.strait.api.v1alpha1.GatewaySpec;
 import dev.strait.api.v1alpha1.TunnelConfig;
 import dev.strait.operator.crd.IPsecGateway;
+import dev.strait.operator.resources.GatewayResources;
 import java.io.UncheckedIOException;
 import java.util.Comparator;
 import java.util.List;
@@ -41,12 +42,22 @@ public final class ConfigRenderer {
         c.kubernetes = new GatewayConfig.Kubernetes();
         c.kubernetes.namespace = gateway.getMetadata().getNamespace();
         c.kubernetes.gatewayName = gateway.getMetadata().getName();
+        // The gateway follows this Secret through the API: tunnel changes apply within seconds, without a restart.
+        c.kubernetes.configSecret = GatewayResources.configSecretName(gateway.getMetadata().getName());
         if (replicas(spec) > 1) {
             c.kubernetes.leaseName = gateway.getMetadata().getName() + LEADER_LEASE_SUFFIX;
         }
-        // Sorted, so the same tunnels always give the same bytes (and the same pod-rolling hash).
+        // Sorted, so the same tunnels always give the same bytes (no Secret update when nothing changed).
         c.tunnels = tunnels.stream().sorted(Comparator.comparing(t -> t.name)).toList();
         return c;
+    }
+
+    /**
+     * The settings a gateway reads only at start (everything but the tunnels), rendered: what the pod template's
+     * hash covers. Tunnels, PSKs and certificates reach running pods through the config Secret.
+     */
+    public static String startSettingsYaml(IPsecGateway gateway) {
+        return yaml(config(gateway, List.of()));
     }
 
     public static String yaml(GatewayConfig c) {

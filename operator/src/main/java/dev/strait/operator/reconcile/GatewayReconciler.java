@@ -170,7 +170,8 @@ public class GatewayReconciler implements Reconciler<IPsecGateway> {
         List<String> names = config.tunnels.stream().map(t -> t.name).toList();
 
         Secret configSecret = applySecretIfChanged(client, GatewayResources.configSecret(gw, yaml, names, files), ns);
-        String hash = GatewayResources.configHash(configSecret.getMetadata().getUid(), yaml);
+        String hash = GatewayResources.configHash(configSecret.getMetadata().getUid(),
+                ConfigRenderer.startSettingsYaml(gw));
         apply(client, GatewayResources.serviceAccount(gw));
         apply(client, GatewayResources.role(gw));
         apply(client, GatewayResources.roleBinding(gw));

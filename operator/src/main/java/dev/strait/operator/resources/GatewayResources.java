@@ -107,8 +107,8 @@ public final class GatewayResources {
     }
 
     /**
-     * With certificate tunnels: files holds their PEMs (name -> content), mounted next to gateway.yaml. They are not
-     * part of {@link #configHash}: a renewed certificate reaches the running pods through the volume, without a restart.
+     * With certificate tunnels: files holds their PEMs (name -> content), beside gateway.yaml. Like the tunnels they
+     * are not part of {@link #configHash}: the gateway reads them with the config through the API, without a restart.
      */
     public static Secret configSecret(IPsecGateway gw, String yaml, List<String> tunnelNames, Map<String, String> files) {
         ObjectMeta m = meta(gw, configSecretName(gw.getMetadata().getName()));
@@ -123,14 +123,18 @@ public final class GatewayResources {
     }
 
     /**
-     * A hash of the config that rolls the pods when it changes. It is an HMAC keyed with the config Secret's UID:
-     * a plain hash next to a low-entropy PSK would let anyone who may read Deployments test PSK guesses offline.
+     * The pod template's hash: it rolls the pods when it changes, so it covers only what a gateway reads at start
+     * ({@link ConfigRenderer#startSettingsYaml}: listen ports, datapath, IKE DoS limits, lease); the image and the
+     * rest of the pod spec are in the template themselves. Tunnels, PSKs and certificates are not part of it: the
+     * gateway follows its config Secret through the API and applies them in place. An HMAC keyed with the config
+     * Secret's UID, so that a PSK that ever found its way into these settings could not be tested offline by anyone
+     * who may read Deployments.
      */
-    public static String configHash(String secretUid, String yaml) {
+    public static String configHash(String secretUid, String startSettingsYaml) {
         try {
             Mac mac = Mac.getInstance("HmacSHA256");
             mac.init(new SecretKeySpec(secretUid.getBytes(StandardCharsets.UTF_8), "HmacSHA256"));
-            return HexFormat.of().formatHex(mac.doFinal(yaml.getBytes(StandardCharsets.UTF_8)), 0, 16);
+            return HexFormat.of().formatHex(mac.doFinal(startSettingsYaml.getBytes(StandardCharsets.UTF_8)), 0, 16);
         } catch (NoSuchAlgorithmException | InvalidKeyException e) {
             throw new IllegalStateException("HmacSHA256 is part of every JDK", e);
         }

@@ -169,6 +169,7 @@ class OperatorApiServerTest {
         assertEquals(ns, cfg.kubernetes.namespace);
         assertEquals("edge", cfg.kubernetes.gatewayName);
         assertEquals("edge-leader", cfg.kubernetes.leaseName);
+        assertEquals("edge-config", cfg.kubernetes.configSecret, "the gateway follows its config Secret");
 
         Deployment d = await("deployment", () -> client.apps().deployments().inNamespace(ns).withName("edge").get());
         assertOwnedBy(d, gw);
@@ -177,7 +178,7 @@ class OperatorApiServerTest {
         Container c = pod.getContainers().getFirst();
         assertEquals(IMAGE, c.getImage());
         assertEquals(List.of("run", "--config", "/etc/strait/gateway.yaml"), c.getArgs());
-        assertEquals(List.of("NET_ADMIN"), c.getSecurityContext().getCapabilities().getAdd());
+        assertEquals(List.of("NET_ADMIN", "NET_BIND_SERVICE"), c.getSecurityContext().getCapabilities().getAdd());
         assertEquals(List.of("ALL"), c.getSecurityContext().getCapabilities().getDrop());
         assertEquals("/healthz", c.getLivenessProbe().getHttpGet().getPath());
         assertEquals(9090, c.getLivenessProbe().getHttpGet().getPort().getIntVal());
@@ -228,15 +229,69 @@ class OperatorApiServerTest {
         });
         assertEquals(gwNow.getMetadata().getGeneration(), gwNow.getStatus().observedGeneration);
 
-        // PSK rotation: re-rendered, and the pods roll.
-        client.resource(psk(ns, "edge-psk", KEY2)).update();
-        await("rotated PSK in config", () -> KEY2.equals(config(ns, "edge").tunnels.getFirst().auth.psk.value));
-        String newHash = await("new config hash", () -> {
-            String h = client.apps().deployments().inNamespace(ns).withName("edge").get().getSpec().getTemplate()
-                    .getMetadata().getAnnotations().get(GatewayResources.CONFIG_HASH_ANNOTATION);
-            return h.equals(hash) ? null : h;
+    }
+
+    /**
+     * Tunnel additions, edits, deletions and PSK rotations reach the gateway through its config Secret: the pod
+     * template must not change (it would re-create every pod and drop every other tunnel). An image or datapath change
+     * must. The Deployment's generation counts template changes: it may rise by exactly the two the test makes.
+     */
+    @Test
+    void tunnelChangesAndPskRotationLeaveThePodTemplateAlone(TestInfo info) {
+        String ns = namespace(info);
+        create(psk(ns, "psk-1", KEY1));
+        create(psk(ns, "psk-2", KEY1));
+        create(gateway(ns, "gw", 1));
+        create(tunnel(ns, "first", "gw", "psk-1", "192.168.1.0/24"));
+        create(tunnel(ns, "second", "gw", "psk-2", "192.168.2.0/24"));
+        await("two tunnels", () -> List.of("first", "second").equals(tunnelNames(ns, "gw")));
+        Deployment before = await("deployment", () -> client.apps().deployments().inNamespace(ns).withName("gw").get());
+        long generation = before.getMetadata().getGeneration();
+        String hash = templateHash(before);
+
+        create(tunnel(ns, "third", "gw", "psk-1", "192.168.3.0/24"));
+        await("third added", () -> List.of("first", "second", "third").equals(tunnelNames(ns, "gw")));
+        client.resources(IPsecTunnel.class).inNamespace(ns).withName("first").patch(
+                io.fabric8.kubernetes.client.dsl.base.PatchContext.of(io.fabric8.kubernetes.client.dsl.base.PatchType.JSON_MERGE),
+                "{\"spec\":{\"remote\":{\"subnets\":[\"192.168.11.0/24\"]}}}");
+        await("first edited", () -> List.of("192.168.11.0/24").equals(renderedTunnel(ns, "gw", "first").remote.subnets));
+        client.resource(psk(ns, "psk-2", KEY2)).update();
+        await("second's PSK rotated", () -> KEY2.equals(renderedTunnel(ns, "gw", "second").auth.psk.value));
+        client.resources(IPsecTunnel.class).inNamespace(ns).withName("third").delete();
+        await("third deleted", () -> List.of("first", "second").equals(tunnelNames(ns, "gw")));
+
+        // The operator handles one gateway's events in order: once the image change shows, the tunnel changes before
+        // it have all been applied to the Deployment.
+        patchGateway(ns, "gw", "{\"spec\":{\"image\":\"registry.example/strait-gateway:next\"}}");
+        Deployment newImage = await("new image", () -> {
+            Deployment d = client.apps().deployments().inNamespace(ns).withName("gw").get();
+            return d.getSpec().getTemplate().getSpec().getContainers().getFirst().getImage().endsWith(":next") ? d : null;
         });
-        assertNotEquals(hash, newHash);
+        assertEquals(generation + 1, newImage.getMetadata().getGeneration(),
+                "only the image change touched the pod template");
+        assertEquals(hash, templateHash(newImage), "the image is in the template itself, not in the hash");
+
+        patchGateway(ns, "gw", "{\"spec\":{\"datapath\":{\"mtu\":1380}}}");
+        Deployment newMtu = await("new hash after a datapath change", () -> {
+            Deployment d = client.apps().deployments().inNamespace(ns).withName("gw").get();
+            return hash.equals(templateHash(d)) ? null : d;
+        });
+        assertEquals(generation + 2, newMtu.getMetadata().getGeneration());
+        assertEquals(1380, config(ns, "gw").datapath.mtu);
+    }
+
+    static String templateHash(Deployment d) {
+        return d.getSpec().getTemplate().getMetadata().getAnnotations().get(GatewayResources.CONFIG_HASH_ANNOTATION);
+    }
+
+    static TunnelConfig renderedTunnel(String ns, String gw, String name) {
+        return config(ns, gw).tunnels.stream().filter(t -> t.name.equals(name)).findFirst().orElseThrow();
+    }
+
+    static void patchGateway(String ns, String name, String mergePatch) {
+        client.resources(IPsecGateway.class).inNamespace(ns).withName(name).patch(
+                io.fabric8.kubernetes.client.dsl.base.PatchContext.of(io.fabric8.kubernetes.client.dsl.base.PatchType.JSON_MERGE),
+                mergePatch);
     }
 
     @Test

@@ -1,11 +1,11 @@
 package dev.strait.gateway.ike.auth;
 
 import dev.strait.api.v1alpha1.TunnelSpec;
+import dev.strait.gateway.config.ConfigFiles;
 import java.io.ByteArrayInputStream;
 import java.io.IOException;
 import java.io.StringReader;
 import java.nio.charset.StandardCharsets;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.security.KeyFactory;
 import java.security.PrivateKey;
@@ -62,18 +62,27 @@ public final class CertificateCredentials {
 
     /** From the gateway YAML: certFile, keyFile, caFile are required, crlFile optional. */
     public static CertificateCredentials fromSpec(TunnelSpec.Certificate spec) {
+        return fromSpec(spec, ConfigFiles.DISK);
+    }
+
+    /** The spec's files, read through {@code files} (the disk, or the config Secret's keys). */
+    public static CertificateCredentials fromSpec(TunnelSpec.Certificate spec, ConfigFiles files) {
         if (spec == null || spec.certFile == null || spec.keyFile == null || spec.caFile == null) {
             throw new CredentialException("certificate auth needs certFile, keyFile and caFile");
         }
         return load(Path.of(spec.certFile), Path.of(spec.keyFile), Path.of(spec.caFile),
-                spec.crlFile == null ? null : Path.of(spec.crlFile));
+                spec.crlFile == null ? null : Path.of(spec.crlFile), files);
     }
 
     public static CertificateCredentials load(Path certFile, Path keyFile, Path caFile, Path crlFile) {
-        List<X509Certificate> chain = readCertificates(certFile);
-        PrivateKey key = readPrivateKey(keyFile);
-        List<X509Certificate> cas = readCertificates(caFile);
-        List<X509CRL> crls = crlFile == null ? List.of() : readCrls(crlFile);
+        return load(certFile, keyFile, caFile, crlFile, ConfigFiles.DISK);
+    }
+
+    static CertificateCredentials load(Path certFile, Path keyFile, Path caFile, Path crlFile, ConfigFiles files) {
+        List<X509Certificate> chain = readCertificates(certFile, readFile(files, certFile, "certificate"));
+        PrivateKey key = readPrivateKey(keyFile, readFile(files, keyFile, "private key"));
+        List<X509Certificate> cas = readCertificates(caFile, readFile(files, caFile, "certificate"));
+        List<X509CRL> crls = crlFile == null ? List.of() : readCrls(crlFile, readFile(files, crlFile, "CRL"));
         try {
             return new CertificateCredentials(chain, key, cas, crls);
         } catch (CredentialException e) {
@@ -153,8 +162,7 @@ public final class CertificateCredentials {
         }
     }
 
-    static List<X509Certificate> readCertificates(Path file) {
-        byte[] bytes = readFile(file, "certificate");
+    static List<X509Certificate> readCertificates(Path file, byte[] bytes) {
         try {
             CertificateFactory cf = CertificateFactory.getInstance("X.509");
             Collection<? extends java.security.cert.Certificate> certs = cf.generateCertificates(new ByteArrayInputStream(bytes));
@@ -171,8 +179,7 @@ public final class CertificateCredentials {
         }
     }
 
-    static List<X509CRL> readCrls(Path file) {
-        byte[] bytes = readFile(file, "CRL");
+    static List<X509CRL> readCrls(Path file, byte[] bytes) {
         try {
             CertificateFactory cf = CertificateFactory.getInstance("X.509");
             List<X509CRL> out = new ArrayList<>();
@@ -188,8 +195,7 @@ public final class CertificateCredentials {
         }
     }
 
-    static PrivateKey readPrivateKey(Path file) {
-        byte[] bytes = readFile(file, "private key");
+    static PrivateKey readPrivateKey(Path file, byte[] bytes) {
         PrivateKeyInfo info;
         String text = new String(bytes, StandardCharsets.US_ASCII);
         if (text.contains("-----BEGIN")) {
@@ -314,9 +320,9 @@ public final class CertificateCredentials {
         }
     }
 
-    private static byte[] readFile(Path file, String what) {
+    private static byte[] readFile(ConfigFiles files, Path file, String what) {
         try {
-            return Files.readAllBytes(file);
+            return files.read(file);
         } catch (java.nio.file.NoSuchFileException e) {
             throw new CredentialException(file + ": " + what + " file does not exist");
         } catch (IOException e) {

@@ -5,6 +5,7 @@ import dev.strait.api.v1alpha1.TunnelConfig;
 import dev.strait.api.v1alpha1.TunnelSpec;
 import dev.strait.gateway.config.Cidr;
 import dev.strait.gateway.config.ConfigException;
+import dev.strait.gateway.config.ConfigFiles;
 import dev.strait.gateway.config.Psks;
 import dev.strait.gateway.ike.auth.CertificateAuthentication;
 import dev.strait.gateway.ike.auth.CertificateCredentials;
@@ -53,6 +54,11 @@ public record TunnelDefinition(
         String fingerprint) {
 
     public static TunnelDefinition from(TunnelConfig t) throws ConfigException {
+        return from(t, ConfigFiles.DISK);
+    }
+
+    /** @param files where the certificate, key, CA and CRL files the tunnel names are read from */
+    public static TunnelDefinition from(TunnelConfig t, ConfigFiles files) throws ConfigException {
         String at = "tunnels[" + t.name + "]";
         boolean legacy = Boolean.TRUE.equals(t.legacyAlgorithms);
         List<IkeProposal> ike;
@@ -84,7 +90,7 @@ public record TunnelDefinition(
         }
         byte[] psk = t.auth.psk == null ? null : Psks.resolve(at + ".auth.psk", t.auth.psk);
         CertificateAuthentication certificates = t.auth.certificate == null ? null
-                : loadCertificates(at + ".auth.certificate", t.auth.certificate, localId);
+                : loadCertificates(at + ".auth.certificate", t.auth.certificate, localId, files);
         InetAddress peer = t.peer.address == null ? null : Cidr.parseAddress(t.peer.address);
         List<Cidr> local = t.local.subnets.stream().map(Cidr::parse).toList();
         List<Cidr> remote = t.remote.subnets.stream().map(Cidr::parse).toList();
@@ -102,8 +108,8 @@ public record TunnelDefinition(
      * Loads and checks our certificate, key and CAs. The file contents are not part of the fingerprint: a renewed
      * certificate (same paths) is picked up for new IKE SAs without tearing the tunnel down.
      */
-    static CertificateAuthentication loadCertificates(String at, TunnelSpec.Certificate spec, Identity localId)
-            throws ConfigException {
+    static CertificateAuthentication loadCertificates(String at, TunnelSpec.Certificate spec, Identity localId,
+            ConfigFiles files) throws ConfigException {
         for (var f : new String[][] {{"certFile", spec.certFile}, {"keyFile", spec.keyFile}, {"caFile", spec.caFile}}) {
             if (f[1] == null || f[1].isBlank()) {
                 throw new ConfigException(at + "." + f[0], "is required for certificate authentication in the gateway YAML");
@@ -111,7 +117,7 @@ public record TunnelDefinition(
         }
         CertificateCredentials creds;
         try {
-            creds = CertificateCredentials.fromSpec(spec);
+            creds = CertificateCredentials.fromSpec(spec, files);
         } catch (CredentialException e) {
             throw new ConfigException(at + ".certFile", e.getMessage());
         }
@@ -130,17 +136,6 @@ public record TunnelDefinition(
     /** This tunnel authenticates with certificates (RFC 7427) rather than a PSK. */
     public boolean usesCertificates() {
         return certificates != null;
-    }
-
-    /** The same tunnel with freshly loaded certificate files (same fingerprint); this definition when unchanged or not a certificate tunnel. */
-    public TunnelDefinition withReloadedCertificates(TunnelSpec.Certificate spec) throws ConfigException {
-        if (certificates == null) {
-            return this;
-        }
-        CertificateAuthentication fresh = loadCertificates("tunnels[" + name + "].auth.certificate", spec, localId);
-        return new TunnelDefinition(name, peerAddress, peerPort, localId, peerId, psk, fresh, ikeProposals, espProposals,
-                localSubnets, remoteSubnets, initiation, forceEncapsulation, dpdInterval, dpdTimeout, ikeRekeyAfter,
-                childRekeyAfter, childVolume, fragmentation, namespace, generation, fingerprint);
     }
 
     private static String fingerprint(TunnelConfig t, byte[] psk) {
