@@ -260,6 +260,7 @@ class RealClusterIT {
         assertTrue(rotated.child("b").installed());
         awaitEstablished("b");
 
+        Thread.sleep(5_000); // the untouched tunnel's ping also runs for a while after the last change
         int[] lost = stopPing(ping);
         Pod after = gatewayPod();
         assertEquals(before.getMetadata().getUid(), after.getMetadata().getUid(), "the gateway pod was not replaced");
@@ -268,7 +269,7 @@ class RealClusterIT {
         assertEquals(u.initiatorSpi(), uAfter.initiatorSpi(), "the untouched tunnel kept its IKE SA");
         assertEquals(u.child("u").spiIn(), uAfter.child("u").spiIn(), "and its Child SA");
         measured.put("untouched-tunnel-pings-sent/lost", lost[0] + "/" + (lost[0] - lost[1]));
-        assertTrue(lost[0] > 20, "the ping ran through the changes: " + lost[0] + " sent");
+        assertTrue(lost[0] >= 25, "the ping ran through the changes: " + lost[0] + " sent");
         assertEquals(lost[0], lost[1], "the untouched tunnel lost no ping during the changes");
     }
 
