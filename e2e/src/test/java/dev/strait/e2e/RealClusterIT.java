@@ -133,6 +133,11 @@ class RealClusterIT {
         }
         remote.startRendered(swanctlConf(), REMOTE_STRONGSWAN_CONF);
 
+        if (client.namespaces().withName(NS).get() != null) { // left by an earlier run on a kept cluster
+            client.namespaces().withName(NS).delete();
+            Await.await(() -> client.namespaces().withName(NS).get() == null ? true : null, Duration.ofMinutes(2),
+                    "namespace " + NS + " of an earlier run gone");
+        }
         client.namespaces().resource(new NamespaceBuilder().withNewMetadata().withName(NS).endMetadata().build())
                 .serverSideApply();
         IPsecGateway gw = new IPsecGateway();
