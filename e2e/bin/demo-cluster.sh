@@ -122,6 +122,6 @@ nsenter -t "$pid" -n iperf3 -c 10.30.0.10 -t 3 | tail -n 4
 
 say "Metrics of the gateway pod (admin port 9090)"
 ip=$(k -n "$NS" get pod "$pod" -o jsonpath='{.status.podIP}')
-curl -s "http://$ip:9090/metrics" | grep -E '^strait_(tunnel_up|ike_sa_established_total|esp_(bytes|packets)_total)' | head -n 8
+curl -s "http://$ip:9090/metrics" | grep -E '^strait_(tunnel_up|ike_sa_established_total|ike_handshake_duration_seconds_(sum|count)|esp_[rt]x_(bytes|packets)_total)' | head -n 10
 say "Status on the resource"
 k -n "$NS" get ipsectunnel remote-site -o jsonpath='{.status.ike}{"\n"}{.status.children[0]}{"\n"}'
