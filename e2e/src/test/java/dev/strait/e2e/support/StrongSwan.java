@@ -46,6 +46,19 @@ public final class StrongSwan implements AutoCloseable {
      * CONFDIR/strongswan.d/extra.conf, which strongswan.sh includes after its own settings.
      */
     public StrongSwan start(SwanctlConf c, String extraStrongswanConf) {
+        return start(List.of(c), extraStrongswanConf);
+    }
+
+    /**
+     * Several connections in one swanctl.conf (strongSwan merges the repeated {@code connections} and {@code secrets}
+     * sections); a running charon reloads it, and SAs of connections whose settings stay the same stay up.
+     */
+    public StrongSwan start(List<SwanctlConf> connections) {
+        return start(connections, null);
+    }
+
+    private StrongSwan start(List<SwanctlConf> connections, String extraStrongswanConf) {
+        SwanctlConf c = connections.getFirst();
         Path file = confDir.resolve("swanctl.conf");
         try {
             Path extra = confDir.resolve("strongswan.d").resolve("extra.conf");
@@ -57,7 +70,7 @@ public final class StrongSwan implements AutoCloseable {
             }
             Files.deleteIfExists(file);
             Files.createFile(file, PosixFilePermissions.asFileAttribute(PosixFilePermissions.fromString("rw-------")));
-            Files.writeString(file, c.render());
+            Files.writeString(file, String.join("", connections.stream().map(SwanctlConf::render).toList()));
         } catch (IOException e) {
             throw new UncheckedIOException(e);
         }
