@@ -131,7 +131,7 @@ class RealClusterIT {
         for (String t : List.of("u", "a", "b", "c")) {
             psks.put(t, "psk-" + t + "-" + Long.toHexString(System.nanoTime()));
         }
-        remote.startRendered(swanctlConf(), REMOTE_STRONGSWAN_CONF);
+        remote.start(connections(), REMOTE_STRONGSWAN_CONF);
 
         if (client.namespaces().withName(NS).get() != null) { // left by an earlier run on a kept cluster
             client.namespaces().withName(NS).delete();
@@ -254,7 +254,7 @@ class RealClusterIT {
         measured.put("edited-tunnel-apply-to-reestablished-s", seconds(start));
 
         psks.put("b", "psk-b-rotated-" + Long.toHexString(System.nanoTime()));
-        remote.startRendered(swanctlConf(), REMOTE_STRONGSWAN_CONF); // the remote site knows only the new key now
+        remote.start(connections(), REMOTE_STRONGSWAN_CONF); // the remote site knows only the new key now
         start = System.nanoTime();
         pskSecret("b", psks.get("b"));
         IkeSa rotated = Await.await(() -> {
@@ -336,16 +336,12 @@ class RealClusterIT {
     // ---------------------------------------------------------------------------------------------------------
 
     /** strongSwan as the remote site's responder: one connection per tunnel, told apart by the gateway's identity. */
-    private static String swanctlConf() {
-        StringBuilder s = new StringBuilder();
-        for (String t : List.of("u", "a", "b", "c")) {
-            s.append(SwanctlConf.builder().name(t).child(t).role(SwanctlConf.Role.RESPONDER)
-                    .startAction(SwanctlConf.StartAction.NONE)
-                    .local(LocalCluster.REMOTE_IP, REMOTE_ID).remote("%any", t + ".cluster.strait.test").psk(psks.get(t))
-                    .ikeProposals("aes256gcm16-prfsha384-x25519").espProposals("aes256gcm16", "aes128gcm16")
-                    .localTs(REMOTE_LAN.get(t)).remoteTs(LocalCluster.POD_CIDR).build().render());
-        }
-        return s.toString();
+    private static List<SwanctlConf> connections() {
+        return List.of("u", "a", "b", "c").stream().map(t -> SwanctlConf.builder().name(t).child(t)
+                .role(SwanctlConf.Role.RESPONDER).startAction(SwanctlConf.StartAction.NONE)
+                .local(LocalCluster.REMOTE_IP, REMOTE_ID).remote("%any", t + ".cluster.strait.test").psk(psks.get(t))
+                .ikeProposals("aes256gcm16-prfsha384-x25519").espProposals("aes256gcm16", "aes128gcm16")
+                .localTs(REMOTE_LAN.get(t)).remoteTs(LocalCluster.POD_CIDR).build()).toList();
     }
 
     /**

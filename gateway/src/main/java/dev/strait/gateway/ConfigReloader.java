@@ -29,6 +29,8 @@ final class ConfigReloader {
     private final JsonNode startSettings;
     private final Consumer<List<TunnelDefinition>> tunnels;
     private boolean fromApi;
+    /** Where the running tunnels came from, for /status. */
+    private volatile String source;
 
     /**
      * @param configFile the config file the daemon started from; the Secret's key and mount directory derive from it
@@ -39,6 +41,12 @@ final class ConfigReloader {
         this.configFile = configFile;
         this.startSettings = ConfigLoader.startSettings(startConfig);
         this.tunnels = tunnels;
+        this.source = "config file " + configFile;
+    }
+
+    /** "config file PATH" until the config Secret has been read through the API, then "Secret NS/NAME". */
+    String source() {
+        return source;
     }
 
     static List<TunnelDefinition> definitions(GatewayConfig config, ConfigFiles files) throws ConfigException {
@@ -59,6 +67,7 @@ final class ConfigReloader {
     /** A new version of the config Secret's data, read through the API. */
     synchronized void fromSecret(Map<String, byte[]> data, String source) {
         fromApi = true;
+        this.source = source;
         SecretConfig s;
         try {
             s = SecretConfig.parse(data, configFile);

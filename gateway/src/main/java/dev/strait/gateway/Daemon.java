@@ -38,6 +38,7 @@ final class Daemon {
     private List<TunnelDefinition> desired = List.of();
     private boolean active = true;
     private volatile KubeIntegration kube;
+    private volatile java.util.function.Supplier<String> configSource = () -> "config file";
 
     private Daemon(GatewayMetrics metrics, IkeEngine engine) {
         this.metrics = metrics;
@@ -110,6 +111,7 @@ final class Daemon {
                 (tunnel, target) -> engine.rekey(tunnel, target, Duration.ofSeconds(2)));
         // The file (kubelet's copy of the config Secret, refreshed about once a minute) until the API answers.
         ConfigReloader reloader = new ConfigReloader(configFile, config, daemon::apply);
+        daemon.configSource = reloader::source;
         ConfigWatcher watcher = new ConfigWatcher(configFile, Duration.ofSeconds(2), reloader::fromFile);
         if (config.kubernetes != null) {
             String secret = "Secret " + config.kubernetes.namespace + "/" + config.kubernetes.configSecret;
@@ -201,6 +203,7 @@ final class Daemon {
         s.put("gateway", metrics.gatewayName());
         KubeIntegration k = kube;
         s.put("replica", k != null ? k.describe() : Map.of("role", isActive() ? "active" : "standby"));
+        s.put("configSource", configSource.get());
         List<TunnelSnapshot> tunnels = engine.snapshot();
         s.put("tunnels", tunnels);
         s.put("ikeSas", engine.saCounts());

@@ -20,6 +20,11 @@ public final class Await {
     }
 
     public static <T> T await(Probe<T> probe, Duration timeout, String what) {
+        return await(probe, timeout, Duration.ofMillis(250), what);
+    }
+
+    /** With another polling period, e.g. a short one where the test measures how long the wait took. */
+    public static <T> T await(Probe<T> probe, Duration timeout, Duration period, String what) {
         long deadline = System.nanoTime() + timeout.toNanos();
         Exception last = null;
         while (System.nanoTime() < deadline) {
@@ -32,7 +37,7 @@ public final class Await {
                 last = e;
             }
             try {
-                Thread.sleep(250);
+                Thread.sleep(period);
             } catch (InterruptedException e) {
                 Thread.currentThread().interrupt();
                 throw new AssertionError("interrupted while waiting until " + what, e);

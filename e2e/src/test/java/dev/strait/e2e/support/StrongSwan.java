@@ -46,16 +46,19 @@ public final class StrongSwan implements AutoCloseable {
      * CONFDIR/strongswan.d/extra.conf, which strongswan.sh includes after its own settings.
      */
     public StrongSwan start(SwanctlConf c, String extraStrongswanConf) {
-        startRendered(c.render(), extraStrongswanConf);
-        conf = c;
-        return this;
+        return start(List.of(c), extraStrongswanConf);
     }
 
     /**
-     * Starts (or reloads) charon with a swanctl.conf written by the caller, e.g. several rendered {@link SwanctlConf}s
-     * one after another: strongSwan merges repeated {@code connections} and {@code secrets} sections.
+     * Several connections in one swanctl.conf (strongSwan merges the repeated {@code connections} and {@code secrets}
+     * sections); a running charon reloads it, and SAs of connections whose settings stay the same stay up.
      */
-    public StrongSwan startRendered(String swanctlConf, String extraStrongswanConf) {
+    public StrongSwan start(List<SwanctlConf> connections) {
+        return start(connections, null);
+    }
+
+    public StrongSwan start(List<SwanctlConf> connections, String extraStrongswanConf) {
+        SwanctlConf c = connections.getFirst();
         Path file = confDir.resolve("swanctl.conf");
         try {
             Path extra = confDir.resolve("strongswan.d").resolve("extra.conf");
@@ -67,11 +70,12 @@ public final class StrongSwan implements AutoCloseable {
             }
             Files.deleteIfExists(file);
             Files.createFile(file, PosixFilePermissions.asFileAttribute(PosixFilePermissions.fromString("rw-------")));
-            Files.writeString(file, swanctlConf);
+            Files.writeString(file, String.join("", connections.stream().map(SwanctlConf::render).toList()));
         } catch (IOException e) {
             throw new UncheckedIOException(e);
         }
         script(Duration.ofSeconds(30), "start", ns, confDir.toString()).orThrow();
+        conf = c;
         running = true;
         return this;
     }
