@@ -263,6 +263,16 @@ final class Daemon {
             }
 
             @Override
+            public void dropped(dev.strait.gateway.ike.sa.IkeDrop reason) {
+                metrics.ikeDropped(reason);
+            }
+
+            @Override
+            public void rejected(dev.strait.gateway.ike.sa.IkeRejection reason) {
+                metrics.ikeRejected(reason);
+            }
+
+            @Override
             public void fragment(String direction) {
                 if ("sent".equals(direction)) {
                     metrics.fragmentSent();
