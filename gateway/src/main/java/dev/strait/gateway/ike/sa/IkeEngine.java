@@ -527,6 +527,12 @@ public final class IkeEngine implements AutoCloseable {
         halfOpen.remove(sa);
     }
 
+    /** Whether an IKE SA for this tunnel (or, as responder, possibly for it) is being set up or is up. */
+    boolean negotiating(TunnelRuntime tunnel) {
+        return sas.values().stream().anyMatch(s -> s.state != IkeSa.State.CLOSED
+                && (s.tunnel == tunnel || (s.tunnel == null && s.candidates.contains(tunnel))));
+    }
+
     boolean isFirstContact(String tunnel) {
         return contacted.add(tunnel);
     }

@@ -57,8 +57,8 @@ final class IkeSa {
     final boolean initiator;
     final long localSpi;
     final Instant createdAt = Instant.now();
-    /** Responder: the tunnels this SA may turn out to be for, until IDi names one. */
-    private List<TunnelRuntime> candidates;
+    /** Responder: the tunnels this SA may turn out to be for, until IDi names one (read by the engine, hence volatile). */
+    volatile List<TunnelRuntime> candidates;
     volatile TunnelRuntime tunnel;
 
     State state;
@@ -77,6 +77,8 @@ final class IkeSa {
     private byte[] ni;
     private byte[] nr;
     private byte[] cookie;
+    /** How long our IKE_SA_INIT is retried (null: every retransmission); kept for the COOKIE and INVALID_KE retries. */
+    private Duration initGiveUp;
     private byte[] firstMessageI;
     private byte[] firstMessageR;
     IkeChoice ikeChoice;
@@ -154,6 +156,15 @@ final class IkeSa {
 
     // ---------------------------------------------------------------- initiator: IKE_SA_INIT
 
+    /**
+     * Starts the IKE_SA_INIT exchange; giveUp non-null: the exchange fails after that long instead of after every
+     * retransmission (a Passive tunnel's one contact at start).
+     */
+    void startInitiator(InetSocketAddress peer, Algorithms.Group group, Duration giveUp) {
+        initGiveUp = giveUp;
+        startInitiator(peer, group);
+    }
+
     void startInitiator(InetSocketAddress peer, Algorithms.Group group) {
         TunnelDefinition t = tunnel.definition();
         spiI = localSpi;
@@ -191,7 +202,7 @@ final class IkeSa {
         byte[] bytes = IkeCodec.encode(request);
         firstMessageI = bytes;
         LOG.info("tunnel {}: IKE_SA_INIT to {} (group {})", name(), peer, group);
-        window.sendRequest(0, List.of(bytes), null, this::onInitResponse);
+        window.sendRequest(0, List.of(bytes), null, this::onInitResponse, initGiveUp);
     }
 
     /** Puts proposals containing the group we are sending a KE for first, so the responder can pick it. */

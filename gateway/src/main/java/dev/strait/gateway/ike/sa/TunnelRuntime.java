@@ -30,6 +30,12 @@ final class TunnelRuntime {
     /** Subnet pairs the current IKE SA could not get a Child SA for (the peer refused them): the tunnel is Degraded. */
     private List<String> missingChildren = List.of();
     private volatile ResponderNarrowing narrowing = ResponderNarrowing.ALL_PAIRS;
+    /** Long enough for a peer that initiates itself at our start to get its IKE SA up first. */
+    private static final Duration START_CONTACT_DELAY = Duration.ofSeconds(1);
+    /** The start contact's IKE_SA_INIT is sent twice at most (then and at the first retransmission). */
+    private static final Duration START_CONTACT_GIVE_UP = Duration.ofSeconds(2);
+    /** The one IKE SA a Passive tunnel initiates at start (see {@link #start}); null once it is settled. */
+    private IkeSa startContact;
 
     TunnelRuntime(IkeEngine engine, TunnelDefinition definition) {
         this.engine = engine;
@@ -56,13 +62,35 @@ final class TunnelRuntime {
         stopped = false;
         if (definition.passive() || definition.initiation() == dev.strait.api.v1alpha1.TunnelSpec.Initiation.OnTraffic) {
             phase = "Pending";
+            if (definition.passive() && definition.peerAddress() != null) {
+                engine.timer(this::contactAtStart, START_CONTACT_DELAY);
+            }
             return;
         }
         initiate();
     }
 
+    /**
+     * A Passive tunnel's one contact after start. After a restart the peer still holds SAs we lost and would only
+     * notice by dead-peer detection: one IKE_SA_INIT, whose IKE_AUTH carries INITIAL_CONTACT (RFC 7296 section 2.4),
+     * makes it drop them and use the new SA at once. Skipped when the peer is already negotiating with us (it
+     * initiates itself, so two IKE SAs would collide); no retries: if the peer does not answer, we wait for it.
+     */
+    private synchronized void contactAtStart() {
+        if (stopped || current != null || engine.negotiating(this)) {
+            return;
+        }
+        LOG.info("tunnel {}: Passive, contacting the peer once after start (INITIAL_CONTACT)", name());
+        initiate(START_CONTACT_GIVE_UP);
+        startContact = current;
+    }
+
     /** Starts an IKE SA as initiator unless one is already up or being set up. */
     synchronized void initiate() {
+        initiate(null);
+    }
+
+    private void initiate(Duration giveUp) {
         if (stopped || current != null || definition.peerAddress() == null) {
             return;
         }
@@ -72,7 +100,7 @@ final class TunnelRuntime {
         current = sa;
         InetSocketAddress peer = new InetSocketAddress(definition.peerAddress(), definition.peerPort());
         Algorithms.Group group = definition.ikeProposals().getFirst().groups().getFirst();
-        sa.executor.execute(() -> sa.startInitiator(peer, group));
+        sa.executor.execute(() -> sa.startInitiator(peer, group, giveUp));
     }
 
     ResponderNarrowing narrowing() {
@@ -85,6 +113,9 @@ final class TunnelRuntime {
     }
 
     synchronized void onIkeEstablished(IkeSa sa, boolean peerSentInitialContact) {
+        if (sa == startContact) {
+            startContact = null;
+        }
         IkeSa old = current;
         current = sa;
         missingChildren = List.of();
@@ -142,6 +173,15 @@ final class TunnelRuntime {
         }
         current = null;
         engine.listener().tunnelUp(name(), false);
+        if (sa == startContact) {
+            startContact = null;
+            if ("timeout".equals(lastErrorReason)) {
+                // A Passive tunnel's peer that did not answer the start contact is not an error: it may not be up yet.
+                lastErrorReason = null;
+                lastError = null;
+                lastErrorAt = null;
+            }
+        }
         if (stopped) {
             phase = "Pending";
             return;
