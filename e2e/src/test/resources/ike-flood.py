@@ -12,6 +12,9 @@ address inside the test namespaces); stops at COUNT datagrams or SECONDS, whiche
       the same IKE_SA_INITs to DEST:4500 behind the non-ESP marker, nothing echoed; RATE 0 means as fast as it goes.
   ike-flood.py garbage - DEST SOURCES COUNT RATE SECONDS
       datagrams of 1 to 27 random bytes (shorter than an IKE header, so never valid IKE) to DEST:500.
+TEMPLATE is the hex of an IKE_SA_INIT whose last payload is a 32-byte Nonce, or "x25519" for a built-in one that
+offers aes256gcm16-prfsha384-x25519 (for the benchmark, which has no Java at hand).
+
 """
 import os
 import select
@@ -23,7 +26,26 @@ import time
 mode, template_hex, dest = sys.argv[1], sys.argv[2], sys.argv[3]
 sources = sys.argv[4].split(",")
 count, rate, seconds = int(sys.argv[5]), int(sys.argv[6]), float(sys.argv[7])
-template = bytes.fromhex(template_hex) if template_hex != "-" else b""
+
+
+def x25519_init():
+    """IKE_SA_INIT: SA (AES-GCM-16 256, PRF HMAC-SHA2-384, group 31), KE (random 32 bytes), Nonce last."""
+    def payload(next_type, body):
+        return struct.pack("!BBH", next_type, 0, 4 + len(body)) + body
+    transforms = [struct.pack("!BBHBBHHH", 3, 0, 12, 1, 0, 20, 0x800E, 256),
+                  struct.pack("!BBHBBH", 3, 0, 8, 2, 0, 7),
+                  struct.pack("!BBHBBH", 0, 0, 8, 4, 0, 31)]
+    body = b"".join(transforms)
+    proposal = struct.pack("!BBHBBBB", 0, 0, 8 + len(body), 1, 1, 0, 3) + body
+    sa = payload(34, proposal)
+    ke = payload(40, struct.pack("!HH", 31, 0) + os.urandom(32))
+    nonce = payload(0, bytes(32))
+    rest = sa + ke + nonce
+    header = struct.pack("!QQBBBBII", 1, 0, 33, 0x20, 34, 0x08, 0, 28 + len(rest))
+    return header + rest
+
+
+template = x25519_init() if template_hex == "x25519" else bytes.fromhex(template_hex) if template_hex != "-" else b""
 port = 4500 if mode == "natt" else 500
 NOTIFY, COOKIE = 41, 16390
 
