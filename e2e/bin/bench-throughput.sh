@@ -8,7 +8,8 @@
 #   strait-swan-ikeflood  Strait -> strongSwan while site B floods the gateway's UDP 4500 with IKE_SA_INITs (behind
 #                     the non-ESP marker, from the peer's own address) at IKE_FLOOD_RATE datagrams/s (0: as fast as
 #                     the generator goes); also prints the flood rate sent and what the kernel dropped for a full
-#                     receive buffer on site A (so the datagrams/s the gateway took)
+#                     receive buffer on site A (so the datagrams/s the gateway took). IKE_FLOOD_KIND=natt-garbage
+#                     sends 1-27 random bytes behind the marker instead (the same cheap drop before and after a change)
 #
 # Needs root and the gateway jar (./mvnw -B -ntp -q -pl gateway -am -DskipTests package); strongSwan and iperf3
 # come from e2e/bin/install-deps.sh. Each measurement is one iperf3 TCP stream for BENCH_SECONDS (default 10).
@@ -225,7 +226,9 @@ run_strait_swan_ikeflood() {
     gateway_start "$SITE_A_NS" "$SITE_A_TRANSIT" "$SITE_B_TRANSIT" site-a.test site-b.test "$NET_A" "$NET_B" Start
     await_tunnel
     e0=$(udp_rcvbuf_errors "$SITE_A_NS")
-    ip netns exec "$SITE_B_NS" python3 "$REPO/e2e/src/test/resources/ike-flood.py" natt x25519 "$SITE_A_TRANSIT" \
+    local kind=${IKE_FLOOD_KIND:-natt} template=x25519
+    [ "$kind" = natt ] || template=-
+    ip netns exec "$SITE_B_NS" python3 "$REPO/e2e/src/test/resources/ike-flood.py" "$kind" "$template" "$SITE_A_TRANSIT" \
         "$SITE_B_TRANSIT" 1000000000 "$rate" $((SECONDS_PER_RUN + 3)) >"$WORK/flood.out" &
     flood=$!
     sleep 0.5

@@ -12,6 +12,8 @@ address inside the test namespaces); stops at COUNT datagrams or SECONDS, whiche
       the same IKE_SA_INITs to DEST:4500 behind the non-ESP marker, nothing echoed; RATE 0 means as fast as it goes.
   ike-flood.py garbage - DEST SOURCES COUNT RATE SECONDS
       datagrams of 1 to 27 random bytes (shorter than an IKE header, so never valid IKE) to DEST:500.
+  ike-flood.py natt-garbage - DEST SOURCES COUNT RATE SECONDS
+      the same behind the non-ESP marker to DEST:4500.
 TEMPLATE is the hex of an IKE_SA_INIT whose last payload is a 32-byte Nonce, or "x25519" for a built-in one that
 offers aes256gcm16-prfsha384-x25519 (for the benchmark, which has no Java at hand).
 
@@ -46,7 +48,7 @@ def x25519_init():
 
 
 template = x25519_init() if template_hex == "x25519" else bytes.fromhex(template_hex) if template_hex != "-" else b""
-port = 4500 if mode == "natt" else 500
+port = 4500 if mode.startswith("natt") else 500
 NOTIFY, COOKIE = 41, 16390
 
 socks = []
@@ -122,6 +124,8 @@ while sent < count:
     k = socks[sent % len(socks)]
     if mode == "garbage":
         d = os.urandom(1 + sent % 27)
+    elif mode == "natt-garbage":
+        d = b"\0\0\0\0" + os.urandom(1 + sent % 27)
     else:
         d = fresh_init()
         if mode == "cookie-echo":

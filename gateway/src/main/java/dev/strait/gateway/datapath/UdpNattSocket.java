@@ -561,8 +561,7 @@ final class UdpNattSocket implements NattSocket {
             keepalives.increment();
         } else if (len >= 4 && buf[0] == 0 && buf[1] == 0 && buf[2] == 0 && buf[3] == 0) {
             ikePackets.increment();
-            byte[] msg = java.util.Arrays.copyOfRange(buf, 4, len);
-            ike.onIkePacket(msg, 0, msg.length, decode(rx.names.asSlice((long) slot * SOCKADDR_MAX, SOCKADDR_MAX)));
+            ike.onIkePacket(buf, 4, len - 4, decode(rx.names.asSlice((long) slot * SOCKADDR_MAX, SOCKADDR_MAX)));
         } else if (len < 8) {
             malformed.increment();
         } else {

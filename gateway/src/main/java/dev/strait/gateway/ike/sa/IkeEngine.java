@@ -181,7 +181,7 @@ public final class IkeEngine implements AutoCloseable {
         if (q == null || closed) {
             return;
         }
-        if (!q.offer(java.util.Arrays.copyOfRange(buf, off, off + len), from)) {
+        if (q.full() || !q.offer(java.util.Arrays.copyOfRange(buf, off, off + len), from)) { // no copy when full
             drop(IkeDrop.QUEUE_FULL, "IKE datagram from {} on the NAT-T port: IKE worker queue full, dropping", from);
         }
     }
