@@ -88,6 +88,11 @@ final class Daemon {
             public void onRekeyNeeded(int inboundSpi) {
                 engine.onRekeyNeeded(inboundSpi);
             }
+
+            @Override
+            public void onEspForUnknownSa(java.net.InetAddress peer) {
+                engine.onPeerUsesLostSa(peer);
+            }
         });
         try {
             engine.start(datapath.datapath(), datapath.natt());

@@ -236,6 +236,9 @@ public final class IkeEngine implements AutoCloseable {
         if (sa == null) {
             drop(IkeDrop.UNKNOWN_SPI, "dropping {} from {}: no IKE SA has SPI {}", ExchangeType.name(m.exchangeType()), from,
                     IkeSa.hex(ours));
+            if (!m.isResponse()) {
+                onPeerUsesLostSa(from.getAddress());
+            }
             return;
         }
         sa.executor.execute(() -> sa.onMessage(m, raw, from, viaNatt));
@@ -296,6 +299,14 @@ public final class IkeEngine implements AutoCloseable {
         }
     }
 
+    /**
+     * A peer sent an IKE request or ESP for an SA we do not have (RFC 7296 section 2.21.4: likely we restarted): the
+     * Passive tunnels configured with its address contact it (see {@link TunnelRuntime#peerUsesLostSa}).
+     */
+    public void onPeerUsesLostSa(InetAddress peer) {
+        candidatesFor(peer).exactTunnels().forEach(TunnelRuntime::peerUsesLostSa);
+    }
+
     /** Half-open responder SAs right now (for the gauge). */
     public int halfOpenCount() {
         return halfOpen.total();
@@ -311,6 +322,10 @@ public final class IkeEngine implements AutoCloseable {
      * and whether the address is some tunnel's configured peer address.
      */
     private record Candidates(List<TunnelRuntime> tunnels, boolean configuredPeer) {
+        /** The tunnels configured with exactly this peer address (they come first). */
+        List<TunnelRuntime> exactTunnels() {
+            return configuredPeer ? tunnels.stream().takeWhile(t -> t.definition().peerAddress() != null).toList() : List.of();
+        }
     }
 
     private synchronized Candidates candidatesFor(InetAddress peer) {

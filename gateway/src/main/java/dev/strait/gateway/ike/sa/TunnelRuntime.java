@@ -30,12 +30,13 @@ final class TunnelRuntime {
     /** Subnet pairs the current IKE SA could not get a Child SA for (the peer refused them): the tunnel is Degraded. */
     private List<String> missingChildren = List.of();
     private volatile ResponderNarrowing narrowing = ResponderNarrowing.ALL_PAIRS;
-    /** Long enough for a peer that initiates itself at our start to get its IKE SA up first. */
-    private static final Duration START_CONTACT_DELAY = Duration.ofSeconds(1);
-    /** The start contact's IKE_SA_INIT is sent twice at most (then and at the first retransmission). */
-    private static final Duration START_CONTACT_GIVE_UP = Duration.ofSeconds(2);
-    /** The one IKE SA a Passive tunnel initiates at start (see {@link #start}); null once it is settled. */
-    private IkeSa startContact;
+    /** A Passive tunnel's contact sends its IKE_SA_INIT twice at most (at once and at the first retransmission). */
+    private static final Duration CONTACT_GIVE_UP = Duration.ofSeconds(2);
+    /** At most one contact per this period, however many stale messages the peer (or a spoofer) sends. */
+    private static final long CONTACT_INTERVAL_NANOS = Duration.ofSeconds(10).toNanos();
+    /** The IKE SA a Passive tunnel initiated because the peer still used SAs we no longer have; null once settled. */
+    private IkeSa contact;
+    private long lastContactNanos;
 
     TunnelRuntime(IkeEngine engine, TunnelDefinition definition) {
         this.engine = engine;
@@ -62,27 +63,27 @@ final class TunnelRuntime {
         stopped = false;
         if (definition.passive() || definition.initiation() == dev.strait.api.v1alpha1.TunnelSpec.Initiation.OnTraffic) {
             phase = "Pending";
-            if (definition.passive() && definition.peerAddress() != null) {
-                engine.timer(this::contactAtStart, START_CONTACT_DELAY);
-            }
             return;
         }
         initiate();
     }
 
     /**
-     * A Passive tunnel's one contact after start. After a restart the peer still holds SAs we lost and would only
-     * notice by dead-peer detection: one IKE_SA_INIT, whose IKE_AUTH carries INITIAL_CONTACT (RFC 7296 section 2.4),
-     * makes it drop them and use the new SA at once. Skipped when the peer is already negotiating with us (it
-     * initiates itself, so two IKE SAs would collide); no retries: if the peer does not answer, we wait for it.
+     * The configured peer sent an IKE request for an IKE SA we do not have: we lost our SAs (a restart, RFC 7296
+     * section 2.21.4) and the peer still uses its own. A Passive tunnel would otherwise stay down until the peer's
+     * dead-peer detection gives up; one IKE_SA_INIT now, whose IKE_AUTH carries INITIAL_CONTACT (section 2.4), makes
+     * the peer drop its stale SAs and use the new ones at once. No retries: if the peer does not answer, we wait.
      */
-    private synchronized void contactAtStart() {
-        if (stopped || current != null || engine.negotiating(this)) {
+    synchronized void peerUsesLostSa() {
+        long now = System.nanoTime();
+        if (!definition.passive() || stopped || current != null || (lastContactNanos != 0 && now - lastContactNanos < CONTACT_INTERVAL_NANOS)
+                || engine.negotiating(this)) {
             return;
         }
-        LOG.info("tunnel {}: Passive, contacting the peer once after start (INITIAL_CONTACT)", name());
-        initiate(START_CONTACT_GIVE_UP);
-        startContact = current;
+        lastContactNanos = now;
+        LOG.info("tunnel {}: the peer still uses an IKE SA we lost; contacting it (INITIAL_CONTACT)", name());
+        initiate(CONTACT_GIVE_UP);
+        contact = current;
     }
 
     /** Starts an IKE SA as initiator unless one is already up or being set up. */
@@ -113,8 +114,8 @@ final class TunnelRuntime {
     }
 
     synchronized void onIkeEstablished(IkeSa sa, boolean peerSentInitialContact) {
-        if (sa == startContact) {
-            startContact = null;
+        if (sa == contact) {
+            contact = null;
         }
         IkeSa old = current;
         current = sa;
@@ -173,10 +174,10 @@ final class TunnelRuntime {
         }
         current = null;
         engine.listener().tunnelUp(name(), false);
-        if (sa == startContact) {
-            startContact = null;
+        if (sa == contact) {
+            contact = null;
             if ("timeout".equals(lastErrorReason)) {
-                // A Passive tunnel's peer that did not answer the start contact is not an error: it may not be up yet.
+                // A peer that did not answer our contact is no error: the tunnel is Passive and keeps waiting for it.
                 lastErrorReason = null;
                 lastError = null;
                 lastErrorAt = null;

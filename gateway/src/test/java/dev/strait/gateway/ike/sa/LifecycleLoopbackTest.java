@@ -368,6 +368,31 @@ class LifecycleLoopbackTest {
         assertEquals(0, b.count("dpdTimeout"), "no waiting for liveness checks");
     }
 
+    /**
+     * The Passive side crashes and restarts: it waits, until the peer's next IKE request on the SA it lost (here a
+     * liveness check) tells it the peer still holds stale state; then it contacts the peer once, with INITIAL_CONTACT.
+     */
+    @Test
+    void aRestartedPassiveSideContactsAPeerThatStillUsesTheLostSa() throws Exception {
+        Side[] p = pair("aes256gcm16", t -> { });
+        Side a = p[0];
+        Side b = p[1];
+        long stale = a.sa().localSpi;
+        b.natt.close();
+        b.engine.close();
+        Side b2 = start("127.0.3.2");
+        b2.engine.apply(List.of(TunnelDefinition.from(tunnel("t", "127.0.3.1", "b.test", "a.test", "10.20.0.0/24",
+                "10.10.0.0/24", "aes256gcm16-prfsha384-x25519", "aes256gcm16", TunnelSpec.Initiation.Passive, PSK))));
+        assertEquals(null, b2.sa(), "a restarted Passive tunnel only waits");
+        IkeSa old = a.sa();
+        old.executor.execute(old::sendLivenessCheck);
+        await(() -> oneMirroredChild(a, b2) && a.engine.saCounts().equals(Map.of("ESTABLISHED", 1)),
+                "the restarted side contacted A, which dropped its stale SA; got " + a.engine.saCounts());
+        assertNotEquals(stale, a.sa().localSpi);
+        assertTrue(b2.sa().initiator, "the Passive side initiated the new SA");
+        assertEquals(0, a.count("dpdTimeout"), "no waiting for the liveness check to time out");
+    }
+
     @Test
     void largeIkeAuthIsFragmentedOnASmallPath() throws Exception {
         Side a = start("127.0.3.1", 576);
