@@ -5,6 +5,11 @@
 #   swan<->swan       strongSwan (kernel-libipsec) in both namespaces, LAN A -> LAN B
 #   strait<->swan     Strait gateway in A, strongSwan in B
 #   strait<->strait   Strait gateway in both namespaces
+#   strait-swan-ikeflood  Strait -> strongSwan while site B floods the gateway's UDP 4500 with IKE_SA_INITs (behind
+#                     the non-ESP marker, from the peer's own address) at IKE_FLOOD_RATE datagrams/s (0: as fast as
+#                     the generator goes); also prints the flood rate sent and what the kernel dropped for a full
+#                     receive buffer on site A (so the datagrams/s the gateway took). IKE_FLOOD_KIND=natt-garbage
+#                     sends 1-27 random bytes behind the marker instead (the same cheap drop before and after a change)
 #
 # Needs root and the gateway jar (./mvnw -B -ntp -q -pl gateway -am -DskipTests package); strongSwan and iperf3
 # come from e2e/bin/install-deps.sh. Each measurement is one iperf3 TCP stream for BENCH_SECONDS (default 10).
@@ -211,6 +216,34 @@ run_strait_swan() {
     "$HERE/strongswan.sh" stop "$SITE_B_NS"
 }
 
+udp_rcvbuf_errors() {   # udp_rcvbuf_errors NS: UDP datagrams the kernel of NS dropped for a full socket buffer
+    ip netns exec "$1" awk '/^Udp:/ { if (!n) { for (i = 1; i <= NF; i++) if ($i == "RcvbufErrors") c = i; n = 1 } else print $c }' /proc/net/snmp
+}
+
+run_strait_swan_ikeflood() {
+    local rate=${IKE_FLOOD_RATE:-0} flood e0 e1 sent secs
+    swan_start "$SITE_B_NS" "$SITE_B_TRANSIT" "%any" site-b.test site-a.test "$NET_B" "$NET_A"
+    gateway_start "$SITE_A_NS" "$SITE_A_TRANSIT" "$SITE_B_TRANSIT" site-a.test site-b.test "$NET_A" "$NET_B" Start
+    await_tunnel
+    e0=$(udp_rcvbuf_errors "$SITE_A_NS")
+    local kind=${IKE_FLOOD_KIND:-natt} template=x25519
+    [ "$kind" = natt ] || template=-
+    ip netns exec "$SITE_B_NS" python3 "$REPO/e2e/src/test/resources/ike-flood.py" "$kind" "$template" "$SITE_A_TRANSIT" \
+        "$SITE_B_TRANSIT" 1000000000 "$rate" $((SECONDS_PER_RUN + 3)) >"$WORK/flood.out" &
+    flood=$!
+    sleep 0.5
+    iperf "Strait -> strongSwan, IKE flood on 4500" "$LAN_A" "$LAN_B"
+    wait "$flood" || true
+    e1=$(udp_rcvbuf_errors "$SITE_A_NS")
+    read -r sent secs _ <"$WORK/flood.out"
+    log "IKE flood: $sent datagrams in $secs s ($(awk -v n="$sent" -v t="$secs" 'BEGIN {printf "%.0f", n / t}')/s sent)," \
+        "$((e1 - e0)) dropped by site A's kernel (receive buffer full): the gateway took" \
+        "$(awk -v n="$sent" -v d=$((e1 - e0)) -v t="$secs" 'BEGIN {printf "%.0f", (n - d) / t}')/s"
+    ip netns exec "$SITE_A_NS" curl -s "http://$SITE_A_TRANSIT:9090/metrics" | grep -E '^strait_ike_(dropped|cookies)' >&2 || true
+    gateways_stop
+    "$HERE/strongswan.sh" stop "$SITE_B_NS"
+}
+
 run_strait() {
     gateway_start "$SITE_B_NS" "$SITE_B_TRANSIT" "$SITE_A_TRANSIT" site-b.test site-a.test "$NET_B" "$NET_A" Passive
     gateway_start "$SITE_A_NS" "$SITE_A_TRANSIT" "$SITE_B_TRANSIT" site-a.test site-b.test "$NET_A" "$NET_B" Start
@@ -226,7 +259,8 @@ cases=("$@")
 for c in "${cases[@]}"; do
     case "$c" in
         raw) run_raw ;; swan) run_swan ;; strait-swan) run_strait_swan ;; strait) run_strait ;;
-        *) die "unknown case $c (raw, swan, strait-swan, strait)" ;;
+        strait-swan-ikeflood) run_strait_swan_ikeflood ;;
+        *) die "unknown case $c (raw, swan, strait-swan, strait, strait-swan-ikeflood)" ;;
     esac
 done
 

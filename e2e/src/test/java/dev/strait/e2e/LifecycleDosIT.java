@@ -10,24 +10,18 @@ import dev.strait.api.v1alpha1.TunnelSpec;
 import dev.strait.e2e.support.ExecResult;
 import dev.strait.e2e.support.GatewayConfigs;
 import dev.strait.e2e.support.GatewayProcess;
+import dev.strait.e2e.support.IkeFlood;
 import dev.strait.e2e.support.Sites;
 import dev.strait.e2e.support.SitesExtension;
 import dev.strait.e2e.support.StrongSwan;
 import dev.strait.e2e.support.SwanctlConf;
 import dev.strait.e2e.support.SwanctlConf.Role;
 import dev.strait.e2e.support.SwanctlConf.StartAction;
-import dev.strait.gateway.ike.crypto.ProposalParser;
-import dev.strait.gateway.ike.message.ExchangeType;
-import dev.strait.gateway.ike.message.IkeCodec;
-import dev.strait.gateway.ike.message.IkeMessage;
-import dev.strait.gateway.ike.message.Payload;
-import dev.strait.gateway.ike.sa.ProposalMatcher;
 import java.io.InputStream;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
-import java.util.HexFormat;
 import java.util.List;
 import java.util.concurrent.CompletableFuture;
 import java.util.regex.Matcher;
@@ -62,22 +56,6 @@ class LifecycleDosIT {
             s.exec(s.nsB(), "sh", "-c", "ip addr del " + a + "/32 dev \"$(ip -o addr show to " + s.transitB() + " | awk '{print $2}')\"");
         }
         s.exec(s.nsA(), "ip", "route", "del", "198.19.77.0/24");
-    }
-
-    /**
-     * An IKE_SA_INIT our responder accepts for the open tunnel: SA, KE, Ni last. The KE is a valid P-384 point (the
-     * generator), so each flood packet below the cookie threshold costs a real key exchange and leaves a half-open SA
-     * that never gets its IKE_AUTH, which is what a spoofing attacker achieves.
-     */
-    private static String template() {
-        var offer = ProposalMatcher.ikeOffer(List.of(ProposalParser.parseIke(IKE, false)), new byte[0]);
-        var g = org.bouncycastle.crypto.ec.CustomNamedCurves.getByName("secp384r1").getG().normalize();
-        byte[] point = new byte[96];
-        System.arraycopy(g.getAffineXCoord().getEncoded(), 0, point, 0, 48);
-        System.arraycopy(g.getAffineYCoord().getEncoded(), 0, point, 48, 48);
-        IkeMessage m = new IkeMessage(1L, 0, ExchangeType.IKE_SA_INIT, IkeMessage.FLAG_INITIATOR, 0,
-                List.of(new Payload.Sa(offer), new Payload.KeyExchange(20, point), new Payload.Nonce(new byte[32])));
-        return HexFormat.of().formatHex(IkeCodec.encode(m));
     }
 
     private static double metric(String metrics, Pattern p) {
@@ -116,7 +94,7 @@ class LifecycleDosIT {
             Files.write(script, in.readAllBytes());
         }
         CompletableFuture<ExecResult> flood = CompletableFuture.supplyAsync(() -> s.exec(s.nsB(), Duration.ofSeconds(30),
-                "python3", script.toString(), template(), s.transitA(), String.join(",", FLOOD_SOURCES), "20000", "2000", "10"));
+                "python3", script.toString(), IkeFlood.template(IKE), s.transitA(), String.join(",", FLOOD_SOURCES), "20000", "2000", "10"));
         Thread.sleep(3000); // well into the flood
         String during = gw.metrics();
         long started = System.nanoTime();

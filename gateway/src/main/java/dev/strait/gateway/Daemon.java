@@ -88,6 +88,11 @@ final class Daemon {
             public void onRekeyNeeded(int inboundSpi) {
                 engine.onRekeyNeeded(inboundSpi);
             }
+
+            @Override
+            public void onEspForUnknownSa(java.net.InetAddress peer) {
+                engine.onPeerUsesLostSa(peer);
+            }
         });
         try {
             engine.start(datapath.datapath(), datapath.natt());
@@ -261,6 +266,16 @@ final class Daemon {
             @Override
             public void cookieSent() {
                 metrics.cookieSent();
+            }
+
+            @Override
+            public void dropped(dev.strait.gateway.ike.sa.IkeDrop reason) {
+                metrics.ikeDropped(reason);
+            }
+
+            @Override
+            public void rejected(dev.strait.gateway.ike.sa.IkeRejection reason) {
+                metrics.ikeRejected(reason);
             }
 
             @Override

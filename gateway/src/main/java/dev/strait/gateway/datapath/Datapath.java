@@ -39,6 +39,10 @@ public interface Datapath extends AutoCloseable {
 
         /** An SA is close to its sequence-number or volume limit: rekey it. */
         void onRekeyNeeded(int inboundSpi);
+
+        /** ESP for an SPI we do not know arrived from {@code peer} (at most once per second is reported). */
+        default void onEspForUnknownSa(java.net.InetAddress peer) {
+        }
     }
 
     /** Read-only view of one SA's counters (read without locks; values are monotonic). */

@@ -556,13 +556,21 @@ final class UdpNattSocket implements NattSocket {
         return c.get(ValueLayout.JAVA_INT, 16);
     }
 
+    /** The receive slot of the datagram being classified (receiver thread only), for {@link #currentSource}. */
+    private int currentSlot;
+
+    /** The sender of the datagram being handed to the EspSink; call only from within onEsp. */
+    InetSocketAddress currentSource() {
+        return decode(rx.names.asSlice((long) currentSlot * SOCKADDR_MAX, SOCKADDR_MAX));
+    }
+
     private void classify(byte[] buf, int len, int slot) {
+        currentSlot = slot;
         if (len == 1 && buf[0] == (byte) 0xFF) {
             keepalives.increment();
         } else if (len >= 4 && buf[0] == 0 && buf[1] == 0 && buf[2] == 0 && buf[3] == 0) {
             ikePackets.increment();
-            byte[] msg = java.util.Arrays.copyOfRange(buf, 4, len);
-            ike.onIkePacket(msg, 0, msg.length, decode(rx.names.asSlice((long) slot * SOCKADDR_MAX, SOCKADDR_MAX)));
+            ike.onIkePacket(buf, 4, len - 4, decode(rx.names.asSlice((long) slot * SOCKADDR_MAX, SOCKADDR_MAX)));
         } else if (len < 8) {
             malformed.increment();
         } else {

@@ -416,14 +416,32 @@ public final class UserspaceDatapath implements Datapath {
 
     // ---- inbound: ESP -> TUN (runs on the UDP receiver thread) --------------------------------------------
 
+    /** A peer still sending on SAs we lost (we restarted) tells the engine, once per second at most. */
+    private void reportUnknownSa() {
+        long now = System.nanoTime();
+        if (lastUnknownSaReportNanos != 0 && now - lastUnknownSaReportNanos < ACQUIRE_INTERVAL_NANOS) {
+            return;
+        }
+        lastUnknownSaReportNanos = now;
+        try {
+            listener.onEspForUnknownSa(natt.currentSource().getAddress());
+        } catch (RuntimeException e) {
+            LOG.warn("unknown-SA report failed: {}", e.toString());
+        }
+    }
+
     private final byte[] plain = new byte[65536 + HEADROOM];
     /** ICMP "too big" replies are built here by the TUN reader thread (not the UDP receiver's). */
     private final byte[] errorScratch = new byte[1500];
+
+    /** Receiver thread only: when ESP for an unknown SA was last reported to the listener. */
+    private long lastUnknownSaReportNanos;
 
     private void onEsp(byte[] buf, int len) {
         Sa sa = inbound.get(EspInbound.spiOf(buf, 0));
         if (sa == null) {
             unattributed.drop(DropReason.NO_SA);
+            reportUnknownSa();
             return;
         }
         if (coalescer == null) {

@@ -9,7 +9,10 @@ import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
 import io.prometheus.metrics.core.metrics.Histogram;
 import java.time.Clock;
 import java.time.Duration;
+import dev.strait.gateway.ike.sa.IkeDrop;
+import dev.strait.gateway.ike.sa.IkeRejection;
 import java.util.ArrayList;
+import java.util.EnumMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Objects;
@@ -35,6 +38,8 @@ public final class GatewayMetrics {
     static final String HALF_OPEN = "strait.ike.half.open.sas";
     static final String COOKIES_SENT = "strait.ike.cookies.sent";
     static final String FRAGMENTS = "strait.ike.fragments";
+    static final String DROPPED = "strait.ike.dropped";
+    static final String REJECTED = "strait.ike.rejected";
     static final String CERTIFICATE_EXPIRY = "strait.certificate.expiry.timestamp.seconds";
     static final String HANDSHAKE_HISTOGRAM = "strait_ike_handshake_duration_seconds";
 
@@ -51,6 +56,8 @@ public final class GatewayMetrics {
     private final Counter cookiesSent;
     private final Counter fragmentsSent;
     private final Counter fragmentsReceived;
+    private final Map<IkeDrop, Counter> dropped = new EnumMap<>(IkeDrop.class);
+    private final Map<IkeRejection, Counter> rejected = new EnumMap<>(IkeRejection.class);
 
     public GatewayMetrics(String gatewayName) {
         this(gatewayName, Clock.systemUTC());
@@ -75,6 +82,14 @@ public final class GatewayMetrics {
                 .register(registry);
         this.fragmentsSent = fragments("sent");
         this.fragmentsReceived = fragments("received");
+        for (IkeDrop r : IkeDrop.values()) {
+            dropped.put(r, Counter.builder(DROPPED).tag("reason", r.label())
+                    .description("IKE datagrams dropped without an answer, by reason").register(registry));
+        }
+        for (IkeRejection r : IkeRejection.values()) {
+            rejected.put(r, Counter.builder(REJECTED).tag("reason", r.label())
+                    .description("IKE requests refused before the sender authenticated, by reason").register(registry));
+        }
     }
 
     private Counter fragments(String direction) {
@@ -207,6 +222,14 @@ public final class GatewayMetrics {
 
     public void cookieSent() {
         cookiesSent.increment();
+    }
+
+    public void ikeDropped(IkeDrop reason) {
+        dropped.get(reason).increment();
+    }
+
+    public void ikeRejected(IkeRejection reason) {
+        rejected.get(reason).increment();
     }
 
     public void fragmentSent() {

@@ -78,8 +78,23 @@ class GatewayMetricsTest {
                 Map.entry("strait_tunnel_reconnects_total", "counter"),
                 Map.entry("strait_ike_half_open_sas", "gauge"),
                 Map.entry("strait_ike_cookies_sent_total", "counter"),
-                Map.entry("strait_ike_fragments_total", "counter")));
+                Map.entry("strait_ike_fragments_total", "counter"),
+                Map.entry("strait_ike_dropped_total", "counter"),
+                Map.entry("strait_ike_rejected_total", "counter")));
         assertEquals(expected, types(exercised().scrape()));
+    }
+
+    @Test
+    void everyDropAndRejectionReasonIsServedFromZero() {
+        GatewayMetrics m = new GatewayMetrics("gw1");
+        m.ikeDropped(dev.strait.gateway.ike.sa.IkeDrop.MALFORMED);
+        m.ikeDropped(dev.strait.gateway.ike.sa.IkeDrop.MALFORMED);
+        m.ikeRejected(dev.strait.gateway.ike.sa.IkeRejection.NO_PROPOSAL);
+        String s = m.scrape();
+        assertEquals(2, sample(s, "strait_ike_dropped_total{gateway=\"gw1\",reason=\"malformed\"}"));
+        assertEquals(0, sample(s, "strait_ike_dropped_total{gateway=\"gw1\",reason=\"queue_full\"}"));
+        assertEquals(1, sample(s, "strait_ike_rejected_total{gateway=\"gw1\",reason=\"no_proposal\"}"));
+        assertEquals(0, sample(s, "strait_ike_rejected_total{gateway=\"gw1\",reason=\"id_mismatch\"}"));
     }
 
     @Test

@@ -129,7 +129,8 @@ public record Identity(int idType, byte[] data) {
                     yield "invalid-address";
                 }
             }
-            case ID_FQDN, ID_RFC822_ADDR -> new String(data, StandardCharsets.US_ASCII);
+            // From the wire: it reaches logs and the tunnel's status, so control characters are escaped.
+            case ID_FQDN, ID_RFC822_ADDR -> dev.strait.gateway.ike.message.LogSafe.text(new String(data, StandardCharsets.US_ASCII));
             case ID_DER_ASN1_DN -> {
                 try {
                     yield X500Name.getInstance(data).toString();

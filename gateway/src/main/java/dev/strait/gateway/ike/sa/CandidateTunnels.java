@@ -91,23 +91,6 @@ final class CandidateTunnels {
         return asCandidateList(candidates).certificateAuths();
     }
 
-    /** How many tunnels open to any address still get a failure noted on their status (see {@link #blamed}). */
-    static final int FEW_OPEN_TUNNELS = 4;
-
-    /**
-     * The candidates whose status and metrics should show a failed negotiation: those configured with the peer's exact
-     * address (they come first in candidate order), else the tunnels open to any address when there are only a few.
-     * Empty for a gateway with many open tunnels: one stranger's failure must not rewrite thousands of statuses
-     * (work an attacker could make us do per IKE_SA_INIT); it is counted under the tunnel "unknown" instead.
-     */
-    static List<TunnelRuntime> blamed(List<TunnelRuntime> candidates) {
-        List<TunnelRuntime> exact = candidates.stream().takeWhile(c -> c.definition().peerAddress() != null).toList();
-        if (!exact.isEmpty()) {
-            return exact;
-        }
-        return candidates.size() <= FEW_OPEN_TUNNELS ? candidates : List.of();
-    }
-
     private static CandidateList asCandidateList(List<TunnelRuntime> candidates) {
         return candidates instanceof CandidateList l ? l : CandidateList.of(candidates);
     }

@@ -23,6 +23,8 @@ final class Cookies {
     private final LongSupplier clock;
     private byte[] current;
     private byte[] previous;
+    /** One HMAC instance, re-keyed per use (under the lock): a flood makes a cookie per datagram. */
+    private final Mac hmac;
     private byte version;
     private long rotatedAt;
 
@@ -34,6 +36,11 @@ final class Cookies {
         this.random = random;
         this.rotateNanos = rotation.toNanos();
         this.clock = clock;
+        try {
+            this.hmac = Mac.getInstance("HmacSHA256");
+        } catch (GeneralSecurityException e) {
+            throw new IllegalStateException("HmacSHA256 unavailable", e);
+        }
         this.current = fresh();
         this.rotatedAt = clock.getAsLong();
     }
@@ -74,9 +81,9 @@ final class Cookies {
         return s;
     }
 
-    private static byte[] mac(byte[] secret, byte[] ni, InetAddress ip, long spiI) {
+    private byte[] mac(byte[] secret, byte[] ni, InetAddress ip, long spiI) {
         try {
-            Mac m = Mac.getInstance("HmacSHA256");
+            Mac m = hmac;
             m.init(new SecretKeySpec(secret, "HmacSHA256"));
             m.update(ni);
             m.update(ip.getAddress());

@@ -13,7 +13,7 @@ public interface EngineListener {
     default void retransmit(String tunnel) {
     }
 
-    /** reason: psk_mismatch, id_mismatch, no_proposal, ts_unacceptable, peer_rejected, timeout, ... */
+    /** reason: psk_mismatch, no_proposal, ts_unacceptable, peer_rejected, ... (a tunnel's own negotiation failed) */
     default void authFailure(String tunnel, String reason) {
     }
 
@@ -48,7 +48,12 @@ public interface EngineListener {
     default void fragment(String direction) {
     }
 
-    default void malformed(String reason) {
+    /** An IKE datagram dropped without an answer (strait_ike_dropped_total). */
+    default void dropped(IkeDrop reason) {
+    }
+
+    /** A request refused before its sender authenticated (strait_ike_rejected_total); no tunnel is blamed. */
+    default void rejected(IkeRejection reason) {
     }
 
     EngineListener NONE = new EngineListener() {

@@ -5,7 +5,10 @@ import dev.strait.gateway.datapath.NattSocket;
 import dev.strait.gateway.ike.message.ExchangeType;
 import dev.strait.gateway.ike.message.IkeCodec;
 import dev.strait.gateway.ike.message.IkeMessage;
+import dev.strait.gateway.ike.message.LogSafe;
 import dev.strait.gateway.ike.message.MalformedMessageException;
+import dev.strait.gateway.ike.message.NotifyType;
+import dev.strait.gateway.ike.message.Payload;
 import java.io.IOException;
 import java.net.InetAddress;
 import java.net.InetSocketAddress;
@@ -76,6 +79,14 @@ public final class IkeEngine implements AutoCloseable {
      */
     public record DosLimits(int cookieThreshold, int maxHalfOpen, int maxHalfOpenPerSource) {
         public static final DosLimits DEFAULTS = new DosLimits(32, 2048, 16);
+
+        /**
+         * Half-open SAs from one address above which its IKE_SA_INITs must echo a cookie: half the per-source limit,
+         * so a blind spoofer using a peer's address leaves the other half to the peer, who can echo cookies.
+         */
+        public int cookieThresholdPerSource() {
+            return maxHalfOpenPerSource / 2;
+        }
     }
 
     private final Settings settings;
@@ -86,9 +97,12 @@ public final class IkeEngine implements AutoCloseable {
     private final Map<Long, IkeSa> sas = new ConcurrentHashMap<>();
     /** Responder SAs by (initiator SPI, peer address), so a retransmitted IKE_SA_INIT reuses the same SA. */
     private final HalfOpenTable halfOpen = new HalfOpenTable();
+    private final InitAdmission admission;
     private final Cookies cookies = new Cookies(random, Duration.ofMinutes(2));
-    /** Rate-limits the "dropping IKE_SA_INIT" warnings during a flood. */
-    private volatile long lastDropLogNanos;
+    /** Warnings about what anyone can send: a flood must not flood the log too. */
+    private final ThrottledWarnings warnings = new ThrottledWarnings(LOG);
+    /** IKE datagrams from the NAT-T port, off the ESP receive thread; created by start. */
+    private volatile NattIkeQueue nattQueue;
     private final Map<String, TunnelRuntime> tunnels = new LinkedHashMap<>();
     /** Candidate tunnels per peer address; rebuilt lazily after {@link #apply} (guarded by this). */
     private CandidateIndex candidateIndex;
@@ -112,6 +126,7 @@ public final class IkeEngine implements AutoCloseable {
     public IkeEngine(Settings settings, EngineListener listener) {
         this.settings = settings;
         this.listener = listener == null ? EngineListener.NONE : listener;
+        this.admission = new InitAdmission(settings.dos(), halfOpen);
     }
 
     /** Binds UDP 500 and starts receiving; natt and datapath come from {@code Datapaths.start}. */
@@ -121,8 +136,11 @@ public final class IkeEngine implements AutoCloseable {
         InetAddress bindAddress = settings.ikeBind().getAddress();
         DatagramChannel ch = DatagramChannel.open(bindAddress instanceof java.net.Inet6Address
                 ? StandardProtocolFamily.INET6 : StandardProtocolFamily.INET);
+        // Room for bursts: a flood of small datagrams must not overflow the default buffer before the receiver runs.
+        ch.setOption(java.net.StandardSocketOptions.SO_RCVBUF, 1 << 20);
         ch.bind(settings.ikeBind());
         ikeChannel = ch;
+        nattQueue = new NattIkeQueue(NattIkeQueue.CAPACITY, d -> dispatch(d.bytes(), d.from(), true));
         receiver = Thread.ofPlatform().name("ike-rx-" + settings.ikeBind().getPort()).daemon().start(this::receiveLoop);
         LOG.info("IKE listening on {} and NAT-T {}", ch.getLocalAddress(), natt == null ? "-" : natt.localAddress());
     }
@@ -154,9 +172,24 @@ public final class IkeEngine implements AutoCloseable {
         return natt != null ? natt.localAddress().getPort() : settings.nattPort();
     }
 
-    /** The handler the datapath calls for IKE messages on UDP 4500 (non-ESP marker already removed). */
+    /**
+     * The handler the datapath calls, on its ESP receive thread, for IKE messages on UDP 4500 (non-ESP marker already
+     * removed): they wait for the IKE worker in a bounded queue, and are dropped when it is full.
+     */
     public void onNattPacket(byte[] buf, int off, int len, InetSocketAddress from) {
-        dispatch(java.util.Arrays.copyOfRange(buf, off, off + len), from, true);
+        NattIkeQueue q = nattQueue;
+        if (q == null || closed) {
+            return;
+        }
+        if (q.full() || !q.offer(java.util.Arrays.copyOfRange(buf, off, off + len), from)) { // no copy when full
+            drop(IkeDrop.QUEUE_FULL, "IKE datagram from {} on the NAT-T port: IKE worker queue full, dropping", from);
+        }
+    }
+
+    /** Counts a dropped datagram; logs it at most once per reason per 10 s. {@code args} are escaped for the log. */
+    void drop(IkeDrop reason, String format, Object... args) {
+        listener.dropped(reason);
+        warnings.warn(reason.label(), format, args);
     }
 
     private void receiveLoop() {
@@ -190,13 +223,8 @@ public final class IkeEngine implements AutoCloseable {
         IkeMessage m;
         try {
             m = IkeCodec.decode(raw, 0, raw.length);
-        } catch (MalformedMessageException e) {
-            listener.malformed("syntax");
-            LOG.debug("dropping malformed IKE datagram from {}: {}", from, e.getMessage());
-            return;
-        } catch (RuntimeException e) {
-            listener.malformed("syntax");
-            LOG.warn("dropping IKE datagram from {} that broke the decoder: {}", from, e.toString());
+        } catch (MalformedMessageException | RuntimeException e) {
+            drop(IkeDrop.MALFORMED, "dropping malformed IKE datagram from {}: {}", from, LogSafe.text(e.getMessage()));
             return;
         }
         if (m.exchangeType() == ExchangeType.IKE_SA_INIT && !m.isResponse() && m.responderSpi() == 0) {
@@ -206,7 +234,11 @@ public final class IkeEngine implements AutoCloseable {
         long ours = m.fromInitiator() ? m.responderSpi() : m.initiatorSpi();
         IkeSa sa = sas.get(ours);
         if (sa == null) {
-            LOG.debug("no IKE SA for SPI {} from {} ({})", IkeSa.hex(ours), from, ExchangeType.name(m.exchangeType()));
+            drop(IkeDrop.UNKNOWN_SPI, "dropping {} from {}: no IKE SA has SPI {}", ExchangeType.name(m.exchangeType()), from,
+                    IkeSa.hex(ours));
+            if (!m.isResponse()) {
+                onPeerUsesLostSa(from.getAddress());
+            }
             return;
         }
         sa.executor.execute(() -> sa.onMessage(m, raw, from, viaNatt));
@@ -219,22 +251,17 @@ public final class IkeEngine implements AutoCloseable {
             existing.executor.execute(() -> existing.onMessage(m, raw, from, viaNatt));
             return;
         }
-        if (!admit(m, from, viaNatt)) {
+        Candidates candidates = candidatesFor(from.getAddress());
+        if (candidates.tunnels().isEmpty()) {
+            drop(IkeDrop.UNKNOWN_PEER, "IKE_SA_INIT from {}: no tunnel accepts this peer address; ignoring", from);
             return;
         }
-        List<TunnelRuntime> candidates = candidatesFor(from.getAddress());
-        if (candidates.isEmpty()) {
-            long now = System.nanoTime();
-            if (now - lastDropLogNanos > TimeUnit.SECONDS.toNanos(10)) { // a flood must not flood the log too
-                lastDropLogNanos = now;
-                LOG.warn("IKE_SA_INIT from {}: no tunnel accepts this peer address; ignoring", from);
-            }
-            listener.authFailure("unknown", "unknown_peer");
+        if (!admit(m, from, viaNatt, candidates.configuredPeer())) {
             return;
         }
-        IkeSa sa = new IkeSa(this, false, newSpi(), null, candidates);
+        IkeSa sa = new IkeSa(this, false, newSpi(), null, candidates.tunnels());
         sas.put(sa.localSpi, sa);
-        halfOpen.add(key, from.getAddress(), sa);
+        halfOpen.add(key, from.getAddress(), sa, candidates.configuredPeer());
         sa.executor.execute(() -> {
             if (sa.respondInit(m, from, viaNatt, raw)) {
                 sa.expireIfHalfOpen(totalRetransmitTime().plusSeconds(5));
@@ -245,38 +272,39 @@ public final class IkeEngine implements AutoCloseable {
     }
 
     /**
-     * DoS protection before any state or key exchange work (RFC 7296 section 2.6, RFC 8019): above the cookie threshold
-     * an IKE_SA_INIT must return our stateless cookie; half-open SAs are capped per source address and in total.
+     * DoS protection before any state or key exchange work ({@link InitAdmission}): answers with a cookie, drops, or
+     * lets the request create a half-open SA.
      */
-    private boolean admit(IkeMessage m, InetSocketAddress from, boolean viaNatt) {
-        DosLimits dos = settings.dos();
-        int total = halfOpen.total();
-        if (total >= dos.cookieThreshold()) {
-            byte[] ni = m.first(dev.strait.gateway.ike.message.Payload.Nonce.class).map(n -> n.data()).orElse(null);
-            if (ni == null) {
-                return false;
-            }
-            byte[] cookie = m.notify(dev.strait.gateway.ike.message.NotifyType.COOKIE).map(n -> n.data()).orElse(null);
-            if (!cookies.valid(cookie, ni, from.getAddress(), m.initiatorSpi())) {
+    private boolean admit(IkeMessage m, InetSocketAddress from, boolean viaNatt, boolean configuredPeer) {
+        byte[] ni = m.first(Payload.Nonce.class).map(Payload.Nonce::data).orElse(new byte[0]);
+        InitAdmission.Verdict verdict = admission.decide(from.getAddress(), configuredPeer, () -> cookies.valid(
+                m.notify(NotifyType.COOKIE).map(Payload.Notify::data).orElse(null), ni, from.getAddress(), m.initiatorSpi()));
+        switch (verdict) {
+            case ASK_COOKIE -> {
                 IkeMessage answer = new IkeMessage(m.initiatorSpi(), 0, ExchangeType.IKE_SA_INIT, IkeMessage.FLAG_RESPONSE, 0,
-                        List.of(new dev.strait.gateway.ike.message.Payload.Notify(0, new byte[0],
-                                dev.strait.gateway.ike.message.NotifyType.COOKIE, cookies.make(ni, from.getAddress(), m.initiatorSpi()))));
+                        List.of(new Payload.Notify(0, new byte[0], NotifyType.COOKIE,
+                                cookies.make(ni, from.getAddress(), m.initiatorSpi()))));
                 send(IkeCodec.encode(answer), from, viaNatt);
                 listener.cookieSent();
                 return false;
             }
-        }
-        if (halfOpen.from(from.getAddress()) >= dos.maxHalfOpenPerSource() || total >= dos.maxHalfOpen()) {
-            long now = System.nanoTime();
-            if (now - lastDropLogNanos > TimeUnit.SECONDS.toNanos(10)) {
-                lastDropLogNanos = now;
-                LOG.warn("dropping IKE_SA_INIT from {}: {} half-open IKE SAs ({} from this address)", from.getAddress(),
-                        total, halfOpen.from(from.getAddress()));
+            case DROP -> {
+                drop(IkeDrop.HALF_OPEN_LIMIT, "dropping IKE_SA_INIT from {}: {} half-open IKE SAs ({} from this address)",
+                        from.getAddress(), halfOpen.total(), halfOpen.from(from.getAddress()));
+                return false;
             }
-            listener.malformed("half_open_limit");
-            return false;
+            default -> {
+                return true;
+            }
         }
-        return true;
+    }
+
+    /**
+     * A peer sent an IKE request or ESP for an SA we do not have (RFC 7296 section 2.21.4: likely we restarted): the
+     * Passive tunnels configured with its address contact it (see {@link TunnelRuntime#peerUsesLostSa}).
+     */
+    public void onPeerUsesLostSa(InetAddress peer) {
+        candidatesFor(peer).exactTunnels().forEach(TunnelRuntime::peerUsesLostSa);
     }
 
     /** Half-open responder SAs right now (for the gauge). */
@@ -289,8 +317,18 @@ public final class IkeEngine implements AutoCloseable {
         halfOpen.remove(sa);
     }
 
-    /** Tunnels that accept a peer at this address: exact address matches first, then tunnels open to any address. */
-    private synchronized List<TunnelRuntime> candidatesFor(InetAddress peer) {
+    /**
+     * The tunnels that accept a peer at an address (exact address matches first, then tunnels open to any address),
+     * and whether the address is some tunnel's configured peer address.
+     */
+    private record Candidates(List<TunnelRuntime> tunnels, boolean configuredPeer) {
+        /** The tunnels configured with exactly this peer address (they come first). */
+        List<TunnelRuntime> exactTunnels() {
+            return configuredPeer ? tunnels.stream().takeWhile(t -> t.definition().peerAddress() != null).toList() : List.of();
+        }
+    }
+
+    private synchronized Candidates candidatesFor(InetAddress peer) {
         if (candidateIndex == null) {
             candidateIndex = CandidateIndex.of(tunnels.values());
         }
@@ -322,8 +360,9 @@ public final class IkeEngine implements AutoCloseable {
             return new CandidateIndex(byAddress, CandidateList.of(any));
         }
 
-        List<TunnelRuntime> forPeer(InetAddress peer) {
-            return byAddress.getOrDefault(peer, anyAddress);
+        Candidates forPeer(InetAddress peer) {
+            List<TunnelRuntime> exact = byAddress.get(peer);
+            return exact != null ? new Candidates(exact, true) : new Candidates(anyAddress, false);
         }
     }
 
@@ -464,6 +503,9 @@ public final class IkeEngine implements AutoCloseable {
             }
         }
         closed = true;
+        if (nattQueue != null) {
+            nattQueue.close();
+        }
         try {
             if (ikeChannel != null) {
                 ikeChannel.close();
@@ -498,6 +540,12 @@ public final class IkeEngine implements AutoCloseable {
     void unregister(IkeSa sa) {
         sas.remove(sa.localSpi, sa);
         halfOpen.remove(sa);
+    }
+
+    /** Whether an IKE SA for this tunnel (or, as responder, possibly for it) is being set up or is up. */
+    boolean negotiating(TunnelRuntime tunnel) {
+        return sas.values().stream().anyMatch(s -> s.state != IkeSa.State.CLOSED
+                && (s.tunnel == tunnel || (s.tunnel == null && s.candidates.contains(tunnel))));
     }
 
     boolean isFirstContact(String tunnel) {
@@ -643,6 +691,10 @@ public final class IkeEngine implements AutoCloseable {
 
     EngineListener listener() {
         return listener;
+    }
+
+    ThrottledWarnings warnings() {
+        return warnings;
     }
 
     Datapath datapath() {

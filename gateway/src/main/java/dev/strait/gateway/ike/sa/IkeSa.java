@@ -57,8 +57,8 @@ final class IkeSa {
     final boolean initiator;
     final long localSpi;
     final Instant createdAt = Instant.now();
-    /** Responder: the tunnels this SA may turn out to be for, until IDi names one. */
-    private List<TunnelRuntime> candidates;
+    /** Responder: the tunnels this SA may turn out to be for, until IDi names one (read by the engine, hence volatile). */
+    volatile List<TunnelRuntime> candidates;
     volatile TunnelRuntime tunnel;
 
     State state;
@@ -77,6 +77,8 @@ final class IkeSa {
     private byte[] ni;
     private byte[] nr;
     private byte[] cookie;
+    /** How long our IKE_SA_INIT is retried (null: every retransmission); kept for the COOKIE and INVALID_KE retries. */
+    private Duration initGiveUp;
     private byte[] firstMessageI;
     private byte[] firstMessageR;
     IkeChoice ikeChoice;
@@ -154,6 +156,15 @@ final class IkeSa {
 
     // ---------------------------------------------------------------- initiator: IKE_SA_INIT
 
+    /**
+     * Starts the IKE_SA_INIT exchange; giveUp non-null: the exchange fails after that long instead of after every
+     * retransmission (a Passive tunnel's one contact at start).
+     */
+    void startInitiator(InetSocketAddress peer, Algorithms.Group group, Duration giveUp) {
+        initGiveUp = giveUp;
+        startInitiator(peer, group);
+    }
+
     void startInitiator(InetSocketAddress peer, Algorithms.Group group) {
         TunnelDefinition t = tunnel.definition();
         spiI = localSpi;
@@ -161,8 +172,14 @@ final class IkeSa {
         remote = peer;
         natt = false;
         localAddress = engine.localAddressFor(peer, engine.ikePort());
-        ke = KeyExchange.generate(group);
-        ni = engine.randomBytes(NONCE_LENGTH);
+        // A retry after COOKIE keeps every other payload unchanged (RFC 7296 section 2.6): the responder's cookie is a
+        // MAC over our Ni, so a fresh nonce would make it invalid and the responder would ask again, forever.
+        if (ke == null || ke.group() != group) {
+            ke = KeyExchange.generate(group);
+        }
+        if (ni == null) {
+            ni = engine.randomBytes(NONCE_LENGTH);
+        }
         state = State.INIT_SENT;
         List<Payload> payloads = new ArrayList<>();
         if (cookie != null) {
@@ -185,7 +202,7 @@ final class IkeSa {
         byte[] bytes = IkeCodec.encode(request);
         firstMessageI = bytes;
         LOG.info("tunnel {}: IKE_SA_INIT to {} (group {})", name(), peer, group);
-        window.sendRequest(0, List.of(bytes), null, this::onInitResponse);
+        window.sendRequest(0, List.of(bytes), null, this::onInitResponse, initGiveUp);
     }
 
     /** Puts proposals containing the group we are sending a KE for first, so the responder can pick it. */
@@ -444,16 +461,14 @@ final class IkeSa {
         Optional<Payload.KeyExchange> kePayload = m.first(Payload.KeyExchange.class);
         Optional<Payload.Nonce> nonce = m.first(Payload.Nonce.class);
         if (sa.isEmpty() || kePayload.isEmpty() || nonce.isEmpty()) {
-            sendUnprotectedError(m, NotifyType.INVALID_SYNTAX, new byte[0]);
+            refuseInit(m, IkeRejection.INVALID_SYNTAX, NotifyType.INVALID_SYNTAX, "SA, KE or Nonce missing");
             return false;
         }
         CandidateTunnels.Best best = CandidateTunnels.bestIke(candidates, sa.get().proposals(), kePayload.get().group());
         IkeChoice chosen = best.choice();
         TunnelRuntime chosenTunnel = best.tunnel();
         if (chosen == null) {
-            LOG.warn("IKE_SA_INIT from {}: no proposal matches any tunnel for this peer; answering NO_PROPOSAL_CHOSEN", from);
-            blame("no_proposal", "peer " + from + " offered no acceptable IKE proposal");
-            sendUnprotectedError(m, NotifyType.NO_PROPOSAL_CHOSEN, new byte[0]);
+            refuseInit(m, IkeRejection.NO_PROPOSAL, NotifyType.NO_PROPOSAL_CHOSEN, "no proposal matches any tunnel for this peer");
             return false;
         }
         if (chosen.group().id != kePayload.get().group()) {
@@ -463,8 +478,8 @@ final class IkeSa {
             return false;
         }
         if (!chosen.additionalKes().isEmpty() && m.notify(NotifyType.INTERMEDIATE_EXCHANGE_SUPPORTED).isEmpty()) {
-            LOG.warn("IKE_SA_INIT from {}: additional key exchanges offered without IKE_INTERMEDIATE support", from);
-            sendUnprotectedError(m, NotifyType.INVALID_SYNTAX, new byte[0]);
+            refuseInit(m, IkeRejection.INVALID_SYNTAX, NotifyType.INVALID_SYNTAX,
+                    "additional key exchanges offered without IKE_INTERMEDIATE support");
             return false;
         }
         // Tunnels whose IKE proposals differ from the chosen one cannot be this SA.
@@ -480,8 +495,7 @@ final class IkeSa {
             keData = ke.respond(kePayload.get().data());
             shared = ke.sharedSecret(kePayload.get().data());
         } catch (GeneralSecurityException e) {
-            LOG.warn("IKE_SA_INIT from {}: invalid key exchange value; answering INVALID_SYNTAX", from);
-            sendUnprotectedError(m, NotifyType.INVALID_SYNTAX, new byte[0]);
+            refuseInit(m, IkeRejection.INVALID_KE, NotifyType.INVALID_SYNTAX, "invalid key exchange value");
             return false;
         }
         firstMessageI = raw;
@@ -520,6 +534,8 @@ final class IkeSa {
     /** Entry point for every message after IKE_SA_INIT (and INIT responses), on this SA's executor. */
     void onMessage(IkeMessage m, byte[] raw, InetSocketAddress from, boolean viaNatt) {
         if (state == State.CLOSED) {
+            engine.drop(IkeDrop.UNKNOWN_SPI, "dropping {} from {}: IKE SA {} is closed", ExchangeType.name(m.exchangeType()),
+                    from, hex(localSpi));
             return;
         }
         if (m.exchangeType() == ExchangeType.IKE_SA_INIT) {
@@ -527,15 +543,19 @@ final class IkeSa {
                 window.onRawResponse(m, raw);
             } else if (!m.isResponse() && !initiator && window.lastResponseTo(0) != null) {
                 engine.send(window.lastResponseTo(0).getFirst(), remote, natt); // retransmitted IKE_SA_INIT
+            } else {
+                unexpected(m, from);
             }
             return;
         }
         if (!sk.ready()) {
+            unexpected(m, from);
             return;
         }
         if (m.isResponse()) {
             if (!window.awaits(m.messageId())) {
-                return; // late or duplicate response
+                unexpected(m, from); // late or duplicate response
+                return;
             }
             List<Payload> inner = sk.decrypt(m, raw);
             if (inner == null) {
@@ -556,7 +576,7 @@ final class IkeSa {
             return;
         }
         if (m.messageId() != window.expectedPeerRequestId()) {
-            LOG.debug("tunnel {}: dropping request with message ID {} (expected {})", name(), m.messageId(), window.expectedPeerRequestId());
+            unexpected(m, from);
             return;
         }
         List<Payload> inner = sk.decrypt(m, raw);
@@ -577,6 +597,11 @@ final class IkeSa {
             case ExchangeType.CREATE_CHILD_SA -> respondCreateChildSa(request);
             default -> respond(request, List.of());
         }
+    }
+
+    private void unexpected(IkeMessage m, InetSocketAddress from) {
+        engine.drop(IkeDrop.UNEXPECTED, "tunnel {}: dropping unexpected {} {} {} from {}", name(),
+                ExchangeType.name(m.exchangeType()), m.isResponse() ? "response" : "request", m.messageId(), from);
     }
 
     // ---------------------------------------------------------------- responder: IKE_AUTH
@@ -638,7 +663,7 @@ final class IkeSa {
         if (match.isEmpty()) {
             String msg = "peer " + remote.getAddress().getHostAddress() + " identified as '" + peerId + "'"
                     + (wantedLocal == null ? "" : " asking for '" + wantedLocal + "'") + ": no tunnel has that identity";
-            blame("id_mismatch", msg);
+            engine.listener().rejected(IkeRejection.ID_MISMATCH); // not authenticated: no tunnel's status changes
             respondAuthFailed(m, null, msg);
             return;
         }
@@ -822,17 +847,14 @@ final class IkeSa {
         }
     }
 
-    /** Notes a responder-side failure on the tunnels it concerns (CandidateTunnels.blamed), or under "unknown". */
-    private void blame(String reason, String message) {
-        List<TunnelRuntime> blamed = CandidateTunnels.blamed(candidates);
-        if (blamed.isEmpty()) {
-            engine.listener().authFailure("unknown", reason);
-            return;
-        }
-        for (TunnelRuntime c : blamed) {
-            c.noteError(reason, message);
-            engine.listener().authFailure(c.name(), reason);
-        }
+    /**
+     * Refuses an IKE_SA_INIT with an error notification. Anyone can send one from any address, so this is counted per
+     * gateway and logged throttled, and no tunnel's status changes (only an authenticated peer may change that).
+     */
+    private void refuseInit(IkeMessage m, IkeRejection reason, int notify, String message) {
+        engine.listener().rejected(reason);
+        engine.warnings().warn(reason.label(), "IKE_SA_INIT from {} refused ({}): {}", remote, reason.label(), message);
+        sendUnprotectedError(m, notify, new byte[0]);
     }
 
     /** The selectors of a message's TSi (initiator true) or TSr payload; empty when it has none. */

@@ -60,12 +60,12 @@ final class SkChannel {
             }
             return SkProtector.open(inCipher, m, raw, 0, raw.length);
         } catch (AEADBadTagException e) {
-            LOG.warn("tunnel {}: dropping {} whose integrity check fails", ikeSa.name(), ExchangeType.name(m.exchangeType()));
-            engine.listener().malformed("integrity");
+            engine.drop(IkeDrop.INTEGRITY, "tunnel {}: dropping {} whose integrity check fails", ikeSa.name(),
+                    ExchangeType.name(m.exchangeType()));
             return null;
         } catch (MalformedMessageException e) {
-            LOG.warn("tunnel {}: dropping malformed {}: {}", ikeSa.name(), ExchangeType.name(m.exchangeType()), e.getMessage());
-            engine.listener().malformed("syntax");
+            engine.drop(IkeDrop.MALFORMED, "tunnel {}: dropping malformed {}: {}", ikeSa.name(),
+                    ExchangeType.name(m.exchangeType()), dev.strait.gateway.ike.message.LogSafe.text(e.getMessage()));
             return null;
         }
     }

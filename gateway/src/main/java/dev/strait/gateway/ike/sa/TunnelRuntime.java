@@ -30,6 +30,13 @@ final class TunnelRuntime {
     /** Subnet pairs the current IKE SA could not get a Child SA for (the peer refused them): the tunnel is Degraded. */
     private List<String> missingChildren = List.of();
     private volatile ResponderNarrowing narrowing = ResponderNarrowing.ALL_PAIRS;
+    /** A Passive tunnel's contact sends its IKE_SA_INIT twice at most (at once and at the first retransmission). */
+    private static final Duration CONTACT_GIVE_UP = Duration.ofSeconds(2);
+    /** At most one contact per this period, however many stale messages the peer (or a spoofer) sends. */
+    private static final long CONTACT_INTERVAL_NANOS = Duration.ofSeconds(10).toNanos();
+    /** The IKE SA a Passive tunnel initiated because the peer still used SAs we no longer have; null once settled. */
+    private IkeSa contact;
+    private long lastContactNanos;
 
     TunnelRuntime(IkeEngine engine, TunnelDefinition definition) {
         this.engine = engine;
@@ -61,8 +68,30 @@ final class TunnelRuntime {
         initiate();
     }
 
+    /**
+     * The configured peer sent an IKE request for an IKE SA we do not have: we lost our SAs (a restart, RFC 7296
+     * section 2.21.4) and the peer still uses its own. A Passive tunnel would otherwise stay down until the peer's
+     * dead-peer detection gives up; one IKE_SA_INIT now, whose IKE_AUTH carries INITIAL_CONTACT (section 2.4), makes
+     * the peer drop its stale SAs and use the new ones at once. No retries: if the peer does not answer, we wait.
+     */
+    synchronized void peerUsesLostSa() {
+        long now = System.nanoTime();
+        if (!definition.passive() || stopped || current != null || (lastContactNanos != 0 && now - lastContactNanos < CONTACT_INTERVAL_NANOS)
+                || engine.negotiating(this)) {
+            return;
+        }
+        lastContactNanos = now;
+        LOG.info("tunnel {}: the peer still uses an IKE SA we lost; contacting it (INITIAL_CONTACT)", name());
+        initiate(CONTACT_GIVE_UP);
+        contact = current;
+    }
+
     /** Starts an IKE SA as initiator unless one is already up or being set up. */
     synchronized void initiate() {
+        initiate(null);
+    }
+
+    private void initiate(Duration giveUp) {
         if (stopped || current != null || definition.peerAddress() == null) {
             return;
         }
@@ -72,7 +101,7 @@ final class TunnelRuntime {
         current = sa;
         InetSocketAddress peer = new InetSocketAddress(definition.peerAddress(), definition.peerPort());
         Algorithms.Group group = definition.ikeProposals().getFirst().groups().getFirst();
-        sa.executor.execute(() -> sa.startInitiator(peer, group));
+        sa.executor.execute(() -> sa.startInitiator(peer, group, giveUp));
     }
 
     ResponderNarrowing narrowing() {
@@ -85,6 +114,9 @@ final class TunnelRuntime {
     }
 
     synchronized void onIkeEstablished(IkeSa sa, boolean peerSentInitialContact) {
+        if (sa == contact) {
+            contact = null;
+        }
         IkeSa old = current;
         current = sa;
         missingChildren = List.of();
@@ -142,6 +174,15 @@ final class TunnelRuntime {
         }
         current = null;
         engine.listener().tunnelUp(name(), false);
+        if (sa == contact) {
+            contact = null;
+            if ("timeout".equals(lastErrorReason)) {
+                // A peer that did not answer our contact is no error: the tunnel is Passive and keeps waiting for it.
+                lastErrorReason = null;
+                lastError = null;
+                lastErrorAt = null;
+            }
+        }
         if (stopped) {
             phase = "Pending";
             return;

@@ -124,24 +124,4 @@ class CandidateTunnelsTest {
         assertEquals("second-local", CandidateTunnels.byIdentity(plain, c7,
                 dev.strait.gateway.ike.auth.Identity.parse("other-gw.test")).orElseThrow().name());
     }
-
-    private static TunnelRuntime openTunnel(String name) throws Exception {
-        return new TunnelRuntime(ENGINE, TunnelDefinition.from(EngineLoopbackTest.tunnel(name, null, "gw.test", name + ".test",
-                "10.20.0.0/24", "10.10.0.0/24", "aes256gcm16-prfsha384-x25519", "aes256gcm16", TunnelSpec.Initiation.Passive,
-                "candidate-tunnels-test-psk-" + name)));
-    }
-
-    @Test
-    void failuresAreBlamedOnExactAddressTunnelsOrOnAFewOpenOnesOnly() throws Exception {
-        List<TunnelRuntime> open = new ArrayList<>();
-        for (int i = 0; i < 50; i++) {
-            open.add(openTunnel("open" + i));
-        }
-        List<TunnelRuntime> exactThenOpen = new ArrayList<>(List.of(tunnelWithIds("exact", "gw.test", "x.test")));
-        exactThenOpen.addAll(open);
-        assertEquals(List.of("exact"), CandidateTunnels.blamed(CandidateList.of(exactThenOpen)).stream().map(TunnelRuntime::name).toList());
-        assertEquals(List.of(), CandidateTunnels.blamed(CandidateList.of(open)), "50 open tunnels: nobody's status is rewritten");
-        List<TunnelRuntime> few = open.subList(0, CandidateTunnels.FEW_OPEN_TUNNELS);
-        assertEquals(few, CandidateTunnels.blamed(CandidateList.of(few)));
-    }
 }

@@ -368,6 +368,31 @@ class LifecycleLoopbackTest {
         assertEquals(0, b.count("dpdTimeout"), "no waiting for liveness checks");
     }
 
+    /**
+     * The Passive side crashes and restarts: it waits, until the peer's next IKE request on the SA it lost (here a
+     * liveness check) tells it the peer still holds stale state; then it contacts the peer once, with INITIAL_CONTACT.
+     */
+    @Test
+    void aRestartedPassiveSideContactsAPeerThatStillUsesTheLostSa() throws Exception {
+        Side[] p = pair("aes256gcm16", t -> { });
+        Side a = p[0];
+        Side b = p[1];
+        long stale = a.sa().localSpi;
+        b.natt.close();
+        b.engine.close();
+        Side b2 = start("127.0.3.2");
+        b2.engine.apply(List.of(TunnelDefinition.from(tunnel("t", "127.0.3.1", "b.test", "a.test", "10.20.0.0/24",
+                "10.10.0.0/24", "aes256gcm16-prfsha384-x25519", "aes256gcm16", TunnelSpec.Initiation.Passive, PSK))));
+        assertEquals(null, b2.sa(), "a restarted Passive tunnel only waits");
+        IkeSa old = a.sa();
+        old.executor.execute(old::sendLivenessCheck);
+        await(() -> oneMirroredChild(a, b2) && a.engine.saCounts().equals(Map.of("ESTABLISHED", 1)),
+                "the restarted side contacted A, which dropped its stale SA; got " + a.engine.saCounts());
+        assertNotEquals(stale, a.sa().localSpi);
+        assertTrue(b2.sa().initiator, "the Passive side initiated the new SA");
+        assertEquals(0, a.count("dpdTimeout"), "no waiting for the liveness check to time out");
+    }
+
     @Test
     void largeIkeAuthIsFragmentedOnASmallPath() throws Exception {
         Side a = start("127.0.3.1", 576);
@@ -443,15 +468,27 @@ class LifecycleLoopbackTest {
         assertTrue(b.engine.halfOpenCount() <= 3, "the real SA left the half-open table once authenticated");
     }
 
+    /**
+     * A blind spoofer using the peer's own address, far below the global cookie threshold: that address is asked for
+     * cookies once it holds half its per-source limit, so the spoofer's SAs stop there and the real peer, which echoes
+     * the cookie, gets in while they are still half-open.
+     */
     @Test
-    void halfOpenSasArePerSourceLimited() throws Exception {
-        Side b = start("127.0.3.2", 1500, new IkeEngine.DosLimits(1000, 1000, 5));
+    void aBlindSpooferFromThePeersAddressDoesNotLockThePeerOut() throws Exception {
+        Side a = start("127.0.3.1");
+        IkeEngine.DosLimits limits = new IkeEngine.DosLimits(1000, 1000, 6);
+        Side b = start("127.0.3.2", 1500, limits);
+        String ike = "aes256gcm16-prfsha384-x25519";
         b.engine.apply(List.of(TunnelDefinition.from(tunnel("t", "127.0.3.1", "b.test", "a.test", "10.20.0.0/24",
-                "10.10.0.0/24", "aes256gcm16-prfsha384-x25519", "aes256gcm16", TunnelSpec.Initiation.Passive, PSK))));
+                "10.10.0.0/24", ike, "aes256gcm16", TunnelSpec.Initiation.Passive, PSK))));
         flood("127.0.3.1", "127.0.3.2", 50);
-        Thread.sleep(500);
-        assertEquals(5, b.engine.halfOpenCount());
-        assertEquals(0, b.count("cookie"));
+        await(() -> b.count("cookie") >= 20, "cookies for the spoofed IKE_SA_INITs beyond the per-source threshold");
+        assertEquals(limits.cookieThresholdPerSource(), b.engine.halfOpenCount(), "the spoofer holds half the per-source limit");
+        a.engine.apply(List.of(TunnelDefinition.from(tunnel("t", "127.0.3.2", "a.test", "b.test", "10.10.0.0/24",
+                "10.20.0.0/24", ike, "aes256gcm16", TunnelSpec.Initiation.Start, PSK))));
+        await(() -> oneMirroredChild(a, b), "the real peer's tunnel, with a cookie round trip");
+        // The spoofed SAs expire after the retransmit time plus 5 s; the peer got in while they still held their slots.
+        assertEquals(limits.cookieThresholdPerSource(), b.engine.halfOpenCount(), "the spoofed SAs were still half-open");
     }
 
     private static void awaitQuietly(java.util.concurrent.CountDownLatch l) {

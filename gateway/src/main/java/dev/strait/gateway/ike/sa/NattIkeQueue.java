@@ -1,0 +1,69 @@
+package dev.strait.gateway.ike.sa;
+
+import dev.strait.gateway.datapath.ThreadNice;
+import java.net.InetSocketAddress;
+import java.util.concurrent.ArrayBlockingQueue;
+import java.util.concurrent.BlockingQueue;
+import java.util.function.Consumer;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * Hands IKE datagrams that arrived on the NAT-T port from the ESP receive thread to an IKE worker thread, as
+ * wireguard-go hands handshake packets to their own workers: decoding, cookie MACs and new IKE SAs never take the
+ * time of the thread that decrypts ESP. The queue is bounded; when it is full the datagram is dropped (the caller
+ * counts it) instead of making the ESP thread wait, and the worker runs at a lower CPU priority than the ESP thread.
+ */
+final class NattIkeQueue implements AutoCloseable {
+    private static final Logger LOG = LoggerFactory.getLogger(NattIkeQueue.class);
+    /** Enough for bursts of a few thousand peers re-establishing at once; a flood beyond it is dropped. */
+    static final int CAPACITY = 4096;
+    /** Nice value of the worker thread: about a tenth of the CPU share of a normal thread under contention. */
+    private static final int WORKER_NICE = 10;
+
+    record Datagram(byte[] bytes, InetSocketAddress from) {
+    }
+
+    private final BlockingQueue<Datagram> queue;
+    private final Thread worker;
+
+    NattIkeQueue(int capacity, Consumer<Datagram> handler) {
+        this.queue = new ArrayBlockingQueue<>(capacity);
+        this.worker = Thread.ofPlatform().name("ike-natt").daemon().start(() -> drain(handler));
+    }
+
+    /** A cheap look before copying a datagram that would not fit anyway. */
+    boolean full() {
+        return queue.remainingCapacity() == 0;
+    }
+
+    /** Never blocks; false when the queue is full (the datagram is not taken). */
+    boolean offer(byte[] bytes, InetSocketAddress from) {
+        return queue.offer(new Datagram(bytes, from));
+    }
+
+    private void drain(Consumer<Datagram> handler) {
+        // When IKE and ESP compete for the CPU (a flood on 2 cores), ESP wins: the queue fills and sheds IKE instead.
+        if (!ThreadNice.setForCurrentThread(WORKER_NICE)) {
+            LOG.debug("IKE worker runs at normal priority");
+        }
+        while (!Thread.currentThread().isInterrupted()) {
+            Datagram d;
+            try {
+                d = queue.take();
+            } catch (InterruptedException e) {
+                return;
+            }
+            try {
+                handler.accept(d);
+            } catch (RuntimeException e) {
+                LOG.warn("IKE datagram from NAT-T port not handled: {}", e.toString());
+            }
+        }
+    }
+
+    @Override
+    public void close() {
+        worker.interrupt();
+    }
+}
