@@ -169,6 +169,9 @@ class OperatorApiServerTest {
         assertEquals(ns, cfg.kubernetes.namespace);
         assertEquals("edge", cfg.kubernetes.gatewayName);
         assertEquals("edge-leader", cfg.kubernetes.leaseName);
+        // The kubelet's probes and Prometheus reach the pod IP; the gateway keeps /status to the pod itself.
+        assertEquals("0.0.0.0", cfg.admin.address, "health and metrics listen on the pod IP");
+        assertEquals(GatewayResources.ADMIN_PORT, cfg.admin.port);
 
         Deployment d = await("deployment", () -> client.apps().deployments().inNamespace(ns).withName("edge").get());
         assertOwnedBy(d, gw);
