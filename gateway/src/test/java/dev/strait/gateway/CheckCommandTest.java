@@ -24,9 +24,13 @@ class CheckCommandTest {
     }
 
     private Result check(String yaml) throws Exception {
+        return command("check", yaml);
+    }
+
+    private Result command(String name, String yaml) throws Exception {
         Path file = Files.writeString(dir.resolve("gateway.yaml"), yaml);
         try (CapturedOutput captured = CapturedOutput.start()) {
-            int rc = new CommandLine(new Main()).execute("check", "-c", file.toString());
+            int rc = new CommandLine(new Main()).execute(name, "-c", file.toString());
             return new Result(rc, captured.stdout(), captured.stderr());
         }
     }
@@ -71,5 +75,15 @@ class CheckCommandTest {
         String printed = r.out() + r.err();
         assertFalse(printed.contains(dev.strait.gateway.config.BrokenYaml.CANARY_PART), printed);
         assertTrue(r.err().contains(c.expected()), r.err());
+    }
+
+    /** `run` refuses the same configs at start, with the same message, before it opens a socket. */
+    @ParameterizedTest(name = "{0}")
+    @MethodSource("dev.strait.gateway.config.BrokenYaml#all")
+    void runRefusesBrokenYamlAtStartWithoutPrintingIt(dev.strait.gateway.config.BrokenYaml.Case c) throws Exception {
+        Result run = command("run", c.yaml());
+        assertEquals(CheckCommand.EXIT_CONFIG, run.rc(), "rc for " + c);
+        assertFalse((run.out() + run.err()).contains(dev.strait.gateway.config.BrokenYaml.CANARY_PART), run.err());
+        assertEquals(check(c.yaml()).err(), run.err(), "run says what check says");
     }
 }
