@@ -70,12 +70,17 @@ class ImagesIT {
         if (component.equals("gateway")) {
             ExecResult v = Commands.run(Duration.ofSeconds(60), List.of(java, "-jar", jar.toString(), "--version")).orThrow();
             assertTrue(v.stdout().startsWith("strait-gateway "), v.describe());
+            // check reads the PSK file the example names: give it one
+            Path work = E2eDirs.work("images");
+            Path psk = Files.writeString(work.resolve("site-b.psk"), "an-example-psk-of-enough-bytes\n");
+            Path example = Files.writeString(work.resolve("gateway.yaml"), Files.readString(
+                    REPO.resolve("examples/standalone/gateway.yaml")).replace("/etc/strait/site-b.psk", psk.toString()));
             ExecResult check = Commands.run(Duration.ofSeconds(60), List.of(java, "-jar", jar.toString(), "check", "--config",
-                    REPO.resolve("examples/standalone/gateway.yaml").toString())).orThrow();
+                    example.toString())).orThrow();
             assertTrue(check.stdout().contains("config OK: 1 tunnel(s)"), check.describe());
             // and a broken config is refused on the same runtime (the YAML and validation code paths load)
-            Path broken = Files.writeString(E2eDirs.work("images").resolve("broken.yaml"),
-                    "tunnels:\n  - name: x\n    peer: {id: a, address: 192.0.2.1}\n    local: {id: b, subnets: [10.0.0.0/8]}\n"
+            Path broken = Files.writeString(work.resolve("broken.yaml"),
+                    "tunnels:\n  - name: x\n    peer: {id: a, address: 192.0.2.1}\n    local: {id: b, subnets: [10.0.0.0/16]}\n"
                             + "    remote: {subnets: [10.1.0.0/16]}\n    auth: {psk: {value: 0123456789abcdef0123456789abcdef}}\n    ike: {proposals: [3des-md5-modp1024]}\n");
             assertFalse(Commands.run(Duration.ofSeconds(60), List.of(java, "-jar", jar.toString(), "check", "--config",
                     broken.toString())).ok(), "a 3DES/MD5/MODP1024 proposal is refused");

@@ -21,17 +21,39 @@ public final class Durations {
         }
         Duration total = Duration.ZERO;
         Matcher m = PART.matcher(text);
-        while (m.find()) {
-            long n = Long.parseLong(m.group(1));
-            total = total.plus(switch (m.group(2)) {
-                case "ms" -> Duration.ofMillis(n);
-                case "s" -> Duration.ofSeconds(n);
-                case "m" -> Duration.ofMinutes(n);
-                case "h" -> Duration.ofHours(n);
-                case "d" -> Duration.ofDays(n);
-                default -> throw new IllegalStateException(m.group(2));
-            });
+        try {
+            while (m.find()) {
+                long n = Long.parseLong(m.group(1));
+                total = total.plus(switch (m.group(2)) {
+                    case "ms" -> Duration.ofMillis(n);
+                    case "s" -> Duration.ofSeconds(n);
+                    case "m" -> Duration.ofMinutes(n);
+                    case "h" -> Duration.ofHours(n);
+                    case "d" -> Duration.ofDays(n);
+                    default -> throw new IllegalStateException(m.group(2));
+                });
+            }
+        } catch (ArithmeticException e) { // NumberFormatException (too many digits) is an IllegalArgumentException
+            throw new IllegalArgumentException("'" + text + "' is too long a duration");
         }
         return total;
+    }
+
+    /** The shortest text {@link #parse} reads back as {@code d} (whole milliseconds), e.g. "10s", "1h30m", "365d". */
+    public static String format(Duration d) {
+        if (d.isZero()) {
+            return "0s";
+        }
+        StringBuilder out = new StringBuilder();
+        long ms = d.toMillis();
+        long[] units = {86_400_000L, 3_600_000L, 60_000L, 1_000L, 1L};
+        String[] names = {"d", "h", "m", "s", "ms"};
+        for (int i = 0; i < units.length; i++) {
+            if (ms >= units[i]) {
+                out.append(ms / units[i]).append(names[i]);
+                ms %= units[i];
+            }
+        }
+        return out.toString();
     }
 }

@@ -25,9 +25,14 @@ public class GatewayConfig {
         public Integer nattPort = 4500;
     }
 
+    /**
+     * The admin HTTP server. Loopback by default: /status shows SPIs, addresses and subnets. The operator's pods set
+     * 0.0.0.0 so the kubelet and Prometheus reach /healthz, /readyz and /metrics; the gateway still answers /status and
+     * actions only from its own host or pod.
+     */
     @JsonInclude(JsonInclude.Include.NON_NULL)
     public static class Admin {
-        public String address = "0.0.0.0";
+        public String address = "127.0.0.1";
         public Integer port = 9090;
     }
 

@@ -7,6 +7,7 @@ import com.sun.net.httpserver.HttpServer;
 import dev.strait.gateway.ike.sa.IkeEngine.RekeyOutcome;
 import dev.strait.gateway.ike.sa.IkeEngine.RekeyTarget;
 import dev.strait.gateway.metrics.GatewayMetrics;
+import dev.strait.gateway.text.Printable;
 import java.io.IOException;
 import java.io.OutputStream;
 import java.net.InetAddress;
@@ -30,15 +31,19 @@ import org.slf4j.LoggerFactory;
  * <ul>
  *   <li>{@code /healthz}: 200 while the process serves requests (liveness)</li>
  *   <li>{@code /readyz}: 200 when the readiness supplier says so, else 503</li>
- *   <li>{@code /status}: the status supplier's object as JSON</li>
  *   <li>{@code /metrics}: Prometheus text format</li>
+ *   <li>{@code /status}: the status supplier's object as JSON (SPIs, addresses, subnets)</li>
  *   <li>{@code POST /tunnels/NAME/rekey?sa=child|ike}: starts a rekey now (like {@code swanctl --rekey}); 202 when
- *       started, 404 unknown tunnel, 409 no established SA, 400 bad {@code sa}, 403 from another host or from a
- *       browser page (an Origin header), 503 when the IKE SA did not take the request in time</li>
+ *       started, 404 unknown tunnel, 409 no established SA, 400 bad {@code sa}, 403 from a browser page (an Origin
+ *       header), 503 when the IKE SA did not take the request in time</li>
  * </ul>
  * Everything else is GET and HEAD only (405 for other methods), other paths 404. One virtual thread per request.
- * The rekey action is there only when a {@link Rekeyer} is given, and only clients in the gateway's own network
- * namespace (pod or host) may use it: the server usually binds 0.0.0.0 for the kubelet probes.
+ * The rekey action is there only when a {@link Rekeyer} is given.
+ * <p>Who may ask: health and metrics are public, for the kubelet and Prometheus, which reach a pod on its IP (the
+ * operator's config binds 0.0.0.0 for them). {@code /status} and actions answer only clients in the gateway's own
+ * network namespace, loopback or one of the host's or pod's own addresses ({@code kubectl exec ... curl
+ * localhost:9090/status}, {@code kubectl port-forward}); anyone else, including the remote LAN through a tunnel, gets
+ * 403. The standalone gateway binds loopback by default, so nothing is reachable from elsewhere unless configured.
  */
 public final class AdminServer implements AutoCloseable {
     private static final Logger LOG = LoggerFactory.getLogger(AdminServer.class);
@@ -53,7 +58,8 @@ public final class AdminServer implements AutoCloseable {
     private final Supplier<?> status;
     private final GatewayMetrics metrics;
     private final Rekeyer rekeyer;
-    private final Predicate<InetAddress> operatorClient;
+    /** Clients that may read /status and use actions: see the class comment. */
+    private final Predicate<InetAddress> localClient;
 
     /** Starts a rekey of a tunnel's SAs (the IKE engine's {@code rekey}). */
     @FunctionalInterface
@@ -62,14 +68,14 @@ public final class AdminServer implements AutoCloseable {
     }
 
     private AdminServer(HttpServer server, ExecutorService executor, BooleanSupplier ready, Supplier<?> status,
-            GatewayMetrics metrics, Rekeyer rekeyer, Predicate<InetAddress> operatorClient) {
+            GatewayMetrics metrics, Rekeyer rekeyer, Predicate<InetAddress> localClient) {
         this.server = server;
         this.executor = executor;
         this.ready = ready;
         this.status = status;
         this.metrics = metrics;
         this.rekeyer = rekeyer;
-        this.operatorClient = operatorClient;
+        this.localClient = localClient;
     }
 
     /** Binds {@code address} (port 0 picks a free port, see {@link #address()}) and starts serving, without actions. */
@@ -84,16 +90,16 @@ public final class AdminServer implements AutoCloseable {
         return start(address, ready, status, metrics, Objects.requireNonNull(rekeyer, "rekeyer"), AdminServer::isLocalAddress);
     }
 
-    /** {@code operatorClient} says which client addresses may use actions (tests narrow or widen it). */
+    /** {@code localClient} says which client addresses may read /status and use actions (tests narrow or widen it). */
     static AdminServer start(InetSocketAddress address, BooleanSupplier ready, Supplier<?> status,
-            GatewayMetrics metrics, Rekeyer rekeyer, Predicate<InetAddress> operatorClient) throws IOException {
+            GatewayMetrics metrics, Rekeyer rekeyer, Predicate<InetAddress> localClient) throws IOException {
         Objects.requireNonNull(ready, "ready");
         Objects.requireNonNull(status, "status");
         Objects.requireNonNull(metrics, "metrics");
-        Objects.requireNonNull(operatorClient, "operatorClient");
+        Objects.requireNonNull(localClient, "localClient");
         HttpServer server = HttpServer.create(address, 64);
         ExecutorService executor = Executors.newVirtualThreadPerTaskExecutor();
-        AdminServer admin = new AdminServer(server, executor, ready, status, metrics, rekeyer, operatorClient);
+        AdminServer admin = new AdminServer(server, executor, ready, status, metrics, rekeyer, localClient);
         // One context for everything: HttpServer matches contexts by prefix, and /healthzXYZ must be a 404.
         server.createContext("/", admin::handle);
         server.setExecutor(executor);
@@ -133,7 +139,12 @@ public final class AdminServer implements AutoCloseable {
                     boolean ok = isReady();
                     send(ex, ok ? 200 : 503, TEXT, ok ? "ready\n" : "not ready\n");
                 }
-                case "/status" -> sendStatus(ex);
+                case "/status" -> {
+                    if (refusedAsRemote(ex, false)) {
+                        return;
+                    }
+                    sendStatus(ex);
+                }
                 case "/metrics" -> send(ex, 200, GatewayMetrics.contentType(), metrics.scrape());
                 default -> send(ex, 404, TEXT, "not found\n");
             }
@@ -144,6 +155,8 @@ public final class AdminServer implements AutoCloseable {
     }
 
     private static final String TUNNELS = "/tunnels/";
+    /** Tunnel names are at most 63 characters (the config validator's rule): a longer one is unknown. */
+    private static final int MAX_TUNNEL_NAME = 63;
     private static final String REKEY = "/rekey";
 
     /** {@code POST /tunnels/NAME/rekey?sa=child|ike}: answers before the exchange completes (202 Accepted). */
@@ -154,14 +167,18 @@ public final class AdminServer implements AutoCloseable {
             return;
         }
         InetAddress client = ex.getRemoteAddress().getAddress();
-        if (!operatorClient.test(client) || ex.getRequestHeaders().containsKey("Origin")) {
-            LOG.warn("admin: refused a rekey request from {}", client.getHostAddress());
-            sendJson(ex, 403, Map.of("error", "actions are only for clients on the gateway's host or pod"));
+        if (refusedAsRemote(ex, true)) {
             return;
         }
+        if (ex.getRequestHeaders().containsKey("Origin")) {
+            LOG.warn("admin: refused a rekey request from a browser page on {}", client.getHostAddress());
+            sendJson(ex, 403, Map.of("error", "actions are not for browser pages"));
+            return;
+        }
+        // Decoded from the URL: may hold CR/LF or be 60 KB long, so it is clipped in logs and never echoed when unknown.
         String tunnel = path.substring(TUNNELS.length(), path.length() - REKEY.length());
-        if (tunnel.isEmpty() || tunnel.contains("/")) {
-            sendJson(ex, 404, Map.of("error", "not found"));
+        if (tunnel.isEmpty() || tunnel.contains("/") || tunnel.length() > MAX_TUNNEL_NAME) {
+            sendJson(ex, 404, Map.of("error", "unknown tunnel"));
             return;
         }
         String sa = queryParameter(ex.getRequestURI().getRawQuery(), "sa");
@@ -174,13 +191,16 @@ public final class AdminServer implements AutoCloseable {
         try {
             outcome = rekeyer.rekey(tunnel, target);
         } catch (RuntimeException e) {
-            LOG.warn("admin: rekey of tunnel {} failed: {}", tunnel, e.toString());
+            LOG.warn("admin: rekey of tunnel {} failed: {}", Printable.clip(tunnel), e.toString());
             sendJson(ex, 500, Map.of("error", "rekey failed"));
             return;
         }
-        LOG.info("admin: {} SA rekey of tunnel {} requested by {}: {}", sa, tunnel, client.getHostAddress(), outcome);
+        LOG.info("admin: {} SA rekey of tunnel {} requested by {}: {}", sa, Printable.clip(tunnel), client.getHostAddress(),
+                outcome);
         Map<String, Object> body = new LinkedHashMap<>();
-        body.put("tunnel", tunnel);
+        if (outcome != RekeyOutcome.UNKNOWN_TUNNEL) {
+            body.put("tunnel", tunnel); // a tunnel's own name; an unknown one is the client's text and is not echoed
+        }
         body.put("sa", sa);
         switch (outcome) {
             case STARTED -> {
@@ -200,6 +220,24 @@ public final class AdminServer implements AutoCloseable {
                 sendJson(ex, 503, body);
             }
         }
+    }
+
+    /**
+     * Answers 403 and returns true unless the client is in our network namespace. Logged at DEBUG only: anyone who can
+     * reach the port could otherwise fill the log.
+     */
+    private boolean refusedAsRemote(HttpExchange ex, boolean action) throws IOException {
+        InetAddress client = ex.getRemoteAddress().getAddress();
+        if (localClient.test(client)) {
+            return false;
+        }
+        LOG.debug("admin: refused {} for {}", action ? "an action" : "/status", client.getHostAddress());
+        if (action) {
+            sendJson(ex, 403, Map.of("error", "actions are only for clients on the gateway's host or pod"));
+        } else {
+            send(ex, 403, TEXT, "/status answers only clients on the gateway's host or pod\n");
+        }
+        return true;
     }
 
     /** The first value of {@code name} in a raw query string, URL-decoded; null when absent or malformed. */

@@ -21,15 +21,33 @@ public final class Psks {
             try {
                 key = stripTrailingNewline(Files.readAllBytes(Path.of(psk.file)));
             } catch (IOException e) {
-                throw new ConfigException(field + ".file", "cannot read " + psk.file + " (" + e.getClass().getSimpleName() + ")");
+                throw new ConfigException(field + ".file", (e instanceof java.nio.file.NoSuchFileException
+                        ? "file " + psk.file + " does not exist" : "cannot read " + psk.file)
+                        + " (" + e.getClass().getSimpleName() + ")");
             }
         } else {
             throw new ConfigException(field, "secretRef must be resolved by the operator; the gateway needs file or value");
         }
+        checkKey(psk.file != null ? field + ".file" : field, key);
+        return key;
+    }
+
+    /**
+     * The rules every PSK meets, whatever its source (value, hex, file, or the operator's Secret): at least
+     * {@link ConfigValidator#MIN_PSK_BYTES} bytes, and not only whitespace (a key of 20 spaces is what an empty
+     * template field or a bad copy leaves). The message never shows the key.
+     */
+    public static void checkKey(String field, byte[] key) throws ConfigException {
         if (key.length < ConfigValidator.MIN_PSK_BYTES) {
             throw new ConfigException(field, "is shorter than " + ConfigValidator.MIN_PSK_BYTES + " bytes");
         }
-        return key;
+        boolean blank = true;
+        for (byte b : key) {
+            blank &= b == ' ' || b == '\t' || b == '\n' || b == '\r' || b == 0x0b || b == '\f';
+        }
+        if (blank) {
+            throw new ConfigException(field, "holds only whitespace");
+        }
     }
 
     /** A hex PSK (any bytes, e.g. strongSwan's 0x... form without the prefix); the error never shows the digits. */
@@ -42,14 +60,8 @@ public final class Psks {
             throw new ConfigException(field, "must be an even number of hexadecimal digits (an optional 0x prefix allowed)");
         }
         byte[] key = java.util.HexFormat.of().parseHex(digits);
-        if (key.length < ConfigValidator.MIN_PSK_BYTES) {
-            throw new ConfigException(field, "is shorter than " + ConfigValidator.MIN_PSK_BYTES + " bytes");
-        }
+        checkKey(field, key);
         return key;
-    }
-
-    static int utf8Length(String s) {
-        return s.getBytes(StandardCharsets.UTF_8).length;
     }
 
     /** Files written by `echo` or editors end in a newline that is not part of the key. */

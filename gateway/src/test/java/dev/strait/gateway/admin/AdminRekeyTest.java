@@ -177,7 +177,37 @@ class AdminRekeyTest {
         var r = post("/tunnels/up/rekey?sa=ike");
         assertEquals(403, r.statusCode());
         assertEquals(List.of(), calls);
-        assertEquals(200, send("GET", "/healthz", Map.of()).statusCode(), "read-only endpoints stay open");
+        assertEquals(200, send("GET", "/healthz", Map.of()).statusCode(), "health stays open for the kubelet");
+        assertEquals(200, send("GET", "/readyz", Map.of()).statusCode(), "readiness stays open for the kubelet");
+        assertEquals(200, send("GET", "/metrics", Map.of()).statusCode(), "metrics stay open for Prometheus");
+        var status = send("GET", "/status", Map.of());
+        assertEquals(403, status.statusCode(), "SPIs, addresses and subnets only for the gateway's own host or pod");
+        assertFalse(status.body().contains("{"), status.body());
+    }
+
+    @Test
+    void statusAnswersLocalClients() throws Exception {
+        start();
+        assertEquals(200, send("GET", "/status", Map.of()).statusCode(), "curl localhost:9090/status inside the pod");
+    }
+
+    @Test
+    void tunnelNamesFromTheUrlAreNeitherEchoedNorLoggedRaw() throws Exception {
+        start();
+        String longName = "x".repeat(60_000);
+        var r = post("/tunnels/" + longName + "/rekey?sa=ike");
+        assertEquals(404, r.statusCode());
+        assertTrue(r.body().length() < 200, "a 60 KB name is not echoed: " + r.body().length() + " bytes");
+        assertEquals(List.of(), calls, "longer than any tunnel name: not even asked");
+
+        try (var log = dev.strait.gateway.testing.CapturedOutput.start()) {
+            var crlf = post("/tunnels/evil%0d%0a2026-01-01T00:00:00Z%20%5BERROR%5D%20forged/rekey?sa=ike");
+            assertEquals(404, crlf.statusCode());
+            assertFalse(crlf.body().contains("forged"), crlf.body());
+            String logged = log.stderr();
+            assertTrue(logged.contains("evil\\r\\n2026-01-01T00:00:00Z [ERROR] forged"), "escaped in the log: " + logged);
+            assertFalse(logged.contains("\n2026-01-01T00:00:00Z [ERROR] forged"), "no forged log line: " + logged);
+        }
     }
 
     @Test

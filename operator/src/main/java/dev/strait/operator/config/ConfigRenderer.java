@@ -21,6 +21,13 @@ public final class ConfigRenderer {
             .enable(SerializationFeature.ORDER_MAP_ENTRIES_BY_KEYS);
 
     public static final String LEADER_LEASE_SUFFIX = "-leader";
+    /** The gateway pod listens for IKE on all IPv4 addresses (the model's default), so peers must be IPv4. */
+    public static final String LISTEN_ADDRESS = new GatewayConfig.Listen().address;
+    /**
+     * The pod's admin server listens on every address so the kubelet's probes and Prometheus reach /healthz, /readyz
+     * and /metrics on the pod IP; the gateway answers /status and actions only from inside the pod (loopback).
+     */
+    public static final String ADMIN_ADDRESS = "0.0.0.0";
 
     private ConfigRenderer() {
     }
@@ -32,6 +39,8 @@ public final class ConfigRenderer {
     public static GatewayConfig config(IPsecGateway gateway, List<TunnelConfig> tunnels) {
         GatewaySpec spec = gateway.getSpec() == null ? new GatewaySpec() : gateway.getSpec();
         GatewayConfig c = new GatewayConfig();
+        c.listen.address = LISTEN_ADDRESS;
+        c.admin.address = ADMIN_ADDRESS;
         if (spec.datapath != null) {
             c.datapath.mode = spec.datapath.mode == null ? "Userspace" : spec.datapath.mode.name();
             c.datapath.mtu = spec.datapath.mtu;

@@ -5,6 +5,7 @@ import dev.strait.api.v1alpha1.TunnelSpec;
 import dev.strait.gateway.config.Cidr;
 import dev.strait.gateway.config.ConfigException;
 import dev.strait.gateway.config.ConfigValidator;
+import dev.strait.gateway.config.Psks;
 import dev.strait.operator.crd.IPsecTunnel;
 import io.fabric8.kubernetes.api.model.Secret;
 import java.nio.charset.StandardCharsets;
@@ -66,10 +67,9 @@ public final class TunnelValidator {
                     "metadata.name: the gateway needs 1-63 letters, digits, '-', '_' or '.'");
         }
         try {
-            ConfigValidator.tunnel("spec", spec);
+            ConfigValidator.tunnel("spec", spec, ConfigRenderer.LISTEN_ADDRESS);
         } catch (ConfigException e) {
-            return new Verdict.Refused(e.field().contains("proposals") ? Reason.InvalidProposal : Reason.InvalidSpec,
-                    e.getMessage());
+            return refused(e);
         }
         if (spec.auth.certificate != null) {
             return certificate(t, secrets);
@@ -93,10 +93,11 @@ public final class TunnelValidator {
         // Text keys lose a trailing newline (kubectl --from-file of an edited file); any other bytes pass unchanged as hex.
         String text = strictUtf8(raw);
         String value = text == null ? null : withoutTrailingNewlines(text);
-        int length = value == null ? raw.length : value.getBytes(StandardCharsets.UTF_8).length;
-        if (length < ConfigValidator.MIN_PSK_BYTES) {
-            return new Verdict.Refused(Reason.InvalidSpec, field + ": key '" + psk.secretRef.key + "' of Secret '"
-                    + psk.secretRef.name + "' holds fewer than " + ConfigValidator.MIN_PSK_BYTES + " bytes");
+        try {
+            Psks.checkKey(field + ": key '" + psk.secretRef.key + "' of Secret '" + psk.secretRef.name + "'",
+                    value == null ? raw : value.getBytes(StandardCharsets.UTF_8));
+        } catch (ConfigException e) {
+            return refused(e);
         }
         TunnelConfig config = ConfigRenderer.MAPPER.convertValue(spec, TunnelConfig.class);
         config.gatewayRef = null;
@@ -175,19 +176,19 @@ public final class TunnelValidator {
     }
 
     private static Verdict overlap(IPsecTunnel t, Map<String, List<Cidr>> accepted) {
-        List<String> mine = t.getSpec().remote.subnets;
-        for (int i = 0; i < mine.size(); i++) {
-            Cidr c = Cidr.parse(mine.get(i));
-            for (var other : accepted.entrySet()) {
-                for (Cidr o : other.getValue()) {
-                    if (c.overlaps(o)) {
-                        return new Verdict.Refused(Reason.SubnetOverlap, "spec.remote.subnets[" + i + "]: " + c
-                                + " overlaps " + o + " of tunnel '" + other.getKey() + "' on the same gateway");
-                    }
-                }
-            }
+        try {
+            ConfigValidator.remoteSubnetsFree("spec.remote.subnets", t.getSpec().remote.subnets, accepted);
+            return null;
+        } catch (ConfigException e) {
+            return refused(e);
         }
-        return null;
+    }
+
+    /** The gateway validator's refusal as a ConfigValid=False reason and message (the same words as `check`). */
+    private static Verdict.Refused refused(ConfigException e) {
+        Reason reason = e.kind() == ConfigException.Kind.SUBNET_OVERLAP ? Reason.SubnetOverlap
+                : e.field().contains("proposals") ? Reason.InvalidProposal : Reason.InvalidSpec;
+        return new Verdict.Refused(reason, e.getMessage());
     }
 
     /**

@@ -168,4 +168,54 @@ class TunnelValidatorTest {
         files.getSpec().auth.certificate.certFile = "/tmp/x.pem";
         assertRefused(TunnelValidator.one(files, s::get), Reason.InvalidSpec, "spec.auth.certificate");
     }
+
+    /**
+     * The careless-operator cases of issue 14 get the refusal the gateway's validator gives for the same tunnel in a
+     * gateway YAML: the same words after the field prefix ("spec." here, "tunnels[0]." there).
+     */
+    @Test
+    void carelessTunnelsGetTheGatewaysOwnRefusal() throws Exception {
+        Map<String, java.util.function.Consumer<IPsecTunnel>> cases = new java.util.LinkedHashMap<>();
+        cases.put("spec.ike.rekeyAfter", t -> t.getSpec().ike.rekeyAfter = "1ms");
+        cases.put("spec.esp.rekeyAfter", t -> t.getSpec().esp.rekeyAfter = "0s");
+        cases.put("spec.ike.dpd.interval", t -> t.getSpec().ike.dpd.interval = "1ms");
+        cases.put("spec.peer.address", t -> t.getSpec().peer.address = "2001:db8::10");
+        cases.put("spec.remote.subnets[0]", t -> t.getSpec().remote.subnets = List.of("10.244.3.0/24"));
+        for (var c : cases.entrySet()) {
+            IPsecTunnel t = tunnel("ns", "a", "gw", "psk", "192.168.1.0/24");
+            c.getValue().accept(t);
+            var refused = assertInstanceOf(Verdict.Refused.class, TunnelValidator.one(t, lookup), c.getKey());
+            assertTrue(refused.message().startsWith(c.getKey() + ": "), refused.message());
+            assertEquals(c.getKey().startsWith("spec.remote") ? Reason.SubnetOverlap : Reason.InvalidSpec, refused.reason());
+
+            var config = new dev.strait.api.v1alpha1.GatewayConfig();
+            var asGateway = ConfigRenderer.yaml().convertValue(t.getSpec(), dev.strait.api.v1alpha1.TunnelConfig.class);
+            asGateway.name = "a";
+            asGateway.gatewayRef = null;
+            asGateway.auth.psk = new dev.strait.api.v1alpha1.TunnelSpec.Psk();
+            asGateway.auth.psk.value = KEY;
+            config.tunnels.add(asGateway);
+            var gateway = org.junit.jupiter.api.Assertions.assertThrows(dev.strait.gateway.config.ConfigException.class,
+                    () -> dev.strait.gateway.config.ConfigValidator.validate(config));
+            assertEquals(c.getKey().replaceFirst("^spec", "tunnels[0]"), gateway.field());
+            assertEquals(gateway.getMessage().substring(gateway.field().length()),
+                    refused.message().substring(c.getKey().length()), "same refusal as the gateway's check");
+        }
+    }
+
+    @Test
+    void aSecretOfSpacesIsRefusedLikeAGatewayPskOfSpaces() {
+        Verdict v = TunnelValidator.one(tunnel("ns", "a", "gw", "blank", "192.168.1.0/24"),
+                Map.of("blank", psk("ns", "blank", " ".repeat(20) + "\n"))::get);
+        assertRefused(v, Reason.InvalidSpec, "spec.auth.psk.secretRef");
+        assertTrue(((Verdict.Refused) v).message().endsWith("holds only whitespace"), ((Verdict.Refused) v).message());
+    }
+
+    @Test
+    void pskFilesAreForTheStandaloneGatewayOnly() {
+        IPsecTunnel t = tunnel("ns", "a", "gw", "psk", "192.168.1.0/24");
+        t.getSpec().auth.psk.secretRef = null;
+        t.getSpec().auth.psk.file = "/etc/psk";
+        assertRefused(TunnelValidator.one(t, lookup), Reason.InvalidSpec, "spec.auth.psk");
+    }
 }

@@ -170,6 +170,9 @@ class OperatorApiServerTest {
         assertEquals("edge", cfg.kubernetes.gatewayName);
         assertEquals("edge-leader", cfg.kubernetes.leaseName);
         assertEquals("edge-config", cfg.kubernetes.configSecret, "the gateway follows its config Secret");
+        // The kubelet's probes and Prometheus reach the pod IP; the gateway keeps /status to the pod itself.
+        assertEquals("0.0.0.0", cfg.admin.address, "health and metrics listen on the pod IP");
+        assertEquals(GatewayResources.ADMIN_PORT, cfg.admin.port);
 
         Deployment d = await("deployment", () -> client.apps().deployments().inNamespace(ns).withName("edge").get());
         assertOwnedBy(d, gw);
@@ -360,14 +363,28 @@ class OperatorApiServerTest {
         badSpec.getSpec().peer.address = "peer.example.com";
         create(badSpec);
         create(tunnel(ns, "also-good", "gw", "psk", "10.6.0.0/24"));
+        // The careless-operator cases of issue 14: the same refusals as the gateway's `check`.
+        create(psk(ns, "blank", " ".repeat(20)));
+        create(tunnel(ns, "blank-key", "gw", "blank", "10.7.0.0/24"));
+        IPsecTunnel fastRekey = tunnel(ns, "fast-rekey", "gw", "psk", "10.8.0.0/24");
+        fastRekey.getSpec().ike.rekeyAfter = "1ms";
+        create(fastRekey);
+        IPsecTunnel v6Peer = tunnel(ns, "v6-peer", "gw", "psk", "10.9.0.0/24");
+        v6Peer.getSpec().peer.address = "2001:db8::10";
+        create(v6Peer);
+        create(tunnel(ns, "local-overlap", "gw", "psk", "10.244.3.0/24")); // the fixtures' local subnet is 10.244.0.0/16
 
-        Map<String, String[]> expected = Map.of(
-                "no-gateway", new String[] {"GatewayNotFound", "spec.gatewayRef.name"},
-                "no-secret", new String[] {"SecretNotFound", "spec.auth.psk.secretRef.name"},
-                "no-key", new String[] {"SecretKeyNotFound", "spec.auth.psk.secretRef.key"},
-                "weak", new String[] {"InvalidProposal", "spec.ike.proposals[0]"},
-                "overlap", new String[] {"SubnetOverlap", "spec.remote.subnets[0]"},
-                "bad-spec", new String[] {"InvalidSpec", "spec.peer.address"});
+        Map<String, String[]> expected = Map.ofEntries(
+                Map.entry("blank-key", new String[] {"InvalidSpec", "spec.auth.psk.secretRef"}),
+                Map.entry("fast-rekey", new String[] {"InvalidSpec", "spec.ike.rekeyAfter: 1ms is shorter than the minimum of 10s"}),
+                Map.entry("v6-peer", new String[] {"InvalidSpec", "spec.peer.address: is an IPv6 address"}),
+                Map.entry("local-overlap", new String[] {"SubnetOverlap", "spec.remote.subnets[0]: 10.244.3.0/24 overlaps"}),
+                Map.entry("no-gateway", new String[] {"GatewayNotFound", "spec.gatewayRef.name"}),
+                Map.entry("no-secret", new String[] {"SecretNotFound", "spec.auth.psk.secretRef.name"}),
+                Map.entry("no-key", new String[] {"SecretKeyNotFound", "spec.auth.psk.secretRef.key"}),
+                Map.entry("weak", new String[] {"InvalidProposal", "spec.ike.proposals[0]"}),
+                Map.entry("overlap", new String[] {"SubnetOverlap", "spec.remote.subnets[0]"}),
+                Map.entry("bad-spec", new String[] {"InvalidSpec", "spec.peer.address"}));
         expected.forEach((name, want) -> {
             TunnelStatus.Condition c = await(name + " condition", () -> {
                 TunnelStatus.Condition x = configValid(ns, name);
