@@ -4,6 +4,7 @@ import static dev.strait.gateway.ike.sa.IkeSa.NONCE_LENGTH;
 import static dev.strait.gateway.ike.sa.IkeSa.STATE_NOT_FOUND;
 import static dev.strait.gateway.ike.sa.IkeSa.selectors;
 
+import dev.strait.gateway.datapath.Datapath;
 import dev.strait.gateway.ike.crypto.Algorithms;
 import dev.strait.gateway.ike.crypto.KeyExchange;
 import dev.strait.gateway.ike.message.IkeMessage;
@@ -110,8 +111,7 @@ final class ChildSaResponder {
             return;
         }
         ikeSa.respond(m, out);
-        Child created = ikeSa.installChild(inboundSpi, chosen, shared, nonceI, nonceR, false, narrowedI, narrowedR);
-        childSas.afterPeerChildCreate(created, old, nonceI, nonceR);
+        installAnswered(inboundSpi, chosen, shared == null ? List.of() : List.of(shared), nonceI, nonceR, narrowedI, narrowedR, old);
     }
 
     /** The peer's next IKE_FOLLOWUP_KE of a Child SA creation (link: the one it carries); STATE_NOT_FOUND without one. */
@@ -138,7 +138,17 @@ final class ChildSaResponder {
         }
         pendingChild = null;
         ikeSa.respond(m, out);
-        Child created = ikeSa.installChild(p.inboundSpi(), p.esp(), p.secrets(), p.nonceI(), p.nonceR(), false, p.tsi(), p.tsr());
-        childSas.afterPeerChildCreate(created, p.old(), p.nonceI(), p.nonceR());
+        installAnswered(p.inboundSpi(), p.esp(), p.secrets(), p.nonceI(), p.nonceR(), p.tsi(), p.tsr(), p.old());
+    }
+
+    /**
+     * The Child SA we just answered. A rekey's new SA sends only once the peer uses it or deletes the old one: our
+     * answer may be lost, and until the peer has it, the peer cannot read the new SA (make-before-break, as strongSwan).
+     */
+    private void installAnswered(int inboundSpi, EspChoice esp, List<byte[]> secrets, byte[] nonceI, byte[] nonceR,
+                                 List<Payload.TrafficSelector> tsi, List<Payload.TrafficSelector> tsr, Child old) {
+        Child created = ikeSa.installChild(inboundSpi, esp, secrets, nonceI, nonceR, false, tsi, tsr,
+                old == null ? Datapath.Outbound.NOW : Datapath.Outbound.AFTER_PEER);
+        childSas.afterPeerChildCreate(created, old, nonceI, nonceR);
     }
 }

@@ -1,6 +1,7 @@
 package dev.strait.gateway.ike.sa;
 
 import dev.strait.gateway.datapath.ChildSaSpec;
+import dev.strait.gateway.datapath.Datapath;
 import dev.strait.gateway.ike.auth.AuthenticationException;
 import dev.strait.gateway.ike.auth.CertificateAuthentication;
 import dev.strait.gateway.ike.auth.Identity;
@@ -1075,15 +1076,18 @@ final class IkeSa {
      * Derives KEYMAT (section 2.17) with the nonces of the exchange that created the child; exchangeInitiator says
      * whether we initiated that exchange (its initiator's keys come first), tsi/tsr are as that exchange named them.
      */
-    Child installChild(int inboundSpi, EspChoice esp, byte[] sharedSecret, byte[] nonceI, byte[] nonceR,
-                               boolean exchangeInitiator, List<Payload.TrafficSelector> tsi, List<Payload.TrafficSelector> tsr) {
-        return installChild(inboundSpi, esp, sharedSecret == null ? List.of() : List.of(sharedSecret), nonceI, nonceR,
-                exchangeInitiator, tsi, tsr);
-    }
-
-    /** secrets: the KE secret and those of the IKE_FOLLOWUP_KE exchanges, in order (RFC 9370 section 2.2.4); empty: no PFS. */
     Child installChild(int inboundSpi, EspChoice esp, List<byte[]> secrets, byte[] nonceI, byte[] nonceR,
                                boolean exchangeInitiator, List<Payload.TrafficSelector> tsi, List<Payload.TrafficSelector> tsr) {
+        return installChild(inboundSpi, esp, secrets, nonceI, nonceR, exchangeInitiator, tsi, tsr, Datapath.Outbound.NOW);
+    }
+
+    /**
+     * secrets: the KE secret and those of the IKE_FOLLOWUP_KE exchanges, in order (RFC 9370 section 2.2.4); empty: no PFS.
+     * outbound: AFTER_PEER when we answered the peer's rekey (make-before-break as responder).
+     */
+    Child installChild(int inboundSpi, EspChoice esp, List<byte[]> secrets, byte[] nonceI, byte[] nonceR,
+                       boolean exchangeInitiator, List<Payload.TrafficSelector> tsi, List<Payload.TrafficSelector> tsr,
+                       Datapath.Outbound outbound) {
         Algorithms.Encr encr = esp.encr().alg();
         int encLen = encr.keyMaterialLength(esp.encr().keyBits());
         int integLen = esp.integ() == null ? 0 : esp.integ().keyLength;
@@ -1105,7 +1109,7 @@ final class IkeSa {
         // The IKE SA's first Child SA is announced by the "IKE SA established" line: one INFO line per tunnel set-up.
         org.slf4j.event.Level level = children.isEmpty() ? org.slf4j.event.Level.DEBUG : org.slf4j.event.Level.INFO;
         children.add(child);
-        engine.datapath().installChildSa(spec);
+        engine.datapath().installChildSa(spec, outbound);
         if (LOG.isEnabledForLevel(level)) {
             LOG.atLevel(level).log("tunnel {}: Child SA installed {} <-> {} ({}, SPIs in {} out {})", name(),
                     TrafficSelectors.describe(localTs), TrafficSelectors.describe(remoteTs), esp.describe(), hex32(inboundSpi),

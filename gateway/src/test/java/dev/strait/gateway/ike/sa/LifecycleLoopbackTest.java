@@ -10,6 +10,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import dev.strait.api.v1alpha1.TunnelConfig;
 import dev.strait.api.v1alpha1.TunnelSpec;
 import dev.strait.gateway.datapath.ChildSaSpec;
+import dev.strait.gateway.datapath.Datapath;
 import java.net.InetSocketAddress;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -169,6 +170,9 @@ class LifecycleLoopbackTest {
                 int added = ev.indexOf("+" + Integer.toHexString(onlySpi(s)));
                 int removed = ev.indexOf("-" + Integer.toHexString(s == a ? oldA : oldB));
                 assertTrue(added >= 0 && removed > added, "new SA installed before the old one left: " + ev);
+                // The rekey's responder sends on the new SA only once the initiator uses it or deletes the old one.
+                assertEquals(s == initiator ? Datapath.Outbound.NOW : Datapath.Outbound.AFTER_PEER,
+                        s.datapath.outbound.get(onlySpi(s)));
             }
         }
         assertEquals(2, a.count("childRekey"));
