@@ -568,6 +568,7 @@ final class IkeSa {
         if (!from.equals(remote)) {
             remote = from; // the peer moved to 4500 or its NAT mapping changed (RFC 7296 section 2.23)
             natt = viaNatt;
+            localAddress = new InetSocketAddress(localAddress.getAddress(), viaNatt ? engine.nattPort() : engine.ikePort());
         }
         IkeMessage request = m.withPayloads(inner);
         switch (m.exchangeType()) {

@@ -179,6 +179,10 @@ class LifecycleLoopbackTest {
         assertEquals(2, b.count("childRekey"));
         assertEquals("Established", a.engine.snapshot().getFirst().phase());
         assertEquals("Established", b.engine.snapshot().getFirst().phase());
+        for (Side s : List.of(a, b)) { // encapsulation is forced, so both sides floated to 4500 (initiator and responder)
+            String local = s.engine.snapshot().getFirst().ike().localAddress();
+            assertTrue(local.endsWith(":4500"), local);
+        }
     }
 
     @Test
