@@ -16,6 +16,8 @@ import dev.strait.gateway.ike.sa.ProposalMatcher.EspChoice;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Optional;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 /**
  * The peer's CREATE_CHILD_SA for a Child SA (RFC 7296 sections 1.3.1, 1.3.3): a rekey or an additional Child SA,
@@ -23,6 +25,8 @@ import java.util.Optional;
  * Collision bookkeeping stays with our own exchanges (ChildSaExchanges). Runs on the SA's executor.
  */
 final class ChildSaResponder {
+    /** Logged as the IKE SA, like the rest of its exchanges. */
+    private static final Logger LOG = LoggerFactory.getLogger(IkeSa.class);
     private final IkeSa ikeSa;
     private final IkeEngine engine;
     private final AdditionalKeyExchanges kes;
@@ -51,7 +55,9 @@ final class ChildSaResponder {
             int ours = spi.length == 4 ? ProposalMatcher.spiInt(spi) : 0;
             old = ikeSa.children.stream().filter(c -> c.outboundSpi() == ours).findFirst().orElse(null);
             if (old == null) {
-                ikeSa.respond(m, List.of(new Payload.Notify(ProposalMatcher.PROTO_ESP, spi, NotifyType.CHILD_SA_NOT_FOUND, new byte[0])));
+                refuse(m, new Payload.Notify(ProposalMatcher.PROTO_ESP, spi, NotifyType.CHILD_SA_NOT_FOUND, new byte[0]),
+                        "child_not_found", "the peer asked to rekey Child SA " + (spi.length == 4 ? IkeSa.hex32(ours) : "?")
+                                + ", which this IKE SA does not have");
                 return;
             }
             if (childSas.isReplaced(old.inboundSpi())) {
@@ -62,13 +68,14 @@ final class ChildSaResponder {
         Optional<Payload.KeyExchange> ke = m.first(Payload.KeyExchange.class);
         Optional<EspChoice> choice = ProposalMatcher.selectEsp(sa.proposals(), t.espProposals(), ke.isPresent());
         if (choice.isEmpty()) {
-            ikeSa.respond(m, List.of(IkeSa.notify(NotifyType.NO_PROPOSAL_CHOSEN, new byte[0])));
+            refuse(m, IkeSa.notify(NotifyType.NO_PROPOSAL_CHOSEN, new byte[0]), "no_proposal",
+                    "the peer offered no acceptable ESP proposal" + (ke.isPresent() ? " with PFS" : ""));
             return;
         }
         EspChoice chosen = choice.get();
         if (ke.isPresent() && chosen.group() != null && chosen.group().id != ke.get().group()) {
-            ikeSa.respond(m, List.of(IkeSa.notify(NotifyType.INVALID_KE_PAYLOAD,
-                    new byte[] {(byte) (chosen.group().id >> 8), (byte) chosen.group().id})));
+            refuse(m, IkeSa.notify(NotifyType.INVALID_KE_PAYLOAD, new byte[] {(byte) (chosen.group().id >> 8), (byte) chosen.group().id}),
+                    "invalid_ke", "the peer's KE is for group " + ke.get().group() + ", we want " + chosen.group());
             return;
         }
         List<Payload.TrafficSelector> tsi = selectors(m, true);
@@ -76,7 +83,9 @@ final class ChildSaResponder {
         List<Payload.TrafficSelector> narrowedI = ikeSa.tunnel.narrowing().narrow(tsi, t.remoteSubnets());
         List<Payload.TrafficSelector> narrowedR = ikeSa.tunnel.narrowing().narrow(tsr, t.localSubnets());
         if (narrowedI.isEmpty() || narrowedR.isEmpty()) {
-            ikeSa.respond(m, List.of(IkeSa.notify(NotifyType.TS_UNACCEPTABLE, new byte[0])));
+            refuse(m, IkeSa.notify(NotifyType.TS_UNACCEPTABLE, new byte[0]), "ts_unacceptable", "the peer proposed traffic selectors "
+                    + TrafficSelectors.describe(tsi) + " <-> " + TrafficSelectors.describe(tsr) + ", outside remote "
+                    + t.remoteSubnets() + " / local " + t.localSubnets());
             return;
         }
         AdditionalKeyExchanges.KeAnswer kea = null;
@@ -112,6 +121,23 @@ final class ChildSaResponder {
         }
         ikeSa.respond(m, out);
         installAnswered(inboundSpi, chosen, shared == null ? List.of() : List.of(shared), nonceI, nonceR, narrowedI, narrowedR, old);
+    }
+
+    /**
+     * Answers the peer's CREATE_CHILD_SA with a refusal, with a log line and the tunnel's lastError naming the cause:
+     * a refused rekey or Child SA must not go unnoticed (an INVALID_KE_PAYLOAD is part of negotiating and logged
+     * at INFO).
+     */
+    private void refuse(IkeMessage m, Payload.Notify refusal, String reason, String why) {
+        String what = m.notify(NotifyType.REKEY_SA).isPresent() ? "Child SA rekey" : "new Child SA";
+        String message = "refused the peer's " + what + ": " + why + "; answered " + IkeSa.notifyName(refusal.notifyType());
+        if (refusal.notifyType() == NotifyType.INVALID_KE_PAYLOAD) {
+            LOG.info("tunnel {}: {}", ikeSa.name(), message);
+        } else {
+            LOG.warn("tunnel {}: {}", ikeSa.name(), message);
+        }
+        ikeSa.tunnel.noteError(reason, message);
+        ikeSa.respond(m, List.of(refusal));
     }
 
     /** The peer's next IKE_FOLLOWUP_KE of a Child SA creation (link: the one it carries); STATE_NOT_FOUND without one. */

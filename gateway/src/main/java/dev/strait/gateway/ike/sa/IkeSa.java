@@ -414,9 +414,15 @@ final class IkeSa {
             sendDeleteAndClose();
             return;
         }
-        Optional<EspChoice> esp = inner.first(Payload.Sa.class).flatMap(sa -> ProposalMatcher.acceptEspAnswer(sa, t.espProposals(), false));
+        Optional<Payload.Sa> espAnswer = inner.first(Payload.Sa.class);
+        Optional<EspChoice> esp = espAnswer.flatMap(sa -> ProposalMatcher.acceptEspAnswer(sa, t.espProposals(), false));
         List<Payload.TrafficSelector> tsi = selectors(inner, true);
         List<Payload.TrafficSelector> tsr = selectors(inner, false);
+        if (espAnswer.isEmpty()) {
+            fail("child_failed", "IKE SA is up but the peer created no Child SA (IKE_AUTH response without SA payload or error notify)");
+            sendDeleteAndClose();
+            return;
+        }
         if (esp.isEmpty()) {
             fail("no_proposal", "peer chose an ESP proposal we did not offer");
             sendDeleteAndClose();
@@ -682,8 +688,11 @@ final class IkeSa {
             return;
         }
         if (esp.isEmpty()) {
-            tunnel.noteError("no_proposal", "peer offered no acceptable ESP proposal");
+            String msg = "peer offered no acceptable ESP proposal for the Child SA in IKE_AUTH; answered NO_PROPOSAL_CHOSEN"
+                    + " (the IKE SA stays up without a Child SA)";
+            tunnel.noteError("no_proposal", msg);
             engine.listener().authFailure(t.name(), "no_proposal");
+            LOG.warn("tunnel {}: {}", t.name(), msg);
             out.add(new Payload.Notify(0, new byte[0], NotifyType.NO_PROPOSAL_CHOSEN, new byte[0]));
             respond(m, out);
             return;

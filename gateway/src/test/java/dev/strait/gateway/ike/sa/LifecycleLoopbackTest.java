@@ -186,6 +186,28 @@ class LifecycleLoopbackTest {
     }
 
     @Test
+    void aRefusedChildRekeyIsLoggedAndNotedOnBothSides() throws Exception {
+        // Same cipher, different PFS groups: IKE_AUTH's Child SA (no KE) agrees, a rekey with PFS cannot.
+        Side[] p = pair("aes256gcm16-x25519", t -> {
+            if (t.initiation == TunnelSpec.Initiation.Passive) {
+                t.esp.proposals = List.of("aes256gcm16-ecp384");
+            }
+        });
+        Side a = p[0];
+        Side b = p[1];
+        int before = onlySpi(a);
+        rekeyChild(a);
+        await(() -> b.engine.snapshot().getFirst().lastError() != null && a.engine.snapshot().getFirst().lastError() != null,
+                "both sides note the refusal");
+        TunnelSnapshot refused = b.engine.snapshot().getFirst();
+        assertEquals("no_proposal", refused.lastErrorReason());
+        assertEquals("refused the peer's Child SA rekey: the peer offered no acceptable ESP proposal with PFS; answered NO_PROPOSAL_CHOSEN",
+                refused.lastError());
+        assertEquals("Child SA rekey failed: NO_PROPOSAL_CHOSEN", a.engine.snapshot().getFirst().lastError());
+        assertEquals(before, onlySpi(a), "the old Child SA stays");
+    }
+
+    @Test
     void childRekeyWithPfsDerivesFreshKeys() throws Exception {
         Side[] p = pair("aes256gcm16-x25519", t -> { });
         Side a = p[0];
