@@ -161,7 +161,7 @@ public class HandshakeBenchmark {
             }
 
             @Override
-            public void installChildSa(ChildSaSpec sa) {
+            public void installChildSa(ChildSaSpec sa, Outbound outbound) {
                 if (installed != null) {
                     installed.release();
                 }

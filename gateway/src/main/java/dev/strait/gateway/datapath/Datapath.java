@@ -16,10 +16,23 @@ public interface Datapath extends AutoCloseable {
     void removeTunnel(String tunnel);
 
     /**
-     * Installs a Child SA. Inbound works at once; outbound traffic matching the selectors moves to this SA
-     * (the newest SA wins, so a rekey is make-before-break and the old SA can still receive until removed).
+     * Installs a Child SA. Inbound works at once; outbound traffic matching the selectors moves to this SA as
+     * {@code outbound} says (among SAs that may send, the newest wins, so a rekey is make-before-break and the old
+     * SA can still receive until removed).
      */
-    void installChildSa(ChildSaSpec sa);
+    void installChildSa(ChildSaSpec sa, Outbound outbound);
+
+    /** When outbound traffic moves to a newly installed Child SA. */
+    enum Outbound {
+        /** At once: we started the exchange, so the peer has the SA installed before we do. */
+        NOW,
+        /**
+         * The responder of a rekey, as strongSwan does: the initiator may not have our answer yet, so the older SAs
+         * for the same traffic keep sending until they are removed (the initiator's DELETE of the old SA) or the
+         * first packet arrives on this one. With no other SA for the traffic, this one sends at once.
+         */
+        AFTER_PEER
+    }
 
     /** Removes a Child SA by its inbound SPI; its counters stay readable in the tunnel totals. */
     void removeChildSa(int inboundSpi);

@@ -15,7 +15,7 @@ final class NoopDatapath implements Datapath {
     }
 
     @Override
-    public void installChildSa(ChildSaSpec sa) {
+    public void installChildSa(ChildSaSpec sa, Outbound outbound) {
     }
 
     @Override

@@ -17,6 +17,7 @@ import java.util.HashMap;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.concurrent.atomic.AtomicBoolean;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -81,8 +82,9 @@ public final class UserspaceDatapath implements Datapath {
         }
     }
 
+    /** held: outbound waits for the peer (Outbound.AFTER_PEER) until its first packet arrives on this SA. */
     private record Sa(ChildSaSpec spec, Tunnel tunnel, EspCounters counters, EspOutbound out, EspInbound in,
-                      Prefix[] local, Prefix[] remote, MemorySegment peer) {
+                      Prefix[] local, Prefix[] remote, MemorySegment peer, AtomicBoolean held) {
     }
 
     private UserspaceDatapath(TunDevice tun, RtNetlink netlink, UdpNattSocket natt, MeterRegistry registry,
@@ -243,7 +245,7 @@ public final class UserspaceDatapath implements Datapath {
     }
 
     @Override
-    public void installChildSa(ChildSaSpec spec) {
+    public void installChildSa(ChildSaSpec spec, Outbound outbound) {
         int bits = spec.encrKeyBits();
         EspCipher outCipher = EspCipher.create(spec.encr(), bits, spec.integ(), spec.outboundEncKey(),
                 spec.outboundIntegKey());
@@ -261,7 +263,8 @@ public final class UserspaceDatapath implements Datapath {
                     () -> listener.onRekeyNeeded(spi));
             EspInbound in = new EspInbound(spi, spec.esn(), inCipher, c);
             byInboundSpi.put(spi, new Sa(spec, t, c, out, in, Prefix.of(spec.localSelectors()),
-                    Prefix.of(spec.remoteSelectors()), natt.peerAddress(spec.peer())));
+                    Prefix.of(spec.remoteSelectors()), natt.peerAddress(spec.peer()),
+                    new AtomicBoolean(outbound == Outbound.AFTER_PEER)));
             publishSas();
         }
     }
@@ -275,7 +278,10 @@ public final class UserspaceDatapath implements Datapath {
         }
     }
 
-    /** Newest first: the map keeps insertion order only per key, so order by an install sequence. */
+    /**
+     * Outbound lookup order: SAs that may send before held ones (a held SA sends only when no other SA matches),
+     * newest first within each; the map keeps insertion order only per key, so order by an install sequence.
+     */
     private long installSeq;
     private final Map<Integer, Long> installOrder = new HashMap<>();
 
@@ -285,7 +291,8 @@ public final class UserspaceDatapath implements Datapath {
         }
         installOrder.keySet().retainAll(byInboundSpi.keySet());
         List<Sa> list = new ArrayList<>(byInboundSpi.values());
-        list.sort((a, b) -> Long.compare(installOrder.get(b.in.spi()), installOrder.get(a.in.spi())));
+        list.sort(java.util.Comparator.<Sa, Boolean>comparing(sa -> sa.held.get())
+                .thenComparing(sa -> installOrder.get(sa.in.spi()), java.util.Comparator.reverseOrder()));
         outbound = list.toArray(Sa[]::new);
         inbound = SpiTable.of(byInboundSpi);
     }
@@ -470,6 +477,9 @@ public final class UserspaceDatapath implements Datapath {
         if (n < 0) {
             return 0;
         }
+        if (sa.held.get()) {
+            releaseOutbound(sa);
+        }
         int v = sa.in.lastNextHeader() == EspInbound.NEXT_IPV4 ? 4 : 6;
         int alen = IpPackets.addrLength(v);
         if (!Prefix.any(sa.remote, out, at + IpPackets.srcOffset(v), alen)
@@ -479,6 +489,16 @@ public final class UserspaceDatapath implements Datapath {
         }
         IpPackets.clampMss(out, at, n, v, mtu);
         return n;
+    }
+
+    /** The peer sends on a held SA, so it has installed it: our outbound traffic moves over (once per SA). */
+    private void releaseOutbound(Sa sa) {
+        synchronized (lock) {
+            if (sa.held.compareAndSet(true, false) && byInboundSpi.get(sa.in.spi()) == sa) {
+                publishSas();
+                LOG.debug("tunnel {}: first packet on SA {}, outbound moves to it", sa.tunnel.name, Integer.toHexString(sa.in.spi()));
+            }
+        }
     }
 
     private void onBatchEnd() {

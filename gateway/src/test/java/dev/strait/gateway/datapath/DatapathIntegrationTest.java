@@ -140,8 +140,8 @@ class DatapathIntegrationTest {
         assertTrue(dp(siteA).tunnelCounters("t").drops(DropReason.NO_SA) >= 1);
         assertEquals("t", acquired[0]);
 
-        siteA.datapath().installChildSa(spec(0xA1, 0xB1, KEY_BA, KEY_AB, LAN_A, LAN_B, B_UDP));
-        siteB.datapath().installChildSa(spec(0xB1, 0xA1, KEY_AB, KEY_BA, LAN_B, LAN_A, A_UDP));
+        siteA.datapath().installChildSa(spec(0xA1, 0xB1, KEY_BA, KEY_AB, LAN_A, LAN_B, B_UDP), Datapath.Outbound.NOW);
+        siteB.datapath().installChildSa(spec(0xB1, 0xA1, KEY_AB, KEY_BA, LAN_B, LAN_A, A_UDP), Datapath.Outbound.NOW);
         NetNs.Result r = ping(A, "-c", "3", "-i", "0.2", "-W", "2", "-I", "10.11.0.1", "10.21.0.1");
         assertEquals(0, r.exit(), r.output());
         Datapath.SaCounters a = siteA.datapath().counters(0xA1);
@@ -194,7 +194,7 @@ class DatapathIntegrationTest {
     void injectedPacketsAreCountedAsPolicyReplayAndAuthDrops() throws Exception {
         List<Cidr> other = List.of(Cidr.parse("10.77.0.0/24"));
         siteB.datapath().installChildSa(new ChildSaSpec("t", TEST_SPI, 0x7778, Encr.AES_GCM_16, 256, null, false,
-                KEY_TEST, new byte[0], bytes(36), new byte[0], LAN_B, other, A_UDP));
+                KEY_TEST, new byte[0], bytes(36), new byte[0], LAN_B, other, A_UDP), Datapath.Outbound.NOW);
         EspOutbound sealer = new EspOutbound(TEST_SPI, false,
                 EspCipher.create(Encr.AES_GCM_16, 256, null, KEY_TEST, null), new EspCounters(null), null);
         byte[] outside = ipv4("10.11.0.1", "10.21.0.1");
@@ -316,6 +316,33 @@ class DatapathIntegrationTest {
 
     @Test
     @Order(7)
+    void aRekeyResponderSendsOnTheNewSaOnlyOnceThePeerUsesItOrTheOldOneIsGone() throws Exception {
+        byte[] ab2 = bytes(36);
+        byte[] ba2 = bytes(36);
+        // B answered a rekey: its half of the new SA is held while A (the initiator) may not have the answer yet.
+        siteB.datapath().installChildSa(spec(0xB2, 0xA2, ab2, ba2, LAN_B, LAN_A, A_UDP), Datapath.Outbound.AFTER_PEER);
+        NetNs.Result r = ping(A, "-c", "3", "-i", "0.2", "-W", "2", "-I", "10.11.0.1", "10.21.0.1");
+        assertEquals(0, r.exit(), "B answers on the old SA: " + r.output());
+        assertEquals(0, siteB.datapath().counters(0xB2).packetsOut(), "nothing sent on the held SA");
+        // A got the answer and sends on its half: B's first packet on the new SA moves B's outbound traffic there.
+        siteA.datapath().installChildSa(spec(0xA2, 0xB2, ba2, ab2, LAN_A, LAN_B, B_UDP), Datapath.Outbound.NOW);
+        long oldOut = siteB.datapath().counters(0xB1).packetsOut();
+        r = ping(A, "-c", "3", "-i", "0.2", "-W", "2", "-I", "10.11.0.1", "10.21.0.1");
+        assertEquals(0, r.exit(), r.output());
+        assertTrue(siteB.datapath().counters(0xB2).packetsOut() >= 3, "B answers on the new SA");
+        assertEquals(oldOut, siteB.datapath().counters(0xB1).packetsOut(), "and no longer on the old one");
+        // Another held SA that A never uses: once the SA before it is removed (the initiator's DELETE), it sends.
+        siteB.datapath().installChildSa(spec(0xB3, 0xA3, bytes(36), bytes(36), LAN_B, LAN_A, A_UDP), Datapath.Outbound.AFTER_PEER);
+        ping(B, "-c", "1", "-W", "1", "-I", "10.21.0.1", "10.11.0.1");
+        assertEquals(0, siteB.datapath().counters(0xB3).packetsOut(), "held while B2 may send");
+        siteB.datapath().removeChildSa(0xB2);
+        siteB.datapath().removeChildSa(0xB1);
+        ping(B, "-c", "1", "-W", "1", "-I", "10.21.0.1", "10.11.0.1");
+        assertEquals(1, siteB.datapath().counters(0xB3).packetsOut(), "the only SA left sends");
+    }
+
+    @Test
+    @Order(8)
     void closeRemovesDeviceAndRoutes() {
         siteA.datapath().close();
         assertTrue(NetNs.sh("ip", "-n", A, "link", "show", "strait0").exit() != 0);

@@ -170,7 +170,12 @@ final class ChildSaExchanges {
                 t.espProposals().stream().flatMap(p -> p.groups().stream()).filter(g -> g.id == wanted).findFirst()
                         .ifPresentOrElse(g -> rekeyChild(old.inboundSpi(), g),
                                 () -> ikeSa.tunnel.noteError("rekey_failed", "peer wants PFS group " + wanted + " for the Child SA rekey"));
-            } else if (type != NotifyType.CHILD_SA_NOT_FOUND) {
+            } else if (type == NotifyType.CHILD_SA_NOT_FOUND) {
+                // The peer no longer has it (deleted, its DELETE crossing our request): its own DELETE follows or DPD cleans up.
+                LOG.warn("tunnel {}: peer answered the rekey of Child SA {} with CHILD_SA_NOT_FOUND", ikeSa.name(), hex32(old.inboundSpi()));
+                ikeSa.tunnel.noteError("rekey_failed", "Child SA rekey failed: the peer does not know Child SA " + hex32(old.inboundSpi())
+                        + " (CHILD_SA_NOT_FOUND)");
+            } else {
                 String why = error.map(n -> notifyName(n.notifyType())).orElse("an answer without SA, Nr or KE");
                 LOG.warn("tunnel {}: Child SA rekey failed: {}", ikeSa.name(), why);
                 ikeSa.tunnel.noteError("rekey_failed", "Child SA rekey failed: " + why);

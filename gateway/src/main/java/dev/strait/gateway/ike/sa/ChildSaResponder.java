@@ -4,6 +4,7 @@ import static dev.strait.gateway.ike.sa.IkeSa.NONCE_LENGTH;
 import static dev.strait.gateway.ike.sa.IkeSa.STATE_NOT_FOUND;
 import static dev.strait.gateway.ike.sa.IkeSa.selectors;
 
+import dev.strait.gateway.datapath.Datapath;
 import dev.strait.gateway.ike.crypto.Algorithms;
 import dev.strait.gateway.ike.crypto.KeyExchange;
 import dev.strait.gateway.ike.message.IkeMessage;
@@ -15,6 +16,8 @@ import dev.strait.gateway.ike.sa.ProposalMatcher.EspChoice;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Optional;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 /**
  * The peer's CREATE_CHILD_SA for a Child SA (RFC 7296 sections 1.3.1, 1.3.3): a rekey or an additional Child SA,
@@ -22,6 +25,8 @@ import java.util.Optional;
  * Collision bookkeeping stays with our own exchanges (ChildSaExchanges). Runs on the SA's executor.
  */
 final class ChildSaResponder {
+    /** Logged as the IKE SA, like the rest of its exchanges. */
+    private static final Logger LOG = LoggerFactory.getLogger(IkeSa.class);
     private final IkeSa ikeSa;
     private final IkeEngine engine;
     private final AdditionalKeyExchanges kes;
@@ -50,7 +55,9 @@ final class ChildSaResponder {
             int ours = spi.length == 4 ? ProposalMatcher.spiInt(spi) : 0;
             old = ikeSa.children.stream().filter(c -> c.outboundSpi() == ours).findFirst().orElse(null);
             if (old == null) {
-                ikeSa.respond(m, List.of(new Payload.Notify(ProposalMatcher.PROTO_ESP, spi, NotifyType.CHILD_SA_NOT_FOUND, new byte[0])));
+                refuse(m, new Payload.Notify(ProposalMatcher.PROTO_ESP, spi, NotifyType.CHILD_SA_NOT_FOUND, new byte[0]),
+                        "child_not_found", "the peer asked to rekey Child SA " + (spi.length == 4 ? IkeSa.hex32(ours) : "?")
+                                + ", which this IKE SA does not have");
                 return;
             }
             if (childSas.isReplaced(old.inboundSpi())) {
@@ -61,13 +68,14 @@ final class ChildSaResponder {
         Optional<Payload.KeyExchange> ke = m.first(Payload.KeyExchange.class);
         Optional<EspChoice> choice = ProposalMatcher.selectEsp(sa.proposals(), t.espProposals(), ke.isPresent());
         if (choice.isEmpty()) {
-            ikeSa.respond(m, List.of(IkeSa.notify(NotifyType.NO_PROPOSAL_CHOSEN, new byte[0])));
+            refuse(m, IkeSa.notify(NotifyType.NO_PROPOSAL_CHOSEN, new byte[0]), "no_proposal",
+                    "the peer offered no acceptable ESP proposal" + (ke.isPresent() ? " with PFS" : ""));
             return;
         }
         EspChoice chosen = choice.get();
         if (ke.isPresent() && chosen.group() != null && chosen.group().id != ke.get().group()) {
-            ikeSa.respond(m, List.of(IkeSa.notify(NotifyType.INVALID_KE_PAYLOAD,
-                    new byte[] {(byte) (chosen.group().id >> 8), (byte) chosen.group().id})));
+            refuse(m, IkeSa.notify(NotifyType.INVALID_KE_PAYLOAD, new byte[] {(byte) (chosen.group().id >> 8), (byte) chosen.group().id}),
+                    "invalid_ke", "the peer's KE is for group " + ke.get().group() + ", we want " + chosen.group());
             return;
         }
         List<Payload.TrafficSelector> tsi = selectors(m, true);
@@ -75,7 +83,9 @@ final class ChildSaResponder {
         List<Payload.TrafficSelector> narrowedI = ikeSa.tunnel.narrowing().narrow(tsi, t.remoteSubnets());
         List<Payload.TrafficSelector> narrowedR = ikeSa.tunnel.narrowing().narrow(tsr, t.localSubnets());
         if (narrowedI.isEmpty() || narrowedR.isEmpty()) {
-            ikeSa.respond(m, List.of(IkeSa.notify(NotifyType.TS_UNACCEPTABLE, new byte[0])));
+            refuse(m, IkeSa.notify(NotifyType.TS_UNACCEPTABLE, new byte[0]), "ts_unacceptable", "the peer proposed traffic selectors "
+                    + TrafficSelectors.describe(tsi) + " <-> " + TrafficSelectors.describe(tsr) + ", outside remote "
+                    + t.remoteSubnets() + " / local " + t.localSubnets());
             return;
         }
         AdditionalKeyExchanges.KeAnswer kea = null;
@@ -110,8 +120,24 @@ final class ChildSaResponder {
             return;
         }
         ikeSa.respond(m, out);
-        Child created = ikeSa.installChild(inboundSpi, chosen, shared, nonceI, nonceR, false, narrowedI, narrowedR);
-        childSas.afterPeerChildCreate(created, old, nonceI, nonceR);
+        installAnswered(inboundSpi, chosen, shared == null ? List.of() : List.of(shared), nonceI, nonceR, narrowedI, narrowedR, old);
+    }
+
+    /**
+     * Answers the peer's CREATE_CHILD_SA with a refusal, with a log line and the tunnel's lastError naming the cause:
+     * a refused rekey or Child SA must not go unnoticed (an INVALID_KE_PAYLOAD is part of negotiating and logged
+     * at INFO).
+     */
+    private void refuse(IkeMessage m, Payload.Notify refusal, String reason, String why) {
+        String what = m.notify(NotifyType.REKEY_SA).isPresent() ? "Child SA rekey" : "new Child SA";
+        String message = "refused the peer's " + what + ": " + why + "; answered " + IkeSa.notifyName(refusal.notifyType());
+        if (refusal.notifyType() == NotifyType.INVALID_KE_PAYLOAD) {
+            LOG.info("tunnel {}: {}", ikeSa.name(), message);
+        } else {
+            LOG.warn("tunnel {}: {}", ikeSa.name(), message);
+        }
+        ikeSa.tunnel.noteError(reason, message);
+        ikeSa.respond(m, List.of(refusal));
     }
 
     /** The peer's next IKE_FOLLOWUP_KE of a Child SA creation (link: the one it carries); STATE_NOT_FOUND without one. */
@@ -138,7 +164,17 @@ final class ChildSaResponder {
         }
         pendingChild = null;
         ikeSa.respond(m, out);
-        Child created = ikeSa.installChild(p.inboundSpi(), p.esp(), p.secrets(), p.nonceI(), p.nonceR(), false, p.tsi(), p.tsr());
-        childSas.afterPeerChildCreate(created, p.old(), p.nonceI(), p.nonceR());
+        installAnswered(p.inboundSpi(), p.esp(), p.secrets(), p.nonceI(), p.nonceR(), p.tsi(), p.tsr(), p.old());
+    }
+
+    /**
+     * The Child SA we just answered. A rekey's new SA sends only once the peer uses it or deletes the old one: our
+     * answer may be lost, and until the peer has it, the peer cannot read the new SA (make-before-break, as strongSwan).
+     */
+    private void installAnswered(int inboundSpi, EspChoice esp, List<byte[]> secrets, byte[] nonceI, byte[] nonceR,
+                                 List<Payload.TrafficSelector> tsi, List<Payload.TrafficSelector> tsr, Child old) {
+        Child created = ikeSa.installChild(inboundSpi, esp, secrets, nonceI, nonceR, false, tsi, tsr,
+                old == null ? Datapath.Outbound.NOW : Datapath.Outbound.AFTER_PEER);
+        childSas.afterPeerChildCreate(created, old, nonceI, nonceR);
     }
 }

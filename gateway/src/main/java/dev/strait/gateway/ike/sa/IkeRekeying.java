@@ -266,12 +266,13 @@ final class IkeRekeying {
         }
         Optional<IkeChoice> choice = ProposalMatcher.selectIke(sa.proposals(), t.ikeProposals(), ke.get().group());
         if (choice.isEmpty()) {
-            ikeSa.respond(m, List.of(IkeSa.notify(NotifyType.NO_PROPOSAL_CHOSEN, new byte[0])));
+            refuse(m, IkeSa.notify(NotifyType.NO_PROPOSAL_CHOSEN, new byte[0]), "no_proposal", "the peer offered no acceptable IKE proposal");
             return;
         }
         if (choice.get().group().id != ke.get().group()) {
             int g = choice.get().group().id;
-            ikeSa.respond(m, List.of(IkeSa.notify(NotifyType.INVALID_KE_PAYLOAD, new byte[] {(byte) (g >> 8), (byte) g})));
+            refuse(m, IkeSa.notify(NotifyType.INVALID_KE_PAYLOAD, new byte[] {(byte) (g >> 8), (byte) g}), "invalid_ke",
+                    "the peer's KE is for group " + ke.get().group() + ", we want " + choice.get().group());
             return;
         }
         boolean hybrid = !choice.get().additionalKes().isEmpty();
@@ -303,6 +304,18 @@ final class IkeRekeying {
         IkeSa next = adoptPeerIkeRekey(choice.get(), peerSpi, newSpi, nonceI, nonceR, secrets);
         ikeSa.respond(m, out);
         afterPeerIkeRekeyAnswered(next);
+    }
+
+    /** Answers the peer's IKE SA rekey with a refusal, logged and noted as the tunnel's lastError (INVALID_KE at INFO). */
+    private void refuse(IkeMessage m, Payload.Notify refusal, String reason, String why) {
+        String message = "refused the peer's IKE SA rekey: " + why + "; answered " + IkeSa.notifyName(refusal.notifyType());
+        if (refusal.notifyType() == NotifyType.INVALID_KE_PAYLOAD) {
+            LOG.info("tunnel {}: {}", ikeSa.name(), message);
+        } else {
+            LOG.warn("tunnel {}: {}", ikeSa.name(), message);
+        }
+        ikeSa.tunnel.noteError(reason, message);
+        ikeSa.respond(m, List.of(refusal));
     }
 
     /** One IKE_FOLLOWUP_KE of the peer's IKE SA rekey: our KE, then the next link or the successor. */

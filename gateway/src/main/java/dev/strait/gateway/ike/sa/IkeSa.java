@@ -1,6 +1,7 @@
 package dev.strait.gateway.ike.sa;
 
 import dev.strait.gateway.datapath.ChildSaSpec;
+import dev.strait.gateway.datapath.Datapath;
 import dev.strait.gateway.ike.auth.AuthenticationException;
 import dev.strait.gateway.ike.auth.CertificateAuthentication;
 import dev.strait.gateway.ike.auth.Identity;
@@ -430,9 +431,15 @@ final class IkeSa {
             sendDeleteAndClose();
             return;
         }
-        Optional<EspChoice> esp = inner.first(Payload.Sa.class).flatMap(sa -> ProposalMatcher.acceptEspAnswer(sa, t.espProposals(), false));
+        Optional<Payload.Sa> espAnswer = inner.first(Payload.Sa.class);
+        Optional<EspChoice> esp = espAnswer.flatMap(sa -> ProposalMatcher.acceptEspAnswer(sa, t.espProposals(), false));
         List<Payload.TrafficSelector> tsi = selectors(inner, true);
         List<Payload.TrafficSelector> tsr = selectors(inner, false);
+        if (espAnswer.isEmpty()) {
+            fail("child_failed", "IKE SA is up but the peer created no Child SA (IKE_AUTH response without SA payload or error notify)");
+            sendDeleteAndClose();
+            return;
+        }
         if (esp.isEmpty()) {
             fail("no_proposal", "peer chose an ESP proposal we did not offer");
             sendDeleteAndClose();
@@ -587,6 +594,7 @@ final class IkeSa {
         if (!from.equals(remote)) {
             remote = from; // the peer moved to 4500 or its NAT mapping changed (RFC 7296 section 2.23)
             natt = viaNatt;
+            localAddress = new InetSocketAddress(localAddress.getAddress(), viaNatt ? engine.nattPort() : engine.ikePort());
         }
         IkeMessage request = m.withPayloads(inner);
         switch (m.exchangeType()) {
@@ -705,8 +713,11 @@ final class IkeSa {
             return;
         }
         if (esp.isEmpty()) {
-            tunnel.noteError("no_proposal", "peer offered no acceptable ESP proposal");
+            String msg = "peer offered no acceptable ESP proposal for the Child SA in IKE_AUTH; answered NO_PROPOSAL_CHOSEN"
+                    + " (the IKE SA stays up without a Child SA)";
+            tunnel.noteError("no_proposal", msg);
             engine.listener().authFailure(t.name(), "no_proposal");
+            LOG.warn("tunnel {}: {}", t.name(), msg);
             out.add(new Payload.Notify(0, new byte[0], NotifyType.NO_PROPOSAL_CHOSEN, new byte[0]));
             respond(m, out);
             return;
@@ -1097,15 +1108,18 @@ final class IkeSa {
      * Derives KEYMAT (section 2.17) with the nonces of the exchange that created the child; exchangeInitiator says
      * whether we initiated that exchange (its initiator's keys come first), tsi/tsr are as that exchange named them.
      */
-    Child installChild(int inboundSpi, EspChoice esp, byte[] sharedSecret, byte[] nonceI, byte[] nonceR,
-                               boolean exchangeInitiator, List<Payload.TrafficSelector> tsi, List<Payload.TrafficSelector> tsr) {
-        return installChild(inboundSpi, esp, sharedSecret == null ? List.of() : List.of(sharedSecret), nonceI, nonceR,
-                exchangeInitiator, tsi, tsr);
-    }
-
-    /** secrets: the KE secret and those of the IKE_FOLLOWUP_KE exchanges, in order (RFC 9370 section 2.2.4); empty: no PFS. */
     Child installChild(int inboundSpi, EspChoice esp, List<byte[]> secrets, byte[] nonceI, byte[] nonceR,
                                boolean exchangeInitiator, List<Payload.TrafficSelector> tsi, List<Payload.TrafficSelector> tsr) {
+        return installChild(inboundSpi, esp, secrets, nonceI, nonceR, exchangeInitiator, tsi, tsr, Datapath.Outbound.NOW);
+    }
+
+    /**
+     * secrets: the KE secret and those of the IKE_FOLLOWUP_KE exchanges, in order (RFC 9370 section 2.2.4); empty: no PFS.
+     * outbound: AFTER_PEER when we answered the peer's rekey (make-before-break as responder).
+     */
+    Child installChild(int inboundSpi, EspChoice esp, List<byte[]> secrets, byte[] nonceI, byte[] nonceR,
+                       boolean exchangeInitiator, List<Payload.TrafficSelector> tsi, List<Payload.TrafficSelector> tsr,
+                       Datapath.Outbound outbound) {
         Algorithms.Encr encr = esp.encr().alg();
         int encLen = encr.keyMaterialLength(esp.encr().keyBits());
         int integLen = esp.integ() == null ? 0 : esp.integ().keyLength;
@@ -1127,7 +1141,7 @@ final class IkeSa {
         // The IKE SA's first Child SA is announced by the "IKE SA established" line: one INFO line per tunnel set-up.
         org.slf4j.event.Level level = children.isEmpty() ? org.slf4j.event.Level.DEBUG : org.slf4j.event.Level.INFO;
         children.add(child);
-        engine.datapath().installChildSa(spec);
+        engine.datapath().installChildSa(spec, outbound);
         if (LOG.isEnabledForLevel(level)) {
             LOG.atLevel(level).log("tunnel {}: Child SA installed {} <-> {} ({}, SPIs in {} out {})", name(),
                     TrafficSelectors.describe(localTs), TrafficSelectors.describe(remoteTs), esp.describe(), hex32(inboundSpi),

@@ -11,8 +11,9 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * One configured tunnel over time: which IKE SA currently carries it, its phase, the last error, and reconnection
- * with capped exponential back-off and jitter for tunnels that initiate.
+ * One configured tunnel over time: which IKE SA currently carries it, its phase and last error (TunnelStatus, the
+ * state machine of docs/operations.md), and reconnection with capped exponential back-off and jitter for tunnels
+ * that initiate.
  */
 final class TunnelRuntime {
     private static final Logger LOG = LoggerFactory.getLogger(TunnelRuntime.class);
@@ -20,12 +21,11 @@ final class TunnelRuntime {
     private final IkeEngine engine;
     private volatile TunnelDefinition definition;
     private IkeSa current;
-    private String phase = "Pending";
-    private String lastErrorReason;
-    private String lastError;
-    private Instant lastErrorAt;
-    private int attempts;
+    private final TunnelStatus status;
     private ScheduledFuture<?> reconnect;
+    /** System.nanoTime before which traffic does not start another attempt (OnTraffic back-off). */
+    private long notBeforeNanos;
+    private boolean backingOff;
     private boolean stopped;
     /** Subnet pairs the current IKE SA could not get a Child SA for (the peer refused them): the tunnel is Degraded. */
     private List<String> missingChildren = List.of();
@@ -41,6 +41,7 @@ final class TunnelRuntime {
     TunnelRuntime(IkeEngine engine, TunnelDefinition definition) {
         this.engine = engine;
         this.definition = definition;
+        this.status = new TunnelStatus(TunnelStatus.Mode.of(definition));
     }
 
     String name() {
@@ -61,11 +62,10 @@ final class TunnelRuntime {
 
     synchronized void start() {
         stopped = false;
-        if (definition.passive() || definition.initiation() == dev.strait.api.v1alpha1.TunnelSpec.Initiation.OnTraffic) {
-            phase = "Pending";
-            return;
+        status.started();
+        if (TunnelStatus.Mode.of(definition) == TunnelStatus.Mode.START) {
+            initiate();
         }
-        initiate();
     }
 
     /**
@@ -86,17 +86,20 @@ final class TunnelRuntime {
         contact = current;
     }
 
-    /** Starts an IKE SA as initiator unless one is already up or being set up. */
+    /**
+     * Starts an IKE SA as initiator unless one is already up or being set up, or (traffic of an OnTraffic tunnel) the
+     * back-off after a failed attempt has not passed yet.
+     */
     synchronized void initiate() {
         initiate(null);
     }
 
     private void initiate(Duration giveUp) {
-        if (stopped || current != null || definition.peerAddress() == null) {
+        if (stopped || current != null || definition.peerAddress() == null || backingOff && System.nanoTime() - notBeforeNanos < 0) {
             return;
         }
-        phase = "Connecting";
-        attempts++;
+        backingOff = false;
+        status.attempt();
         IkeSa sa = engine.newInitiatorSa(this);
         current = sa;
         InetSocketAddress peer = new InetSocketAddress(definition.peerAddress(), definition.peerPort());
@@ -120,8 +123,7 @@ final class TunnelRuntime {
         IkeSa old = current;
         current = sa;
         missingChildren = List.of();
-        attempts = 0;
-        phase = "Connecting";
+        status.ikeEstablished();
         if (peerSentInitialContact) {
             // RFC 7296 section 2.4: the peer restarted, so every other IKE SA with it is stale: drop them at once.
             engine.dropOtherSas(this, sa);
@@ -144,11 +146,7 @@ final class TunnelRuntime {
         if (sa != current) {
             return;
         }
-        phase = sa.children.isEmpty() || !missingChildren.isEmpty() ? "Degraded" : "Established";
-        if (!sa.children.isEmpty() && missingChildren.isEmpty()) {
-            lastError = null;
-            lastErrorReason = null;
-        }
+        status.childrenChanged(!sa.children.isEmpty(), !missingChildren.isEmpty());
     }
 
     /**
@@ -161,9 +159,8 @@ final class TunnelRuntime {
         }
         missingChildren = List.copyOf(refusals);
         if (!missingChildren.isEmpty()) {
-            lastErrorReason = lastErrorReason == null ? "child_missing" : lastErrorReason;
-            lastError = String.join("; ", missingChildren);
-            lastErrorAt = Instant.now();
+            TunnelStatus.Error e = status.lastError();
+            status.error(e == null ? "child_missing" : e.reason(), String.join("; ", missingChildren), Instant.now());
         }
         onChildChanged(sa);
     }
@@ -173,33 +170,26 @@ final class TunnelRuntime {
             return;
         }
         current = null;
+        status.ikeClosed();
         engine.listener().tunnelUp(name(), false);
         if (sa == contact) {
             contact = null;
-            if ("timeout".equals(lastErrorReason)) {
-                // A peer that did not answer our contact is no error: the tunnel is Passive and keeps waiting for it.
-                lastErrorReason = null;
-                lastError = null;
-                lastErrorAt = null;
-            }
+            // A peer that did not answer our contact is no error: the tunnel is Passive and keeps waiting for it.
+            status.contactUnanswered();
         }
-        if (stopped) {
-            phase = "Pending";
+        TunnelStatus.Mode mode = TunnelStatus.Mode.of(definition);
+        if (stopped || mode == TunnelStatus.Mode.PASSIVE) {
             return;
         }
-        phase = lastError != null && attempts > 2 ? "Failed" : "Connecting";
-        if (definition.passive() || definition.initiation() == dev.strait.api.v1alpha1.TunnelSpec.Initiation.OnTraffic) {
-            phase = lastError != null ? "Failed" : "Pending";
-            return;
-        }
-        scheduleReconnect();
-    }
-
-    private void scheduleReconnect() {
-        Duration max = engine.settings().reconnectMax();
-        long base = Math.min(max.toMillis(), 1000L << Math.min(attempts, 10));
+        // Every way down backs off, whether the IKE SA failed, a Child SA was refused after it came up, or it died.
+        long base = status.reconnectDelay(engine.settings().reconnectMax()).toMillis();
         long jittered = (long) (base * (0.8 + 0.4 * ThreadLocalRandom.current().nextDouble()));
-        LOG.info("tunnel {}: reconnecting in {} ms", name(), jittered);
+        backingOff = true;
+        notBeforeNanos = System.nanoTime() + Duration.ofMillis(jittered).toNanos();
+        if (mode == TunnelStatus.Mode.ON_TRAFFIC) {
+            return; // the next packet starts it, once the back-off has passed
+        }
+        LOG.info("tunnel {}: reconnecting in {} ms (attempt {})", name(), jittered, status.attempts() + 1);
         engine.listener().reconnect(name());
         if (reconnect != null) {
             reconnect.cancel(false);
@@ -208,14 +198,13 @@ final class TunnelRuntime {
     }
 
     synchronized void noteError(String reason, String message) {
-        lastErrorReason = reason;
-        lastError = message;
-        lastErrorAt = Instant.now();
+        status.error(reason, message, Instant.now());
     }
 
     /** Stops the tunnel: the IKE SA is deleted with an INFORMATIONAL DELETE. */
     synchronized void stop() {
         stopped = true;
+        status.stopped();
         if (reconnect != null) {
             reconnect.cancel(false);
         }
@@ -247,6 +236,8 @@ final class TunnelRuntime {
     synchronized TunnelSnapshot snapshot() {
         IkeSa sa = current;
         TunnelSnapshot.Totals retired = new TunnelSnapshot.Totals(retiredBytesIn, retiredBytesOut, retiredPacketsIn, retiredPacketsOut);
-        return TunnelSnapshot.of(definition, phase, lastErrorReason, lastError, lastErrorAt, sa, engine, retired);
+        TunnelStatus.Error e = status.lastError();
+        return TunnelSnapshot.of(definition, status.phase().name(), e == null ? null : e.reason(), e == null ? null : e.message(),
+                e == null ? null : e.at(), sa, engine, retired);
     }
 }

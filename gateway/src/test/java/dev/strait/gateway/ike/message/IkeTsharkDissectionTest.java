@@ -167,7 +167,7 @@ class IkeTsharkDissectionTest {
             public void removeTunnel(String tunnel) {
             }
 
-            public void installChildSa(dev.strait.gateway.datapath.ChildSaSpec sa) {
+            public void installChildSa(dev.strait.gateway.datapath.ChildSaSpec sa, Outbound outbound) {
                 installed.countDown();
             }
 

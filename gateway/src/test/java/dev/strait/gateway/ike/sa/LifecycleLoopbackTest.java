@@ -10,6 +10,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import dev.strait.api.v1alpha1.TunnelConfig;
 import dev.strait.api.v1alpha1.TunnelSpec;
 import dev.strait.gateway.datapath.ChildSaSpec;
+import dev.strait.gateway.datapath.Datapath;
 import java.net.InetSocketAddress;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -169,12 +170,41 @@ class LifecycleLoopbackTest {
                 int added = ev.indexOf("+" + Integer.toHexString(onlySpi(s)));
                 int removed = ev.indexOf("-" + Integer.toHexString(s == a ? oldA : oldB));
                 assertTrue(added >= 0 && removed > added, "new SA installed before the old one left: " + ev);
+                // The rekey's responder sends on the new SA only once the initiator uses it or deletes the old one.
+                assertEquals(s == initiator ? Datapath.Outbound.NOW : Datapath.Outbound.AFTER_PEER,
+                        s.datapath.outbound.get(onlySpi(s)));
             }
         }
         assertEquals(2, a.count("childRekey"));
         assertEquals(2, b.count("childRekey"));
         assertEquals("Established", a.engine.snapshot().getFirst().phase());
         assertEquals("Established", b.engine.snapshot().getFirst().phase());
+        for (Side s : List.of(a, b)) { // encapsulation is forced, so both sides floated to 4500 (initiator and responder)
+            String local = s.engine.snapshot().getFirst().ike().localAddress();
+            assertTrue(local.endsWith(":4500"), local);
+        }
+    }
+
+    @Test
+    void aRefusedChildRekeyIsLoggedAndNotedOnBothSides() throws Exception {
+        // Same cipher, different PFS groups: IKE_AUTH's Child SA (no KE) agrees, a rekey with PFS cannot.
+        Side[] p = pair("aes256gcm16-x25519", t -> {
+            if (t.initiation == TunnelSpec.Initiation.Passive) {
+                t.esp.proposals = List.of("aes256gcm16-ecp384");
+            }
+        });
+        Side a = p[0];
+        Side b = p[1];
+        int before = onlySpi(a);
+        rekeyChild(a);
+        await(() -> b.engine.snapshot().getFirst().lastError() != null && a.engine.snapshot().getFirst().lastError() != null,
+                "both sides note the refusal");
+        TunnelSnapshot refused = b.engine.snapshot().getFirst();
+        assertEquals("no_proposal", refused.lastErrorReason());
+        assertEquals("refused the peer's Child SA rekey: the peer offered no acceptable ESP proposal with PFS; answered NO_PROPOSAL_CHOSEN",
+                refused.lastError());
+        assertEquals("Child SA rekey failed: NO_PROPOSAL_CHOSEN", a.engine.snapshot().getFirst().lastError());
+        assertEquals(before, onlySpi(a), "the old Child SA stays");
     }
 
     @Test

@@ -13,6 +13,8 @@ public final class RecordingDatapath implements Datapath {
     final Map<String, List<Cidr>> routes = new ConcurrentHashMap<>();
     /** "+spi" / "-spi" in the order the engine called us: make-before-break shows as + before -. */
     final List<String> events = new java.util.concurrent.CopyOnWriteArrayList<>();
+    /** How each installed SA's outbound was asked to start, by inbound SPI. */
+    final Map<Integer, Outbound> outbound = new ConcurrentHashMap<>();
 
     @Override
     public void addTunnel(String tunnel, List<Cidr> localSubnets, List<Cidr> remoteSubnets, boolean initiateOnTraffic) {
@@ -25,8 +27,9 @@ public final class RecordingDatapath implements Datapath {
     }
 
     @Override
-    public void installChildSa(ChildSaSpec sa) {
+    public void installChildSa(ChildSaSpec sa, Outbound outbound) {
         installed.put(sa.inboundSpi(), sa);
+        this.outbound.put(sa.inboundSpi(), outbound);
         events.add("+" + Integer.toHexString(sa.inboundSpi()));
     }
 
