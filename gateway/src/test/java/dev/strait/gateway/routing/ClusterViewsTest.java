@@ -97,6 +97,7 @@ class ClusterViewsTest {
     static Pod pod(String name, String gateway, String node, String phase) {
         return new PodBuilder().withNewMetadata().withName(name).withNamespace("apps")
                 .withLabels(Map.of(ClusterViews.GATEWAY_LABEL, gateway)).endMetadata()
-                .withNewSpec().withNodeName(node).endSpec().withNewStatus().withPhase(phase).endStatus().build();
+                .withNewSpec().withNodeName(node).withAutomountServiceAccountToken(false)
+                .addNewContainer().withName("gateway").withImage("strait-gateway").endContainer().endSpec().withNewStatus().withPhase(phase).endStatus().build();
     }
 }
