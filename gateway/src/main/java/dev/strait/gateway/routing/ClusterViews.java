@@ -15,7 +15,6 @@ import java.util.LinkedHashMap;
 import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Map;
-import java.util.Objects;
 import java.util.Optional;
 import java.util.Set;
 import org.slf4j.Logger;
@@ -25,14 +24,15 @@ import org.slf4j.LoggerFactory;
  * Reads a {@link ClusterView} out of API objects (as the agent's informers cache them). Pure: no API calls.
  *
  * <p>The active replica of a gateway is the pod named by its Lease {@code <gateway>-leader} (two replicas), or else
- * its one running pod. Its node is the pod's spec.nodeName; the gateway pods run with hostNetwork, so that node's
- * InternalIP is where the TUN device and the routes to the remote subnets are.
+ * its one running pod. Its node is the pod's spec.nodeName; the gateway pod must run with hostNetwork, so that the
+ * TUN device and the routes to the remote subnets are in that node's namespace (a gateway without has no active node).
  */
 public final class ClusterViews {
     private static final Logger LOG = LoggerFactory.getLogger(ClusterViews.class);
     /** As the operator labels gateway pods (GatewayResources.GATEWAY_LABEL) and names the lease (LEADER_LEASE_SUFFIX). */
     public static final String GATEWAY_LABEL = "strait.dev/gateway";
     public static final String LEASE_SUFFIX = "-leader";
+    private static final Set<String> WARNED = java.util.concurrent.ConcurrentHashMap.newKeySet();
 
     private ClusterViews() {
     }
@@ -99,6 +99,19 @@ public final class ClusterViews {
     }
 
     private static Optional<String> activeNode(String key, List<Lease> leases, List<Pod> pods) {
+        Optional<Pod> active = activePod(key, leases, pods);
+        if (active.isPresent() && !Boolean.TRUE.equals(active.get().getSpec().getHostNetwork())) {
+            // Its TUN device and routes are in the pod's own namespace: routing to its node would send the traffic
+            // out of that node's default route, unencrypted. Cluster routing needs spec.hostNetwork on the gateway.
+            if (WARNED.add(key)) {
+                LOG.warn("gateway {} does not run with hostNetwork: no cluster routing to it", key);
+            }
+            return Optional.empty();
+        }
+        return active.map(p -> p.getSpec().getNodeName());
+    }
+
+    private static Optional<Pod> activePod(String key, List<Lease> leases, List<Pod> pods) {
         String ns = key.substring(0, key.indexOf('/'));
         String gw = key.substring(key.indexOf('/') + 1);
         List<Pod> mine = pods.stream().filter(p -> ns.equals(p.getMetadata().getNamespace())
@@ -110,13 +123,13 @@ public final class ClusterViews {
             // Two replicas: only the holder carries the tunnels. A holder whose pod is gone means no path until the
             // standby takes the lease; an API hiccup changes nothing here (the informer keeps the last lease).
             String holder = lease.get().getSpec() == null ? null : lease.get().getSpec().getHolderIdentity();
-            return mine.stream().filter(p -> p.getMetadata().getName().equals(holder)).findFirst()
-                    .map(p -> p.getSpec().getNodeName()).filter(Objects::nonNull);
+            return mine.stream().filter(p -> p.getMetadata().getName().equals(holder))
+                    .filter(p -> p.getSpec().getNodeName() != null).findFirst();
         }
         // One replica (no election): its running pod, a Ready one first.
         return mine.stream().filter(p -> p.getMetadata().getDeletionTimestamp() == null && p.getStatus() != null
                         && "Running".equals(p.getStatus().getPhase()) && p.getSpec().getNodeName() != null)
-                .min(Comparator.comparing(p -> ready(p) ? 0 : 1)).map(p -> p.getSpec().getNodeName());
+                .min(Comparator.comparing(p -> ready(p) ? 0 : 1));
     }
 
     private static boolean ready(Pod p) {

@@ -17,7 +17,9 @@ public final class IpRoute {
     private static final String PROTO = String.valueOf(Ownership.ROUTE_PROTOCOL);
     private static final String METRIC = String.valueOf(Ownership.ROUTE_METRIC);
     private static final String ZERO_MAC = "00:00:00:00:00:00";
+    private static final org.slf4j.Logger LOG = org.slf4j.LoggerFactory.getLogger(IpRoute.class);
     private final Shell shell;
+    private boolean rpFilterWarned;
 
     public IpRoute(Shell shell) {
         this.shell = shell;
@@ -97,8 +99,14 @@ public final class IpRoute {
         shell.must("ip", "link", "set", "dev", v.name(), "mtu", String.valueOf(v.mtu()), "up");
         shell.must("ip", "addr", "replace", v.address(), "dev", v.name());
         // Replies from the remote site enter here for pods whose CNI route may point elsewhere: loose check on
-        // this link only (the node's own interfaces keep theirs).
-        shell.mustWithInput("2\n", "tee", "/proc/sys/net/ipv4/conf/" + v.name() + "/rp_filter");
+        // this link only (the node's own interfaces keep theirs). Best effort: a container's /proc/sys is read-only
+        // unless privileged, and with the agent's routes being the only ones to the pod CIDRs the strict check passes.
+        Shell.Result rp = shell.runWithInput("2\n", "tee", "/proc/sys/net/ipv4/conf/" + v.name() + "/rp_filter");
+        if (!rp.ok() && !rpFilterWarned) {
+            rpFilterWarned = true;
+            LOG.warn("cannot set loose rp_filter on {} ({}); fine unless the CNI routes pod CIDRs through its own "
+                    + "device", v.name(), rp.err().strip());
+        }
         Set<String> have = new LinkedHashSet<>();
         for (JsonNode f : json(shell.must("bridge", "-j", "fdb", "show", "dev", v.name()))) {
             if (ZERO_MAC.equals(f.path("mac").asText()) && f.has("dst")) {

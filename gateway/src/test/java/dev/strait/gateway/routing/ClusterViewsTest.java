@@ -51,6 +51,13 @@ class ClusterViewsTest {
     }
 
     @Test
+    void aGatewayOutsideTheNodesNetworkNamespaceGetsNoRoutesItsTunIsNotOnTheNode() {
+        ClusterView v = ClusterViews.from("n2", NODES, List.of(tunnel("t", "edge", List.of(), List.of("10.20.0.0/24"))),
+                List.of(), List.of(pod("edge-a", "edge", "n1", "Running", false)));
+        assertNull(byName(v).get("apps/edge").activeNode());
+    }
+
+    @Test
     void withoutLocalSubnetsTheClusterPodCidrsAreTheLocalSide() {
         ClusterView v = ClusterViews.from("n1", NODES, List.of(tunnel("t", "edge", List.of(), List.of("10.20.0.0/24"))),
                 List.of(), List.of(pod("edge-a", "edge", "n1", "Running")));
@@ -95,9 +102,13 @@ class ClusterViewsTest {
     }
 
     static Pod pod(String name, String gateway, String node, String phase) {
+        return pod(name, gateway, node, phase, true);
+    }
+
+    static Pod pod(String name, String gateway, String node, String phase, boolean hostNetwork) {
         return new PodBuilder().withNewMetadata().withName(name).withNamespace("apps")
                 .withLabels(Map.of(ClusterViews.GATEWAY_LABEL, gateway)).endMetadata()
-                .withNewSpec().withNodeName(node).withAutomountServiceAccountToken(false)
+                .withNewSpec().withNodeName(node).withHostNetwork(hostNetwork).withAutomountServiceAccountToken(false)
                 .addNewContainer().withName("gateway").withImage("strait-gateway").endContainer().endSpec().withNewStatus().withPhase(phase).endStatus().build();
     }
 }
