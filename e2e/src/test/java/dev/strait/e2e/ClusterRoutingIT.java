@@ -155,7 +155,11 @@ class ClusterRoutingIT {
             String seen = awaitFile(cap, t -> t.contains(pod[1] + " > " + s.lanB()));
             assertTrue(seen.contains(pod[1] + " > " + s.lanB()), "the remote side sees the pod's own IP: " + seen);
         }
-        iperf(s.nsB(), s.lanB(), P2, null, "pod on node 2 -> remote LAN");
+        // The benchmark of docs/performance.md: the other node's pod against the gateway node's own, in one run.
+        double other = iperf(s.nsB(), s.lanB(), P2, null, "pod on node 2 -> remote LAN");
+        double own = iperf(s.nsB(), s.lanB(), P1, null, "pod on the gateway node -> remote LAN");
+        System.out.printf("cluster routing: a pod on another node gets %.0f%% of the gateway node's throughput%n",
+                100 * other / own);
     }
 
     @Test
@@ -240,8 +244,8 @@ class ClusterRoutingIT {
         }, "output in " + file);
     }
 
-    /** 10 s of iperf3 TCP from clientNs (bound to bind, if given) to a server at serverIp in serverNs. */
-    private static void iperf(String serverNs, String serverIp, String clientNs, String bind, String label)
+    /** 10 s of iperf3 TCP from clientNs (bound to bind, if given) to a server at serverIp in serverNs: bit/s. */
+    private static double iperf(String serverNs, String serverIp, String clientNs, String bind, String label)
             throws Exception {
         Path log = Files.createTempFile("route-e2e-iperf", ".txt");
         Process server = new ProcessBuilder("ip", "netns", "exec", serverNs, "iperf3", "-s", "-1", "--forceflush",
@@ -259,6 +263,7 @@ class ClusterRoutingIT {
                     end.path("sum_received").path("bits_per_second").asDouble() / 1e9, bytes,
                     end.path("sum_sent").path("retransmits").asLong());
             assertTrue(bytes > 0, label + ": iperf3 moved data: " + r.stdout());
+            return end.path("sum_received").path("bits_per_second").asDouble();
         } finally {
             server.destroy();
         }

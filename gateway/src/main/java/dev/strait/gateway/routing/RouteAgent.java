@@ -68,6 +68,7 @@ public final class RouteAgent implements AutoCloseable {
 
     private void pass() {
         if (!synced.getAsBoolean()) {
+            changed(); // look again shortly: the events of the initial list may all have come before the sync
             return;
         }
         try {

@@ -70,12 +70,16 @@ class RouteAgentApiTest {
         client.resource(ClusterViewsTest.pod("edge-a", "edge", N1, "Pending")).create();
         client.resource(ClusterViewsTest.pod("edge-b", "edge", N2, "Pending")).create();
         client.resource(lease("edge-a")).create();
-        client.resource(ClusterViewsTest.tunnel("site-a", "edge", List.of("10.244.0.0/16"), List.of("10.20.0.0/24")))
-                .create();
         for (String node : List.of(N1, N2)) {
             startAgent(node);
         }
+        Instant added = Instant.now();
+        client.resource(ClusterViewsTest.tunnel("site-a", "edge", List.of("10.244.0.0/16"), List.of("10.20.0.0/24")))
+                .create();
         awaitRoute(N2, "via " + NODE_IP.get(N1));
+        await(() -> owned(N1).contains("10.244.2.0/24"), "n1 routes the replies to n2's pods");
+        System.out.println("agents converged " + Duration.between(added, Instant.now()).toMillis()
+                + " ms after the tunnel was created");
         assertTrue(in(P2).run("ping", "-c", "2", "-W", "5", REMOTE_HOST).ok(), "pod on n2 -> remote via n1");
 
         // Failover: the tunnel comes up on n2 and its replica takes the lease.
