@@ -9,24 +9,32 @@ import java.util.Optional;
  * Everything the agent wants on one node; the reconciler makes the node match it and removes what it owns beyond it.
  *
  * @param overlay the VXLAN link, when some peer node is not one L2 hop away
- * @param routes  routes in the main table, all with protocol {@link Ownership#ROUTE_PROTOCOL}
+ * @param routes  routes, all with protocol {@link Ownership#ROUTE_PROTOCOL}
+ * @param rules   on the gateway node: the remote subnets whose packets look up {@link Ownership#RETURN_TABLE}
  * @param chains  Strait's own iptables chains, each hooked first into one built-in chain
  */
-public record DesiredState(Optional<VxlanLink> overlay, List<Route> routes, List<Chain> chains) {
+public record DesiredState(Optional<VxlanLink> overlay, List<Route> routes, List<Cidr> rules, List<Chain> chains) {
     public DesiredState {
         Objects.requireNonNull(overlay, "overlay");
         routes = List.copyOf(routes);
+        rules = List.copyOf(rules);
         chains = List.copyOf(chains);
     }
 
     /**
      * A route to dst through a neighbour: via its node IP on the uplink, or via its overlay address on the VXLAN
      * link ({@code dev} set, onlink). mtu makes the node itself answer a too-big DF packet with ICMP frag-needed.
+     * table: {@link Ownership#MAIN_TABLE} toward the gateway node, {@link Ownership#RETURN_TABLE} for the way back.
      */
-    public record Route(Cidr dst, String via, String dev, int mtu) {
+    public record Route(Cidr dst, String via, String dev, int mtu, int table) {
         public Route {
             Objects.requireNonNull(dst, "dst");
             Objects.requireNonNull(via, "via");
+        }
+
+        /** Identifies the route on the node: the agent has at most one per destination and table. */
+        public String key() {
+            return table + " " + dst;
         }
     }
 

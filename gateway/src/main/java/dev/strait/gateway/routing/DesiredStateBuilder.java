@@ -21,9 +21,10 @@ import java.util.TreeMap;
  *
  * <p>On a node that does not carry a gateway's tunnels: the gateway's remote subnets route to the active gateway node.
  * On the active gateway node: the gateway's own TUN routes (added by the gateway, metric 0) carry remote-bound traffic,
- * and the agent adds the return path, each other node's pod CIDR via that node, so that replies from the remote site
- * come back the way the request went (no asymmetric path, and rp_filter's strict check passes on every hop). On every
- * node: pod/remote traffic is exempt from masquerading and its TCP MSS is clamped on SYN and SYN-ACK.
+ * and the agent adds the return path, each other node's pod CIDR via that node in its own table, looked up for
+ * packets from the remote subnets, so that replies come back the way the request went (no asymmetric path, and
+ * rp_filter's strict check passes on every hop). On every node: pod/remote traffic is exempt from masquerading and its
+ * TCP MSS is clamped on SYN and SYN-ACK.
  *
  * <p>IPv4 only for now: IPv6 subnets are skipped (they would need ip6tables and a v6 overlay address).
  */
@@ -39,7 +40,8 @@ public final class DesiredStateBuilder {
     public static DesiredState build(ClusterView view, HostFacts host, RoutingSettings settings) {
         Node local = view.local().orElseThrow(() ->
                 new IllegalArgumentException("node " + view.localNode() + " is not in the cluster view"));
-        Map<String, Route> routes = new TreeMap<>(); // by destination: first gateway (by name) wins a conflict
+        Map<String, Route> routes = new TreeMap<>(); // by table and destination: first gateway (by name) wins
+        Map<String, Cidr> rules = new TreeMap<>();
         Set<String> overlayPeers = new LinkedHashSet<>();
         List<GatewayPath> gateways = view.gateways().stream().sorted(Comparator.comparing(GatewayPath::name)).toList();
         for (GatewayPath g : gateways) {
@@ -48,40 +50,47 @@ public final class DesiredStateBuilder {
                 continue; // no replica carries the tunnels: no path to route to (the rules below stay)
             }
             if (active.name().equals(local.name())) {
+                for (Cidr remote : v4(g.remoteSubnets())) {
+                    rules.putIfAbsent(remote.toString(), remote);
+                }
                 for (Node other : view.nodes().values().stream().sorted(Comparator.comparing(Node::name)).toList()) {
                     if (other.name().equals(local.name())) {
                         continue;
                     }
                     for (Cidr pods : v4(other.podCidrs())) {
                         if (v4(g.localSubnets()).stream().anyMatch(l -> l.overlaps(pods))) {
-                            routes.putIfAbsent(pods.toString(), via(other, pods, host, settings, overlayPeers));
+                            Route r = via(other, pods, host, settings, overlayPeers, Ownership.RETURN_TABLE);
+                            routes.putIfAbsent(r.key(), r);
                         }
                     }
                 }
             } else {
                 for (Cidr remote : v4(g.remoteSubnets())) {
-                    routes.putIfAbsent(remote.toString(), via(active, remote, host, settings, overlayPeers));
+                    Route r = via(active, remote, host, settings, overlayPeers, Ownership.MAIN_TABLE);
+                    routes.putIfAbsent(r.key(), r);
                 }
             }
         }
         Optional<VxlanLink> overlay = overlayPeers.isEmpty() ? Optional.empty() : Optional.of(new VxlanLink(
                 Ownership.OVERLAY_LINK, settings.vni(), settings.vxlanPort(), local.ip(), overlayMtu(host),
                 overlayAddress(local.ip()) + "/8", List.copyOf(overlayPeers)));
-        return new DesiredState(overlay, List.copyOf(routes.values()), chains(gateways, mss(host, settings, overlay)));
+        return new DesiredState(overlay, List.copyOf(routes.values()), List.copyOf(rules.values()),
+                chains(gateways, mss(host, settings, overlay)));
     }
 
-    private static Route via(Node peer, Cidr dst, HostFacts host, RoutingSettings settings, Set<String> overlayPeers) {
+    private static Route via(Node peer, Cidr dst, HostFacts host, RoutingSettings settings, Set<String> overlayPeers,
+            int table) {
         boolean direct = switch (settings.mode()) {
             case Direct -> true;
             case Vxlan -> false;
             case Auto -> host.uplinkSubnet().contains(Cidr.parseAddress(peer.ip()).getAddress());
         };
         if (direct) {
-            return new Route(dst, peer.ip(), null, Math.min(settings.tunnelMtu(), host.uplinkMtu()));
+            return new Route(dst, peer.ip(), null, Math.min(settings.tunnelMtu(), host.uplinkMtu()), table);
         }
         overlayPeers.add(peer.ip());
         return new Route(dst, overlayAddress(peer.ip()), Ownership.OVERLAY_LINK,
-                Math.min(settings.tunnelMtu(), overlayMtu(host)));
+                Math.min(settings.tunnelMtu(), overlayMtu(host)), table);
     }
 
     /** MSS for SYN and SYN-ACK: the narrowest hop on the path is the tunnel, or the overlay if that is narrower. */

@@ -38,30 +38,63 @@ public final class IpRoute {
         throw new IOException("no interface on this node holds the node IP " + nodeIp);
     }
 
-    /** Destinations of the routes this agent owns (main table, its protocol). */
+    /** Keys ({@link Route#key}) of the routes this agent owns: its protocol, in the main or its return table. */
     public List<String> ownedRoutes() throws IOException {
         List<String> out = new ArrayList<>();
-        for (JsonNode r : json(shell.must("ip", "-j", "-4", "route", "show", "table", "main", "proto", PROTO))) {
+        for (JsonNode r : json(shell.must("ip", "-j", "-4", "route", "show", "table", "all", "proto", PROTO))) {
             String dst = r.path("dst").asText();
-            out.add(dst.contains("/") ? dst : dst + "/32");
+            String table = r.path("table").asText(String.valueOf(Ownership.MAIN_TABLE));
+            if (!table.equals(String.valueOf(Ownership.RETURN_TABLE))) {
+                if (!table.equals("main") && !table.equals(String.valueOf(Ownership.MAIN_TABLE))) {
+                    continue; // not a table the agent writes to
+                }
+                table = String.valueOf(Ownership.MAIN_TABLE);
+            }
+            out.add(table + " " + (dst.contains("/") ? dst : dst + "/32"));
         }
         return out;
     }
 
-    /** Adds or changes the route in place (same destination and metric): packets never see it missing. */
+    /** Adds or changes the route in place (same destination, table and metric): packets never see it missing. */
     public void replace(Route r) throws IOException {
         List<String> cmd = new ArrayList<>(List.of("ip", "route", "replace", r.dst().toString(), "via", r.via()));
         if (r.dev() != null) {
             cmd.addAll(List.of("dev", r.dev(), "onlink"));
         }
-        cmd.addAll(List.of("proto", PROTO, "metric", METRIC, "mtu", String.valueOf(r.mtu())));
+        cmd.addAll(List.of("table", String.valueOf(r.table()), "proto", PROTO, "metric", METRIC, "mtu",
+                String.valueOf(r.mtu())));
         shell.must(cmd.toArray(String[]::new));
     }
 
-    public void deleteRoute(String dst) throws IOException {
-        Shell.Result r = shell.run("ip", "route", "del", dst, "table", "main", "proto", PROTO, "metric", METRIC);
+    /** Deletes an owned route by its key ("table dst"). */
+    public void deleteRoute(String key) throws IOException {
+        String[] k = key.split(" ");
+        Shell.Result r = shell.run("ip", "route", "del", k[1], "table", k[0], "proto", PROTO, "metric", METRIC);
         if (!r.ok() && !r.err().contains("No such process")) {
-            throw new IOException("ip route del " + dst + " failed: " + r.err().strip());
+            throw new IOException("ip route del " + key + " failed: " + r.err().strip());
+        }
+    }
+
+    /** Sources of this agent's rules (those that look up its return table). */
+    public List<String> ownedRules() throws IOException {
+        List<String> out = new ArrayList<>();
+        for (JsonNode r : json(shell.must("ip", "-j", "-4", "rule", "show"))) {
+            if (String.valueOf(Ownership.RETURN_TABLE).equals(r.path("table").asText())) {
+                out.add(r.path("src").asText() + "/" + r.path("srclen").asInt(32));
+            }
+        }
+        return out;
+    }
+
+    public void addRule(Cidr from) throws IOException {
+        shell.must("ip", "rule", "add", "from", from.toString(), "lookup", String.valueOf(Ownership.RETURN_TABLE),
+                "pref", String.valueOf(Ownership.RULE_PRIORITY), "protocol", PROTO);
+    }
+
+    public void deleteRule(String from) throws IOException {
+        Shell.Result r = shell.run("ip", "rule", "del", "from", from, "lookup", String.valueOf(Ownership.RETURN_TABLE));
+        if (!r.ok() && !r.err().contains("No such file")) {
+            throw new IOException("ip rule del from " + from + " failed: " + r.err().strip());
         }
     }
 

@@ -4,7 +4,7 @@ import java.util.List;
 
 /**
  * How the agent recognises what is its own, so that it changes and removes only that: routes by their protocol
- * number, links by name, iptables chains by name (and the one jump rule into each).
+ * number, rules by the table they look up, links by name, iptables chains by name (and the one jump into each).
  */
 public final class Ownership {
     /**
@@ -17,6 +17,17 @@ public final class Ownership {
      * becomes active its own route wins at once, before this agent has even seen the lease change.
      */
     public static final int ROUTE_METRIC = 50;
+    /** The main routing table: routes toward the gateway node. */
+    public static final int MAIN_TABLE = 254;
+    /**
+     * The gateway node's return-path table: each other node's pod CIDR via that node. Looked up by the rules
+     * "from &lt;remote subnet&gt; lookup 83" only, so replies from the remote site take the agent's path even where the
+     * CNI routes pod CIDRs through a device of its own (flannel's VXLAN, say), and the reverse-path check, which looks
+     * up the swapped flow through the same rules, agrees with it.
+     */
+    public static final int RETURN_TABLE = 83;
+    /** Priority of the agent's rules: after local (0), well before main (32766). */
+    public static final int RULE_PRIORITY = 5083;
     public static final String OVERLAY_LINK = "strait-vx";
     /** Names of the links the agent may delete: its overlay link (and older variants of it). */
     public static final String LINK_PREFIX = "strait-vx";

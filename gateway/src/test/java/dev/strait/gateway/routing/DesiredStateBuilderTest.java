@@ -14,6 +14,8 @@ import java.util.Map;
 import org.junit.jupiter.api.Test;
 
 class DesiredStateBuilderTest {
+    private static final int MAIN = Ownership.MAIN_TABLE;
+    private static final int RETURN = Ownership.RETURN_TABLE;
     private static final Node N1 = new Node("n1", "10.201.0.11", List.of(Cidr.parse("10.244.1.0/24")));
     private static final Node N2 = new Node("n2", "10.201.0.12", List.of(Cidr.parse("10.244.2.0/24")));
     private static final Node FAR = new Node("far", "10.99.7.13", List.of(Cidr.parse("10.244.3.0/24")));
@@ -35,17 +37,20 @@ class DesiredStateBuilderTest {
     @Test
     void aNodeWithoutTheGatewayRoutesRemoteSubnetsToTheGatewayNodeDirectlyOnItsSubnet() {
         DesiredState s = on("n2", AUTO, gw("n1", "10.20.0.0/24", "10.21.0.0/16"));
-        assertEquals(List.of(new Route(Cidr.parse("10.20.0.0/24"), "10.201.0.11", null, 1400),
-                new Route(Cidr.parse("10.21.0.0/16"), "10.201.0.11", null, 1400)), s.routes());
+        assertEquals(List.of(new Route(Cidr.parse("10.20.0.0/24"), "10.201.0.11", null, 1400, MAIN),
+                new Route(Cidr.parse("10.21.0.0/16"), "10.201.0.11", null, 1400, MAIN)), s.routes());
         assertTrue(s.overlay().isEmpty(), "one L2 hop away: no overlay");
+        assertTrue(s.rules().isEmpty(), "no return-path rules off the gateway node");
     }
 
     @Test
     void theGatewayNodeAddsTheReturnPathToEveryOtherNodesPodsAndNoRouteToTheRemote() {
         DesiredState s = on("n1", RoutingSettings.defaults(), gw("n1", "10.20.0.0/24"));
-        // The remote subnets go through the gateway's own TUN routes; the agent adds the way back to other nodes.
-        assertEquals(List.of(new Route(Cidr.parse("10.244.2.0/24"), "10.201.0.12", null, 1400),
-                new Route(Cidr.parse("10.244.3.0/24"), "240.99.7.13", "strait-vx", 1400)), s.routes());
+        // The remote subnets go through the gateway's own TUN routes; the agent adds the way back to other nodes,
+        // in its own table, for packets from the remote subnets only.
+        assertEquals(List.of(new Route(Cidr.parse("10.244.2.0/24"), "10.201.0.12", null, 1400, RETURN),
+                new Route(Cidr.parse("10.244.3.0/24"), "240.99.7.13", "strait-vx", 1400, RETURN)), s.routes());
+        assertEquals(List.of(Cidr.parse("10.20.0.0/24")), s.rules());
         DesiredState.VxlanLink vx = s.overlay().orElseThrow();
         assertEquals(List.of("10.99.7.13"), vx.peers(), "only the node outside the subnet goes through the overlay");
         assertEquals("240.201.0.11/8", vx.address());
@@ -56,7 +61,7 @@ class DesiredStateBuilderTest {
     void aNodeOnAnotherSubnetReachesTheGatewayThroughTheOverlayWithItsSmallerMtu() {
         RoutingSettings wideTunnel = new RoutingSettings(RoutingSettings.Mode.Auto, 1480, 77, 4790);
         DesiredState s = on("far", wideTunnel, gw("n1", "10.20.0.0/24"));
-        assertEquals(List.of(new Route(Cidr.parse("10.20.0.0/24"), "240.201.0.11", "strait-vx", 1450)), s.routes());
+        assertEquals(List.of(new Route(Cidr.parse("10.20.0.0/24"), "240.201.0.11", "strait-vx", 1450, MAIN)), s.routes());
         assertEquals(List.of("10.201.0.11"), s.overlay().orElseThrow().peers());
         assertEquals(77, s.overlay().orElseThrow().vni());
         assertTrue(mangle(s).stream().allMatch(r -> r.endsWith("--set-mss 1410")), mangle(s).toString());
@@ -68,7 +73,7 @@ class DesiredStateBuilderTest {
         assertEquals("strait-vx", on("n2", vxlan, gw("n1", "10.20.0.0/24")).routes().get(0).dev());
         RoutingSettings direct = new RoutingSettings(RoutingSettings.Mode.Direct, 1400, 9, 4790);
         DesiredState s = on("far", direct, gw("n1", "10.20.0.0/24"));
-        assertEquals(new Route(Cidr.parse("10.20.0.0/24"), "10.201.0.11", null, 1400), s.routes().get(0));
+        assertEquals(new Route(Cidr.parse("10.20.0.0/24"), "10.201.0.11", null, 1400, MAIN), s.routes().get(0));
         assertTrue(s.overlay().isEmpty());
     }
 
@@ -112,7 +117,7 @@ class DesiredStateBuilderTest {
         GatewayPath a = new GatewayPath("a/gw", "n1", List.of(Cidr.parse("10.20.0.0/24")), List.of());
         GatewayPath b = new GatewayPath("b/gw", "far", List.of(Cidr.parse("10.20.0.0/24")), List.of());
         DesiredState s = DesiredStateBuilder.build(new ClusterView("n2", NODES, List.of(b, a)), HOST, AUTO);
-        assertEquals(List.of(new Route(Cidr.parse("10.20.0.0/24"), "10.201.0.11", null, 1400)), s.routes());
+        assertEquals(List.of(new Route(Cidr.parse("10.20.0.0/24"), "10.201.0.11", null, 1400, MAIN)), s.routes());
     }
 
     @Test

@@ -122,7 +122,7 @@ class RouteAgentApiTest {
 
     private static String owned(String node) {
         try {
-            return in(node).must("ip", "route", "show", "proto", String.valueOf(Ownership.ROUTE_PROTOCOL));
+            return in(node).must("ip", "route", "show", "table", "all", "proto", String.valueOf(Ownership.ROUTE_PROTOCOL));
         } catch (IOException e) {
             throw new IllegalStateException(e);
         }

@@ -84,6 +84,22 @@ class RouteAgentNetnsTest {
     }
 
     @Test
+    void repliesFromTheRemoteTakeTheAgentsPathEvenWhenTheCniRoutesPodCidrsElsewhere() throws IOException {
+        gatewayOn(N1, AUTO);
+        // A CNI with its own device for other nodes' pods (flannel's VXLAN, say) owns the main-table route; here it
+        // leads nowhere, so only the agent's return table can carry the replies (and pass the strict rp_filter).
+        in(N1).must("ip", "route", "add", "blackhole", "10.244.2.0/24", "proto", "boot");
+        try {
+            ping(P2, REMOTE_HOST);
+            assertTrue(in(REM).run("ping", "-c", "2", "-W", "5", "-I", REMOTE_HOST, POD_IP.get(N2)).ok(),
+                    "remote -> pod on n2 through the return table");
+            assertTrue(in(N1).must("ip", "rule").contains("from 10.20.0.0/24 lookup 83"));
+        } finally {
+            in(N1).must("ip", "route", "del", "blackhole", "10.244.2.0/24", "proto", "boot");
+        }
+    }
+
+    @Test
     void mssIsClampedOnSynAndSynAckBothWays() throws IOException {
         RoutingSettings narrow = new RoutingSettings(RoutingSettings.Mode.Auto, 1300, RoutingSettings.DEFAULT_VNI,
                 RoutingSettings.DEFAULT_VXLAN_PORT);
