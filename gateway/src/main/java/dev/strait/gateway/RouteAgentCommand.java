@@ -2,6 +2,7 @@ package dev.strait.gateway;
 
 import dev.strait.gateway.kube.KubeClients;
 import dev.strait.gateway.routing.ClusterWatch;
+import dev.strait.gateway.routing.HealthServer;
 import dev.strait.gateway.routing.IpRoute;
 import dev.strait.gateway.routing.Iptables;
 import dev.strait.gateway.routing.RouteAgent;
@@ -10,6 +11,7 @@ import dev.strait.gateway.routing.RoutingSettings;
 import dev.strait.gateway.routing.Shell;
 import io.fabric8.kubernetes.api.model.apps.DaemonSet;
 import io.fabric8.kubernetes.client.KubernetesClient;
+import java.net.InetSocketAddress;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.concurrent.Callable;
@@ -23,7 +25,7 @@ import picocli.CommandLine.Option;
  * {@code route-agent}: runs on every node (DaemonSet, hostNetwork) and routes pod traffic for remote subnets to the
  * node of the active gateway replica. {@code --cleanup} removes everything it ever added and exits.
  */
-@Command(name = "route-agent", description = "Route remote subnets from this node to the active gateway node")
+@Command(name = "route-agent", mixinStandardHelpOptions = true, description = "Route remote subnets from this node to the active gateway node")
 final class RouteAgentCommand implements Callable<Integer> {
     private static final Logger LOG = LoggerFactory.getLogger(RouteAgentCommand.class);
 
@@ -56,6 +58,13 @@ final class RouteAgentCommand implements Callable<Integer> {
     @Option(names = "--kubeconfig", description = "kubeconfig (default: KUBECONFIG, ~/.kube/config, service account)")
     Path kubeconfig;
 
+    @Option(names = "--health-port", defaultValue = "9095",
+            description = "port of /healthz, /readyz and /status (0: none); hostNetwork, so pick one free on every node")
+    int healthPort;
+
+    @Option(names = "--health-address", defaultValue = "0.0.0.0", description = "address the health server binds")
+    String healthAddress;
+
     @Option(names = "--cleanup", description = "remove every route, link and iptables chain of Strait's, then exit")
     boolean cleanup;
 
@@ -86,8 +95,13 @@ final class RouteAgentCommand implements Callable<Integer> {
         agent[0] = new RouteAgent(nodeName, settings, ip, reconciler, watch::view, watch::synced)
                 .start(Duration.ofSeconds(Math.max(1, resyncSeconds)));
         agent[0].changed(); // events may have fired before agent[0] was set
+        HealthServer health = healthPort == 0 ? null
+                : new HealthServer(new InetSocketAddress(healthAddress, healthPort), nodeName, agent[0]::health);
         CountDownLatch done = new CountDownLatch(1);
         Runtime.getRuntime().addShutdownHook(new Thread(() -> {
+            if (health != null) {
+                health.close();
+            }
             agent[0].close();
             watch.close();
             try {

@@ -2,6 +2,8 @@ package dev.strait.gateway.routing;
 
 import java.io.IOException;
 import java.time.Duration;
+import java.time.Instant;
+import java.util.List;
 import java.util.Objects;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
@@ -34,7 +36,7 @@ public final class RouteAgent implements AutoCloseable {
     });
     private final AtomicBoolean pending = new AtomicBoolean();
     private volatile DesiredState applied;
-    private volatile boolean healthy;
+    private volatile Health health = new Health(false, "not synced with the API server yet", null, List.of());
 
     public RouteAgent(String nodeName, RoutingSettings settings, IpRoute ip, RouteReconciler reconciler,
             Function<String, ClusterView> views, java.util.function.BooleanSupplier synced) {
@@ -61,9 +63,19 @@ public final class RouteAgent implements AutoCloseable {
         }
     }
 
-    /** Whether the last pass applied the desired state (for a probe or status). */
-    public boolean healthy() {
-        return healthy;
+    /**
+     * How the last pass went, for the readiness probe and /status.
+     *
+     * @param ready    the last pass applied the desired state
+     * @param message  why not, or what is applied
+     * @param lastPass when the last pass ended (null before the first)
+     * @param routes   the routes applied, as "dst via next-hop"
+     */
+    public record Health(boolean ready, String message, Instant lastPass, List<String> routes) {
+    }
+
+    public Health health() {
+        return health;
     }
 
     private void pass() {
@@ -71,10 +83,12 @@ public final class RouteAgent implements AutoCloseable {
             changed(); // look again shortly: the events of the initial list may all have come before the sync
             return;
         }
+        Instant started = Instant.now();
         try {
             ClusterView view = views.apply(nodeName);
             if (view.local().isEmpty()) {
                 LOG.warn("node {} has no InternalIP in the API yet; nothing changed", nodeName);
+                health = new Health(false, "node " + nodeName + " has no InternalIP in the API", started, List.of());
                 return;
             }
             HostFacts facts = ip.hostFacts(view.local().get().ip());
@@ -86,9 +100,10 @@ public final class RouteAgent implements AutoCloseable {
                         desired.overlay().map(o -> o.name() + " to " + o.peers()).orElse("none"));
                 applied = desired;
             }
-            healthy = true;
+            List<String> routes = desired.routes().stream().map(r -> r.dst() + " via " + r.via()).toList();
+            health = new Health(true, routes.size() + " route(s) applied", started, routes);
         } catch (IOException | RuntimeException e) {
-            healthy = false;
+            health = new Health(false, "pass failed: " + e.getMessage(), started, health.routes());
             LOG.warn("route agent pass failed (retried on the next change or resync): {}", e.getMessage());
         }
     }

@@ -7,6 +7,7 @@ import static dev.strait.gateway.routing.RouteLab.P1;
 import static dev.strait.gateway.routing.RouteLab.P2;
 import static dev.strait.gateway.routing.RouteLab.REMOTE_HOST;
 import static dev.strait.gateway.routing.RouteLab.in;
+import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
@@ -14,6 +15,11 @@ import dev.strait.gateway.testing.TestApiServer;
 import io.fabric8.kubernetes.api.model.coordination.v1.LeaseBuilder;
 import io.fabric8.kubernetes.client.KubernetesClient;
 import java.io.IOException;
+import java.net.InetSocketAddress;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.time.Instant;
@@ -70,8 +76,10 @@ class RouteAgentApiTest {
         client.resource(ClusterViewsTest.pod("edge-a", "edge", N1, "Pending")).create();
         client.resource(ClusterViewsTest.pod("edge-b", "edge", N2, "Pending")).create();
         client.resource(lease("edge-a")).create();
+        RouteAgent n2 = null;
         for (String node : List.of(N1, N2)) {
-            startAgent(node);
+            RouteAgent a = startAgent(node);
+            n2 = node.equals(N2) ? a : n2;
         }
         Instant added = Instant.now();
         client.resource(ClusterViewsTest.tunnel("site-a", "edge", List.of("10.244.0.0/16"), List.of("10.20.0.0/24")))
@@ -81,6 +89,12 @@ class RouteAgentApiTest {
         System.out.println("agents converged " + Duration.between(added, Instant.now()).toMillis()
                 + " ms after the tunnel was created");
         assertTrue(in(P2).run("ping", "-c", "2", "-W", "5", REMOTE_HOST).ok(), "pod on n2 -> remote via n1");
+        try (HealthServer health = new HealthServer(new InetSocketAddress("127.0.0.1", 0), N2, n2::health)) {
+            HttpResponse<String> ready = get(health, "/readyz");
+            assertEquals(200, ready.statusCode(), ready.body());
+            String status = get(health, "/status").body();
+            assertTrue(status.contains("10.20.0.0/24 via " + NODE_IP.get(N1)), status);
+        }
 
         // Failover: the tunnel comes up on n2 and its replica takes the lease.
         lab.tunnelOn(N2);
@@ -98,7 +112,14 @@ class RouteAgentApiTest {
         await(() -> owned(N1).isBlank() && owned(N2).isBlank(), "no agent routes once no tunnel needs them");
     }
 
-    private static void startAgent(String node) {
+    private static HttpResponse<String> get(HealthServer server, String path) throws Exception {
+        try (HttpClient http = HttpClient.newHttpClient()) {
+            return http.send(HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + server.port() + path)).build(),
+                    HttpResponse.BodyHandlers.ofString());
+        }
+    }
+
+    private static RouteAgent startAgent(String node) {
         Shell shell = in(node);
         IpRoute ip = new IpRoute(shell);
         RouteReconciler reconciler = new RouteReconciler(ip, new Iptables(shell, RouteLab.IPTABLES));
@@ -113,6 +134,7 @@ class RouteAgentApiTest {
         agent[0].changed();
         running.add(watch);
         running.add(agent[0]);
+        return agent[0];
     }
 
     private static io.fabric8.kubernetes.api.model.coordination.v1.Lease lease(String holder) {
