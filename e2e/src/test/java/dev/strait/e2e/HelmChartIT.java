@@ -105,6 +105,9 @@ class HelmChartIT {
         host.putArray("gateways").addObject().put("name", hostGw.path("metadata").path("name").asText())
                 .set("spec", hostGw.path("spec"));
         s.put("hostnetwork-gateway", host);
+        ObjectNode noAgent = JSON.createObjectNode();
+        noAgent.putObject("routeAgent").put("enabled", false).put("mode", "Vxlan");
+        s.put("no-route-agent", noAgent);
         return s;
     }
 
@@ -148,12 +151,25 @@ class HelmChartIT {
             assertEquals(monitoring, kinds.contains("ServiceMonitor"), e.getKey() + ": ServiceMonitor only when enabled");
             assertEquals(monitoring, kinds.contains("PrometheusRule"), e.getKey());
             assertEquals(monitoring, kinds.contains("PodMonitor"), e.getKey());
+            assertEquals(!e.getKey().equals("no-route-agent"), kinds.contains("DaemonSet"),
+                    e.getKey() + ": the route agent is on by default");
             switch (e.getKey()) {
                 case "defaults" -> {
                     assertTrue(container.path("args").toString().contains("--gateway-image=ghcr.io/strait-dev/strait-gateway:"),
                             container.path("args").toString());
                     assertFalse(kinds.contains("ConfigMap"));
+                    JsonNode agent = objects.stream().filter(o -> o.path("kind").asText().equals("DaemonSet")).findFirst()
+                            .orElseThrow().path("spec").path("template").path("spec");
+                    assertTrue(agent.path("hostNetwork").asBoolean(), "the agent routes in the node's namespace");
+                    JsonNode ac = agent.path("containers").path(0);
+                    assertEquals("route-agent", ac.path("args").path(0).asText());
+                    assertTrue(ac.path("image").asText().startsWith("ghcr.io/strait-dev/strait-gateway:"), ac.toString());
+                    assertEquals("[\"NET_ADMIN\",\"NET_RAW\"]", ac.path("securityContext").path("capabilities").path("add").toString());
+                    assertEquals("[\"ALL\"]", ac.path("securityContext").path("capabilities").path("drop").toString());
+                    assertFalse(ac.path("securityContext").path("allowPrivilegeEscalation").asBoolean(true));
+                    assertFalse(ac.path("securityContext").has("privileged"), "no privileged container");
                 }
+                case "no-route-agent" -> assertFalse(kinds.contains("DaemonSet"));
                 case "monitoring" -> {
                     JsonNode cm = objects.stream().filter(o -> o.path("kind").asText().equals("ConfigMap")).findFirst().orElseThrow();
                     JsonNode dashboard = JSON.readTree(cm.path("data").path("strait.json").asText());
@@ -231,6 +247,17 @@ class HelmChartIT {
             stop(operator);
         }
 
+        // The route agent only reads: what it routes and where to, and (for uninstall) its own DaemonSet.
+        String agentSa = "system:serviceaccount:" + NS + ":strait-route-agent";
+        for (String allowed : List.of("list ipsectunnels.strait.dev -A", "watch leases.coordination.k8s.io -A",
+                "list pods -A", "watch nodes", "get daemonsets.apps/strait-route-agent -n " + NS)) {
+            assertEquals("yes", cp.result(canI(agentSa, allowed)).stdout().strip(), agentSa + " may " + allowed);
+        }
+        for (String denied : List.of("patch ipsectunnels.strait.dev -A", "get secrets -A", "update leases.coordination.k8s.io -A",
+                "delete pods -A", "get daemonsets.apps/other -n " + NS)) {
+            assertEquals("no", cp.result(canI(agentSa, denied)).stdout().strip(), agentSa + " may not " + denied);
+        }
+
         helm("upgrade", "strait", CHART.toString(), "-n", NS, "--kubeconfig", cp.kubeconfig().toString(),
                 "--set", "replicaCount=2", "--set", "gateway.image.tag=9.9.9");
         assertEquals("2", cp.kubectl("get", "deployment", "strait", "-n", NS, "-o", "jsonpath={.spec.replicas}"));
@@ -241,10 +268,17 @@ class HelmChartIT {
         helm("uninstall", "strait", "-n", NS, "--kubeconfig", cp.kubeconfig().toString());
         assertFalse(cp.result("get", "deployment", "strait", "-n", NS).ok(), "the Deployment is gone");
         assertFalse(cp.result("get", "clusterrole", "strait").ok(), "the ClusterRole is gone");
+        assertFalse(cp.result("get", "daemonset", "strait-route-agent", "-n", NS).ok(), "the route agent is gone");
         assertTrue(cp.result("get", "crd", "ipsectunnels.strait.dev").ok(), "Helm keeps CRDs (and so the users' tunnels)");
     }
 
     // ------------------------------------------------------------------ helpers
+
+    private static String[] canI(String as, String what) {
+        List<String> argv = new ArrayList<>(List.of("auth", "can-i", "--as", as));
+        argv.addAll(List.of(what.split(" ")));
+        return argv.toArray(String[]::new);
+    }
 
     static JsonNode configValid(JsonNode tunnel) {
         for (JsonNode c : tunnel.path("status").path("conditions")) {

@@ -6,7 +6,7 @@ import picocli.CommandLine.Command;
 /** Command line entry point: {@code strait-gateway run --config FILE}. */
 @Command(name = "strait-gateway", mixinStandardHelpOptions = true, versionProvider = Main.Version.class,
         description = "Strait IPsec gateway: IKEv2 daemon and userspace ESP datapath",
-        subcommands = {RunCommand.class, CheckCommand.class})
+        subcommands = {RunCommand.class, CheckCommand.class, RouteAgentCommand.class})
 public final class Main implements Runnable {
     public static void main(String[] args) {
         System.exit(new CommandLine(new Main()).execute(args));
