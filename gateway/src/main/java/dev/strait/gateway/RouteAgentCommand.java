@@ -9,7 +9,7 @@ import dev.strait.gateway.routing.RouteAgent;
 import dev.strait.gateway.routing.RouteReconciler;
 import dev.strait.gateway.routing.RoutingSettings;
 import dev.strait.gateway.routing.Shell;
-import io.fabric8.kubernetes.api.model.apps.DaemonSet;
+import dev.strait.gateway.routing.UninstallCheck;
 import io.fabric8.kubernetes.client.KubernetesClient;
 import java.net.InetSocketAddress;
 import java.nio.file.Path;
@@ -105,7 +105,8 @@ final class RouteAgentCommand implements Callable<Integer> {
             agent[0].close();
             watch.close();
             try {
-                if (uninstalling(client)) {
+                if (UninstallCheck.uninstalling(client, System.getenv("POD_NAMESPACE"),
+                        System.getenv("ROUTE_AGENT_DAEMONSET"))) {
                     reconciler.cleanup();
                     LOG.info("DaemonSet deleted: removed Strait's routes, links and chains from node {}", nodeName);
                 }
@@ -117,20 +118,5 @@ final class RouteAgentCommand implements Callable<Integer> {
         }, "route-agent-shutdown"));
         done.await();
         return 0;
-    }
-
-    /**
-     * A restart (rolling update, node drain, crash) must leave the routes in place so traffic keeps flowing; an
-     * uninstall must leave nothing. The difference: on uninstall the agent's DaemonSet is gone or being deleted.
-     * Without ROUTE_AGENT_DAEMONSET (not from the chart) the agent never cleans up by itself.
-     */
-    private static boolean uninstalling(KubernetesClient client) {
-        String ds = System.getenv("ROUTE_AGENT_DAEMONSET");
-        String ns = System.getenv("POD_NAMESPACE");
-        if (ds == null || ds.isBlank() || ns == null || ns.isBlank()) {
-            return false;
-        }
-        DaemonSet d = client.apps().daemonSets().inNamespace(ns).withName(ds).get();
-        return d == null || d.getMetadata().getDeletionTimestamp() != null;
     }
 }

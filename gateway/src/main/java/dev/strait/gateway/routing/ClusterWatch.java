@@ -18,6 +18,7 @@ import java.util.function.Predicate;
  * unreachable the caches keep their last content, so an API hiccup changes no route.
  */
 public final class ClusterWatch implements AutoCloseable {
+    private static final org.slf4j.Logger LOG = org.slf4j.LoggerFactory.getLogger(ClusterWatch.class);
     static final ResourceDefinitionContext TUNNELS = new ResourceDefinitionContext.Builder()
             .withGroup("strait.dev").withVersion("v1alpha1").withPlural("ipsectunnels").withKind("IPsecTunnel")
             .withNamespaced(true).build();
@@ -30,17 +31,33 @@ public final class ClusterWatch implements AutoCloseable {
 
     public ClusterWatch(KubernetesClient client, Runnable onChange) {
         // Node status changes every few seconds (heartbeats, conditions): only the address and pod CIDRs matter.
-        nodes = client.nodes().inform(handler(onChange, n -> true, (a, b) -> ClusterViews.node(a).equals(ClusterViews.node(b))),
-                RESYNC_MS);
-        tunnels = client.genericKubernetesResources(TUNNELS).inAnyNamespace().inform(handler(onChange, t -> true,
-                (a, b) -> a.getMetadata().getGeneration() != null
-                        && a.getMetadata().getGeneration().equals(b.getMetadata().getGeneration())), RESYNC_MS);
-        pods = client.pods().inAnyNamespace().withLabel(ClusterViews.GATEWAY_LABEL)
-                .inform(handler(onChange, p -> true, (a, b) -> false), RESYNC_MS);
+        nodes = start(client.nodes().runnableInformer(RESYNC_MS),
+                handler(onChange, n -> true, (a, b) -> ClusterViews.node(a).equals(ClusterViews.node(b))));
+        tunnels = start(client.genericKubernetesResources(TUNNELS).inAnyNamespace().runnableInformer(RESYNC_MS),
+                handler(onChange, t -> true, (a, b) -> a.getMetadata().getGeneration() != null
+                        && a.getMetadata().getGeneration().equals(b.getMetadata().getGeneration())));
+        pods = start(client.pods().inAnyNamespace().withLabel(ClusterViews.GATEWAY_LABEL).runnableInformer(RESYNC_MS),
+                handler(onChange, p -> true, (a, b) -> false));
         // kube-node-lease renews a lease per node every 10 s: only gateway leases count, and only a new holder.
-        leases = client.leases().inAnyNamespace().inform(handler(onChange,
+        leases = start(client.leases().inAnyNamespace().runnableInformer(RESYNC_MS), handler(onChange,
                 l -> l.getMetadata().getName().endsWith(ClusterViews.LEASE_SUFFIX),
-                (a, b) -> java.util.Objects.equals(holder(a), holder(b))), RESYNC_MS);
+                (a, b) -> java.util.Objects.equals(holder(a), holder(b))));
+    }
+
+    /**
+     * Starts without waiting, and keeps retrying whatever fails: an API server that is down when the agent starts
+     * (or a CRD not installed yet) must leave the agent waiting, not crash-looping. fabric8's default gives up on a
+     * failed initial list.
+     */
+    private static <T extends HasMetadata> SharedIndexInformer<T> start(SharedIndexInformer<T> informer,
+            ResourceEventHandler<T> handler) {
+        informer.addEventHandler(handler);
+        informer.exceptionHandler((started, t) -> {
+            LOG.warn("watch of {} failed, retrying: {}", informer.getApiTypeClass().getSimpleName(), t.getMessage());
+            return true;
+        });
+        informer.start();
+        return informer;
     }
 
     public boolean synced() {

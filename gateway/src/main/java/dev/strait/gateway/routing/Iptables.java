@@ -11,7 +11,11 @@ import java.util.List;
  * rule of its built-in chain (ahead of the CNI's and kube-proxy's MASQUERADE rules). Nothing else is touched.
  */
 public final class Iptables {
-    static final List<String> TABLES = List.of("raw", "mangle", "nat", "filter");
+    /**
+     * The tables the agent writes to, and so the only ones it looks at: even listing a table makes iptables-legacy
+     * instantiate it, and an uninstall must not leave an empty raw table behind.
+     */
+    static final List<String> TABLES = Ownership.CHAINS.stream().map(DesiredState.Chain::table).distinct().toList();
     private final Shell shell;
     private final String binary;
 
@@ -75,7 +79,7 @@ public final class Iptables {
         }
     }
 
-    /** Removes every STRAIT-* chain in every table and every jump into one. */
+    /** Removes every STRAIT-* chain in the agent's tables and every jump into one. */
     public void removeAll() throws IOException {
         for (Chain c : ownedChains()) {
             remove(c.table(), c.name());

@@ -10,8 +10,9 @@ package dev.strait.gateway.routing;
  * @param vxlanPort UDP port of the overlay; not 4789 (flannel, Calico and Cilium use it) nor 4800 (Submariner)
  */
 public record RoutingSettings(Mode mode, int tunnelMtu, int vni, int vxlanPort) {
-    /** The gateway's default tunnel MTU for a 1500-byte path: see UserspaceDatapath.tunnelMtu. */
-    public static final int DEFAULT_TUNNEL_MTU = 1400;
+    /** The gateway's default TUN MTU: a 1500-byte path minus the worst-case ESP-in-UDP overhead (1399). */
+    public static final int DEFAULT_TUNNEL_MTU =
+            1500 - dev.strait.gateway.datapath.UserspaceDatapath.WORST_CASE_OVERHEAD;
     public static final int DEFAULT_VNI = 0x5354;
     public static final int DEFAULT_VXLAN_PORT = 4790;
 

@@ -37,8 +37,8 @@ class DesiredStateBuilderTest {
     @Test
     void aNodeWithoutTheGatewayRoutesRemoteSubnetsToTheGatewayNodeDirectlyOnItsSubnet() {
         DesiredState s = on("n2", AUTO, gw("n1", "10.20.0.0/24", "10.21.0.0/16"));
-        assertEquals(List.of(new Route(Cidr.parse("10.20.0.0/24"), "10.201.0.11", null, 1400, MAIN),
-                new Route(Cidr.parse("10.21.0.0/16"), "10.201.0.11", null, 1400, MAIN)), s.routes());
+        assertEquals(List.of(new Route(Cidr.parse("10.20.0.0/24"), "10.201.0.11", null, 1399, MAIN),
+                new Route(Cidr.parse("10.21.0.0/16"), "10.201.0.11", null, 1399, MAIN)), s.routes());
         assertTrue(s.overlay().isEmpty(), "one L2 hop away: no overlay");
         assertTrue(s.rules().isEmpty(), "no return-path rules off the gateway node");
     }
@@ -48,8 +48,8 @@ class DesiredStateBuilderTest {
         DesiredState s = on("n1", RoutingSettings.defaults(), gw("n1", "10.20.0.0/24"));
         // The remote subnets go through the gateway's own TUN routes; the agent adds the way back to other nodes,
         // in its own table, for packets from the remote subnets only.
-        assertEquals(List.of(new Route(Cidr.parse("10.244.2.0/24"), "10.201.0.12", null, 1400, RETURN),
-                new Route(Cidr.parse("10.244.3.0/24"), "240.99.7.13", "strait-vx", 1400, RETURN)), s.routes());
+        assertEquals(List.of(new Route(Cidr.parse("10.244.2.0/24"), "10.201.0.12", null, 1399, RETURN),
+                new Route(Cidr.parse("10.244.3.0/24"), "240.99.7.13", "strait-vx", 1399, RETURN)), s.routes());
         assertEquals(List.of(Cidr.parse("10.20.0.0/24")), s.rules());
         DesiredState.VxlanLink vx = s.overlay().orElseThrow();
         assertEquals(List.of("10.99.7.13"), vx.peers(), "only the node outside the subnet goes through the overlay");
@@ -69,11 +69,11 @@ class DesiredStateBuilderTest {
 
     @Test
     void vxlanModeUsesTheOverlayEvenOnOneSubnetAndDirectModeNever() {
-        RoutingSettings vxlan = new RoutingSettings(RoutingSettings.Mode.Vxlan, 1400, 9, 4790);
+        RoutingSettings vxlan = new RoutingSettings(RoutingSettings.Mode.Vxlan, 1399, 9, 4790);
         assertEquals("strait-vx", on("n2", vxlan, gw("n1", "10.20.0.0/24")).routes().get(0).dev());
-        RoutingSettings direct = new RoutingSettings(RoutingSettings.Mode.Direct, 1400, 9, 4790);
+        RoutingSettings direct = new RoutingSettings(RoutingSettings.Mode.Direct, 1399, 9, 4790);
         DesiredState s = on("far", direct, gw("n1", "10.20.0.0/24"));
-        assertEquals(new Route(Cidr.parse("10.20.0.0/24"), "10.201.0.11", null, 1400, MAIN), s.routes().get(0));
+        assertEquals(new Route(Cidr.parse("10.20.0.0/24"), "10.201.0.11", null, 1399, MAIN), s.routes().get(0));
         assertTrue(s.overlay().isEmpty());
     }
 
@@ -88,8 +88,8 @@ class DesiredStateBuilderTest {
             assertEquals(List.of("-s 10.244.0.0/16 -d 10.20.0.0/24 -j ACCEPT",
                     "-s 10.20.0.0/24 -d 10.244.0.0/16 -j ACCEPT"), nat.rules());
             assertEquals(List.of(
-                    "-s 10.244.0.0/16 -d 10.20.0.0/24 -p tcp -m tcp --tcp-flags SYN,RST SYN -j TCPMSS --set-mss 1360",
-                    "-s 10.20.0.0/24 -d 10.244.0.0/16 -p tcp -m tcp --tcp-flags SYN,RST SYN -j TCPMSS --set-mss 1360"),
+                    "-s 10.244.0.0/16 -d 10.20.0.0/24 -p tcp -m tcp --tcp-flags SYN,RST SYN -j TCPMSS --set-mss 1359",
+                    "-s 10.20.0.0/24 -d 10.244.0.0/16 -p tcp -m tcp --tcp-flags SYN,RST SYN -j TCPMSS --set-mss 1359"),
                     mangle(s));
         }
     }
@@ -117,7 +117,7 @@ class DesiredStateBuilderTest {
         GatewayPath a = new GatewayPath("a/gw", "n1", List.of(Cidr.parse("10.20.0.0/24")), List.of());
         GatewayPath b = new GatewayPath("b/gw", "far", List.of(Cidr.parse("10.20.0.0/24")), List.of());
         DesiredState s = DesiredStateBuilder.build(new ClusterView("n2", NODES, List.of(b, a)), HOST, AUTO);
-        assertEquals(List.of(new Route(Cidr.parse("10.20.0.0/24"), "10.201.0.11", null, 1400, MAIN)), s.routes());
+        assertEquals(List.of(new Route(Cidr.parse("10.20.0.0/24"), "10.201.0.11", null, 1399, MAIN)), s.routes());
     }
 
     @Test

@@ -141,6 +141,13 @@ class RouteAgentNetnsTest {
         assertTrue(ping.waitFor(60, java.util.concurrent.TimeUnit.SECONDS));
         String summary = Files.readString(out);
         assertTrue(summary.contains("200 packets transmitted, 200 received"), summary);
+        // Rebuilt, not piled up: one jump, and the chain holds its two rules once.
+        String postrouting = in(N2).must(RouteLab.IPTABLES, "-t", "nat", "-S", "POSTROUTING");
+        assertEquals(1, postrouting.lines().filter(l -> l.endsWith("-j STRAIT-POSTROUTING")).count(), postrouting);
+        assertTrue(postrouting.lines().filter(l -> l.startsWith("-A")).findFirst().orElseThrow()
+                .endsWith("-j STRAIT-POSTROUTING"), "ahead of the CNI's MASQUERADE: " + postrouting);
+        assertEquals(2, in(N2).must(RouteLab.IPTABLES, "-t", "nat", "-S", "STRAIT-POSTROUTING").lines()
+                .filter(l -> l.startsWith("-A")).count());
     }
 
     @Test

@@ -35,7 +35,8 @@ final class RouteLab implements AutoCloseable {
     static final String P2 = "route-p2";
     static final String REM = "route-rem";
     static final List<String> ALL = List.of(SW, N1, N2, P1, P2, REM);
-    static final String IPTABLES = "iptables-nft";
+    /** The lab's iptables backend, for its CNI stand-in rule and the agent alike (-Droute.iptables=iptables-legacy). */
+    static final String IPTABLES = System.getProperty("route.iptables", "iptables-nft");
     static final String REMOTE_HOST = "10.20.0.10";
     static final int TUNNEL_MTU = 1400;
     static final Map<String, String> NODE_IP = Map.of(N1, "10.203.0.1", N2, "10.203.0.2");
