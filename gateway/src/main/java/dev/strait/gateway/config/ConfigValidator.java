@@ -4,6 +4,7 @@ import dev.strait.api.v1alpha1.Durations;
 import dev.strait.api.v1alpha1.GatewayConfig;
 import dev.strait.api.v1alpha1.TunnelConfig;
 import dev.strait.api.v1alpha1.TunnelSpec;
+import dev.strait.gateway.text.Printable;
 import java.net.InetAddress;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -57,7 +58,8 @@ public final class ConfigValidator {
                 throw new ConfigException(at, "is empty");
             }
             if (t.name == null || !t.name.matches("[a-zA-Z0-9]([-a-zA-Z0-9_.]{0,62})")) {
-                throw new ConfigException(at + ".name", "must be 1-63 letters, digits, '-', '_' or '.', got '" + t.name + "'");
+                throw new ConfigException(at + ".name", "must be 1-63 letters, digits, '-', '_' or '.', got '"
+                        + Printable.clip(t.name) + "'");
             }
             if (!names.add(t.name)) {
                 throw new ConfigException(at + ".name", "'" + t.name + "' is used by another tunnel");

@@ -28,6 +28,11 @@ final class YamlErrors {
     /** Every field name of the config model: a path element outside it is input text and is shown as "?". */
     private static final Set<String> MODEL_FIELDS = modelFields();
 
+    /** A SnakeYAML token as its messages quote it: '<scalar>', '<block end>', ... or one or two punctuation marks. */
+    private static final String TOKEN_NAME = ".(<(scalar|block end|block mapping start|block sequence start|block entry"
+            + "|flow mapping start|flow mapping end|flow sequence start|flow sequence end|flow entry|document start"
+            + "|document end|stream end|key|value|anchor|alias|tag)>|\\p{Punct}{1,2}).";
+
     private YamlErrors() {
     }
 
@@ -108,7 +113,10 @@ final class YamlErrors {
         if (text == null || text.isBlank()) {
             return "";
         }
-        String unquoted = text.replaceAll("'[^']*'|\"[^\"]*\"|`[^`]*`", "(...)").strip();
+        // Quoted parts are input, except SnakeYAML's names of tokens: '<scalar>', '<block end>', ':', ',' and the like.
+        java.util.regex.Matcher quoted = java.util.regex.Pattern.compile("'[^']*'|\"[^\"]*\"|`[^`]*`").matcher(text);
+        String unquoted = quoted.replaceAll(q -> java.util.regex.Matcher.quoteReplacement(
+                q.group().matches(TOKEN_NAME) ? q.group() : "(...)")).strip();
         int newline = unquoted.indexOf('\n');
         if (newline >= 0) {
             unquoted = unquoted.substring(0, newline);

@@ -69,5 +69,9 @@ class CarelessConfigTest {
         assertEquals("tunnels[0].name", e.field());
         assertTrue(e.getMessage().contains("evil\\r\\nFAKE LOG LINE\\u001b[31m"), e.getMessage());
         assertTrue(e.getMessage().chars().noneMatch(Character::isISOControl), e.getMessage());
+
+        e = assertThrows(ConfigException.class, () -> ConfigLoader.parse(
+                CarelessConfigs.VALID.replace("name: branch-1", "name: " + "n".repeat(60_000))));
+        assertTrue(e.getMessage().length() < 300, "a 60 KB name is clipped: " + e.getMessage().length() + " chars");
     }
 }
