@@ -7,6 +7,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import dev.strait.api.v1alpha1.GatewaySpec;
 import dev.strait.api.v1alpha1.TunnelSpec;
 import dev.strait.e2e.support.Await;
+import dev.strait.e2e.support.ClusterPods;
 import dev.strait.e2e.support.Commands;
 import dev.strait.e2e.support.E2eDirs;
 import dev.strait.e2e.support.ExecResult;
@@ -20,7 +21,6 @@ import dev.strait.operator.crd.IPsecTunnel;
 import io.fabric8.kubernetes.api.model.NamespaceBuilder;
 import io.fabric8.kubernetes.api.model.ObjectMetaBuilder;
 import io.fabric8.kubernetes.api.model.Pod;
-import io.fabric8.kubernetes.api.model.PodBuilder;
 import io.fabric8.kubernetes.api.model.SecretBuilder;
 import io.fabric8.kubernetes.client.KubernetesClient;
 import java.io.IOException;
@@ -34,8 +34,6 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.TimeUnit;
-import java.util.regex.Matcher;
-import java.util.regex.Pattern;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.Assumptions;
 import org.junit.jupiter.api.BeforeAll;
@@ -67,11 +65,11 @@ class RealClusterIT {
     /** Tunnels to the remote site: u stays untouched, a is edited, b's PSK rotated, c added later. */
     private static final Map<String, String> REMOTE_LAN = Map.of("u", "10.30.0.0/24", "a", "10.30.1.0/24",
             "b", "10.30.2.0/24", "c", "10.30.3.0/24");
-    private static final Pattern PING = Pattern.compile("(\\d+) packets transmitted, (\\d+) received");
 
     static LocalCluster cluster;
     static KubernetesClient client;
     static StrongSwan remote;
+    static ClusterPods pods;
     static final Map<String, String> psks = new LinkedHashMap<>();
     static final Map<String, Object> measured = new LinkedHashMap<>();
 
@@ -80,6 +78,7 @@ class RealClusterIT {
         cluster = LocalCluster.get();
         if (cluster != null) {
             client = cluster.client();
+            pods = new ClusterPods(cluster);
         }
     }
 
@@ -96,6 +95,9 @@ class RealClusterIT {
             measured.forEach((k, v) -> s.append(k).append(' ').append(v).append('\n'));
             Files.writeString(out, s);
             System.out.print("RealClusterIT measured:\n" + s);
+        }
+        if (client != null && cluster.embedded()) {
+            client.namespaces().withName(NS).delete(); // its gateway would keep calling the next test's remote site
         }
         if (remote != null) {
             remote.stop();
@@ -123,7 +125,7 @@ class RealClusterIT {
         assertEquals(0, helm.exitCode(), helm.describe());
         measured.put("helm-install-to-operator-ready-s", seconds(start));
         Pod operator = operatorPod();
-        assertTrue(ready(operator), "operator pod Ready after helm --wait");
+        assertTrue(ClusterPods.ready(operator), "operator pod Ready after helm --wait");
 
         Assumptions.assumeTrue(cluster.embedded(), "the remote site exists only on the local cluster");
         cluster.remoteSiteUp();
@@ -178,19 +180,18 @@ class RealClusterIT {
         var operatorContainer = operator.getSpec().getContainers().getFirst();
         assertTrue(operatorContainer.getCommand() == null || operatorContainer.getCommand().isEmpty(),
                 "the operator runs its image's ENTRYPOINT");
-        assertEquals("65532", exec(SYSTEM_NS, operator, "id", "-u").stdout().strip(), "the operator is not root");
-        assertTrue(exec(SYSTEM_NS, operator, "cat", "/proc/1/cmdline").stdout().contains("/opt/strait/strait-operator.jar"));
+        assertEquals("65532", pods.exec(operator, "id", "-u").stdout().strip(), "the operator is not root");
+        assertTrue(pods.exec(operator, "cat", "/proc/1/cmdline").stdout().contains("/opt/strait/strait-operator.jar"));
         Assumptions.assumeTrue(remote != null, "no gateway pod without the remote site");
         Pod gateway = gatewayPod();
         var gatewayContainer = gateway.getSpec().getContainers().getFirst();
         assertTrue(gatewayContainer.getCommand() == null || gatewayContainer.getCommand().isEmpty(),
                 "the gateway runs its image's ENTRYPOINT (the operator sets only args)");
-        assertTrue(exec(NS, gateway, "cat", "/proc/1/cmdline").stdout().contains("/opt/strait/strait-gateway.jar"));
+        assertTrue(pods.exec(gateway, "cat", "/proc/1/cmdline").stdout().contains("/opt/strait/strait-gateway.jar"));
         for (Pod p : List.of(operator, gateway)) {
-            String ns = p.getMetadata().getNamespace();
             // a jlinked runtime: no compiler, no JDK tools, no build tree or Maven cache in the runtime image (the
             // local build mounts the host's Maven cache into RUN steps, which leaves an empty mount point)
-            ExecResult absent = exec(ns, p, "sh", "-c", "for f in /opt/java/bin/javac /opt/java/bin/jlink /opt/java/jmods "
+            ExecResult absent = pods.exec(p, "sh", "-c", "for f in /opt/java/bin/javac /opt/java/bin/jlink /opt/java/jmods "
                     + "/src /usr/bin/mvn /opt/java/openjdk; do [ -e $f ] && echo $f; done; "
                     + "[ -n \"$(ls -A /root/.m2 2>/dev/null)\" ] && echo /root/.m2; true");
             assertEquals("", absent.stdout().strip(), "build-only files in the image of " + p.getMetadata().getName());
@@ -208,14 +209,14 @@ class RealClusterIT {
     @Order(3)
     void prometheusScrapesTheGatewayAndTheOperatorAndTheChartsRulesEvaluate() throws Exception {
         needTheRemoteSite();
-        Pod tools = toolsPod();
-        String gatewayMetrics = exec(NS, tools, "curl", "-sf", "--max-time", "10",
+        Pod tools = pods.tools(NS, "tools", null);
+        String gatewayMetrics = pods.exec(tools, "curl", "-sf", "--max-time", "10",
                 "http://" + gatewayPod().getStatus().getPodIP() + ":9090/metrics").stdout();
         assertTrue(gatewayMetrics.contains("strait_tunnel_up{"), "gateway metrics scraped on the PodMonitor's admin port");
         String serviceIp = client.services().inNamespace(SYSTEM_NS).list().getItems().stream()
                 .filter(s -> s.getSpec().getPorts().stream().anyMatch(p -> "metrics".equals(p.getName())))
                 .findFirst().orElseThrow(() -> new AssertionError("no operator metrics Service")).getSpec().getClusterIP();
-        String operatorMetrics = exec(NS, tools, "curl", "-sf", "--max-time", "10",
+        String operatorMetrics = pods.exec(tools, "curl", "-sf", "--max-time", "10",
                 "http://" + serviceIp + ":8080/metrics").stdout();
         assertTrue(operatorMetrics.contains("strait_tunnels{"), "operator metrics through its Service (kube-proxy)");
 
@@ -238,7 +239,7 @@ class RealClusterIT {
         Pod before = gatewayPod();
         IkeSa u = sa("u");
         IkeSa b = sa("b");
-        Process ping = pingInBackground(before, LocalCluster.LANHOST_IP);
+        ClusterPods.Ping ping = pods.ping(before, LocalCluster.LANHOST_IP);
 
         long start = System.nanoTime();
         pskSecret("c", psks.get("c"));
@@ -268,16 +269,16 @@ class RealClusterIT {
         awaitEstablished("b");
 
         Thread.sleep(5_000); // the untouched tunnel's ping also runs for a while after the last change
-        int[] lost = stopPing(ping);
+        ClusterPods.Result pinged = ping.stop();
         Pod after = gatewayPod();
         assertEquals(before.getMetadata().getUid(), after.getMetadata().getUid(), "the gateway pod was not replaced");
         assertEquals(0, after.getStatus().getContainerStatuses().getFirst().getRestartCount(), "nor restarted");
         IkeSa uAfter = sa("u");
         assertEquals(u.initiatorSpi(), uAfter.initiatorSpi(), "the untouched tunnel kept its IKE SA");
         assertEquals(u.child("u").spiIn(), uAfter.child("u").spiIn(), "and its Child SA");
-        measured.put("untouched-tunnel-pings-sent/lost", lost[0] + "/" + (lost[0] - lost[1]));
-        assertTrue(lost[0] >= 25, "the ping ran through the changes: " + lost[0] + " sent");
-        assertEquals(lost[0], lost[1], "the untouched tunnel lost no ping during the changes");
+        measured.put("untouched-tunnel-pings-sent/lost", pinged.sent() + "/" + pinged.lost());
+        assertTrue(pinged.sent() >= 50, "the ping ran through the changes: " + pinged.sent() + " sent");
+        assertEquals(0, pinged.lost(), "the untouched tunnel lost no ping during the changes");
     }
 
     @Test
@@ -299,11 +300,11 @@ class RealClusterIT {
         client.pods().inNamespace(SYSTEM_NS).withName(operator.getMetadata().getName()).delete();
         Pod next = Await.await(() -> {
             Pod p = operatorPod();
-            return p != null && !p.getMetadata().getUid().equals(operator.getMetadata().getUid()) && ready(p) ? p : null;
+            return p != null && !p.getMetadata().getUid().equals(operator.getMetadata().getUid()) && ClusterPods.ready(p) ? p : null;
         }, Duration.ofMinutes(3), "a new operator pod Ready");
         assertNotEquals(operator.getMetadata().getUid(), next.getMetadata().getUid());
         // The new operator has reconciled once it reports its reconciles; give it that, then compare.
-        Await.await(() -> exec(SYSTEM_NS, next, "bash", "-c", "exec 3<>/dev/tcp/127.0.0.1/8080; "
+        Await.await(() -> pods.exec(next, "bash", "-c", "exec 3<>/dev/tcp/127.0.0.1/8080; "
                 + "printf 'GET /metrics HTTP/1.0\\r\\n\\r\\n' >&3; cat <&3").stdout()
                 .matches("(?s).*strait_reconcile_duration_seconds_count\\{[^}]*controller=\"ipsecgateway\"[^}]*\\} [1-9].*")
                 ? true : null, Duration.ofMinutes(2), "the new operator reconciled the gateway");
@@ -321,7 +322,7 @@ class RealClusterIT {
         client.pods().inNamespace(NS).withName(gateway.getMetadata().getName()).delete();
         Pod next = Await.await(() -> {
             Pod p = gatewayPod();
-            return p != null && !p.getMetadata().getUid().equals(gateway.getMetadata().getUid()) && ready(p) ? p : null;
+            return p != null && !p.getMetadata().getUid().equals(gateway.getMetadata().getUid()) && ClusterPods.ready(p) ? p : null;
         }, ESTABLISH, "a new gateway pod Ready");
         for (String t : List.of("u", "a", "b")) {
             Await.await(() -> {
@@ -413,54 +414,15 @@ class RealClusterIT {
     }
 
     private static Pod gatewayPod() {
-        List<Pod> pods = client.pods().inNamespace(NS).withLabel("strait.dev/gateway", GATEWAY).list().getItems().stream()
-                .filter(p -> p.getMetadata().getDeletionTimestamp() == null).toList();
-        return pods.isEmpty() ? null : pods.getFirst();
+        List<Pod> running = client.pods().inNamespace(NS).withLabel("strait.dev/gateway", GATEWAY).list().getItems()
+                .stream().filter(p -> p.getMetadata().getDeletionTimestamp() == null).toList();
+        return running.isEmpty() ? null : running.getFirst();
     }
 
     private static Pod operatorPod() {
         return client.pods().inNamespace(SYSTEM_NS).withLabel("app.kubernetes.io/name", "strait")
                 .withLabel("app.kubernetes.io/component", "operator").list().getItems()
                 .stream().filter(p -> p.getMetadata().getDeletionTimestamp() == null).findFirst().orElse(null);
-    }
-
-    private static boolean ready(Pod p) {
-        return p.getStatus() != null && p.getStatus().getConditions().stream()
-                .anyMatch(c -> "Ready".equals(c.getType()) && "True".equals(c.getStatus()));
-    }
-
-    private static ExecResult exec(String ns, Pod pod, String... command) {
-        List<String> args = new ArrayList<>(List.of("exec", "-n", ns, pod.getMetadata().getName(), "--"));
-        args.addAll(List.of(command));
-        return cluster.kubectl(Duration.ofSeconds(60), args.toArray(String[]::new)).orThrow();
-    }
-
-    /** A pod with curl and ping, as a workload or a Prometheus would stand in the cluster. */
-    private static Pod toolsPod() {
-        String name = "tools";
-        if (client.pods().inNamespace(NS).withName(name).get() == null) {
-            client.resource(new PodBuilder().withNewMetadata().withName(name).withNamespace(NS).endMetadata()
-                    .withNewSpec().addNewContainer().withName("tools").withImage(LocalCluster.TOOLS_IMAGE)
-                    .withImagePullPolicy("Never").withCommand("sleep", "infinity").endContainer()
-                    .withTerminationGracePeriodSeconds(1L).endSpec().build()).create();
-        }
-        return client.pods().inNamespace(NS).withName(name)
-                .waitUntilCondition(p -> p != null && ready(p), 3, TimeUnit.MINUTES);
-    }
-
-    private static Process pingInBackground(Pod pod, String dest) throws IOException {
-        return new ProcessBuilder("nsenter", "-t", Long.toString(cluster.podPid(pod)), "-n", "--",
-                "ping", "-i", "0.2", "-W", "1", dest).redirectErrorStream(true).start();
-    }
-
-    /** SIGINT makes ping print its statistics: {sent, received}. */
-    private static int[] stopPing(Process ping) throws Exception {
-        Commands.run(Duration.ofSeconds(5), List.of("kill", "-INT", Long.toString(ping.pid())));
-        assertTrue(ping.waitFor(10, TimeUnit.SECONDS));
-        String out = new String(ping.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
-        Matcher m = PING.matcher(out);
-        assertTrue(m.find(), out);
-        return new int[] {Integer.parseInt(m.group(1)), Integer.parseInt(m.group(2))};
     }
 
     private static void images(List<String> helmArgs) {
