@@ -239,7 +239,7 @@ run_strait_swan_ikeflood() {
     log "IKE flood: $sent datagrams in $secs s ($(awk -v n="$sent" -v t="$secs" 'BEGIN {printf "%.0f", n / t}')/s sent)," \
         "$((e1 - e0)) dropped by site A's kernel (receive buffer full): the gateway took" \
         "$(awk -v n="$sent" -v d=$((e1 - e0)) -v t="$secs" 'BEGIN {printf "%.0f", (n - d) / t}')/s"
-    ip netns exec "$SITE_A_NS" curl -s "http://$SITE_A_TRANSIT:9090/metrics" | grep -E '^strait_ike_(dropped|cookies)' >&2 || true
+    ip netns exec "$SITE_A_NS" curl -s "http://$SITE_A_TRANSIT:9090/metrics" | grep -E '^strait_ike_(dropped|rejected|cookies|half)' | grep -v ' 0.0$' >&2 || true
     gateways_stop
     "$HERE/strongswan.sh" stop "$SITE_B_NS"
 }

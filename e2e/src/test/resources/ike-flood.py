@@ -31,11 +31,11 @@ count, rate, seconds = int(sys.argv[5]), int(sys.argv[6]), float(sys.argv[7])
 
 
 def x25519_init():
-    """IKE_SA_INIT: SA (AES-GCM-16 256, PRF HMAC-SHA2-384, group 31), KE (random 32 bytes), Nonce last."""
+    """IKE_SA_INIT: SA (ENCR 20 AES-GCM-16 256, PRF 6 HMAC-SHA2-384, D-H 31 x25519), KE (random 32 bytes), Nonce last."""
     def payload(next_type, body):
         return struct.pack("!BBH", next_type, 0, 4 + len(body)) + body
     transforms = [struct.pack("!BBHBBHHH", 3, 0, 12, 1, 0, 20, 0x800E, 256),
-                  struct.pack("!BBHBBH", 3, 0, 8, 2, 0, 7),
+                  struct.pack("!BBHBBH", 3, 0, 8, 2, 0, 6),
                   struct.pack("!BBHBBH", 0, 0, 8, 4, 0, 31)]
     body = b"".join(transforms)
     proposal = struct.pack("!BBHBBBB", 0, 0, 8 + len(body), 1, 1, 0, 3) + body

@@ -2,8 +2,9 @@ package dev.strait.gateway.ike.sa;
 
 import dev.strait.gateway.datapath.ThreadNice;
 import java.net.InetSocketAddress;
-import java.util.concurrent.ArrayBlockingQueue;
-import java.util.concurrent.BlockingQueue;
+import java.util.concurrent.ConcurrentLinkedQueue;
+import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.locks.LockSupport;
 import java.util.function.Consumer;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -13,6 +14,8 @@ import org.slf4j.LoggerFactory;
  * wireguard-go hands handshake packets to their own workers: decoding, cookie MACs and new IKE SAs never take the
  * time of the thread that decrypts ESP. The queue is bounded; when it is full the datagram is dropped (the caller
  * counts it) instead of making the ESP thread wait, and the worker runs at a lower CPU priority than the ESP thread.
+ * The hand-off is lock-free: with a lock, a worker preempted while holding it (it yields the CPU by design) would
+ * stall the ESP thread.
  */
 final class NattIkeQueue implements AutoCloseable {
     private static final Logger LOG = LoggerFactory.getLogger(NattIkeQueue.class);
@@ -24,22 +27,36 @@ final class NattIkeQueue implements AutoCloseable {
     record Datagram(byte[] bytes, InetSocketAddress from) {
     }
 
-    private final BlockingQueue<Datagram> queue;
+    private final int capacity;
+    private final ConcurrentLinkedQueue<Datagram> queue = new ConcurrentLinkedQueue<>();
+    /** Datagrams queued; reserved before the insert, so the bound holds without a lock. */
+    private final AtomicInteger size = new AtomicInteger();
     private final Thread worker;
+    private volatile boolean closed;
+    /** The worker is about to park or parked; set before its last look at the queue (see drain). */
+    private volatile boolean idle;
 
     NattIkeQueue(int capacity, Consumer<Datagram> handler) {
-        this.queue = new ArrayBlockingQueue<>(capacity);
+        this.capacity = capacity;
         this.worker = Thread.ofPlatform().name("ike-natt").daemon().start(() -> drain(handler));
     }
 
     /** A cheap look before copying a datagram that would not fit anyway. */
     boolean full() {
-        return queue.remainingCapacity() == 0;
+        return size.get() >= capacity;
     }
 
     /** Never blocks; false when the queue is full (the datagram is not taken). */
     boolean offer(byte[] bytes, InetSocketAddress from) {
-        return queue.offer(new Datagram(bytes, from));
+        if (size.incrementAndGet() > capacity) {
+            size.decrementAndGet();
+            return false;
+        }
+        queue.offer(new Datagram(bytes, from));
+        if (idle) { // under a flood the worker is busy, so the ESP thread does not pay for a wake-up per datagram
+            LockSupport.unpark(worker);
+        }
+        return true;
     }
 
     private void drain(Consumer<Datagram> handler) {
@@ -47,13 +64,18 @@ final class NattIkeQueue implements AutoCloseable {
         if (!ThreadNice.setForCurrentThread(WORKER_NICE)) {
             LOG.debug("IKE worker runs at normal priority");
         }
-        while (!Thread.currentThread().isInterrupted()) {
-            Datagram d;
-            try {
-                d = queue.take();
-            } catch (InterruptedException e) {
-                return;
+        while (!closed) {
+            Datagram d = queue.poll();
+            if (d == null) {
+                // idle before the last look: an offer after this look sees idle and unparks us (volatile order)
+                idle = true;
+                if (queue.isEmpty() && !closed) {
+                    LockSupport.park(this);
+                }
+                idle = false;
+                continue;
             }
+            size.decrementAndGet();
             try {
                 handler.accept(d);
             } catch (RuntimeException e) {
@@ -64,6 +86,7 @@ final class NattIkeQueue implements AutoCloseable {
 
     @Override
     public void close() {
-        worker.interrupt();
+        closed = true;
+        LockSupport.unpark(worker);
     }
 }
