@@ -932,6 +932,7 @@ final class IkeSa {
         LOG.info("tunnel {}: IKE SA {} ({}) took over {} Child SA(s)", name(), hex(localSpi), initiator ? "initiator" : "responder",
                 children.size());
         lifetimes.scheduleDpd();
+        lifetimes.scheduleNatKeepalive();
         lifetimes.scheduleIkeLifetime();
         children.forEach(lifetimes::scheduleChildLifetime);
         tunnel.onChildChanged(this);
@@ -1079,6 +1080,7 @@ final class IkeSa {
         engine.listener().ikeSaEstablished(name(), Duration.between(createdAt, establishedAt));
         tunnel.onIkeEstablished(this, peerSentInitialContact);
         lifetimes.scheduleDpd();
+        lifetimes.scheduleNatKeepalive();
         lifetimes.scheduleIkeLifetime();
     }
 
@@ -1109,7 +1111,7 @@ final class IkeSa {
         byte[] inInteg = exchangeInitiator ? k.integR() : k.integI();
         byte[] outEnc = exchangeInitiator ? k.encI() : k.encR();
         byte[] outInteg = exchangeInitiator ? k.integI() : k.integR();
-        InetSocketAddress espPeer = new InetSocketAddress(remote.getAddress(), natt ? remote.getPort() : NATT_PORT);
+        InetSocketAddress espPeer = espPeer();
         ChildSaSpec spec = new ChildSaSpec(name(), inboundSpi, outboundSpi, encr, esp.encr().keyBits(), esp.integ(), esp.esn(),
                 inEnc, inInteg, outEnc, outInteg, TrafficSelectors.toCidrs(localTs), TrafficSelectors.toCidrs(remoteTs), espPeer);
         Instant now = Instant.now();
@@ -1128,6 +1130,11 @@ final class IkeSa {
         lifetimes.scheduleChildLifetime(child);
         tunnel.onChildChanged(this);
         return child;
+    }
+
+    /** Where ESP (and NAT keepalives) go: the peer's NAT-T address, or its 4500 when IKE still runs on 500. */
+    InetSocketAddress espPeer() {
+        return new InetSocketAddress(remote.getAddress(), natt ? remote.getPort() : NATT_PORT);
     }
 
     void removeChild(Child c) {
