@@ -90,6 +90,10 @@ public final class ProposalParser {
     /** @throws IllegalArgumentException with a message naming the bad token and why */
     public static EspProposal parseEsp(String text, boolean allowLegacy) {
         Parsed p = parse(text, allowLegacy, false);
+        if (p.encr.stream().anyMatch(e -> e.alg() == Encr.CAMELLIA_CBC)) {
+            // Refused here, not at install time: the userspace ESP datapath (EspCipher) has no Camellia.
+            throw new IllegalArgumentException(where(text) + "Camellia is supported for IKE only, not for ESP; use aes256gcm16 or aes256-sha256");
+        }
         List<Boolean> esn = p.esn.isEmpty() ? List.of(false) : List.copyOf(p.esn);
         return new EspProposal(List.copyOf(p.encr), List.copyOf(p.integ), List.copyOf(p.groups), esn,
                 p.additionalKes());

@@ -173,6 +173,8 @@ final class IkeSa {
         payloads.add(new Payload.KeyExchange(group.id, ke.publicValue()));
         payloads.add(new Payload.Nonce(ni));
         payloads.addAll(natDetectionNotifies(t.forceEncapsulation() || engine.forceUdpEncapsulation()));
+        // RFC 6023 section 3: we accept an IKE SA without a Child SA (as responder; our IKE_AUTH always asks for one).
+        payloads.add(new Payload.Notify(0, new byte[0], NotifyType.CHILDLESS_IKEV2_SUPPORTED, new byte[0]));
         if (t.fragmentation()) {
             payloads.add(new Payload.Notify(0, new byte[0], FRAGMENTATION_SUPPORTED, new byte[0]));
         }
@@ -506,6 +508,9 @@ final class IkeSa {
         }
         if (m.notify(NotifyType.INTERMEDIATE_EXCHANGE_SUPPORTED).isPresent()) {
             payloads.add(new Payload.Notify(0, new byte[0], NotifyType.INTERMEDIATE_EXCHANGE_SUPPORTED, new byte[0]));
+        }
+        if (m.notify(NotifyType.CHILDLESS_IKEV2_SUPPORTED).isPresent()) {
+            payloads.add(new Payload.Notify(0, new byte[0], NotifyType.CHILDLESS_IKEV2_SUPPORTED, new byte[0])); // RFC 6023 section 3
         }
         notePeerSignatureHashes(m);
         List<CertificateAuthentication> certTunnels = CandidateTunnels.certificateAuths(candidates);

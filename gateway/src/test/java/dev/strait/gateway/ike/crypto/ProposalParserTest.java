@@ -120,6 +120,7 @@ class ProposalParserTest {
         "aes256-modp2048 | missing integrity algorithm",
         "3des-sha256 | '3des' is refused",
         "aes256-sha1 | sha1 is a legacy algorithm",
+        "camellia256-sha256 | Camellia is supported for IKE only, not for ESP",
         " | empty proposal",
     })
     void espRefusals(String text, String reason) {
