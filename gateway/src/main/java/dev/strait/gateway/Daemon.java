@@ -67,6 +67,8 @@ final class Daemon {
         IkeEngine engine = new IkeEngine(IkeEngine.Settings.defaults(ikeBind, config.listen.nattPort)
                 .withPathMtu(config.datapath.pathMtu == null ? 1500 : config.datapath.pathMtu)
                 .withDos(dosLimits(config))
+                // ESP over the userspace datapath is always in UDP 4500; with datapath None, spec.encapsulation decides.
+                .withForceUdpEncapsulation(!"None".equalsIgnoreCase(config.datapath.mode))
                 .withNatKeepalive(config.ike == null || config.ike.natKeepalive == null
                         ? IkeEngine.Settings.DEFAULT_NAT_KEEPALIVE : dev.strait.api.v1alpha1.Durations.parse(config.ike.natKeepalive)),
                 listener(metrics));

@@ -41,7 +41,8 @@ public final class IkeEngine implements AutoCloseable {
     /**
      * @param ikeBind               address and port for IKE (normally 500)
      * @param nattPort              the NAT-T port the datapath binds (normally 4500)
-     * @param forceUdpEncapsulation the userspace datapath only does ESP in UDP, so we always ask peers to encapsulate
+     * @param forceUdpEncapsulation ask every peer to encapsulate, whatever the tunnel says: the userspace datapath only
+     *                              does ESP in UDP (IKE-only mode leaves it to each tunnel's spec.encapsulation)
      * @param retransmits           delays between retransmissions; the request fails after the last one
      * @param reconnectMax          cap of the reconnect back-off
      * @param pathMtu               path MTU towards peers: protected IKE messages larger than it are fragmented
@@ -69,6 +70,10 @@ public final class IkeEngine implements AutoCloseable {
 
         public Settings withDos(DosLimits limits) {
             return new Settings(ikeBind, nattPort, forceUdpEncapsulation, retransmits, reconnectMax, pathMtu, limits, natKeepalive);
+        }
+
+        public Settings withForceUdpEncapsulation(boolean force) {
+            return new Settings(ikeBind, nattPort, force, retransmits, reconnectMax, pathMtu, dos, natKeepalive);
         }
 
         public Settings withNatKeepalive(Duration interval) {
