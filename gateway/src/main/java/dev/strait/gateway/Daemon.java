@@ -66,7 +66,12 @@ final class Daemon {
         InetSocketAddress ikeBind = new InetSocketAddress(config.listen.address, config.listen.ikePort);
         IkeEngine engine = new IkeEngine(IkeEngine.Settings.defaults(ikeBind, config.listen.nattPort)
                 .withPathMtu(config.datapath.pathMtu == null ? 1500 : config.datapath.pathMtu)
-                .withDos(dosLimits(config)), listener(metrics));
+                .withDos(dosLimits(config))
+                // ESP over the userspace datapath is always in UDP 4500; with datapath None, spec.encapsulation decides.
+                .withForceUdpEncapsulation(!"None".equalsIgnoreCase(config.datapath.mode))
+                .withNatKeepalive(config.ike == null || config.ike.natKeepalive == null
+                        ? IkeEngine.Settings.DEFAULT_NAT_KEEPALIVE : dev.strait.api.v1alpha1.Durations.parse(config.ike.natKeepalive)),
+                listener(metrics));
         Daemon daemon = new Daemon(metrics, engine);
 
         InetSocketAddress nattBind = new InetSocketAddress(config.listen.address, config.listen.nattPort);

@@ -51,6 +51,12 @@ public class GatewayConfig {
     @JsonInclude(JsonInclude.Include.NON_NULL)
     public static class Ike {
         public Dos dos = new Dos();
+        /**
+         * NAT keepalives (RFC 3948 section 4): a 1-byte UDP 4500 packet to each peer whose SAs carried nothing out for
+         * this long, so a NAT or a node's SNAT in front of the gateway keeps its mapping on an idle tunnel; 0s: never.
+         */
+        @com.fasterxml.jackson.annotation.JsonPropertyDescription("Interval of NAT keepalives to peers over UDP 4500 while nothing else is sent (0s: never); default 20s")
+        public String natKeepalive = "20s";
     }
 
     /**

@@ -30,7 +30,9 @@ public record SwanctlConf(
         /** Certificate authentication instead of the PSK; null: PSK. */
         Pubkey pubkey,
         /** More CHILD_SAs of the same connection (strongSwan keeps one subnet pair set per child); usually empty. */
-        List<ExtraChild> extraChildren) {
+        List<ExtraChild> extraChildren,
+        /** RFC 6023: allow, force or never; null: strongSwan's default (allow). */
+        String childless) {
 
     /** A further {@code children} section: same proposals, rekey time and start action as the first child. */
     public record ExtraChild(String name, List<String> localTs, List<String> remoteTs) {
@@ -104,6 +106,7 @@ public record SwanctlConf(
         line(s, 4, "rekey_time", rekeyTime);
         line(s, 4, "fragmentation", fragmentation);
         line(s, 4, "keyingtries", "1");
+        line(s, 4, "childless", childless);
         s.append("    local {\n");
         line(s, 6, "auth", pubkey == null ? "psk" : "pubkey");
         line(s, 6, "id", localId);
@@ -181,6 +184,7 @@ public record SwanctlConf(
         private boolean encap = true;
         private Pubkey pubkey;
         private final List<ExtraChild> extraChildren = new java.util.ArrayList<>();
+        private String childless;
 
         public Builder name(String v) { name = v; return this; }
         public Builder child(String v) { childName = v; return this; }
@@ -201,6 +205,8 @@ public record SwanctlConf(
         /** yes, accept, force or no. */
         public Builder fragmentation(String v) { fragmentation = v; return this; }
         public Builder encap(boolean v) { encap = v; return this; }
+        /** RFC 6023 childless IKE SAs: allow, force (IKE SA first, Child SAs by CREATE_CHILD_SA) or never. */
+        public Builder childless(String v) { childless = v; return this; }
         /** Certificate authentication: our cert under x509/, the CA(s) under x509ca/ that must sign the peer. */
         public Builder pubkey(String certFile, String... caFiles) { pubkey = new Pubkey(certFile, List.of(caFiles)); return this; }
 
@@ -224,7 +230,7 @@ public record SwanctlConf(
             }
             return new SwanctlConf(name, childName, role, sa, localAddrs, remote, localId, remoteId, psk,
                     ikeProposals, espProposals, localTs, remoteTs, dpdDelay, dpdAction, rekeyTime, childRekeyTime,
-                    fragmentation, encap, pubkey, extraChildren);
+                    fragmentation, encap, pubkey, extraChildren, childless);
         }
     }
 }

@@ -50,6 +50,13 @@ public final class ConfigValidator {
             throw new ConfigException("datapath.mode", "'" + c.datapath.mode + "' is not one of [Userspace, None]");
         }
         dos(c.ike == null ? null : c.ike.dos);
+        if (c.ike != null && c.ike.natKeepalive != null) {
+            duration("ike.natKeepalive", c.ike.natKeepalive);
+            java.time.Duration k = Durations.parse(c.ike.natKeepalive);
+            if (!k.isZero() && (k.compareTo(java.time.Duration.ofSeconds(1)) < 0 || k.compareTo(java.time.Duration.ofHours(1)) > 0)) {
+                throw new ConfigException("ike.natKeepalive", c.ike.natKeepalive + " is outside 1s..1h (0s: off)");
+            }
+        }
         Set<String> names = new HashSet<>();
         for (int i = 0; i < c.tunnels.size(); i++) {
             TunnelConfig t = c.tunnels.get(i);

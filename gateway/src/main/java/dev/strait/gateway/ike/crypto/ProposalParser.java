@@ -63,6 +63,16 @@ public final class ProposalParser {
 
     /** @throws IllegalArgumentException with a message naming the bad token and why */
     public static IkeProposal parseIke(String text, boolean allowLegacy) {
+        return parseIkeVariants(text, allowLegacy).getFirst();
+    }
+
+    /**
+     * The proposal, and with optional additional key exchanges (strongSwan's keN_none, RFC 9370 transform NONE) one
+     * variant per way to leave them out, most key exchanges first: the negotiation picks the first one both sides
+     * accept, as it would pick NONE for an optional ADDKE. Optional ones must be the last: ke1_none before a
+     * required ke2_ has no variant without a gap.
+     */
+    public static List<IkeProposal> parseIkeVariants(String text, boolean allowLegacy) {
         Parsed p = parse(text, allowLegacy, true);
         if (!p.esn.isEmpty()) {
             throw new IllegalArgumentException(where(text) + "ESN tokens belong to ESP proposals, not IKE");
@@ -83,16 +93,25 @@ public final class ProposalParser {
                 }
             }
         }
-        return new IkeProposal(List.copyOf(p.encr), List.copyOf(prfs), List.copyOf(p.integ), List.copyOf(p.groups),
-                p.additionalKes());
+        return p.additionalKeVariants().stream().map(adds -> new IkeProposal(List.copyOf(p.encr), List.copyOf(prfs),
+                List.copyOf(p.integ), List.copyOf(p.groups), adds)).toList();
     }
 
     /** @throws IllegalArgumentException with a message naming the bad token and why */
     public static EspProposal parseEsp(String text, boolean allowLegacy) {
+        return parseEspVariants(text, allowLegacy).getFirst();
+    }
+
+    /** Like {@link #parseIkeVariants}, for ESP. */
+    public static List<EspProposal> parseEspVariants(String text, boolean allowLegacy) {
         Parsed p = parse(text, allowLegacy, false);
+        if (p.encr.stream().anyMatch(e -> e.alg() == Encr.CAMELLIA_CBC)) {
+            // Refused here, not at install time: the userspace ESP datapath (EspCipher) has no Camellia.
+            throw new IllegalArgumentException(where(text) + "Camellia is supported for IKE only, not for ESP; use aes256gcm16 or aes256-sha256");
+        }
         List<Boolean> esn = p.esn.isEmpty() ? List.of(false) : List.copyOf(p.esn);
-        return new EspProposal(List.copyOf(p.encr), List.copyOf(p.integ), List.copyOf(p.groups), esn,
-                p.additionalKes());
+        return p.additionalKeVariants().stream().map(adds -> new EspProposal(List.copyOf(p.encr), List.copyOf(p.integ),
+                List.copyOf(p.groups), esn, adds)).toList();
     }
 
     private static Prf prfFor(Integ integ) {
@@ -111,10 +130,21 @@ public final class ProposalParser {
         final SequencedSet<Group> groups = new LinkedHashSet<>();
         final SequencedSet<Boolean> esn = new LinkedHashSet<>();
         final List<SequencedSet<Group>> additional = new ArrayList<>();
+        /** Indexes (0 = ke1) of additional key exchanges that may be left out (keN_none). */
+        final java.util.SortedSet<Integer> optional = new java.util.TreeSet<>();
         boolean aead;
 
-        List<List<Group>> additionalKes() {
-            return additional.stream().map(List::copyOf).toList();
+        /** The additional key exchanges with every optional tail cut off in turn, longest first. */
+        List<List<List<Group>>> additionalKeVariants() {
+            List<List<List<Group>>> variants = new ArrayList<>();
+            int shortest = optional.isEmpty() ? additional.size() : optional.first();
+            for (int cut = additional.size(); cut >= shortest; cut--) {
+                List<List<Group>> adds = additional.subList(0, cut).stream().<List<Group>>map(List::copyOf).toList();
+                if (adds.stream().noneMatch(List::isEmpty)) { // a keN_none alone offers no group for that slot
+                    variants.add(adds);
+                }
+            }
+            return variants;
         }
     }
 
@@ -166,15 +196,19 @@ public final class ProposalParser {
             }
             Matcher ke = ADDITIONAL_KE.matcher(token);
             if (ke.matches()) {
+                int index = Integer.parseInt(ke.group(1)) - 1;
+                while (p.additional.size() <= index) {
+                    p.additional.add(new LinkedHashSet<>());
+                }
+                if (ke.group(2).equals("none")) {
+                    p.optional.add(index);
+                    continue;
+                }
                 refuseWeak(text, ke.group(2));
                 Group additional = GROUPS.get(ke.group(2));
                 if (additional == null) {
                     throw new IllegalArgumentException(where(text) + "'" + token + "': unknown key exchange method '"
                             + ke.group(2) + "'");
-                }
-                int index = Integer.parseInt(ke.group(1)) - 1;
-                while (p.additional.size() <= index) {
-                    p.additional.add(new LinkedHashSet<>());
                 }
                 p.additional.get(index).add(additional);
                 continue;
@@ -199,7 +233,11 @@ public final class ProposalParser {
                     + "(e.g. sha256)");
         }
         for (int i = 0; i < p.additional.size(); i++) {
-            if (p.additional.get(i).isEmpty()) {
+            if (!p.optional.isEmpty() && i > p.optional.first() && !p.optional.contains(i)) {
+                throw new IllegalArgumentException(where(text) + "ke" + (p.optional.first() + 1) + "_none before a required ke"
+                        + (i + 1) + "_ is not supported: optional additional key exchanges must come last");
+            }
+            if (p.additional.get(i).isEmpty() && !p.optional.contains(i)) {
                 throw new IllegalArgumentException(where(text) + "ke" + (i + 2) + "_ given without ke" + (i + 1)
                         + "_; additional key exchanges must be numbered from ke1 without gaps");
             }

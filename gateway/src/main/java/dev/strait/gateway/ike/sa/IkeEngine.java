@@ -44,17 +44,21 @@ public final class IkeEngine implements AutoCloseable {
     /**
      * @param ikeBind               address and port for IKE (normally 500)
      * @param nattPort              the NAT-T port the datapath binds (normally 4500)
-     * @param forceUdpEncapsulation the userspace datapath only does ESP in UDP, so we always ask peers to encapsulate
+     * @param forceUdpEncapsulation ask every peer to encapsulate, whatever the tunnel says: the userspace datapath only
+     *                              does ESP in UDP (IKE-only mode leaves it to each tunnel's spec.encapsulation)
      * @param retransmits           delays between retransmissions; the request fails after the last one
      * @param reconnectMax          cap of the reconnect back-off
      * @param pathMtu               path MTU towards peers: protected IKE messages larger than it are fragmented
      * @param dos                   limits on half-open IKE SAs and when cookies start (RFC 7296 2.6, RFC 8019)
+     * @param natKeepalive          NAT keepalive interval (RFC 3948 section 4) on idle UDP-encapsulated SAs; zero: none
      */
     public record Settings(InetSocketAddress ikeBind, int nattPort, boolean forceUdpEncapsulation, List<Duration> retransmits,
-                           Duration reconnectMax, int pathMtu, DosLimits dos) {
+                           Duration reconnectMax, int pathMtu, DosLimits dos, Duration natKeepalive) {
+        public static final Duration DEFAULT_NAT_KEEPALIVE = Duration.ofSeconds(20);
+
         public Settings(InetSocketAddress ikeBind, int nattPort, boolean forceUdpEncapsulation, List<Duration> retransmits,
                         Duration reconnectMax) {
-            this(ikeBind, nattPort, forceUdpEncapsulation, retransmits, reconnectMax, 1500, DosLimits.DEFAULTS);
+            this(ikeBind, nattPort, forceUdpEncapsulation, retransmits, reconnectMax, 1500, DosLimits.DEFAULTS, DEFAULT_NAT_KEEPALIVE);
         }
 
         public static Settings defaults(InetSocketAddress ikeBind, int nattPort) {
@@ -64,11 +68,19 @@ public final class IkeEngine implements AutoCloseable {
         }
 
         public Settings withPathMtu(int mtu) {
-            return new Settings(ikeBind, nattPort, forceUdpEncapsulation, retransmits, reconnectMax, mtu, dos);
+            return new Settings(ikeBind, nattPort, forceUdpEncapsulation, retransmits, reconnectMax, mtu, dos, natKeepalive);
         }
 
         public Settings withDos(DosLimits limits) {
-            return new Settings(ikeBind, nattPort, forceUdpEncapsulation, retransmits, reconnectMax, pathMtu, limits);
+            return new Settings(ikeBind, nattPort, forceUdpEncapsulation, retransmits, reconnectMax, pathMtu, limits, natKeepalive);
+        }
+
+        public Settings withForceUdpEncapsulation(boolean force) {
+            return new Settings(ikeBind, nattPort, force, retransmits, reconnectMax, pathMtu, dos, natKeepalive);
+        }
+
+        public Settings withNatKeepalive(Duration interval) {
+            return new Settings(ikeBind, nattPort, forceUdpEncapsulation, retransmits, reconnectMax, pathMtu, dos, interval);
         }
     }
 
@@ -153,6 +165,9 @@ public final class IkeEngine implements AutoCloseable {
 
     /** A datagram for this engine from the in-memory transport (the array is not kept). */
     public void deliver(byte[] datagram, InetSocketAddress from, boolean viaNatt) {
+        if (viaNatt && datagram.length == 1 && datagram[0] == (byte) 0xFF) {
+            return; // a NAT keepalive (RFC 3948 section 2.3), as the 4500 socket drops them
+        }
         dispatch(datagram.clone(), from, viaNatt);
     }
 
@@ -616,6 +631,20 @@ public final class IkeEngine implements AutoCloseable {
             }
         } catch (IOException e) {
             LOG.warn("sending IKE message to {} failed: {}", to, e.toString());
+        }
+    }
+
+    /** One NAT keepalive (RFC 3948 section 2.3: a single 0xFF byte) from our UDP 4500 to the peer's ESP address. */
+    void sendNatKeepalive(InetSocketAddress to) {
+        Transport t = transport;
+        if (t != null) {
+            t.send(new byte[] {(byte) 0xFF}, to, true);
+            return;
+        }
+        try {
+            natt.sendKeepalive(to);
+        } catch (IOException e) {
+            LOG.warn("sending a NAT keepalive to {} failed: {}", to, e.toString());
         }
     }
 

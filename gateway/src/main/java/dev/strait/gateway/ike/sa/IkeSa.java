@@ -190,6 +190,8 @@ final class IkeSa {
         payloads.add(new Payload.KeyExchange(group.id, ke.publicValue()));
         payloads.add(new Payload.Nonce(ni));
         payloads.addAll(natDetectionNotifies(t.forceEncapsulation() || engine.forceUdpEncapsulation()));
+        // RFC 6023 section 3: we accept an IKE SA without a Child SA (as responder; our IKE_AUTH always asks for one).
+        payloads.add(new Payload.Notify(0, new byte[0], NotifyType.CHILDLESS_IKEV2_SUPPORTED, new byte[0]));
         if (t.fragmentation()) {
             payloads.add(new Payload.Notify(0, new byte[0], FRAGMENTATION_SUPPORTED, new byte[0]));
         }
@@ -520,6 +522,9 @@ final class IkeSa {
         }
         if (m.notify(NotifyType.INTERMEDIATE_EXCHANGE_SUPPORTED).isPresent()) {
             payloads.add(new Payload.Notify(0, new byte[0], NotifyType.INTERMEDIATE_EXCHANGE_SUPPORTED, new byte[0]));
+        }
+        if (m.notify(NotifyType.CHILDLESS_IKEV2_SUPPORTED).isPresent()) {
+            payloads.add(new Payload.Notify(0, new byte[0], NotifyType.CHILDLESS_IKEV2_SUPPORTED, new byte[0])); // RFC 6023 section 3
         }
         notePeerSignatureHashes(m);
         List<CertificateAuthentication> certTunnels = CandidateTunnels.certificateAuths(candidates);
@@ -954,6 +959,7 @@ final class IkeSa {
         LOG.info("tunnel {}: IKE SA {} ({}) took over {} Child SA(s)", name(), hex(localSpi), initiator ? "initiator" : "responder",
                 children.size());
         lifetimes.scheduleDpd();
+        lifetimes.scheduleNatKeepalive();
         lifetimes.scheduleIkeLifetime();
         children.forEach(lifetimes::scheduleChildLifetime);
         tunnel.onChildChanged(this);
@@ -1101,6 +1107,7 @@ final class IkeSa {
         engine.listener().ikeSaEstablished(name(), Duration.between(createdAt, establishedAt));
         tunnel.onIkeEstablished(this, peerSentInitialContact);
         lifetimes.scheduleDpd();
+        lifetimes.scheduleNatKeepalive();
         lifetimes.scheduleIkeLifetime();
     }
 
@@ -1131,7 +1138,7 @@ final class IkeSa {
         byte[] inInteg = exchangeInitiator ? k.integR() : k.integI();
         byte[] outEnc = exchangeInitiator ? k.encI() : k.encR();
         byte[] outInteg = exchangeInitiator ? k.integI() : k.integR();
-        InetSocketAddress espPeer = new InetSocketAddress(remote.getAddress(), natt ? remote.getPort() : NATT_PORT);
+        InetSocketAddress espPeer = espPeer();
         ChildSaSpec spec = new ChildSaSpec(name(), inboundSpi, outboundSpi, encr, esp.encr().keyBits(), esp.integ(), esp.esn(),
                 inEnc, inInteg, outEnc, outInteg, TrafficSelectors.toCidrs(localTs), TrafficSelectors.toCidrs(remoteTs), espPeer);
         Instant now = Instant.now();
@@ -1150,6 +1157,11 @@ final class IkeSa {
         lifetimes.scheduleChildLifetime(child);
         tunnel.onChildChanged(this);
         return child;
+    }
+
+    /** Where ESP (and NAT keepalives) go: the peer's NAT-T address, or its 4500 when IKE still runs on 500. */
+    InetSocketAddress espPeer() {
+        return new InetSocketAddress(remote.getAddress(), natt ? remote.getPort() : NATT_PORT);
     }
 
     void removeChild(Child c) {

@@ -102,6 +102,39 @@ final class SaLifetimes {
         });
     }
 
+    /**
+     * NAT keepalives (RFC 3948 section 4) while ESP goes in UDP (a NAT was detected or encapsulation is forced): once
+     * none of the SA's Child SAs sent a packet for a whole interval, one 0xFF byte keeps a NAT's mapping to our 4500
+     * alive, like strongSwan's keep_alive. The counters are read 20 times per interval, so a keepalive follows the
+     * last packet out after the interval plus at most a twentieth of it. Scheduled with the SA; an IKE rekey's
+     * successor schedules its own.
+     */
+    void scheduleNatKeepalive() {
+        Duration interval = engine.settings().natKeepalive();
+        if (interval == null || interval.isZero() || !ikeSa.udpEncap) {
+            return;
+        }
+        long[] lastOut = {-1, System.nanoTime()}; // packets out at the last look, and when something last left
+        timers.every(interval.dividedBy(20), () -> {
+            if (ikeSa.state != State.ESTABLISHED) {
+                return;
+            }
+            long out = 0;
+            for (Child c : ikeSa.children) {
+                dev.strait.gateway.datapath.Datapath.SaCounters k = engine.datapath().counters(c.inboundSpi());
+                out += k == null ? 0 : k.packetsOut();
+            }
+            long now = System.nanoTime();
+            if (out != lastOut[0]) {
+                lastOut[0] = out;
+                lastOut[1] = now;
+            } else if (now - lastOut[1] >= interval.toNanos()) {
+                engine.sendNatKeepalive(ikeSa.espPeer());
+                lastOut[1] = now;
+            }
+        });
+    }
+
     void scheduleDpd() {
         if (ikeSa.tunnel == null || ikeSa.tunnel.definition().dpdInterval().isZero()) {
             return;

@@ -64,12 +64,12 @@ public record TunnelDefinition(
         List<IkeProposal> ike;
         List<EspProposal> esp;
         try {
-            ike = t.ike.proposals.stream().map(p -> ProposalParser.parseIke(p, legacy)).toList();
+            ike = t.ike.proposals.stream().flatMap(p -> ProposalParser.parseIkeVariants(p, legacy).stream()).toList();
         } catch (IllegalArgumentException e) {
             throw new ConfigException(at + ".ike.proposals", e.getMessage());
         }
         try {
-            esp = t.esp.proposals.stream().map(p -> ProposalParser.parseEsp(p, legacy)).toList();
+            esp = t.esp.proposals.stream().flatMap(p -> ProposalParser.parseEspVariants(p, legacy).stream()).toList();
         } catch (IllegalArgumentException e) {
             throw new ConfigException(at + ".esp.proposals", e.getMessage());
         }

@@ -120,6 +120,7 @@ class ProposalParserTest {
         "aes256-modp2048 | missing integrity algorithm",
         "3des-sha256 | '3des' is refused",
         "aes256-sha1 | sha1 is a legacy algorithm",
+        "camellia256-sha256 | Camellia is supported for IKE only, not for ESP",
         " | empty proposal",
     })
     void espRefusals(String text, String reason) {
@@ -138,5 +139,17 @@ class ProposalParserTest {
         // legacy never unlocks the broken algorithms
         assertThrows(IllegalArgumentException.class, () -> ProposalParser.parseIke("3des-sha1-modp2048", true));
         assertThrows(IllegalArgumentException.class, () -> ProposalParser.parseIke("aes128-sha1-modp1024", true));
+    }
+
+    @Test
+    void keNNoneMakesAnAdditionalKeyExchangeOptional() {
+        List<IkeProposal> v = ProposalParser.parseIkeVariants("aes256gcm16-prfsha384-x25519-ke1_mlkem768-ke1_none-ke2_mlkem1024-ke2_none", false);
+        assertEquals(List.of(List.of(List.of(Algorithms.Group.ML_KEM_768), List.of(Algorithms.Group.ML_KEM_1024)),
+                List.of(List.of(Algorithms.Group.ML_KEM_768)), List.of()), v.stream().map(IkeProposal::additionalKes).toList());
+        assertEquals(List.of(), ProposalParser.parseIke("aes256gcm16-prfsha384-x25519-ke1_none", false).additionalKes());
+        assertEquals(2, ProposalParser.parseEspVariants("aes256gcm16-x25519-ke1_mlkem768-ke1_none", false).size());
+        IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
+                () -> ProposalParser.parseIke("aes256gcm16-prfsha384-x25519-ke1_none-ke1_mlkem768-ke2_mlkem1024", false));
+        assertTrue(e.getMessage().contains("optional additional key exchanges must come last"), e.getMessage());
     }
 }

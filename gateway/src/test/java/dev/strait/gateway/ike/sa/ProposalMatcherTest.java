@@ -83,4 +83,30 @@ class ProposalMatcherTest {
         var single = ProposalMatcher.selectIke(offer, List.of(GCM_ECP384), null).orElseThrow().wire();
         assertTrue(ProposalMatcher.acceptIkeAnswer(new Payload.Sa(List.of(single)), List.of(GCM_ECP384)).isPresent());
     }
+
+    @Test
+    void optionalAdditionalKeyExchangeMatchesHybridAndClassicalPeers() {
+        String text = "aes256gcm16-prfsha384-x25519-ke1_mlkem768-ke1_none";
+        List<IkeProposal> ours = dev.strait.gateway.ike.crypto.ProposalParser.parseIkeVariants(text, false);
+        IkeProposal hybrid = ours.getFirst();
+        IkeProposal classical = ours.getLast();
+        assertEquals(List.of(List.of(Group.ML_KEM_768)), hybrid.additionalKes());
+        assertEquals(List.of(), classical.additionalKes());
+        byte[] spi = new byte[8];
+        // A hybrid peer gets ML-KEM, a classical one the classical variant.
+        assertEquals(List.of(Group.ML_KEM_768), ProposalMatcher.selectIke(ProposalMatcher.ikeOffer(List.of(hybrid), spi), ours,
+                Group.CURVE25519.id).orElseThrow().additionalKes());
+        assertEquals(List.of(), ProposalMatcher.selectIke(ProposalMatcher.ikeOffer(List.of(classical), spi), ours,
+                Group.CURVE25519.id).orElseThrow().additionalKes());
+        // strongSwan's own ke1_mlkem768-ke1_none: one proposal whose ADDKE1 also lists NONE; we prefer the exchange.
+        Payload.Proposal p = ProposalMatcher.ikeOffer(List.of(hybrid), spi).getFirst();
+        List<Payload.Transform> t = new java.util.ArrayList<>(p.transforms());
+        t.add(new Payload.Transform(dev.strait.gateway.ike.crypto.Algorithms.TYPE_ADDITIONAL_KE_1, 0, null));
+        Payload.Proposal withNone = new Payload.Proposal(1, p.protocolId(), spi, t);
+        assertEquals(List.of(Group.ML_KEM_768), ProposalMatcher.selectIke(List.of(withNone), ours, Group.CURVE25519.id)
+                .orElseThrow().additionalKes());
+        // ...and a classical-only tunnel still takes that offer without the exchange.
+        assertEquals(List.of(), ProposalMatcher.selectIke(List.of(withNone), List.of(classical), Group.CURVE25519.id)
+                .orElseThrow().additionalKes());
+    }
 }
