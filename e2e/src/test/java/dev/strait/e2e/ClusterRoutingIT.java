@@ -22,6 +22,7 @@ import dev.strait.gateway.routing.Iptables;
 import dev.strait.gateway.routing.RouteReconciler;
 import dev.strait.gateway.routing.RoutingSettings;
 import dev.strait.gateway.routing.Shell;
+import dev.strait.gateway.testing.NodeNamespaces;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -49,7 +50,7 @@ import org.junit.jupiter.api.extension.RegisterExtension;
  * </pre>
  *
  * The tunnel joins the pod CIDR 10.244.0.0/16 with site B's LAN. Both nodes masquerade their pods' outbound traffic
- * (as a CNI with ipMasq does) and check reverse paths strictly.
+ * (as a CNI with ipMasq does) and check reverse paths strictly ({@link NodeNamespaces#podBehindBridge}).
  */
 @Timeout(180)
 @TestMethodOrder(MethodOrderer.OrderAnnotation.class)
@@ -75,20 +76,19 @@ class ClusterRoutingIT {
     @BeforeAll
     static void up() throws Exception {
         s = SITES.sites();
-        deleteNamespaces();
         for (String ns : List.of(N2, P1, P2)) {
-            must("ip", "netns", "add", ns);
-            in(ns, "ip", "link", "set", "lo", "up");
+            NodeNamespaces.create(ns);
         }
         // the node network: site A is node 1, route-e2e-n2 node 2, one L2 hop apart
-        must("ip", "-n", s.nsA(), "link", "add", "node0", "type", "veth", "peer", "name", "eth0", "netns", N2);
+        Shell.local().must("ip", "-n", s.nsA(), "link", "add", "node0", "type", "veth", "peer", "name", "eth0", "netns",
+                N2);
         in(s.nsA(), "ip", "addr", "add", "10.203.0.1/24", "dev", "node0");
         in(s.nsA(), "ip", "link", "set", "node0", "up");
         in(N2, "ip", "addr", "add", "10.203.0.2/24", "dev", "eth0");
         in(N2, "ip", "link", "set", "eth0", "up");
-        pod(s.nsA(), P1, 1);
-        pod(N2, P2, 2);
-        baselineN2 = snapshot(N2);
+        NodeNamespaces.podBehindBridge(s.nsA(), P1, 1, IPTABLES);
+        NodeNamespaces.podBehindBridge(N2, P2, 2, IPTABLES);
+        baselineN2 = NodeNamespaces.snapshot(N2, IPTABLES);
 
         GatewayConfig c = GatewayConfigs.siteAToB(s, "to-b", PSK);
         c.datapath.mode = "Userspace";
@@ -107,26 +107,9 @@ class ClusterRoutingIT {
 
     @AfterAll
     static void down() throws IOException {
-        deleteNamespaces();
-    }
-
-    /** A pod namespace behind a cni0 bridge on node, with the CNI-style masquerade rule and strict rp_filter. */
-    private static void pod(String node, String pod, int n) throws IOException {
-        for (String k : List.of("all", "default")) {
-            shell(node).mustWithInput("1\n", "tee", "/proc/sys/net/ipv4/conf/" + k + "/rp_filter");
+        for (String ns : List.of(P1, P2, N2)) {
+            NodeNamespaces.delete(ns);
         }
-        shell(node).mustWithInput("1\n", "tee", "/proc/sys/net/ipv4/ip_forward");
-        in(node, "ip", "link", "add", "cni0", "type", "bridge");
-        in(node, "ip", "addr", "add", "10.244." + n + ".1/24", "dev", "cni0");
-        in(node, "ip", "link", "set", "cni0", "up");
-        in(node, "ip", "link", "add", "veth-pod", "type", "veth", "peer", "name", "eth0", "netns", pod);
-        in(node, "ip", "link", "set", "veth-pod", "master", "cni0", "up");
-        in(pod, "ip", "addr", "add", "10.244." + n + ".2/24", "dev", "eth0");
-        in(pod, "ip", "link", "set", "eth0", "up");
-        in(pod, "ip", "route", "add", "default", "via", "10.244." + n + ".1");
-        in(node, IPTABLES, "-t", "mangle", "-N", "KUBE-KUBELET-CANARY");
-        in(node, IPTABLES, "-t", "nat", "-A", "POSTROUTING", "-s", "10.244." + n + ".0/24", "!", "-d", "10.244.0.0/16",
-                "-j", "MASQUERADE");
     }
 
     private static void agent(String ns, String nodeIp) throws IOException {
@@ -189,21 +172,17 @@ class ClusterRoutingIT {
     @Order(4)
     void cleanupLeavesNodeTwoAsItWas() throws Exception {
         new RouteReconciler(new IpRoute(shell(N2)), new Iptables(shell(N2), IPTABLES)).cleanup();
-        assertEquals(baselineN2, snapshot(N2));
+        assertEquals(baselineN2, NodeNamespaces.snapshot(N2, IPTABLES));
     }
 
     // ------------------------------------------------------------------ helpers
 
     private static Shell shell(String ns) {
-        return new Shell(List.of("ip", "netns", "exec", ns));
+        return NodeNamespaces.in(ns);
     }
 
     private static void in(String ns, String... argv) throws IOException {
         shell(ns).must(argv);
-    }
-
-    private static void must(String... argv) throws IOException {
-        Shell.local().must(argv);
     }
 
     private static ExecResult exec(String ns, String... argv) {
@@ -213,14 +192,6 @@ class ClusterRoutingIT {
     private static int received(ExecResult r) {
         java.util.regex.Matcher m = java.util.regex.Pattern.compile("(\\d+) received").matcher(r.stdout());
         return m.find() ? Integer.parseInt(m.group(1)) : -1;
-    }
-
-    private static String snapshot(String ns) throws IOException {
-        Shell sh = shell(ns);
-        return String.join("\n", sh.must("ip", "-4", "route", "show", "table", "all"), sh.must("ip", "rule"),
-                sh.must("ip", "-o", "link").replaceAll(" state \\S+", ""),
-                String.join("\n", sh.must(IPTABLES + "-save").lines().filter(l -> !l.startsWith("#"))
-                        .map(l -> l.replaceAll("\\[\\d+:\\d+\\]", "")).toList()));
     }
 
     private static Path capture(String ns, String filter) throws IOException {
@@ -266,15 +237,6 @@ class ClusterRoutingIT {
             return end.path("sum_received").path("bits_per_second").asDouble();
         } finally {
             server.destroy();
-        }
-    }
-
-    private static void deleteNamespaces() throws IOException {
-        for (String ns : List.of(P1, P2, N2)) {
-            for (String pid : Shell.local().run("ip", "netns", "pids", ns).out().lines().toList()) {
-                Shell.local().run("kill", "-9", pid.strip());
-            }
-            Shell.local().run("ip", "netns", "del", ns);
         }
     }
 }

@@ -1,6 +1,7 @@
 package dev.strait.gateway.routing;
 
 import dev.strait.gateway.config.Cidr;
+import dev.strait.gateway.testing.NodeNamespaces;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
@@ -57,7 +58,7 @@ final class RouteLab implements AutoCloseable {
     }
 
     static Shell in(String ns) {
-        return new Shell(List.of("ip", "netns", "exec", ns));
+        return NodeNamespaces.in(ns);
     }
 
     static RouteLab up() throws IOException {
@@ -72,45 +73,22 @@ final class RouteLab implements AutoCloseable {
     }
 
     private void build() throws IOException {
-        deleteNamespaces();
-        Shell h = Shell.local();
         for (String ns : ALL) {
-            h.must("ip", "netns", "add", ns);
-            in(ns).must("ip", "link", "set", "lo", "up");
-            // IPv4 only: IPv6 link-local addresses would appear in the snapshots whenever DAD finishes.
-            for (String k : List.of("all", "default")) {
-                in(ns).mustWithInput("1\n", "tee", "/proc/sys/net/ipv6/conf/" + k + "/disable_ipv6");
-            }
+            NodeNamespaces.create(ns);
         }
+        Shell h = Shell.local();
         in(SW).must("ip", "link", "add", "br0", "type", "bridge");
         in(SW).must("ip", "link", "set", "br0", "up");
         in(REM).must("ip", "addr", "add", REMOTE_HOST + "/32", "dev", "lo"); // the remote LAN's host
         int n = 1;
         for (String node : List.of(N1, N2)) {
             Shell s = in(node);
-            String pod = node.equals(N1) ? P1 : P2;
-            for (String k : List.of("all", "default")) {
-                s.mustWithInput("1\n", "tee", "/proc/sys/net/ipv4/conf/" + k + "/rp_filter");
-            }
-            s.mustWithInput("1\n", "tee", "/proc/sys/net/ipv4/ip_forward");
             // uplink
             h.must("ip", "-n", SW, "link", "add", "n" + n, "type", "veth", "peer", "name", "eth0", "netns", node);
             in(SW).must("ip", "link", "set", "n" + n, "master", "br0", "up");
             s.must("ip", "addr", "add", NODE_IP.get(node) + "/24", "dev", "eth0");
             s.must("ip", "link", "set", "eth0", "up");
-            // pod network: a bridge and one pod, as the bridge CNI lays it out
-            s.must("ip", "link", "add", "cni0", "type", "bridge");
-            s.must("ip", "addr", "add", "10.244." + n + ".1/24", "dev", "cni0");
-            s.must("ip", "link", "set", "cni0", "up");
-            s.must("ip", "link", "add", "veth-pod", "type", "veth", "peer", "name", "eth0", "netns", pod);
-            s.must("ip", "link", "set", "veth-pod", "master", "cni0", "up");
-            in(pod).must("ip", "addr", "add", POD_IP.get(node) + "/24", "dev", "eth0");
-            in(pod).must("ip", "link", "set", "eth0", "up");
-            in(pod).must("ip", "route", "add", "default", "via", "10.244." + n + ".1");
-            // kubelet's canary chains: on a real node the mangle table exists before the agent comes and stays
-            s.must(IPTABLES, "-t", "mangle", "-N", "KUBE-KUBELET-CANARY");
-            s.must(IPTABLES, "-t", "nat", "-A", "POSTROUTING", "-s", "10.244." + n + ".0/24", "!", "-d",
-                    "10.244.0.0/16", "-j", "MASQUERADE");
+            NodeNamespaces.podBehindBridge(node, node.equals(N1) ? P1 : P2, n, IPTABLES);
             // stand-in tunnel link toward the remote site
             s.must("ip", "link", "add", "strait0", "mtu", String.valueOf(TUNNEL_MTU), "type", "veth", "peer", "name",
                     "t" + n, "mtu", String.valueOf(TUNNEL_MTU), "netns", REM);
@@ -154,13 +132,8 @@ final class RouteLab implements AutoCloseable {
         new RouteReconciler(new IpRoute(s), new Iptables(s, IPTABLES)).cleanup();
     }
 
-    /** The node's routes, rules, links and iptables rules, without counters and timestamps. */
     static String snapshot(String node) throws IOException {
-        Shell s = in(node);
-        return String.join("\n", s.must("ip", "route", "show", "table", "all"), s.must("ip", "rule"),
-                s.must("ip", "-o", "link").replaceAll(" state \\S+", ""),
-                s.must(IPTABLES + "-save").lines().filter(l -> !l.startsWith("#"))
-                        .map(l -> l.replaceAll("\\[\\d+:\\d+\\]", "")).reduce("", (a, b) -> a + b + "\n"));
+        return NodeNamespaces.snapshot(node, IPTABLES);
     }
 
     /** Starts a command in the background; closed with the lab. */
@@ -202,17 +175,9 @@ final class RouteLab implements AutoCloseable {
         }
     }
 
-    private void deleteNamespaces() throws IOException {
+    private static void deleteNamespaces() throws IOException {
         for (String ns : ALL) {
-            Shell.local().run("ip", "netns", "pids", ns).out().lines()
-                    .forEach(pid -> {
-                        try {
-                            Shell.local().run("kill", "-9", pid.strip());
-                        } catch (IOException ignored) {
-                            // gone already
-                        }
-                    });
-            Shell.local().run("ip", "netns", "del", ns);
+            NodeNamespaces.delete(ns);
         }
     }
 
