@@ -44,5 +44,12 @@ for f,title in [('crds/ipsectunnels.strait.dev-v1.yml','IPsecTunnel (short name 
 out += ["## Status of an IPsecTunnel", "",
 "`status.phase`: `Pending` (not yet negotiated), `Connecting`, `Established` (IKE SA and Child SA up), `Degraded` (IKE SA without a Child SA), `Failed`.",
 "`status.conditions[type=ConfigValid]`: `True`/`Valid` once the operator rendered the tunnel into its gateway's config, else `False` with one of the reasons in [troubleshooting](troubleshooting.md).",
-"`status.lastError`: the gateway's last negotiation error, in words.", ""]
+"`status.lastError`: the gateway's last negotiation error, in words.", "",
+"## What changes restart the gateway pods", "",
+"Changes to IPsecTunnels (add, edit, delete) and to the Secrets they name (PSK rotation, a renewed certificate or CA)",
+"reach the running gateway pods through their config Secret within about a second, without a restart: only the",
+"changed tunnels re-establish, the others keep their SAs. The pods roll only when the IPsecGateway's own spec changes",
+"what a gateway reads at start: `spec.image`, `spec.datapath`, `spec.ike.dos`, `spec.replicas` between 1 and 2 (the",
+"lease), and the pod fields (`nodeSelector`, `tolerations`, `resources`, `hostNetwork`). See",
+"[operations](operations.md#config-changes-without-restarts).", ""]
 open('docs/api-reference.md','w').write('\n'.join(out))

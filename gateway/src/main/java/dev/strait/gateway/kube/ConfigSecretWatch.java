@@ -40,7 +40,7 @@ public final class ConfigSecretWatch implements AutoCloseable {
     private volatile Watch watch;
     private byte[] lastDigest;
 
-    /** Starts following; {@code onVersion} runs on this watch's own thread, one version at a time. */
+    /** Starts following; {@code onVersion} gets one version at a time, on this watch's or the client's thread. */
     public ConfigSecretWatch(KubernetesClient client, String namespace, String name,
             Consumer<Map<String, byte[]>> onVersion) {
         this.client = client;
