@@ -51,9 +51,8 @@ public final class ConfigValidator {
         }
         dos(c.ike == null ? null : c.ike.dos);
         if (c.ike != null && c.ike.natKeepalive != null) {
-            duration("ike.natKeepalive", c.ike.natKeepalive);
-            java.time.Duration k = Durations.parse(c.ike.natKeepalive);
-            if (!k.isZero() && (k.compareTo(java.time.Duration.ofSeconds(1)) < 0 || k.compareTo(java.time.Duration.ofHours(1)) > 0)) {
+            duration("ike.natKeepalive", c.ike.natKeepalive, java.time.Duration.ofSeconds(1), true);
+            if (Durations.parse(c.ike.natKeepalive).compareTo(java.time.Duration.ofHours(1)) > 0) {
                 throw new ConfigException("ike.natKeepalive", c.ike.natKeepalive + " is outside 1s..1h (0s: off)");
             }
         }
