@@ -130,11 +130,17 @@ final class ChildSaResponder {
      */
     private void refuse(IkeMessage m, Payload.Notify refusal, String reason, String why) {
         String what = m.notify(NotifyType.REKEY_SA).isPresent() ? "Child SA rekey" : "new Child SA";
+        refuseRequest(ikeSa, LOG, m, refusal, reason, what, why);
+    }
+
+    /** One refusal, for Child SA and IKE SA requests alike: the log line, the lastError and the answer. */
+    static void refuseRequest(IkeSa ikeSa, org.slf4j.Logger log, IkeMessage m, Payload.Notify refusal, String reason,
+            String what, String why) {
         String message = "refused the peer's " + what + ": " + why + "; answered " + IkeSa.notifyName(refusal.notifyType());
         if (refusal.notifyType() == NotifyType.INVALID_KE_PAYLOAD) {
-            LOG.info("tunnel {}: {}", ikeSa.name(), message);
+            log.info("tunnel {}: {}", ikeSa.name(), message);
         } else {
-            LOG.warn("tunnel {}: {}", ikeSa.name(), message);
+            log.warn("tunnel {}: {}", ikeSa.name(), message);
         }
         ikeSa.tunnel.noteError(reason, message);
         ikeSa.respond(m, List.of(refusal));

@@ -308,14 +308,7 @@ final class IkeRekeying {
 
     /** Answers the peer's IKE SA rekey with a refusal, logged and noted as the tunnel's lastError (INVALID_KE at INFO). */
     private void refuse(IkeMessage m, Payload.Notify refusal, String reason, String why) {
-        String message = "refused the peer's IKE SA rekey: " + why + "; answered " + IkeSa.notifyName(refusal.notifyType());
-        if (refusal.notifyType() == NotifyType.INVALID_KE_PAYLOAD) {
-            LOG.info("tunnel {}: {}", ikeSa.name(), message);
-        } else {
-            LOG.warn("tunnel {}: {}", ikeSa.name(), message);
-        }
-        ikeSa.tunnel.noteError(reason, message);
-        ikeSa.respond(m, List.of(refusal));
+        ChildSaResponder.refuseRequest(ikeSa, LOG, m, refusal, reason, "IKE SA rekey", why);
     }
 
     /** One IKE_FOLLOWUP_KE of the peer's IKE SA rekey: our KE, then the next link or the successor. */
