@@ -195,6 +195,8 @@ class RealClusterRoutingIT {
                 Commands.run(Duration.ofSeconds(5), List.of("kill", "-KILL", Long.toString(cluster.podPid(active)))).orThrow();
             } else {
                 client.pods().inNamespace(NS).withName(holder).delete(); // SIGTERM: the lease is handed over
+                Await.await(() -> holder.equals(leaseHolder()) ? null : true, Duration.ofMinutes(1),
+                        "another replica holds the lease");
             }
             Await.await(() -> pods.tryExec(observer, "ping", "-c", "1", "-W", "1", LocalCluster.LANHOST_IP).ok() ? true : null,
                     Duration.ofMinutes(1), "the pod reaches the remote LAN again");
@@ -205,7 +207,7 @@ class RealClusterRoutingIT {
             measured.put("failover-" + how + "-new-holder", leaseHolder().equals(holder) ? "same pod (restarted)" : "standby");
             assertTrue(r.received() > 0, "pings answered after the failover");
             if (how.equals("pod-deleted")) {
-                assertNotEquals(holder, leaseHolder(), "another replica holds the lease");
+                assertNotEquals(holder, leaseHolder(), "the deleted replica gave the lease up");
             }
             // The replaced replica comes back as the new standby.
             Await.await(() -> client.pods().inNamespace(NS).withLabel("strait.dev/gateway", GATEWAY).list().getItems()
@@ -217,6 +219,27 @@ class RealClusterRoutingIT {
 
     @Test
     @Order(3)
+    void anApiServerHiccupShorterThanTheLeaseLeavesTheTunnelAlone() throws Exception {
+        Assumptions.assumeTrue(remote != null, "the first test set the tunnel up");
+        Pod observer = client.pods().inNamespace(NS).withName("pod-n2").get();
+        Await.await(() -> pods.tryExec(observer, "ping", "-c", "1", "-W", "1", LocalCluster.LANHOST_IP).ok() ? true : null,
+                Duration.ofMinutes(1), "the tunnel carries traffic before the hiccup");
+        String holder = leaseHolder();
+        var before = remote.listSas().stream().filter(s -> s.name().equals("r")).findFirst().orElseThrow();
+        ClusterPods.Ping ping = pods.ping(observer, LocalCluster.LANHOST_IP);
+        // 6 s: longer than a lease retry (2 s), shorter than the renew deadline (10 s) and the lease (15 s)
+        cluster.pauseApiServer(Duration.ofSeconds(6));
+        Thread.sleep(4_000); // renewals resume
+        ClusterPods.Result r = ping.stop();
+        measured.put("api-hiccup-6s-pings-sent/lost", r.sent() + "/" + r.lost());
+        assertEquals(holder, leaseHolder(), "the same replica stays active");
+        var after = remote.listSas().stream().filter(s -> s.name().equals("r")).findFirst().orElseThrow();
+        assertEquals(before.initiatorSpi(), after.initiatorSpi(), "the IKE SA was not torn down");
+        assertEquals(0, r.lost(), "no ping lost while the API server did not answer");
+    }
+
+    @Test
+    @Order(4)
     void uninstallLeavesNothingOfStraitsOnTheNodes() {
         Assumptions.assumeTrue(remote != null, "the first test set the tunnel up");
         client.namespaces().withName(NS).delete();

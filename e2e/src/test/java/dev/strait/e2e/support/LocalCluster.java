@@ -158,6 +158,21 @@ public final class LocalCluster {
         throw new IllegalStateException("no task " + containerId + " on " + node + ":\n" + tasks);
     }
 
+    /**
+     * Freezes kube-apiserver (SIGSTOP) for the given time, then lets it go on (SIGCONT): an API server that answers
+     * nothing, as during an upgrade or a network blip, without losing any state.
+     */
+    public void pauseApiServer(Duration pause) throws Exception {
+        requireEmbedded();
+        String pid = Files.readString(STATE.resolve("control-plane/kube-apiserver.pid")).strip();
+        Commands.run(Duration.ofSeconds(5), List.of("kill", "-STOP", pid)).orThrow();
+        try {
+            Thread.sleep(pause);
+        } finally {
+            Commands.run(Duration.ofSeconds(5), List.of("kill", "-CONT", pid)).orThrow();
+        }
+    }
+
     /** Images as they were built for this cluster: buildah's view, for sizes and contents. */
     public ExecResult buildah(Duration timeout, String... args) {
         requireEmbedded();
