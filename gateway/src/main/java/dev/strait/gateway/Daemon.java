@@ -249,6 +249,11 @@ final class Daemon {
             }
 
             @Override
+            public void roundTrip(String tunnel, Duration rtt) {
+                metrics.tunnelRoundTrip(tunnel, rtt);
+            }
+
+            @Override
             public void rekeyCollision(String tunnel, String kind) {
                 metrics.rekeyCollision(tunnel, kind);
             }

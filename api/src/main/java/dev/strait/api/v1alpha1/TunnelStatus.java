@@ -41,6 +41,8 @@ public class TunnelStatus {
         /** initiator | responder */
         public String role;
         public Boolean udpEncapsulation;
+        /** Round trip of the last liveness check answered without retransmission, in milliseconds (µs precision). */
+        public Double rttMillis;
     }
 
     @JsonInclude(JsonInclude.Include.NON_NULL)

@@ -84,6 +84,9 @@ public final class StatusRenderer {
                 ch.drops = null;
             }
         }
+        if (c.ike != null) {
+            c.ike.rttMillis = null; // a measurement like the counters: a new sample alone does not warrant a write
+        }
         return c;
     }
 
@@ -121,6 +124,7 @@ public final class StatusRenderer {
         i.natDetected = s.natDetected();
         i.udpEncapsulation = s.udpEncapsulation();
         i.establishedAt = s.establishedAt();
+        i.rttMillis = s.rttSeconds() == null ? null : Math.round(s.rttSeconds() * 1e6) / 1e3;
         return i;
     }
 

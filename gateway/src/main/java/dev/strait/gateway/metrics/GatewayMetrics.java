@@ -40,6 +40,7 @@ public final class GatewayMetrics {
     static final String FRAGMENTS = "strait.ike.fragments";
     static final String DROPPED = "strait.ike.dropped";
     static final String REJECTED = "strait.ike.rejected";
+    static final String TUNNEL_RTT = "strait.tunnel.rtt.seconds";
     static final String CERTIFICATE_EXPIRY = "strait.certificate.expiry.timestamp.seconds";
     static final String HANDSHAKE_HISTOGRAM = "strait_ike_handshake_duration_seconds";
 
@@ -190,6 +191,11 @@ public final class GatewayMetrics {
         meters(tunnel).dpdTimeouts.increment();
     }
 
+    /** strait_tunnel_rtt_seconds{tunnel}: the last liveness check's round trip (NaN before the first). */
+    public void tunnelRoundTrip(String tunnel, Duration rtt) {
+        meters(tunnel).rttSeconds = rtt.toNanos() / 1e9;
+    }
+
     /** {@code kind} is "child" or "ike": simultaneous rekeys settled by the nonces (RFC 7296 2.8.1/2.8.2). */
     public void rekeyCollision(String tunnel, String kind) {
         TunnelMeters m = meters(tunnel);
@@ -267,6 +273,7 @@ public final class GatewayMetrics {
         final Counter reconnects;
         volatile int up;
         volatile double establishedEpochSeconds;
+        volatile double rttSeconds = Double.NaN;
         volatile double certificateExpiryEpochSeconds = Double.NaN;
         Meter certificateExpiry;
 
@@ -285,6 +292,9 @@ public final class GatewayMetrics {
                     .description("1 when the tunnel has an established IKE SA and Child SA, else 0").register(registry));
             meters.add(Gauge.builder(ESTABLISHED_TIMESTAMP, this, m -> m.establishedEpochSeconds).tags(tags)
                     .description("Unix time the tunnel last came up (0 before it ever did)").register(registry));
+            meters.add(Gauge.builder(TUNNEL_RTT, this, m -> m.rttSeconds).tags(tags)
+                    .description("Round trip of the last liveness check answered without retransmission (NaN before the first)")
+                    .register(registry));
         }
 
         private Counter counter(String name, String help, Tags tags) {

@@ -16,9 +16,13 @@ class StatusRendererTest {
     static final Instant T0 = Instant.parse("2025-01-01T10:00:00Z");
 
     static TunnelSnapshot established(String name, long bytesIn) {
+        return established(name, bytesIn, 0.0123456);
+    }
+
+    static TunnelSnapshot established(String name, long bytesIn, Double rttSeconds) {
         var ike = new TunnelSnapshot.Ike("ESTABLISHED", "initiator", "0011223344556677", "8899aabbccddeeff",
                 "AES_GCM_16_256/PRF_HMAC_SHA2_384/ECP_384", "192.0.2.1:500", "192.0.2.2:4500", false, true,
-                T0.toString());
+                T0.toString(), rttSeconds);
         var child = new TunnelSnapshot.Child(List.of("10.10.0.0/24"), List.of("10.20.0.0/24"), "AES_GCM_16_256",
                 "c0000001", "c0000002", bytesIn, 10, 3, 1, Map.of("replay", 2L), T0.toString());
         return new TunnelSnapshot(name, "gw", 3L, "Established", null, null, null, ike, List.of(child), null);
@@ -56,9 +60,16 @@ class StatusRendererTest {
         assertEquals("initiator", s.ike.role);
         assertEquals(true, s.ike.udpEncapsulation);
         assertEquals("0011223344556677", s.ike.spiInitiator);
+        assertEquals(12.346, s.ike.rttMillis, 1e-9, "milliseconds, to the microsecond");
         assertEquals(100L, s.children.getFirst().bytesIn);
         assertEquals(Map.of("replay", 2L), s.children.getFirst().drops);
         assertNull(s.lastError);
+    }
+
+    @Test
+    void noRoundTripSampleYetLeavesRttOut() {
+        TunnelStatus s = StatusRenderer.merge(operatorWrote("True", "Pending"), established("t", 1, null), "p", T0);
+        assertNull(s.ike.rttMillis);
     }
 
     @Test
@@ -86,11 +97,12 @@ class StatusRendererTest {
     @Test
     void transitionTimeMovesOnlyWhenStatusFlips() {
         TunnelStatus up = StatusRenderer.merge(operatorWrote("True", "Pending"), established("t", 1), "p", T0);
-        TunnelStatus stillUp = StatusRenderer.merge(up, established("t", 2), "p", T0.plusSeconds(60));
+        TunnelStatus stillUp = StatusRenderer.merge(up, established("t", 2, 0.02), "p", T0.plusSeconds(60));
         assertEquals(T0.toString(), StatusRenderer.find(stillUp.conditions, "Ready").lastTransitionTime);
         TunnelStatus down = StatusRenderer.merge(stillUp, failing("t"), "p", T0.plusSeconds(120));
         assertEquals(T0.plusSeconds(120).toString(), StatusRenderer.find(down.conditions, "Ready").lastTransitionTime);
-        // counters alone are not a material change
+        // counters and a new round-trip sample alone are not a material change
+        assertEquals(20.0, stillUp.ike.rttMillis);
         assertTrue(TunnelStatusReporter.sameWithoutCounters(up, stillUp));
         assertTrue(!TunnelStatusReporter.sameWithoutCounters(stillUp, down));
     }

@@ -56,6 +56,8 @@ class GatewayMetricsTest {
         m.rekeyCollision("t1", "ike");
         m.reconnect("t1");
         m.tunnelUp("t1", true);
+        m.tunnelRoundTrip("t1", Duration.ofMillis(3));
+        m.tunnelRoundTrip("t1", Duration.ofMillis(7)); // the gauge shows the last sample
         m.cookieSent();
         m.fragmentSent();
         m.fragmentReceived();
@@ -67,6 +69,7 @@ class GatewayMetricsTest {
         Map<String, String> expected = new TreeMap<>(Map.ofEntries(
                 Map.entry("strait_tunnel_up", "gauge"),
                 Map.entry("strait_tunnel_established_timestamp_seconds", "gauge"),
+                Map.entry("strait_tunnel_rtt_seconds", "gauge"),
                 Map.entry("strait_ike_sa_established_total", "counter"),
                 Map.entry("strait_ike_handshake_duration_seconds", "histogram"),
                 Map.entry("strait_ike_sa_rekeys_total", "counter"),
@@ -111,6 +114,7 @@ class GatewayMetricsTest {
         assertEquals(1, sample(s, "strait_ike_auth_failures_total{gateway=\"gw1\",reason=\"psk_mismatch\",tunnel=\"t1\"}"));
         assertEquals(1, sample(s, "strait_tunnel_up{gateway=\"gw1\",tunnel=\"t1\"}"));
         assertEquals(1_700_000_000, sample(s, "strait_tunnel_established_timestamp_seconds{gateway=\"gw1\",tunnel=\"t1\"}"));
+        assertEquals(0.007, sample(s, "strait_tunnel_rtt_seconds{gateway=\"gw1\",tunnel=\"t1\"}"), 1e-12);
         assertEquals(3, sample(s, "strait_ike_half_open_sas{gateway=\"gw1\"}"));
         assertEquals(1, sample(s, "strait_ike_cookies_sent_total{gateway=\"gw1\"}"));
         assertEquals(1, sample(s, "strait_ike_fragments_total{direction=\"sent\",gateway=\"gw1\"}"));
@@ -130,6 +134,7 @@ class GatewayMetricsTest {
         assertEquals(0, sample(s, "strait_ike_sa_established_total{gateway=\"gw1\",tunnel=\"t2\"}"));
         assertEquals(0, sample(s, "strait_tunnel_up{gateway=\"gw1\",tunnel=\"t2\"}"));
         assertEquals(0, sample(s, "strait_tunnel_established_timestamp_seconds{gateway=\"gw1\",tunnel=\"t2\"}"));
+        assertTrue(Double.isNaN(sample(s, "strait_tunnel_rtt_seconds{gateway=\"gw1\",tunnel=\"t2\"}")), "no round trip yet");
     }
 
     @Test

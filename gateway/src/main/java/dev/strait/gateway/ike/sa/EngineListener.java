@@ -20,6 +20,10 @@ public interface EngineListener {
     default void dpdTimeout(String tunnel) {
     }
 
+    /** A liveness check we sent once was answered after rtt (strait_tunnel_rtt_seconds). */
+    default void roundTrip(String tunnel, Duration rtt) {
+    }
+
     default void ikeRekey(String tunnel) {
     }
 

@@ -14,9 +14,18 @@ import java.util.function.Consumer;
  * retransmitted request. Runs on the SA's executor, like the SA itself.
  */
 final class ExchangeWindow {
-    /** deadlineNanos != 0: retransmissions are squeezed into that deadline (liveness checks use dpd.timeout). */
+    /**
+     * deadlineNanos != 0: retransmissions are squeezed into that deadline (liveness checks use dpd.timeout).
+     * onRoundTrip non-null: an answer to the first transmission reports the round trip (a retransmitted request
+     * gives none: which copy was answered is unknown).
+     */
     private record Outstanding(int messageId, List<byte[]> bytes, Consumer<IkeMessage> onResponse, BiConsumer<IkeMessage, byte[]> onRawResponse,
-                               long startedNanos, int attempt, ScheduledFuture<?> timer, long deadlineNanos) {
+                               long startedNanos, int attempt, ScheduledFuture<?> timer, long deadlineNanos,
+                               Consumer<Duration> onRoundTrip) {
+        Outstanding next(int nextAttempt, ScheduledFuture<?> nextTimer) {
+            return new Outstanding(messageId, bytes, onResponse, onRawResponse, startedNanos, nextAttempt, nextTimer,
+                    deadlineNanos, onRoundTrip);
+        }
     }
 
     private final IkeSa ikeSa;
@@ -99,11 +108,25 @@ final class ExchangeWindow {
     /** giveUpAfter non-null: retransmit on the usual back-off but declare failure once that much time has passed. */
     void sendRequest(int messageId, List<byte[]> bytes, Consumer<IkeMessage> onResponse,
                      BiConsumer<IkeMessage, byte[]> onRawResponse, Duration giveUpAfter) {
+        send(messageId, bytes, onResponse, onRawResponse, giveUpAfter, null);
+    }
+
+    /**
+     * A request whose answer measures the path (liveness checks): like sendRequest, and when the first transmission
+     * is answered, onRoundTrip gets the time from sending to the answer's arrival.
+     */
+    void sendTimedRequest(int messageId, List<byte[]> bytes, Consumer<IkeMessage> onResponse, Duration giveUpAfter,
+                          Consumer<Duration> onRoundTrip) {
+        send(messageId, bytes, onResponse, null, giveUpAfter, onRoundTrip);
+    }
+
+    private void send(int messageId, List<byte[]> bytes, Consumer<IkeMessage> onResponse,
+                      BiConsumer<IkeMessage, byte[]> onRawResponse, Duration giveUpAfter, Consumer<Duration> onRoundTrip) {
         cancelOutstanding();
         nextRequestId = messageId + 1;
         long now = System.nanoTime();
         outstanding = new Outstanding(messageId, bytes, onResponse, onRawResponse, now, 0, null,
-                giveUpAfter == null ? 0 : now + giveUpAfter.toNanos());
+                giveUpAfter == null ? 0 : now + giveUpAfter.toNanos(), onRoundTrip);
         transmit();
     }
 
@@ -115,7 +138,11 @@ final class ExchangeWindow {
 
     /** The (decrypted) answer to the outstanding request; then the next queued request goes out. */
     void onResponse(IkeMessage response) {
+        long arrived = System.nanoTime();
         Outstanding o = completeOutstanding();
+        if (o.onRoundTrip() != null && o.attempt() == 0) {
+            o.onRoundTrip().accept(Duration.ofNanos(arrived - o.startedNanos()));
+        }
         if (o.onResponse() != null) {
             o.onResponse().accept(response);
         }
@@ -130,8 +157,7 @@ final class ExchangeWindow {
             return;
         }
         ScheduledFuture<?> timer = timers.after(delay, () -> onRetransmitTimer(o.messageId(), o.attempt()));
-        outstanding = new Outstanding(o.messageId(), o.bytes(), o.onResponse(), o.onRawResponse(), o.startedNanos(), o.attempt(),
-                timer, o.deadlineNanos());
+        outstanding = o.next(o.attempt(), timer);
     }
 
     private Duration nextDelay(Outstanding o) {
@@ -159,8 +185,7 @@ final class ExchangeWindow {
             return;
         }
         engine.listener().retransmit(ikeSa.name());
-        outstanding = new Outstanding(o.messageId(), o.bytes(), o.onResponse(), o.onRawResponse(), o.startedNanos(), attempt + 1,
-                null, o.deadlineNanos());
+        outstanding = o.next(attempt + 1, null);
         transmit();
     }
 

@@ -804,9 +804,16 @@ final class IkeSa {
             int id = window.nextRequestId();
             List<byte[]> bytes = sk.protect(ExchangeType.INFORMATIONAL, ownFlags(false), id, List.of());
             Duration timeout = tunnel == null ? null : tunnel.definition().dpdTimeout();
-            window.sendRequest(id, bytes, r -> LOG.debug("tunnel {}: peer is alive", name()), null,
-                    timeout == null || timeout.isZero() ? null : timeout);
+            window.sendTimedRequest(id, bytes, r -> LOG.debug("tunnel {}: peer is alive", name()),
+                    timeout == null || timeout.isZero() ? null : timeout, this::livenessRoundTrip);
         });
+    }
+
+    /** The peer answered a liveness check we sent once: the tunnel's round-trip time (TunnelRuntime keeps it). */
+    private void livenessRoundTrip(Duration rtt) {
+        if (tunnel != null) {
+            tunnel.roundTrip(rtt);
+        }
     }
 
     /** Deletes the IKE SA politely (tunnel removed or daemon stopping), then closes it. */

@@ -37,6 +37,8 @@ final class TunnelRuntime {
     /** The IKE SA a Passive tunnel initiated because the peer still used SAs we no longer have; null once settled. */
     private IkeSa contact;
     private long lastContactNanos;
+    /** The last round trip of a liveness check (kept across IKE SA rekeys and reconnects: the path is the same); null before the first. */
+    private volatile Duration roundTrip;
 
     TunnelRuntime(IkeEngine engine, TunnelDefinition definition) {
         this.engine = engine;
@@ -233,11 +235,17 @@ final class TunnelRuntime {
         }
     }
 
+    /** A liveness check of the current IKE SA was answered without retransmission after rtt. */
+    void roundTrip(Duration rtt) {
+        roundTrip = rtt;
+        engine.listener().roundTrip(name(), rtt);
+    }
+
     synchronized TunnelSnapshot snapshot() {
         IkeSa sa = current;
         TunnelSnapshot.Totals retired = new TunnelSnapshot.Totals(retiredBytesIn, retiredBytesOut, retiredPacketsIn, retiredPacketsOut);
         TunnelStatus.Error e = status.lastError();
         return TunnelSnapshot.of(definition, status.phase().name(), e == null ? null : e.reason(), e == null ? null : e.message(),
-                e == null ? null : e.at(), sa, engine, retired);
+                e == null ? null : e.at(), sa, roundTrip, engine, retired);
     }
 }

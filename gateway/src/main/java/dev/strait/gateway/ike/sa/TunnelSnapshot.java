@@ -21,7 +21,7 @@ public record TunnelSnapshot(String name, String namespace, Long generation, Str
     @JsonInclude(JsonInclude.Include.NON_NULL)
     public record Ike(String state, String role, String spiInitiator, String spiResponder, String proposal,
                       String localAddress, String remoteAddress, boolean natDetected, boolean udpEncapsulation,
-                      String establishedAt) {
+                      String establishedAt, Double rttSeconds) {
     }
 
     @JsonInclude(JsonInclude.Include.NON_NULL)
@@ -30,8 +30,9 @@ public record TunnelSnapshot(String name, String namespace, Long generation, Str
                         String establishedAt) {
     }
 
+    /** rtt: the tunnel's last liveness-check round trip, null before the first. */
     static TunnelSnapshot of(TunnelDefinition d, String phase, String reason, String error, Instant errorAt, IkeSa sa,
-                             IkeEngine engine, Totals retired) {
+                             java.time.Duration rtt, IkeEngine engine, Totals retired) {
         Ike ike = null;
         List<Child> children = List.of();
         if (sa != null && sa.state != null) {
@@ -39,7 +40,7 @@ public record TunnelSnapshot(String name, String namespace, Long generation, Str
                     sa.ikeChoice == null ? null : sa.ikeChoice.describe(),
                     sa.localAddress == null ? null : sa.localAddress.toString().replaceFirst("^/", ""),
                     sa.remote == null ? null : sa.remote.toString().replaceFirst("^/", ""), sa.natDetected, sa.udpEncap,
-                    sa.establishedAt == null ? null : sa.establishedAt.toString());
+                    sa.establishedAt == null ? null : sa.establishedAt.toString(), rtt == null ? null : rtt.toNanos() / 1e9);
             children = sa.children.stream().map(c -> child(c, engine.datapath())).toList();
         }
         Totals totals = retired;

@@ -91,6 +91,16 @@ class LifecycleLoopbackTest {
             }
 
             @Override
+            public void roundTrip(String tunnel, Duration rtt) {
+                count("roundTrip");
+            }
+
+            @Override
+            public void retransmit(String tunnel) {
+                count("retransmit");
+            }
+
+            @Override
             public void reconnect(String tunnel) {
                 count("reconnect");
             }
@@ -355,6 +365,42 @@ class LifecycleLoopbackTest {
                 "consistent state after automatic rekeys");
         assertEquals("Established", a.engine.snapshot().getFirst().phase());
         assertNotEquals(null, a.sa());
+    }
+
+    @Test
+    void answeredLivenessCheckGivesTheTunnelItsRoundTripTime() throws Exception {
+        Side[] p = pair("aes256gcm16", t -> {
+            t.ike.dpd.interval = "1s";
+            t.ike.dpd.timeout = "5s";
+        });
+        for (Side s : p) {
+            await(() -> s.count("roundTrip") > 0, "a liveness check answered");
+            Double rtt = s.engine.snapshot().getFirst().ike().rttSeconds();
+            assertTrue(rtt != null && rtt > 0, "round trip in the status: " + rtt);
+        }
+        assertEquals(0, p[0].count("dpdTimeout"));
+    }
+
+    @Test
+    void retransmittedLivenessCheckGivesNoRoundTrip() throws Exception {
+        Side[] p = pair("aes256gcm16", t -> {
+            t.ike.dpd.interval = "1s";
+            t.ike.dpd.timeout = "5s";
+        });
+        Side a = p[0];
+        a.natt.dropFirstCopyOfRequests = true; // A's checks reach B only as retransmissions
+        int before = a.count("roundTrip");
+        // three checks whose first copy was lost: the first two were answered (window of one, no dpdTimeout)
+        long deadline = System.nanoTime() + Duration.ofSeconds(40).toNanos(); // a check every 1-3 s, each retransmitted
+        while (a.natt.droppedRequests() < 3 && System.nanoTime() < deadline) {
+            Thread.sleep(50);
+        }
+        assertTrue(a.natt.droppedRequests() >= 3, "three liveness checks sent by A");
+        assertEquals(0, a.count("dpdTimeout"), "the retransmitted checks were answered");
+        assertTrue(a.count("retransmit") >= 2);
+        // a sample of before's last check may still arrive just after the switch; none of the retransmitted ones do
+        assertTrue(a.count("roundTrip") - before <= 1, "round trips from retransmitted checks: " + (a.count("roundTrip") - before));
+        assertEquals("Established", a.engine.snapshot().getFirst().phase());
     }
 
     @Test

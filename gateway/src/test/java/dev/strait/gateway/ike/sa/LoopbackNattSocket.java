@@ -11,6 +11,10 @@ import java.nio.channels.DatagramChannel;
 final class LoopbackNattSocket implements NattSocket {
     private final DatagramChannel channel;
     private final Thread receiver;
+    /** Simulated loss: while set, the first copy of every IKE request sent is dropped; its retransmission goes out. */
+    volatile boolean dropFirstCopyOfRequests;
+    /** The requests dropped that way (one per request, however often it is retransmitted). */
+    private final java.util.Set<String> droppedRequests = java.util.concurrent.ConcurrentHashMap.newKeySet();
 
     LoopbackNattSocket(InetSocketAddress bind, IkePacketHandler ike) throws IOException {
         channel = DatagramChannel.open();
@@ -34,9 +38,19 @@ final class LoopbackNattSocket implements NattSocket {
 
     @Override
     public void sendIke(byte[] msg, int off, int len, InetSocketAddress to) throws IOException {
+        boolean request = len > 19 && (msg[off + 19] & 0x20) == 0; // IKE header flags: R (response) bit clear
+        if (dropFirstCopyOfRequests && request
+                && droppedRequests.add(java.util.HexFormat.of().formatHex(msg, off, off + len))) {
+            return;
+        }
         ByteBuffer b = ByteBuffer.allocate(len + 4);
         b.putInt(0).put(msg, off, len).flip();
         channel.send(b, to);
+    }
+
+    /** How many distinct requests lost their first copy to dropFirstCopyOfRequests. */
+    int droppedRequests() {
+        return droppedRequests.size();
     }
 
     @Override
