@@ -100,17 +100,17 @@ public class GatewayReconciler implements Reconciler<IPsecGateway> {
                 .withName("services")
                 .withSecondaryToPrimaryMapper(Mappers.fromOwnerReferences(IPsecGateway.class))
                 .build(), context);
-        if (routeAgentNamespace == null) {
-            return List.of(tunnels, secrets, deployments, services);
-        }
-        // RoutesReady is the same on every gateway: a node or agent change re-evaluates them all.
+        // RoutesReady and the cluster's pod CIDR are the same for every gateway: a node change re-evaluates them all.
         var primaries = context.getPrimaryCache();
         nodes = new InformerEventSource<>(InformerEventSourceConfiguration.from(Node.class, IPsecGateway.class)
                 .withName("nodes")
                 .withSecondaryToPrimaryMapper(n -> allGateways(primaries))
-                // Only the node names matter; their frequent status updates must not reconcile every gateway.
-                .withOnUpdateFilter((n, o) -> false)
+                // Only names and pod CIDRs matter; the nodes' frequent status updates must not reconcile every gateway.
+                .withOnUpdateFilter((n, o) -> !podCidrs(n).equals(podCidrs(o)))
                 .build(), context);
+        if (routeAgentNamespace == null) {
+            return List.of(tunnels, secrets, deployments, services, nodes);
+        }
         routeAgents = new InformerEventSource<>(InformerEventSourceConfiguration.from(Pod.class, IPsecGateway.class)
                 .withName("route-agents")
                 .withNamespaces(Set.of(routeAgentNamespace))
@@ -125,6 +125,22 @@ public class GatewayReconciler implements Reconciler<IPsecGateway> {
     private static Set<ResourceID> allGateways(
             io.javaoperatorsdk.operator.processing.event.source.IndexerResourceCache<IPsecGateway> primaries) {
         return primaries.list().map(ResourceID::fromResource).collect(java.util.stream.Collectors.toSet());
+    }
+
+    private static List<String> podCidrs(Node n) {
+        var spec = n.getSpec();
+        if (spec == null) {
+            return List.of();
+        }
+        if (spec.getPodCIDRs() != null && !spec.getPodCIDRs().isEmpty()) {
+            return spec.getPodCIDRs();
+        }
+        return spec.getPodCIDR() == null ? List.of() : List.of(spec.getPodCIDR());
+    }
+
+    /** The union of the Nodes' pod CIDRs: local.subnets of tunnels that leave them out (the route agent agrees). */
+    private List<String> clusterPodCidrs() {
+        return nodes.list(n -> true).flatMap(n -> podCidrs(n).stream()).distinct().sorted().toList();
     }
 
     private TunnelStatus.Condition routesReady() {
@@ -197,8 +213,9 @@ public class GatewayReconciler implements Reconciler<IPsecGateway> {
             return gatewayStatus(gw, null, configRendered("False", "InvalidSpec", specError));
         }
 
+        List<String> clusterPodCidrs = clusterPodCidrs();
         Map<String, Verdict> verdicts = TunnelValidator.check(active,
-                secretName -> secrets.get(new ResourceID(secretName, ns)).orElse(null));
+                secretName -> secrets.get(new ResourceID(secretName, ns)).orElse(null), clusterPodCidrs);
         List<TunnelConfig> accepted = new ArrayList<>();
         Map<String, String> files = new java.util.TreeMap<>();
         verdicts.values().forEach(v -> {
@@ -238,7 +255,9 @@ public class GatewayReconciler implements Reconciler<IPsecGateway> {
                     statusWrites.add(() -> TunnelStatusWriter.write(client, t, false, r.reason().name(), r.message()));
                 }
             } else {
-                String msg = "rendered into the config of gateway '" + name + "'";
+                String msg = "rendered into the config of gateway '" + name + "'"
+                        + (TunnelValidator.usesClusterPodCidrs(t.getSpec())
+                        ? "; local.subnets: " + String.join(", ", clusterPodCidrs) + " (the cluster's pod CIDR)" : "");
                 if (!TunnelStatusWriter.upToDate(t, true, "Valid", msg)) {
                     statusWrites.add(() -> TunnelStatusWriter.write(client, t, true, "Valid", msg));
                 }

@@ -524,6 +524,40 @@ class OperatorApiServerTest {
         }
     }
 
+    @Test
+    void leftOutLocalSubnetsAreTheNodesPodCidrsAndTheStatusSaysSo(TestInfo info) {
+        String ns = namespace(info);
+        create(psk(ns, "psk", KEY1));
+        create(gateway(ns, "gw", 1));
+        IPsecTunnel t = tunnel(ns, "a", "gw", "psk", "192.168.1.0/24");
+        t.getSpec().local.subnets = List.of();
+        create(t);
+        TunnelStatus.Condition refused = await("refused without a pod CIDR", () -> {
+            TunnelStatus.Condition c = configValid(ns, "a");
+            return c != null && "False".equals(c.status) ? c : null;
+        });
+        assertTrue(refused.message.startsWith("spec.local.subnets: left out"), refused.message);
+
+        String node = ns + "-node";
+        try {
+            create(new NodeBuilder().withNewMetadata().withName(node).endMetadata().withNewSpec()
+                    .withPodCIDR("10.244.7.0/24").withPodCIDRs("10.244.7.0/24").endSpec().build());
+            TunnelStatus.Condition valid = await("valid with the node's pod CIDR", () -> {
+                TunnelStatus.Condition c = configValid(ns, "a");
+                return c != null && "True".equals(c.status) ? c : null;
+            });
+            assertTrue(valid.message.endsWith("; local.subnets: 10.244.7.0/24 (the cluster's pod CIDR)"), valid.message);
+            // config() parses with the gateway's own loader: it gets explicit subnets.
+            TunnelConfig cfg = await("a in config", () -> config(ns, "gw") == null ? null
+                    : config(ns, "gw").tunnels.stream().filter(x -> x.name.equals("a")).findFirst().orElse(null));
+            assertEquals(List.of("10.244.7.0/24"), cfg.local.subnets);
+            assertEquals(List.of(), client.resources(IPsecTunnel.class).inNamespace(ns).withName("a").get()
+                    .getSpec().local.subnets, "the spec itself is left alone");
+        } finally {
+            client.nodes().withName(node).delete();
+        }
+    }
+
     static Pod agentPod(String node) {
         return new PodBuilder().withNewMetadata().withGenerateName("route-agent-").withNamespace(AGENTS)
                 .withLabels(Map.of(RouteAgentCondition.COMPONENT_LABEL, RouteAgentCondition.COMPONENT)).endMetadata()
