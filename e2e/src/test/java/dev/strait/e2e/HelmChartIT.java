@@ -158,6 +158,8 @@ class HelmChartIT {
                     assertTrue(container.path("args").toString().contains("--gateway-image=ghcr.io/strait-dev/strait-gateway:"),
                             container.path("args").toString());
                     assertFalse(kinds.contains("ConfigMap"));
+                    assertTrue(container.path("args").toString().contains("--route-agent-namespace=" + NS),
+                            "the operator watches the agents for RoutesReady: " + container.path("args"));
                     JsonNode agent = objects.stream().filter(o -> o.path("kind").asText().equals("DaemonSet")).findFirst()
                             .orElseThrow().path("spec").path("template").path("spec");
                     assertTrue(agent.path("hostNetwork").asBoolean(), "the agent routes in the node's namespace");
@@ -169,7 +171,11 @@ class HelmChartIT {
                     assertFalse(ac.path("securityContext").path("allowPrivilegeEscalation").asBoolean(true));
                     assertFalse(ac.path("securityContext").has("privileged"), "no privileged container");
                 }
-                case "no-route-agent" -> assertFalse(kinds.contains("DaemonSet"));
+                case "no-route-agent" -> {
+                    assertFalse(kinds.contains("Role"), "no Role for the agents' pods without agents: " + kinds);
+                    assertFalse(container.path("args").toString().contains("--route-agent-namespace"),
+                            container.path("args").toString());
+                }
                 case "monitoring" -> {
                     JsonNode cm = objects.stream().filter(o -> o.path("kind").asText().equals("ConfigMap")).findFirst().orElseThrow();
                     JsonNode dashboard = JSON.readTree(cm.path("data").path("strait.json").asText());
@@ -206,7 +212,7 @@ class HelmChartIT {
         Path saKubeconfig = cp.serviceAccountKubeconfig(NS, "strait", work.resolve("operator.kubeconfig"));
         int metricsPort = freePort();
         Process operator = startOperator(saKubeconfig, metricsPort, work.resolve("operator.log"),
-                "--leader-election", "--lease-namespace", NS);
+                "--leader-election", "--lease-namespace", NS, "--route-agent-namespace", NS);
         try {
             cp.kubectl("create", "namespace", "examples");
             cp.kubectl("apply", "-n", "examples", "-f", EXAMPLES.toString());
@@ -245,6 +251,15 @@ class HelmChartIT {
             assertTrue(metrics.contains("strait_tunnels{phase=\"Pending\"} " + tunnels.size()), metrics);
         } finally {
             stop(operator);
+        }
+
+        // RoutesReady: the operator lists nodes and the agent pods of its own namespace, no other pods.
+        String operatorSa = "system:serviceaccount:" + NS + ":strait";
+        for (String allowed : List.of("watch nodes", "list pods -n " + NS)) {
+            assertEquals("yes", cp.result(canI(operatorSa, allowed)).stdout().strip(), operatorSa + " may " + allowed);
+        }
+        for (String denied : List.of("list pods -n examples", "get nodes", "delete pods -n " + NS)) {
+            assertEquals("no", cp.result(canI(operatorSa, denied)).stdout().strip(), operatorSa + " may not " + denied);
         }
 
         // The route agent only reads: what it routes and where to, and (for uninstall) its own DaemonSet.

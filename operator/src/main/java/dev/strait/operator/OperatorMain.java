@@ -33,6 +33,10 @@ public final class OperatorMain implements Callable<Integer> {
     @Option(names = "--lease-namespace", description = "Namespace of the leader lease (default: the pod's namespace)")
     String leaseNamespace;
 
+    @Option(names = "--route-agent-namespace", description = "Namespace of the route agent pods, whose health the "
+            + "IPsecGateway condition RoutesReady shows (default: none, the route agent is disabled)")
+    String routeAgentNamespace;
+
     public static void main(String[] args) {
         System.exit(new CommandLine(new OperatorMain()).execute(args));
     }
@@ -47,7 +51,7 @@ public final class OperatorMain implements Callable<Integer> {
         }
         OperatorMetrics metrics = new OperatorMetrics();
         KubernetesClient client = new KubernetesClientBuilder().build();
-        StraitOperator operator = new StraitOperator(client, gatewayImage, leaseNs, true, metrics);
+        StraitOperator operator = new StraitOperator(client, gatewayImage, leaseNs, true, routeAgentNamespace, metrics);
         AdminServer admin = new AdminServer(new InetSocketAddress(metricsAddress, metricsPort), metrics,
                 () -> operator.isStarted() && operator.isHealthy());
         CountDownLatch stopped = new CountDownLatch(1);

@@ -17,15 +17,16 @@ public final class StraitOperator implements AutoCloseable {
     /** In-process use (tests): losing or giving up the lease stops the controllers but not the JVM. */
     public StraitOperator(KubernetesClient client, String defaultGatewayImage, String leaseNamespace,
                           OperatorMetrics metrics) {
-        this(client, defaultGatewayImage, leaseNamespace, false, metrics);
+        this(client, defaultGatewayImage, leaseNamespace, false, null, metrics);
     }
 
     /**
      * @param leaseNamespace namespace of the leader lease, or null to run without leader election
      * @param exitOnLostLease exit the JVM when leadership is lost, so the pod restarts as a clean follower
+     * @param routeAgentNamespace namespace of the route agent pods, or null when the route agent is disabled
      */
     public StraitOperator(KubernetesClient client, String defaultGatewayImage, String leaseNamespace,
-                          boolean exitOnLostLease, OperatorMetrics metrics) {
+                          boolean exitOnLostLease, String routeAgentNamespace, OperatorMetrics metrics) {
         this.metrics = metrics;
         this.operator = new Operator(o -> {
             o.withKubernetesClient(client)
@@ -38,7 +39,7 @@ public final class StraitOperator implements AutoCloseable {
                         LeaderElectionConfiguration.RETRY_PERIOD_DEFAULT_VALUE, null, null, exitOnLostLease));
             }
         });
-        GatewayReconciler gateways = new GatewayReconciler(defaultGatewayImage, metrics);
+        GatewayReconciler gateways = new GatewayReconciler(defaultGatewayImage, routeAgentNamespace, metrics);
         operator.register(gateways);
         operator.register(new TunnelReconciler(metrics));
         metrics.countTunnelsFrom(gateways::knownTunnels);

@@ -73,8 +73,8 @@ public class TunnelSpec {
         @Required
         @JsonPropertyDescription("This side's IKE identity (same forms as peer.id)")
         public String id;
-        @Required
-        @JsonPropertyDescription("Subnets on this side that the tunnel carries (CIDR)")
+        @JsonPropertyDescription("Subnets on this side that the tunnel carries (CIDR); left out, the operator uses the "
+                + "cluster's pod CIDR (the union of the Nodes' podCIDRs)")
         public java.util.List<@io.fabric8.generator.annotation.Pattern(CIDR_PATTERN) String> subnets = new java.util.ArrayList<>();
     }
 

@@ -33,6 +33,12 @@ public final class TunnelValidator {
      * @return one verdict per tunnel, keyed by tunnel name, in a stable order (oldest first)
      */
     public static Map<String, Verdict> check(List<IPsecTunnel> tunnels, Function<String, Secret> secrets) {
+        return check(tunnels, secrets, List.of());
+    }
+
+    /** @param clusterPodCidrs what a tunnel without local.subnets carries on this side; empty when unknown */
+    public static Map<String, Verdict> check(List<IPsecTunnel> tunnels, Function<String, Secret> secrets,
+                                             List<String> clusterPodCidrs) {
         List<IPsecTunnel> ordered = new ArrayList<>(tunnels);
         // The older tunnel keeps its subnets when two overlap: a new tunnel cannot knock out a working one.
         ordered.sort(Comparator.comparing((IPsecTunnel t) -> String.valueOf(t.getMetadata().getCreationTimestamp()))
@@ -40,7 +46,7 @@ public final class TunnelValidator {
         Map<String, Verdict> out = new LinkedHashMap<>();
         Map<String, List<Cidr>> acceptedRemotes = new LinkedHashMap<>();
         for (IPsecTunnel t : ordered) {
-            Verdict v = one(t, secrets);
+            Verdict v = one(t, secrets, clusterPodCidrs);
             if (v instanceof Verdict.Accepted a) {
                 Verdict overlap = overlap(t, acceptedRemotes);
                 if (overlap != null) {
@@ -57,10 +63,24 @@ public final class TunnelValidator {
 
     /** Validates one tunnel in isolation and resolves its PSK. */
     public static Verdict one(IPsecTunnel t, Function<String, Secret> secrets) {
+        return one(t, secrets, List.of());
+    }
+
+    /** As {@link #one(IPsecTunnel, Function)}; a tunnel without local.subnets gets clusterPodCidrs. */
+    public static Verdict one(IPsecTunnel t, Function<String, Secret> secrets, List<String> clusterPodCidrs) {
         String name = t.getMetadata().getName();
         TunnelSpec spec = t.getSpec();
         if (spec == null) {
             return new Verdict.Refused(Reason.InvalidSpec, "spec: is required");
+        }
+        if (usesClusterPodCidrs(spec)) {
+            if (clusterPodCidrs.isEmpty()) {
+                return new Verdict.Refused(Reason.InvalidSpec, "spec.local.subnets: left out, and the cluster's pod "
+                        + "CIDR is unknown (no Node has spec.podCIDR): set local.subnets");
+            }
+            // A copy: the informer's cached object must stay as the API server has it.
+            spec = ConfigRenderer.MAPPER.convertValue(spec, TunnelSpec.class);
+            spec.local.subnets = new ArrayList<>(clusterPodCidrs);
         }
         if (!name.matches(NAME)) {
             return new Verdict.Refused(Reason.InvalidSpec,
@@ -72,7 +92,7 @@ public final class TunnelValidator {
             return refused(e);
         }
         if (spec.auth.certificate != null) {
-            return certificate(t, secrets);
+            return certificate(t, spec, secrets);
         }
         TunnelSpec.Psk psk = spec.auth.psk;
         if (psk.secretRef == null) {
@@ -121,9 +141,9 @@ public final class TunnelValidator {
      * cert-manager writes it); caSecretRef (ca.crt) names the CA(s) that sign the peer, and wins over the tls Secret's
      * ca.crt. The PEMs travel in the config Secret as "TUNNEL.tls.crt", "TUNNEL.tls.key" and "TUNNEL.ca.crt".
      */
-    private static Verdict certificate(IPsecTunnel t, Function<String, Secret> secrets) {
+    private static Verdict certificate(IPsecTunnel t, TunnelSpec spec, Function<String, Secret> secrets) {
         String name = t.getMetadata().getName();
-        TunnelSpec.Certificate c = t.getSpec().auth.certificate;
+        TunnelSpec.Certificate c = spec.auth.certificate;
         String at = "spec.auth.certificate";
         if (c.certFile != null || c.keyFile != null || c.caFile != null || c.crlFile != null) {
             return new Verdict.Refused(Reason.InvalidSpec, at + ": certFile, keyFile, caFile and crlFile are for the standalone"
@@ -161,7 +181,7 @@ public final class TunnelValidator {
                         + "' has no ca.crt; set caSecretRef to the CA that signs the peer");
             }
         }
-        TunnelConfig config = ConfigRenderer.MAPPER.convertValue(t.getSpec(), TunnelConfig.class);
+        TunnelConfig config = ConfigRenderer.MAPPER.convertValue(spec, TunnelConfig.class);
         config.gatewayRef = null;
         config.name = name;
         config.namespace = t.getMetadata().getNamespace();
@@ -185,6 +205,11 @@ public final class TunnelValidator {
     }
 
     /** The gateway validator's refusal as a ConfigValid=False reason and message (the same words as `check`). */
+    /** The tunnel leaves local.subnets out: the operator fills in the cluster's pod CIDR. */
+    public static boolean usesClusterPodCidrs(TunnelSpec spec) {
+        return spec.local != null && (spec.local.subnets == null || spec.local.subnets.isEmpty());
+    }
+
     private static Verdict.Refused refused(ConfigException e) {
         Reason reason = e.kind() == ConfigException.Kind.SUBNET_OVERLAP ? Reason.SubnetOverlap
                 : e.field().contains("proposals") ? Reason.InvalidProposal : Reason.InvalidSpec;

@@ -13,7 +13,10 @@ import dev.strait.operator.config.Verdict;
 import dev.strait.operator.crd.IPsecGateway;
 import dev.strait.operator.crd.IPsecTunnel;
 import dev.strait.operator.resources.GatewayResources;
+import dev.strait.operator.routing.RouteAgentCondition;
 import io.fabric8.kubernetes.api.model.HasMetadata;
+import io.fabric8.kubernetes.api.model.Node;
+import io.fabric8.kubernetes.api.model.Pod;
 import io.fabric8.kubernetes.api.model.Secret;
 import io.fabric8.kubernetes.api.model.Service;
 import io.fabric8.kubernetes.api.model.apps.Deployment;
@@ -50,13 +53,21 @@ public class GatewayReconciler implements Reconciler<IPsecGateway> {
     private static final Logger LOG = LoggerFactory.getLogger(GatewayReconciler.class);
 
     private final String defaultImage;
+    private final String routeAgentNamespace;
     private final OperatorMetrics metrics;
     private volatile InformerEventSource<IPsecTunnel, IPsecGateway> tunnels;
     private volatile InformerEventSource<Secret, IPsecGateway> secrets;
     private volatile InformerEventSource<Service, IPsecGateway> services;
+    private volatile InformerEventSource<Node, IPsecGateway> nodes;
+    private volatile InformerEventSource<Pod, IPsecGateway> routeAgents;
 
-    public GatewayReconciler(String defaultImage, OperatorMetrics metrics) {
+    /**
+     * @param routeAgentNamespace where the route agent pods run (the chart's release namespace), or null when the
+     *                            route agent is disabled: then RoutesReady is Unknown and no pod or node is watched
+     */
+    public GatewayReconciler(String defaultImage, String routeAgentNamespace, OperatorMetrics metrics) {
         this.defaultImage = defaultImage;
+        this.routeAgentNamespace = routeAgentNamespace;
         this.metrics = metrics;
     }
 
@@ -89,7 +100,54 @@ public class GatewayReconciler implements Reconciler<IPsecGateway> {
                 .withName("services")
                 .withSecondaryToPrimaryMapper(Mappers.fromOwnerReferences(IPsecGateway.class))
                 .build(), context);
-        return List.of(tunnels, secrets, deployments, services);
+        // RoutesReady and the cluster's pod CIDR are the same for every gateway: a node change re-evaluates them all.
+        var primaries = context.getPrimaryCache();
+        nodes = new InformerEventSource<>(InformerEventSourceConfiguration.from(Node.class, IPsecGateway.class)
+                .withName("nodes")
+                .withSecondaryToPrimaryMapper(n -> allGateways(primaries))
+                // Only names and pod CIDRs matter; the nodes' frequent status updates must not reconcile every gateway.
+                .withOnUpdateFilter((n, o) -> !podCidrs(n).equals(podCidrs(o)))
+                .build(), context);
+        if (routeAgentNamespace == null) {
+            return List.of(tunnels, secrets, deployments, services, nodes);
+        }
+        routeAgents = new InformerEventSource<>(InformerEventSourceConfiguration.from(Pod.class, IPsecGateway.class)
+                .withName("route-agents")
+                .withNamespaces(Set.of(routeAgentNamespace))
+                .withFollowControllerNamespacesChanges(false)
+                .withLabelSelector(RouteAgentCondition.COMPONENT_LABEL + "=" + RouteAgentCondition.COMPONENT)
+                .withSecondaryToPrimaryMapper(p -> allGateways(primaries))
+                .withOnUpdateFilter((n, o) -> !RouteAgentCondition.sameRoutingState(n, o))
+                .build(), context);
+        return List.of(tunnels, secrets, deployments, services, nodes, routeAgents);
+    }
+
+    private static Set<ResourceID> allGateways(
+            io.javaoperatorsdk.operator.processing.event.source.IndexerResourceCache<IPsecGateway> primaries) {
+        return primaries.list().map(ResourceID::fromResource).collect(java.util.stream.Collectors.toSet());
+    }
+
+    private static List<String> podCidrs(Node n) {
+        var spec = n.getSpec();
+        if (spec == null) {
+            return List.of();
+        }
+        if (spec.getPodCIDRs() != null && !spec.getPodCIDRs().isEmpty()) {
+            return spec.getPodCIDRs();
+        }
+        return spec.getPodCIDR() == null ? List.of() : List.of(spec.getPodCIDR());
+    }
+
+    /** The union of the Nodes' pod CIDRs: local.subnets of tunnels that leave them out (the route agent agrees). */
+    private List<String> clusterPodCidrs() {
+        return nodes.list(n -> true).flatMap(n -> podCidrs(n).stream()).distinct().sorted().toList();
+    }
+
+    private TunnelStatus.Condition routesReady() {
+        if (routeAgentNamespace == null) {
+            return RouteAgentCondition.disabled();
+        }
+        return RouteAgentCondition.of(nodes.list(n -> true).toList(), routeAgents.list(p -> true).toList());
     }
 
     static java.util.Optional<ResourceID> gatewayOf(IPsecTunnel t) {
@@ -152,11 +210,12 @@ public class GatewayReconciler implements Reconciler<IPsecGateway> {
         if (specError != null) {
             // Nothing is rendered: the running gateway keeps its last good config until the spec is fixed.
             LOG.info("gateway {}/{} spec refused: {}", ns, name, specError);
-            return gatewayCondition(gw, null, "False", "InvalidSpec", specError);
+            return gatewayStatus(gw, null, configRendered("False", "InvalidSpec", specError));
         }
 
+        List<String> clusterPodCidrs = clusterPodCidrs();
         Map<String, Verdict> verdicts = TunnelValidator.check(active,
-                secretName -> secrets.get(new ResourceID(secretName, ns)).orElse(null));
+                secretName -> secrets.get(new ResourceID(secretName, ns)).orElse(null), clusterPodCidrs);
         List<TunnelConfig> accepted = new ArrayList<>();
         Map<String, String> files = new java.util.TreeMap<>();
         verdicts.values().forEach(v -> {
@@ -196,14 +255,18 @@ public class GatewayReconciler implements Reconciler<IPsecGateway> {
                     statusWrites.add(() -> TunnelStatusWriter.write(client, t, false, r.reason().name(), r.message()));
                 }
             } else {
-                String msg = "rendered into the config of gateway '" + name + "'";
+                String msg = "rendered into the config of gateway '" + name + "'"
+                        + (TunnelValidator.usesClusterPodCidrs(t.getSpec())
+                        ? "; local.subnets: " + String.join(", ", clusterPodCidrs) + " (the cluster's pod CIDR)" : "");
                 if (!TunnelStatusWriter.upToDate(t, true, "Valid", msg)) {
                     statusWrites.add(() -> TunnelStatusWriter.write(client, t, true, "Valid", msg));
                 }
             }
         }
         runConcurrently(statusWrites);
-        return gatewayStatus(gw, accepted.size(), active.size());
+        return gatewayStatus(gw, accepted.size(), configRendered("True",
+                accepted.size() == active.size() ? "AllTunnelsValid" : "SomeTunnelsInvalid",
+                accepted.size() + " of " + active.size() + " tunnels in the config"));
     }
 
     /** What is wrong with the gateway's own spec (fields named spec.*), or null. */
@@ -220,33 +283,42 @@ public class GatewayReconciler implements Reconciler<IPsecGateway> {
         }
     }
 
-    private UpdateControl<IPsecGateway> gatewayStatus(IPsecGateway gw, int accepted, int total) {
-        return gatewayCondition(gw, accepted, "True", accepted == total ? "AllTunnelsValid" : "SomeTunnelsInvalid",
-                accepted + " of " + total + " tunnels in the config");
-    }
-
-    private UpdateControl<IPsecGateway> gatewayCondition(IPsecGateway gw, Integer accepted, String status, String reason,
-                                                         String message) {
-        GatewayStatus desired = new GatewayStatus();
-        desired.tunnels = accepted != null ? accepted : gw.getStatus() == null ? null : gw.getStatus().tunnels;
-        desired.observedGeneration = gw.getMetadata().getGeneration();
+    private static TunnelStatus.Condition configRendered(String status, String reason, String message) {
         TunnelStatus.Condition c = new TunnelStatus.Condition();
         c.type = "ConfigRendered";
         c.status = status;
         c.reason = reason;
         c.message = message;
-        c.observedGeneration = gw.getMetadata().getGeneration();
+        return c;
+    }
+
+    /**
+     * The status with ConfigRendered first, then RoutesReady. Nothing is written when every condition already
+     * reads the same; a condition keeps its lastTransitionTime while its status stays.
+     */
+    private UpdateControl<IPsecGateway> gatewayStatus(IPsecGateway gw, Integer accepted,
+                                                      TunnelStatus.Condition configRendered) {
+        GatewayStatus desired = new GatewayStatus();
+        desired.tunnels = accepted != null ? accepted : gw.getStatus() == null ? null : gw.getStatus().tunnels;
+        desired.observedGeneration = gw.getMetadata().getGeneration();
+        desired.conditions = new ArrayList<>(List.of(configRendered, routesReady()));
         GatewayStatus current = gw.getStatus();
-        if (current != null && Objects.equals(current.tunnels, desired.tunnels)
+        List<TunnelStatus.Condition> now = current == null || current.conditions == null ? List.of() : current.conditions;
+        String time = java.time.Instant.now().truncatedTo(java.time.temporal.ChronoUnit.SECONDS).toString();
+        boolean same = current != null && Objects.equals(current.tunnels, desired.tunnels)
                 && Objects.equals(current.observedGeneration, desired.observedGeneration)
-                && current.conditions != null && current.conditions.size() == 1
-                && Objects.equals(current.conditions.getFirst().status, c.status)
-                && Objects.equals(current.conditions.getFirst().reason, c.reason)
-                && Objects.equals(current.conditions.getFirst().message, c.message)) {
+                && now.size() == desired.conditions.size();
+        for (TunnelStatus.Condition c : desired.conditions) {
+            c.observedGeneration = gw.getMetadata().getGeneration();
+            TunnelStatus.Condition old = now.stream().filter(x -> Objects.equals(x.type, c.type)).findFirst().orElse(null);
+            same &= old != null && Objects.equals(old.status, c.status) && Objects.equals(old.reason, c.reason)
+                    && Objects.equals(old.message, c.message);
+            c.lastTransitionTime = old != null && Objects.equals(old.status, c.status) && old.lastTransitionTime != null
+                    ? old.lastTransitionTime : time;
+        }
+        if (same) {
             return UpdateControl.noUpdate();
         }
-        c.lastTransitionTime = java.time.Instant.now().truncatedTo(java.time.temporal.ChronoUnit.SECONDS).toString();
-        desired.conditions = new ArrayList<>(List.of(c));
         IPsecGateway patch = new IPsecGateway();
         patch.setMetadata(new io.fabric8.kubernetes.api.model.ObjectMetaBuilder().withName(gw.getMetadata().getName())
                 .withNamespace(gw.getMetadata().getNamespace()).build());

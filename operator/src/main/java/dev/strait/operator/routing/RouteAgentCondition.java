@@ -6,6 +6,7 @@ import io.fabric8.kubernetes.api.model.Pod;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
+import java.util.Objects;
 import java.util.TreeMap;
 
 /**
@@ -23,13 +24,27 @@ public final class RouteAgentCondition {
     private RouteAgentCondition() {
     }
 
+    /**
+     * The operator runs without a route agent namespace (chart value routeAgent.enabled=false): nothing watches the
+     * agents, so the condition is Unknown rather than absent, and says why.
+     */
+    public static TunnelStatus.Condition disabled() {
+        TunnelStatus.Condition c = new TunnelStatus.Condition();
+        c.type = TYPE;
+        c.status = "Unknown";
+        c.reason = "RouteAgentDisabled";
+        c.message = "the route agent is disabled (chart value routeAgent.enabled): only the gateway's own node reaches "
+                + "the remote subnets";
+        return c;
+    }
+
     public static TunnelStatus.Condition of(List<Node> nodes, List<Pod> agentPods) {
         Map<String, Boolean> readyByNode = new TreeMap<>();
         for (Node n : nodes) {
             readyByNode.put(n.getMetadata().getName(), null); // null: no agent pod there
         }
         for (Pod p : agentPods) {
-            String node = p.getSpec() == null ? null : p.getSpec().getNodeName();
+            String node = nodeName(p);
             if (node != null && readyByNode.containsKey(node) && p.getMetadata().getDeletionTimestamp() == null) {
                 readyByNode.merge(node, ready(p), (a, b) -> a || b);
             }
@@ -69,6 +84,16 @@ public final class RouteAgentCondition {
             c.message = "route agents ready on " + ok + "/" + total + " nodes; " + String.join("; ", parts);
         }
         return c;
+    }
+
+    /** Whether an update of an agent pod leaves everything this condition reads unchanged. */
+    public static boolean sameRoutingState(Pod a, Pod b) {
+        return Objects.equals(nodeName(a), nodeName(b)) && ready(a) == ready(b)
+                && Objects.equals(a.getMetadata().getDeletionTimestamp(), b.getMetadata().getDeletionTimestamp());
+    }
+
+    private static String nodeName(Pod p) {
+        return p.getSpec() == null ? null : p.getSpec().getNodeName();
     }
 
     private static boolean ready(Pod p) {

@@ -36,6 +36,19 @@ class TunnelValidatorTest {
     }
 
     @Test
+    void leftOutLocalSubnetsBecomeTheClusterPodCidrsOrARefusalWhenUnknown() {
+        var t = tunnel("ns", "a", "gw", "psk", "192.168.1.0/24");
+        t.getSpec().local.subnets = List.of();
+        var a = assertInstanceOf(Verdict.Accepted.class,
+                TunnelValidator.one(t, lookup, List.of("10.244.0.0/24", "10.244.1.0/24")));
+        assertEquals(List.of("10.244.0.0/24", "10.244.1.0/24"), a.config().local.subnets);
+        assertEquals(List.of(), t.getSpec().local.subnets, "the cached spec is left as the API server has it");
+        assertRefused(TunnelValidator.one(t, lookup, List.of()), Reason.InvalidSpec, "spec.local.subnets");
+        // The pod CIDR is checked like written subnets: one overlapping the remote side is refused.
+        assertRefused(TunnelValidator.one(t, lookup, List.of("192.168.0.0/16")), Reason.SubnetOverlap, "spec.");
+    }
+
+    @Test
     void validTunnelIsRenderedWithInlinePskAndNoSecretRef() {
         Verdict v = TunnelValidator.one(tunnel("ns", "a", "gw", "psk", "192.168.1.0/24"), lookup);
         var a = assertInstanceOf(Verdict.Accepted.class, v);

@@ -21,9 +21,15 @@ import dev.strait.operator.StraitOperator;
 import dev.strait.operator.crd.IPsecGateway;
 import dev.strait.operator.crd.IPsecTunnel;
 import dev.strait.operator.resources.GatewayResources;
+import dev.strait.operator.routing.RouteAgentCondition;
 import io.fabric8.kubernetes.api.model.Container;
 import io.fabric8.kubernetes.api.model.HasMetadata;
 import io.fabric8.kubernetes.api.model.NamespaceBuilder;
+import io.fabric8.kubernetes.api.model.NodeBuilder;
+import io.fabric8.kubernetes.api.model.Pod;
+import io.fabric8.kubernetes.api.model.PodBuilder;
+import io.fabric8.kubernetes.api.model.PodConditionBuilder;
+import io.fabric8.kubernetes.api.model.ServiceAccountBuilder;
 import io.fabric8.kubernetes.api.model.OwnerReference;
 import io.fabric8.kubernetes.api.model.Secret;
 import io.fabric8.kubernetes.api.model.Service;
@@ -48,6 +54,8 @@ class OperatorApiServerTest {
     static final String IMAGE = "registry.example/strait-gateway:test";
     static final String KEY1 = "first-pre-shared-key-0123456789";
     static final String KEY2 = "second-pre-shared-key-987654321";
+    /** The release namespace, where the route agent pods run. */
+    static final String AGENTS = "strait-agents";
 
     static TestApiServer api;
     static KubernetesClient client;
@@ -58,7 +66,15 @@ class OperatorApiServerTest {
         api = TestApiServer.start();
         client = api.client();
         api.installGeneratedCrds(TestApiServer.TUNNEL_CRD, TestApiServer.GATEWAY_CRD);
-        operator = new StraitOperator(client, IMAGE, null, new OperatorMetrics()).start();
+        client.resource(new NamespaceBuilder().withNewMetadata().withName(AGENTS).endMetadata().build()).create();
+        // No controller manager: the ServiceAccount admission plugin still wants the pods' account to exist.
+        client.resource(new ServiceAccountBuilder().withNewMetadata().withName("default").withNamespace(AGENTS)
+                .endMetadata().build()).create();
+        operator = startOperator(null);
+    }
+
+    static StraitOperator startOperator(String leaseNamespace) {
+        return new StraitOperator(client, IMAGE, leaseNamespace, false, AGENTS, new OperatorMetrics()).start();
     }
 
     @AfterAll
@@ -471,6 +487,104 @@ class OperatorApiServerTest {
     }
 
     @Test
+    void routesReadyFollowsTheRouteAgentPodOfEveryNode(TestInfo info) {
+        String ns = namespace(info);
+        create(gateway(ns, "gw", 1));
+        String node1 = ns + "-node-1";
+        String node2 = ns + "-node-2";
+        try {
+            for (String n : List.of(node1, node2)) {
+                create(new NodeBuilder().withNewMetadata().withName(n).endMetadata().build());
+            }
+            setReady(create(agentPod(node1)), true);
+            // A pod in the agents' namespace without the route-agent label is no agent.
+            create(new PodBuilder(agentPod(node2)).editMetadata().withGenerateName("other-").withLabels(Map.of())
+                    .endMetadata().build());
+            TunnelStatus.Condition c = await("an agent missing on node 2", () -> routesReady(ns, "RouteAgentMissing"));
+            assertEquals("False", c.status);
+            assertTrue(c.message.contains("no agent on " + node2), c.message);
+            assertFalse(c.message.contains(node1), c.message);
+
+            Pod agent2 = create(agentPod(node2));
+            c = await("node 2's agent not ready", () -> routesReady(ns, "RouteAgentNotReady"));
+            assertTrue(c.message.contains("not ready on " + node2), c.message);
+
+            setReady(agent2, true);
+            c = await("every agent ready", () -> routesReady(ns, "AllNodesRouted"));
+            assertEquals("True", c.status);
+            IPsecGateway gw = client.resources(IPsecGateway.class).inNamespace(ns).withName("gw").get();
+            assertEquals(List.of("ConfigRendered", RouteAgentCondition.TYPE),
+                    gw.getStatus().conditions.stream().map(x -> x.type).toList());
+            assertEquals("True", gw.getStatus().conditions.getFirst().status);
+        } finally {
+            client.pods().inNamespace(AGENTS).delete();
+            for (String n : List.of(node1, node2)) {
+                client.nodes().withName(n).delete();
+            }
+        }
+    }
+
+    @Test
+    void leftOutLocalSubnetsAreTheNodesPodCidrsAndTheStatusSaysSo(TestInfo info) {
+        String ns = namespace(info);
+        create(psk(ns, "psk", KEY1));
+        create(gateway(ns, "gw", 1));
+        IPsecTunnel t = tunnel(ns, "a", "gw", "psk", "192.168.1.0/24");
+        t.getSpec().local.subnets = List.of();
+        create(t);
+        TunnelStatus.Condition refused = await("refused without a pod CIDR", () -> {
+            TunnelStatus.Condition c = configValid(ns, "a");
+            return c != null && "False".equals(c.status) ? c : null;
+        });
+        assertTrue(refused.message.startsWith("spec.local.subnets: left out"), refused.message);
+
+        String node = ns + "-node";
+        try {
+            create(new NodeBuilder().withNewMetadata().withName(node).endMetadata().withNewSpec()
+                    .withPodCIDR("10.244.7.0/24").withPodCIDRs("10.244.7.0/24").endSpec().build());
+            TunnelStatus.Condition valid = await("valid with the node's pod CIDR", () -> {
+                TunnelStatus.Condition c = configValid(ns, "a");
+                return c != null && "True".equals(c.status) ? c : null;
+            });
+            assertTrue(valid.message.endsWith("; local.subnets: 10.244.7.0/24 (the cluster's pod CIDR)"), valid.message);
+            // config() parses with the gateway's own loader: it gets explicit subnets.
+            TunnelConfig cfg = await("a in config", () -> config(ns, "gw") == null ? null
+                    : config(ns, "gw").tunnels.stream().filter(x -> x.name.equals("a")).findFirst().orElse(null));
+            assertEquals(List.of("10.244.7.0/24"), cfg.local.subnets);
+            assertEquals(List.of(), client.resources(IPsecTunnel.class).inNamespace(ns).withName("a").get()
+                    .getSpec().local.subnets, "the spec itself is left alone");
+        } finally {
+            client.nodes().withName(node).delete();
+        }
+    }
+
+    static Pod agentPod(String node) {
+        return new PodBuilder().withNewMetadata().withGenerateName("route-agent-").withNamespace(AGENTS)
+                .withLabels(Map.of(RouteAgentCondition.COMPONENT_LABEL, RouteAgentCondition.COMPONENT)).endMetadata()
+                .withNewSpec().withNodeName(node).withAutomountServiceAccountToken(false)
+                .addNewContainer().withName("agent").withImage(IMAGE).endContainer().endSpec().build();
+    }
+
+    /** The kubelet's part: the pod's Ready condition, through the status subresource. */
+    static void setReady(Pod pod, boolean ready) {
+        Pod p = client.pods().inNamespace(AGENTS).withName(pod.getMetadata().getName()).get();
+        p.getStatus().setConditions(List.of(new PodConditionBuilder().withType("Ready")
+                .withStatus(ready ? "True" : "False").build()));
+        client.resource(p).updateStatus();
+    }
+
+    /** The gateway gw's RoutesReady condition once it has the given reason, else null. */
+    static TunnelStatus.Condition routesReady(String ns, String reason) {
+        IPsecGateway gw = client.resources(IPsecGateway.class).inNamespace(ns).withName("gw").get();
+        if (gw == null || gw.getStatus() == null || gw.getStatus().conditions == null) {
+            return null;
+        }
+        return gw.getStatus().conditions.stream()
+                .filter(c -> RouteAgentCondition.TYPE.equals(c.type) && reason.equals(c.reason)).findFirst()
+                .orElse(null);
+    }
+
+    @Test
     void restartedOperatorConvergesToTheSameObjects(TestInfo info) {
         String ns = namespace(info);
         create(psk(ns, "psk", KEY1));
@@ -487,7 +601,7 @@ class OperatorApiServerTest {
             assertEquals(List.of("a"), tunnelNames(ns, "gw"), "nothing reconciles while the operator is down");
         } finally {
             // The second life runs with leader election, as in a cluster.
-            operator = new StraitOperator(client, IMAGE, ns, new OperatorMetrics()).start();
+            operator = startOperator(ns);
         }
         await("b in config after restart", () -> List.of("a", "b").equals(tunnelNames(ns, "gw")));
         await("b valid", () -> configValid(ns, "b"));

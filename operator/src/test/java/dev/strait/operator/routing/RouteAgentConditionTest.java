@@ -15,6 +15,14 @@ class RouteAgentConditionTest {
     private static final List<Node> NODES = List.of(node("a"), node("b"), node("c"));
 
     @Test
+    void disabledAgentIsUnknownNotFalse() {
+        TunnelStatus.Condition c = RouteAgentCondition.disabled();
+        assertEquals(RouteAgentCondition.TYPE, c.type);
+        assertEquals("Unknown", c.status);
+        assertEquals("RouteAgentDisabled", c.reason);
+    }
+
+    @Test
     void trueWhenEveryNodesAgentIsReady() {
         TunnelStatus.Condition c = RouteAgentCondition.of(NODES, List.of(agent("a", true), agent("b", true),
                 agent("c", true)));
