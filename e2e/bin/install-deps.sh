@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Installs the Debian packages the test suite uses (strongSwan peer, tshark, iperf3, etcd, kubectl, promtool, and
 # containerd, runc, CNI plugins, buildah and debootstrap for the local cluster of e2e/bin/cluster.sh, qemu for the
-# kernel-ESP peer of e2e/bin/kernel-peer.sh).
+# kernel-ESP peer of e2e/bin/kernel-peer.sh), and unpacks Libreswan for the second test peer.
 # Idempotent: apt-get runs only when something is missing.
 set -euo pipefail
 pkgs=(charon-systemd strongswan-swanctl libcharon-extra-plugins libstrongswan-standard-plugins
@@ -25,6 +25,10 @@ fi
 if command -v systemctl >/dev/null 2>&1 && [ -d /run/systemd/system ]; then
   systemctl disable --now strongswan strongswan-starter etcd prometheus containerd >/dev/null 2>&1 || true
 fi
+
+# Libreswan 4.10 (LibreswanInteropIT): downloaded and unpacked into ~/.cache/strait-libreswan, never apt-installed
+# (it conflicts with strongSwan's packages); its library dependencies are installed.
+bash "$(dirname "$0")/libreswan.sh" install
 
 # Kubernetes 1.20.2 (kube-apiserver for the operator's API tests, and the node binaries for the local cluster):
 # built once from Debian's source package into ~/.cache/strait-k8s (5-9 minutes), then reused.
