@@ -101,8 +101,8 @@ class LibreswanInteropIT {
 
     /**
      * Strait initiates with each suite (one gateway, its config replaced per suite). pluto establishes the IKE SA, fails
-     * to install the Child SA (errno 38: no ESP in the kernel) and answers it with TS_UNACCEPTABLE; we report that and
-     * delete the IKE SA.
+     * to install the Child SA (errno 38: no ESP in the kernel; errno 93 for AES-CBC) and answers it with
+     * TS_UNACCEPTABLE; we report that and delete the IKE SA.
      */
     @Test
     void straitInitiatesWithEachSuite() throws Exception {
@@ -341,6 +341,7 @@ class LibreswanInteropIT {
         ExecResult refused = pluto.initiate("site-b");
         assertTrue(refused.stdout().contains("AUTHENTICATION_FAILED"), "pluto gets AUTHENTICATION_FAILED: " + refused.describe());
         JsonNode t = await(() -> withReason(gw, "psk_mismatch"), "we report the PSK mismatch");
+        assertTrue(t.path("lastError").asText().contains("PSKs differ"), t.toString());
         assertFalse(t.path("lastError").asText().contains(PSK), t.toString());
         assertTrue(pluto.states().stream().noneMatch(Libreswan.State::ikeEstablished), pluto.describeSas());
 
