@@ -102,7 +102,8 @@ class LibreswanInteropIT {
     /**
      * Strait initiates with each suite (one gateway, its config replaced per suite). pluto establishes the IKE SA, fails
      * to install the Child SA (errno 38: no ESP in the kernel; errno 93 for AES-CBC) and answers it with
-     * TS_UNACCEPTABLE; we report that and delete the IKE SA.
+     * TS_UNACCEPTABLE; we report that and delete the IKE SA. Then a group pluto does not want: INVALID_KE_PAYLOAD and
+     * our retry with its group.
      */
     @Test
     void straitInitiatesWithEachSuite() throws Exception {
@@ -135,9 +136,20 @@ class LibreswanInteropIT {
             JsonNode t = await(() -> withReason(g, "ts_unacceptable"), suite + ": we report the refused Child SA");
             assertTrue(t.path("lastError").asText().contains("TS_UNACCEPTABLE"), t.toString());
         }
+        // x25519 first, pluto's proposal has only DH19: it asks for its group with INVALID_KE_PAYLOAD, we retry with it
+        Suite second = SUITES.get(1);
+        long mark = pluto.logMark();
+        reload(gw, gatewayConfig(List.of("aes128gcm16-prfsha256-x25519-ecp256"), List.of(second.esp()), Initiation.Start));
+        await(() -> pluto.logSince(mark).contains("sent IKE_SA_INIT reply " + second.plutoLogs()) ? true : null,
+                "pluto takes our retry with DH19");
+        String ours = Files.readString(gw.logFile());
+        assertTrue(ours.contains("(INVALID_KE_PAYLOAD), retrying"), ours);
+        assertTrue(ours.contains("(aes128gcm16-prfsha256-ecp256, initiator"), "established with DH19: " + ours);
         gw.stop();
 
         List<Frame> frames = checkedCapture();
+        assertTrue(frames.stream().anyMatch(f -> f.exchangeType() == Frame.IKE_SA_INIT && f.response()
+                && f.source().equals(s.transitB()) && f.notifies().equals(List.of(17))), "INVALID_KE_PAYLOAD: " + frames);
         for (Suite suite : SUITES) {
             assertTrue(frames.stream().anyMatch(f -> f.exchangeType() == Frame.IKE_SA_INIT && f.response()), suite.toString());
         }
