@@ -1,5 +1,6 @@
 package dev.strait.gateway.ike.sa;
 
+import dev.strait.api.v1alpha1.TunnelSpec;
 import dev.strait.gateway.datapath.ChildSaSpec;
 import dev.strait.gateway.datapath.Datapath;
 import dev.strait.gateway.ike.auth.AuthenticationException;
@@ -86,6 +87,10 @@ final class IkeSa {
     private PrfFunction prf;
     private KeyDerivation.IkeKeys keys;
     private boolean peerSentInitialContact;
+    /** The responder announced CHILDLESS_IKEV2_SUPPORTED in IKE_SA_INIT (RFC 6023 section 3). */
+    private boolean peerSupportsChildless;
+    /** Our IKE_AUTH request carried no Child SA: every Child SA comes by CREATE_CHILD_SA. */
+    private boolean sentChildless;
     /** RFC 7427: the hashes the peer announced in IKE_SA_INIT (empty: it sent no SIGNATURE_HASH_ALGORITHMS). */
     private java.util.Set<SignatureHash> peerSignatureHashes = java.util.Set.of();
     // RFC 9242 / RFC 9370: IKE_INTERMEDIATE exchanges carrying the additional key exchanges of the IKE SA.
@@ -269,6 +274,7 @@ final class IkeSa {
         }
         ikeChoice = choice.get();
         fragmentation = t.fragmentation() && m.notify(FRAGMENTATION_SUPPORTED).isPresent();
+        peerSupportsChildless = m.notify(NotifyType.CHILDLESS_IKEV2_SUPPORTED).isPresent();
         notePeerSignatureHashes(m);
         peerInitCertReqs = m.all(Payload.CertReq.class).toList();
         spiR = m.responderSpi();
@@ -352,6 +358,14 @@ final class IkeSa {
 
     private void sendAuthRequest() {
         TunnelDefinition t = tunnel.definition();
+        sentChildless = t.childless() == TunnelSpec.Childless.Force
+                || t.childless() == TunnelSpec.Childless.Prefer && peerSupportsChildless;
+        if (sentChildless && !peerSupportsChildless) {
+            fail("childless_unsupported", "ike.childless is Force but the peer did not announce CHILDLESS_IKEV2_SUPPORTED"
+                    + " (RFC 6023) in IKE_SA_INIT");
+            sendDeleteAndClose();
+            return;
+        }
         floatToNattIfNeeded();
         authMessageId = window.nextRequestId();
         pendingChildSpi = engine.allocateChildSpi();
@@ -384,9 +398,11 @@ final class IkeSa {
         }
         inner.add(new Payload.Identification(false, t.peerId().idType(), t.peerId().data()));
         inner.add(ownAuth);
-        inner.add(new Payload.Sa(ProposalMatcher.espOffer(t.espProposals(), pendingChildSpi, false)));
-        inner.add(new Payload.TrafficSelectors(true, offeredTsi));
-        inner.add(new Payload.TrafficSelectors(false, offeredTsr));
+        if (!sentChildless) {
+            inner.add(new Payload.Sa(ProposalMatcher.espOffer(t.espProposals(), pendingChildSpi, false)));
+            inner.add(new Payload.TrafficSelectors(true, offeredTsi));
+            inner.add(new Payload.TrafficSelectors(false, offeredTsr));
+        }
         state = State.AUTH_SENT;
         int id = window.nextRequestId();
         List<byte[]> bytes = sk.protect(ExchangeType.IKE_AUTH, IkeMessage.FLAG_INITIATOR, id, inner);
@@ -425,6 +441,13 @@ final class IkeSa {
             return;
         }
         establish();
+        if (sentChildless) {
+            engine.releaseChildSpi(pendingChildSpi);
+            LOG.info("tunnel {}: childless IKE SA up (RFC 6023); creating the Child SAs with CREATE_CHILD_SA", name());
+            drivesAdditionalChildren = true;
+            childSas.createMissingChildren();
+            return;
+        }
         Optional<Payload.Notify> childError = inner.notifies().filter(Payload.Notify::isError).findFirst();
         if (childError.isPresent()) {
             String reason = childError.get().notifyType() == NotifyType.TS_UNACCEPTABLE ? "ts_unacceptable"
@@ -511,6 +534,7 @@ final class IkeSa {
         deriveKeys(shared);
         boolean force = chosenTunnel.definition().forceEncapsulation() || engine.forceUdpEncapsulation();
         processNatDetection(m, spiI, 0);
+        udpEncap |= force; // our faked NAT_DETECTION_SOURCE_IP below makes the peer encapsulate
         List<Payload> payloads = new ArrayList<>();
         payloads.add(new Payload.Sa(List.of(chosen.wire())));
         payloads.add(new Payload.KeyExchange(chosen.group().id, keData));
