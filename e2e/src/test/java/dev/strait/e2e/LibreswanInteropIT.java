@@ -40,7 +40,8 @@ import org.junit.jupiter.api.extension.RegisterExtension;
  * its own (lsw-a with Strait, lsw-b with pluto). The test kernel has no ESP, so pluto cannot install a Child SA: each
  * test asserts exactly how far the Child SA gets, and uses pluto's {@code omit-v2-ike-auth-child} impairment (a
  * childless IKE SA, RFC 6023) where an IKE SA has to stay up. Every test captures the IKE traffic on pluto's side and
- * reads it with tshark, decrypted with the keys pluto logs: nothing malformed, nothing tshark warns about.
+ * reads it with tshark, decrypted with the keys pluto logs: nothing malformed, nothing tshark warns about. Our own
+ * IKE SAs stay up with childless initiation ({@code ike.childless: Force}), which pluto supports.
  */
 @Timeout(90)
 class LibreswanInteropIT {
@@ -283,6 +284,52 @@ class LibreswanInteropIT {
         assertTrue(frames.stream().anyMatch(f -> f.exchangeType() == Frame.INFORMATIONAL && !f.response()
                 && f.source().equals(s.transitA()) && f.inner().equals(List.of(Frame.DELETE)) && f.spiI().equals(last[0])),
                 "our Delete of the newest IKE SA: " + frames);
+    }
+
+    /**
+     * Our childless initiation (RFC 6023, {@code ike.childless: Force}): pluto announces CHILDLESS_IKEV2_SUPPORTED and
+     * accepts IKE_AUTH without a Child SA, so an IKE SA we initiate stays up although pluto cannot install Child SAs;
+     * we rekey it as its initiator and delete it.
+     */
+    @Test
+    void straitInitiatesChildlessAndTheIkeSaStaysUp() throws Exception {
+        Suite suite = SUITES.getFirst();
+        pluto.start(IpsecConf.siteB(s, PSK, new Conn("site-b", suite.lswIke(), suite.lswEsp())).build());
+        GatewayConfig c = gatewayConfig(List.of(suite.ike()), List.of(suite.esp()), Initiation.Start);
+        c.tunnels.getFirst().ike.childless = dev.strait.api.v1alpha1.TunnelSpec.Childless.Force;
+        GatewayProcess gw = gateway(c);
+        JsonNode first = await(() -> established(gw), "our IKE SA is up");
+        assertEquals("initiator", first.path("ike").path("role").asText(), first.toString());
+        // pluto cannot install the Child SA we then ask for: it refuses it, the IKE SA stays (Degraded, not Failed)
+        JsonNode refused = await(() -> withReason(gw, "ts_unacceptable"), "pluto refuses the Child SA");
+        assertEquals("Degraded", refused.path("phase").asText(), refused.toString());
+        assertEquals(spis(first), spis(refused), "the same IKE SA: " + refused);
+
+        long mark = pluto.logMark();
+        assertEquals(202, gw.post("/tunnels/to-b/rekey?sa=ike"));
+        JsonNode rekeyed = await(() -> {
+            JsonNode x = established(gw);
+            return x != null && !spis(x).equals(spis(first)) ? x : null;
+        }, "our IKE rekey replaces the IKE SA");
+        assertEquals("initiator", rekeyed.path("ike").path("role").asText(), rekeyed.toString());
+        await(() -> pluto.logSince(mark).contains("responder rekeyed IKE SA #1 " + suite.plutoLogs()) ? true : null,
+                "pluto took our rekey");
+
+        // pluto's Delete of the IKE SA we initiated: our Start tunnel notices and comes back childless again
+        assertTrue(pluto.whack("--terminate", "--name", "site-b").ok());
+        JsonNode back = await(() -> {
+            JsonNode x = established(gw);
+            return x != null && !spis(x).equals(spis(rekeyed)) ? x : null;
+        }, Duration.ofSeconds(40), "a new IKE SA after pluto's Delete");
+        assertEquals("initiator", back.path("ike").path("role").asText(), back.toString());
+
+        List<Frame> frames = checkedCapture();
+        List<Frame> auths = frames.stream().filter(f -> f.exchangeType() == Frame.IKE_AUTH && !f.response()
+                && f.source().equals(s.transitA()) && f.decrypted()).toList();
+        assertFalse(auths.isEmpty(), "our IKE_AUTH requests, decrypted: " + frames);
+        assertTrue(auths.stream().noneMatch(f -> f.inner().contains(Frame.SA)), "no SA payload in our IKE_AUTH: " + auths);
+        assertTrue(frames.stream().anyMatch(f -> f.exchangeType() == Frame.INFORMATIONAL && !f.response()
+                && f.source().equals(s.transitB()) && f.inner().equals(List.of(Frame.DELETE))), "pluto's Delete: " + frames);
     }
 
     // ------------------------------------------------------------------ the Child SA
