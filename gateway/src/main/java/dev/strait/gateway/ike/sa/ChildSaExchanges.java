@@ -44,11 +44,6 @@ final class ChildSaExchanges {
     /** Old child inbound SPI -> the peer's rekey of it that we answered while ours was in flight. */
     private final java.util.Map<Integer, RekeyExchange> peerChildRekeys = new java.util.HashMap<>();
     private Integer childRekeyInFlight;
-    /**
-     * Our rekey of this Child SA (old inbound SPI) is past its CREATE_CHILD_SA, in its IKE_FOLLOWUP_KE exchanges: a
-     * peer's rekey of the same SA now gets TEMPORARY_FAILURE (RFC 9370 section 2.2.4).
-     */
-    private Integer rekeyInFollowups;
 
     // Additional Child SAs (RFC 7296 section 1.3.1) for subnet pairs the peer left out of the IKE_AUTH Child SA.
     /** Pairs already tried on this IKE SA: one CREATE_CHILD_SA each per IKE SA, never a retry loop. */
@@ -88,26 +83,8 @@ final class ChildSaExchanges {
         return ikeSa.children.stream().filter(c -> replaced.contains(c.inboundSpi()) || deleting.contains(c)).toList();
     }
 
-    /**
-     * One side of a possible rekey collision: the smallest nonce of that exchange and what it created; child is null
-     * while the peer's exchange still has IKE_FOLLOWUP_KE exchanges to go.
-     */
+    /** One side of a possible rekey collision: the smallest nonce of that exchange and what it created. */
     private record RekeyExchange(byte[] minNonce, Child child) {
-    }
-
-    /** Our rekey of this Child SA is in its IKE_FOLLOWUP_KE exchanges (RFC 9370 section 2.2.4). */
-    boolean rekeyInFollowups(int oldInbound) {
-        return rekeyInFollowups != null && rekeyInFollowups == oldInbound;
-    }
-
-    /**
-     * We answered the peer's CREATE_CHILD_SA rekey of {@code old} with additional key exchanges to follow. If ours of
-     * the same SA is in flight, the two collide; settled when our CREATE_CHILD_SA answer arrives.
-     */
-    void notePeerRekeyStarted(Child old, byte[] nonceI, byte[] nonceR) {
-        if (childRekeyInFlight != null && childRekeyInFlight == old.inboundSpi()) {
-            peerChildRekeys.put(old.inboundSpi(), new RekeyExchange(Lifetimes.minNonce(nonceI, nonceR), null));
-        }
     }
 
     /** The PFS group for Child SA rekeys: the first group of our ESP proposals, null without PFS. */
@@ -226,21 +203,6 @@ final class ChildSaExchanges {
                 .findFirst().map(Payload.TrafficSelectors::selectors).orElse(old.localTs());
         List<Payload.TrafficSelector> tsr = r.all(Payload.TrafficSelectors.class).filter(x -> !x.initiator())
                 .findFirst().map(Payload.TrafficSelectors::selectors).orElse(old.remoteTs());
-        if (theirs != null && !choice.get().additionalKes().isEmpty()) {
-            // RFC 9370 section 2.2.4: with additional key exchanges to come, the collision is settled now, after
-            // CREATE_CHILD_SA; the loser sends no IKE_FOLLOWUP_KE, and the winner's are the only ones.
-            engine.listener().rekeyCollision(ikeSa.name(), "child");
-            if (Lifetimes.oursIsRedundant(Lifetimes.minNonce(nonceI, nonceR.get().data()), theirs.minNonce())) {
-                LOG.info("tunnel {}: Child SA rekey collision lost: ours stops before its additional key exchanges", ikeSa.name());
-                engine.releaseChildSpi(newSpi);
-                if (theirs.child() != null) {
-                    replaced.add(old.inboundSpi()); // the peer's rekey is complete; the peer deletes the old SA
-                }
-                return; // else the peer's completes with its IKE_FOLLOWUP_KE exchanges (afterPeerChildCreate)
-            }
-            LOG.info("tunnel {}: Child SA rekey collision won: ours continues with its additional key exchanges", ikeSa.name());
-            theirs = null; // settled: the peer stops its own, or deletes its redundant SA if it had completed
-        }
         ChildRekey rekey = new ChildRekey(old, null, newSpi, choice.get(), secretsFrom(shared), nonceI, nonceR.get().data(),
                 tsi, tsr, theirs);
         continueChildExchange(rekey, r, () -> {
@@ -273,9 +235,6 @@ final class ChildSaExchanges {
             missingLink.run();
             return;
         }
-        if (rekey.old() != null) {
-            rekeyInFollowups = rekey.old().inboundSpi();
-        }
         sendFollowupKe(rekey, link.get().data());
     }
 
@@ -294,7 +253,6 @@ final class ChildSaExchanges {
     }
 
     private void onFollowupKeResponse(ChildRekey rekey, byte[] shared, IkeMessage r) {
-        rekeyInFollowups = null; // set again if another IKE_FOLLOWUP_KE follows
         Optional<Payload.Notify> error = r.notifies().filter(Payload.Notify::isError).findFirst();
         if (shared == null || ikeSa.state != State.ESTABLISHED) {
             engine.releaseChildSpi(rekey.newSpi());
@@ -332,15 +290,7 @@ final class ChildSaExchanges {
         Child created = ikeSa.installChild(newSpi, rekey.esp(), rekey.secrets(), nonceI, rekey.nonceR(), true, rekey.tsi(), rekey.tsr());
         engine.listener().childRekey(ikeSa.name());
         replaced.add(old.inboundSpi());
-        if (theirs != null && theirs.child() == null) {
-            // Ours had no additional key exchanges but the peer's has: settled by the nonces all the same.
-            engine.listener().rekeyCollision(ikeSa.name(), "child");
-            if (Lifetimes.oursIsRedundant(Lifetimes.minNonce(nonceI, rekey.nonceR()), theirs.minNonce())) {
-                LOG.info("tunnel {}: Child SA rekey collision, ours {} is redundant: deleting it", ikeSa.name(), hex32(newSpi));
-                deleteChild(created);
-                return;
-            }
-        } else if (theirs != null && ikeSa.childByInbound(theirs.child().inboundSpi()) != null) {
+        if (theirs != null && ikeSa.childByInbound(theirs.child().inboundSpi()) != null) {
             engine.listener().rekeyCollision(ikeSa.name(), "child");
             if (Lifetimes.oursIsRedundant(Lifetimes.minNonce(nonceI, rekey.nonceR()), theirs.minNonce())) {
                 LOG.info("tunnel {}: Child SA rekey collision, ours {} is redundant: deleting it", ikeSa.name(), hex32(newSpi));

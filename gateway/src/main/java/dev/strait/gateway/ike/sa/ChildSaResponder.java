@@ -64,13 +64,6 @@ final class ChildSaResponder {
                 ikeSa.respond(m, List.of(IkeSa.notify(NotifyType.TEMPORARY_FAILURE, new byte[0]))); // our rekey of it already completed
                 return;
             }
-            if (childSas.rekeyInFollowups(old.inboundSpi())) {
-                // RFC 9370 section 2.2.4: our rekey of it is past CREATE_CHILD_SA, in its additional key exchanges
-                LOG.info("tunnel {}: the peer's rekey of Child SA {} collides with ours in its IKE_FOLLOWUP_KE exchanges:"
-                        + " answered TEMPORARY_FAILURE", ikeSa.name(), IkeSa.hex32(old.inboundSpi()));
-                ikeSa.respond(m, List.of(IkeSa.notify(NotifyType.TEMPORARY_FAILURE, new byte[0])));
-                return;
-            }
         }
         Optional<Payload.KeyExchange> ke = m.first(Payload.KeyExchange.class);
         Optional<EspChoice> choice = ProposalMatcher.selectEsp(sa.proposals(), t.espProposals(), ke.isPresent());
@@ -124,9 +117,6 @@ final class ChildSaResponder {
             pendingChild = new PendingChild(link, chosen, secrets, inboundSpi, nonceI, nonceR, narrowedI, narrowedR, old);
             out.add(IkeSa.notify(NotifyType.ADDITIONAL_KEY_EXCHANGE, link));
             ikeSa.respond(m, out);
-            if (old != null) {
-                childSas.notePeerRekeyStarted(old, nonceI, nonceR);
-            }
             return;
         }
         ikeSa.respond(m, out);

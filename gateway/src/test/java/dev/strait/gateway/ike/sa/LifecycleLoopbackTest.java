@@ -298,36 +298,6 @@ class LifecycleLoopbackTest {
                 "the responder holds the initiator's timers and no more");
     }
 
-    /**
-     * RFC 9370 section 2.2.4: with additional key exchanges, a Child SA rekey collision is settled after
-     * CREATE_CHILD_SA. The loser sends no IKE_FOLLOWUP_KE, so only the winner's rekey completes, on both sides.
-     */
-    @Test
-    void simultaneousHybridChildRekeysAreSettledBeforeTheAdditionalKeyExchanges() throws Exception {
-        Side[] p = pair("aes256gcm16-x25519-ke1_mlkem768", t -> { });
-        Side a = p[0];
-        Side b = p[1];
-        int oldA = onlySpi(a);
-        IkeSa sa = a.sa();
-        IkeSa sb = b.sa();
-        int spiA = sa.children.getFirst().inboundSpi();
-        int spiB = sb.children.getFirst().inboundSpi();
-        java.util.concurrent.CountDownLatch go = new java.util.concurrent.CountDownLatch(1);
-        sa.executor.execute(() -> awaitQuietly(go));
-        sb.executor.execute(() -> awaitQuietly(go));
-        sa.executor.execute(() -> sa.rekeyChild(spiA, null));
-        sb.executor.execute(() -> sb.rekeyChild(spiB, null));
-        go.countDown();
-        await(() -> oneMirroredChild(a, b) && onlySpi(a) != oldA, "one Child SA pair after the collision");
-        Thread.sleep(500);
-        assertTrue(oneMirroredChild(a, b), "still exactly one pair: " + a.datapath.installed.keySet() + " / " + b.datapath.installed.keySet());
-        assertEquals(1, a.count("collision-child"));
-        assertEquals(1, b.count("collision-child"));
-        // Settled after all exchanges (RFC 7296 alone), both rekeys would complete on both sides: 2 each.
-        assertEquals(1, a.count("childRekey"), "only the winner's rekey completes");
-        assertEquals(1, b.count("childRekey"), "only the winner's rekey completes");
-    }
-
     @Test
     void simultaneousChildRekeysLeaveOneSaPair() throws Exception {
         Side[] p = pair("aes256gcm16", t -> { });
