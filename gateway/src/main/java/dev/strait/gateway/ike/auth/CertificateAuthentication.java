@@ -1,5 +1,6 @@
 package dev.strait.gateway.ike.auth;
 
+import dev.strait.gateway.ike.message.NotifyType;
 import dev.strait.gateway.ike.message.Payload;
 import java.time.Clock;
 import java.util.List;
@@ -40,7 +41,7 @@ public final class CertificateAuthentication {
 
     /** SIGNATURE_HASH_ALGORITHMS (RFC 7427 section 4) for IKE_SA_INIT: every hash we accept. */
     public Payload.Notify signatureHashAlgorithmsNotify() {
-        return new Payload.Notify(0, new byte[0], SignatureHash.NOTIFY_TYPE, SignatureHash.encodeNotify(SignatureHash.SUPPORTED));
+        return new Payload.Notify(0, new byte[0], NotifyType.SIGNATURE_HASH_ALGORITHMS, SignatureHash.encodeNotify(SignatureHash.SUPPORTED));
     }
 
     public Payload.CertReq certReq() {
@@ -60,7 +61,7 @@ public final class CertificateAuthentication {
                         + " key (announced: " + peerHashes + ")"));
         List<Payload.Cert> certs = CertificateRequests.certPayloads(credentials.chain(),
                 CertificateRequests.requestedAuthorities(peerCertReqs));
-        return new OwnAuth(certs, new Payload.Auth(SignatureAuthenticator.AUTH_METHOD_DIGITAL_SIGNATURE,
+        return new OwnAuth(certs, new Payload.Auth(Payload.Auth.METHOD_DIGITAL_SIGNATURE,
                 signer.sign(scheme, ownOctets)), scheme);
     }
 
@@ -70,7 +71,7 @@ public final class CertificateAuthentication {
      */
     public PeerCertificateValidator.ValidatedPeer verifyPeer(List<Payload.Cert> peerCerts, Identity peerId, Payload.Auth auth,
             byte[] peerOctets) throws AuthenticationException {
-        if (auth.method() != SignatureAuthenticator.AUTH_METHOD_DIGITAL_SIGNATURE) {
+        if (auth.method() != Payload.Auth.METHOD_DIGITAL_SIGNATURE) {
             throw new AuthenticationException(AuthFailure.UNSUPPORTED_ALGORITHM, "peer used AUTH method " + auth.method()
                     + "; only Digital Signature (14) is supported with certificates");
         }

@@ -1,5 +1,6 @@
 package dev.strait.gateway.ike.auth;
 
+import dev.strait.gateway.ike.message.WireBytes;
 import dev.strait.gateway.ike.crypto.PrfFunction;
 import java.nio.charset.StandardCharsets;
 import java.security.MessageDigest;
@@ -9,7 +10,6 @@ import java.security.MessageDigest;
  * AUTH = prf(prf(PSK, "Key Pad for IKEv2"), RealMessage | Nonce(peer) | prf(SK_p, RestOfIDPayload)).
  */
 public final class PskAuthenticator {
-    public static final int AUTH_METHOD_PSK = 2;
     private static final byte[] KEY_PAD = "Key Pad for IKEv2".getBytes(StandardCharsets.US_ASCII);
 
     private PskAuthenticator() {
@@ -41,10 +41,7 @@ public final class PskAuthenticator {
         System.arraycopy(intAuthI, 0, out, 0, intAuthI.length);
         System.arraycopy(intAuthR, 0, out, intAuthI.length, intAuthR.length);
         int o = intAuthI.length + intAuthR.length;
-        out[o] = (byte) (ikeAuthMessageId >>> 24);
-        out[o + 1] = (byte) (ikeAuthMessageId >>> 16);
-        out[o + 2] = (byte) (ikeAuthMessageId >>> 8);
-        out[o + 3] = (byte) ikeAuthMessageId;
+        WireBytes.putU32(out, o, ikeAuthMessageId);
         return out;
     }
 

@@ -55,7 +55,6 @@ import org.bouncycastle.crypto.util.PublicKeyFactory;
  * ECDSA nonces are deterministic (RFC 6979) so a weak RNG cannot leak the key. Instances are thread-safe.
  */
 public final class SignatureAuthenticator {
-    public static final int AUTH_METHOD_DIGITAL_SIGNATURE = 14;
 
     private final KeyType keyType;
     private final SignatureScheme.RsaPadding rsaPadding;

@@ -1,5 +1,7 @@
 package dev.strait.gateway.ike.sa;
 
+import dev.strait.gateway.ike.message.WireBytes;
+import dev.strait.gateway.ike.message.ExchangeType;
 import dev.strait.gateway.ike.crypto.Algorithms;
 import dev.strait.gateway.ike.crypto.KeyExchange;
 import dev.strait.gateway.ike.message.IkeMessage;
@@ -40,7 +42,7 @@ final class AdditionalKeyExchanges {
         List<Payload> inner = List.of(IkeSa.notify(NotifyType.ADDITIONAL_KEY_EXCHANGE, link),
                 new Payload.KeyExchange(group.id, kx.publicValue()));
         LOG.debug("tunnel {}: IKE_FOLLOWUP_KE of the {} ({})", ikeSa.name(), of, group);
-        ikeSa.sendRequest(IkeSa.IKE_FOLLOWUP_KE, inner, r -> done.accept(followupSecret(kx, r), r));
+        ikeSa.sendRequest(ExchangeType.IKE_FOLLOWUP_KE, inner, r -> done.accept(followupSecret(kx, r), r));
     }
 
     private static byte[] followupSecret(KeyExchange kx, IkeMessage r) {
@@ -71,7 +73,7 @@ final class AdditionalKeyExchanges {
     KeAnswer answerFollowupKe(IkeMessage m, Algorithms.Group group) {
         Optional<Payload.KeyExchange> ke = m.first(Payload.KeyExchange.class);
         if (ke.isEmpty() || ke.get().group() != group.id) {
-            ikeSa.respond(m, List.of(IkeSa.notify(NotifyType.INVALID_KE_PAYLOAD, new byte[] {(byte) (group.id >> 8), (byte) group.id})));
+            ikeSa.respond(m, List.of(IkeSa.notify(NotifyType.INVALID_KE_PAYLOAD, WireBytes.u16(group.id))));
             return null;
         }
         return answerKe(m, group, ke.get().data());

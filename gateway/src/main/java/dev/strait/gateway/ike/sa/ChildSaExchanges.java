@@ -1,8 +1,8 @@
 package dev.strait.gateway.ike.sa;
 
+import dev.strait.gateway.ike.message.WireBytes;
 import static dev.strait.gateway.ike.sa.IkeSa.NONCE_LENGTH;
 import static dev.strait.gateway.ike.sa.IkeSa.hex32;
-import static dev.strait.gateway.ike.sa.IkeSa.notifyName;
 import static dev.strait.gateway.ike.sa.IkeSa.selectors;
 
 import dev.strait.gateway.ike.crypto.Algorithms;
@@ -135,8 +135,8 @@ final class ChildSaExchanges {
                 window.sendNextQueued();
                 return;
             }
-            ChildOffer offer = childOffer(forcedGroup, new Payload.Notify(ProposalMatcher.PROTO_ESP,
-                    ProposalMatcher.spiBytes(oldInbound), NotifyType.REKEY_SA, new byte[0]), old.localTs(), old.remoteTs());
+            ChildOffer offer = childOffer(forcedGroup, new Payload.Notify(Payload.Proposal.PROTOCOL_ESP,
+                    WireBytes.u32(oldInbound), NotifyType.REKEY_SA, new byte[0]), old.localTs(), old.remoteTs());
             childRekeyInFlight = oldInbound;
             LOG.info("tunnel {}: rekeying Child SA {}{}", ikeSa.name(), hex32(oldInbound), offer.pfs());
             ikeSa.sendRequest(ExchangeType.CREATE_CHILD_SA, offer.payloads(),
@@ -166,19 +166,19 @@ final class ChildSaExchanges {
                 LOG.info("tunnel {}: peer answered the Child SA rekey with TEMPORARY_FAILURE; retrying", ikeSa.name());
                 ikeSa.retryLater(() -> rekeyChild(old.inboundSpi(), null));
             } else if (type == NotifyType.INVALID_KE_PAYLOAD && error.get().data().length == 2) {
-                int wanted = (error.get().data()[0] & 0xff) << 8 | (error.get().data()[1] & 0xff);
+                int wanted = WireBytes.u16(error.get().data());
                 t.espProposals().stream().flatMap(p -> p.groups().stream()).filter(g -> g.id == wanted).findFirst()
                         .ifPresentOrElse(g -> rekeyChild(old.inboundSpi(), g),
-                                () -> ikeSa.tunnel.noteError("rekey_failed", "peer wants PFS group " + wanted + " for the Child SA rekey"));
+                                () -> ikeSa.tunnel.noteError(FailureReason.REKEY_FAILED, "peer wants PFS group " + wanted + " for the Child SA rekey"));
             } else if (type == NotifyType.CHILD_SA_NOT_FOUND) {
                 // The peer no longer has it (deleted, its DELETE crossing our request): its own DELETE follows or DPD cleans up.
                 LOG.warn("tunnel {}: peer answered the rekey of Child SA {} with CHILD_SA_NOT_FOUND", ikeSa.name(), hex32(old.inboundSpi()));
-                ikeSa.tunnel.noteError("rekey_failed", "Child SA rekey failed: the peer does not know Child SA " + hex32(old.inboundSpi())
+                ikeSa.tunnel.noteError(FailureReason.REKEY_FAILED, "Child SA rekey failed: the peer does not know Child SA " + hex32(old.inboundSpi())
                         + " (CHILD_SA_NOT_FOUND)");
             } else {
-                String why = error.map(n -> notifyName(n.notifyType())).orElse("an answer without SA, Nr or KE");
+                String why = error.map(n -> NotifyType.name(n.notifyType())).orElse("an answer without SA, Nr or KE");
                 LOG.warn("tunnel {}: Child SA rekey failed: {}", ikeSa.name(), why);
-                ikeSa.tunnel.noteError("rekey_failed", "Child SA rekey failed: " + why);
+                ikeSa.tunnel.noteError(FailureReason.REKEY_FAILED, "Child SA rekey failed: " + why);
             }
             return;
         }
@@ -195,7 +195,7 @@ final class ChildSaExchanges {
                 shared = kx.sharedSecret(ke.get().data());
             } catch (GeneralSecurityException e) {
                 engine.releaseChildSpi(newSpi);
-                ikeSa.tunnel.noteError("rekey_failed", "peer's key exchange value in the Child SA rekey is invalid");
+                ikeSa.tunnel.noteError(FailureReason.REKEY_FAILED, "peer's key exchange value in the Child SA rekey is invalid");
                 return;
             }
         }
@@ -207,7 +207,7 @@ final class ChildSaExchanges {
                 tsi, tsr, theirs);
         continueChildExchange(rekey, r, () -> {
             engine.releaseChildSpi(newSpi);
-            ikeSa.tunnel.noteError("rekey_failed", "peer chose additional key exchanges but sent no ADDITIONAL_KEY_EXCHANGE link");
+            ikeSa.tunnel.noteError(FailureReason.REKEY_FAILED, "peer chose additional key exchanges but sent no ADDITIONAL_KEY_EXCHANGE link");
         });
     }
 
@@ -256,14 +256,14 @@ final class ChildSaExchanges {
         Optional<Payload.Notify> error = r.notifies().filter(Payload.Notify::isError).findFirst();
         if (shared == null || ikeSa.state != State.ESTABLISHED) {
             engine.releaseChildSpi(rekey.newSpi());
-            String why = error.map(n -> notifyName(n.notifyType())).orElse("no valid KEr");
+            String why = error.map(n -> NotifyType.name(n.notifyType())).orElse("no valid KEr");
             if (rekey.pair() != null) {
-                childCreateFailed(rekey.pair(), "child_failed", "IKE_FOLLOWUP_KE failed: " + why);
+                childCreateFailed(rekey.pair(), FailureReason.CHILD_FAILED, "IKE_FOLLOWUP_KE failed: " + why);
                 return;
             }
             LOG.warn("tunnel {}: IKE_FOLLOWUP_KE of the Child SA rekey failed: {}", ikeSa.name(), why);
             if (ikeSa.tunnel != null) {
-                ikeSa.tunnel.noteError("rekey_failed", "IKE_FOLLOWUP_KE failed: " + why);
+                ikeSa.tunnel.noteError(FailureReason.REKEY_FAILED, "IKE_FOLLOWUP_KE failed: " + why);
             }
             return;
         }
@@ -271,10 +271,10 @@ final class ChildSaExchanges {
         continueChildExchange(rekey, r, () -> {
             engine.releaseChildSpi(rekey.newSpi());
             if (rekey.pair() != null) {
-                childCreateFailed(rekey.pair(), "child_failed", "IKE_FOLLOWUP_KE response without the link to the next exchange");
+                childCreateFailed(rekey.pair(), FailureReason.CHILD_FAILED, "IKE_FOLLOWUP_KE response without the link to the next exchange");
                 return;
             }
-            ikeSa.tunnel.noteError("rekey_failed", "IKE_FOLLOWUP_KE response without the link to the next exchange");
+            ikeSa.tunnel.noteError(FailureReason.REKEY_FAILED, "IKE_FOLLOWUP_KE response without the link to the next exchange");
         });
     }
 
@@ -311,7 +311,7 @@ final class ChildSaExchanges {
                 return;
             }
             ikeSa.sendRequest(ExchangeType.INFORMATIONAL,
-                    List.of(new Payload.Delete(ProposalMatcher.PROTO_ESP, 4, List.of(ProposalMatcher.spiBytes(c.inboundSpi())))), r -> {
+                    List.of(new Payload.Delete(Payload.Proposal.PROTOCOL_ESP, 4, List.of(WireBytes.u32(c.inboundSpi())))), r -> {
                 if (ikeSa.children.contains(c)) {
                     ikeSa.removeChild(c);
                 }
@@ -379,7 +379,7 @@ final class ChildSaExchanges {
                 return; // childCreateInFlight stays set until the retry is answered
             }
             if (type == NotifyType.INVALID_KE_PAYLOAD && d.length == 2 && kx != null) {
-                int wanted = (d[0] & 0xff) << 8 | (d[1] & 0xff);
+                int wanted = WireBytes.u16(d);
                 Optional<Algorithms.Group> g = t.espProposals().stream().flatMap(p -> p.groups().stream())
                         .filter(x -> x.id == wanted && x != kx.group()).findFirst();
                 if (g.isPresent()) {
@@ -388,9 +388,9 @@ final class ChildSaExchanges {
                     return;
                 }
             }
-            String reason = type == NotifyType.TS_UNACCEPTABLE ? "ts_unacceptable"
-                    : type == NotifyType.NO_PROPOSAL_CHOSEN ? "no_proposal" : "child_failed";
-            childCreateFailed(pair, reason, "peer answered " + notifyName(type));
+            FailureReason reason = type == NotifyType.TS_UNACCEPTABLE ? FailureReason.TS_UNACCEPTABLE
+                    : type == NotifyType.NO_PROPOSAL_CHOSEN ? FailureReason.NO_PROPOSAL : FailureReason.CHILD_FAILED;
+            childCreateFailed(pair, reason, "peer answered " + NotifyType.name(type));
             return;
         }
         Optional<EspChoice> choice = r.first(Payload.Sa.class).flatMap(sa -> ProposalMatcher.acceptEspAnswer(sa, t.espProposals(), kx != null));
@@ -413,14 +413,14 @@ final class ChildSaExchanges {
         if (problem != null) {
             // The peer may have installed its half: ask it to delete the SA it knows by our inbound SPI (section 1.4.1).
             deleteUninstalled(newSpi);
-            childCreateFailed(pair, "child_failed", "peer answered with " + problem);
+            childCreateFailed(pair, FailureReason.CHILD_FAILED, "peer answered with " + problem);
             return;
         }
         ChildRekey create = new ChildRekey(null, pair, newSpi, choice.get(), secretsFrom(shared), nonceI, nonceR.get().data(),
                 tsi, tsr, null);
         continueChildExchange(create, r, () -> {
             deleteUninstalled(newSpi);
-            childCreateFailed(pair, "child_failed", "peer chose additional key exchanges but sent no ADDITIONAL_KEY_EXCHANGE link");
+            childCreateFailed(pair, FailureReason.CHILD_FAILED, "peer chose additional key exchanges but sent no ADDITIONAL_KEY_EXCHANGE link");
         });
     }
 
@@ -441,7 +441,7 @@ final class ChildSaExchanges {
     }
 
     /** The peer refused a pair (or the exchange failed): remembered for the status, not retried on this IKE SA. */
-    private void childCreateFailed(SubnetPairs.Pair pair, String reason, String why) {
+    private void childCreateFailed(SubnetPairs.Pair pair, FailureReason reason, String why) {
         childCreateInFlight = false;
         String message = "no Child SA for " + pair.describe() + ": " + why;
         LOG.warn("tunnel {}: {}", ikeSa.name(), message);
@@ -460,7 +460,7 @@ final class ChildSaExchanges {
                 return;
             }
             ikeSa.sendRequest(ExchangeType.INFORMATIONAL,
-                    List.of(new Payload.Delete(ProposalMatcher.PROTO_ESP, 4, List.of(ProposalMatcher.spiBytes(inboundSpi)))), r -> { });
+                    List.of(new Payload.Delete(Payload.Proposal.PROTOCOL_ESP, 4, List.of(WireBytes.u32(inboundSpi)))), r -> { });
         });
     }
 

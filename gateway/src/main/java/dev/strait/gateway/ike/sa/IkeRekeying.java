@@ -1,11 +1,9 @@
 package dev.strait.gateway.ike.sa;
 
+import dev.strait.gateway.ike.message.WireBytes;
 import static dev.strait.gateway.ike.sa.IkeSa.NONCE_LENGTH;
 import static dev.strait.gateway.ike.sa.IkeSa.hex;
-import static dev.strait.gateway.ike.sa.IkeSa.notifyName;
 import static dev.strait.gateway.ike.sa.IkeSa.preferGroupFirst;
-import static dev.strait.gateway.ike.sa.IkeSa.spiBytes64;
-import static dev.strait.gateway.ike.sa.IkeSa.spiLong;
 
 import dev.strait.gateway.ike.crypto.Algorithms;
 import dev.strait.gateway.ike.crypto.KeyExchange;
@@ -97,7 +95,7 @@ final class IkeRekeying {
             long newSpi = engine.newSpi();
             byte[] nonce = engine.randomBytes(NONCE_LENGTH);
             List<Payload> inner = List.of(
-                    new Payload.Sa(ProposalMatcher.ikeOffer(preferGroupFirst(t.ikeProposals(), group), spiBytes64(newSpi))),
+                    new Payload.Sa(ProposalMatcher.ikeOffer(preferGroupFirst(t.ikeProposals(), group), WireBytes.u64(newSpi))),
                     new Payload.Nonce(nonce),
                     new Payload.KeyExchange(group.id, kx.publicValue()));
             ikeRekeyInFlight = true;
@@ -136,20 +134,20 @@ final class IkeRekeying {
                 LOG.info("tunnel {}: peer answered the IKE SA rekey with TEMPORARY_FAILURE; retrying", ikeSa.name());
                 ikeSa.retryLater(() -> rekeyIke(null));
             } else if (type == NotifyType.INVALID_KE_PAYLOAD && error.get().data().length == 2) {
-                int wanted = (error.get().data()[0] & 0xff) << 8 | (error.get().data()[1] & 0xff);
+                int wanted = WireBytes.u16(error.get().data());
                 // A group we offer and did not just send; anything else would loop or can never succeed.
                 t.ikeProposals().stream().flatMap(p -> p.groups().stream()).filter(g -> g.id == wanted && g != kx.group())
                         .findFirst().ifPresentOrElse(this::rekeyIke, () -> {
                             LOG.warn("tunnel {}: IKE SA rekey failed: the peer wants key exchange group {}", ikeSa.name(), wanted);
-                            ikeSa.tunnel.noteError("rekey_failed", "peer wants key exchange group " + wanted
+                            ikeSa.tunnel.noteError(FailureReason.REKEY_FAILED, "peer wants key exchange group " + wanted
                                     + " for the IKE SA rekey, which the tunnel's ike.proposals do not offer");
                         });
             } else {
-                noteRekeyFailed(error.map(n -> notifyName(n.notifyType())).orElse("an unusable answer"));
+                noteRekeyFailed(error.map(n -> NotifyType.name(n.notifyType())).orElse("an unusable answer"));
             }
             return;
         }
-        IkeRekey rekey = new IkeRekey(newSpi, spiLong(sa.get().proposals().getFirst().spi()), choice.get(), nonceI,
+        IkeRekey rekey = new IkeRekey(newSpi, WireBytes.u64(sa.get().proposals().getFirst().spi()), choice.get(), nonceI,
                 nonceR.get().data(), new ArrayList<>(List.of(shared)));
         continueIkeRekey(rekey, r);
     }
@@ -178,7 +176,7 @@ final class IkeRekeying {
             }
             if (shared == null) {
                 failIkeRekey("IKE_FOLLOWUP_KE failed: " + r.notifies().filter(Payload.Notify::isError).findFirst()
-                        .map(n -> notifyName(n.notifyType())).orElse("no valid KEr"));
+                        .map(n -> NotifyType.name(n.notifyType())).orElse("no valid KEr"));
                 return;
             }
             rekey.secrets().add(shared);
@@ -194,7 +192,7 @@ final class IkeRekeying {
 
     private void noteRekeyFailed(String why) {
         LOG.warn("tunnel {}: IKE SA rekey failed: {}", ikeSa.name(), why);
-        ikeSa.tunnel.noteError("rekey_failed", "IKE SA rekey failed: " + why);
+        ikeSa.tunnel.noteError(FailureReason.REKEY_FAILED, "IKE SA rekey failed: " + why);
     }
 
     /** This SA is gone: neither our rekey nor a peer's successor waiting on its outcome matter any more. */
@@ -266,12 +264,12 @@ final class IkeRekeying {
         }
         Optional<IkeChoice> choice = ProposalMatcher.selectIke(sa.proposals(), t.ikeProposals(), ke.get().group());
         if (choice.isEmpty()) {
-            refuse(m, IkeSa.notify(NotifyType.NO_PROPOSAL_CHOSEN, new byte[0]), "no_proposal", "the peer offered no acceptable IKE proposal");
+            refuse(m, IkeSa.notify(NotifyType.NO_PROPOSAL_CHOSEN, new byte[0]), FailureReason.NO_PROPOSAL, "the peer offered no acceptable IKE proposal");
             return;
         }
         if (choice.get().group().id != ke.get().group()) {
             int g = choice.get().group().id;
-            refuse(m, IkeSa.notify(NotifyType.INVALID_KE_PAYLOAD, new byte[] {(byte) (g >> 8), (byte) g}), "invalid_ke",
+            refuse(m, IkeSa.notify(NotifyType.INVALID_KE_PAYLOAD, WireBytes.u16(g)), FailureReason.INVALID_KE,
                     "the peer's KE is for group " + ke.get().group() + ", we want " + choice.get().group());
             return;
         }
@@ -287,10 +285,10 @@ final class IkeRekeying {
             return;
         }
         long newSpi = engine.newSpi();
-        long peerSpi = spiLong(choice.get().wire().spi());
+        long peerSpi = WireBytes.u64(choice.get().wire().spi());
         byte[] nonceR = engine.randomBytes(NONCE_LENGTH);
         List<Payload> out = new ArrayList<>(List.of(new Payload.Sa(List.of(new Payload.Proposal(choice.get().wire().number(),
-                ProposalMatcher.PROTO_IKE, spiBytes64(newSpi), choice.get().wire().transforms()))), new Payload.Nonce(nonceR),
+                Payload.Proposal.PROTOCOL_IKE, WireBytes.u64(newSpi), choice.get().wire().transforms()))), new Payload.Nonce(nonceR),
                 kea.payload()));
         List<byte[]> secrets = new ArrayList<>(List.of(kea.secret()));
         if (hybrid) {
@@ -307,7 +305,7 @@ final class IkeRekeying {
     }
 
     /** Answers the peer's IKE SA rekey with a refusal, logged and noted as the tunnel's lastError (INVALID_KE at INFO). */
-    private void refuse(IkeMessage m, Payload.Notify refusal, String reason, String why) {
+    private void refuse(IkeMessage m, Payload.Notify refusal, FailureReason reason, String why) {
         ChildSaResponder.refuseRequest(ikeSa, LOG, m, refusal, reason, "IKE SA rekey", why);
     }
 

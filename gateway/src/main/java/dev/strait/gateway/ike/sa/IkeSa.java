@@ -1,5 +1,6 @@
 package dev.strait.gateway.ike.sa;
 
+import dev.strait.gateway.ike.message.WireBytes;
 import dev.strait.gateway.datapath.ChildSaSpec;
 import dev.strait.gateway.datapath.Datapath;
 import dev.strait.gateway.ike.auth.AuthenticationException;
@@ -39,8 +40,6 @@ final class IkeSa {
     private static final Logger LOG = LoggerFactory.getLogger(IkeSa.class);
     static final int NONCE_LENGTH = 32;
     private static final int NATT_PORT = 4500;
-    /** IKEV2_FRAGMENTATION_SUPPORTED (RFC 7383 section 2.3). */
-    static final int FRAGMENTATION_SUPPORTED = 16430;
 
     /** REKEYED: the children moved to a successor IKE SA; this one only waits for its DELETE. */
     enum State { INIT_SENT, AUTH_SENT, RESPONDER_INIT_DONE, ESTABLISHED, REKEYED, DELETING, CLOSED }
@@ -96,9 +95,6 @@ final class IkeSa {
     private byte[] intAuthR;
     /** Message ID of the IKE_AUTH request, part of IntAuth. */
     private int authMessageId;
-    /** RFC 9370 section 2.2.4: IKE_FOLLOWUP_KE exchange type and the STATE_NOT_FOUND error. */
-    static final int IKE_FOLLOWUP_KE = 44;
-    static final int STATE_NOT_FOUND = 47;
 
     /** CERTREQs the responder sent in its IKE_SA_INIT response (initiator side). */
     private List<Payload.CertReq> peerInitCertReqs = List.of();
@@ -193,7 +189,7 @@ final class IkeSa {
         // RFC 6023 section 3: we accept an IKE SA without a Child SA (as responder; our IKE_AUTH always asks for one).
         payloads.add(new Payload.Notify(0, new byte[0], NotifyType.CHILDLESS_IKEV2_SUPPORTED, new byte[0]));
         if (t.fragmentation()) {
-            payloads.add(new Payload.Notify(0, new byte[0], FRAGMENTATION_SUPPORTED, new byte[0]));
+            payloads.add(new Payload.Notify(0, new byte[0], NotifyType.IKEV2_FRAGMENTATION_SUPPORTED, new byte[0]));
         }
         if (t.usesCertificates()) {
             payloads.add(t.certificates().signatureHashAlgorithmsNotify());
@@ -239,36 +235,36 @@ final class IkeSa {
         Optional<Payload.Notify> invalidKe = m.notify(NotifyType.INVALID_KE_PAYLOAD);
         if (invalidKe.isPresent()) {
             byte[] d = invalidKe.get().data();
-            int wanted = d.length == 2 ? (d[0] & 0xff) << 8 | (d[1] & 0xff) : -1;
+            int wanted = WireBytes.u16(d);
             Optional<Algorithms.Group> g = t.ikeProposals().stream().flatMap(p -> p.groups().stream())
                     .filter(x -> x.id == wanted).findFirst();
             if (g.isPresent() && g.get() != ke.group()) {
                 LOG.info("tunnel {}: peer wants key exchange group {} (INVALID_KE_PAYLOAD), retrying", name(), g.get());
                 startInitiator(remote, g.get());
             } else {
-                fail("peer_rejected", "peer asked for key exchange group " + wanted + ", which is not in our proposals");
+                fail(FailureReason.PEER_REJECTED, "peer asked for key exchange group " + wanted + ", which is not in our proposals");
             }
             return;
         }
         Optional<Payload.Notify> error = m.notifies().filter(Payload.Notify::isError).findFirst();
         if (error.isPresent()) {
-            fail(error.get().notifyType() == NotifyType.NO_PROPOSAL_CHOSEN ? "no_proposal" : "peer_rejected",
-                    "peer answered IKE_SA_INIT with " + notifyName(error.get().notifyType()));
+            fail(error.get().notifyType() == NotifyType.NO_PROPOSAL_CHOSEN ? FailureReason.NO_PROPOSAL : FailureReason.PEER_REJECTED,
+                    "peer answered IKE_SA_INIT with " + NotifyType.name(error.get().notifyType()));
             return;
         }
         Optional<IkeChoice> choice = m.first(Payload.Sa.class).flatMap(sa -> ProposalMatcher.acceptIkeAnswer(sa, t.ikeProposals()));
         Optional<Payload.KeyExchange> kePayload = m.first(Payload.KeyExchange.class);
         Optional<Payload.Nonce> nonce = m.first(Payload.Nonce.class);
         if (choice.isEmpty() || kePayload.isEmpty() || nonce.isEmpty() || m.responderSpi() == 0) {
-            fail("peer_rejected", "IKE_SA_INIT response lacks SA, KE or Nr, or chose a proposal we did not offer");
+            fail(FailureReason.PEER_REJECTED, "IKE_SA_INIT response lacks SA, KE or Nr, or chose a proposal we did not offer");
             return;
         }
         if (kePayload.get().group() != ke.group().id || choice.get().group() != ke.group()) {
-            fail("peer_rejected", "IKE_SA_INIT response uses a different key exchange group than we sent");
+            fail(FailureReason.PEER_REJECTED, "IKE_SA_INIT response uses a different key exchange group than we sent");
             return;
         }
         ikeChoice = choice.get();
-        fragmentation = t.fragmentation() && m.notify(FRAGMENTATION_SUPPORTED).isPresent();
+        fragmentation = t.fragmentation() && m.notify(NotifyType.IKEV2_FRAGMENTATION_SUPPORTED).isPresent();
         notePeerSignatureHashes(m);
         peerInitCertReqs = m.all(Payload.CertReq.class).toList();
         spiR = m.responderSpi();
@@ -278,7 +274,7 @@ final class IkeSa {
         try {
             shared = ke.sharedSecret(kePayload.get().data());
         } catch (GeneralSecurityException e) {
-            fail("peer_rejected", "peer's key exchange value is invalid");
+            fail(FailureReason.PEER_REJECTED, "peer's key exchange value is invalid");
             return;
         }
         deriveKeys(shared);
@@ -286,7 +282,7 @@ final class IkeSa {
         engine.registerResponderSpi(this);
         if (!ikeChoice.additionalKes().isEmpty()) {
             if (m.notify(NotifyType.INTERMEDIATE_EXCHANGE_SUPPORTED).isEmpty()) {
-                fail("peer_rejected", "peer chose additional key exchanges without announcing IKE_INTERMEDIATE support");
+                fail(FailureReason.PEER_REJECTED, "peer chose additional key exchanges without announcing IKE_INTERMEDIATE support");
                 return;
             }
             sendIntermediate();
@@ -319,8 +315,8 @@ final class IkeSa {
         Optional<Payload.Notify> error = r.notifies().filter(Payload.Notify::isError).findFirst();
         Optional<Payload.KeyExchange> k = r.first(Payload.KeyExchange.class);
         if (error.isPresent() || k.isEmpty() || k.get().group() != group.id) {
-            fail("peer_rejected", "IKE_INTERMEDIATE response without KEr for " + dev.strait.gateway.ike.crypto.ProposalFormatter.token(group)
-                    + error.map(n -> " (" + notifyName(n.notifyType()) + ")").orElse(""));
+            fail(FailureReason.PEER_REJECTED, "IKE_INTERMEDIATE response without KEr for " + dev.strait.gateway.ike.crypto.ProposalFormatter.token(group)
+                    + error.map(n -> " (" + NotifyType.name(n.notifyType()) + ")").orElse(""));
             return;
         }
         intAuthR = intAuth(intAuthR, skPr, r.flags(), r.messageId(), r.payloads());
@@ -328,7 +324,7 @@ final class IkeSa {
         try {
             shared = kx.sharedSecret(k.get().data());
         } catch (GeneralSecurityException e) {
-            fail("peer_rejected", "peer's " + dev.strait.gateway.ike.crypto.ProposalFormatter.token(group) + " key exchange value is invalid");
+            fail(FailureReason.PEER_REJECTED, "peer's " + dev.strait.gateway.ike.crypto.ProposalFormatter.token(group) + " key exchange value is invalid");
             return;
         }
         updateKeysWithAdditional(shared);
@@ -366,11 +362,11 @@ final class IkeSa {
                 ownAuth = own.auth();
                 ownCerts = own.certificates();
             } catch (AuthenticationException e) {
-                fail(e.reason().label(), "cannot authenticate to the peer: " + e.getMessage());
+                fail(FailureReason.of(e.reason()), "cannot authenticate to the peer: " + e.getMessage());
                 return;
             }
         } else {
-            ownAuth = new Payload.Auth(PskAuthenticator.AUTH_METHOD_PSK, PskAuthenticator.compute(prf, t.psk(), octets));
+            ownAuth = new Payload.Auth(Payload.Auth.METHOD_SHARED_KEY, PskAuthenticator.compute(prf, t.psk(), octets));
         }
         // RFC 7296 section 1.2 order: IDi, [CERT+], [N(INITIAL_CONTACT)], [CERTREQ], [IDr], AUTH, SA, TSi, TSr.
         List<Payload> inner = new ArrayList<>();
@@ -400,7 +396,7 @@ final class IkeSa {
         TunnelDefinition t = tunnel.definition();
         Optional<Payload.Notify> authFailed = inner.notify(NotifyType.AUTHENTICATION_FAILED);
         if (authFailed.isPresent()) {
-            fail("peer_rejected", "peer rejected our authentication (AUTHENTICATION_FAILED): check credentials and identities");
+            fail(FailureReason.PEER_REJECTED, "peer rejected our authentication (AUTHENTICATION_FAILED): check credentials and identities");
             close(false);
             return;
         }
@@ -408,14 +404,14 @@ final class IkeSa {
         Optional<Payload.Auth> auth = inner.first(Payload.Auth.class);
         if (idr.isEmpty() || auth.isEmpty()) {
             Optional<Payload.Notify> err = inner.notifies().filter(Payload.Notify::isError).findFirst();
-            fail("peer_rejected", "IKE_AUTH response without IDr/AUTH"
-                    + err.map(n -> " (" + notifyName(n.notifyType()) + ")").orElse(""));
+            fail(FailureReason.PEER_REJECTED, "IKE_AUTH response without IDr/AUTH"
+                    + err.map(n -> " (" + NotifyType.name(n.notifyType()) + ")").orElse(""));
             close(false);
             return;
         }
         Identity peerId = new Identity(idr.get().idType(), idr.get().data());
         if (!peerId.matches(t.peerId())) {
-            fail("id_mismatch", "peer identified as '" + peerId + "', expected '" + t.peerId() + "'");
+            fail(FailureReason.ID_MISMATCH, "peer identified as '" + peerId + "', expected '" + t.peerId() + "'");
             sendDeleteAndClose();
             return;
         }
@@ -427,9 +423,9 @@ final class IkeSa {
         establish();
         Optional<Payload.Notify> childError = inner.notifies().filter(Payload.Notify::isError).findFirst();
         if (childError.isPresent()) {
-            String reason = childError.get().notifyType() == NotifyType.TS_UNACCEPTABLE ? "ts_unacceptable"
-                    : childError.get().notifyType() == NotifyType.NO_PROPOSAL_CHOSEN ? "no_proposal" : "child_failed";
-            fail(reason, "IKE SA is up but the peer refused the Child SA: " + notifyName(childError.get().notifyType()));
+            FailureReason reason = childError.get().notifyType() == NotifyType.TS_UNACCEPTABLE ? FailureReason.TS_UNACCEPTABLE
+                    : childError.get().notifyType() == NotifyType.NO_PROPOSAL_CHOSEN ? FailureReason.NO_PROPOSAL : FailureReason.CHILD_FAILED;
+            fail(reason, "IKE SA is up but the peer refused the Child SA: " + NotifyType.name(childError.get().notifyType()));
             sendDeleteAndClose();
             return;
         }
@@ -438,17 +434,17 @@ final class IkeSa {
         List<Payload.TrafficSelector> tsi = selectors(inner, true);
         List<Payload.TrafficSelector> tsr = selectors(inner, false);
         if (espAnswer.isEmpty()) {
-            fail("child_failed", "IKE SA is up but the peer created no Child SA (IKE_AUTH response without SA payload or error notify)");
+            fail(FailureReason.CHILD_FAILED, "IKE SA is up but the peer created no Child SA (IKE_AUTH response without SA payload or error notify)");
             sendDeleteAndClose();
             return;
         }
         if (esp.isEmpty()) {
-            fail("no_proposal", "peer chose an ESP proposal we did not offer");
+            fail(FailureReason.NO_PROPOSAL, "peer chose an ESP proposal we did not offer");
             sendDeleteAndClose();
             return;
         }
         if (!TrafficSelectors.isSubset(tsi, offeredTsi) || !TrafficSelectors.isSubset(tsr, offeredTsr)) {
-            fail("ts_unacceptable", "peer answered with traffic selectors outside the ones we proposed");
+            fail(FailureReason.TS_UNACCEPTABLE, "peer answered with traffic selectors outside the ones we proposed");
             sendDeleteAndClose();
             return;
         }
@@ -483,7 +479,7 @@ final class IkeSa {
         if (chosen.group().id != kePayload.get().group()) {
             LOG.info("IKE_SA_INIT from {}: asking for group {} (INVALID_KE_PAYLOAD)", from, chosen.group());
             sendUnprotectedError(m, NotifyType.INVALID_KE_PAYLOAD,
-                    new byte[] {(byte) (chosen.group().id >> 8), (byte) chosen.group().id});
+                    WireBytes.u16(chosen.group().id));
             return false;
         }
         if (!chosen.additionalKes().isEmpty() && m.notify(NotifyType.INTERMEDIATE_EXCHANGE_SUPPORTED).isEmpty()) {
@@ -516,9 +512,9 @@ final class IkeSa {
         payloads.add(new Payload.KeyExchange(chosen.group().id, keData));
         payloads.add(new Payload.Nonce(nr));
         payloads.addAll(natDetectionNotifies(force));
-        if (m.notify(FRAGMENTATION_SUPPORTED).isPresent() && CandidateTunnels.anyFragmentation(candidates)) {
+        if (m.notify(NotifyType.IKEV2_FRAGMENTATION_SUPPORTED).isPresent() && CandidateTunnels.anyFragmentation(candidates)) {
             fragmentation = true;
-            payloads.add(new Payload.Notify(0, new byte[0], FRAGMENTATION_SUPPORTED, new byte[0]));
+            payloads.add(new Payload.Notify(0, new byte[0], NotifyType.IKEV2_FRAGMENTATION_SUPPORTED, new byte[0]));
         }
         if (m.notify(NotifyType.INTERMEDIATE_EXCHANGE_SUPPORTED).isPresent()) {
             payloads.add(new Payload.Notify(0, new byte[0], NotifyType.INTERMEDIATE_EXCHANGE_SUPPORTED, new byte[0]));
@@ -605,7 +601,7 @@ final class IkeSa {
         switch (m.exchangeType()) {
             case ExchangeType.IKE_AUTH -> respondAuth(request);
             case ExchangeType.IKE_INTERMEDIATE -> respondIntermediate(request);
-            case IKE_FOLLOWUP_KE -> respondFollowupKe(request);
+            case ExchangeType.IKE_FOLLOWUP_KE -> respondFollowupKe(request);
             case ExchangeType.INFORMATIONAL -> respondInformational(request);
             case ExchangeType.CREATE_CHILD_SA -> respondCreateChildSa(request);
             default -> respond(request, List.of());
@@ -658,7 +654,7 @@ final class IkeSa {
             return;
         }
         if (additionalKesDone < ikeChoice.additionalKes().size()) {
-            respondAuthFailed(m, "syntax", "IKE_AUTH before all " + ikeChoice.additionalKes().size()
+            respondAuthFailed(m, FailureReason.SYNTAX, "IKE_AUTH before all " + ikeChoice.additionalKes().size()
                     + " additional key exchanges were done");
             return;
         }
@@ -667,7 +663,7 @@ final class IkeSa {
         Optional<Payload.Identification> idr = m.first(Payload.Identification.class).filter(i -> !i.initiator());
         Optional<Payload.Auth> auth = m.first(Payload.Auth.class);
         if (idi.isEmpty() || auth.isEmpty()) {
-            respondAuthFailed(m, "syntax", "IKE_AUTH request without IDi or AUTH");
+            respondAuthFailed(m, FailureReason.SYNTAX, "IKE_AUTH request without IDi or AUTH");
             return;
         }
         Identity peerId = new Identity(idi.get().idType(), idi.get().data());
@@ -698,11 +694,11 @@ final class IkeSa {
                 out.addAll(own.certificates());
                 out.add(own.auth());
             } catch (AuthenticationException e) {
-                respondAuthFailed(m, e.reason().label(), "cannot authenticate to the peer: " + e.getMessage());
+                respondAuthFailed(m, FailureReason.of(e.reason()), "cannot authenticate to the peer: " + e.getMessage());
                 return;
             }
         } else {
-            out.add(new Payload.Auth(PskAuthenticator.AUTH_METHOD_PSK, PskAuthenticator.compute(prf, t.psk(), ours)));
+            out.add(new Payload.Auth(Payload.Auth.METHOD_SHARED_KEY, PskAuthenticator.compute(prf, t.psk(), ours)));
         }
 
         // The first Child SA: proposal, then traffic selector narrowing.
@@ -720,8 +716,8 @@ final class IkeSa {
         if (esp.isEmpty()) {
             String msg = "peer offered no acceptable ESP proposal for the Child SA in IKE_AUTH; answered NO_PROPOSAL_CHOSEN"
                     + " (the IKE SA stays up without a Child SA)";
-            tunnel.noteError("no_proposal", msg);
-            engine.listener().authFailure(t.name(), "no_proposal");
+            tunnel.noteError(FailureReason.NO_PROPOSAL, msg);
+            engine.listener().authFailure(t.name(), FailureReason.NO_PROPOSAL);
             LOG.warn("tunnel {}: {}", t.name(), msg);
             out.add(new Payload.Notify(0, new byte[0], NotifyType.NO_PROPOSAL_CHOSEN, new byte[0]));
             respond(m, out);
@@ -730,8 +726,8 @@ final class IkeSa {
         if (narrowedI.isEmpty() || narrowedR.isEmpty()) {
             String msg = "peer proposed traffic selectors " + TrafficSelectors.describe(tsi) + " <-> " + TrafficSelectors.describe(tsr)
                     + ", outside remote " + t.remoteSubnets() + " / local " + t.localSubnets();
-            tunnel.noteError("ts_unacceptable", msg);
-            engine.listener().authFailure(t.name(), "ts_unacceptable");
+            tunnel.noteError(FailureReason.TS_UNACCEPTABLE, msg);
+            engine.listener().authFailure(t.name(), FailureReason.TS_UNACCEPTABLE);
             LOG.warn("tunnel {}: {}", t.name(), msg);
             out.add(new Payload.Notify(0, new byte[0], NotifyType.TS_UNACCEPTABLE, new byte[0]));
             respond(m, out);
@@ -739,8 +735,8 @@ final class IkeSa {
         }
         int inboundSpi = engine.allocateChildSpi();
         EspChoice chosen = esp.get();
-        Payload.Proposal answer = new Payload.Proposal(chosen.wire().number(), ProposalMatcher.PROTO_ESP,
-                ProposalMatcher.spiBytes(inboundSpi), chosen.wire().transforms());
+        Payload.Proposal answer = new Payload.Proposal(chosen.wire().number(), Payload.Proposal.PROTOCOL_ESP,
+                WireBytes.u32(inboundSpi), chosen.wire().transforms());
         out.add(new Payload.Sa(List.of(answer)));
         out.add(new Payload.TrafficSelectors(true, narrowedI));
         out.add(new Payload.TrafficSelectors(false, narrowedR));
@@ -748,7 +744,7 @@ final class IkeSa {
         installChild(inboundSpi, chosen, List.of(), ni, nr, initiator, narrowedI, narrowedR);
     }
 
-    private void respondAuthFailed(IkeMessage m, String reason, String message) {
+    private void respondAuthFailed(IkeMessage m, FailureReason reason, String message) {
         if (reason != null && tunnel != null) {
             tunnel.noteError(reason, message);
             engine.listener().authFailure(tunnel.name(), reason);
@@ -764,19 +760,19 @@ final class IkeSa {
         List<Payload> out = new ArrayList<>();
         boolean deleteIke = false;
         for (Payload.Delete d : m.all(Payload.Delete.class).toList()) {
-            if (d.protocolId() == ProposalMatcher.PROTO_IKE) {
+            if (d.protocolId() == Payload.Proposal.PROTOCOL_IKE) {
                 deleteIke = true;
-            } else if (d.protocolId() == ProposalMatcher.PROTO_ESP) {
+            } else if (d.protocolId() == Payload.Proposal.PROTOCOL_ESP) {
                 List<byte[]> ours = new ArrayList<>();
                 for (byte[] spi : d.spis()) {
-                    int outbound = ProposalMatcher.spiInt(spi);
+                    int outbound = WireBytes.u32(spi);
                     children.stream().filter(c -> c.outboundSpi() == outbound).findFirst().ifPresent(c -> {
-                        ours.add(ProposalMatcher.spiBytes(c.inboundSpi()));
+                        ours.add(WireBytes.u32(c.inboundSpi()));
                         removeChild(c);
                     });
                 }
                 if (!ours.isEmpty()) {
-                    out.add(new Payload.Delete(ProposalMatcher.PROTO_ESP, 4, ours));
+                    out.add(new Payload.Delete(Payload.Proposal.PROTOCOL_ESP, 4, ours));
                 }
             }
         }
@@ -784,12 +780,12 @@ final class IkeSa {
         if (deleteIke) {
             LOG.info("tunnel {}: peer deleted the {}IKE SA {}", name(), state == State.REKEYED ? "rekeyed " : "", hex(localSpi));
             if (tunnel != null && state != State.REKEYED) {
-                tunnel.noteError("peer_deleted", "the peer deleted the IKE SA");
+                tunnel.noteError(FailureReason.PEER_DELETED, "the peer deleted the IKE SA");
             }
             close(true);
         } else if (state == State.ESTABLISHED && tunnel != null && !out.isEmpty()) {
             if (children.isEmpty()) {
-                tunnel.noteError("child_deleted", "the peer deleted the Child SA");
+                tunnel.noteError(FailureReason.CHILD_DELETED, "the peer deleted the Child SA");
             }
             childSas.recreateDeletedChildren();
         }
@@ -830,7 +826,7 @@ final class IkeSa {
         window.dropQueued();
         int id = window.nextRequestId();
         List<byte[]> bytes = sk.protect(ExchangeType.INFORMATIONAL, ownFlags(false), id,
-                List.of(new Payload.Delete(ProposalMatcher.PROTO_IKE, 0, List.of())));
+                List.of(new Payload.Delete(Payload.Proposal.PROTOCOL_IKE, 0, List.of())));
         window.sendRequest(id, bytes, r -> close(true), null);
     }
 
@@ -855,7 +851,7 @@ final class IkeSa {
             respond(m, List.of(notify(NotifyType.INVALID_SYNTAX, new byte[0])));
             return;
         }
-        boolean ikeRekey = sa.get().proposals().getFirst().protocolId() == ProposalMatcher.PROTO_IKE;
+        boolean ikeRekey = sa.get().proposals().getFirst().protocolId() == Payload.Proposal.PROTOCOL_IKE;
         // Child creation waits while our IKE rekey runs, an IKE rekey waits while our Child rekey runs (2.25);
         // two IKE rekeys or two Child rekeys at once are collisions, settled by the nonces (2.8.1, 2.8.2).
         if (state != State.ESTABLISHED || (!ikeRekey && ikeRekeying.inFlight())
@@ -984,14 +980,6 @@ final class IkeSa {
         });
     }
 
-    static byte[] spiBytes64(long spi) {
-        return java.nio.ByteBuffer.allocate(8).putLong(spi).array();
-    }
-
-    static long spiLong(byte[] b) {
-        return java.nio.ByteBuffer.wrap(b).getLong();
-    }
-
     // ---------------------------------------------------------------- shared machinery
 
     /**
@@ -1014,13 +1002,9 @@ final class IkeSa {
         byte[] a = IkeCodec.encode(new IkeMessage(spiI, spiR, ExchangeType.IKE_INTERMEDIATE, flags, messageId,
                 List.of(new Payload.Encrypted(chain.firstType(), new byte[0]))));
         int total = a.length + chain.bytes().length;
-        a[24] = (byte) (total >>> 24);
-        a[25] = (byte) (total >>> 16);
-        a[26] = (byte) (total >>> 8);
-        a[27] = (byte) total;
+        WireBytes.putU32(a, 24, total);
         int skLength = IkeCodec.PAYLOAD_HEADER_LENGTH + chain.bytes().length;
-        a[a.length - 2] = (byte) (skLength >>> 8);
-        a[a.length - 1] = (byte) skLength;
+        WireBytes.putU16(a, a.length - 2, skLength);
         return prf.compute(skP, previous == null ? new byte[0] : previous, a, chain.bytes());
     }
 
@@ -1034,7 +1018,7 @@ final class IkeSa {
     }
 
     private void notePeerSignatureHashes(IkeMessage m) {
-        peerSignatureHashes = m.notify(SignatureHash.NOTIFY_TYPE).map(n -> {
+        peerSignatureHashes = m.notify(NotifyType.SIGNATURE_HASH_ALGORITHMS).map(n -> {
             try {
                 return SignatureHash.parseNotify(n.data());
             } catch (RuntimeException e) {
@@ -1051,7 +1035,7 @@ final class IkeSa {
     }
 
     /** Why the peer's AUTH was refused: a metric/status reason and a log message. */
-    private record Refusal(String reason, String message) {
+    private record Refusal(FailureReason reason, String message) {
     }
 
     /** Checks the peer's AUTH (PSK or certificate); null when it verifies. */
@@ -1064,14 +1048,14 @@ final class IkeSa {
                         peer.certificate().getSubjectX500Principal().getName(), peer.certificate().getNotAfter().toInstant());
                 return null;
             } catch (AuthenticationException e) {
-                return new Refusal(e.reason().label(), "peer's certificate authentication refused: " + e.getMessage());
+                return new Refusal(FailureReason.of(e.reason()), "peer's certificate authentication refused: " + e.getMessage());
             }
         }
-        if (auth.method() != PskAuthenticator.AUTH_METHOD_PSK) {
-            return new Refusal("auth_method", "peer used AUTH method " + auth.method() + ", tunnel is configured for PSK");
+        if (auth.method() != Payload.Auth.METHOD_SHARED_KEY) {
+            return new Refusal(FailureReason.AUTH_METHOD, "peer used AUTH method " + auth.method() + ", tunnel is configured for PSK");
         }
         if (!PskAuthenticator.verify(prf, t.psk(), octets, auth.data())) {
-            return new Refusal("psk_mismatch", "peer's AUTH does not verify with our PSK (PSKs differ)");
+            return new Refusal(FailureReason.PSK_MISMATCH, "peer's AUTH does not verify with our PSK (PSKs differ)");
         }
         return null;
     }
@@ -1254,21 +1238,21 @@ final class IkeSa {
             engine.listener().dpdTimeout(tunnel.name());
             // Close first: /status must never show the reason next to a phase that still says Established.
             close(true);
-            tunnel.noteError("peer_dead", "the peer stopped answering for "
+            tunnel.noteError(FailureReason.PEER_DEAD, "the peer stopped answering for "
                     + Duration.ofNanos(System.nanoTime() - startedNanos).toSeconds() + " s (liveness check timed out)");
             return;
         } else if (state != State.DELETING && state != State.REKEYED) {
-            fail("timeout", "no answer from " + remote.getAddress().getHostAddress() + " (" + what + ")");
+            fail(FailureReason.TIMEOUT, "no answer from " + remote.getAddress().getHostAddress() + " (" + what + ")");
         }
         close(true);
     }
 
-    private void fail(String reason, String message) {
+    private void fail(FailureReason reason, String message) {
         lastError = message;
         LOG.warn("tunnel {}: {}", name(), message);
         if (tunnel != null) {
             tunnel.noteError(reason, message);
-            if (!"timeout".equals(reason)) {
+            if (reason != FailureReason.TIMEOUT) {
                 engine.listener().authFailure(tunnel.name(), reason);
             }
         }
@@ -1309,19 +1293,6 @@ final class IkeSa {
 
     static String hex32(int spi) {
         return String.format("%08x", spi);
-    }
-
-    static String notifyName(int type) {
-        for (var f : NotifyType.class.getFields()) {
-            try {
-                if (f.getType() == int.class && f.getInt(null) == type) {
-                    return f.getName();
-                }
-            } catch (IllegalAccessException e) {
-                break;
-            }
-        }
-        return "notify " + type;
     }
 
 }

@@ -83,7 +83,7 @@ final class SaLifetimes {
         }
         LOG.warn("tunnel {}: Child SA {} reached its hard lifetime without a successful rekey; replacing the IKE SA",
                 ikeSa.name(), hex32(inboundSpi));
-        ikeSa.tunnel.noteError("rekey_failed", "Child SA was not rekeyed before its hard lifetime");
+        ikeSa.tunnel.noteError(FailureReason.REKEY_FAILED, "Child SA was not rekeyed before its hard lifetime");
         ikeSa.sendDeleteAndClose();
     }
 
@@ -96,7 +96,7 @@ final class SaLifetimes {
         timers.after(Lifetimes.hardLimit(life), () -> {
             if (ikeSa.state == State.ESTABLISHED) {
                 LOG.warn("tunnel {}: IKE SA reached its hard lifetime without a successful rekey", ikeSa.name());
-                ikeSa.tunnel.noteError("rekey_failed", "IKE SA was not rekeyed before its hard lifetime");
+                ikeSa.tunnel.noteError(FailureReason.REKEY_FAILED, "IKE SA was not rekeyed before its hard lifetime");
                 ikeSa.sendDeleteAndClose();
             }
         });

@@ -162,7 +162,7 @@ final class TunnelRuntime {
         missingChildren = List.copyOf(refusals);
         if (!missingChildren.isEmpty()) {
             TunnelStatus.Error e = status.lastError();
-            status.error(e == null ? "child_missing" : e.reason(), String.join("; ", missingChildren), Instant.now());
+            status.error(e == null ? FailureReason.CHILD_MISSING : e.reason(), String.join("; ", missingChildren), Instant.now());
         }
         onChildChanged(sa);
     }
@@ -199,7 +199,7 @@ final class TunnelRuntime {
         reconnect = engine.timer(this::initiate, Duration.ofMillis(jittered));
     }
 
-    synchronized void noteError(String reason, String message) {
+    synchronized void noteError(FailureReason reason, String message) {
         status.error(reason, message, Instant.now());
     }
 
@@ -245,7 +245,7 @@ final class TunnelRuntime {
         IkeSa sa = current;
         TunnelSnapshot.Totals retired = new TunnelSnapshot.Totals(retiredBytesIn, retiredBytesOut, retiredPacketsIn, retiredPacketsOut);
         TunnelStatus.Error e = status.lastError();
-        return TunnelSnapshot.of(definition, status.phase().name(), e == null ? null : e.reason(), e == null ? null : e.message(),
+        return TunnelSnapshot.of(definition, status.phase().name(), e == null ? null : e.reason().label(), e == null ? null : e.message(),
                 e == null ? null : e.at(), sa, roundTrip, engine, retired);
     }
 }

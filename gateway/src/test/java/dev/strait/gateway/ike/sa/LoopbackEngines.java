@@ -44,8 +44,8 @@ final class LoopbackEngines implements AutoCloseable {
         IkeEngine engine = new IkeEngine(new IkeEngine.Settings(new InetSocketAddress(ip, 500), 4500, true,
                 List.of(Duration.ofMillis(300), Duration.ofMillis(600)), Duration.ofSeconds(1)), new EngineListener() {
             @Override
-            public void authFailure(String tunnel, String reason) {
-                failures.put(tunnel, reason);
+            public void authFailure(String tunnel, FailureReason reason) {
+                failures.put(tunnel, reason.label());
             }
 
             @Override
