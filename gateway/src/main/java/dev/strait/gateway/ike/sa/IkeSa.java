@@ -27,7 +27,6 @@ import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Optional;
-import java.util.concurrent.ScheduledFuture;
 import java.util.function.Consumer;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -56,7 +55,7 @@ final class IkeSa {
     final SerialExecutor executor;
     final boolean initiator;
     final long localSpi;
-    final Instant createdAt = Instant.now();
+    final Instant createdAt;
     /** Responder: the tunnels this SA may turn out to be for, until IDi names one (read by the engine, hence volatile). */
     volatile List<TunnelRuntime> candidates;
     volatile TunnelRuntime tunnel;
@@ -102,9 +101,9 @@ final class IkeSa {
     boolean fragmentation;
     Instant establishedAt;
     final List<Child> children = new java.util.concurrent.CopyOnWriteArrayList<>();
-    volatile long lastInboundNanos = System.nanoTime();
+    volatile long lastInboundNanos;
     /** Responder: the timer that forgets this SA should IKE_AUTH never come. */
-    private ScheduledFuture<?> halfOpenExpiry;
+    private Clock.Timer halfOpenExpiry;
 
     // The parts of this SA's work that have a class of their own, all on this SA's executor.
     /** Every timer this SA has queued: close() and handOver() cancel them all. */
@@ -137,6 +136,8 @@ final class IkeSa {
         this.localSpi = localSpi;
         this.tunnel = tunnel;
         this.candidates = candidates;
+        this.createdAt = engine.clock().now();
+        this.lastInboundNanos = engine.clock().nanoTime();
         this.timers = new SaTimers(this, engine);
         this.sk = new SkChannel(this, engine);
         this.window = new ExchangeWindow(this, engine, timers);
@@ -279,7 +280,6 @@ final class IkeSa {
         }
         deriveKeys(shared);
         processNatDetection(m, spiI, spiR);
-        engine.registerResponderSpi(this);
         if (!ikeChoice.additionalKes().isEmpty()) {
             if (m.notify(NotifyType.INTERMEDIATE_EXCHANGE_SUPPORTED).isEmpty()) {
                 fail(FailureReason.PEER_REJECTED, "peer chose additional key exchanges without announcing IKE_INTERMEDIATE support");
@@ -569,7 +569,7 @@ final class IkeSa {
             if (inner == null) {
                 return;
             }
-            lastInboundNanos = System.nanoTime();
+            lastInboundNanos = engine.clock().nanoTime();
             window.onResponse(m.withPayloads(inner));
             return;
         }
@@ -591,7 +591,7 @@ final class IkeSa {
         if (inner == null) {
             return;
         }
-        lastInboundNanos = System.nanoTime();
+        lastInboundNanos = engine.clock().nanoTime();
         if (!from.equals(remote)) {
             remote = from; // the peer moved to 4500 or its NAT mapping changed (RFC 7296 section 2.23)
             natt = viaNatt;
@@ -939,7 +939,7 @@ final class IkeSa {
         SkCipher fromI = SkCipher.of(encr, choice.encr().keyBits(), choice.integ(), next.keys.skEi(), next.keys.skAi());
         SkCipher fromR = SkCipher.of(encr, choice.encr().keyBits(), choice.integ(), next.keys.skEr(), next.keys.skAr());
         next.sk.install(weInitiated ? fromI : fromR, weInitiated ? fromR : fromI);
-        next.establishedAt = Instant.now();
+        next.establishedAt = engine.clock().now();
         return next;
     }
 
@@ -1088,10 +1088,10 @@ final class IkeSa {
             return;
         }
         state = State.ESTABLISHED;
-        establishedAt = Instant.now();
+        establishedAt = engine.clock().now();
         engine.leftHalfOpen(this);
         if (halfOpenExpiry != null) {
-            halfOpenExpiry.cancel(false);
+            halfOpenExpiry.cancel();
         }
         LOG.info("tunnel {}: IKE SA established with {} ({}, {} {}, NAT {})", name(), remote, ikeChoice.describe(),
                 initiator ? "initiator" : "responder", hex(spiI) + "/" + hex(spiR), natDetected ? "detected" : "not detected");
@@ -1132,7 +1132,7 @@ final class IkeSa {
         InetSocketAddress espPeer = espPeer();
         ChildSaSpec spec = new ChildSaSpec(name(), inboundSpi, outboundSpi, encr, esp.encr().keyBits(), esp.integ(), esp.esn(),
                 inEnc, inInteg, outEnc, outInteg, TrafficSelectors.toCidrs(localTs), TrafficSelectors.toCidrs(remoteTs), espPeer);
-        Instant now = Instant.now();
+        Instant now = engine.clock().now();
         Duration life = tunnel.definition().childRekeyAfter();
         Child child = new Child(inboundSpi, outboundSpi, esp, localTs, remoteTs, now,
                 life.isZero() ? null : now.plus(Lifetimes.rekeyAfter(life)), life.isZero() ? null : now.plus(Lifetimes.hardLimit(life)));
@@ -1239,7 +1239,7 @@ final class IkeSa {
             // Close first: /status must never show the reason next to a phase that still says Established.
             close(true);
             tunnel.noteError(FailureReason.PEER_DEAD, "the peer stopped answering for "
-                    + Duration.ofNanos(System.nanoTime() - startedNanos).toSeconds() + " s (liveness check timed out)");
+                    + Duration.ofNanos(engine.clock().nanoTime() - startedNanos).toSeconds() + " s (liveness check timed out)");
             return;
         } else if (state != State.DELETING && state != State.REKEYED) {
             fail(FailureReason.TIMEOUT, "no answer from " + remote.getAddress().getHostAddress() + " (" + what + ")");

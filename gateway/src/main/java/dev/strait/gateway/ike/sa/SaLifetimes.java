@@ -7,7 +7,6 @@ import dev.strait.gateway.ike.sa.IkeSa.State;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.List;
-import java.util.concurrent.ScheduledFuture;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -35,7 +34,7 @@ final class SaLifetimes {
     }
 
     void scheduleChildLifetime(Child c) {
-        List<ScheduledFuture<?>> own = timers.ofChild(c.inboundSpi());
+        List<Clock.Timer> own = timers.ofChild(c.inboundSpi());
         if (c.rekeyAt() != null) {
             own.add(timers.after(untilOrZero(c.rekeyAt()), () -> ikeSa.rekeyChild(c.inboundSpi(), null)));
         }
@@ -48,7 +47,7 @@ final class SaLifetimes {
     }
 
     /** Byte/packet lifetimes: poll the Child SA's counters; rekey at the soft limit, replace the IKE SA at the hard one. */
-    private ScheduledFuture<?> watchChildVolume(Child c, VolumeLimits.Thresholds limits) {
+    private Clock.Timer watchChildVolume(Child c, VolumeLimits.Thresholds limits) {
         boolean[] rekeyStarted = {false};
         return timers.every(VOLUME_CHECK_PERIOD, () -> {
             if (ikeSa.state == State.CLOSED || ikeSa.state == State.REKEYED || ikeSa.childByInbound(c.inboundSpi()) == null) {
@@ -72,8 +71,8 @@ final class SaLifetimes {
         });
     }
 
-    private static Duration untilOrZero(Instant at) {
-        Duration d = Duration.between(Instant.now(), at);
+    private Duration untilOrZero(Instant at) {
+        Duration d = Duration.between(engine.clock().now(), at);
         return d.isNegative() ? Duration.ZERO : d;
     }
 
@@ -114,7 +113,7 @@ final class SaLifetimes {
         if (interval == null || interval.isZero() || !ikeSa.udpEncap) {
             return;
         }
-        long[] lastOut = {-1, System.nanoTime()}; // packets out at the last look, and when something last left
+        long[] lastOut = {-1, engine.clock().nanoTime()}; // packets out at the last look, and when something last left
         timers.every(interval.dividedBy(20), () -> {
             if (ikeSa.state != State.ESTABLISHED) {
                 return;
@@ -124,7 +123,7 @@ final class SaLifetimes {
                 dev.strait.gateway.datapath.Datapath.SaCounters k = engine.datapath().counters(c.inboundSpi());
                 out += k == null ? 0 : k.packetsOut();
             }
-            long now = System.nanoTime();
+            long now = engine.clock().nanoTime();
             if (out != lastOut[0]) {
                 lastOut[0] = out;
                 lastOut[1] = now;
@@ -141,7 +140,7 @@ final class SaLifetimes {
         }
         Duration interval = ikeSa.tunnel.definition().dpdInterval();
         timers.every(interval, () -> {
-            long idle = System.nanoTime() - Math.max(ikeSa.lastInboundNanos, engine.lastEspInbound(ikeSa));
+            long idle = engine.clock().nanoTime() - Math.max(ikeSa.lastInboundNanos, engine.lastEspInbound(ikeSa));
             if (ikeSa.state == State.ESTABLISHED && !window.busy() && idle >= interval.toNanos()) {
                 ikeSa.sendLivenessCheck();
             }

@@ -25,12 +25,14 @@ final class SkChannel {
     private final IkeEngine engine;
     private SkCipher outCipher;
     private SkCipher inCipher;
-    private final FragmentAssembler requestFragments = new FragmentAssembler();
-    private final FragmentAssembler responseFragments = new FragmentAssembler();
+    private final FragmentAssembler requestFragments;
+    private final FragmentAssembler responseFragments;
 
     SkChannel(IkeSa ikeSa, IkeEngine engine) {
         this.ikeSa = ikeSa;
         this.engine = engine;
+        this.requestFragments = new FragmentAssembler(FragmentAssembler.MAX_AGE, engine.clock()::nanoTime);
+        this.responseFragments = new FragmentAssembler(FragmentAssembler.MAX_AGE, engine.clock()::nanoTime);
     }
 
     /** Our cipher (out) and the peer's (in), both set at once. */

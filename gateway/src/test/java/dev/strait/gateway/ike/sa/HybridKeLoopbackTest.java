@@ -1,6 +1,6 @@
 package dev.strait.gateway.ike.sa;
 
-import dev.strait.gateway.ike.sa.LoopbackEngines.Side;
+import dev.strait.gateway.ike.sa.MemoryEngines.Side;
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
@@ -14,12 +14,12 @@ import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 
 /**
- * Post-quantum hybrid IKE SAs between two engines on loopback: x25519 in IKE_SA_INIT, ML-KEM in IKE_INTERMEDIATE
- * (RFC 9242 / RFC 9370), the IntAuth chain in AUTH, and the fallback rules. Needs root (port 500).
+ * Post-quantum hybrid IKE SAs between two engines on a {@link MemoryNetwork}: x25519 in IKE_SA_INIT, ML-KEM in IKE_INTERMEDIATE
+ * (RFC 9242 / RFC 9370), the IntAuth chain in AUTH, and the fallback rules.
  */
 class HybridKeLoopbackTest {
     private static final String PSK = "hybrid-loopback-psk-0123456789";
-    private final LoopbackEngines engines = new LoopbackEngines();
+    private final MemoryEngines engines = new MemoryEngines();
 
     @AfterEach
     void close() {
