@@ -1,5 +1,6 @@
 package dev.strait.gateway.ike.auth;
 
+import dev.strait.gateway.ike.crypto.PrfFunction;
 import dev.strait.gateway.ike.message.NotifyType;
 import dev.strait.gateway.ike.message.Payload;
 import java.time.Clock;
@@ -16,11 +17,13 @@ import java.util.Set;
  *                CERTREQ: {@link #certReq()} (initiator in its request, responder may add it to IKE_SA_INIT)
  *                {@link #ownAuth}(peerHashes, peer's CERTREQs, octets) -> CERT payloads + AUTH payload
  *              on receipt: {@link #verifyPeer}(CERT payloads, peer's ID, AUTH payload, peer's octets)
- * octets       {@link PskAuthenticator#signedOctets}: ours with our first message, the peer's nonce, SK_pi/SK_pr and our
+ * octets       {@link AuthOctets#signedOctets}: ours with our first message, the peer's nonce, SK_pi/SK_pr and our
  *              ID; the peer's with its first message, our nonce, its SK_p and its ID
  * </pre>
  */
-public final class CertificateAuthentication {
+public final class CertificateAuthentication implements Authenticator {
+    private static final org.slf4j.Logger LOG = org.slf4j.LoggerFactory.getLogger(CertificateAuthentication.class);
+
     private final CertificateCredentials credentials;
     private final SignatureAuthenticator signer;
     private final PeerCertificateValidator validator;
@@ -78,5 +81,34 @@ public final class CertificateAuthentication {
         PeerCertificateValidator.ValidatedPeer peer = validator.validatePayloads(peerCerts, peerId);
         SignatureAuthenticator.verify(peerOctets, auth.data(), peer.publicKey());
         return peer;
+    }
+
+    @Override
+    public List<Payload> initNotifies() {
+        return List.of(signatureHashAlgorithmsNotify());
+    }
+
+    @Override
+    public List<Payload> certRequests() {
+        return List.of(certReq());
+    }
+
+    @Override
+    public Own own(PrfFunction prf, Set<SignatureHash> peerHashes, List<Payload.CertReq> peerCertReqs, byte[] octets)
+            throws AuthenticationException {
+        OwnAuth own = ownAuth(peerHashes, peerCertReqs, octets);
+        return new Own(own.certificates(), own.auth());
+    }
+
+    @Override
+    public Refusal verify(PrfFunction prf, List<Payload.Cert> peerCerts, Identity peerId, Payload.Auth auth, byte[] octets) {
+        try {
+            var peer = verifyPeer(peerCerts, peerId, auth, octets);
+            LOG.info("peer certificate {} verified (valid until {})", peer.certificate().getSubjectX500Principal().getName(),
+                    peer.certificate().getNotAfter().toInstant());
+            return null;
+        } catch (AuthenticationException e) {
+            return new Refusal(e.reason(), "peer's certificate authentication refused: " + e.getMessage());
+        }
     }
 }

@@ -20,8 +20,7 @@ import org.slf4j.LoggerFactory;
  * shared by Child SA and IKE SA rekeys in both roles: answering the peer's KE, and sending our next linked KE.
  */
 final class AdditionalKeyExchanges {
-    /** Logged as the IKE SA: the same log lines as before the split. */
-    private static final Logger LOG = LoggerFactory.getLogger(IkeSa.class);
+    private static final Logger LOG = LoggerFactory.getLogger(AdditionalKeyExchanges.class);
 
     /** Our key exchange value answering the peer's, and the shared secret. */
     record KeAnswer(Payload.KeyExchange payload, byte[] secret) {

@@ -28,8 +28,7 @@ import org.slf4j.LoggerFactory;
  * child_rekey / child_create tasks; runs on the SA's executor.
  */
 final class ChildSaExchanges {
-    /** Logged as the IKE SA: the same log lines as before the split. */
-    private static final Logger LOG = LoggerFactory.getLogger(IkeSa.class);
+    private static final Logger LOG = LoggerFactory.getLogger(ChildSaExchanges.class);
 
     private final IkeSa ikeSa;
     private final IkeEngine engine;

@@ -25,8 +25,7 @@ import org.slf4j.LoggerFactory;
  * Collision bookkeeping stays with our own exchanges (ChildSaExchanges). Runs on the SA's executor.
  */
 final class ChildSaResponder {
-    /** Logged as the IKE SA, like the rest of its exchanges. */
-    private static final Logger LOG = LoggerFactory.getLogger(IkeSa.class);
+    private static final Logger LOG = LoggerFactory.getLogger(ChildSaResponder.class);
     private final IkeSa ikeSa;
     private final IkeEngine engine;
     private final AdditionalKeyExchanges kes;

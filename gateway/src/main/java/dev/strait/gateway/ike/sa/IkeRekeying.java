@@ -27,8 +27,7 @@ import org.slf4j.LoggerFactory;
  * SAs over. Like strongSwan's ike_rekey task; runs on the SA's executor.
  */
 final class IkeRekeying {
-    /** Logged as the IKE SA: the same log lines as before the split. */
-    private static final Logger LOG = LoggerFactory.getLogger(IkeSa.class);
+    private static final Logger LOG = LoggerFactory.getLogger(IkeRekeying.class);
 
     /** Responder: the peer's IKE SA rekey waiting for its IKE_FOLLOWUP_KE exchanges, keyed by the link we sent. */
     private record PendingIkeRekey(byte[] link, IkeChoice choice, List<byte[]> secrets, long peerSpi, long newSpi,

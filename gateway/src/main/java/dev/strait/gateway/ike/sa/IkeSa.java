@@ -7,7 +7,8 @@ import dev.strait.gateway.ike.auth.AuthenticationException;
 import dev.strait.gateway.ike.auth.CertificateAuthentication;
 import dev.strait.gateway.ike.auth.Identity;
 import dev.strait.gateway.ike.auth.SignatureHash;
-import dev.strait.gateway.ike.auth.PskAuthenticator;
+import dev.strait.gateway.ike.auth.AuthOctets;
+import dev.strait.gateway.ike.auth.Authenticator;
 import dev.strait.gateway.ike.crypto.Algorithms;
 import dev.strait.gateway.ike.crypto.KeyDerivation;
 import dev.strait.gateway.ike.crypto.KeyExchange;
@@ -192,9 +193,7 @@ final class IkeSa {
         if (t.fragmentation()) {
             payloads.add(new Payload.Notify(0, new byte[0], NotifyType.IKEV2_FRAGMENTATION_SUPPORTED, new byte[0]));
         }
-        if (t.usesCertificates()) {
-            payloads.add(t.certificates().signatureHashAlgorithmsNotify());
-        }
+        payloads.addAll(t.authenticator().initNotifies());
         if (t.offersAdditionalKes()) {
             payloads.add(new Payload.Notify(0, new byte[0], NotifyType.INTERMEDIATE_EXCHANGE_SUPPORTED, new byte[0]));
         }
@@ -353,33 +352,24 @@ final class IkeSa {
         pendingChildSpi = engine.allocateChildSpi();
         offeredTsi = TrafficSelectors.of(t.localSubnets());
         offeredTsr = TrafficSelectors.of(t.remoteSubnets());
-        byte[] octets = signedOctets(true, t.localId());
-        Payload.Auth ownAuth;
-        List<Payload.Cert> ownCerts = List.of();
-        if (t.usesCertificates()) {
-            try {
-                CertificateAuthentication.OwnAuth own = t.certificates().ownAuth(peerSignatureHashes, peerInitCertReqs, octets);
-                ownAuth = own.auth();
-                ownCerts = own.certificates();
-            } catch (AuthenticationException e) {
-                fail(FailureReason.of(e.reason()), "cannot authenticate to the peer: " + e.getMessage());
-                return;
-            }
-        } else {
-            ownAuth = new Payload.Auth(Payload.Auth.METHOD_SHARED_KEY, PskAuthenticator.compute(prf, t.psk(), octets));
+        Authenticator authenticator = t.authenticator();
+        Authenticator.Own own;
+        try {
+            own = authenticator.own(prf, peerSignatureHashes, peerInitCertReqs, signedOctets(true, t.localId()));
+        } catch (AuthenticationException e) {
+            fail(FailureReason.of(e.reason()), "cannot authenticate to the peer: " + e.getMessage());
+            return;
         }
         // RFC 7296 section 1.2 order: IDi, [CERT+], [N(INITIAL_CONTACT)], [CERTREQ], [IDr], AUTH, SA, TSi, TSr.
         List<Payload> inner = new ArrayList<>();
         inner.add(new Payload.Identification(true, t.localId().idType(), t.localId().data()));
-        inner.addAll(ownCerts);
+        inner.addAll(own.certificates());
         if (engine.isFirstContact(t.name())) {
             inner.add(new Payload.Notify(0, new byte[0], NotifyType.INITIAL_CONTACT, new byte[0]));
         }
-        if (t.usesCertificates()) {
-            inner.add(t.certificates().certReq());
-        }
+        inner.addAll(authenticator.certRequests());
         inner.add(new Payload.Identification(false, t.peerId().idType(), t.peerId().data()));
-        inner.add(ownAuth);
+        inner.add(own.auth());
         inner.add(new Payload.Sa(ProposalMatcher.espOffer(t.espProposals(), pendingChildSpi, false)));
         inner.add(new Payload.TrafficSelectors(true, offeredTsi));
         inner.add(new Payload.TrafficSelectors(false, offeredTsr));
@@ -686,19 +676,14 @@ final class IkeSa {
         peerSentInitialContact = m.notify(NotifyType.INITIAL_CONTACT).isPresent();
         List<Payload> out = new ArrayList<>();
         out.add(new Payload.Identification(false, t.localId().idType(), t.localId().data()));
-        byte[] ours = signedOctets(true, t.localId());
-        if (t.usesCertificates()) {
-            try {
-                CertificateAuthentication.OwnAuth own = t.certificates().ownAuth(peerSignatureHashes,
-                        m.all(Payload.CertReq.class).toList(), ours);
-                out.addAll(own.certificates());
-                out.add(own.auth());
-            } catch (AuthenticationException e) {
-                respondAuthFailed(m, FailureReason.of(e.reason()), "cannot authenticate to the peer: " + e.getMessage());
-                return;
-            }
-        } else {
-            out.add(new Payload.Auth(Payload.Auth.METHOD_SHARED_KEY, PskAuthenticator.compute(prf, t.psk(), ours)));
+        try {
+            Authenticator.Own own = t.authenticator().own(prf, peerSignatureHashes, m.all(Payload.CertReq.class).toList(),
+                    signedOctets(true, t.localId()));
+            out.addAll(own.certificates());
+            out.add(own.auth());
+        } catch (AuthenticationException e) {
+            respondAuthFailed(m, FailureReason.of(e.reason()), "cannot authenticate to the peer: " + e.getMessage());
+            return;
         }
 
         // The first Child SA: proposal, then traffic selector narrowing.
@@ -987,8 +972,8 @@ final class IkeSa {
      */
     private byte[] signedOctets(boolean own, Identity id) {
         boolean ofInitiator = own == initiator;
-        byte[] intAuth = intAuthI == null ? new byte[0] : PskAuthenticator.intAuth(intAuthI, intAuthR, authMessageId);
-        return PskAuthenticator.signedOctets(prf, ofInitiator ? firstMessageI : firstMessageR, ofInitiator ? nr : ni,
+        byte[] intAuth = intAuthI == null ? new byte[0] : AuthOctets.intAuth(intAuthI, intAuthR, authMessageId);
+        return AuthOctets.signedOctets(prf, ofInitiator ? firstMessageI : firstMessageR, ofInitiator ? nr : ni,
                 ofInitiator ? keys.skPi() : keys.skPr(), id, intAuth);
     }
 
@@ -1038,26 +1023,11 @@ final class IkeSa {
     private record Refusal(FailureReason reason, String message) {
     }
 
-    /** Checks the peer's AUTH (PSK or certificate); null when it verifies. */
+    /** Checks the peer's AUTH with the tunnel's authenticator; null when it verifies. */
     private Refusal checkPeerAuth(TunnelDefinition t, IkeMessage m, Identity peerId, Payload.Auth auth) {
-        byte[] octets = signedOctets(false, peerId);
-        if (t.usesCertificates()) {
-            try {
-                var peer = t.certificates().verifyPeer(m.all(Payload.Cert.class).toList(), peerId, auth, octets);
-                LOG.info("tunnel {}: peer certificate {} verified (valid until {})", t.name(),
-                        peer.certificate().getSubjectX500Principal().getName(), peer.certificate().getNotAfter().toInstant());
-                return null;
-            } catch (AuthenticationException e) {
-                return new Refusal(FailureReason.of(e.reason()), "peer's certificate authentication refused: " + e.getMessage());
-            }
-        }
-        if (auth.method() != Payload.Auth.METHOD_SHARED_KEY) {
-            return new Refusal(FailureReason.AUTH_METHOD, "peer used AUTH method " + auth.method() + ", tunnel is configured for PSK");
-        }
-        if (!PskAuthenticator.verify(prf, t.psk(), octets, auth.data())) {
-            return new Refusal(FailureReason.PSK_MISMATCH, "peer's AUTH does not verify with our PSK (PSKs differ)");
-        }
-        return null;
+        Authenticator.Refusal r = t.authenticator().verify(prf, m.all(Payload.Cert.class).toList(), peerId, auth,
+                signedOctets(false, peerId));
+        return r == null ? null : new Refusal(FailureReason.of(r.reason()), r.message());
     }
 
     /** Initiator: checks the responder's AUTH and records a failure; returns null when it verifies. */

@@ -16,8 +16,7 @@ import org.slf4j.LoggerFactory;
  * exchanges themselves are the SA's. Runs on the SA's executor.
  */
 final class SaLifetimes {
-    /** Logged as the IKE SA: the same log lines as before the split. */
-    private static final Logger LOG = LoggerFactory.getLogger(IkeSa.class);
+    private static final Logger LOG = LoggerFactory.getLogger(SaLifetimes.class);
     /** How often a Child SA with byte/packet lifetimes reads its datapath counters (lock-free reads). */
     private static final Duration VOLUME_CHECK_PERIOD = Duration.ofMillis(500);
 

@@ -18,8 +18,7 @@ import org.slf4j.LoggerFactory;
  * IKE_INTERMEDIATE exchanges add key material, so the SA installs them here.
  */
 final class SkChannel {
-    /** Logged as the IKE SA: the same log lines as before the split. */
-    private static final Logger LOG = LoggerFactory.getLogger(IkeSa.class);
+    private static final Logger LOG = LoggerFactory.getLogger(SkChannel.class);
 
     private final IkeSa ikeSa;
     private final IkeEngine engine;

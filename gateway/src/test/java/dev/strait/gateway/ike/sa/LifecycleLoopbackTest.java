@@ -297,6 +297,9 @@ class LifecycleLoopbackTest {
             t.ike.dpd.timeout = "5s";
         });
         for (Side s : p) {
+            s.link.latency = Duration.ofMillis(10); // one way: a round trip of 20 ms
+        }
+        for (Side s : p) {
             await(() -> s.count("roundTrip") > 0, "a liveness check answered");
             Double rtt = s.engine.snapshot().getFirst().ike().rttSeconds();
             assertTrue(rtt != null && rtt > 0, "round trip in the status: " + rtt);

@@ -149,7 +149,7 @@ public final class MemoryEngines implements AutoCloseable {
         synchronized (this) {
             clocks.stream().findFirst().ifPresent(c -> clock.advance(Duration.ofNanos(c.nanoTime()))); // the others' time
         }
-        Side side = new Side(adjust.apply(settings(ip)), new RecordingDatapath(), network.link(ip), clock);
+        Side side = new Side(adjust.apply(settings(ip)), new RecordingDatapath(), network.link(ip, clock), clock);
         side.engine.start(side.datapath, side.link);
         open.add(side.engine);
         clocks.add(clock);

@@ -33,9 +33,9 @@ public final class MemoryNetwork {
     private final Map<String, Link> links = new ConcurrentHashMap<>();
     private final List<Datagram> wire = new CopyOnWriteArrayList<>();
 
-    /** The transport of the engine at ip. */
-    public Link link(String ip) {
-        return new Link(ip);
+    /** The transport of the engine at ip, whose clock times its datagrams' latency. */
+    public Link link(String ip, Clock clock) {
+        return new Link(ip, clock);
     }
 
     /** Everything sent so far, in order. */
@@ -71,15 +71,19 @@ public final class MemoryNetwork {
     /** One engine's place on the network: its transport. */
     public final class Link implements Transport {
         private final String ip;
+        private final Clock clock;
         private volatile Receiver receiver;
+        /** How long this engine's datagrams travel (engine time); zero: they arrive at once. */
+        public volatile java.time.Duration latency = java.time.Duration.ZERO;
         private volatile boolean muted;
         /** Simulated loss: while set, the first copy of every IKE request sent is dropped; its retransmission goes out. */
         public volatile boolean dropFirstCopyOfRequests;
         private final Set<String> droppedRequests = ConcurrentHashMap.newKeySet();
         private final List<InetSocketAddress> keepalives = new CopyOnWriteArrayList<>();
 
-        private Link(String ip) {
+        private Link(String ip, Clock clock) {
             this.ip = ip;
+            this.clock = clock;
         }
 
         /** The engine goes silent, as if its host vanished: nothing leaves or arrives any more. */
@@ -111,7 +115,11 @@ public final class MemoryNetwork {
                 record(message, from, to, false, viaNatt);
                 return;
             }
-            deliver(message, from, to, viaNatt);
+            if (latency.isZero()) {
+                deliver(message, from, to, viaNatt);
+            } else {
+                clock.after(latency, () -> deliver(message, from, to, viaNatt));
+            }
         }
 
         @Override
