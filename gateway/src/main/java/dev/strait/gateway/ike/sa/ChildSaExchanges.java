@@ -43,6 +43,14 @@ final class ChildSaExchanges {
     /** Old child inbound SPI -> the peer's rekey of it that we answered while ours was in flight. */
     private final java.util.Map<Integer, RekeyExchange> peerChildRekeys = new java.util.HashMap<>();
     private Integer childRekeyInFlight;
+    /** Old child inbound SPI of our multi-KE rekey once it sent its first IKE_FOLLOWUP_KE (RFC 9370 section 2.2.4). */
+    private Integer rekeyInFollowups;
+    /** Old child inbound SPI -> the peer's multi-KE rekey of it that we answered while ours waited for its answer. */
+    private final java.util.Map<Integer, PeerMultiKeRekey> peerMultiKeRekeys = new java.util.HashMap<>();
+
+    /** The peer's multi-KE rekey, between its CREATE_CHILD_SA and its IKE_FOLLOWUP_KEs; abandon drops our state of it. */
+    private record PeerMultiKeRekey(byte[] minNonce, Runnable abandon) {
+    }
 
     // Additional Child SAs (RFC 7296 section 1.3.1) for subnet pairs the peer left out of the IKE_AUTH Child SA.
     /** Pairs already tried on this IKE SA: one CREATE_CHILD_SA each per IKE SA, never a retry loop. */
@@ -67,6 +75,24 @@ final class ChildSaExchanges {
     /** A Child SA rekey or creation of ours runs: a peer's IKE rekey waits (section 2.25). */
     boolean rekeyOrCreateInFlight() {
         return childRekeyInFlight != null || childCreateInFlight;
+    }
+
+    /**
+     * Our multi-KE rekey of this Child SA already sent IKE_FOLLOWUP_KE: a rekey of it by the peer now comes too late
+     * for the collision to be settled by nonces, and is answered TEMPORARY_FAILURE (RFC 9370 section 2.2.4).
+     */
+    boolean rekeyInFollowups(int inboundSpi) {
+        return rekeyInFollowups != null && rekeyInFollowups == inboundSpi;
+    }
+
+    /**
+     * We answered the peer's rekey of this Child SA, which continues with IKE_FOLLOWUP_KE. While our own rekey of it
+     * waits for its CREATE_CHILD_SA answer, that is a collision, settled as soon as the answer arrives.
+     */
+    void notePeerMultiKeRekey(int oldInbound, byte[] nonceI, byte[] nonceR, Runnable abandon) {
+        if (childRekeyInFlight != null && childRekeyInFlight == oldInbound) {
+            peerMultiKeRekeys.put(oldInbound, new PeerMultiKeRekey(Lifetimes.minNonce(nonceI, nonceR), abandon));
+        }
     }
 
     /** The Child SA (by inbound SPI) was already replaced by a completed rekey. */
@@ -146,6 +172,7 @@ final class ChildSaExchanges {
     private void onChildRekeyResponse(Child old, int newSpi, byte[] nonceI, KeyExchange kx, IkeMessage r) {
         childRekeyInFlight = null;
         RekeyExchange theirs = peerChildRekeys.remove(old.inboundSpi());
+        PeerMultiKeRekey theirsPending = peerMultiKeRekeys.remove(old.inboundSpi());
         TunnelDefinition t = ikeSa.tunnel.definition();
         Optional<Payload.Notify> error = r.notifies().filter(Payload.Notify::isError).findFirst();
         Optional<EspChoice> choice = r.first(Payload.Sa.class).flatMap(sa -> ProposalMatcher.acceptEspAnswer(sa, t.espProposals(), kx != null));
@@ -157,6 +184,9 @@ final class ChildSaExchanges {
             if (theirs != null) {
                 replaced.add(old.inboundSpi()); // ours failed, the peer's rekey of the same SA stands; it deletes the old one
                 return;
+            }
+            if (theirsPending != null) {
+                return; // ours failed (the peer won and answered TEMPORARY_FAILURE): the peer's rekey goes on and replaces it
             }
             if (ikeSa.state != State.ESTABLISHED || ikeSa.childByInbound(old.inboundSpi()) == null || replaced.contains(old.inboundSpi())) {
                 return; // the child is gone or already replaced: nothing to retry
@@ -202,12 +232,35 @@ final class ChildSaExchanges {
                 .findFirst().map(Payload.TrafficSelectors::selectors).orElse(old.localTs());
         List<Payload.TrafficSelector> tsr = r.all(Payload.TrafficSelectors.class).filter(x -> !x.initiator())
                 .findFirst().map(Payload.TrafficSelectors::selectors).orElse(old.remoteTs());
+        if (theirsPending != null && !choice.get().additionalKes().isEmpty() && lostMultiKeCollision(old, newSpi, nonceI,
+                nonceR.get().data(), theirsPending)) {
+            return;
+        }
         ChildRekey rekey = new ChildRekey(old, null, newSpi, choice.get(), secretsFrom(shared), nonceI, nonceR.get().data(),
                 tsi, tsr, theirs);
         continueChildExchange(rekey, r, () -> {
             engine.releaseChildSpi(newSpi);
             ikeSa.tunnel.noteError(FailureReason.REKEY_FAILED, "peer chose additional key exchanges but sent no ADDITIONAL_KEY_EXCHANGE link");
         });
+    }
+
+    /**
+     * RFC 9370 section 2.2.4, as strongSwan 6 does: simultaneous multi-KE rekeys of one Child SA are settled right
+     * after the CREATE_CHILD_SA exchanges, by the nonces (RFC 7296 section 2.8.1). The loser stops before any
+     * IKE_FOLLOWUP_KE; the winner drops the loser's exchange and goes on. Returns whether we lost.
+     */
+    private boolean lostMultiKeCollision(Child old, int newSpi, byte[] nonceI, byte[] nonceR, PeerMultiKeRekey theirs) {
+        engine.listener().rekeyCollision(ikeSa.name(), "child");
+        if (Lifetimes.oursIsRedundant(Lifetimes.minNonce(nonceI, nonceR), theirs.minNonce())) {
+            LOG.info("tunnel {}: Child SA rekey collision lost, abandoning our multi-KE rekey of {} before IKE_FOLLOWUP_KE",
+                    ikeSa.name(), hex32(old.inboundSpi()));
+            engine.releaseChildSpi(newSpi);
+            return true; // the peer's rekey goes on; when it completes, the peer deletes the old SA
+        }
+        LOG.info("tunnel {}: Child SA rekey collision won, continuing our multi-KE rekey of {}", ikeSa.name(),
+                hex32(old.inboundSpi()));
+        theirs.abandon().run();
+        return false;
     }
 
     /** The key exchange secrets of a Child SA exchange so far: the CREATE_CHILD_SA one, if it had a KE. */
@@ -248,10 +301,14 @@ final class ChildSaExchanges {
     /** The next additional key exchange of a Child SA rekey, linked to the previous exchange by the peer's token. */
     private void sendFollowupKe(ChildRekey rekey, byte[] link) {
         Algorithms.Group group = rekey.esp().additionalKes().get(rekey.secrets().size() - 1);
+        if (rekey.old() != null) {
+            rekeyInFollowups = rekey.old().inboundSpi();
+        }
         kes.sendFollowupKe(group, link, "Child SA", (shared, r) -> onFollowupKeResponse(rekey, shared, r));
     }
 
     private void onFollowupKeResponse(ChildRekey rekey, byte[] shared, IkeMessage r) {
+        rekeyInFollowups = null; // set again by the next IKE_FOLLOWUP_KE, if one follows
         Optional<Payload.Notify> error = r.notifies().filter(Payload.Notify::isError).findFirst();
         if (shared == null || ikeSa.state != State.ESTABLISHED) {
             engine.releaseChildSpi(rekey.newSpi());

@@ -37,6 +37,8 @@ final class ChildSaResponder {
     }
 
     private PendingChild pendingChild;
+    /** The link of the peer's multi-KE rekey we dropped after winning a collision: its IKE_FOLLOWUP_KE gets TEMPORARY_FAILURE. */
+    private byte[] abandonedLink;
 
     ChildSaResponder(IkeSa ikeSa, IkeEngine engine, ChildSaExchanges childSas, AdditionalKeyExchanges kes) {
         this.ikeSa = ikeSa;
@@ -61,6 +63,13 @@ final class ChildSaResponder {
             }
             if (childSas.isReplaced(old.inboundSpi())) {
                 ikeSa.respond(m, List.of(IkeSa.notify(NotifyType.TEMPORARY_FAILURE, new byte[0]))); // our rekey of it already completed
+                return;
+            }
+            if (childSas.rekeyInFollowups(old.inboundSpi())) {
+                // RFC 9370 section 2.2.4: our multi-KE rekey of it is past CREATE_CHILD_SA; the peer retries later
+                LOG.info("tunnel {}: peer started a rekey of Child SA {}, but ours already sent IKE_FOLLOWUP_KE; answered"
+                        + " TEMPORARY_FAILURE", ikeSa.name(), IkeSa.hex32(old.inboundSpi()));
+                ikeSa.respond(m, List.of(IkeSa.notify(NotifyType.TEMPORARY_FAILURE, new byte[0])));
                 return;
             }
         }
@@ -114,8 +123,12 @@ final class ChildSaResponder {
             byte[] link = engine.randomBytes(16);
             List<byte[]> secrets = new ArrayList<>(List.of(shared));
             pendingChild = new PendingChild(link, chosen, secrets, inboundSpi, nonceI, nonceR, narrowedI, narrowedR, old);
+            abandonedLink = null;
             out.add(IkeSa.notify(NotifyType.ADDITIONAL_KEY_EXCHANGE, link));
             ikeSa.respond(m, out);
+            if (old != null) {
+                childSas.notePeerMultiKeRekey(old.inboundSpi(), nonceI, nonceR, this::abandonPending);
+            }
             return;
         }
         ikeSa.respond(m, out);
@@ -145,8 +158,24 @@ final class ChildSaResponder {
         ikeSa.respond(m, List.of(refusal));
     }
 
-    /** The peer's next IKE_FOLLOWUP_KE of a Child SA creation (link: the one it carries); NotifyType.STATE_NOT_FOUND without one. */
+    /** We won a rekey collision against the peer's multi-KE rekey: its Child SA will not be created. */
+    private void abandonPending() {
+        if (pendingChild != null) {
+            engine.releaseChildSpi(pendingChild.inboundSpi());
+            abandonedLink = pendingChild.link();
+            pendingChild = null;
+        }
+    }
+
+    /** The peer's next IKE_FOLLOWUP_KE of a Child SA creation (link: the one it carries); STATE_NOT_FOUND without one. */
     void respondFollowupKe(IkeMessage m, Optional<Payload.Notify> link) {
+        if (abandonedLink != null && AdditionalKeyExchanges.links(link, abandonedLink)) {
+            LOG.info("tunnel {}: IKE_FOLLOWUP_KE of the peer's rekey that lost the collision; answered TEMPORARY_FAILURE",
+                    ikeSa.name());
+            abandonedLink = null;
+            ikeSa.respond(m, List.of(IkeSa.notify(NotifyType.TEMPORARY_FAILURE, new byte[0])));
+            return;
+        }
         PendingChild p = pendingChild;
         if (p == null || !AdditionalKeyExchanges.links(link, p.link()) || ikeSa.state != State.ESTABLISHED) {
             ikeSa.respond(m, List.of(IkeSa.notify(NotifyType.STATE_NOT_FOUND, new byte[0])));

@@ -179,4 +179,73 @@ class HybridKeLoopbackTest {
                 + b.engine.saCounts());
         assertEquals(1, a.engine.currentSa("t").ikeChoice.additionalKes().size());
     }
+
+    /**
+     * RFC 9370 section 2.2.4: both sides rekey the hybrid Child SA at once. The collision is settled right after the two
+     * CREATE_CHILD_SA exchanges: the loser sends no IKE_FOLLOWUP_KE at all, the winner sends one, and one Child SA pair
+     * is left.
+     */
+    @Test
+    void simultaneousHybridChildRekeysAreSettledAfterCreateChildSa() throws Exception {
+        String ike = "aes256gcm16-prfsha384-x25519-ke1_mlkem768";
+        String esp = "aes256gcm16-x25519-ke1_mlkem768";
+        Side a = start("127.0.0.1");
+        Side b = start("127.0.0.2");
+        TunnelConfig tb = tunnel(false, ike);
+        tb.esp.proposals = List.of(esp);
+        TunnelConfig ta = tunnel(true, ike);
+        ta.esp.proposals = List.of(esp);
+        b.engine.apply(List.of(TunnelDefinition.from(tb)));
+        a.engine.apply(List.of(TunnelDefinition.from(ta)));
+        EngineLoopbackTest.await(() -> a.datapath.installed.size() == 1 && b.datapath.installed.size() == 1, "first Child SA");
+        int oldA = a.datapath.installed.keySet().iterator().next();
+        int oldB = b.datapath.installed.keySet().iterator().next();
+        IkeSa sa = a.engine.currentSa("t");
+        IkeSa sb = b.engine.currentSa("t");
+        int wireBefore = engines.network.wire().size();
+        // Hold both SAs' executors so both CREATE_CHILD_SA requests leave before either side sees the other's.
+        java.util.concurrent.CountDownLatch go = new java.util.concurrent.CountDownLatch(1);
+        sa.executor.execute(() -> awaitQuietly(go));
+        sb.executor.execute(() -> awaitQuietly(go));
+        sa.executor.execute(() -> sa.rekeyChild(oldA, null));
+        sb.executor.execute(() -> sb.rekeyChild(oldB, null));
+        go.countDown();
+        EngineLoopbackTest.await(() -> a.datapath.installed.size() == 1 && b.datapath.installed.size() == 1
+                && !a.datapath.installed.containsKey(oldA) && !b.datapath.installed.containsKey(oldB)
+                && a.count("childRekey") == 1 && b.count("childRekey") == 1, "one rekeyed Child SA pair, events "
+                + a.datapath.events + " / " + b.datapath.events);
+        engines.elapse(java.time.Duration.ofSeconds(5)); // nothing retried or left behind
+        ChildSaSpec na = a.datapath.installed.values().iterator().next();
+        ChildSaSpec nb = b.datapath.installed.values().iterator().next();
+        assertEquals(na.inboundSpi(), nb.outboundSpi());
+        assertArrayEquals(na.outboundEncKey(), nb.inboundEncKey());
+        assertEquals(1, a.count("collision-child"));
+        assertEquals(1, b.count("collision-child"));
+
+        List<MemoryNetwork.Datagram> wire = engines.network.wire().subList(wireBefore, engines.network.wire().size());
+        List<MemoryNetwork.Datagram> creates = wire.stream().filter(d -> !d.response()
+                && d.exchangeType() == dev.strait.gateway.ike.message.ExchangeType.CREATE_CHILD_SA).toList();
+        List<MemoryNetwork.Datagram> followups = wire.stream().filter(d -> !d.response()
+                && d.exchangeType() == dev.strait.gateway.ike.message.ExchangeType.IKE_FOLLOWUP_KE).toList();
+        assertEquals(2, creates.size(), "one CREATE_CHILD_SA from each side: " + wire);
+        assertTrue(!creates.get(0).from().equals(creates.get(1).from()), "from each side: " + wire);
+        assertEquals(1, followups.size(), "only the winner's one IKE_FOLLOWUP_KE (ke1), the loser stopped: " + wire);
+        String winner = followups.getFirst().from();
+        int createIndex = wire.indexOf(creates.stream().filter(d -> d.from().equals(winner)).findFirst().orElseThrow());
+        assertTrue(wire.indexOf(followups.getFirst()) > createIndex, "IKE_FOLLOWUP_KE after its CREATE_CHILD_SA: " + wire);
+        // then the winner deletes the old Child SA: one INFORMATIONAL request, from the winner
+        List<MemoryNetwork.Datagram> deletes = wire.stream().filter(d -> !d.response()
+                && d.exchangeType() == dev.strait.gateway.ike.message.ExchangeType.INFORMATIONAL).toList();
+        assertEquals(1, deletes.size(), "one DELETE: " + wire);
+        assertEquals(winner, deletes.getFirst().from());
+        assertTrue(wire.stream().allMatch(MemoryNetwork.Datagram::delivered));
+    }
+
+    private static void awaitQuietly(java.util.concurrent.CountDownLatch l) {
+        try {
+            l.await();
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
+    }
 }
