@@ -48,6 +48,12 @@ final class IkeRekeying {
     private IkeSa peerIkeRekey;
     private byte[] peerIkeRekeyMinNonce;
     private PendingIkeRekey pendingIkeRekey;
+    /** Our multi-KE rekey sent its first IKE_FOLLOWUP_KE: a peer's rekey now comes too late to be settled by nonces. */
+    private boolean ikeRekeyInFollowups;
+    /** The smallest nonce of the peer's multi-KE rekey we answered while ours waited for its CREATE_CHILD_SA answer. */
+    private byte[] peerMultiKeMinNonce;
+    /** The link of the peer's multi-KE rekey we dropped after winning the collision: its IKE_FOLLOWUP_KE gets TEMPORARY_FAILURE. */
+    private byte[] abandonedLink;
 
     IkeRekeying(IkeSa ikeSa, IkeEngine engine, ExchangeWindow window, SaTimers timers, AdditionalKeyExchanges kes) {
         this.ikeSa = ikeSa;
@@ -64,11 +70,19 @@ final class IkeRekeying {
 
     /** link is the one we sent in the peer's IKE rekey that waits for its next IKE_FOLLOWUP_KE. */
     boolean awaitsFollowupKe(Optional<Payload.Notify> link) {
-        return pendingIkeRekey != null && AdditionalKeyExchanges.links(link, pendingIkeRekey.link());
+        return pendingIkeRekey != null && AdditionalKeyExchanges.links(link, pendingIkeRekey.link())
+                || abandonedLink != null && AdditionalKeyExchanges.links(link, abandonedLink);
     }
 
     /** The peer's next IKE_FOLLOWUP_KE of its IKE rekey (awaitsFollowupKe said so). */
     void respondFollowupKe(IkeMessage m) {
+        if (pendingIkeRekey == null) {
+            LOG.info("tunnel {}: IKE_FOLLOWUP_KE of the peer's IKE SA rekey that lost the collision; answered TEMPORARY_FAILURE",
+                    ikeSa.name());
+            abandonedLink = null;
+            ikeSa.respond(m, List.of(IkeSa.notify(NotifyType.TEMPORARY_FAILURE, new byte[0])));
+            return;
+        }
         respondIkeFollowupKe(m, pendingIkeRekey);
     }
 
@@ -124,10 +138,15 @@ final class IkeRekeying {
                 shared = null;
             }
         }
+        byte[] peerMinNonce = peerMultiKeMinNonce;
+        peerMultiKeMinNonce = null;
         if (shared == null) {
             int type = error.map(Payload.Notify::notifyType).orElse(-1);
             if (ikeRekeyFailedToThePeers()) {
                 return;
+            }
+            if (peerMinNonce != null && pendingIkeRekey != null) {
+                return; // the peer's multi-KE rekey won (TEMPORARY_FAILURE): it goes on and replaces this SA
             }
             if (type == NotifyType.TEMPORARY_FAILURE) {
                 LOG.info("tunnel {}: peer answered the IKE SA rekey with TEMPORARY_FAILURE; retrying", ikeSa.name());
@@ -146,9 +165,31 @@ final class IkeRekeying {
             }
             return;
         }
+        if (peerMinNonce != null && pendingIkeRekey != null && !choice.get().additionalKes().isEmpty()
+                && lostMultiKeCollision(Lifetimes.minNonce(nonceI, nonceR.get().data()), peerMinNonce)) {
+            return;
+        }
         IkeRekey rekey = new IkeRekey(newSpi, WireBytes.u64(sa.get().proposals().getFirst().spi()), choice.get(), nonceI,
                 nonceR.get().data(), new ArrayList<>(List.of(shared)));
         continueIkeRekey(rekey, r);
+    }
+
+    /**
+     * RFC 9370 section 2.2.4, as strongSwan 6 does: simultaneous multi-KE rekeys of the IKE SA are settled right after
+     * the CREATE_CHILD_SA exchanges, by the nonces. The loser stops before any IKE_FOLLOWUP_KE; the winner drops the
+     * loser's exchange and goes on. Returns whether we lost.
+     */
+    private boolean lostMultiKeCollision(byte[] ourMinNonce, byte[] theirMinNonce) {
+        engine.listener().rekeyCollision(ikeSa.name(), "ike");
+        if (Lifetimes.oursIsRedundant(ourMinNonce, theirMinNonce)) {
+            LOG.info("tunnel {}: IKE SA rekey collision lost, abandoning our multi-KE rekey before IKE_FOLLOWUP_KE", ikeSa.name());
+            ikeRekeyInFlight = false; // the peer's rekey goes on; its successor takes the children
+            return true;
+        }
+        LOG.info("tunnel {}: IKE SA rekey collision won, continuing our multi-KE rekey", ikeSa.name());
+        abandonedLink = pendingIkeRekey.link();
+        pendingIkeRekey = null;
+        return false;
     }
 
     /** After each key exchange of our IKE rekey: the next IKE_FOLLOWUP_KE while additional ones remain, else the successor. */
@@ -168,7 +209,9 @@ final class IkeRekeying {
     /** The next additional key exchange of our IKE SA rekey (RFC 9370 section 2.2.4), over this (the old) IKE SA. */
     private void sendIkeFollowupKe(IkeRekey rekey, byte[] link) {
         Algorithms.Group group = rekey.choice().additionalKes().get(rekey.secrets().size() - 1);
+        ikeRekeyInFollowups = true;
         kes.sendFollowupKe(group, link, "IKE SA rekey", (shared, r) -> {
+            ikeRekeyInFollowups = false; // set again by the next IKE_FOLLOWUP_KE, if one follows
             if (ikeSa.state != State.ESTABLISHED) {
                 forgetRekeys();
                 return;
@@ -254,6 +297,7 @@ final class IkeRekeying {
 
     void respondIkeRekey(IkeMessage m, Payload.Sa sa, byte[] nonceI) {
         pendingIkeRekey = null; // a new rekey request: the peer abandoned any earlier one
+        abandonedLink = null;
         TunnelDefinition t = ikeSa.tunnel.definition();
         Optional<Payload.KeyExchange> ke = m.first(Payload.KeyExchange.class);
         Payload.Proposal first = sa.proposals().getFirst();
@@ -273,9 +317,11 @@ final class IkeRekeying {
             return;
         }
         boolean hybrid = !choice.get().additionalKes().isEmpty();
-        if (hybrid && ikeRekeyInFlight) {
-            // Our own rekey runs; two rekeys each with IKE_FOLLOWUP_KE chains are not interleaved: the peer retries
+        if (hybrid && ikeRekeyInFlight && ikeRekeyInFollowups) {
+            // RFC 9370 section 2.2.4: ours is past CREATE_CHILD_SA, too late to settle by nonces: the peer retries
             // after a random delay (RFC 7296 section 2.25), by when ours has finished or failed.
+            LOG.info("tunnel {}: peer started an IKE SA rekey, but ours already sent IKE_FOLLOWUP_KE; answered TEMPORARY_FAILURE",
+                    ikeSa.name());
             ikeSa.respond(m, List.of(IkeSa.notify(NotifyType.TEMPORARY_FAILURE, new byte[0])));
             return;
         }
@@ -296,6 +342,9 @@ final class IkeRekeying {
             pendingIkeRekey = new PendingIkeRekey(link, choice.get(), secrets, peerSpi, newSpi, nonceI, nonceR);
             out.add(IkeSa.notify(NotifyType.ADDITIONAL_KEY_EXCHANGE, link));
             ikeSa.respond(m, out);
+            if (ikeRekeyInFlight) {
+                peerMultiKeMinNonce = Lifetimes.minNonce(nonceI, nonceR); // a collision, settled when our answer arrives
+            }
             return;
         }
         IkeSa next = adoptPeerIkeRekey(choice.get(), peerSpi, newSpi, nonceI, nonceR, secrets);

@@ -163,6 +163,10 @@ class HybridKeLoopbackTest {
         }
     }
 
+    /**
+     * RFC 9370 section 2.2.4 for the IKE SA: both sides rekey it at once with ML-KEM. The collision is settled right
+     * after the two CREATE_CHILD_SA exchanges: only the winner sends IKE_FOLLOWUP_KE, and one IKE SA is left.
+     */
     @Test
     void simultaneousHybridIkeRekeysEndWithOneIkeSa() throws Exception {
         Side[] p = establishedHybridPair();
@@ -171,13 +175,27 @@ class HybridKeLoopbackTest {
         long old = a.engine.currentSa("t").localSpi;
         IkeSa sa = a.engine.currentSa("t");
         IkeSa sb = b.engine.currentSa("t");
-        // Each side refuses the other's request with TEMPORARY_FAILURE while its own chain runs; the random retry
-        // delay (1-3 s) lets one of them through.
+        int wireBefore = engines.network.wire().size();
+        java.util.concurrent.CountDownLatch go = new java.util.concurrent.CountDownLatch(1);
+        sa.executor.execute(() -> awaitQuietly(go));
+        sb.executor.execute(() -> awaitQuietly(go));
         sa.executor.execute(() -> sa.rekeyIke(null));
         sb.executor.execute(() -> sb.rekeyIke(null));
+        go.countDown();
         EngineLoopbackTest.await(() -> oneSharedIkeSa(a, b, old), "one rekeyed IKE SA, got " + a.engine.saCounts() + " / "
                 + b.engine.saCounts());
+        engines.elapse(java.time.Duration.ofSeconds(15)); // past the loser's safety delete: the winner stays
+        assertTrue(oneSharedIkeSa(a, b, old), "still one IKE SA: " + a.engine.saCounts() + " / " + b.engine.saCounts());
         assertEquals(1, a.engine.currentSa("t").ikeChoice.additionalKes().size());
+        assertEquals(1, a.count("collision-ike"));
+        assertEquals(1, b.count("collision-ike"));
+        List<MemoryNetwork.Datagram> wire = engines.network.wire().subList(wireBefore, engines.network.wire().size());
+        long creates = wire.stream().filter(d -> !d.response()
+                && d.exchangeType() == dev.strait.gateway.ike.message.ExchangeType.CREATE_CHILD_SA).count();
+        List<MemoryNetwork.Datagram> followups = wire.stream().filter(d -> !d.response()
+                && d.exchangeType() == dev.strait.gateway.ike.message.ExchangeType.IKE_FOLLOWUP_KE).toList();
+        assertEquals(2, creates, "one CREATE_CHILD_SA from each side, no retry: " + wire);
+        assertEquals(1, followups.size(), "only the winner's IKE_FOLLOWUP_KE: " + wire);
     }
 
     /**
