@@ -209,7 +209,7 @@ public final class IkeEngine implements AutoCloseable {
             existing.executor.execute(() -> existing.onMessage(m, raw, from, viaNatt));
             return;
         }
-        Candidates candidates = candidatesFor(from.getAddress());
+        CandidateIndex.Candidates candidates = candidatesFor(from.getAddress());
         if (candidates.tunnels().isEmpty()) {
             drop(IkeDrop.UNKNOWN_PEER, "IKE_SA_INIT from {}: no tunnel accepts this peer address; ignoring", from);
             return;
@@ -275,54 +275,13 @@ public final class IkeEngine implements AutoCloseable {
         halfOpen.remove(sa);
     }
 
-    /**
-     * The tunnels that accept a peer at an address (exact address matches first, then tunnels open to any address),
-     * and whether the address is some tunnel's configured peer address.
-     */
-    private record Candidates(List<TunnelRuntime> tunnels, boolean configuredPeer) {
-        /** The tunnels configured with exactly this peer address (they come first). */
-        List<TunnelRuntime> exactTunnels() {
-            return configuredPeer ? tunnels.stream().takeWhile(t -> t.definition().peerAddress() != null).toList() : List.of();
-        }
-    }
-
-    private synchronized Candidates candidatesFor(InetAddress peer) {
+    private synchronized CandidateIndex.Candidates candidatesFor(InetAddress peer) {
         if (candidateIndex == null) {
             candidateIndex = CandidateIndex.of(tunnels.values());
         }
         return candidateIndex.forPeer(peer);
     }
 
-    /**
-     * The candidate lists, computed once per tunnel set instead of per IKE_SA_INIT; the lists are immutable and shared
-     * by the half-open SAs, so a responder with thousands of tunnels neither scans nor copies them per SA.
-     */
-    private record CandidateIndex(Map<InetAddress, List<TunnelRuntime>> byAddress, List<TunnelRuntime> anyAddress) {
-        static CandidateIndex of(Collection<TunnelRuntime> tunnels) {
-            Map<InetAddress, List<TunnelRuntime>> exact = new HashMap<>();
-            List<TunnelRuntime> any = new ArrayList<>();
-            for (TunnelRuntime t : tunnels) {
-                InetAddress a = t.definition().peerAddress();
-                if (a == null) {
-                    any.add(t);
-                } else {
-                    exact.computeIfAbsent(a, k -> new ArrayList<>()).add(t);
-                }
-            }
-            Map<InetAddress, List<TunnelRuntime>> byAddress = new HashMap<>();
-            exact.forEach((a, ts) -> {
-                List<TunnelRuntime> l = new ArrayList<>(ts);
-                l.addAll(any);
-                byAddress.put(a, CandidateList.of(l));
-            });
-            return new CandidateIndex(byAddress, CandidateList.of(any));
-        }
-
-        Candidates forPeer(InetAddress peer) {
-            List<TunnelRuntime> exact = byAddress.get(peer);
-            return exact != null ? new Candidates(exact, true) : new Candidates(anyAddress, false);
-        }
-    }
 
     /**
      * Applies a new set of tunnels: new ones start, removed ones are deleted with an IKE DELETE, changed ones are

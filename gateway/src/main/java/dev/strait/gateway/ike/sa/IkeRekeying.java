@@ -3,9 +3,11 @@ package dev.strait.gateway.ike.sa;
 import dev.strait.gateway.ike.message.WireBytes;
 import static dev.strait.gateway.ike.sa.IkeSa.NONCE_LENGTH;
 import static dev.strait.gateway.ike.sa.IkeSa.hex;
-import static dev.strait.gateway.ike.sa.IkeSa.preferGroupFirst;
+import static dev.strait.gateway.ike.sa.IkeInitExchange.preferGroupFirst;
 
 import dev.strait.gateway.ike.crypto.Algorithms;
+import dev.strait.gateway.ike.crypto.KeyDerivation;
+import dev.strait.gateway.ike.crypto.PrfFunction;
 import dev.strait.gateway.ike.crypto.KeyExchange;
 import dev.strait.gateway.ike.message.ExchangeType;
 import dev.strait.gateway.ike.message.IkeMessage;
@@ -267,7 +269,7 @@ final class IkeRekeying {
         IkeSa theirs = peerIkeRekey;
         peerIkeRekey = null;
         long newSpi = rekey.newSpi();
-        IkeSa next = ikeSa.successor(true, newSpi, rekey.peerSpi(), rekey.choice(), rekey.nonceI(), rekey.nonceR(), rekey.secrets());
+        IkeSa next = successor(true, newSpi, rekey.peerSpi(), rekey.choice(), rekey.nonceI(), rekey.nonceR(), rekey.secrets());
         engine.listener().ikeRekey(ikeSa.name());
         boolean oursRedundant = theirs != null && theirs.state == State.ESTABLISHED
                 && Lifetimes.oursIsRedundant(Lifetimes.minNonce(rekey.nonceI(), rekey.nonceR()), peerIkeRekeyMinNonce);
@@ -382,7 +384,7 @@ final class IkeRekeying {
     /** The peer's completed IKE rekey: its successor, registered, with the children unless our rekey runs too. */
     private IkeSa adoptPeerIkeRekey(IkeChoice choice, long peerSpi, long newSpi, byte[] nonceI, byte[] nonceR,
                                    List<byte[]> secrets) {
-        IkeSa next = ikeSa.successor(false, peerSpi, newSpi, choice, nonceI, nonceR, secrets);
+        IkeSa next = successor(false, peerSpi, newSpi, choice, nonceI, nonceR, secrets);
         engine.listener().ikeRekey(ikeSa.name());
         if (ikeRekeyInFlight) {
             // Collision: which successor survives is settled when our own rekey's answer arrives.
@@ -410,5 +412,33 @@ final class IkeRekeying {
                 ikeSa.close(false);
             }
         });
+    }
+
+    /** The IKE SA that replaces this one after a rekey; the initiator of the rekey is the new SA's initiator. */
+    private IkeSa successor(boolean weInitiated, long newSpiI, long newSpiR, IkeChoice choice, byte[] nonceI, byte[] nonceR,
+                            List<byte[]> secrets) {
+        IkeSa next = new IkeSa(engine, weInitiated, weInitiated ? newSpiI : newSpiR, ikeSa.tunnel, List.of(ikeSa.tunnel));
+        next.state = State.ESTABLISHED;
+        next.spiI = newSpiI;
+        next.spiR = newSpiR;
+        next.remote = ikeSa.remote;
+        next.localAddress = ikeSa.localAddress;
+        next.natt = ikeSa.natt;
+        next.natDetected = ikeSa.natDetected;
+        next.udpEncap = ikeSa.udpEncap;
+        next.fragmentation = ikeSa.fragmentation;
+        next.drivesAdditionalChildren = ikeSa.drivesAdditionalChildren;
+        next.ikeChoice = choice;
+        next.ni = nonceI;
+        next.nr = nonceR;
+        next.prf = PrfFunction.of(choice.prf());
+        Algorithms.Encr encr = choice.encr().alg();
+        int encLen = encr.keyMaterialLength(choice.encr().keyBits());
+        int integLen = choice.integ() == null ? 0 : choice.integ().keyLength;
+        next.keys = KeyDerivation.rekeyedIkeSaKeysFromSecrets(ikeSa.prf, ikeSa.keys.skD(), next.prf, nonceI, nonceR, secrets, newSpiI,
+                newSpiR, encLen, integLen);
+        next.installIkeCiphers(); // the rekey's initiator is the new SA's initiator
+        next.establishedAt = engine.clock().now();
+        return next;
     }
 }

@@ -1,7 +1,6 @@
 package dev.strait.gateway.ike.sa;
 
 import dev.strait.gateway.ike.message.WireBytes;
-import dev.strait.gateway.ike.crypto.Algorithms;
 import dev.strait.gateway.ike.crypto.Algorithms.Encr;
 import dev.strait.gateway.ike.crypto.Algorithms.Group;
 import dev.strait.gateway.ike.crypto.Algorithms.Integ;

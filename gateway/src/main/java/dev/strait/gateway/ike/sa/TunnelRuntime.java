@@ -3,7 +3,6 @@ package dev.strait.gateway.ike.sa;
 import dev.strait.gateway.ike.crypto.Algorithms;
 import java.net.InetSocketAddress;
 import java.time.Duration;
-import java.time.Instant;
 import java.util.List;
 import java.util.concurrent.ThreadLocalRandom;
 import org.slf4j.Logger;

@@ -90,8 +90,8 @@ class AdditionalChildLoopbackTest {
         Side[] p = pair(initiator(esp), responder(esp, "10.20.0.0/24", "10.21.0.0/24"), ResponderNarrowing.ONE_PAIR);
         Side a = p[0];
         Side b = p[1];
-        await(() -> a.datapath.installed.size() == 2 && b.datapath.installed.size() == 2,
-                "two Child SAs on both sides, failures " + a.failures + " / " + b.failures);
+        await(() -> a.datapath.installed.size() == 2 && b.datapath.installed.size() == 2 && a.additionalChildren("created") == 1,
+                "two Child SAs on both sides (the listener told after the install), failures " + a.failures + " / " + b.failures);
         assertEquals(BOTH_PAIRS, selectors(a));
         assertMirrored(a, b);
         assertEquals(1, a.additionalChildren("created"));
