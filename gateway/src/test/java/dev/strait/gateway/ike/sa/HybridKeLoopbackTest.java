@@ -92,17 +92,10 @@ class HybridKeLoopbackTest {
 
     @Test
     void childSaRekeyRunsIkeFollowupKeWithMlKem() throws Exception {
-        String ike = "aes256gcm16-prfsha384-x25519-ke1_mlkem768";
-        Side a = start("127.0.0.1");
-        Side b = start("127.0.0.2");
-        String esp = "aes256gcm16-x25519-ke1_mlkem768";
-        TunnelConfig tb = tunnel(false, ike);
-        tb.esp.proposals = List.of(esp);
-        TunnelConfig ta = tunnel(true, ike);
-        ta.esp.proposals = List.of(esp);
-        b.engine.apply(List.of(TunnelDefinition.from(tb)));
-        a.engine.apply(List.of(TunnelDefinition.from(ta)));
-        EngineLoopbackTest.await(() -> a.datapath.installed.size() == 1 && b.datapath.installed.size() == 1, "first Child SA");
+        String esp = HYBRID_ESP;
+        Side[] p = hybridChildPair();
+        Side a = p[0];
+        Side b = p[1];
         for (Side initiator : List.of(a, b)) {
             int before = a.datapath.events.size();
             IkeSa sa = initiator.engine.currentSa("t");
@@ -117,6 +110,23 @@ class HybridKeLoopbackTest {
             assertArrayEquals(sa1.inboundEncKey(), sb1.outboundEncKey());
             assertEquals(esp, a.engine.snapshot().getFirst().children().getFirst().proposal());
         }
+    }
+
+    private static final String HYBRID_ESP = "aes256gcm16-x25519-ke1_mlkem768";
+
+    /** A hybrid IKE SA whose Child SA is hybrid too (ML-KEM in IKE_FOLLOWUP_KE on every Child SA rekey). */
+    private Side[] hybridChildPair() throws Exception {
+        String ike = "aes256gcm16-prfsha384-x25519-ke1_mlkem768";
+        Side a = start("127.0.0.1");
+        Side b = start("127.0.0.2");
+        TunnelConfig tb = tunnel(false, ike);
+        tb.esp.proposals = List.of(HYBRID_ESP);
+        TunnelConfig ta = tunnel(true, ike);
+        ta.esp.proposals = List.of(HYBRID_ESP);
+        b.engine.apply(List.of(TunnelDefinition.from(tb)));
+        a.engine.apply(List.of(TunnelDefinition.from(ta)));
+        EngineLoopbackTest.await(() -> a.datapath.installed.size() == 1 && b.datapath.installed.size() == 1, "first Child SA");
+        return new Side[] {a, b};
     }
 
     private static void awaitLivenessAnswer(IkeSa sa, String what) throws InterruptedException {
@@ -177,8 +187,8 @@ class HybridKeLoopbackTest {
         IkeSa sb = b.engine.currentSa("t");
         int wireBefore = engines.network.wire().size();
         java.util.concurrent.CountDownLatch go = new java.util.concurrent.CountDownLatch(1);
-        sa.executor.execute(() -> awaitQuietly(go));
-        sb.executor.execute(() -> awaitQuietly(go));
+        sa.executor.execute(() -> MemoryEngines.awaitQuietly(go));
+        sb.executor.execute(() -> MemoryEngines.awaitQuietly(go));
         sa.executor.execute(() -> sa.rekeyIke(null));
         sb.executor.execute(() -> sb.rekeyIke(null));
         go.countDown();
@@ -205,17 +215,9 @@ class HybridKeLoopbackTest {
      */
     @Test
     void simultaneousHybridChildRekeysAreSettledAfterCreateChildSa() throws Exception {
-        String ike = "aes256gcm16-prfsha384-x25519-ke1_mlkem768";
-        String esp = "aes256gcm16-x25519-ke1_mlkem768";
-        Side a = start("127.0.0.1");
-        Side b = start("127.0.0.2");
-        TunnelConfig tb = tunnel(false, ike);
-        tb.esp.proposals = List.of(esp);
-        TunnelConfig ta = tunnel(true, ike);
-        ta.esp.proposals = List.of(esp);
-        b.engine.apply(List.of(TunnelDefinition.from(tb)));
-        a.engine.apply(List.of(TunnelDefinition.from(ta)));
-        EngineLoopbackTest.await(() -> a.datapath.installed.size() == 1 && b.datapath.installed.size() == 1, "first Child SA");
+        Side[] p = hybridChildPair();
+        Side a = p[0];
+        Side b = p[1];
         int oldA = a.datapath.installed.keySet().iterator().next();
         int oldB = b.datapath.installed.keySet().iterator().next();
         IkeSa sa = a.engine.currentSa("t");
@@ -223,8 +225,8 @@ class HybridKeLoopbackTest {
         int wireBefore = engines.network.wire().size();
         // Hold both SAs' executors so both CREATE_CHILD_SA requests leave before either side sees the other's.
         java.util.concurrent.CountDownLatch go = new java.util.concurrent.CountDownLatch(1);
-        sa.executor.execute(() -> awaitQuietly(go));
-        sb.executor.execute(() -> awaitQuietly(go));
+        sa.executor.execute(() -> MemoryEngines.awaitQuietly(go));
+        sb.executor.execute(() -> MemoryEngines.awaitQuietly(go));
         sa.executor.execute(() -> sa.rekeyChild(oldA, null));
         sb.executor.execute(() -> sb.rekeyChild(oldB, null));
         go.countDown();
@@ -259,11 +261,4 @@ class HybridKeLoopbackTest {
         assertTrue(wire.stream().allMatch(MemoryNetwork.Datagram::delivered));
     }
 
-    private static void awaitQuietly(java.util.concurrent.CountDownLatch l) {
-        try {
-            l.await();
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-        }
-    }
 }

@@ -233,8 +233,8 @@ class LifecycleLoopbackTest {
         int spiB = sb.children.getFirst().inboundSpi();
         // Hold both SAs' executors so both requests leave before either side sees the other's.
         java.util.concurrent.CountDownLatch go = new java.util.concurrent.CountDownLatch(1);
-        sa.executor.execute(() -> awaitQuietly(go));
-        sb.executor.execute(() -> awaitQuietly(go));
+        sa.executor.execute(() -> MemoryEngines.awaitQuietly(go));
+        sb.executor.execute(() -> MemoryEngines.awaitQuietly(go));
         sa.executor.execute(() -> sa.rekeyChild(spiA, null));
         sb.executor.execute(() -> sb.rekeyChild(spiB, null));
         go.countDown();
@@ -255,8 +255,8 @@ class LifecycleLoopbackTest {
         IkeSa sb = b.sa();
         int child = onlySpi(a);
         java.util.concurrent.CountDownLatch go = new java.util.concurrent.CountDownLatch(1);
-        sa.executor.execute(() -> awaitQuietly(go));
-        sb.executor.execute(() -> awaitQuietly(go));
+        sa.executor.execute(() -> MemoryEngines.awaitQuietly(go));
+        sb.executor.execute(() -> MemoryEngines.awaitQuietly(go));
         sa.executor.execute(() -> sa.rekeyIke(null));
         sb.executor.execute(() -> sb.rekeyIke(null));
         go.countDown();
@@ -486,13 +486,6 @@ class LifecycleLoopbackTest {
         assertEquals(limits.cookieThresholdPerSource(), b.engine.halfOpenCount(), "the spoofed SAs were still half-open");
     }
 
-    private static void awaitQuietly(java.util.concurrent.CountDownLatch l) {
-        try {
-            l.await();
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-        }
-    }
 
     @SuppressWarnings("unused")
     private static void same(byte[] x, byte[] y) {

@@ -168,6 +168,15 @@ public final class MemoryEngines implements AutoCloseable {
         await(() -> c.nanoTime() >= until, "engine time to pass " + d);
     }
 
+    /** Blocks until the latch opens: queued on SA executors, it holds them so that requests cross on the wire. */
+    public static void awaitQuietly(java.util.concurrent.CountDownLatch l) {
+        try {
+            l.await();
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
+    }
+
     /** Polls condition (engine time running) for up to 10 s of real time. */
     public static void await(java.util.function.BooleanSupplier condition, String what) throws InterruptedException {
         long deadline = System.nanoTime() + Duration.ofSeconds(10).toNanos();
