@@ -186,12 +186,7 @@ class HybridKeLoopbackTest {
         IkeSa sa = a.engine.currentSa("t");
         IkeSa sb = b.engine.currentSa("t");
         int wireBefore = engines.network.wire().size();
-        java.util.concurrent.CountDownLatch go = new java.util.concurrent.CountDownLatch(1);
-        sa.executor.execute(() -> MemoryEngines.awaitQuietly(go));
-        sb.executor.execute(() -> MemoryEngines.awaitQuietly(go));
-        sa.executor.execute(() -> sa.rekeyIke(null));
-        sb.executor.execute(() -> sb.rekeyIke(null));
-        go.countDown();
+        MemoryEngines.atOnce(sa, () -> sa.rekeyIke(null), sb, () -> sb.rekeyIke(null));
         EngineLoopbackTest.await(() -> oneSharedIkeSa(a, b, old), "one rekeyed IKE SA, got " + a.engine.saCounts() + " / "
                 + b.engine.saCounts());
         engines.elapse(java.time.Duration.ofSeconds(15)); // past the loser's safety delete: the winner stays
@@ -200,10 +195,8 @@ class HybridKeLoopbackTest {
         assertEquals(1, a.count("collision-ike"));
         assertEquals(1, b.count("collision-ike"));
         List<MemoryNetwork.Datagram> wire = engines.network.wire().subList(wireBefore, engines.network.wire().size());
-        long creates = wire.stream().filter(d -> !d.response()
-                && d.exchangeType() == dev.strait.gateway.ike.message.ExchangeType.CREATE_CHILD_SA).count();
-        List<MemoryNetwork.Datagram> followups = wire.stream().filter(d -> !d.response()
-                && d.exchangeType() == dev.strait.gateway.ike.message.ExchangeType.IKE_FOLLOWUP_KE).toList();
+        int creates = MemoryNetwork.requests(wire, dev.strait.gateway.ike.message.ExchangeType.CREATE_CHILD_SA).size();
+        List<MemoryNetwork.Datagram> followups = MemoryNetwork.requests(wire, dev.strait.gateway.ike.message.ExchangeType.IKE_FOLLOWUP_KE);
         assertEquals(2, creates, "one CREATE_CHILD_SA from each side, no retry: " + wire);
         assertEquals(1, followups.size(), "only the winner's IKE_FOLLOWUP_KE: " + wire);
     }
@@ -223,13 +216,7 @@ class HybridKeLoopbackTest {
         IkeSa sa = a.engine.currentSa("t");
         IkeSa sb = b.engine.currentSa("t");
         int wireBefore = engines.network.wire().size();
-        // Hold both SAs' executors so both CREATE_CHILD_SA requests leave before either side sees the other's.
-        java.util.concurrent.CountDownLatch go = new java.util.concurrent.CountDownLatch(1);
-        sa.executor.execute(() -> MemoryEngines.awaitQuietly(go));
-        sb.executor.execute(() -> MemoryEngines.awaitQuietly(go));
-        sa.executor.execute(() -> sa.rekeyChild(oldA, null));
-        sb.executor.execute(() -> sb.rekeyChild(oldB, null));
-        go.countDown();
+        MemoryEngines.atOnce(sa, () -> sa.rekeyChild(oldA, null), sb, () -> sb.rekeyChild(oldB, null));
         EngineLoopbackTest.await(() -> a.datapath.installed.size() == 1 && b.datapath.installed.size() == 1
                 && !a.datapath.installed.containsKey(oldA) && !b.datapath.installed.containsKey(oldB)
                 && a.count("childRekey") == 1 && b.count("childRekey") == 1, "one rekeyed Child SA pair, events "
@@ -243,10 +230,8 @@ class HybridKeLoopbackTest {
         assertEquals(1, b.count("collision-child"));
 
         List<MemoryNetwork.Datagram> wire = engines.network.wire().subList(wireBefore, engines.network.wire().size());
-        List<MemoryNetwork.Datagram> creates = wire.stream().filter(d -> !d.response()
-                && d.exchangeType() == dev.strait.gateway.ike.message.ExchangeType.CREATE_CHILD_SA).toList();
-        List<MemoryNetwork.Datagram> followups = wire.stream().filter(d -> !d.response()
-                && d.exchangeType() == dev.strait.gateway.ike.message.ExchangeType.IKE_FOLLOWUP_KE).toList();
+        List<MemoryNetwork.Datagram> creates = MemoryNetwork.requests(wire, dev.strait.gateway.ike.message.ExchangeType.CREATE_CHILD_SA);
+        List<MemoryNetwork.Datagram> followups = MemoryNetwork.requests(wire, dev.strait.gateway.ike.message.ExchangeType.IKE_FOLLOWUP_KE);
         assertEquals(2, creates.size(), "one CREATE_CHILD_SA from each side: " + wire);
         assertTrue(!creates.get(0).from().equals(creates.get(1).from()), "from each side: " + wire);
         assertEquals(1, followups.size(), "only the winner's one IKE_FOLLOWUP_KE (ke1), the loser stopped: " + wire);
@@ -254,8 +239,7 @@ class HybridKeLoopbackTest {
         int createIndex = wire.indexOf(creates.stream().filter(d -> d.from().equals(winner)).findFirst().orElseThrow());
         assertTrue(wire.indexOf(followups.getFirst()) > createIndex, "IKE_FOLLOWUP_KE after its CREATE_CHILD_SA: " + wire);
         // then the winner deletes the old Child SA: one INFORMATIONAL request, from the winner
-        List<MemoryNetwork.Datagram> deletes = wire.stream().filter(d -> !d.response()
-                && d.exchangeType() == dev.strait.gateway.ike.message.ExchangeType.INFORMATIONAL).toList();
+        List<MemoryNetwork.Datagram> deletes = MemoryNetwork.requests(wire, dev.strait.gateway.ike.message.ExchangeType.INFORMATIONAL);
         assertEquals(1, deletes.size(), "one DELETE: " + wire);
         assertEquals(winner, deletes.getFirst().from());
         assertTrue(wire.stream().allMatch(MemoryNetwork.Datagram::delivered));

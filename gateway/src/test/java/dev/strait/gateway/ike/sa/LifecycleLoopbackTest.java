@@ -231,13 +231,7 @@ class LifecycleLoopbackTest {
         IkeSa sb = b.sa();
         int spiA = sa.children.getFirst().inboundSpi();
         int spiB = sb.children.getFirst().inboundSpi();
-        // Hold both SAs' executors so both requests leave before either side sees the other's.
-        java.util.concurrent.CountDownLatch go = new java.util.concurrent.CountDownLatch(1);
-        sa.executor.execute(() -> MemoryEngines.awaitQuietly(go));
-        sb.executor.execute(() -> MemoryEngines.awaitQuietly(go));
-        sa.executor.execute(() -> sa.rekeyChild(spiA, null));
-        sb.executor.execute(() -> sb.rekeyChild(spiB, null));
-        go.countDown();
+        MemoryEngines.atOnce(sa, () -> sa.rekeyChild(spiA, null), sb, () -> sb.rekeyChild(spiB, null));
         await(() -> oneMirroredChild(a, b) && onlySpi(a) != oldA && a.count("childRekey") == 2, "one Child SA pair after the collision");
         engines.elapse(Duration.ofSeconds(2));
         assertTrue(oneMirroredChild(a, b), "still exactly one pair: " + a.datapath.installed.keySet() + " / " + b.datapath.installed.keySet());
@@ -254,12 +248,7 @@ class LifecycleLoopbackTest {
         IkeSa sa = a.sa();
         IkeSa sb = b.sa();
         int child = onlySpi(a);
-        java.util.concurrent.CountDownLatch go = new java.util.concurrent.CountDownLatch(1);
-        sa.executor.execute(() -> MemoryEngines.awaitQuietly(go));
-        sb.executor.execute(() -> MemoryEngines.awaitQuietly(go));
-        sa.executor.execute(() -> sa.rekeyIke(null));
-        sb.executor.execute(() -> sb.rekeyIke(null));
-        go.countDown();
+        MemoryEngines.atOnce(sa, () -> sa.rekeyIke(null), sb, () -> sb.rekeyIke(null));
         await(() -> a.sa() != null && b.sa() != null && a.sa().localSpi != oldA && a.sa().spiI == b.sa().spiI
                 && a.sa().spiR == b.sa().spiR && a.engine.saCounts().equals(Map.of("ESTABLISHED", 1))
                 && b.engine.saCounts().equals(Map.of("ESTABLISHED", 1)),

@@ -168,13 +168,24 @@ public final class MemoryEngines implements AutoCloseable {
         await(() -> c.nanoTime() >= until, "engine time to pass " + d);
     }
 
-    /** Blocks until the latch opens: queued on SA executors, it holds them so that requests cross on the wire. */
-    public static void awaitQuietly(java.util.concurrent.CountDownLatch l) {
-        try {
-            l.await();
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-        }
+    /**
+     * Runs a on sa's executor and b on sb's at once: both executors are held until both tasks are queued, so the
+     * requests they send cross on the wire (a collision) instead of one being answered before the other leaves.
+     */
+    static void atOnce(IkeSa sa, Runnable a, IkeSa sb, Runnable b) {
+        java.util.concurrent.CountDownLatch go = new java.util.concurrent.CountDownLatch(1);
+        Runnable hold = () -> {
+            try {
+                go.await();
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+            }
+        };
+        sa.executor.execute(hold);
+        sb.executor.execute(hold);
+        sa.executor.execute(a);
+        sb.executor.execute(b);
+        go.countDown();
     }
 
     /** Polls condition (engine time running) for up to 10 s of real time. */

@@ -43,6 +43,11 @@ public final class MemoryNetwork {
         return List.copyOf(wire);
     }
 
+    /** The requests of one exchange type among datagrams, in order. */
+    public static List<Datagram> requests(List<Datagram> datagrams, int exchangeType) {
+        return datagrams.stream().filter(d -> !d.response() && d.exchangeType() == exchangeType).toList();
+    }
+
     /** A datagram from outside any engine (a flood, a spoofer): delivered to the engine at to's address. */
     public void inject(byte[] datagram, InetSocketAddress from, InetSocketAddress to) {
         deliver(datagram, from, to, to.getPort() == NATT_PORT);
