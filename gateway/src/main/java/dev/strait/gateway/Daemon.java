@@ -239,8 +239,8 @@ final class Daemon {
             }
 
             @Override
-            public void authFailure(String tunnel, String reason) {
-                metrics.authFailure(tunnel, reason);
+            public void authFailure(String tunnel, dev.strait.gateway.ike.sa.FailureReason reason) {
+                metrics.authFailure(tunnel, reason.label());
             }
 
             @Override

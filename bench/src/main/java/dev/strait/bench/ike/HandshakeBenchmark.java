@@ -7,6 +7,7 @@ import dev.strait.gateway.datapath.ChildSaSpec;
 import dev.strait.gateway.datapath.Datapath;
 import dev.strait.gateway.ike.sa.EngineListener;
 import dev.strait.gateway.ike.sa.IkeEngine;
+import dev.strait.gateway.ike.sa.Transport;
 import dev.strait.gateway.ike.sa.TunnelDefinition;
 import java.io.StringWriter;
 import java.math.BigInteger;
@@ -95,8 +96,12 @@ public class HandshakeBenchmark {
         }
         initiator = engine(A);
         responder = engine(B);
-        initiator.startInMemory(installs(initiatorInstalled, null), (msg, to, natt) -> responder.deliver(msg, port(A, natt), natt));
-        responder.startInMemory(installs(null, responderRemoved), (msg, to, natt) -> initiator.deliver(msg, port(B, natt), natt));
+        InMemory toResponder = new InMemory(A);
+        InMemory toInitiator = new InMemory(B);
+        toResponder.peer = toInitiator;
+        toInitiator.peer = toResponder;
+        initiator.start(installs(initiatorInstalled, null), toResponder);
+        responder.start(installs(null, responderRemoved), toInitiator);
         responder.apply(List.of(TunnelDefinition.from(b)));
         initiatorTunnel = TunnelDefinition.from(a);
     }
@@ -125,6 +130,50 @@ public class HandshakeBenchmark {
 
     private static InetSocketAddress port(InetSocketAddress a, boolean natt) {
         return natt ? new InetSocketAddress(a.getAddress(), 4500) : a;
+    }
+
+    /** One engine's end of an in-process link to the other: what it sends is the other's to receive. */
+    private static final class InMemory implements Transport {
+        private final InetSocketAddress self;
+        private volatile InMemory peer;
+        private volatile Receiver receiver;
+
+        InMemory(InetSocketAddress self) {
+            this.self = self;
+        }
+
+        @Override
+        public void start(Receiver r) {
+            receiver = r;
+        }
+
+        @Override
+        public void send(byte[] message, InetSocketAddress to, boolean viaNatt) {
+            peer.receiver.receive(message.clone(), port(self, viaNatt), viaNatt);
+        }
+
+        @Override
+        public void sendNatKeepalive(InetSocketAddress to) {
+        }
+
+        @Override
+        public int ikePort() {
+            return 500;
+        }
+
+        @Override
+        public int nattPort() {
+            return 4500;
+        }
+
+        @Override
+        public InetSocketAddress localAddressFor(InetSocketAddress peerAddress, int port) {
+            return new InetSocketAddress(self.getAddress(), port);
+        }
+
+        @Override
+        public void close() {
+        }
     }
 
     private static IkeEngine engine(InetSocketAddress bind) {

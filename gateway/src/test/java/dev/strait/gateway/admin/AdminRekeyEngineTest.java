@@ -7,6 +7,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import dev.strait.api.v1alpha1.TunnelConfig;
 import dev.strait.api.v1alpha1.TunnelSpec;
 import dev.strait.gateway.ike.sa.IkeEngine;
+import dev.strait.gateway.ike.sa.MemoryEngines;
 import dev.strait.gateway.ike.sa.RecordingDatapath;
 import dev.strait.gateway.ike.sa.TunnelDefinition;
 import dev.strait.gateway.ike.sa.TunnelSnapshot;
@@ -35,19 +36,15 @@ class AdminRekeyEngineTest {
     /** Installed Child SAs by inbound SPI; enough of a datapath for the engine. */
     private final InetSocketAddress addrA = new InetSocketAddress(InetAddress.getByAddress(new byte[] {(byte) 192, 0, 2, 1}), 500);
     private final InetSocketAddress addrB = new InetSocketAddress(InetAddress.getByAddress(new byte[] {(byte) 192, 0, 2, 2}), 500);
-    private final RecordingDatapath tableA = new RecordingDatapath();
-    private final RecordingDatapath tableB = new RecordingDatapath();
+    private final MemoryEngines engines = new MemoryEngines();
+    private RecordingDatapath tableA;
+    private RecordingDatapath tableB;
     private IkeEngine a;
     private IkeEngine b;
     private AdminServer admin;
     private final HttpClient http = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(2)).build();
 
     AdminRekeyEngineTest() throws Exception {
-    }
-
-    private static IkeEngine engine(InetSocketAddress bind) {
-        return new IkeEngine(new IkeEngine.Settings(bind, 4500, true, List.of(Duration.ofMillis(500), Duration.ofSeconds(1)),
-                Duration.ofSeconds(1)), null);
     }
 
     private static TunnelConfig tunnel(String name, InetSocketAddress peer, String localId, String peerId, String local,
@@ -69,10 +66,12 @@ class AdminRekeyEngineTest {
 
     @BeforeEach
     void up() throws Exception {
-        a = engine(addrA);
-        b = engine(addrB);
-        a.startInMemory(tableA, (msg, to, natt) -> b.deliver(msg, natt ? new InetSocketAddress(addrA.getAddress(), 4500) : addrA, natt));
-        b.startInMemory(tableB, (msg, to, natt) -> a.deliver(msg, natt ? new InetSocketAddress(addrB.getAddress(), 4500) : addrB, natt));
+        MemoryEngines.Side sideA = engines.start(addrA.getAddress().getHostAddress());
+        MemoryEngines.Side sideB = engines.start(addrB.getAddress().getHostAddress());
+        a = sideA.engine;
+        b = sideB.engine;
+        tableA = sideA.datapath;
+        tableB = sideB.datapath;
         b.apply(List.of(TunnelDefinition.from(tunnel("t", addrA, "b.test", "a.test", "10.2.0.0/24", "10.1.0.0/24",
                 TunnelSpec.Initiation.Passive))));
         a.apply(List.of(
@@ -89,8 +88,7 @@ class AdminRekeyEngineTest {
         if (admin != null) {
             admin.close();
         }
-        a.close();
-        b.close();
+        engines.close();
     }
 
     private int post(String pathAndQuery) throws Exception {

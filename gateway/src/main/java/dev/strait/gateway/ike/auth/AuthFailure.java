@@ -11,6 +11,10 @@ public enum AuthFailure {
     REVOKED("revoked"),
     ID_MISMATCH("id_mismatch"),
     BAD_SIGNATURE("bad_signature"),
+    /** The peer used another AUTH method than the tunnel's. */
+    AUTH_METHOD("auth_method"),
+    /** The peer's shared-key AUTH does not verify: the PSKs differ. */
+    PSK_MISMATCH("psk_mismatch"),
     KEY_USAGE("key_usage"),
     /** SHA-1, an unknown algorithm, or an algorithm that does not fit the certificate's key. */
     UNSUPPORTED_ALGORITHM("unsupported_algorithm"),

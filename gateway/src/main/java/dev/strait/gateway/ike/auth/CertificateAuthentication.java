@@ -1,5 +1,7 @@
 package dev.strait.gateway.ike.auth;
 
+import dev.strait.gateway.ike.crypto.PrfFunction;
+import dev.strait.gateway.ike.message.NotifyType;
 import dev.strait.gateway.ike.message.Payload;
 import java.time.Clock;
 import java.util.List;
@@ -15,11 +17,13 @@ import java.util.Set;
  *                CERTREQ: {@link #certReq()} (initiator in its request, responder may add it to IKE_SA_INIT)
  *                {@link #ownAuth}(peerHashes, peer's CERTREQs, octets) -> CERT payloads + AUTH payload
  *              on receipt: {@link #verifyPeer}(CERT payloads, peer's ID, AUTH payload, peer's octets)
- * octets       {@link PskAuthenticator#signedOctets}: ours with our first message, the peer's nonce, SK_pi/SK_pr and our
+ * octets       {@link AuthOctets#signedOctets}: ours with our first message, the peer's nonce, SK_pi/SK_pr and our
  *              ID; the peer's with its first message, our nonce, its SK_p and its ID
  * </pre>
  */
-public final class CertificateAuthentication {
+public final class CertificateAuthentication implements Authenticator {
+    private static final org.slf4j.Logger LOG = org.slf4j.LoggerFactory.getLogger(CertificateAuthentication.class);
+
     private final CertificateCredentials credentials;
     private final SignatureAuthenticator signer;
     private final PeerCertificateValidator validator;
@@ -40,7 +44,7 @@ public final class CertificateAuthentication {
 
     /** SIGNATURE_HASH_ALGORITHMS (RFC 7427 section 4) for IKE_SA_INIT: every hash we accept. */
     public Payload.Notify signatureHashAlgorithmsNotify() {
-        return new Payload.Notify(0, new byte[0], SignatureHash.NOTIFY_TYPE, SignatureHash.encodeNotify(SignatureHash.SUPPORTED));
+        return new Payload.Notify(0, new byte[0], NotifyType.SIGNATURE_HASH_ALGORITHMS, SignatureHash.encodeNotify(SignatureHash.SUPPORTED));
     }
 
     public Payload.CertReq certReq() {
@@ -60,7 +64,7 @@ public final class CertificateAuthentication {
                         + " key (announced: " + peerHashes + ")"));
         List<Payload.Cert> certs = CertificateRequests.certPayloads(credentials.chain(),
                 CertificateRequests.requestedAuthorities(peerCertReqs));
-        return new OwnAuth(certs, new Payload.Auth(SignatureAuthenticator.AUTH_METHOD_DIGITAL_SIGNATURE,
+        return new OwnAuth(certs, new Payload.Auth(Payload.Auth.METHOD_DIGITAL_SIGNATURE,
                 signer.sign(scheme, ownOctets)), scheme);
     }
 
@@ -70,12 +74,41 @@ public final class CertificateAuthentication {
      */
     public PeerCertificateValidator.ValidatedPeer verifyPeer(List<Payload.Cert> peerCerts, Identity peerId, Payload.Auth auth,
             byte[] peerOctets) throws AuthenticationException {
-        if (auth.method() != SignatureAuthenticator.AUTH_METHOD_DIGITAL_SIGNATURE) {
+        if (auth.method() != Payload.Auth.METHOD_DIGITAL_SIGNATURE) {
             throw new AuthenticationException(AuthFailure.UNSUPPORTED_ALGORITHM, "peer used AUTH method " + auth.method()
                     + "; only Digital Signature (14) is supported with certificates");
         }
         PeerCertificateValidator.ValidatedPeer peer = validator.validatePayloads(peerCerts, peerId);
         SignatureAuthenticator.verify(peerOctets, auth.data(), peer.publicKey());
         return peer;
+    }
+
+    @Override
+    public List<Payload> initNotifies() {
+        return List.of(signatureHashAlgorithmsNotify());
+    }
+
+    @Override
+    public List<Payload> certRequests() {
+        return List.of(certReq());
+    }
+
+    @Override
+    public Own own(PrfFunction prf, Set<SignatureHash> peerHashes, List<Payload.CertReq> peerCertReqs, byte[] octets)
+            throws AuthenticationException {
+        OwnAuth own = ownAuth(peerHashes, peerCertReqs, octets);
+        return new Own(own.certificates(), own.auth());
+    }
+
+    @Override
+    public Refusal verify(PrfFunction prf, List<Payload.Cert> peerCerts, Identity peerId, Payload.Auth auth, byte[] octets) {
+        try {
+            var peer = verifyPeer(peerCerts, peerId, auth, octets);
+            LOG.info("peer certificate {} verified (valid until {})", peer.certificate().getSubjectX500Principal().getName(),
+                    peer.certificate().getNotAfter().toInstant());
+            return null;
+        } catch (AuthenticationException e) {
+            return new Refusal(e.reason(), "peer's certificate authentication refused: " + e.getMessage());
+        }
     }
 }

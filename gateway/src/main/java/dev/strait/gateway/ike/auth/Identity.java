@@ -1,5 +1,6 @@
 package dev.strait.gateway.ike.auth;
 
+import dev.strait.gateway.ike.message.Payload;
 import java.net.InetAddress;
 import java.nio.charset.StandardCharsets;
 import java.util.Arrays;
@@ -11,12 +12,6 @@ import org.bouncycastle.asn1.x500.style.BCStyle;
  * user@domain (RFC822) or a distinguished name "C=CH, O=Example, CN=gw" (encoded in the order written, as strongSwan does).
  */
 public record Identity(int idType, byte[] data) {
-    public static final int ID_IPV4_ADDR = 1;
-    public static final int ID_FQDN = 2;
-    public static final int ID_RFC822_ADDR = 3;
-    public static final int ID_IPV6_ADDR = 5;
-    public static final int ID_DER_ASN1_DN = 9;
-    public static final int ID_KEY_ID = 11;
 
     public static Identity parse(String text) {
         if (text == null || text.isBlank()) {
@@ -26,21 +21,21 @@ public record Identity(int idType, byte[] data) {
         if (t.matches("[0-9.]+") && t.chars().filter(c -> c == '.').count() == 3 || t.contains(":") && t.matches("[0-9a-fA-F:.]+")) {
             try {
                 InetAddress a = InetAddress.getByName(t);
-                return new Identity(a.getAddress().length == 4 ? ID_IPV4_ADDR : ID_IPV6_ADDR, a.getAddress());
+                return new Identity(a.getAddress().length == 4 ? Payload.Identification.ID_IPV4_ADDR : Payload.Identification.ID_IPV6_ADDR, a.getAddress());
             } catch (java.net.UnknownHostException e) {
                 throw new IllegalArgumentException("'" + t + "' is not a valid IP address identity");
             }
         }
         if (t.contains("=")) {
             try {
-                return new Identity(ID_DER_ASN1_DN, new X500Name(BCStyle.INSTANCE, t).getEncoded());
+                return new Identity(Payload.Identification.ID_DER_ASN1_DN, new X500Name(BCStyle.INSTANCE, t).getEncoded());
             } catch (Exception e) {
                 throw new IllegalArgumentException("'" + t + "' is not a valid distinguished name");
             }
         }
         int at = t.indexOf('@');
         if (at > 0 && at < t.length() - 1) {
-            return new Identity(ID_RFC822_ADDR, t.getBytes(StandardCharsets.US_ASCII));
+            return new Identity(Payload.Identification.ID_RFC822_ADDR, t.getBytes(StandardCharsets.US_ASCII));
         }
         if (at == 0) { // strongSwan's "@fqdn" forces FQDN
             t = t.substring(1);
@@ -48,7 +43,7 @@ public record Identity(int idType, byte[] data) {
         if (!t.matches("[A-Za-z0-9_.-]+")) {
             throw new IllegalArgumentException("'" + text + "' is not an FQDN, IP address, user@domain or DN");
         }
-        return new Identity(ID_FQDN, t.getBytes(StandardCharsets.US_ASCII));
+        return new Identity(Payload.Identification.ID_FQDN, t.getBytes(StandardCharsets.US_ASCII));
     }
 
     /** The body the AUTH payload signs: ID type, three reserved bytes, then the data (RFC 7296 section 2.15). */
@@ -63,10 +58,10 @@ public record Identity(int idType, byte[] data) {
         if (other == null || idType != other.idType) {
             return false;
         }
-        if (idType == ID_DER_ASN1_DN) {
+        if (idType == Payload.Identification.ID_DER_ASN1_DN) {
             return matchKey().equals(other.matchKey());
         }
-        if (idType == ID_FQDN || idType == ID_RFC822_ADDR) {
+        if (idType == Payload.Identification.ID_FQDN || idType == Payload.Identification.ID_RFC822_ADDR) {
             return equalsIgnoreAsciiCase(data, other.data);
         }
         return Arrays.equals(data, other.data);
@@ -78,8 +73,8 @@ public record Identity(int idType, byte[] data) {
      */
     public Object matchKey() {
         return switch (idType) {
-            case ID_FQDN, ID_RFC822_ADDR -> new MatchKey(idType, new String(data, StandardCharsets.US_ASCII).toLowerCase(java.util.Locale.ROOT));
-            case ID_DER_ASN1_DN -> {
+            case Payload.Identification.ID_FQDN, Payload.Identification.ID_RFC822_ADDR -> new MatchKey(idType, new String(data, StandardCharsets.US_ASCII).toLowerCase(java.util.Locale.ROOT));
+            case Payload.Identification.ID_DER_ASN1_DN -> {
                 try {
                     yield new MatchKey(idType, X500Name.getInstance(data));
                 } catch (RuntimeException e) {
@@ -122,7 +117,7 @@ public record Identity(int idType, byte[] data) {
     @Override
     public String toString() {
         return switch (idType) {
-            case ID_IPV4_ADDR, ID_IPV6_ADDR -> {
+            case Payload.Identification.ID_IPV4_ADDR, Payload.Identification.ID_IPV6_ADDR -> {
                 try {
                     yield InetAddress.getByAddress(data).getHostAddress();
                 } catch (java.net.UnknownHostException e) {
@@ -130,8 +125,8 @@ public record Identity(int idType, byte[] data) {
                 }
             }
             // From the wire: it reaches logs and the tunnel's status, so control characters are escaped.
-            case ID_FQDN, ID_RFC822_ADDR -> dev.strait.gateway.ike.message.LogSafe.text(new String(data, StandardCharsets.US_ASCII));
-            case ID_DER_ASN1_DN -> {
+            case Payload.Identification.ID_FQDN, Payload.Identification.ID_RFC822_ADDR -> dev.strait.gateway.ike.message.LogSafe.text(new String(data, StandardCharsets.US_ASCII));
+            case Payload.Identification.ID_DER_ASN1_DN -> {
                 try {
                     yield X500Name.getInstance(data).toString();
                 } catch (RuntimeException e) {

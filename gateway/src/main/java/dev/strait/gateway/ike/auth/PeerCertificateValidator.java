@@ -295,16 +295,16 @@ public final class PeerCertificateValidator {
             throw new AuthenticationException(AuthFailure.ID_MISMATCH, "peer sent no identity");
         }
         boolean ok = switch (id.idType()) {
-            case Identity.ID_DER_ASN1_DN -> {
+            case Payload.Identification.ID_DER_ASN1_DN -> {
                 try {
                     yield sameDnInOrder(X500Name.getInstance(ee.getSubjectX500Principal().getEncoded()), X500Name.getInstance(id.data()));
                 } catch (RuntimeException e) {
                     yield false;
                 }
             }
-            case Identity.ID_FQDN -> hasAltName(ee, 2, new String(id.data(), StandardCharsets.US_ASCII));
-            case Identity.ID_RFC822_ADDR -> hasAltName(ee, 1, new String(id.data(), StandardCharsets.US_ASCII));
-            case Identity.ID_IPV4_ADDR, Identity.ID_IPV6_ADDR -> hasIpAltName(ee, id.data());
+            case Payload.Identification.ID_FQDN -> hasAltName(ee, 2, new String(id.data(), StandardCharsets.US_ASCII));
+            case Payload.Identification.ID_RFC822_ADDR -> hasAltName(ee, 1, new String(id.data(), StandardCharsets.US_ASCII));
+            case Payload.Identification.ID_IPV4_ADDR, Payload.Identification.ID_IPV6_ADDR -> hasIpAltName(ee, id.data());
             default -> false;
         };
         if (!ok) {

@@ -1,59 +1,52 @@
 package dev.strait.gateway.ike.auth;
 
 import dev.strait.gateway.ike.crypto.PrfFunction;
+import dev.strait.gateway.ike.message.Payload;
 import java.nio.charset.StandardCharsets;
 import java.security.MessageDigest;
+import java.util.List;
+import java.util.Set;
 
 /**
  * Shared-key message integrity code (RFC 7296 section 2.15):
  * AUTH = prf(prf(PSK, "Key Pad for IKEv2"), RealMessage | Nonce(peer) | prf(SK_p, RestOfIDPayload)).
  */
-public final class PskAuthenticator {
-    public static final int AUTH_METHOD_PSK = 2;
+public final class PskAuthenticator implements Authenticator {
     private static final byte[] KEY_PAD = "Key Pad for IKEv2".getBytes(StandardCharsets.US_ASCII);
 
-    private PskAuthenticator() {
+    private final byte[] psk;
+
+    public PskAuthenticator(byte[] psk) {
+        this.psk = psk;
     }
 
-    /** The octets both AUTH methods sign: this side's first message, the peer's nonce, and the MACed ID. */
-    public static byte[] signedOctets(PrfFunction prf, byte[] ownFirstMessage, byte[] peerNonce, byte[] skP, Identity ownId) {
-        return signedOctets(prf, ownFirstMessage, peerNonce, skP, ownId, new byte[0]);
+    @Override
+    public List<Payload> initNotifies() {
+        return List.of();
     }
 
-    /**
-     * With IKE_INTERMEDIATE exchanges (RFC 9242 section 3.3.2) the octets end with
-     * IntAuth = IntAuth_iN | IntAuth_rN | IKE_AUTH_MID; an empty intAuth gives the RFC 7296 octets.
-     */
-    public static byte[] signedOctets(PrfFunction prf, byte[] ownFirstMessage, byte[] peerNonce, byte[] skP, Identity ownId,
-            byte[] intAuth) {
-        byte[] macedId = prf.compute(skP, ownId.restOfIdPayload());
-        byte[] out = new byte[ownFirstMessage.length + peerNonce.length + macedId.length + intAuth.length];
-        System.arraycopy(ownFirstMessage, 0, out, 0, ownFirstMessage.length);
-        System.arraycopy(peerNonce, 0, out, ownFirstMessage.length, peerNonce.length);
-        System.arraycopy(macedId, 0, out, ownFirstMessage.length + peerNonce.length, macedId.length);
-        System.arraycopy(intAuth, 0, out, ownFirstMessage.length + peerNonce.length + macedId.length, intAuth.length);
-        return out;
+    @Override
+    public List<Payload> certRequests() {
+        return List.of();
     }
 
-    /** IntAuth for the AUTH octets (RFC 9242 section 3.3.2): the last initiator and responder chain values and the IKE_AUTH message ID. */
-    public static byte[] intAuth(byte[] intAuthI, byte[] intAuthR, int ikeAuthMessageId) {
-        byte[] out = new byte[intAuthI.length + intAuthR.length + 4];
-        System.arraycopy(intAuthI, 0, out, 0, intAuthI.length);
-        System.arraycopy(intAuthR, 0, out, intAuthI.length, intAuthR.length);
-        int o = intAuthI.length + intAuthR.length;
-        out[o] = (byte) (ikeAuthMessageId >>> 24);
-        out[o + 1] = (byte) (ikeAuthMessageId >>> 16);
-        out[o + 2] = (byte) (ikeAuthMessageId >>> 8);
-        out[o + 3] = (byte) ikeAuthMessageId;
-        return out;
+    @Override
+    public Own own(PrfFunction prf, Set<SignatureHash> peerHashes, List<Payload.CertReq> peerCertReqs, byte[] octets) {
+        return new Own(List.of(), new Payload.Auth(Payload.Auth.METHOD_SHARED_KEY, compute(prf, psk, octets)));
     }
 
-    public static byte[] compute(PrfFunction prf, byte[] psk, byte[] signedOctets) {
+    @Override
+    public Refusal verify(PrfFunction prf, List<Payload.Cert> peerCerts, Identity peerId, Payload.Auth auth, byte[] octets) {
+        if (auth.method() != Payload.Auth.METHOD_SHARED_KEY) {
+            return new Refusal(AuthFailure.AUTH_METHOD, "peer used AUTH method " + auth.method() + ", tunnel is configured for PSK");
+        }
+        if (!MessageDigest.isEqual(compute(prf, psk, octets), auth.data())) { // constant time
+            return new Refusal(AuthFailure.PSK_MISMATCH, "peer's AUTH does not verify with our PSK (PSKs differ)");
+        }
+        return null;
+    }
+
+    static byte[] compute(PrfFunction prf, byte[] psk, byte[] signedOctets) {
         return prf.compute(prf.compute(psk, KEY_PAD), signedOctets);
-    }
-
-    /** Constant-time check of a received AUTH value. */
-    public static boolean verify(PrfFunction prf, byte[] psk, byte[] signedOctets, byte[] received) {
-        return MessageDigest.isEqual(compute(prf, psk, signedOctets), received);
     }
 }

@@ -34,7 +34,6 @@ import org.bouncycastle.crypto.params.AsymmetricKeyParameter;
 import org.bouncycastle.crypto.params.ECNamedDomainParameters;
 import org.bouncycastle.crypto.params.ECPrivateKeyParameters;
 import org.bouncycastle.crypto.params.ECPublicKeyParameters;
-import org.bouncycastle.crypto.params.Ed25519PrivateKeyParameters;
 import org.bouncycastle.crypto.params.Ed25519PublicKeyParameters;
 import org.bouncycastle.crypto.signers.ECDSASigner;
 import org.bouncycastle.crypto.signers.Ed25519Signer;
@@ -49,13 +48,12 @@ import org.bouncycastle.crypto.util.PublicKeyFactory;
 /**
  * The Digital Signature AUTH method (RFC 7427, method 14): AUTH data = length of the AlgorithmIdentifier (1 byte),
  * the AlgorithmIdentifier DER, then the signature over the octets of RFC 7296 section 2.15
- * ({@link PskAuthenticator#signedOctets} builds them for both methods).
+ * ({@link AuthOctets#signedOctets} builds them for both methods).
  *
  * <p>Ed25519 and ECDSA use BouncyCastle's lightweight API (several times faster than the JDK here), RSA uses JCA.
  * ECDSA nonces are deterministic (RFC 6979) so a weak RNG cannot leak the key. Instances are thread-safe.
  */
 public final class SignatureAuthenticator {
-    public static final int AUTH_METHOD_DIGITAL_SIGNATURE = 14;
 
     private final KeyType keyType;
     private final SignatureScheme.RsaPadding rsaPadding;

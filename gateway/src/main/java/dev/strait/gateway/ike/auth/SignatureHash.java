@@ -19,7 +19,6 @@ public enum SignatureHash {
     IDENTITY(5, 0);
 
     /** Notify Message Type of SIGNATURE_HASH_ALGORITHMS. */
-    public static final int NOTIFY_TYPE = 16431;
 
     /** What we announce: every hash we accept, strongest first. */
     public static final List<SignatureHash> SUPPORTED = List.of(SHA2_512, SHA2_384, SHA2_256, IDENTITY);

@@ -5,15 +5,6 @@ public final class Algorithms {
     private Algorithms() {
     }
 
-    /** Transform type numbers. */
-    public static final int TYPE_ENCR = 1;
-    public static final int TYPE_PRF = 2;
-    public static final int TYPE_INTEG = 3;
-    public static final int TYPE_KE = 4;
-    public static final int TYPE_ESN = 5;
-    /** RFC 9370 Additional Key Exchange 1..7 are transform types 6..12. */
-    public static final int TYPE_ADDITIONAL_KE_1 = 6;
-
     public enum Encr {
         AES_CBC(12, false, 16), CAMELLIA_CBC(23, false, 16), AES_GCM_16(20, true, 8), CHACHA20_POLY1305(28, true, 8);
 

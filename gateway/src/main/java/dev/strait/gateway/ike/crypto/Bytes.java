@@ -45,12 +45,4 @@ final class Bytes {
     static byte[] leftPad(byte[] value, int length) {
         return value.length == length ? value : fixedLength(new BigInteger(1, value), length);
     }
-
-    static byte[] spi(long spi) {
-        byte[] out = new byte[8];
-        for (int i = 0; i < 8; i++) {
-            out[i] = (byte) (spi >>> (56 - 8 * i));
-        }
-        return out;
-    }
 }

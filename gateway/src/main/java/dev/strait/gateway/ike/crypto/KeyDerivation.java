@@ -1,5 +1,6 @@
 package dev.strait.gateway.ike.crypto;
 
+import dev.strait.gateway.ike.message.WireBytes;
 import java.util.Arrays;
 import java.util.List;
 import java.util.Objects;
@@ -111,7 +112,7 @@ public final class KeyDerivation {
             throw new IllegalArgumentException("key lengths must be positive (integrity may be 0 for AEAD)");
         }
         int prfLength = prf.algorithm().outputLength;
-        byte[] seed = Bytes.concat(ni, nr, Bytes.spi(spiI), Bytes.spi(spiR));
+        byte[] seed = Bytes.concat(ni, nr, WireBytes.u64(spiI), WireBytes.u64(spiR));
         byte[] keymat = prf.plus(skeyseed, seed, 3 * prfLength + 2 * integKeyLength + 2 * encKeyLength);
         Arrays.fill(skeyseed, (byte) 0);
         Splitter split = new Splitter(keymat);

@@ -7,6 +7,8 @@ public final class ExchangeType {
     public static final int CREATE_CHILD_SA = 36;
     public static final int INFORMATIONAL = 37;
     public static final int IKE_INTERMEDIATE = 43;
+    /** RFC 9370 section 2.2.4. */
+    public static final int IKE_FOLLOWUP_KE = 44;
 
     private ExchangeType() {
     }
@@ -18,6 +20,7 @@ public final class ExchangeType {
             case CREATE_CHILD_SA -> "CREATE_CHILD_SA";
             case INFORMATIONAL -> "INFORMATIONAL";
             case IKE_INTERMEDIATE -> "IKE_INTERMEDIATE";
+            case IKE_FOLLOWUP_KE -> "IKE_FOLLOWUP_KE";
             default -> "EXCHANGE_" + type;
         };
     }

@@ -19,6 +19,8 @@ public final class NotifyType {
     public static final int INVALID_SELECTORS = 39;
     public static final int TEMPORARY_FAILURE = 43;
     public static final int CHILD_SA_NOT_FOUND = 44;
+    /** RFC 9370 section 2.2.4: an IKE_FOLLOWUP_KE for an exchange the responder does not know. */
+    public static final int STATE_NOT_FOUND = 47;
 
     public static final int INITIAL_CONTACT = 16384;
     public static final int SET_WINDOW_SIZE = 16385;
@@ -43,5 +45,19 @@ public final class NotifyType {
     public static final int ADDITIONAL_KEY_EXCHANGE = 16441;
 
     private NotifyType() {
+    }
+
+    /** The IANA name of a notify type Strait knows, else "notify N". */
+    public static String name(int type) {
+        for (var f : NotifyType.class.getFields()) {
+            try {
+                if (f.getType() == int.class && f.getInt(null) == type) {
+                    return f.getName();
+                }
+            } catch (IllegalAccessException e) {
+                break;
+            }
+        }
+        return "notify " + type;
     }
 }

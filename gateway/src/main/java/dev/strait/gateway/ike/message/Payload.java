@@ -30,6 +30,8 @@ public sealed interface Payload {
         public static final int TYPE_INTEG = 3;
         public static final int TYPE_KE = 4;
         public static final int TYPE_ESN = 5;
+        /** RFC 9370: Additional Key Exchange 1..7 are transform types 6..12. */
+        public static final int TYPE_ADDITIONAL_KE_1 = 6;
         /** The only IKEv2 transform attribute (RFC 7296 section 3.3.5), always in TV format. */
         public static final int ATTRIBUTE_KEY_LENGTH = 14;
     }
@@ -58,6 +60,11 @@ public sealed interface Payload {
 
     /** AUTH (section 3.8). */
     record Auth(int method, byte[] data) implements Payload {
+        /** Shared Key Message Integrity Code (RFC 7296 section 3.8). */
+        public static final int METHOD_SHARED_KEY = 2;
+        /** Digital Signature (RFC 7427 section 3). */
+        public static final int METHOD_DIGITAL_SIGNATURE = 14;
+
         public int type() { return PayloadType.AUTH; }
     }
 

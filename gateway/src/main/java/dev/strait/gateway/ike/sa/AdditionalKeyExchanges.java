@@ -1,5 +1,7 @@
 package dev.strait.gateway.ike.sa;
 
+import dev.strait.gateway.ike.message.WireBytes;
+import dev.strait.gateway.ike.message.ExchangeType;
 import dev.strait.gateway.ike.crypto.Algorithms;
 import dev.strait.gateway.ike.crypto.KeyExchange;
 import dev.strait.gateway.ike.message.IkeMessage;
@@ -18,8 +20,7 @@ import org.slf4j.LoggerFactory;
  * shared by Child SA and IKE SA rekeys in both roles: answering the peer's KE, and sending our next linked KE.
  */
 final class AdditionalKeyExchanges {
-    /** Logged as the IKE SA: the same log lines as before the split. */
-    private static final Logger LOG = LoggerFactory.getLogger(IkeSa.class);
+    private static final Logger LOG = LoggerFactory.getLogger(AdditionalKeyExchanges.class);
 
     /** Our key exchange value answering the peer's, and the shared secret. */
     record KeAnswer(Payload.KeyExchange payload, byte[] secret) {
@@ -40,7 +41,7 @@ final class AdditionalKeyExchanges {
         List<Payload> inner = List.of(IkeSa.notify(NotifyType.ADDITIONAL_KEY_EXCHANGE, link),
                 new Payload.KeyExchange(group.id, kx.publicValue()));
         LOG.debug("tunnel {}: IKE_FOLLOWUP_KE of the {} ({})", ikeSa.name(), of, group);
-        ikeSa.sendRequest(IkeSa.IKE_FOLLOWUP_KE, inner, r -> done.accept(followupSecret(kx, r), r));
+        ikeSa.sendRequest(ExchangeType.IKE_FOLLOWUP_KE, inner, r -> done.accept(followupSecret(kx, r), r));
     }
 
     private static byte[] followupSecret(KeyExchange kx, IkeMessage r) {
@@ -71,7 +72,7 @@ final class AdditionalKeyExchanges {
     KeAnswer answerFollowupKe(IkeMessage m, Algorithms.Group group) {
         Optional<Payload.KeyExchange> ke = m.first(Payload.KeyExchange.class);
         if (ke.isEmpty() || ke.get().group() != group.id) {
-            ikeSa.respond(m, List.of(IkeSa.notify(NotifyType.INVALID_KE_PAYLOAD, new byte[] {(byte) (group.id >> 8), (byte) group.id})));
+            ikeSa.respond(m, List.of(IkeSa.notify(NotifyType.INVALID_KE_PAYLOAD, WireBytes.u16(group.id))));
             return null;
         }
         return answerKe(m, group, ke.get().data());

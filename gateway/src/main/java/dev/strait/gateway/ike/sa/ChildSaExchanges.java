@@ -1,8 +1,8 @@
 package dev.strait.gateway.ike.sa;
 
+import dev.strait.gateway.ike.message.WireBytes;
 import static dev.strait.gateway.ike.sa.IkeSa.NONCE_LENGTH;
 import static dev.strait.gateway.ike.sa.IkeSa.hex32;
-import static dev.strait.gateway.ike.sa.IkeSa.notifyName;
 import static dev.strait.gateway.ike.sa.IkeSa.selectors;
 
 import dev.strait.gateway.ike.crypto.Algorithms;
@@ -28,8 +28,7 @@ import org.slf4j.LoggerFactory;
  * child_rekey / child_create tasks; runs on the SA's executor.
  */
 final class ChildSaExchanges {
-    /** Logged as the IKE SA: the same log lines as before the split. */
-    private static final Logger LOG = LoggerFactory.getLogger(IkeSa.class);
+    private static final Logger LOG = LoggerFactory.getLogger(ChildSaExchanges.class);
 
     private final IkeSa ikeSa;
     private final IkeEngine engine;
@@ -44,6 +43,14 @@ final class ChildSaExchanges {
     /** Old child inbound SPI -> the peer's rekey of it that we answered while ours was in flight. */
     private final java.util.Map<Integer, RekeyExchange> peerChildRekeys = new java.util.HashMap<>();
     private Integer childRekeyInFlight;
+    /** Old child inbound SPI of our multi-KE rekey once it sent its first IKE_FOLLOWUP_KE (RFC 9370 section 2.2.4). */
+    private Integer rekeyInFollowups;
+    /** Old child inbound SPI -> the peer's multi-KE rekey of it that we answered while ours waited for its answer. */
+    private final java.util.Map<Integer, PeerMultiKeRekey> peerMultiKeRekeys = new java.util.HashMap<>();
+
+    /** The peer's multi-KE rekey, between its CREATE_CHILD_SA and its IKE_FOLLOWUP_KEs; abandon drops our state of it. */
+    private record PeerMultiKeRekey(byte[] minNonce, Runnable abandon) {
+    }
 
     // Additional Child SAs (RFC 7296 section 1.3.1) for subnet pairs the peer left out of the IKE_AUTH Child SA.
     /** Pairs already tried on this IKE SA: one CREATE_CHILD_SA each per IKE SA, never a retry loop. */
@@ -68,6 +75,24 @@ final class ChildSaExchanges {
     /** A Child SA rekey or creation of ours runs: a peer's IKE rekey waits (section 2.25). */
     boolean rekeyOrCreateInFlight() {
         return childRekeyInFlight != null || childCreateInFlight;
+    }
+
+    /**
+     * Our multi-KE rekey of this Child SA already sent IKE_FOLLOWUP_KE: a rekey of it by the peer now comes too late
+     * for the collision to be settled by nonces, and is answered TEMPORARY_FAILURE (RFC 9370 section 2.2.4).
+     */
+    boolean rekeyInFollowups(int inboundSpi) {
+        return rekeyInFollowups != null && rekeyInFollowups == inboundSpi;
+    }
+
+    /**
+     * We answered the peer's rekey of this Child SA, which continues with IKE_FOLLOWUP_KE. While our own rekey of it
+     * waits for its CREATE_CHILD_SA answer, that is a collision, settled as soon as the answer arrives.
+     */
+    void notePeerMultiKeRekey(int oldInbound, byte[] nonceI, byte[] nonceR, Runnable abandon) {
+        if (childRekeyInFlight != null && childRekeyInFlight == oldInbound) {
+            peerMultiKeRekeys.put(oldInbound, new PeerMultiKeRekey(Lifetimes.minNonce(nonceI, nonceR), abandon));
+        }
     }
 
     /** The Child SA (by inbound SPI) was already replaced by a completed rekey. */
@@ -135,8 +160,8 @@ final class ChildSaExchanges {
                 window.sendNextQueued();
                 return;
             }
-            ChildOffer offer = childOffer(forcedGroup, new Payload.Notify(ProposalMatcher.PROTO_ESP,
-                    ProposalMatcher.spiBytes(oldInbound), NotifyType.REKEY_SA, new byte[0]), old.localTs(), old.remoteTs());
+            ChildOffer offer = childOffer(forcedGroup, new Payload.Notify(Payload.Proposal.PROTOCOL_ESP,
+                    WireBytes.u32(oldInbound), NotifyType.REKEY_SA, new byte[0]), old.localTs(), old.remoteTs());
             childRekeyInFlight = oldInbound;
             LOG.info("tunnel {}: rekeying Child SA {}{}", ikeSa.name(), hex32(oldInbound), offer.pfs());
             ikeSa.sendRequest(ExchangeType.CREATE_CHILD_SA, offer.payloads(),
@@ -147,6 +172,7 @@ final class ChildSaExchanges {
     private void onChildRekeyResponse(Child old, int newSpi, byte[] nonceI, KeyExchange kx, IkeMessage r) {
         childRekeyInFlight = null;
         RekeyExchange theirs = peerChildRekeys.remove(old.inboundSpi());
+        PeerMultiKeRekey theirsPending = peerMultiKeRekeys.remove(old.inboundSpi());
         TunnelDefinition t = ikeSa.tunnel.definition();
         Optional<Payload.Notify> error = r.notifies().filter(Payload.Notify::isError).findFirst();
         Optional<EspChoice> choice = r.first(Payload.Sa.class).flatMap(sa -> ProposalMatcher.acceptEspAnswer(sa, t.espProposals(), kx != null));
@@ -159,6 +185,9 @@ final class ChildSaExchanges {
                 replaced.add(old.inboundSpi()); // ours failed, the peer's rekey of the same SA stands; it deletes the old one
                 return;
             }
+            if (theirsPending != null) {
+                return; // ours failed (the peer won and answered TEMPORARY_FAILURE): the peer's rekey goes on and replaces it
+            }
             if (ikeSa.state != State.ESTABLISHED || ikeSa.childByInbound(old.inboundSpi()) == null || replaced.contains(old.inboundSpi())) {
                 return; // the child is gone or already replaced: nothing to retry
             }
@@ -166,19 +195,19 @@ final class ChildSaExchanges {
                 LOG.info("tunnel {}: peer answered the Child SA rekey with TEMPORARY_FAILURE; retrying", ikeSa.name());
                 ikeSa.retryLater(() -> rekeyChild(old.inboundSpi(), null));
             } else if (type == NotifyType.INVALID_KE_PAYLOAD && error.get().data().length == 2) {
-                int wanted = (error.get().data()[0] & 0xff) << 8 | (error.get().data()[1] & 0xff);
+                int wanted = WireBytes.u16(error.get().data());
                 t.espProposals().stream().flatMap(p -> p.groups().stream()).filter(g -> g.id == wanted).findFirst()
                         .ifPresentOrElse(g -> rekeyChild(old.inboundSpi(), g),
-                                () -> ikeSa.tunnel.noteError("rekey_failed", "peer wants PFS group " + wanted + " for the Child SA rekey"));
+                                () -> ikeSa.tunnel.noteError(FailureReason.REKEY_FAILED, "peer wants PFS group " + wanted + " for the Child SA rekey"));
             } else if (type == NotifyType.CHILD_SA_NOT_FOUND) {
                 // The peer no longer has it (deleted, its DELETE crossing our request): its own DELETE follows or DPD cleans up.
                 LOG.warn("tunnel {}: peer answered the rekey of Child SA {} with CHILD_SA_NOT_FOUND", ikeSa.name(), hex32(old.inboundSpi()));
-                ikeSa.tunnel.noteError("rekey_failed", "Child SA rekey failed: the peer does not know Child SA " + hex32(old.inboundSpi())
+                ikeSa.tunnel.noteError(FailureReason.REKEY_FAILED, "Child SA rekey failed: the peer does not know Child SA " + hex32(old.inboundSpi())
                         + " (CHILD_SA_NOT_FOUND)");
             } else {
-                String why = error.map(n -> notifyName(n.notifyType())).orElse("an answer without SA, Nr or KE");
+                String why = error.map(n -> NotifyType.name(n.notifyType())).orElse("an answer without SA, Nr or KE");
                 LOG.warn("tunnel {}: Child SA rekey failed: {}", ikeSa.name(), why);
-                ikeSa.tunnel.noteError("rekey_failed", "Child SA rekey failed: " + why);
+                ikeSa.tunnel.noteError(FailureReason.REKEY_FAILED, "Child SA rekey failed: " + why);
             }
             return;
         }
@@ -195,7 +224,7 @@ final class ChildSaExchanges {
                 shared = kx.sharedSecret(ke.get().data());
             } catch (GeneralSecurityException e) {
                 engine.releaseChildSpi(newSpi);
-                ikeSa.tunnel.noteError("rekey_failed", "peer's key exchange value in the Child SA rekey is invalid");
+                ikeSa.tunnel.noteError(FailureReason.REKEY_FAILED, "peer's key exchange value in the Child SA rekey is invalid");
                 return;
             }
         }
@@ -203,12 +232,35 @@ final class ChildSaExchanges {
                 .findFirst().map(Payload.TrafficSelectors::selectors).orElse(old.localTs());
         List<Payload.TrafficSelector> tsr = r.all(Payload.TrafficSelectors.class).filter(x -> !x.initiator())
                 .findFirst().map(Payload.TrafficSelectors::selectors).orElse(old.remoteTs());
+        if (theirsPending != null && !choice.get().additionalKes().isEmpty() && lostMultiKeCollision(old, newSpi, nonceI,
+                nonceR.get().data(), theirsPending)) {
+            return;
+        }
         ChildRekey rekey = new ChildRekey(old, null, newSpi, choice.get(), secretsFrom(shared), nonceI, nonceR.get().data(),
                 tsi, tsr, theirs);
         continueChildExchange(rekey, r, () -> {
             engine.releaseChildSpi(newSpi);
-            ikeSa.tunnel.noteError("rekey_failed", "peer chose additional key exchanges but sent no ADDITIONAL_KEY_EXCHANGE link");
+            ikeSa.tunnel.noteError(FailureReason.REKEY_FAILED, "peer chose additional key exchanges but sent no ADDITIONAL_KEY_EXCHANGE link");
         });
+    }
+
+    /**
+     * RFC 9370 section 2.2.4, as strongSwan 6 does: simultaneous multi-KE rekeys of one Child SA are settled right
+     * after the CREATE_CHILD_SA exchanges, by the nonces (RFC 7296 section 2.8.1). The loser stops before any
+     * IKE_FOLLOWUP_KE; the winner drops the loser's exchange and goes on. Returns whether we lost.
+     */
+    private boolean lostMultiKeCollision(Child old, int newSpi, byte[] nonceI, byte[] nonceR, PeerMultiKeRekey theirs) {
+        engine.listener().rekeyCollision(ikeSa.name(), "child");
+        if (Lifetimes.oursIsRedundant(Lifetimes.minNonce(nonceI, nonceR), theirs.minNonce())) {
+            LOG.info("tunnel {}: Child SA rekey collision lost, abandoning our multi-KE rekey of {} before IKE_FOLLOWUP_KE",
+                    ikeSa.name(), hex32(old.inboundSpi()));
+            engine.releaseChildSpi(newSpi);
+            return true; // the peer's rekey goes on; when it completes, the peer deletes the old SA
+        }
+        LOG.info("tunnel {}: Child SA rekey collision won, continuing our multi-KE rekey of {}", ikeSa.name(),
+                hex32(old.inboundSpi()));
+        theirs.abandon().run();
+        return false;
     }
 
     /** The key exchange secrets of a Child SA exchange so far: the CREATE_CHILD_SA one, if it had a KE. */
@@ -249,21 +301,25 @@ final class ChildSaExchanges {
     /** The next additional key exchange of a Child SA rekey, linked to the previous exchange by the peer's token. */
     private void sendFollowupKe(ChildRekey rekey, byte[] link) {
         Algorithms.Group group = rekey.esp().additionalKes().get(rekey.secrets().size() - 1);
+        if (rekey.old() != null) {
+            rekeyInFollowups = rekey.old().inboundSpi();
+        }
         kes.sendFollowupKe(group, link, "Child SA", (shared, r) -> onFollowupKeResponse(rekey, shared, r));
     }
 
     private void onFollowupKeResponse(ChildRekey rekey, byte[] shared, IkeMessage r) {
+        rekeyInFollowups = null; // set again by the next IKE_FOLLOWUP_KE, if one follows
         Optional<Payload.Notify> error = r.notifies().filter(Payload.Notify::isError).findFirst();
         if (shared == null || ikeSa.state != State.ESTABLISHED) {
             engine.releaseChildSpi(rekey.newSpi());
-            String why = error.map(n -> notifyName(n.notifyType())).orElse("no valid KEr");
+            String why = error.map(n -> NotifyType.name(n.notifyType())).orElse("no valid KEr");
             if (rekey.pair() != null) {
-                childCreateFailed(rekey.pair(), "child_failed", "IKE_FOLLOWUP_KE failed: " + why);
+                childCreateFailed(rekey.pair(), FailureReason.CHILD_FAILED, "IKE_FOLLOWUP_KE failed: " + why);
                 return;
             }
             LOG.warn("tunnel {}: IKE_FOLLOWUP_KE of the Child SA rekey failed: {}", ikeSa.name(), why);
             if (ikeSa.tunnel != null) {
-                ikeSa.tunnel.noteError("rekey_failed", "IKE_FOLLOWUP_KE failed: " + why);
+                ikeSa.tunnel.noteError(FailureReason.REKEY_FAILED, "IKE_FOLLOWUP_KE failed: " + why);
             }
             return;
         }
@@ -271,10 +327,10 @@ final class ChildSaExchanges {
         continueChildExchange(rekey, r, () -> {
             engine.releaseChildSpi(rekey.newSpi());
             if (rekey.pair() != null) {
-                childCreateFailed(rekey.pair(), "child_failed", "IKE_FOLLOWUP_KE response without the link to the next exchange");
+                childCreateFailed(rekey.pair(), FailureReason.CHILD_FAILED, "IKE_FOLLOWUP_KE response without the link to the next exchange");
                 return;
             }
-            ikeSa.tunnel.noteError("rekey_failed", "IKE_FOLLOWUP_KE response without the link to the next exchange");
+            ikeSa.tunnel.noteError(FailureReason.REKEY_FAILED, "IKE_FOLLOWUP_KE response without the link to the next exchange");
         });
     }
 
@@ -311,7 +367,7 @@ final class ChildSaExchanges {
                 return;
             }
             ikeSa.sendRequest(ExchangeType.INFORMATIONAL,
-                    List.of(new Payload.Delete(ProposalMatcher.PROTO_ESP, 4, List.of(ProposalMatcher.spiBytes(c.inboundSpi())))), r -> {
+                    List.of(new Payload.Delete(Payload.Proposal.PROTOCOL_ESP, 4, List.of(WireBytes.u32(c.inboundSpi())))), r -> {
                 if (ikeSa.children.contains(c)) {
                     ikeSa.removeChild(c);
                 }
@@ -379,7 +435,7 @@ final class ChildSaExchanges {
                 return; // childCreateInFlight stays set until the retry is answered
             }
             if (type == NotifyType.INVALID_KE_PAYLOAD && d.length == 2 && kx != null) {
-                int wanted = (d[0] & 0xff) << 8 | (d[1] & 0xff);
+                int wanted = WireBytes.u16(d);
                 Optional<Algorithms.Group> g = t.espProposals().stream().flatMap(p -> p.groups().stream())
                         .filter(x -> x.id == wanted && x != kx.group()).findFirst();
                 if (g.isPresent()) {
@@ -388,9 +444,9 @@ final class ChildSaExchanges {
                     return;
                 }
             }
-            String reason = type == NotifyType.TS_UNACCEPTABLE ? "ts_unacceptable"
-                    : type == NotifyType.NO_PROPOSAL_CHOSEN ? "no_proposal" : "child_failed";
-            childCreateFailed(pair, reason, "peer answered " + notifyName(type));
+            FailureReason reason = type == NotifyType.TS_UNACCEPTABLE ? FailureReason.TS_UNACCEPTABLE
+                    : type == NotifyType.NO_PROPOSAL_CHOSEN ? FailureReason.NO_PROPOSAL : FailureReason.CHILD_FAILED;
+            childCreateFailed(pair, reason, "peer answered " + NotifyType.name(type));
             return;
         }
         Optional<EspChoice> choice = r.first(Payload.Sa.class).flatMap(sa -> ProposalMatcher.acceptEspAnswer(sa, t.espProposals(), kx != null));
@@ -413,14 +469,14 @@ final class ChildSaExchanges {
         if (problem != null) {
             // The peer may have installed its half: ask it to delete the SA it knows by our inbound SPI (section 1.4.1).
             deleteUninstalled(newSpi);
-            childCreateFailed(pair, "child_failed", "peer answered with " + problem);
+            childCreateFailed(pair, FailureReason.CHILD_FAILED, "peer answered with " + problem);
             return;
         }
         ChildRekey create = new ChildRekey(null, pair, newSpi, choice.get(), secretsFrom(shared), nonceI, nonceR.get().data(),
                 tsi, tsr, null);
         continueChildExchange(create, r, () -> {
             deleteUninstalled(newSpi);
-            childCreateFailed(pair, "child_failed", "peer chose additional key exchanges but sent no ADDITIONAL_KEY_EXCHANGE link");
+            childCreateFailed(pair, FailureReason.CHILD_FAILED, "peer chose additional key exchanges but sent no ADDITIONAL_KEY_EXCHANGE link");
         });
     }
 
@@ -441,7 +497,7 @@ final class ChildSaExchanges {
     }
 
     /** The peer refused a pair (or the exchange failed): remembered for the status, not retried on this IKE SA. */
-    private void childCreateFailed(SubnetPairs.Pair pair, String reason, String why) {
+    private void childCreateFailed(SubnetPairs.Pair pair, FailureReason reason, String why) {
         childCreateInFlight = false;
         String message = "no Child SA for " + pair.describe() + ": " + why;
         LOG.warn("tunnel {}: {}", ikeSa.name(), message);
@@ -460,7 +516,7 @@ final class ChildSaExchanges {
                 return;
             }
             ikeSa.sendRequest(ExchangeType.INFORMATIONAL,
-                    List.of(new Payload.Delete(ProposalMatcher.PROTO_ESP, 4, List.of(ProposalMatcher.spiBytes(inboundSpi)))), r -> { });
+                    List.of(new Payload.Delete(Payload.Proposal.PROTOCOL_ESP, 4, List.of(WireBytes.u32(inboundSpi)))), r -> { });
         });
     }
 

@@ -1,7 +1,7 @@
 package dev.strait.gateway.ike.sa;
 
+import dev.strait.gateway.ike.message.WireBytes;
 import static dev.strait.gateway.ike.sa.IkeSa.NONCE_LENGTH;
-import static dev.strait.gateway.ike.sa.IkeSa.STATE_NOT_FOUND;
 import static dev.strait.gateway.ike.sa.IkeSa.selectors;
 
 import dev.strait.gateway.datapath.Datapath;
@@ -25,8 +25,7 @@ import org.slf4j.LoggerFactory;
  * Collision bookkeeping stays with our own exchanges (ChildSaExchanges). Runs on the SA's executor.
  */
 final class ChildSaResponder {
-    /** Logged as the IKE SA, like the rest of its exchanges. */
-    private static final Logger LOG = LoggerFactory.getLogger(IkeSa.class);
+    private static final Logger LOG = LoggerFactory.getLogger(ChildSaResponder.class);
     private final IkeSa ikeSa;
     private final IkeEngine engine;
     private final AdditionalKeyExchanges kes;
@@ -38,6 +37,8 @@ final class ChildSaResponder {
     }
 
     private PendingChild pendingChild;
+    /** The link of the peer's multi-KE rekey we dropped after winning a collision: its IKE_FOLLOWUP_KE gets TEMPORARY_FAILURE. */
+    private byte[] abandonedLink;
 
     ChildSaResponder(IkeSa ikeSa, IkeEngine engine, ChildSaExchanges childSas, AdditionalKeyExchanges kes) {
         this.ikeSa = ikeSa;
@@ -52,11 +53,11 @@ final class ChildSaResponder {
         Child old = null;
         if (rekey.isPresent()) {
             byte[] spi = rekey.get().spi();
-            int ours = spi.length == 4 ? ProposalMatcher.spiInt(spi) : 0;
+            int ours = spi.length == 4 ? WireBytes.u32(spi) : 0;
             old = ikeSa.children.stream().filter(c -> c.outboundSpi() == ours).findFirst().orElse(null);
             if (old == null) {
-                refuse(m, new Payload.Notify(ProposalMatcher.PROTO_ESP, spi, NotifyType.CHILD_SA_NOT_FOUND, new byte[0]),
-                        "child_not_found", "the peer asked to rekey Child SA " + (spi.length == 4 ? IkeSa.hex32(ours) : "?")
+                refuse(m, new Payload.Notify(Payload.Proposal.PROTOCOL_ESP, spi, NotifyType.CHILD_SA_NOT_FOUND, new byte[0]),
+                        FailureReason.CHILD_NOT_FOUND, "the peer asked to rekey Child SA " + (spi.length == 4 ? IkeSa.hex32(ours) : "?")
                                 + ", which this IKE SA does not have");
                 return;
             }
@@ -64,18 +65,25 @@ final class ChildSaResponder {
                 ikeSa.respond(m, List.of(IkeSa.notify(NotifyType.TEMPORARY_FAILURE, new byte[0]))); // our rekey of it already completed
                 return;
             }
+            if (childSas.rekeyInFollowups(old.inboundSpi())) {
+                // RFC 9370 section 2.2.4: our multi-KE rekey of it is past CREATE_CHILD_SA; the peer retries later
+                LOG.info("tunnel {}: peer started a rekey of Child SA {}, but ours already sent IKE_FOLLOWUP_KE; answered"
+                        + " TEMPORARY_FAILURE", ikeSa.name(), IkeSa.hex32(old.inboundSpi()));
+                ikeSa.respond(m, List.of(IkeSa.notify(NotifyType.TEMPORARY_FAILURE, new byte[0])));
+                return;
+            }
         }
         Optional<Payload.KeyExchange> ke = m.first(Payload.KeyExchange.class);
         Optional<EspChoice> choice = ProposalMatcher.selectEsp(sa.proposals(), t.espProposals(), ke.isPresent());
         if (choice.isEmpty()) {
-            refuse(m, IkeSa.notify(NotifyType.NO_PROPOSAL_CHOSEN, new byte[0]), "no_proposal",
+            refuse(m, IkeSa.notify(NotifyType.NO_PROPOSAL_CHOSEN, new byte[0]), FailureReason.NO_PROPOSAL,
                     "the peer offered no acceptable ESP proposal" + (ke.isPresent() ? " with PFS" : ""));
             return;
         }
         EspChoice chosen = choice.get();
         if (ke.isPresent() && chosen.group() != null && chosen.group().id != ke.get().group()) {
-            refuse(m, IkeSa.notify(NotifyType.INVALID_KE_PAYLOAD, new byte[] {(byte) (chosen.group().id >> 8), (byte) chosen.group().id}),
-                    "invalid_ke", "the peer's KE is for group " + ke.get().group() + ", we want " + chosen.group());
+            refuse(m, IkeSa.notify(NotifyType.INVALID_KE_PAYLOAD, WireBytes.u16(chosen.group().id)),
+                    FailureReason.INVALID_KE, "the peer's KE is for group " + ke.get().group() + ", we want " + chosen.group());
             return;
         }
         List<Payload.TrafficSelector> tsi = selectors(m, true);
@@ -83,7 +91,7 @@ final class ChildSaResponder {
         List<Payload.TrafficSelector> narrowedI = ikeSa.tunnel.narrowing().narrow(tsi, t.remoteSubnets());
         List<Payload.TrafficSelector> narrowedR = ikeSa.tunnel.narrowing().narrow(tsr, t.localSubnets());
         if (narrowedI.isEmpty() || narrowedR.isEmpty()) {
-            refuse(m, IkeSa.notify(NotifyType.TS_UNACCEPTABLE, new byte[0]), "ts_unacceptable", "the peer proposed traffic selectors "
+            refuse(m, IkeSa.notify(NotifyType.TS_UNACCEPTABLE, new byte[0]), FailureReason.TS_UNACCEPTABLE, "the peer proposed traffic selectors "
                     + TrafficSelectors.describe(tsi) + " <-> " + TrafficSelectors.describe(tsr) + ", outside remote "
                     + t.remoteSubnets() + " / local " + t.localSubnets());
             return;
@@ -99,8 +107,8 @@ final class ChildSaResponder {
         int inboundSpi = engine.allocateChildSpi();
         byte[] nonceR = engine.randomBytes(NONCE_LENGTH);
         List<Payload> out = new ArrayList<>();
-        out.add(new Payload.Sa(List.of(new Payload.Proposal(chosen.wire().number(), ProposalMatcher.PROTO_ESP,
-                ProposalMatcher.spiBytes(inboundSpi), chosen.wire().transforms()))));
+        out.add(new Payload.Sa(List.of(new Payload.Proposal(chosen.wire().number(), Payload.Proposal.PROTOCOL_ESP,
+                WireBytes.u32(inboundSpi), chosen.wire().transforms()))));
         out.add(new Payload.Nonce(nonceR));
         if (kea != null) {
             out.add(kea.payload());
@@ -115,8 +123,12 @@ final class ChildSaResponder {
             byte[] link = engine.randomBytes(16);
             List<byte[]> secrets = new ArrayList<>(List.of(shared));
             pendingChild = new PendingChild(link, chosen, secrets, inboundSpi, nonceI, nonceR, narrowedI, narrowedR, old);
+            abandonedLink = null;
             out.add(IkeSa.notify(NotifyType.ADDITIONAL_KEY_EXCHANGE, link));
             ikeSa.respond(m, out);
+            if (old != null) {
+                childSas.notePeerMultiKeRekey(old.inboundSpi(), nonceI, nonceR, this::abandonPending);
+            }
             return;
         }
         ikeSa.respond(m, out);
@@ -128,15 +140,15 @@ final class ChildSaResponder {
      * a refused rekey or Child SA must not go unnoticed (an INVALID_KE_PAYLOAD is part of negotiating and logged
      * at INFO).
      */
-    private void refuse(IkeMessage m, Payload.Notify refusal, String reason, String why) {
+    private void refuse(IkeMessage m, Payload.Notify refusal, FailureReason reason, String why) {
         String what = m.notify(NotifyType.REKEY_SA).isPresent() ? "Child SA rekey" : "new Child SA";
         refuseRequest(ikeSa, LOG, m, refusal, reason, what, why);
     }
 
     /** One refusal, for Child SA and IKE SA requests alike: the log line, the lastError and the answer. */
-    static void refuseRequest(IkeSa ikeSa, org.slf4j.Logger log, IkeMessage m, Payload.Notify refusal, String reason,
+    static void refuseRequest(IkeSa ikeSa, org.slf4j.Logger log, IkeMessage m, Payload.Notify refusal, FailureReason reason,
             String what, String why) {
-        String message = "refused the peer's " + what + ": " + why + "; answered " + IkeSa.notifyName(refusal.notifyType());
+        String message = "refused the peer's " + what + ": " + why + "; answered " + NotifyType.name(refusal.notifyType());
         if (refusal.notifyType() == NotifyType.INVALID_KE_PAYLOAD) {
             log.info("tunnel {}: {}", ikeSa.name(), message);
         } else {
@@ -146,11 +158,27 @@ final class ChildSaResponder {
         ikeSa.respond(m, List.of(refusal));
     }
 
+    /** We won a rekey collision against the peer's multi-KE rekey: its Child SA will not be created. */
+    private void abandonPending() {
+        if (pendingChild != null) {
+            engine.releaseChildSpi(pendingChild.inboundSpi());
+            abandonedLink = pendingChild.link();
+            pendingChild = null;
+        }
+    }
+
     /** The peer's next IKE_FOLLOWUP_KE of a Child SA creation (link: the one it carries); STATE_NOT_FOUND without one. */
     void respondFollowupKe(IkeMessage m, Optional<Payload.Notify> link) {
+        if (abandonedLink != null && AdditionalKeyExchanges.links(link, abandonedLink)) {
+            LOG.info("tunnel {}: IKE_FOLLOWUP_KE of the peer's rekey that lost the collision; answered TEMPORARY_FAILURE",
+                    ikeSa.name());
+            abandonedLink = null;
+            ikeSa.respond(m, List.of(IkeSa.notify(NotifyType.TEMPORARY_FAILURE, new byte[0])));
+            return;
+        }
         PendingChild p = pendingChild;
         if (p == null || !AdditionalKeyExchanges.links(link, p.link()) || ikeSa.state != State.ESTABLISHED) {
-            ikeSa.respond(m, List.of(IkeSa.notify(STATE_NOT_FOUND, new byte[0])));
+            ikeSa.respond(m, List.of(IkeSa.notify(NotifyType.STATE_NOT_FOUND, new byte[0])));
             return;
         }
         Algorithms.Group group = p.esp().additionalKes().get(p.secrets().size() - 1);

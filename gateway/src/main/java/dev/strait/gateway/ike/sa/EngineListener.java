@@ -14,7 +14,7 @@ public interface EngineListener {
     }
 
     /** reason: psk_mismatch, no_proposal, ts_unacceptable, peer_rejected, ... (a tunnel's own negotiation failed) */
-    default void authFailure(String tunnel, String reason) {
+    default void authFailure(String tunnel, FailureReason reason) {
     }
 
     default void dpdTimeout(String tunnel) {

@@ -4,7 +4,6 @@ import dev.strait.gateway.ike.message.IkeMessage;
 import java.time.Duration;
 import java.util.ArrayDeque;
 import java.util.List;
-import java.util.concurrent.ScheduledFuture;
 import java.util.function.BiConsumer;
 import java.util.function.Consumer;
 
@@ -20,9 +19,9 @@ final class ExchangeWindow {
      * gives none: which copy was answered is unknown).
      */
     private record Outstanding(int messageId, List<byte[]> bytes, Consumer<IkeMessage> onResponse, BiConsumer<IkeMessage, byte[]> onRawResponse,
-                               long startedNanos, int attempt, ScheduledFuture<?> timer, long deadlineNanos,
+                               long startedNanos, int attempt, Clock.Timer timer, long deadlineNanos,
                                Consumer<Duration> onRoundTrip) {
-        Outstanding next(int nextAttempt, ScheduledFuture<?> nextTimer) {
+        Outstanding next(int nextAttempt, Clock.Timer nextTimer) {
             return new Outstanding(messageId, bytes, onResponse, onRawResponse, startedNanos, nextAttempt, nextTimer,
                     deadlineNanos, onRoundTrip);
         }
@@ -124,7 +123,7 @@ final class ExchangeWindow {
                       BiConsumer<IkeMessage, byte[]> onRawResponse, Duration giveUpAfter, Consumer<Duration> onRoundTrip) {
         cancelOutstanding();
         nextRequestId = messageId + 1;
-        long now = System.nanoTime();
+        long now = engine.clock().nanoTime();
         outstanding = new Outstanding(messageId, bytes, onResponse, onRawResponse, now, 0, null,
                 giveUpAfter == null ? 0 : now + giveUpAfter.toNanos(), onRoundTrip);
         transmit();
@@ -138,7 +137,7 @@ final class ExchangeWindow {
 
     /** The (decrypted) answer to the outstanding request; then the next queued request goes out. */
     void onResponse(IkeMessage response) {
-        long arrived = System.nanoTime();
+        long arrived = engine.clock().nanoTime();
         Outstanding o = completeOutstanding();
         if (o.onRoundTrip() != null && o.attempt() == 0) {
             o.onRoundTrip().accept(Duration.ofNanos(arrived - o.startedNanos()));
@@ -156,7 +155,7 @@ final class ExchangeWindow {
         if (delay == null) {
             return;
         }
-        ScheduledFuture<?> timer = timers.after(delay, () -> onRetransmitTimer(o.messageId(), o.attempt()));
+        Clock.Timer timer = timers.after(delay, () -> onRetransmitTimer(o.messageId(), o.attempt()));
         outstanding = o.next(o.attempt(), timer);
     }
 
@@ -168,7 +167,7 @@ final class ExchangeWindow {
         if (d == null) {
             d = engine.settings().retransmits().getLast();
         }
-        long left = o.deadlineNanos() - System.nanoTime();
+        long left = o.deadlineNanos() - engine.clock().nanoTime();
         return Duration.ofNanos(Math.max(0, Math.min(d.toNanos(), left)));
     }
 
@@ -177,7 +176,7 @@ final class ExchangeWindow {
         if (o == null || o.messageId() != messageId || o.attempt() != attempt || ikeSa.state == IkeSa.State.CLOSED) {
             return;
         }
-        boolean giveUp = o.deadlineNanos() != 0 ? System.nanoTime() >= o.deadlineNanos() - 1_000_000
+        boolean giveUp = o.deadlineNanos() != 0 ? engine.clock().nanoTime() >= o.deadlineNanos() - 1_000_000
                 : engine.retransmitDelay(attempt + 1) == null;
         if (giveUp) {
             outstanding = null;
@@ -193,14 +192,14 @@ final class ExchangeWindow {
         Outstanding o = outstanding;
         outstanding = null;
         if (o.timer() != null) {
-            o.timer().cancel(false);
+            o.timer().cancel();
         }
         return o;
     }
 
     void cancelOutstanding() {
         if (outstanding != null && outstanding.timer() != null) {
-            outstanding.timer().cancel(false);
+            outstanding.timer().cancel();
         }
         outstanding = null;
     }

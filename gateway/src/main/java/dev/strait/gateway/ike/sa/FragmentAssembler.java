@@ -27,12 +27,15 @@ final class FragmentAssembler {
     private int firstPayload;
     private long startedNanos;
 
+    private final java.util.function.LongSupplier nanoClock;
+
     FragmentAssembler() {
-        this(MAX_AGE);
+        this(MAX_AGE, System::nanoTime);
     }
 
-    FragmentAssembler(Duration maxAge) {
+    FragmentAssembler(Duration maxAge, java.util.function.LongSupplier nanoClock) {
         this.maxAgeNanos = maxAge.toNanos();
+        this.nanoClock = nanoClock;
     }
 
     /**
@@ -47,7 +50,7 @@ final class FragmentAssembler {
         if (number < 1 || number > totalFragments) {
             throw new MalformedMessageException("SKF fragment " + number + " of " + totalFragments);
         }
-        long now = System.nanoTime();
+        long now = nanoClock.getAsLong();
         boolean expired = parts != null && now - startedNanos > maxAgeNanos;
         if (parts == null || messageId != this.messageId || expired || totalFragments > total) {
             // A new message, a stale one, or the sender re-fragmented with more pieces (section 2.6): start over.

@@ -12,10 +12,6 @@ import dev.strait.gateway.ike.message.Payload;
 import java.io.IOException;
 import java.net.InetAddress;
 import java.net.InetSocketAddress;
-import java.net.StandardProtocolFamily;
-import java.nio.ByteBuffer;
-import java.nio.channels.ClosedChannelException;
-import java.nio.channels.DatagramChannel;
 import java.security.SecureRandom;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -28,8 +24,6 @@ import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
-import java.util.concurrent.ScheduledFuture;
-import java.util.concurrent.ScheduledThreadPoolExecutor;
 import java.util.concurrent.TimeUnit;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -105,14 +99,14 @@ public final class IkeEngine implements AutoCloseable {
     private final EngineListener listener;
     private final SecureRandom random = new SecureRandom();
     private final ExecutorService workers = Executors.newVirtualThreadPerTaskExecutor();
-    private final ScheduledThreadPoolExecutor timers = newTimerThread();
+    private final Clock clock;
     private final Map<Long, IkeSa> sas = new ConcurrentHashMap<>();
     /** Responder SAs by (initiator SPI, peer address), so a retransmitted IKE_SA_INIT reuses the same SA. */
     private final HalfOpenTable halfOpen = new HalfOpenTable();
     private final InitAdmission admission;
-    private final Cookies cookies = new Cookies(random, Duration.ofMinutes(2));
+    private final Cookies cookies;
     /** Warnings about what anyone can send: a flood must not flood the log too. */
-    private final ThrottledWarnings warnings = new ThrottledWarnings(LOG);
+    private final ThrottledWarnings warnings;
     /** IKE datagrams from the NAT-T port, off the ESP receive thread; created by start. */
     private volatile NattIkeQueue nattQueue;
     private final Map<String, TunnelRuntime> tunnels = new LinkedHashMap<>();
@@ -120,71 +114,43 @@ public final class IkeEngine implements AutoCloseable {
     private CandidateIndex candidateIndex;
     private final Set<String> contacted = ConcurrentHashMap.newKeySet();
     private final Set<Integer> childSpis = ConcurrentHashMap.newKeySet();
-    /**
-     * Where outgoing datagrams go instead of the sockets (in-process benchmarks and tests): incoming ones are handed
-     * to {@link #deliver}. viaNatt says whether the message travels on the NAT-T port.
-     */
-    public interface Transport {
-        void send(byte[] message, InetSocketAddress to, boolean viaNatt);
-    }
-
     private volatile Transport transport;
-    private volatile DatagramChannel ikeChannel;
-    private volatile NattSocket natt;
     private volatile Datapath datapath;
-    private Thread receiver;
     private volatile boolean closed;
 
     public IkeEngine(Settings settings, EngineListener listener) {
+        this(settings, listener, Clock.system());
+    }
+
+    /** An engine on the given clock; it closes the clock when it closes. */
+    public IkeEngine(Settings settings, EngineListener listener, Clock clock) {
         this.settings = settings;
         this.listener = listener == null ? EngineListener.NONE : listener;
+        this.clock = clock;
         this.admission = new InitAdmission(settings.dos(), halfOpen);
+        this.cookies = new Cookies(random, Duration.ofMinutes(2), clock::nanoTime);
+        this.warnings = new ThrottledWarnings(LOG, clock::nanoTime);
     }
 
     /** Binds UDP 500 and starts receiving; natt and datapath come from {@code Datapaths.start}. */
     public void start(Datapath datapath, NattSocket natt) throws IOException {
-        this.datapath = datapath;
-        this.natt = natt;
-        InetAddress bindAddress = settings.ikeBind().getAddress();
-        DatagramChannel ch = DatagramChannel.open(bindAddress instanceof java.net.Inet6Address
-                ? StandardProtocolFamily.INET6 : StandardProtocolFamily.INET);
-        // Room for bursts: a flood of small datagrams must not overflow the default buffer before the receiver runs.
-        ch.setOption(java.net.StandardSocketOptions.SO_RCVBUF, 1 << 20);
-        ch.bind(settings.ikeBind());
-        ikeChannel = ch;
-        nattQueue = new NattIkeQueue(NattIkeQueue.CAPACITY, d -> dispatch(d.bytes(), d.from(), true));
-        receiver = Thread.ofPlatform().name("ike-rx-" + settings.ikeBind().getPort()).daemon().start(this::receiveLoop);
-        LOG.info("IKE listening on {} and NAT-T {}", ch.getLocalAddress(), natt == null ? "-" : natt.localAddress());
+        start(datapath, new UdpTransport(settings.ikeBind(), natt, settings.nattPort()));
     }
 
-    /** Starts without sockets: datagrams leave through transport and arrive through {@link #deliver}. */
-    public void startInMemory(Datapath datapath, Transport transport) {
+    /** Starts on any transport: datagrams leave through it and arrive from it. */
+    public void start(Datapath datapath, Transport transport) throws IOException {
         this.datapath = datapath;
         this.transport = transport;
-    }
-
-    /** A datagram for this engine from the in-memory transport (the array is not kept). */
-    public void deliver(byte[] datagram, InetSocketAddress from, boolean viaNatt) {
-        if (viaNatt && datagram.length == 1 && datagram[0] == (byte) 0xFF) {
-            return; // a NAT keepalive (RFC 3948 section 2.3), as the 4500 socket drops them
-        }
-        dispatch(datagram.clone(), from, viaNatt);
+        nattQueue = new NattIkeQueue(NattIkeQueue.CAPACITY, d -> dispatch(d.bytes(), d.from(), true));
+        transport.start(this::dispatch);
     }
 
     public int ikePort() {
-        return ((InetSocketAddress) localOrBind()).getPort();
-    }
-
-    private java.net.SocketAddress localOrBind() {
-        try {
-            return ikeChannel != null ? ikeChannel.getLocalAddress() : settings.ikeBind();
-        } catch (IOException e) {
-            return settings.ikeBind();
-        }
+        return transport.ikePort();
     }
 
     public int nattPort() {
-        return natt != null ? natt.localAddress().getPort() : settings.nattPort();
+        return transport.nattPort();
     }
 
     /**
@@ -205,29 +171,6 @@ public final class IkeEngine implements AutoCloseable {
     void drop(IkeDrop reason, String format, Object... args) {
         listener.dropped(reason);
         warnings.warn(reason.label(), format, args);
-    }
-
-    private void receiveLoop() {
-        ByteBuffer buf = ByteBuffer.allocate(65535);
-        while (!closed) {
-            try {
-                buf.clear();
-                InetSocketAddress from = (InetSocketAddress) ikeChannel.receive(buf);
-                if (from == null) {
-                    continue;
-                }
-                buf.flip();
-                byte[] raw = new byte[buf.remaining()];
-                buf.get(raw);
-                dispatch(raw, from, false);
-            } catch (ClosedChannelException e) {
-                return;
-            } catch (IOException | RuntimeException e) {
-                if (!closed) {
-                    LOG.warn("IKE receive failed: {}", e.toString());
-                }
-            }
-        }
     }
 
     /** Routes one datagram; never throws: bad input is counted and dropped. */
@@ -266,7 +209,7 @@ public final class IkeEngine implements AutoCloseable {
             existing.executor.execute(() -> existing.onMessage(m, raw, from, viaNatt));
             return;
         }
-        Candidates candidates = candidatesFor(from.getAddress());
+        CandidateIndex.Candidates candidates = candidatesFor(from.getAddress());
         if (candidates.tunnels().isEmpty()) {
             drop(IkeDrop.UNKNOWN_PEER, "IKE_SA_INIT from {}: no tunnel accepts this peer address; ignoring", from);
             return;
@@ -332,54 +275,13 @@ public final class IkeEngine implements AutoCloseable {
         halfOpen.remove(sa);
     }
 
-    /**
-     * The tunnels that accept a peer at an address (exact address matches first, then tunnels open to any address),
-     * and whether the address is some tunnel's configured peer address.
-     */
-    private record Candidates(List<TunnelRuntime> tunnels, boolean configuredPeer) {
-        /** The tunnels configured with exactly this peer address (they come first). */
-        List<TunnelRuntime> exactTunnels() {
-            return configuredPeer ? tunnels.stream().takeWhile(t -> t.definition().peerAddress() != null).toList() : List.of();
-        }
-    }
-
-    private synchronized Candidates candidatesFor(InetAddress peer) {
+    private synchronized CandidateIndex.Candidates candidatesFor(InetAddress peer) {
         if (candidateIndex == null) {
             candidateIndex = CandidateIndex.of(tunnels.values());
         }
         return candidateIndex.forPeer(peer);
     }
 
-    /**
-     * The candidate lists, computed once per tunnel set instead of per IKE_SA_INIT; the lists are immutable and shared
-     * by the half-open SAs, so a responder with thousands of tunnels neither scans nor copies them per SA.
-     */
-    private record CandidateIndex(Map<InetAddress, List<TunnelRuntime>> byAddress, List<TunnelRuntime> anyAddress) {
-        static CandidateIndex of(Collection<TunnelRuntime> tunnels) {
-            Map<InetAddress, List<TunnelRuntime>> exact = new HashMap<>();
-            List<TunnelRuntime> any = new ArrayList<>();
-            for (TunnelRuntime t : tunnels) {
-                InetAddress a = t.definition().peerAddress();
-                if (a == null) {
-                    any.add(t);
-                } else {
-                    exact.computeIfAbsent(a, k -> new ArrayList<>()).add(t);
-                }
-            }
-            Map<InetAddress, List<TunnelRuntime>> byAddress = new HashMap<>();
-            exact.forEach((a, ts) -> {
-                List<TunnelRuntime> l = new ArrayList<>(ts);
-                l.addAll(any);
-                byAddress.put(a, CandidateList.of(l));
-            });
-            return new CandidateIndex(byAddress, CandidateList.of(any));
-        }
-
-        Candidates forPeer(InetAddress peer) {
-            List<TunnelRuntime> exact = byAddress.get(peer);
-            return exact != null ? new Candidates(exact, true) : new Candidates(anyAddress, false);
-        }
-    }
 
     /**
      * Applies a new set of tunnels: new ones start, removed ones are deleted with an IKE DELETE, changed ones are
@@ -497,7 +399,7 @@ public final class IkeEngine implements AutoCloseable {
 
     /** Ready when every initiating tunnel has been tried at least once (status tells the rest). */
     public boolean ready() {
-        return (ikeChannel != null || transport != null) && !closed;
+        return transport != null && !closed;
     }
 
     @Override
@@ -521,22 +423,10 @@ public final class IkeEngine implements AutoCloseable {
         if (nattQueue != null) {
             nattQueue.close();
         }
-        try {
-            if (ikeChannel != null) {
-                ikeChannel.close();
-            }
-        } catch (IOException ignored) {
-            // closing anyway
+        if (transport != null) {
+            transport.close();
         }
-        // The socket is released only once the receiver has left its blocking receive: wait, so a restart can bind.
-        if (receiver != null) {
-            try {
-                receiver.join(2000);
-            } catch (InterruptedException e) {
-                Thread.currentThread().interrupt();
-            }
-        }
-        timers.shutdownNow();
+        clock.close();
         workers.shutdownNow();
     }
 
@@ -546,10 +436,6 @@ public final class IkeEngine implements AutoCloseable {
         IkeSa sa = new IkeSa(this, true, newSpi(), tunnel, List.of(tunnel));
         sas.put(sa.localSpi, sa);
         return sa;
-    }
-
-    void registerResponderSpi(IkeSa sa) {
-        // Initiator SAs are already registered under their own SPI (spiI); nothing else routes to them.
     }
 
     void unregister(IkeSa sa) {
@@ -618,48 +504,17 @@ public final class IkeEngine implements AutoCloseable {
     }
 
     void send(byte[] message, InetSocketAddress to, boolean viaNatt) {
-        Transport t = transport;
-        if (t != null) {
-            t.send(message, to, viaNatt);
-            return;
-        }
-        try {
-            if (viaNatt) {
-                natt.sendIke(message, 0, message.length, to);
-            } else {
-                ikeChannel.send(ByteBuffer.wrap(message), to);
-            }
-        } catch (IOException e) {
-            LOG.warn("sending IKE message to {} failed: {}", to, e.toString());
-        }
+        transport.send(message, to, viaNatt);
     }
 
-    /** One NAT keepalive (RFC 3948 section 2.3: a single 0xFF byte) from our UDP 4500 to the peer's ESP address. */
+    /** One NAT keepalive (RFC 3948 section 2.3) from our NAT-T port to the peer's ESP address. */
     void sendNatKeepalive(InetSocketAddress to) {
-        Transport t = transport;
-        if (t != null) {
-            t.send(new byte[] {(byte) 0xFF}, to, true);
-            return;
-        }
-        try {
-            natt.sendKeepalive(to);
-        } catch (IOException e) {
-            LOG.warn("sending a NAT keepalive to {} failed: {}", to, e.toString());
-        }
+        transport.sendNatKeepalive(to);
     }
 
-    /** Our address towards a peer, as the routing table picks it (connecting a UDP socket sends nothing). */
+    /** Our address towards a peer, as the routing table picks it. */
     InetSocketAddress localAddressFor(InetSocketAddress peer, int port) {
-        InetAddress bound = settings.ikeBind().getAddress();
-        if (!bound.isAnyLocalAddress()) {
-            return new InetSocketAddress(bound, port);
-        }
-        try (DatagramChannel probe = DatagramChannel.open()) {
-            probe.connect(peer);
-            return new InetSocketAddress(((InetSocketAddress) probe.getLocalAddress()).getAddress(), port);
-        } catch (IOException e) {
-            return new InetSocketAddress(bound, port);
-        }
+        return transport.localAddressFor(peer, port);
     }
 
     Duration retransmitDelay(int attempt) {
@@ -670,37 +525,20 @@ public final class IkeEngine implements AutoCloseable {
         return settings.retransmits().stream().reduce(Duration.ZERO, Duration::plus);
     }
 
-    /**
-     * One timer thread for every SA's retransmissions, rekeys and liveness checks. Cancelled tasks leave the queue at
-     * once: without that, each deleted SA stayed reachable (keys included) from its rekey timer until the timer's
-     * original deadline, hours later, so SA churn grew the heap without bound.
-     */
-    private static ScheduledThreadPoolExecutor newTimerThread() {
-        ScheduledThreadPoolExecutor executor = new ScheduledThreadPoolExecutor(1, r -> {
-            Thread t = new Thread(r, "ike-timers");
-            t.setDaemon(true);
-            return t;
-        });
-        executor.setRemoveOnCancelPolicy(true);
-        return executor;
+    Clock.Timer schedule(IkeSa sa, Runnable task, Duration delay) {
+        return clock.after(delay, () -> sa.executor.execute(task));
     }
 
-    /** Timer tasks waiting to run; a deleted SA must leave none behind. */
-    int pendingTimers() {
-        return timers.getQueue().size();
+    Clock.Timer scheduleRepeating(IkeSa sa, Runnable task, Duration period) {
+        return clock.every(Duration.ofMillis(Math.max(100, period.toMillis())), () -> sa.executor.execute(task));
     }
 
-    ScheduledFuture<?> schedule(IkeSa sa, Runnable task, Duration delay) {
-        return timers.schedule(() -> sa.executor.execute(task), delay.toMillis(), TimeUnit.MILLISECONDS);
+    Clock.Timer timer(Runnable task, Duration delay) {
+        return clock.after(delay, () -> workers.execute(task));
     }
 
-    ScheduledFuture<?> scheduleRepeating(IkeSa sa, Runnable task, Duration period) {
-        long ms = Math.max(100, period.toMillis());
-        return timers.scheduleAtFixedRate(() -> sa.executor.execute(task), ms, ms, TimeUnit.MILLISECONDS);
-    }
-
-    ScheduledFuture<?> timer(Runnable task, Duration delay) {
-        return timers.schedule(() -> workers.execute(task), delay.toMillis(), TimeUnit.MILLISECONDS);
+    Clock clock() {
+        return clock;
     }
 
     long lastEspInbound(IkeSa sa) {

@@ -1,13 +1,13 @@
 package dev.strait.gateway.ike.sa;
 
+import dev.strait.gateway.ike.message.WireBytes;
 import static dev.strait.gateway.ike.sa.IkeSa.NONCE_LENGTH;
 import static dev.strait.gateway.ike.sa.IkeSa.hex;
-import static dev.strait.gateway.ike.sa.IkeSa.notifyName;
-import static dev.strait.gateway.ike.sa.IkeSa.preferGroupFirst;
-import static dev.strait.gateway.ike.sa.IkeSa.spiBytes64;
-import static dev.strait.gateway.ike.sa.IkeSa.spiLong;
+import static dev.strait.gateway.ike.sa.IkeInitExchange.preferGroupFirst;
 
 import dev.strait.gateway.ike.crypto.Algorithms;
+import dev.strait.gateway.ike.crypto.KeyDerivation;
+import dev.strait.gateway.ike.crypto.PrfFunction;
 import dev.strait.gateway.ike.crypto.KeyExchange;
 import dev.strait.gateway.ike.message.ExchangeType;
 import dev.strait.gateway.ike.message.IkeMessage;
@@ -29,8 +29,7 @@ import org.slf4j.LoggerFactory;
  * SAs over. Like strongSwan's ike_rekey task; runs on the SA's executor.
  */
 final class IkeRekeying {
-    /** Logged as the IKE SA: the same log lines as before the split. */
-    private static final Logger LOG = LoggerFactory.getLogger(IkeSa.class);
+    private static final Logger LOG = LoggerFactory.getLogger(IkeRekeying.class);
 
     /** Responder: the peer's IKE SA rekey waiting for its IKE_FOLLOWUP_KE exchanges, keyed by the link we sent. */
     private record PendingIkeRekey(byte[] link, IkeChoice choice, List<byte[]> secrets, long peerSpi, long newSpi,
@@ -51,6 +50,12 @@ final class IkeRekeying {
     private IkeSa peerIkeRekey;
     private byte[] peerIkeRekeyMinNonce;
     private PendingIkeRekey pendingIkeRekey;
+    /** Our multi-KE rekey sent its first IKE_FOLLOWUP_KE: a peer's rekey now comes too late to be settled by nonces. */
+    private boolean ikeRekeyInFollowups;
+    /** The smallest nonce of the peer's multi-KE rekey we answered while ours waited for its CREATE_CHILD_SA answer. */
+    private byte[] peerMultiKeMinNonce;
+    /** The link of the peer's multi-KE rekey we dropped after winning the collision: its IKE_FOLLOWUP_KE gets TEMPORARY_FAILURE. */
+    private byte[] abandonedLink;
 
     IkeRekeying(IkeSa ikeSa, IkeEngine engine, ExchangeWindow window, SaTimers timers, AdditionalKeyExchanges kes) {
         this.ikeSa = ikeSa;
@@ -67,11 +72,19 @@ final class IkeRekeying {
 
     /** link is the one we sent in the peer's IKE rekey that waits for its next IKE_FOLLOWUP_KE. */
     boolean awaitsFollowupKe(Optional<Payload.Notify> link) {
-        return pendingIkeRekey != null && AdditionalKeyExchanges.links(link, pendingIkeRekey.link());
+        return pendingIkeRekey != null && AdditionalKeyExchanges.links(link, pendingIkeRekey.link())
+                || abandonedLink != null && AdditionalKeyExchanges.links(link, abandonedLink);
     }
 
     /** The peer's next IKE_FOLLOWUP_KE of its IKE rekey (awaitsFollowupKe said so). */
     void respondFollowupKe(IkeMessage m) {
+        if (pendingIkeRekey == null) {
+            LOG.info("tunnel {}: IKE_FOLLOWUP_KE of the peer's IKE SA rekey that lost the collision; answered TEMPORARY_FAILURE",
+                    ikeSa.name());
+            abandonedLink = null;
+            ikeSa.respond(m, List.of(IkeSa.notify(NotifyType.TEMPORARY_FAILURE, new byte[0])));
+            return;
+        }
         respondIkeFollowupKe(m, pendingIkeRekey);
     }
 
@@ -97,7 +110,7 @@ final class IkeRekeying {
             long newSpi = engine.newSpi();
             byte[] nonce = engine.randomBytes(NONCE_LENGTH);
             List<Payload> inner = List.of(
-                    new Payload.Sa(ProposalMatcher.ikeOffer(preferGroupFirst(t.ikeProposals(), group), spiBytes64(newSpi))),
+                    new Payload.Sa(ProposalMatcher.ikeOffer(preferGroupFirst(t.ikeProposals(), group), WireBytes.u64(newSpi))),
                     new Payload.Nonce(nonce),
                     new Payload.KeyExchange(group.id, kx.publicValue()));
             ikeRekeyInFlight = true;
@@ -127,31 +140,58 @@ final class IkeRekeying {
                 shared = null;
             }
         }
+        byte[] peerMinNonce = peerMultiKeMinNonce;
+        peerMultiKeMinNonce = null;
         if (shared == null) {
             int type = error.map(Payload.Notify::notifyType).orElse(-1);
             if (ikeRekeyFailedToThePeers()) {
                 return;
             }
+            if (peerMinNonce != null && pendingIkeRekey != null) {
+                return; // the peer's multi-KE rekey won (TEMPORARY_FAILURE): it goes on and replaces this SA
+            }
             if (type == NotifyType.TEMPORARY_FAILURE) {
                 LOG.info("tunnel {}: peer answered the IKE SA rekey with TEMPORARY_FAILURE; retrying", ikeSa.name());
                 ikeSa.retryLater(() -> rekeyIke(null));
             } else if (type == NotifyType.INVALID_KE_PAYLOAD && error.get().data().length == 2) {
-                int wanted = (error.get().data()[0] & 0xff) << 8 | (error.get().data()[1] & 0xff);
+                int wanted = WireBytes.u16(error.get().data());
                 // A group we offer and did not just send; anything else would loop or can never succeed.
                 t.ikeProposals().stream().flatMap(p -> p.groups().stream()).filter(g -> g.id == wanted && g != kx.group())
                         .findFirst().ifPresentOrElse(this::rekeyIke, () -> {
                             LOG.warn("tunnel {}: IKE SA rekey failed: the peer wants key exchange group {}", ikeSa.name(), wanted);
-                            ikeSa.tunnel.noteError("rekey_failed", "peer wants key exchange group " + wanted
+                            ikeSa.tunnel.noteError(FailureReason.REKEY_FAILED, "peer wants key exchange group " + wanted
                                     + " for the IKE SA rekey, which the tunnel's ike.proposals do not offer");
                         });
             } else {
-                noteRekeyFailed(error.map(n -> notifyName(n.notifyType())).orElse("an unusable answer"));
+                noteRekeyFailed(error.map(n -> NotifyType.name(n.notifyType())).orElse("an unusable answer"));
             }
             return;
         }
-        IkeRekey rekey = new IkeRekey(newSpi, spiLong(sa.get().proposals().getFirst().spi()), choice.get(), nonceI,
+        if (peerMinNonce != null && pendingIkeRekey != null && !choice.get().additionalKes().isEmpty()
+                && lostMultiKeCollision(Lifetimes.minNonce(nonceI, nonceR.get().data()), peerMinNonce)) {
+            return;
+        }
+        IkeRekey rekey = new IkeRekey(newSpi, WireBytes.u64(sa.get().proposals().getFirst().spi()), choice.get(), nonceI,
                 nonceR.get().data(), new ArrayList<>(List.of(shared)));
         continueIkeRekey(rekey, r);
+    }
+
+    /**
+     * RFC 9370 section 2.2.4, as strongSwan 6 does: simultaneous multi-KE rekeys of the IKE SA are settled right after
+     * the CREATE_CHILD_SA exchanges, by the nonces. The loser stops before any IKE_FOLLOWUP_KE; the winner drops the
+     * loser's exchange and goes on. Returns whether we lost.
+     */
+    private boolean lostMultiKeCollision(byte[] ourMinNonce, byte[] theirMinNonce) {
+        engine.listener().rekeyCollision(ikeSa.name(), "ike");
+        if (Lifetimes.oursIsRedundant(ourMinNonce, theirMinNonce)) {
+            LOG.info("tunnel {}: IKE SA rekey collision lost, abandoning our multi-KE rekey before IKE_FOLLOWUP_KE", ikeSa.name());
+            ikeRekeyInFlight = false; // the peer's rekey goes on; its successor takes the children
+            return true;
+        }
+        LOG.info("tunnel {}: IKE SA rekey collision won, continuing our multi-KE rekey", ikeSa.name());
+        abandonedLink = pendingIkeRekey.link();
+        pendingIkeRekey = null;
+        return false;
     }
 
     /** After each key exchange of our IKE rekey: the next IKE_FOLLOWUP_KE while additional ones remain, else the successor. */
@@ -171,14 +211,16 @@ final class IkeRekeying {
     /** The next additional key exchange of our IKE SA rekey (RFC 9370 section 2.2.4), over this (the old) IKE SA. */
     private void sendIkeFollowupKe(IkeRekey rekey, byte[] link) {
         Algorithms.Group group = rekey.choice().additionalKes().get(rekey.secrets().size() - 1);
+        ikeRekeyInFollowups = true;
         kes.sendFollowupKe(group, link, "IKE SA rekey", (shared, r) -> {
+            ikeRekeyInFollowups = false; // set again by the next IKE_FOLLOWUP_KE, if one follows
             if (ikeSa.state != State.ESTABLISHED) {
                 forgetRekeys();
                 return;
             }
             if (shared == null) {
                 failIkeRekey("IKE_FOLLOWUP_KE failed: " + r.notifies().filter(Payload.Notify::isError).findFirst()
-                        .map(n -> notifyName(n.notifyType())).orElse("no valid KEr"));
+                        .map(n -> NotifyType.name(n.notifyType())).orElse("no valid KEr"));
                 return;
             }
             rekey.secrets().add(shared);
@@ -194,7 +236,7 @@ final class IkeRekeying {
 
     private void noteRekeyFailed(String why) {
         LOG.warn("tunnel {}: IKE SA rekey failed: {}", ikeSa.name(), why);
-        ikeSa.tunnel.noteError("rekey_failed", "IKE SA rekey failed: " + why);
+        ikeSa.tunnel.noteError(FailureReason.REKEY_FAILED, "IKE SA rekey failed: " + why);
     }
 
     /** This SA is gone: neither our rekey nor a peer's successor waiting on its outcome matter any more. */
@@ -227,7 +269,7 @@ final class IkeRekeying {
         IkeSa theirs = peerIkeRekey;
         peerIkeRekey = null;
         long newSpi = rekey.newSpi();
-        IkeSa next = ikeSa.successor(true, newSpi, rekey.peerSpi(), rekey.choice(), rekey.nonceI(), rekey.nonceR(), rekey.secrets());
+        IkeSa next = successor(true, newSpi, rekey.peerSpi(), rekey.choice(), rekey.nonceI(), rekey.nonceR(), rekey.secrets());
         engine.listener().ikeRekey(ikeSa.name());
         boolean oursRedundant = theirs != null && theirs.state == State.ESTABLISHED
                 && Lifetimes.oursIsRedundant(Lifetimes.minNonce(rekey.nonceI(), rekey.nonceR()), peerIkeRekeyMinNonce);
@@ -257,6 +299,7 @@ final class IkeRekeying {
 
     void respondIkeRekey(IkeMessage m, Payload.Sa sa, byte[] nonceI) {
         pendingIkeRekey = null; // a new rekey request: the peer abandoned any earlier one
+        abandonedLink = null;
         TunnelDefinition t = ikeSa.tunnel.definition();
         Optional<Payload.KeyExchange> ke = m.first(Payload.KeyExchange.class);
         Payload.Proposal first = sa.proposals().getFirst();
@@ -266,19 +309,21 @@ final class IkeRekeying {
         }
         Optional<IkeChoice> choice = ProposalMatcher.selectIke(sa.proposals(), t.ikeProposals(), ke.get().group());
         if (choice.isEmpty()) {
-            refuse(m, IkeSa.notify(NotifyType.NO_PROPOSAL_CHOSEN, new byte[0]), "no_proposal", "the peer offered no acceptable IKE proposal");
+            refuse(m, IkeSa.notify(NotifyType.NO_PROPOSAL_CHOSEN, new byte[0]), FailureReason.NO_PROPOSAL, "the peer offered no acceptable IKE proposal");
             return;
         }
         if (choice.get().group().id != ke.get().group()) {
             int g = choice.get().group().id;
-            refuse(m, IkeSa.notify(NotifyType.INVALID_KE_PAYLOAD, new byte[] {(byte) (g >> 8), (byte) g}), "invalid_ke",
+            refuse(m, IkeSa.notify(NotifyType.INVALID_KE_PAYLOAD, WireBytes.u16(g)), FailureReason.INVALID_KE,
                     "the peer's KE is for group " + ke.get().group() + ", we want " + choice.get().group());
             return;
         }
         boolean hybrid = !choice.get().additionalKes().isEmpty();
-        if (hybrid && ikeRekeyInFlight) {
-            // Our own rekey runs; two rekeys each with IKE_FOLLOWUP_KE chains are not interleaved: the peer retries
+        if (hybrid && ikeRekeyInFlight && ikeRekeyInFollowups) {
+            // RFC 9370 section 2.2.4: ours is past CREATE_CHILD_SA, too late to settle by nonces: the peer retries
             // after a random delay (RFC 7296 section 2.25), by when ours has finished or failed.
+            LOG.info("tunnel {}: peer started an IKE SA rekey, but ours already sent IKE_FOLLOWUP_KE; answered TEMPORARY_FAILURE",
+                    ikeSa.name());
             ikeSa.respond(m, List.of(IkeSa.notify(NotifyType.TEMPORARY_FAILURE, new byte[0])));
             return;
         }
@@ -287,10 +332,10 @@ final class IkeRekeying {
             return;
         }
         long newSpi = engine.newSpi();
-        long peerSpi = spiLong(choice.get().wire().spi());
+        long peerSpi = WireBytes.u64(choice.get().wire().spi());
         byte[] nonceR = engine.randomBytes(NONCE_LENGTH);
         List<Payload> out = new ArrayList<>(List.of(new Payload.Sa(List.of(new Payload.Proposal(choice.get().wire().number(),
-                ProposalMatcher.PROTO_IKE, spiBytes64(newSpi), choice.get().wire().transforms()))), new Payload.Nonce(nonceR),
+                Payload.Proposal.PROTOCOL_IKE, WireBytes.u64(newSpi), choice.get().wire().transforms()))), new Payload.Nonce(nonceR),
                 kea.payload()));
         List<byte[]> secrets = new ArrayList<>(List.of(kea.secret()));
         if (hybrid) {
@@ -299,6 +344,9 @@ final class IkeRekeying {
             pendingIkeRekey = new PendingIkeRekey(link, choice.get(), secrets, peerSpi, newSpi, nonceI, nonceR);
             out.add(IkeSa.notify(NotifyType.ADDITIONAL_KEY_EXCHANGE, link));
             ikeSa.respond(m, out);
+            if (ikeRekeyInFlight) {
+                peerMultiKeMinNonce = Lifetimes.minNonce(nonceI, nonceR); // a collision, settled when our answer arrives
+            }
             return;
         }
         IkeSa next = adoptPeerIkeRekey(choice.get(), peerSpi, newSpi, nonceI, nonceR, secrets);
@@ -307,7 +355,7 @@ final class IkeRekeying {
     }
 
     /** Answers the peer's IKE SA rekey with a refusal, logged and noted as the tunnel's lastError (INVALID_KE at INFO). */
-    private void refuse(IkeMessage m, Payload.Notify refusal, String reason, String why) {
+    private void refuse(IkeMessage m, Payload.Notify refusal, FailureReason reason, String why) {
         ChildSaResponder.refuseRequest(ikeSa, LOG, m, refusal, reason, "IKE SA rekey", why);
     }
 
@@ -336,7 +384,7 @@ final class IkeRekeying {
     /** The peer's completed IKE rekey: its successor, registered, with the children unless our rekey runs too. */
     private IkeSa adoptPeerIkeRekey(IkeChoice choice, long peerSpi, long newSpi, byte[] nonceI, byte[] nonceR,
                                    List<byte[]> secrets) {
-        IkeSa next = ikeSa.successor(false, peerSpi, newSpi, choice, nonceI, nonceR, secrets);
+        IkeSa next = successor(false, peerSpi, newSpi, choice, nonceI, nonceR, secrets);
         engine.listener().ikeRekey(ikeSa.name());
         if (ikeRekeyInFlight) {
             // Collision: which successor survives is settled when our own rekey's answer arrives.
@@ -364,5 +412,33 @@ final class IkeRekeying {
                 ikeSa.close(false);
             }
         });
+    }
+
+    /** The IKE SA that replaces this one after a rekey; the initiator of the rekey is the new SA's initiator. */
+    private IkeSa successor(boolean weInitiated, long newSpiI, long newSpiR, IkeChoice choice, byte[] nonceI, byte[] nonceR,
+                            List<byte[]> secrets) {
+        IkeSa next = new IkeSa(engine, weInitiated, weInitiated ? newSpiI : newSpiR, ikeSa.tunnel, List.of(ikeSa.tunnel));
+        next.state = State.ESTABLISHED;
+        next.spiI = newSpiI;
+        next.spiR = newSpiR;
+        next.remote = ikeSa.remote;
+        next.localAddress = ikeSa.localAddress;
+        next.natt = ikeSa.natt;
+        next.natDetected = ikeSa.natDetected;
+        next.udpEncap = ikeSa.udpEncap;
+        next.fragmentation = ikeSa.fragmentation;
+        next.drivesAdditionalChildren = ikeSa.drivesAdditionalChildren;
+        next.ikeChoice = choice;
+        next.ni = nonceI;
+        next.nr = nonceR;
+        next.prf = PrfFunction.of(choice.prf());
+        Algorithms.Encr encr = choice.encr().alg();
+        int encLen = encr.keyMaterialLength(choice.encr().keyBits());
+        int integLen = choice.integ() == null ? 0 : choice.integ().keyLength;
+        next.keys = KeyDerivation.rekeyedIkeSaKeysFromSecrets(ikeSa.prf, ikeSa.keys.skD(), next.prf, nonceI, nonceR, secrets, newSpiI,
+                newSpiR, encLen, integLen);
+        next.installIkeCiphers(); // the rekey's initiator is the new SA's initiator
+        next.establishedAt = engine.clock().now();
+        return next;
     }
 }

@@ -1,6 +1,6 @@
 package dev.strait.gateway.ike.sa;
 
-import dev.strait.gateway.ike.crypto.Algorithms;
+import dev.strait.gateway.ike.message.WireBytes;
 import dev.strait.gateway.ike.crypto.Algorithms.Encr;
 import dev.strait.gateway.ike.crypto.Algorithms.Group;
 import dev.strait.gateway.ike.crypto.Algorithms.Integ;
@@ -16,9 +16,6 @@ import java.util.Optional;
 
 /** Turns configured proposals into SA payloads and picks one proposal out of a peer's offer (RFC 7296 section 3.3). */
 public final class ProposalMatcher {
-    public static final int PROTO_IKE = 1;
-    public static final int PROTO_ESP = 3;
-
     private ProposalMatcher() {
     }
 
@@ -66,14 +63,14 @@ public final class ProposalMatcher {
         for (IkeProposal p : ours) {
             List<Payload.Transform> t = new ArrayList<>();
             p.encr().forEach(e -> t.add(encrTransform(e)));
-            p.prf().forEach(f -> t.add(new Payload.Transform(Algorithms.TYPE_PRF, f.id, null)));
-            p.integ().forEach(i -> t.add(new Payload.Transform(Algorithms.TYPE_INTEG, i.id, null)));
-            p.groups().forEach(g -> t.add(new Payload.Transform(Algorithms.TYPE_KE, g.id, null)));
+            p.prf().forEach(f -> t.add(new Payload.Transform(Payload.Transform.TYPE_PRF, f.id, null)));
+            p.integ().forEach(i -> t.add(new Payload.Transform(Payload.Transform.TYPE_INTEG, i.id, null)));
+            p.groups().forEach(g -> t.add(new Payload.Transform(Payload.Transform.TYPE_KE, g.id, null)));
             for (int i = 0; i < p.additionalKes().size(); i++) {
-                int type = Algorithms.TYPE_ADDITIONAL_KE_1 + i;
+                int type = Payload.Transform.TYPE_ADDITIONAL_KE_1 + i;
                 p.additionalKes().get(i).forEach(g -> t.add(new Payload.Transform(type, g.id, null)));
             }
-            out.add(new Payload.Proposal(out.size() + 1, PROTO_IKE, spi, t));
+            out.add(new Payload.Proposal(out.size() + 1, Payload.Proposal.PROTOCOL_IKE, spi, t));
         }
         return out;
     }
@@ -81,20 +78,20 @@ public final class ProposalMatcher {
     /** ESP offer; withKe=false for the Child SA of IKE_AUTH, which never carries a key exchange. */
     public static List<Payload.Proposal> espOffer(List<EspProposal> ours, int spi, boolean withKe) {
         List<Payload.Proposal> out = new ArrayList<>();
-        byte[] spiBytes = spiBytes(spi);
+        byte[] spiBytes = WireBytes.u32(spi);
         for (EspProposal p : ours) {
             List<Payload.Transform> t = new ArrayList<>();
             p.encr().forEach(e -> t.add(encrTransform(e)));
-            p.integ().forEach(i -> t.add(new Payload.Transform(Algorithms.TYPE_INTEG, i.id, null)));
+            p.integ().forEach(i -> t.add(new Payload.Transform(Payload.Transform.TYPE_INTEG, i.id, null)));
             if (withKe) {
-                p.groups().forEach(g -> t.add(new Payload.Transform(Algorithms.TYPE_KE, g.id, null)));
+                p.groups().forEach(g -> t.add(new Payload.Transform(Payload.Transform.TYPE_KE, g.id, null)));
                 for (int i = 0; i < p.additionalKes().size(); i++) {
-                    int type = Algorithms.TYPE_ADDITIONAL_KE_1 + i;
+                    int type = Payload.Transform.TYPE_ADDITIONAL_KE_1 + i;
                     p.additionalKes().get(i).forEach(g -> t.add(new Payload.Transform(type, g.id, null)));
                 }
             }
-            p.esn().forEach(e -> t.add(new Payload.Transform(Algorithms.TYPE_ESN, e ? 1 : 0, null)));
-            out.add(new Payload.Proposal(out.size() + 1, PROTO_ESP, spiBytes, t));
+            p.esn().forEach(e -> t.add(new Payload.Transform(Payload.Transform.TYPE_ESN, e ? 1 : 0, null)));
+            out.add(new Payload.Proposal(out.size() + 1, Payload.Proposal.PROTOCOL_ESP, spiBytes, t));
         }
         return out;
     }
@@ -106,28 +103,28 @@ public final class ProposalMatcher {
     public static Optional<IkeChoice> selectIke(List<Payload.Proposal> offered, List<IkeProposal> ours, Integer preferGroup) {
         Optional<IkeChoice> fallback = Optional.empty();
         for (Payload.Proposal p : offered) {
-            if (p.protocolId() != PROTO_IKE) {
+            if (p.protocolId() != Payload.Proposal.PROTOCOL_IKE) {
                 continue;
             }
             for (IkeProposal o : ours) {
                 Optional<EncrChoice> e = pickEncr(p, o.encr());
-                Optional<Prf> f = pick(p, Algorithms.TYPE_PRF, o.prf(), x -> x.id);
+                Optional<Prf> f = pick(p, Payload.Transform.TYPE_PRF, o.prf(), x -> x.id);
                 List<Group> groups = new ArrayList<>(o.groups());
                 if (preferGroup != null) {
                     groups.sort((a, b) -> Boolean.compare(b.id == preferGroup, a.id == preferGroup));
                 }
-                Optional<Group> g = pick(p, Algorithms.TYPE_KE, groups, x -> x.id);
+                Optional<Group> g = pick(p, Payload.Transform.TYPE_KE, groups, x -> x.id);
                 if (e.isEmpty() || f.isEmpty() || g.isEmpty()) {
                     continue;
                 }
                 Integ integ = null;
                 if (!e.get().alg().aead) {
-                    Optional<Integ> i = pick(p, Algorithms.TYPE_INTEG, o.integ(), x -> x.id);
+                    Optional<Integ> i = pick(p, Payload.Transform.TYPE_INTEG, o.integ(), x -> x.id);
                     if (i.isEmpty()) {
                         continue;
                     }
                     integ = i.get();
-                } else if (hasType(p, Algorithms.TYPE_INTEG) && !onlyNoneInteg(p)) {
+                } else if (hasType(p, Payload.Transform.TYPE_INTEG) && !onlyNoneInteg(p)) {
                     continue; // AEAD with an integrity algorithm is not a valid combination
                 }
                 Optional<List<Group>> adds = pickAdditional(p, o.additionalKes());
@@ -137,7 +134,7 @@ public final class ProposalMatcher {
                 Payload.Proposal w = wire(p, e.get(), f.get(), integ, g.get(), null);
                 List<Payload.Transform> withAdds = new ArrayList<>(w.transforms());
                 for (int i = 0; i < adds.get().size(); i++) {
-                    withAdds.add(new Payload.Transform(Algorithms.TYPE_ADDITIONAL_KE_1 + i, adds.get().get(i).id, null));
+                    withAdds.add(new Payload.Transform(Payload.Transform.TYPE_ADDITIONAL_KE_1 + i, adds.get().get(i).id, null));
                 }
                 IkeChoice c = new IkeChoice(e.get(), f.get(), integ, g.get(), adds.get(),
                         new Payload.Proposal(w.number(), w.protocolId(), w.spi(), withAdds));
@@ -155,7 +152,7 @@ public final class ProposalMatcher {
     /** Selects an ESP proposal; withKe says whether the exchange carries a KE (CREATE_CHILD_SA with PFS). */
     public static Optional<EspChoice> selectEsp(List<Payload.Proposal> offered, List<EspProposal> ours, boolean withKe) {
         for (Payload.Proposal p : offered) {
-            if (p.protocolId() != PROTO_ESP || p.spi().length != 4) {
+            if (p.protocolId() != Payload.Proposal.PROTOCOL_ESP || p.spi().length != 4) {
                 continue;
             }
             for (EspProposal o : ours) {
@@ -165,7 +162,7 @@ public final class ProposalMatcher {
                 }
                 Integ integ = null;
                 if (!e.get().alg().aead) {
-                    Optional<Integ> i = pick(p, Algorithms.TYPE_INTEG, o.integ(), x -> x.id);
+                    Optional<Integ> i = pick(p, Payload.Transform.TYPE_INTEG, o.integ(), x -> x.id);
                     if (i.isEmpty()) {
                         continue;
                     }
@@ -173,12 +170,12 @@ public final class ProposalMatcher {
                 }
                 Group group = null;
                 if (withKe && !o.groups().isEmpty()) {
-                    Optional<Group> g = pick(p, Algorithms.TYPE_KE, o.groups(), x -> x.id);
+                    Optional<Group> g = pick(p, Payload.Transform.TYPE_KE, o.groups(), x -> x.id);
                     if (g.isEmpty()) {
                         continue;
                     }
                     group = g.get();
-                } else if (withKe && hasType(p, Algorithms.TYPE_KE) && !onlyNoneKe(p)) {
+                } else if (withKe && hasType(p, Payload.Transform.TYPE_KE) && !onlyNoneKe(p)) {
                     continue; // peer insists on PFS that we are not configured for
                 }
                 // RFC 9370: additional key exchanges only with a KE (CREATE_CHILD_SA), then IKE_FOLLOWUP_KE
@@ -187,8 +184,8 @@ public final class ProposalMatcher {
                     continue;
                 }
                 List<Boolean> esnOptions = o.esn().isEmpty() ? List.of(false) : o.esn();
-                Optional<Boolean> esn = hasType(p, Algorithms.TYPE_ESN)
-                        ? pick(p, Algorithms.TYPE_ESN, esnOptions, b -> b ? 1 : 0)
+                Optional<Boolean> esn = hasType(p, Payload.Transform.TYPE_ESN)
+                        ? pick(p, Payload.Transform.TYPE_ESN, esnOptions, b -> b ? 1 : 0)
                         : esnOptions.contains(false) ? Optional.of(false) : Optional.empty();
                 if (esn.isEmpty()) {
                     continue;
@@ -196,9 +193,9 @@ public final class ProposalMatcher {
                 Payload.Proposal w = wire(p, e.get(), null, integ, group, esn.get());
                 List<Payload.Transform> withAdds = new ArrayList<>(w.transforms());
                 for (int i = 0; i < adds.get().size(); i++) {
-                    withAdds.add(new Payload.Transform(Algorithms.TYPE_ADDITIONAL_KE_1 + i, adds.get().get(i).id, null));
+                    withAdds.add(new Payload.Transform(Payload.Transform.TYPE_ADDITIONAL_KE_1 + i, adds.get().get(i).id, null));
                 }
-                return Optional.of(new EspChoice(e.get(), integ, group, adds.get(), esn.get(), spiInt(p.spi()),
+                return Optional.of(new EspChoice(e.get(), integ, group, adds.get(), esn.get(), WireBytes.u32(p.spi()),
                         new Payload.Proposal(w.number(), w.protocolId(), w.spi(), withAdds)));
             }
         }
@@ -220,37 +217,29 @@ public final class ProposalMatcher {
         return selectEsp(answer.proposals(), ours, withKe).filter(c -> singleOfEachType(answer.proposals().getFirst()));
     }
 
-    static byte[] spiBytes(int spi) {
-        return new byte[] {(byte) (spi >>> 24), (byte) (spi >>> 16), (byte) (spi >>> 8), (byte) spi};
-    }
-
-    static int spiInt(byte[] b) {
-        return (b[0] & 0xff) << 24 | (b[1] & 0xff) << 16 | (b[2] & 0xff) << 8 | (b[3] & 0xff);
-    }
-
     private static boolean singleOfEachType(Payload.Proposal p) {
         return p.transforms().stream().map(Payload.Transform::transformType).distinct().count() == p.transforms().size();
     }
 
     private static Payload.Transform encrTransform(EncrChoice e) {
         Integer keyLength = e.alg() == Encr.CHACHA20_POLY1305 ? null : e.keyBits();
-        return new Payload.Transform(Algorithms.TYPE_ENCR, e.alg().id, keyLength);
+        return new Payload.Transform(Payload.Transform.TYPE_ENCR, e.alg().id, keyLength);
     }
 
     private static Payload.Proposal wire(Payload.Proposal offered, EncrChoice e, Prf prf, Integ integ, Group g, Boolean esn) {
         List<Payload.Transform> t = new ArrayList<>();
         t.add(encrTransform(e));
         if (prf != null) {
-            t.add(new Payload.Transform(Algorithms.TYPE_PRF, prf.id, null));
+            t.add(new Payload.Transform(Payload.Transform.TYPE_PRF, prf.id, null));
         }
         if (integ != null) {
-            t.add(new Payload.Transform(Algorithms.TYPE_INTEG, integ.id, null));
+            t.add(new Payload.Transform(Payload.Transform.TYPE_INTEG, integ.id, null));
         }
         if (g != null) {
-            t.add(new Payload.Transform(Algorithms.TYPE_KE, g.id, null));
+            t.add(new Payload.Transform(Payload.Transform.TYPE_KE, g.id, null));
         }
         if (esn != null) {
-            t.add(new Payload.Transform(Algorithms.TYPE_ESN, esn ? 1 : 0, null));
+            t.add(new Payload.Transform(Payload.Transform.TYPE_ESN, esn ? 1 : 0, null));
         }
         return new Payload.Proposal(offered.number(), offered.protocolId(), offered.spi(), t);
     }
@@ -258,7 +247,7 @@ public final class ProposalMatcher {
     private static Optional<EncrChoice> pickEncr(Payload.Proposal p, List<EncrChoice> ours) {
         for (EncrChoice e : ours) {
             for (Payload.Transform t : p.transforms()) {
-                if (t.transformType() != Algorithms.TYPE_ENCR || t.transformId() != e.alg().id) {
+                if (t.transformType() != Payload.Transform.TYPE_ENCR || t.transformId() != e.alg().id) {
                     continue;
                 }
                 boolean keyMatches = e.alg() == Encr.CHACHA20_POLY1305
@@ -291,7 +280,7 @@ public final class ProposalMatcher {
     private static Optional<List<Group>> pickAdditional(Payload.Proposal p, List<List<Group>> ours) {
         List<Group> chosen = new ArrayList<>();
         for (int i = 0; i < MAX_ADDITIONAL_KES; i++) {
-            int type = Algorithms.TYPE_ADDITIONAL_KE_1 + i;
+            int type = Payload.Transform.TYPE_ADDITIONAL_KE_1 + i;
             if (i < ours.size()) {
                 Optional<Group> g = pick(p, type, ours.get(i), x -> x.id);
                 if (g.isEmpty()) {
@@ -310,10 +299,10 @@ public final class ProposalMatcher {
     }
 
     private static boolean onlyNoneInteg(Payload.Proposal p) {
-        return p.transforms().stream().filter(t -> t.transformType() == Algorithms.TYPE_INTEG).allMatch(t -> t.transformId() == 0);
+        return p.transforms().stream().filter(t -> t.transformType() == Payload.Transform.TYPE_INTEG).allMatch(t -> t.transformId() == 0);
     }
 
     private static boolean onlyNoneKe(Payload.Proposal p) {
-        return p.transforms().stream().filter(t -> t.transformType() == Algorithms.TYPE_KE).anyMatch(t -> t.transformId() == 0);
+        return p.transforms().stream().filter(t -> t.transformType() == Payload.Transform.TYPE_KE).anyMatch(t -> t.transformId() == 0);
     }
 }

@@ -7,7 +7,6 @@ import dev.strait.gateway.ike.sa.IkeSa.State;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.List;
-import java.util.concurrent.ScheduledFuture;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -17,8 +16,7 @@ import org.slf4j.LoggerFactory;
  * exchanges themselves are the SA's. Runs on the SA's executor.
  */
 final class SaLifetimes {
-    /** Logged as the IKE SA: the same log lines as before the split. */
-    private static final Logger LOG = LoggerFactory.getLogger(IkeSa.class);
+    private static final Logger LOG = LoggerFactory.getLogger(SaLifetimes.class);
     /** How often a Child SA with byte/packet lifetimes reads its datapath counters (lock-free reads). */
     private static final Duration VOLUME_CHECK_PERIOD = Duration.ofMillis(500);
 
@@ -35,7 +33,7 @@ final class SaLifetimes {
     }
 
     void scheduleChildLifetime(Child c) {
-        List<ScheduledFuture<?>> own = timers.ofChild(c.inboundSpi());
+        List<Clock.Timer> own = timers.ofChild(c.inboundSpi());
         if (c.rekeyAt() != null) {
             own.add(timers.after(untilOrZero(c.rekeyAt()), () -> ikeSa.rekeyChild(c.inboundSpi(), null)));
         }
@@ -48,7 +46,7 @@ final class SaLifetimes {
     }
 
     /** Byte/packet lifetimes: poll the Child SA's counters; rekey at the soft limit, replace the IKE SA at the hard one. */
-    private ScheduledFuture<?> watchChildVolume(Child c, VolumeLimits.Thresholds limits) {
+    private Clock.Timer watchChildVolume(Child c, VolumeLimits.Thresholds limits) {
         boolean[] rekeyStarted = {false};
         return timers.every(VOLUME_CHECK_PERIOD, () -> {
             if (ikeSa.state == State.CLOSED || ikeSa.state == State.REKEYED || ikeSa.childByInbound(c.inboundSpi()) == null) {
@@ -72,8 +70,8 @@ final class SaLifetimes {
         });
     }
 
-    private static Duration untilOrZero(Instant at) {
-        Duration d = Duration.between(Instant.now(), at);
+    private Duration untilOrZero(Instant at) {
+        Duration d = Duration.between(engine.clock().now(), at);
         return d.isNegative() ? Duration.ZERO : d;
     }
 
@@ -83,7 +81,7 @@ final class SaLifetimes {
         }
         LOG.warn("tunnel {}: Child SA {} reached its hard lifetime without a successful rekey; replacing the IKE SA",
                 ikeSa.name(), hex32(inboundSpi));
-        ikeSa.tunnel.noteError("rekey_failed", "Child SA was not rekeyed before its hard lifetime");
+        ikeSa.tunnel.noteError(FailureReason.REKEY_FAILED, "Child SA was not rekeyed before its hard lifetime");
         ikeSa.sendDeleteAndClose();
     }
 
@@ -96,7 +94,7 @@ final class SaLifetimes {
         timers.after(Lifetimes.hardLimit(life), () -> {
             if (ikeSa.state == State.ESTABLISHED) {
                 LOG.warn("tunnel {}: IKE SA reached its hard lifetime without a successful rekey", ikeSa.name());
-                ikeSa.tunnel.noteError("rekey_failed", "IKE SA was not rekeyed before its hard lifetime");
+                ikeSa.tunnel.noteError(FailureReason.REKEY_FAILED, "IKE SA was not rekeyed before its hard lifetime");
                 ikeSa.sendDeleteAndClose();
             }
         });
@@ -114,7 +112,7 @@ final class SaLifetimes {
         if (interval == null || interval.isZero() || !ikeSa.udpEncap) {
             return;
         }
-        long[] lastOut = {-1, System.nanoTime()}; // packets out at the last look, and when something last left
+        long[] lastOut = {-1, engine.clock().nanoTime()}; // packets out at the last look, and when something last left
         timers.every(interval.dividedBy(20), () -> {
             if (ikeSa.state != State.ESTABLISHED) {
                 return;
@@ -124,7 +122,7 @@ final class SaLifetimes {
                 dev.strait.gateway.datapath.Datapath.SaCounters k = engine.datapath().counters(c.inboundSpi());
                 out += k == null ? 0 : k.packetsOut();
             }
-            long now = System.nanoTime();
+            long now = engine.clock().nanoTime();
             if (out != lastOut[0]) {
                 lastOut[0] = out;
                 lastOut[1] = now;
@@ -141,7 +139,7 @@ final class SaLifetimes {
         }
         Duration interval = ikeSa.tunnel.definition().dpdInterval();
         timers.every(interval, () -> {
-            long idle = System.nanoTime() - Math.max(ikeSa.lastInboundNanos, engine.lastEspInbound(ikeSa));
+            long idle = engine.clock().nanoTime() - Math.max(ikeSa.lastInboundNanos, engine.lastEspInbound(ikeSa));
             if (ikeSa.state == State.ESTABLISHED && !window.busy() && idle >= interval.toNanos()) {
                 ikeSa.sendLivenessCheck();
             }

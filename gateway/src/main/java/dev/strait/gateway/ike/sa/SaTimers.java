@@ -6,8 +6,6 @@ import java.util.Map;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.CopyOnWriteArrayList;
-import java.util.concurrent.Future;
-import java.util.concurrent.ScheduledFuture;
 
 /**
  * Every timer one IKE SA has queued, so close() and a rekey's hand-over can cancel them all: a queued timer holds the
@@ -16,9 +14,9 @@ import java.util.concurrent.ScheduledFuture;
 final class SaTimers {
     private final IkeSa ikeSa;
     private final IkeEngine engine;
-    private final Set<ScheduledFuture<?>> timers = ConcurrentHashMap.newKeySet();
+    private final Set<Clock.Timer> timers = ConcurrentHashMap.newKeySet();
     /** The lifetime and volume timers of each Child SA, by inbound SPI: cancelled when that Child SA goes. */
-    private final Map<Integer, List<ScheduledFuture<?>>> childTimers = new ConcurrentHashMap<>();
+    private final Map<Integer, List<Clock.Timer>> childTimers = new ConcurrentHashMap<>();
 
     SaTimers(IkeSa ikeSa, IkeEngine engine) {
         this.ikeSa = ikeSa;
@@ -26,35 +24,35 @@ final class SaTimers {
     }
 
     /** Runs task on the SA's executor after delay; tracked so close() can cancel it. */
-    ScheduledFuture<?> after(Duration delay, Runnable task) {
+    Clock.Timer after(Duration delay, Runnable task) {
         return track(engine.schedule(ikeSa, task, delay));
     }
 
     /** Runs task on the SA's executor every period; tracked so close() can cancel it. */
-    ScheduledFuture<?> every(Duration period, Runnable task) {
+    Clock.Timer every(Duration period, Runnable task) {
         return track(engine.scheduleRepeating(ikeSa, task, period));
     }
 
-    private ScheduledFuture<?> track(ScheduledFuture<?> timer) {
-        timers.removeIf(Future::isDone); // fired or cancelled: a few per SA, so a scan is cheap
+    private Clock.Timer track(Clock.Timer timer) {
+        timers.removeIf(Clock.Timer::done); // fired or cancelled: a few per SA, so a scan is cheap
         timers.add(timer);
         return timer;
     }
 
     /** The timers of one Child SA (by inbound SPI), to add to: cancelled together by cancelChild. */
-    List<ScheduledFuture<?>> ofChild(int inboundSpi) {
+    List<Clock.Timer> ofChild(int inboundSpi) {
         return childTimers.computeIfAbsent(inboundSpi, k -> new CopyOnWriteArrayList<>());
     }
 
     void cancelChild(int inboundSpi) {
-        List<ScheduledFuture<?>> own = childTimers.remove(inboundSpi);
+        List<Clock.Timer> own = childTimers.remove(inboundSpi);
         if (own != null) {
-            own.forEach(t -> t.cancel(false));
+            own.forEach(t -> t.cancel());
         }
     }
 
     void cancelAll() {
-        timers.forEach(t -> t.cancel(false));
+        timers.forEach(t -> t.cancel());
         timers.clear();
         childTimers.clear();
     }

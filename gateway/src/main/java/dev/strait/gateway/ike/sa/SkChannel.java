@@ -18,19 +18,20 @@ import org.slf4j.LoggerFactory;
  * IKE_INTERMEDIATE exchanges add key material, so the SA installs them here.
  */
 final class SkChannel {
-    /** Logged as the IKE SA: the same log lines as before the split. */
-    private static final Logger LOG = LoggerFactory.getLogger(IkeSa.class);
+    private static final Logger LOG = LoggerFactory.getLogger(SkChannel.class);
 
     private final IkeSa ikeSa;
     private final IkeEngine engine;
     private SkCipher outCipher;
     private SkCipher inCipher;
-    private final FragmentAssembler requestFragments = new FragmentAssembler();
-    private final FragmentAssembler responseFragments = new FragmentAssembler();
+    private final FragmentAssembler requestFragments;
+    private final FragmentAssembler responseFragments;
 
     SkChannel(IkeSa ikeSa, IkeEngine engine) {
         this.ikeSa = ikeSa;
         this.engine = engine;
+        this.requestFragments = new FragmentAssembler(FragmentAssembler.MAX_AGE, engine.clock()::nanoTime);
+        this.responseFragments = new FragmentAssembler(FragmentAssembler.MAX_AGE, engine.clock()::nanoTime);
     }
 
     /** Our cipher (out) and the peer's (in), both set at once. */

@@ -11,15 +11,13 @@ import java.util.List;
 
 /** Traffic selectors (RFC 7296 section 2.9): subnets to selectors, and the responder's narrowing. */
 public final class TrafficSelectors {
-    public static final int TS_IPV4 = 7;
-    public static final int TS_IPV6 = 8;
 
     private TrafficSelectors() {
     }
 
     /** A subnet as a selector for any protocol and port. */
     public static TrafficSelector of(Cidr c) {
-        return new TrafficSelector(c.isIpv6() ? TS_IPV6 : TS_IPV4, 0, 0, 65535, c.start(), c.end());
+        return new TrafficSelector(c.isIpv6() ? TrafficSelector.TS_IPV6_ADDR_RANGE : TrafficSelector.TS_IPV4_ADDR_RANGE, 0, 0, 65535, c.start(), c.end());
     }
 
     public static List<TrafficSelector> of(List<Cidr> subnets) {
@@ -33,7 +31,7 @@ public final class TrafficSelectors {
     public static List<TrafficSelector> narrow(List<TrafficSelector> proposed, List<Cidr> allowed) {
         List<TrafficSelector> out = new ArrayList<>();
         for (TrafficSelector ts : proposed) {
-            if (ts.tsType() != TS_IPV4 && ts.tsType() != TS_IPV6) {
+            if (ts.tsType() != TrafficSelector.TS_IPV4_ADDR_RANGE && ts.tsType() != TrafficSelector.TS_IPV6_ADDR_RANGE) {
                 continue;
             }
             for (Cidr c : allowed) {

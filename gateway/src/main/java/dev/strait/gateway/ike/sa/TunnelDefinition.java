@@ -136,6 +136,11 @@ public record TunnelDefinition(
         return ikeProposals.stream().anyMatch(p -> !p.additionalKes().isEmpty());
     }
 
+    /** How this tunnel authenticates: certificates (RFC 7427) when configured, else the PSK. */
+    public dev.strait.gateway.ike.auth.Authenticator authenticator() {
+        return certificates != null ? certificates : new dev.strait.gateway.ike.auth.PskAuthenticator(psk);
+    }
+
     /** This tunnel authenticates with certificates (RFC 7427) rather than a PSK. */
     public boolean usesCertificates() {
         return certificates != null;

@@ -3,9 +3,7 @@ package dev.strait.gateway.ike.sa;
 import dev.strait.gateway.ike.crypto.Algorithms;
 import java.net.InetSocketAddress;
 import java.time.Duration;
-import java.time.Instant;
 import java.util.List;
-import java.util.concurrent.ScheduledFuture;
 import java.util.concurrent.ThreadLocalRandom;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -22,7 +20,7 @@ final class TunnelRuntime {
     private volatile TunnelDefinition definition;
     private IkeSa current;
     private final TunnelStatus status;
-    private ScheduledFuture<?> reconnect;
+    private Clock.Timer reconnect;
     /** System.nanoTime before which traffic does not start another attempt (OnTraffic back-off). */
     private long notBeforeNanos;
     private boolean backingOff;
@@ -77,7 +75,7 @@ final class TunnelRuntime {
      * the peer drop its stale SAs and use the new ones at once. No retries: if the peer does not answer, we wait.
      */
     synchronized void peerUsesLostSa() {
-        long now = System.nanoTime();
+        long now = engine.clock().nanoTime();
         if (!definition.passive() || stopped || current != null || (lastContactNanos != 0 && now - lastContactNanos < CONTACT_INTERVAL_NANOS)
                 || engine.negotiating(this)) {
             return;
@@ -97,7 +95,7 @@ final class TunnelRuntime {
     }
 
     private void initiate(Duration giveUp) {
-        if (stopped || current != null || definition.peerAddress() == null || backingOff && System.nanoTime() - notBeforeNanos < 0) {
+        if (stopped || current != null || definition.peerAddress() == null || backingOff && engine.clock().nanoTime() - notBeforeNanos < 0) {
             return;
         }
         backingOff = false;
@@ -162,7 +160,7 @@ final class TunnelRuntime {
         missingChildren = List.copyOf(refusals);
         if (!missingChildren.isEmpty()) {
             TunnelStatus.Error e = status.lastError();
-            status.error(e == null ? "child_missing" : e.reason(), String.join("; ", missingChildren), Instant.now());
+            status.error(e == null ? FailureReason.CHILD_MISSING : e.reason(), String.join("; ", missingChildren), engine.clock().now());
         }
         onChildChanged(sa);
     }
@@ -187,20 +185,20 @@ final class TunnelRuntime {
         long base = status.reconnectDelay(engine.settings().reconnectMax()).toMillis();
         long jittered = (long) (base * (0.8 + 0.4 * ThreadLocalRandom.current().nextDouble()));
         backingOff = true;
-        notBeforeNanos = System.nanoTime() + Duration.ofMillis(jittered).toNanos();
+        notBeforeNanos = engine.clock().nanoTime() + Duration.ofMillis(jittered).toNanos();
         if (mode == TunnelStatus.Mode.ON_TRAFFIC) {
             return; // the next packet starts it, once the back-off has passed
         }
         LOG.info("tunnel {}: reconnecting in {} ms (attempt {})", name(), jittered, status.attempts() + 1);
         engine.listener().reconnect(name());
         if (reconnect != null) {
-            reconnect.cancel(false);
+            reconnect.cancel();
         }
         reconnect = engine.timer(this::initiate, Duration.ofMillis(jittered));
     }
 
-    synchronized void noteError(String reason, String message) {
-        status.error(reason, message, Instant.now());
+    synchronized void noteError(FailureReason reason, String message) {
+        status.error(reason, message, engine.clock().now());
     }
 
     /** Stops the tunnel: the IKE SA is deleted with an INFORMATIONAL DELETE. */
@@ -208,7 +206,7 @@ final class TunnelRuntime {
         stopped = true;
         status.stopped();
         if (reconnect != null) {
-            reconnect.cancel(false);
+            reconnect.cancel();
         }
         IkeSa sa = current;
         if (sa != null) {
@@ -245,7 +243,7 @@ final class TunnelRuntime {
         IkeSa sa = current;
         TunnelSnapshot.Totals retired = new TunnelSnapshot.Totals(retiredBytesIn, retiredBytesOut, retiredPacketsIn, retiredPacketsOut);
         TunnelStatus.Error e = status.lastError();
-        return TunnelSnapshot.of(definition, status.phase().name(), e == null ? null : e.reason(), e == null ? null : e.message(),
+        return TunnelSnapshot.of(definition, status.phase().name(), e == null ? null : e.reason().label(), e == null ? null : e.message(),
                 e == null ? null : e.at(), sa, roundTrip, engine, retired);
     }
 }

@@ -16,10 +16,10 @@ final class TunnelStatus {
     static final Duration FIRST_DELAY = Duration.ofSeconds(1);
 
     /** Why the tunnel is not (fully) up, with when it happened. */
-    record Error(String reason, String message, Instant at) {
+    record Error(FailureReason reason, String message, Instant at) {
         /** A normal Delete from the peer is news, not a fault: it never makes a tunnel Failed. */
         boolean fault() {
-            return !"peer_deleted".equals(reason) && !"child_deleted".equals(reason);
+            return reason != FailureReason.PEER_DELETED && reason != FailureReason.CHILD_DELETED;
         }
     }
 
@@ -81,7 +81,7 @@ final class TunnelStatus {
         }
     }
 
-    void error(String reason, String message, Instant at) {
+    void error(FailureReason reason, String message, Instant at) {
         lastError = new Error(reason, message, at);
     }
 
@@ -90,7 +90,7 @@ final class TunnelStatus {
      * keeps waiting for the peer, so a timeout does not make it Failed.
      */
     void contactUnanswered() {
-        if (lastError != null && "timeout".equals(lastError.reason())) {
+        if (lastError != null && FailureReason.TIMEOUT.equals(lastError.reason())) {
             lastError = null;
         }
     }

@@ -1,5 +1,6 @@
 package dev.strait.gateway.ike.auth;
 
+import dev.strait.gateway.ike.message.NotifyType;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 
@@ -43,7 +44,7 @@ class CertificateAuthenticationTest {
         // IKE_SA_INIT: both announce hashes
         Set<SignatureHash> fromA = SignatureHash.parseNotify(authA.signatureHashAlgorithmsNotify().data());
         Set<SignatureHash> fromB = SignatureHash.parseNotify(authB.signatureHashAlgorithmsNotify().data());
-        assertEquals(SignatureHash.NOTIFY_TYPE, authA.signatureHashAlgorithmsNotify().notifyType());
+        assertEquals(NotifyType.SIGNATURE_HASH_ALGORITHMS, authA.signatureHashAlgorithmsNotify().notifyType());
 
         byte[] octetsA = "A: IKE_SA_INIT request | Nr | prf(SK_pi, IDi')".getBytes();
         byte[] octetsB = "B: IKE_SA_INIT response | Ni | prf(SK_pr, IDr')".getBytes();

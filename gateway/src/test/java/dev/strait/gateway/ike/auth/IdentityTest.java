@@ -1,5 +1,6 @@
 package dev.strait.gateway.ike.auth;
 
+import dev.strait.gateway.ike.message.Payload;
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
@@ -15,14 +16,14 @@ class IdentityTest {
 
     @Test
     void parsesEachIdentityType() {
-        assertEquals(Identity.ID_FQDN, Identity.parse("site-a.test").idType());
-        assertEquals(Identity.ID_IPV4_ADDR, Identity.parse("198.18.0.1").idType());
+        assertEquals(Payload.Identification.ID_FQDN, Identity.parse("site-a.test").idType());
+        assertEquals(Payload.Identification.ID_IPV4_ADDR, Identity.parse("198.18.0.1").idType());
         assertArrayEquals(new byte[] {(byte) 198, 18, 0, 1}, Identity.parse("198.18.0.1").data());
-        assertEquals(Identity.ID_IPV6_ADDR, Identity.parse("2001:db8::1").idType());
+        assertEquals(Payload.Identification.ID_IPV6_ADDR, Identity.parse("2001:db8::1").idType());
         assertEquals(16, Identity.parse("2001:db8::1").data().length);
-        assertEquals(Identity.ID_RFC822_ADDR, Identity.parse("vpn@example.com").idType());
-        assertEquals(Identity.ID_DER_ASN1_DN, Identity.parse("C=CH, O=Example, CN=gw.example.com").idType());
-        assertEquals(Identity.ID_FQDN, Identity.parse("@example.com").idType());
+        assertEquals(Payload.Identification.ID_RFC822_ADDR, Identity.parse("vpn@example.com").idType());
+        assertEquals(Payload.Identification.ID_DER_ASN1_DN, Identity.parse("C=CH, O=Example, CN=gw.example.com").idType());
+        assertEquals(Payload.Identification.ID_FQDN, Identity.parse("@example.com").idType());
         assertArrayEquals("example.com".getBytes(StandardCharsets.US_ASCII), Identity.parse("@example.com").data());
     }
 

@@ -13,7 +13,7 @@ class IntAuthOctetsTest {
     void intAuthIsInitiatorChainThenResponderChainThenTheIkeAuthMessageId() {
         // Both ends append the same value, so a swapped order would pass every loopback test: pin it here.
         assertArrayEquals(new byte[] {(byte) 0xaa, (byte) 0xbb, (byte) 0xcc, (byte) 0xdd, 0, 0, 1, 2},
-                PskAuthenticator.intAuth(new byte[] {(byte) 0xaa, (byte) 0xbb}, new byte[] {(byte) 0xcc, (byte) 0xdd}, 0x0102));
+                AuthOctets.intAuth(new byte[] {(byte) 0xaa, (byte) 0xbb}, new byte[] {(byte) 0xcc, (byte) 0xdd}, 0x0102));
     }
 
     @Test
@@ -23,9 +23,9 @@ class IntAuthOctetsTest {
         byte[] nonce = {4, 5};
         byte[] skP = new byte[32];
         Identity id = Identity.parse("a.test");
-        byte[] plain = PskAuthenticator.signedOctets(prf, first, nonce, skP, id);
+        byte[] plain = AuthOctets.signedOctets(prf, first, nonce, skP, id);
         byte[] intAuth = {9, 9, 9, 9};
-        byte[] with = PskAuthenticator.signedOctets(prf, first, nonce, skP, id, intAuth);
+        byte[] with = AuthOctets.signedOctets(prf, first, nonce, skP, id, intAuth);
         assertArrayEquals(plain, Arrays.copyOf(with, plain.length), "RFC 7296 octets unchanged as the prefix");
         assertArrayEquals(intAuth, Arrays.copyOfRange(with, plain.length, with.length));
     }

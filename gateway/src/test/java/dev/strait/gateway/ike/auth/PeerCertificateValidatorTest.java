@@ -111,7 +111,7 @@ class PeerCertificateValidatorTest {
             return cert;
         });
         assertEquals(AuthFailure.ID_MISMATCH, refusal(validator(noSan), noSan.sent(), GW));
-        assertEquals(AuthFailure.ID_MISMATCH, refusal(v, c.sent(), new Identity(Identity.ID_KEY_ID, new byte[] {1})));
+        assertEquals(AuthFailure.ID_MISMATCH, refusal(v, c.sent(), new Identity(Payload.Identification.ID_KEY_ID, new byte[] {1})));
     }
 
     @Test

@@ -1,5 +1,6 @@
 package dev.strait.gateway.ike.auth;
 
+import dev.strait.gateway.ike.message.NotifyType;
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
@@ -85,6 +86,6 @@ class SignatureSchemeTest {
                 SignatureHash.parseNotify(hex("0001 0002 0005 0007 ffff")));
         assertThrows(IllegalArgumentException.class, () -> SignatureHash.parseNotify(hex("000203")));
         assertTrue(SignatureHash.parseNotify(new byte[0]).isEmpty());
-        assertEquals(16431, SignatureHash.NOTIFY_TYPE);
+        assertEquals(16431, NotifyType.SIGNATURE_HASH_ALGORITHMS);
     }
 }

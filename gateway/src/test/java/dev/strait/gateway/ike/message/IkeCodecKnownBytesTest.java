@@ -1,5 +1,6 @@
 package dev.strait.gateway.ike.message;
 
+import dev.strait.gateway.ike.message.Payload;
 import dev.strait.gateway.ike.message.Payload.Proposal;
 import dev.strait.gateway.ike.message.Payload.Transform;
 import org.junit.jupiter.api.Test;

@@ -1,5 +1,8 @@
 package dev.strait.gateway.ike.message;
 
+import dev.strait.gateway.ike.sa.MemoryEngines;
+import dev.strait.gateway.ike.sa.MemoryNetwork;
+
 import com.fasterxml.jackson.databind.JsonNode;
 import dev.strait.gateway.testing.Tshark;
 import org.junit.jupiter.api.Test;
@@ -91,27 +94,19 @@ class IkeTsharkDissectionTest {
     @Test
     void tsharkDissectsARealHybridHandshake() throws Exception {
         assumeTrue(Files.isExecutable(TSHARK) || "true".equalsIgnoreCase(System.getenv("CI")), "tshark not installed");
-        List<Sent> sent = new java.util.concurrent.CopyOnWriteArrayList<>();
         java.net.InetSocketAddress a = new java.net.InetSocketAddress(java.net.InetAddress.getByAddress(ADDR_I), 500);
         java.net.InetSocketAddress b = new java.net.InetSocketAddress(java.net.InetAddress.getByAddress(ADDR_R), 500);
-        var settingsA = new dev.strait.gateway.ike.sa.IkeEngine.Settings(a, 4500, true, List.of(java.time.Duration.ofSeconds(2)),
-                java.time.Duration.ofSeconds(1));
-        var settingsB = new dev.strait.gateway.ike.sa.IkeEngine.Settings(b, 4500, true, List.of(java.time.Duration.ofSeconds(2)),
-                java.time.Duration.ofSeconds(1));
-        java.util.concurrent.CountDownLatch installed = new java.util.concurrent.CountDownLatch(2);
-        try (var ea = new dev.strait.gateway.ike.sa.IkeEngine(settingsA, null);
-             var eb = new dev.strait.gateway.ike.sa.IkeEngine(settingsB, null)) {
-            ea.startInMemory(countingDatapath(installed), (msg, to, natt) -> {
-                sent.add(new Sent(msg.clone(), true, natt));
-                eb.deliver(msg, natt ? new java.net.InetSocketAddress(a.getAddress(), 4500) : a, natt);
-            });
-            eb.startInMemory(countingDatapath(installed), (msg, to, natt) -> {
-                sent.add(new Sent(msg.clone(), false, natt));
-                ea.deliver(msg, natt ? new java.net.InetSocketAddress(b.getAddress(), 4500) : b, natt);
-            });
-            eb.apply(List.of(dev.strait.gateway.ike.sa.TunnelDefinition.from(hybridTunnel("b.test", "a.test", a, false))));
-            ea.apply(List.of(dev.strait.gateway.ike.sa.TunnelDefinition.from(hybridTunnel("a.test", "b.test", b, true))));
-            assertTrue(installed.await(10, TimeUnit.SECONDS), "hybrid handshake completed");
+        List<Sent> sent = new ArrayList<>();
+        try (MemoryEngines engines = new MemoryEngines()) {
+            MemoryEngines.Side ea = engines.start(a.getAddress().getHostAddress());
+            MemoryEngines.Side eb = engines.start(b.getAddress().getHostAddress());
+            eb.engine.apply(List.of(dev.strait.gateway.ike.sa.TunnelDefinition.from(hybridTunnel("b.test", "a.test", a, false))));
+            ea.engine.apply(List.of(dev.strait.gateway.ike.sa.TunnelDefinition.from(hybridTunnel("a.test", "b.test", b, true))));
+            MemoryEngines.await(() -> ea.datapath.installed.size() == 1
+                    && eb.datapath.installed.size() == 1, "hybrid handshake completed");
+            for (MemoryNetwork.Datagram d : engines.network.wire()) {
+                sent.add(new Sent(d.bytes(), d.from().equals(a.getAddress().getHostAddress()), d.viaNatt()));
+            }
         }
         PcapWriter pcap = new PcapWriter();
         List<IkeMessage> messages = new ArrayList<>();
@@ -158,33 +153,6 @@ class IkeTsharkDissectionTest {
         return t;
     }
 
-    private static dev.strait.gateway.datapath.Datapath countingDatapath(java.util.concurrent.CountDownLatch installed) {
-        return new dev.strait.gateway.datapath.Datapath() {
-            public void addTunnel(String tunnel, List<dev.strait.gateway.config.Cidr> l, List<dev.strait.gateway.config.Cidr> r,
-                    boolean onTraffic) {
-            }
-
-            public void removeTunnel(String tunnel) {
-            }
-
-            public void installChildSa(dev.strait.gateway.datapath.ChildSaSpec sa, Outbound outbound) {
-                installed.countDown();
-            }
-
-            public void removeChildSa(int inboundSpi) {
-            }
-
-            public SaCounters counters(int inboundSpi) {
-                return null;
-            }
-
-            public void setListener(Listener listener) {
-            }
-
-            public void close() {
-            }
-        };
-    }
 
     /** Payload types in the order tshark lists them: each payload, with SA proposals (2) and transforms (3) nested. */
     private static List<String> expectedPayloadTypes(IkeMessage m) {

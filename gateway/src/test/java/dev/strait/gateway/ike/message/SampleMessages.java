@@ -1,5 +1,6 @@
 package dev.strait.gateway.ike.message;
 
+import dev.strait.gateway.ike.message.Payload;
 import dev.strait.gateway.ike.message.Payload.ConfigAttribute;
 import dev.strait.gateway.ike.message.Payload.Proposal;
 import dev.strait.gateway.ike.message.Payload.TrafficSelector;

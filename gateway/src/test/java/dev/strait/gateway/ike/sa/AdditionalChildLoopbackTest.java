@@ -11,7 +11,8 @@ import dev.strait.api.v1alpha1.TunnelConfig;
 import dev.strait.api.v1alpha1.TunnelSpec;
 import dev.strait.gateway.config.Cidr;
 import dev.strait.gateway.datapath.ChildSaSpec;
-import dev.strait.gateway.ike.sa.LoopbackEngines.Side;
+import dev.strait.gateway.ike.sa.MemoryEngines.Side;
+import java.time.Duration;
 import java.util.Comparator;
 import java.util.List;
 import java.util.Set;
@@ -22,8 +23,7 @@ import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.ValueSource;
 
 /**
- * Additional Child SAs (RFC 7296 section 1.3.1) between two engines on 127.0.7.1 / 127.0.7.2 (root, ports
- * 500/4500). The initiator's tunnel has two remote subnets; the responder either keeps one subnet pair per Child SA
+ * Additional Child SAs (RFC 7296 section 1.3.1) between two engines on a {@link MemoryNetwork}. The initiator's tunnel has two remote subnets; the responder either keeps one subnet pair per Child SA
  * (as strongSwan children do) or does not allow one of the subnets at all.
  */
 class AdditionalChildLoopbackTest {
@@ -31,7 +31,7 @@ class AdditionalChildLoopbackTest {
     private static final String IKE = "aes256gcm16-prfsha384-x25519";
     private static final String A_IP = "127.0.7.1";
     private static final String B_IP = "127.0.7.2";
-    private final LoopbackEngines engines = new LoopbackEngines();
+    private final MemoryEngines engines = new MemoryEngines();
 
     @AfterEach
     void close() {
@@ -90,8 +90,8 @@ class AdditionalChildLoopbackTest {
         Side[] p = pair(initiator(esp), responder(esp, "10.20.0.0/24", "10.21.0.0/24"), ResponderNarrowing.ONE_PAIR);
         Side a = p[0];
         Side b = p[1];
-        await(() -> a.datapath.installed.size() == 2 && b.datapath.installed.size() == 2,
-                "two Child SAs on both sides, failures " + a.failures + " / " + b.failures);
+        await(() -> a.datapath.installed.size() == 2 && b.datapath.installed.size() == 2 && a.additionalChildren("created") == 1,
+                "two Child SAs on both sides (the listener told after the install), failures " + a.failures + " / " + b.failures);
         assertEquals(BOTH_PAIRS, selectors(a));
         assertMirrored(a, b);
         assertEquals(1, a.additionalChildren("created"));
@@ -129,7 +129,7 @@ class AdditionalChildLoopbackTest {
         sa.executor.execute(() -> sa.rekeyIke(null));
         await(() -> a.engine.currentSa("t") != sa && a.engine.currentSa("t").children.size() == 2, "both children moved");
         IkeSa next = a.engine.currentSa("t");
-        Thread.sleep(500); // the successor must not create duplicates of pairs that are carried
+        engines.elapse(Duration.ofSeconds(2)); // the successor must not create duplicates of pairs that are carried
         assertEquals(2, next.children.size());
         assertEquals(2, a.datapath.installed.size());
         assertEquals(1, a.additionalChildren("created"));
@@ -148,7 +148,7 @@ class AdditionalChildLoopbackTest {
         assertTrue(st.lastError().contains("10.10.0.0/24 <-> 10.21.0.0/24") && st.lastError().contains("TS_UNACCEPTABLE"),
                 st.lastError());
         assertEquals(Set.of("[10.10.0.0/24]<->[10.20.0.0/24]"), selectors(a), "the IKE_AUTH Child SA stays up");
-        Thread.sleep(1500);
+        engines.elapse(Duration.ofSeconds(5));
         assertEquals(1, a.additionalChildren("refused"), "not retried on the same IKE SA");
 
         // The responder now allows the subnet (same fingerprint, so its SAs stay); the next IKE SA tries again.
@@ -170,7 +170,7 @@ class AdditionalChildLoopbackTest {
         Side a = p[0];
         await(() -> a.datapath.installed.size() == 1 && "Established".equals(a.engine.snapshot().getFirst().phase()),
                 "one Child SA");
-        Thread.sleep(500);
+        engines.elapse(Duration.ofSeconds(2));
         assertEquals(1, a.datapath.installed.size());
         ChildSaSpec only = a.datapath.installed.values().stream().min(Comparator.comparingInt(ChildSaSpec::inboundSpi)).orElseThrow();
         assertEquals(List.of(Cidr.parse("10.20.0.0/24"), Cidr.parse("10.21.0.0/24")), only.remoteSelectors());

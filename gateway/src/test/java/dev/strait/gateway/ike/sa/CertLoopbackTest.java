@@ -1,6 +1,6 @@
 package dev.strait.gateway.ike.sa;
 
-import dev.strait.gateway.ike.sa.LoopbackEngines.Side;
+import dev.strait.gateway.ike.sa.MemoryEngines.Side;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
@@ -12,6 +12,7 @@ import dev.strait.gateway.ike.auth.KeyType;
 import dev.strait.gateway.ike.auth.TestPki;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.time.Duration;
 import java.security.KeyPair;
 import java.security.cert.X509Certificate;
 import java.time.Instant;
@@ -23,10 +24,10 @@ import org.junit.jupiter.api.io.TempDir;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.EnumSource;
 
-/** Two engines on loopback authenticating with certificates (RFC 7427), both roles Java. Needs root (port 500). */
+/** Two engines on a {@link MemoryNetwork} authenticating with certificates (RFC 7427), both roles Java. */
 class CertLoopbackTest {
     private static final Instant NOW = Instant.now();
-    private final LoopbackEngines engines = new LoopbackEngines();
+    private final MemoryEngines engines = new MemoryEngines();
     @TempDir
     Path dir;
 
@@ -174,7 +175,7 @@ class CertLoopbackTest {
         Files.writeString(Path.of(filesA.certFile), TestPki.pem(ca.issue("a.test", ka, NOW.plus(25, ChronoUnit.DAYS))));
         TunnelDefinition renewed = TunnelDefinition.from(cfgA);
         a.engine.apply(List.of(renewed));
-        Thread.sleep(300);
+        engines.elapse(Duration.ofSeconds(2));
         assertEquals(List.of(spi), List.copyOf(a.datapath.installed.keySet()), "the running Child SA stays");
         assertEquals(1, a.datapath.events.size(), "nothing removed or re-installed: " + a.datapath.events);
         assertTrue(a.engine.currentSa("t").tunnel.definition().certificates() == renewed.certificates(),

@@ -6,14 +6,14 @@ import static org.junit.jupiter.api.Assertions.assertNull;
 
 import dev.strait.api.v1alpha1.TunnelConfig;
 import dev.strait.api.v1alpha1.TunnelSpec;
-import dev.strait.gateway.ike.sa.LoopbackEngines.Side;
+import dev.strait.gateway.ike.sa.MemoryEngines.Side;
 import java.util.List;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.EnumSource;
 
 /**
- * Childless initiation (RFC 6023) between two engines on 127.0.8.1 / 127.0.8.2 (root, ports 500/4500): with
+ * Childless initiation (RFC 6023) between two engines on a {@link MemoryNetwork}: with
  * {@code ike.childless} Prefer or Force our IKE_AUTH request carries no SA/TS, and the Child SA comes with
  * CREATE_CHILD_SA (counted as an additional Child SA); with Never it rides in IKE_AUTH as before.
  */
@@ -21,7 +21,7 @@ class ChildlessInitiationLoopbackTest {
     private static final String PSK = "childless-loopback-psk-0123456789";
     private static final String A_IP = "127.0.8.1";
     private static final String B_IP = "127.0.8.2";
-    private final LoopbackEngines engines = new LoopbackEngines();
+    private final MemoryEngines engines = new MemoryEngines();
 
     @AfterEach
     void close() {

@@ -1,6 +1,6 @@
 package dev.strait.gateway.ike.sa;
 
-import dev.strait.gateway.ike.sa.LoopbackEngines.Side;
+import dev.strait.gateway.ike.sa.MemoryEngines.Side;
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
@@ -16,11 +16,11 @@ import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.ValueSource;
 
 /**
- * Two engines in one JVM on 127.0.0.1 and 127.0.0.2 (ports 500/4500, so the test needs root): IKE_SA_INIT and
+ * Two engines in one JVM on a {@link MemoryNetwork} (no sockets, no root): IKE_SA_INIT and
  * IKE_AUTH end to end, for each proposal family, and the Child SA keys must mirror each other.
  */
 class EngineLoopbackTest {
-    private final LoopbackEngines engines = new LoopbackEngines();
+    private final MemoryEngines engines = new MemoryEngines();
 
     @AfterEach
     void close() throws Exception {
@@ -49,13 +49,7 @@ class EngineLoopbackTest {
     }
 
     static void await(BooleanSupplier condition, String what) throws InterruptedException {
-        long deadline = System.nanoTime() + Duration.ofSeconds(10).toNanos();
-        while (!condition.getAsBoolean()) {
-            if (System.nanoTime() > deadline) {
-                throw new AssertionError("timed out waiting for " + what);
-            }
-            Thread.sleep(20);
-        }
+        MemoryEngines.await(condition, what);
     }
 
     @ParameterizedTest

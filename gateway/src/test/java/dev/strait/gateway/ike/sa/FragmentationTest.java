@@ -112,7 +112,8 @@ class FragmentationTest {
 
     @Test
     void limitsOnCountSizeAndAge() throws Exception {
-        FragmentAssembler a = new FragmentAssembler(Duration.ofMillis(100));
+        FakeClock clock = new FakeClock();
+        FragmentAssembler a = new FragmentAssembler(Duration.ofMillis(100), clock::nanoTime);
         assertThrows(MalformedMessageException.class, () -> a.add(1, 1, FragmentAssembler.MAX_FRAGMENTS + 1, 0, new byte[1]));
         assertThrows(MalformedMessageException.class, () -> a.add(1, 3, 2, 0, new byte[1]));
         assertThrows(MalformedMessageException.class, () -> a.add(1, 0, 2, 0, new byte[1]));
@@ -121,7 +122,7 @@ class FragmentationTest {
         assertThrows(MalformedMessageException.class, () -> a.add(2, 2, 3, 0, big), "total size limit");
         assertEquals(0, a.pending(), "a message over the size limit is dropped");
         assertNull(a.add(3, 1, 2, 0, new byte[] {1}));
-        Thread.sleep(150);
+        clock.advance(Duration.ofMillis(150));
         assertNull(a.add(3, 2, 2, 0, new byte[] {2}), "fragment 1 expired, so the message is incomplete again");
         assertEquals(1, a.pending());
     }

@@ -1,6 +1,6 @@
 package dev.strait.gateway.ike.sa;
 
-import dev.strait.gateway.ike.sa.LoopbackEngines.Side;
+import dev.strait.gateway.ike.sa.MemoryEngines.Side;
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
@@ -14,12 +14,12 @@ import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 
 /**
- * Post-quantum hybrid IKE SAs between two engines on loopback: x25519 in IKE_SA_INIT, ML-KEM in IKE_INTERMEDIATE
- * (RFC 9242 / RFC 9370), the IntAuth chain in AUTH, and the fallback rules. Needs root (port 500).
+ * Post-quantum hybrid IKE SAs between two engines on a {@link MemoryNetwork}: x25519 in IKE_SA_INIT, ML-KEM in IKE_INTERMEDIATE
+ * (RFC 9242 / RFC 9370), the IntAuth chain in AUTH, and the fallback rules.
  */
 class HybridKeLoopbackTest {
     private static final String PSK = "hybrid-loopback-psk-0123456789";
-    private final LoopbackEngines engines = new LoopbackEngines();
+    private final MemoryEngines engines = new MemoryEngines();
 
     @AfterEach
     void close() {
@@ -92,17 +92,10 @@ class HybridKeLoopbackTest {
 
     @Test
     void childSaRekeyRunsIkeFollowupKeWithMlKem() throws Exception {
-        String ike = "aes256gcm16-prfsha384-x25519-ke1_mlkem768";
-        Side a = start("127.0.0.1");
-        Side b = start("127.0.0.2");
-        String esp = "aes256gcm16-x25519-ke1_mlkem768";
-        TunnelConfig tb = tunnel(false, ike);
-        tb.esp.proposals = List.of(esp);
-        TunnelConfig ta = tunnel(true, ike);
-        ta.esp.proposals = List.of(esp);
-        b.engine.apply(List.of(TunnelDefinition.from(tb)));
-        a.engine.apply(List.of(TunnelDefinition.from(ta)));
-        EngineLoopbackTest.await(() -> a.datapath.installed.size() == 1 && b.datapath.installed.size() == 1, "first Child SA");
+        String esp = HYBRID_ESP;
+        Side[] p = hybridChildPair();
+        Side a = p[0];
+        Side b = p[1];
         for (Side initiator : List.of(a, b)) {
             int before = a.datapath.events.size();
             IkeSa sa = initiator.engine.currentSa("t");
@@ -117,6 +110,23 @@ class HybridKeLoopbackTest {
             assertArrayEquals(sa1.inboundEncKey(), sb1.outboundEncKey());
             assertEquals(esp, a.engine.snapshot().getFirst().children().getFirst().proposal());
         }
+    }
+
+    private static final String HYBRID_ESP = "aes256gcm16-x25519-ke1_mlkem768";
+
+    /** A hybrid IKE SA whose Child SA is hybrid too (ML-KEM in IKE_FOLLOWUP_KE on every Child SA rekey). */
+    private Side[] hybridChildPair() throws Exception {
+        String ike = "aes256gcm16-prfsha384-x25519-ke1_mlkem768";
+        Side a = start("127.0.0.1");
+        Side b = start("127.0.0.2");
+        TunnelConfig tb = tunnel(false, ike);
+        tb.esp.proposals = List.of(HYBRID_ESP);
+        TunnelConfig ta = tunnel(true, ike);
+        ta.esp.proposals = List.of(HYBRID_ESP);
+        b.engine.apply(List.of(TunnelDefinition.from(tb)));
+        a.engine.apply(List.of(TunnelDefinition.from(ta)));
+        EngineLoopbackTest.await(() -> a.datapath.installed.size() == 1 && b.datapath.installed.size() == 1, "first Child SA");
+        return new Side[] {a, b};
     }
 
     private static void awaitLivenessAnswer(IkeSa sa, String what) throws InterruptedException {
@@ -163,6 +173,10 @@ class HybridKeLoopbackTest {
         }
     }
 
+    /**
+     * RFC 9370 section 2.2.4 for the IKE SA: both sides rekey it at once with ML-KEM. The collision is settled right
+     * after the two CREATE_CHILD_SA exchanges: only the winner sends IKE_FOLLOWUP_KE, and one IKE SA is left.
+     */
     @Test
     void simultaneousHybridIkeRekeysEndWithOneIkeSa() throws Exception {
         Side[] p = establishedHybridPair();
@@ -171,12 +185,64 @@ class HybridKeLoopbackTest {
         long old = a.engine.currentSa("t").localSpi;
         IkeSa sa = a.engine.currentSa("t");
         IkeSa sb = b.engine.currentSa("t");
-        // Each side refuses the other's request with TEMPORARY_FAILURE while its own chain runs; the random retry
-        // delay (1-3 s) lets one of them through.
-        sa.executor.execute(() -> sa.rekeyIke(null));
-        sb.executor.execute(() -> sb.rekeyIke(null));
+        int wireBefore = engines.network.wire().size();
+        MemoryEngines.atOnce(sa, () -> sa.rekeyIke(null), sb, () -> sb.rekeyIke(null));
         EngineLoopbackTest.await(() -> oneSharedIkeSa(a, b, old), "one rekeyed IKE SA, got " + a.engine.saCounts() + " / "
                 + b.engine.saCounts());
+        engines.elapse(java.time.Duration.ofSeconds(15)); // past the loser's safety delete: the winner stays
+        assertTrue(oneSharedIkeSa(a, b, old), "still one IKE SA: " + a.engine.saCounts() + " / " + b.engine.saCounts());
         assertEquals(1, a.engine.currentSa("t").ikeChoice.additionalKes().size());
+        assertEquals(1, a.count("collision-ike"));
+        assertEquals(1, b.count("collision-ike"));
+        List<MemoryNetwork.Datagram> wire = engines.network.wire().subList(wireBefore, engines.network.wire().size());
+        int creates = MemoryNetwork.requests(wire, dev.strait.gateway.ike.message.ExchangeType.CREATE_CHILD_SA).size();
+        List<MemoryNetwork.Datagram> followups = MemoryNetwork.requests(wire, dev.strait.gateway.ike.message.ExchangeType.IKE_FOLLOWUP_KE);
+        assertEquals(2, creates, "one CREATE_CHILD_SA from each side, no retry: " + wire);
+        assertEquals(1, followups.size(), "only the winner's IKE_FOLLOWUP_KE: " + wire);
     }
+
+    /**
+     * RFC 9370 section 2.2.4: both sides rekey the hybrid Child SA at once. The collision is settled right after the two
+     * CREATE_CHILD_SA exchanges: the loser sends no IKE_FOLLOWUP_KE at all, the winner sends one, and one Child SA pair
+     * is left.
+     */
+    @Test
+    void simultaneousHybridChildRekeysAreSettledAfterCreateChildSa() throws Exception {
+        Side[] p = hybridChildPair();
+        Side a = p[0];
+        Side b = p[1];
+        int oldA = a.datapath.installed.keySet().iterator().next();
+        int oldB = b.datapath.installed.keySet().iterator().next();
+        IkeSa sa = a.engine.currentSa("t");
+        IkeSa sb = b.engine.currentSa("t");
+        int wireBefore = engines.network.wire().size();
+        MemoryEngines.atOnce(sa, () -> sa.rekeyChild(oldA, null), sb, () -> sb.rekeyChild(oldB, null));
+        EngineLoopbackTest.await(() -> a.datapath.installed.size() == 1 && b.datapath.installed.size() == 1
+                && !a.datapath.installed.containsKey(oldA) && !b.datapath.installed.containsKey(oldB)
+                && a.count("childRekey") == 1 && b.count("childRekey") == 1, "one rekeyed Child SA pair, events "
+                + a.datapath.events + " / " + b.datapath.events);
+        engines.elapse(java.time.Duration.ofSeconds(5)); // nothing retried or left behind
+        ChildSaSpec na = a.datapath.installed.values().iterator().next();
+        ChildSaSpec nb = b.datapath.installed.values().iterator().next();
+        assertEquals(na.inboundSpi(), nb.outboundSpi());
+        assertArrayEquals(na.outboundEncKey(), nb.inboundEncKey());
+        assertEquals(1, a.count("collision-child"));
+        assertEquals(1, b.count("collision-child"));
+
+        List<MemoryNetwork.Datagram> wire = engines.network.wire().subList(wireBefore, engines.network.wire().size());
+        List<MemoryNetwork.Datagram> creates = MemoryNetwork.requests(wire, dev.strait.gateway.ike.message.ExchangeType.CREATE_CHILD_SA);
+        List<MemoryNetwork.Datagram> followups = MemoryNetwork.requests(wire, dev.strait.gateway.ike.message.ExchangeType.IKE_FOLLOWUP_KE);
+        assertEquals(2, creates.size(), "one CREATE_CHILD_SA from each side: " + wire);
+        assertTrue(!creates.get(0).from().equals(creates.get(1).from()), "from each side: " + wire);
+        assertEquals(1, followups.size(), "only the winner's one IKE_FOLLOWUP_KE (ke1), the loser stopped: " + wire);
+        String winner = followups.getFirst().from();
+        int createIndex = wire.indexOf(creates.stream().filter(d -> d.from().equals(winner)).findFirst().orElseThrow());
+        assertTrue(wire.indexOf(followups.getFirst()) > createIndex, "IKE_FOLLOWUP_KE after its CREATE_CHILD_SA: " + wire);
+        // then the winner deletes the old Child SA: one INFORMATIONAL request, from the winner
+        List<MemoryNetwork.Datagram> deletes = MemoryNetwork.requests(wire, dev.strait.gateway.ike.message.ExchangeType.INFORMATIONAL);
+        assertEquals(1, deletes.size(), "one DELETE: " + wire);
+        assertEquals(winner, deletes.getFirst().from());
+        assertTrue(wire.stream().allMatch(MemoryNetwork.Datagram::delivered));
+    }
+
 }

@@ -101,7 +101,7 @@ class ProposalMatcherTest {
         // strongSwan's own ke1_mlkem768-ke1_none: one proposal whose ADDKE1 also lists NONE; we prefer the exchange.
         Payload.Proposal p = ProposalMatcher.ikeOffer(List.of(hybrid), spi).getFirst();
         List<Payload.Transform> t = new java.util.ArrayList<>(p.transforms());
-        t.add(new Payload.Transform(dev.strait.gateway.ike.crypto.Algorithms.TYPE_ADDITIONAL_KE_1, 0, null));
+        t.add(new Payload.Transform(Payload.Transform.TYPE_ADDITIONAL_KE_1, 0, null));
         Payload.Proposal withNone = new Payload.Proposal(1, p.protocolId(), spi, t);
         assertEquals(List.of(Group.ML_KEM_768), ProposalMatcher.selectIke(List.of(withNone), ours, Group.CURVE25519.id)
                 .orElseThrow().additionalKes());

@@ -18,15 +18,15 @@ class TunnelStatusTest {
         return s;
     }
 
-    private static void failAttempt(TunnelStatus s, String reason) {
+    private static void failAttempt(TunnelStatus s, FailureReason reason) {
         s.attempt();
-        s.error(reason, "peer answered " + reason, AT);
+        s.error(reason, "peer answered " + reason.label(), AT);
         s.ikeClosed();
     }
 
     private static void assertState(TunnelStatus s, TunnelPhase phase, String reason) {
         assertEquals(phase, s.phase());
-        assertEquals(reason, s.lastError() == null ? null : s.lastError().reason());
+        assertEquals(reason, s.lastError() == null ? null : s.lastError().reason().label());
     }
 
     @Test
@@ -57,7 +57,7 @@ class TunnelStatusTest {
     @Test
     void row4AnIkeSaWithoutChildSaIsDegradedAndClearsTheOldError() {
         TunnelStatus s = started(Mode.START);
-        failAttempt(s, "timeout");
+        failAttempt(s, FailureReason.TIMEOUT);
         s.attempt();
         s.ikeEstablished(); // also a childless IKE SA (RFC 6023) stays here
         assertState(s, TunnelPhase.Degraded, null);
@@ -66,11 +66,11 @@ class TunnelStatusTest {
     @Test
     void row5ChildSasForEveryPairEstablishAndResetTheBackOff() {
         TunnelStatus s = started(Mode.START);
-        failAttempt(s, "timeout");
-        failAttempt(s, "timeout");
+        failAttempt(s, FailureReason.TIMEOUT);
+        failAttempt(s, FailureReason.TIMEOUT);
         s.attempt();
         s.ikeEstablished();
-        s.error("rekey_failed", "x", AT);
+        s.error(FailureReason.REKEY_FAILED, "x", AT);
         s.childrenChanged(true, false);
         assertState(s, TunnelPhase.Established, null);
         assertEquals(0, s.attempts());
@@ -81,10 +81,10 @@ class TunnelStatusTest {
         TunnelStatus s = started(Mode.START);
         s.attempt();
         s.ikeEstablished();
-        s.error("ts_unacceptable", "no Child SA for 10.1.0.0/24 <-> 10.2.0.0/24: peer answered TS_UNACCEPTABLE", AT);
+        s.error(FailureReason.TS_UNACCEPTABLE, "no Child SA for 10.1.0.0/24 <-> 10.2.0.0/24: peer answered TS_UNACCEPTABLE", AT);
         s.childrenChanged(true, true);
         assertState(s, TunnelPhase.Degraded, "ts_unacceptable");
-        s.error("child_deleted", "the peer deleted the Child SA", AT);
+        s.error(FailureReason.CHILD_DELETED, "the peer deleted the Child SA", AT);
         s.childrenChanged(false, false);
         assertState(s, TunnelPhase.Degraded, "child_deleted");
     }
@@ -95,11 +95,11 @@ class TunnelStatusTest {
         for (int i = 1; i < TunnelStatus.FAILED_AFTER; i++) {
             s.attempt();
             s.ikeEstablished(); // the IKE SA comes up, then the peer refuses the Child SA
-            s.error("ts_unacceptable", "IKE SA is up but the peer refused the Child SA: TS_UNACCEPTABLE", AT);
+            s.error(FailureReason.TS_UNACCEPTABLE, "IKE SA is up but the peer refused the Child SA: TS_UNACCEPTABLE", AT);
             s.ikeClosed();
             assertState(s, TunnelPhase.Connecting, "ts_unacceptable");
         }
-        failAttempt(s, "ts_unacceptable");
+        failAttempt(s, FailureReason.TS_UNACCEPTABLE);
         assertState(s, TunnelPhase.Failed, "ts_unacceptable");
         s.attempt(); // the retries go on, and so does Failed while they run
         assertState(s, TunnelPhase.Failed, "ts_unacceptable");
@@ -109,7 +109,7 @@ class TunnelStatusTest {
     void row9PassiveOrOnTrafficFailAtOnce() {
         for (Mode mode : new Mode[] {Mode.PASSIVE, Mode.ON_TRAFFIC}) {
             TunnelStatus s = started(mode);
-            s.error("no_proposal", "peer offered no acceptable IKE proposal", AT);
+            s.error(FailureReason.NO_PROPOSAL, "peer offered no acceptable IKE proposal", AT);
             assertState(s, TunnelPhase.Failed, "no_proposal");
         }
     }
@@ -124,7 +124,7 @@ class TunnelStatusTest {
             s.ikeEstablished();
             s.childrenChanged(true, false);
             s.ikeClosed();
-            s.error("peer_deleted", "the peer deleted the IKE SA", AT);
+            s.error(FailureReason.PEER_DELETED, "the peer deleted the IKE SA", AT);
             assertState(s, mode == Mode.START ? TunnelPhase.Connecting : TunnelPhase.Pending, "peer_deleted");
             assertEquals(Duration.ofSeconds(1), s.reconnectDelay(Duration.ofSeconds(8)), "reconnect at once");
         }
@@ -133,7 +133,7 @@ class TunnelStatusTest {
     @Test
     void row11StoppedIsPending() {
         TunnelStatus s = started(Mode.START);
-        failAttempt(s, "timeout");
+        failAttempt(s, FailureReason.TIMEOUT);
         s.stopped();
         assertEquals(TunnelPhase.Pending, s.phase());
     }
@@ -145,7 +145,7 @@ class TunnelStatusTest {
         long[] expected = {1, 1, 2, 4, 8, 8, 8};
         for (int i = 0; i < expected.length; i++) {
             assertEquals(Duration.ofSeconds(expected[i]), s.reconnectDelay(cap), "after " + s.attempts() + " attempts");
-            failAttempt(s, "ts_unacceptable");
+            failAttempt(s, FailureReason.TS_UNACCEPTABLE);
         }
         assertNull(new TunnelStatus(Mode.START).lastError());
     }
