@@ -1,7 +1,7 @@
 package dev.strait.gateway.ike.sa;
 
-import dev.strait.gateway.datapath.ChildSaSpec;
-import dev.strait.gateway.datapath.Datapath;
+import dev.strait.gateway.datapath.spi.ChildSaSpec;
+import dev.strait.gateway.datapath.spi.Datapath;
 import dev.strait.gateway.ike.auth.AuthenticationException;
 import dev.strait.gateway.ike.auth.CertificateAuthentication;
 import dev.strait.gateway.ike.auth.Identity;

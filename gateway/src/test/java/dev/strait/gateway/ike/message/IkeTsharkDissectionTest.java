@@ -158,8 +158,8 @@ class IkeTsharkDissectionTest {
         return t;
     }
 
-    private static dev.strait.gateway.datapath.Datapath countingDatapath(java.util.concurrent.CountDownLatch installed) {
-        return new dev.strait.gateway.datapath.Datapath() {
+    private static dev.strait.gateway.datapath.spi.Datapath countingDatapath(java.util.concurrent.CountDownLatch installed) {
+        return new dev.strait.gateway.datapath.spi.Datapath() {
             public void addTunnel(String tunnel, List<dev.strait.gateway.config.Cidr> l, List<dev.strait.gateway.config.Cidr> r,
                     boolean onTraffic) {
             }
@@ -167,7 +167,7 @@ class IkeTsharkDissectionTest {
             public void removeTunnel(String tunnel) {
             }
 
-            public void installChildSa(dev.strait.gateway.datapath.ChildSaSpec sa, Outbound outbound) {
+            public void installChildSa(dev.strait.gateway.datapath.spi.ChildSaSpec sa, Outbound outbound) {
                 installed.countDown();
             }
 

@@ -10,7 +10,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import dev.strait.api.v1alpha1.TunnelConfig;
 import dev.strait.api.v1alpha1.TunnelSpec;
 import dev.strait.gateway.config.Cidr;
-import dev.strait.gateway.datapath.ChildSaSpec;
+import dev.strait.gateway.datapath.spi.ChildSaSpec;
 import dev.strait.gateway.ike.sa.LoopbackEngines.Side;
 import java.util.Comparator;
 import java.util.List;

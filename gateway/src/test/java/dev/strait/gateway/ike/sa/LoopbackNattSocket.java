@@ -1,7 +1,7 @@
 package dev.strait.gateway.ike.sa;
 
-import dev.strait.gateway.datapath.IkePacketHandler;
-import dev.strait.gateway.datapath.NattSocket;
+import dev.strait.gateway.datapath.spi.IkePacketHandler;
+import dev.strait.gateway.datapath.spi.NattSocket;
 import java.io.IOException;
 import java.net.InetSocketAddress;
 import java.nio.ByteBuffer;
