@@ -5,10 +5,11 @@ import java.util.Arrays;
 import java.util.List;
 
 /**
- * An immutable binary trie of IPv4 and IPv6 prefixes, each with the values filed under it in the order they were
- * added. A lookup walks the address bits once (at most 32 or 128 steps, however many prefixes there are) and
- * reports the nodes that hold values along the way, so the caller can take the longest prefix first and fall back
- * to shorter ones. Built on the control path, read by the packet threads without locks.
+ * An immutable path-compressed binary trie of IPv4 and IPv6 prefixes, each with the values filed under it in the
+ * order they were added. A lookup follows the address bits from the root and reports the nodes that hold values
+ * along the way, so the caller can take the longest prefix first and fall back to shorter ones. Chains of nodes
+ * without values or branches are skipped, so the steps grow with the branching (about log2 of the prefix count),
+ * not with the prefix length. Built on the control path, read by the packet threads without locks.
  */
 public final class PrefixTrie<T> {
     /** Longest path a lookup reports: /0 to /128. */
@@ -16,11 +17,14 @@ public final class PrefixTrie<T> {
     private static final int V4_ROOT = 0;
     private static final int V6_ROOT = 1;
 
+    /** Per node: its prefix (the bits above it), children by the next bit (-1: none) and its values or null. */
+    private final Prefix[] prefixes;
     private final int[] zero;
     private final int[] one;
     private final Object[][] values;
 
-    private PrefixTrie(int[] zero, int[] one, Object[][] values) {
+    private PrefixTrie(Prefix[] prefixes, int[] zero, int[] one, Object[][] values) {
+        this.prefixes = prefixes;
         this.zero = zero;
         this.one = one;
         this.values = values;
@@ -36,19 +40,21 @@ public final class PrefixTrie<T> {
      */
     public int match(byte[] a, int off, int addrLen, int[] path) {
         int node = addrLen == 4 ? V4_ROOT : V6_ROOT;
-        int n = 0;
-        if (values[node] != null) {
-            path[n++] = node;
-        }
         int bits = addrLen * 8;
-        for (int bit = 0; bit < bits; bit++) {
-            node = ((a[off + (bit >>> 3)] >>> (7 - (bit & 7))) & 1) == 0 ? zero[node] : one[node];
-            if (node == 0) {
+        int n = 0;
+        while (node >= 0) {
+            Prefix p = prefixes[node];
+            if (!p.matches(a, off, addrLen)) {
                 break;
             }
             if (values[node] != null) {
                 path[n++] = node;
             }
+            int depth = p.length();
+            if (depth == bits) {
+                break;
+            }
+            node = ((a[off + (depth >>> 3)] >>> (7 - (depth & 7))) & 1) == 0 ? zero[node] : one[node];
         }
         return n;
     }
@@ -105,13 +111,69 @@ public final class PrefixTrie<T> {
         }
 
         public PrefixTrie<T> build() {
-            int n = values.size();
-            Object[][] v = new Object[n][];
-            for (int i = 0; i < n; i++) {
-                List<Object> l = values.get(i);
-                v[i] = l == null ? null : l.toArray();
+            List<Prefix> outPrefixes = new ArrayList<>();
+            List<int[]> outChildren = new ArrayList<>();
+            List<Object[]> outValues = new ArrayList<>();
+            // Roots stay at 0 (IPv4) and 1 (IPv6) even when empty: the lookup starts there.
+            for (int root : new int[] {V4_ROOT, V6_ROOT}) {
+                outPrefixes.add(new Prefix(new byte[root == V4_ROOT ? 4 : 16], 0));
+                outChildren.add(new int[] {-1, -1});
+                outValues.add(toArray(values.get(root)));
             }
-            return new PrefixTrie<>(Arrays.copyOf(zero, n), Arrays.copyOf(one, n), v);
+            for (int root : new int[] {V4_ROOT, V6_ROOT}) {
+                byte[] addr = new byte[root == V4_ROOT ? 4 : 16];
+                outChildren.get(root)[0] = compress(zero[root], addr, 1, outPrefixes, outChildren, outValues);
+                outChildren.get(root)[1] = compress(one[root], withBit(addr, 0), 1, outPrefixes, outChildren,
+                        outValues);
+            }
+            int n = outPrefixes.size();
+            int[] z = new int[n];
+            int[] o = new int[n];
+            for (int i = 0; i < n; i++) {
+                z[i] = outChildren.get(i)[0];
+                o[i] = outChildren.get(i)[1];
+            }
+            return new PrefixTrie<>(outPrefixes.toArray(Prefix[]::new), z, o, outValues.toArray(Object[][]::new));
+        }
+
+        /**
+         * Copies the subtree at node (whose prefix is addr/depth) into the output, skipping nodes without values
+         * that have a single child; returns its index there, or -1 when the subtree is empty.
+         */
+        private int compress(int node, byte[] addr, int depth, List<Prefix> prefixes, List<int[]> children,
+                             List<Object[]> out) {
+            if (node == 0) {
+                return -1;
+            }
+            while (values.get(node) == null && (zero[node] == 0) != (one[node] == 0)) {
+                if (one[node] != 0) {
+                    addr = withBit(addr, depth);
+                    node = one[node];
+                } else {
+                    node = zero[node];
+                }
+                depth++;
+            }
+            int index = prefixes.size();
+            prefixes.add(new Prefix(addr, depth));
+            int[] c = {-1, -1};
+            children.add(c);
+            out.add(toArray(values.get(node)));
+            c[0] = compress(zero[node], addr, depth + 1, prefixes, children, out);
+            if (one[node] != 0) {
+                c[1] = compress(one[node], withBit(addr, depth), depth + 1, prefixes, children, out);
+            }
+            return index;
+        }
+
+        private static byte[] withBit(byte[] addr, int bit) {
+            byte[] b = addr.clone();
+            b[bit >>> 3] |= (byte) (0x80 >>> (bit & 7));
+            return b;
+        }
+
+        private static Object[] toArray(List<Object> l) {
+            return l == null ? null : l.toArray();
         }
     }
 }
