@@ -5,7 +5,7 @@ import java.util.Arrays;
 import java.util.List;
 
 /**
- * An immutable path-compressed binary trie of IPv4 and IPv6 prefixes, each with the values filed under it in the
+ * An immutable path-compressed binary trie (PATRICIA style) of IPv4 and IPv6 prefixes, each with the values filed under it in the
  * order they were added. A lookup follows the address bits from the root and reports the nodes that hold values
  * along the way, so the caller can take the longest prefix first and fall back to shorter ones. Chains of nodes
  * without values or branches are skipped, so the steps grow with the branching (about log2 of the prefix count),
@@ -19,12 +19,17 @@ public final class PrefixTrie<T> {
 
     /** Per node: its prefix (the bits above it), children by the next bit (-1: none) and its values or null. */
     private final Prefix[] prefixes;
+    private final int[] depths;
     private final int[] zero;
     private final int[] one;
     private final Object[][] values;
 
     private PrefixTrie(Prefix[] prefixes, int[] zero, int[] one, Object[][] values) {
         this.prefixes = prefixes;
+        this.depths = new int[prefixes.length];
+        for (int i = 0; i < prefixes.length; i++) {
+            depths[i] = prefixes[i].length();
+        }
         this.zero = zero;
         this.one = one;
         this.values = values;
@@ -42,19 +47,20 @@ public final class PrefixTrie<T> {
         int node = addrLen == 4 ? V4_ROOT : V6_ROOT;
         int bits = addrLen * 8;
         int n = 0;
+        // Down by bit tests alone (as in a PATRICIA trie, the bits a compressed node skipped are not looked at)...
         while (node >= 0) {
-            Prefix p = prefixes[node];
-            if (!p.matches(a, off, addrLen)) {
-                break;
-            }
             if (values[node] != null) {
                 path[n++] = node;
             }
-            int depth = p.length();
-            if (depth == bits) {
+            int d = depths[node];
+            if (d == bits) {
                 break;
             }
-            node = ((a[off + (depth >>> 3)] >>> (7 - (depth & 7))) & 1) == 0 ? zero[node] : one[node];
+            node = ((a[off + (d >>> 3)] >>> (7 - (d & 7))) & 1) == 0 ? zero[node] : one[node];
+        }
+        // ...then the deepest node whose whole prefix holds the address: every node above it on the path does too.
+        while (n > 0 && !prefixes[path[n - 1]].matches(a, off, addrLen)) {
+            n--;
         }
         return n;
     }

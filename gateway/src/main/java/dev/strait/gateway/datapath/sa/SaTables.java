@@ -1,5 +1,6 @@
 package dev.strait.gateway.datapath.sa;
 
+import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 
@@ -14,11 +15,11 @@ public final class SaTables {
     public static final SaTables EMPTY = of(Map.of(), List.of(), List.of());
 
     private final SpiTable inbound;
-    private final PrefixTrie<ChildSa> sending;
-    private final PrefixTrie<ChildSa> held;
+    private final SaLookup sending;
+    private final SaLookup held;
     private final PrefixTrie<Tunnel> tunnels;
 
-    private SaTables(SpiTable inbound, PrefixTrie<ChildSa> sending, PrefixTrie<ChildSa> held,
+    private SaTables(SpiTable inbound, SaLookup sending, SaLookup held,
                      PrefixTrie<Tunnel> tunnels) {
         this.inbound = inbound;
         this.sending = sending;
@@ -32,13 +33,10 @@ public final class SaTables {
      * @param tunnels      the tunnels, in the order they were added
      */
     public static SaTables of(Map<Integer, ChildSa> byInboundSpi, List<ChildSa> newestFirst, List<Tunnel> tunnels) {
-        PrefixTrie.Builder<ChildSa> sending = PrefixTrie.builder();
-        PrefixTrie.Builder<ChildSa> held = PrefixTrie.builder();
+        List<ChildSa> sending = new ArrayList<>();
+        List<ChildSa> held = new ArrayList<>();
         for (ChildSa sa : newestFirst) {
-            PrefixTrie.Builder<ChildSa> b = sa.held().get() ? held : sending;
-            for (Prefix p : sa.remote()) {
-                b.add(p, sa);
-            }
+            (sa.held().get() ? held : sending).add(sa);
         }
         PrefixTrie.Builder<Tunnel> byRemote = PrefixTrie.builder();
         for (Tunnel t : tunnels) {
@@ -46,7 +44,7 @@ public final class SaTables {
                 byRemote.add(p, t);
             }
         }
-        return new SaTables(SpiTable.of(byInboundSpi), sending.build(), held.build(), byRemote.build());
+        return new SaTables(SpiTable.of(byInboundSpi), SaLookup.of(sending), SaLookup.of(held), byRemote.build());
     }
 
     public ChildSa inbound(int spi) {
@@ -58,21 +56,8 @@ public final class SaTables {
      * null. path is the caller's scratch of {@link PrefixTrie#MAX_DEPTH} entries (no allocation per packet).
      */
     public ChildSa outbound(byte[] pkt, int src, int dst, int addrLen, int[] path) {
-        ChildSa sa = longest(sending, pkt, src, dst, addrLen, path);
-        return sa != null ? sa : longest(held, pkt, src, dst, addrLen, path);
-    }
-
-    private static ChildSa longest(PrefixTrie<ChildSa> trie, byte[] pkt, int src, int dst, int addrLen, int[] path) {
-        for (int i = trie.match(pkt, dst, addrLen, path) - 1; i >= 0; i--) {
-            int node = path[i];
-            for (int j = 0, n = trie.size(node); j < n; j++) {
-                ChildSa sa = trie.value(node, j);
-                if (Prefix.any(sa.local(), pkt, src, addrLen)) {
-                    return sa;
-                }
-            }
-        }
-        return null;
+        ChildSa sa = sending.find(pkt, src, dst, addrLen, path);
+        return sa != null ? sa : held.find(pkt, src, dst, addrLen, path);
     }
 
     /** The tunnel whose remote subnets hold the destination (the longest match, then the first added), or null. */

@@ -22,6 +22,18 @@ class SaTablesTest {
                 Prefix.of(List.of(Cidr.parse(remote))), null, new AtomicBoolean(held));
     }
 
+    /**
+     * The same SAs with 20 unrelated ones behind them (other destinations, oldest): enough selectors that the
+     * lookup walks the trie instead of scanning.
+     */
+    private List<ChildSa> padded(List<ChildSa> sas) {
+        List<ChildSa> out = new ArrayList<>(sas);
+        for (int i = 0; i < 20; i++) {
+            out.add(sa("10.0.0.0/16", "192.168." + i + ".0/24", false));
+        }
+        return out;
+    }
+
     private static SaTables tables(List<ChildSa> newestFirst, List<Tunnel> tunnels) {
         Map<Integer, ChildSa> bySpi = new HashMap<>();
         for (int i = 0; i < newestFirst.size(); i++) {
@@ -46,13 +58,19 @@ class SaTablesTest {
     void longestRemoteSelectorWinsAndTheSourceMustMatchToo() throws Exception {
         ChildSa wide = sa("10.0.0.0/16", "172.16.0.0/12", false);
         ChildSa narrow = sa("10.0.1.0/24", "172.16.5.0/24", false);
-        SaTables t = tables(List.of(wide, narrow), List.of());
+        for (SaTables t : List.of(tables(List.of(wide, narrow), List.of()),
+                tables(padded(List.of(wide, narrow)), List.of()))) {
+            longestThenSource(t, wide, narrow);
+        }
+    }
+
+    private void longestThenSource(SaTables t, ChildSa wide, ChildSa narrow) throws Exception {
         assertSame(narrow, out(t, "10.0.1.9", "172.16.5.1"));
         // The narrow SA's local selector does not hold the source: the next shorter prefix is tried.
         assertSame(wide, out(t, "10.0.2.9", "172.16.5.1"));
         assertSame(wide, out(t, "10.0.1.9", "172.17.0.1"));
         assertNull(out(t, "10.1.0.1", "172.16.5.1"));
-        assertNull(out(t, "10.0.1.9", "192.168.0.1"));
+        assertNull(out(t, "10.0.1.9", "203.0.113.1"));
     }
 
     @Test
@@ -60,13 +78,16 @@ class SaTablesTest {
         ChildSa old = sa("10.0.0.0/16", "172.16.0.0/24", false);
         ChildSa newer = sa("10.0.0.0/16", "172.16.0.0/24", false);
         ChildSa held = sa("10.0.0.0/16", "172.16.0.0/25", true);
-        SaTables t = tables(List.of(held, newer, old), List.of());
         // The held SA has the longer selector but waits while another SA can send.
-        assertSame(newer, out(t, "10.0.0.1", "172.16.0.1"));
+        assertSame(newer, out(tables(List.of(held, newer, old), List.of()), "10.0.0.1", "172.16.0.1"));
+        assertSame(newer, out(tables(padded(List.of(held, newer, old)), List.of()), "10.0.0.1", "172.16.0.1"));
         assertSame(held, out(tables(List.of(held), List.of()), "10.0.0.1", "172.16.0.1"));
         held.held().set(false);
         assertSame(held, out(tables(List.of(held, newer, old), List.of()), "10.0.0.1", "172.16.0.1"),
                 "released: its longer selector wins");
+        assertSame(held, out(tables(padded(List.of(held, newer, old)), List.of()), "10.0.0.1", "172.16.0.1"));
+        assertSame(old, out(tables(padded(List.of(old, newer)), List.of()), "10.0.0.1", "172.16.0.1"),
+                "equal selectors: the first given (newest) wins");
     }
 
     @Test
