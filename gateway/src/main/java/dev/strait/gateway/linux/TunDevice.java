@@ -10,7 +10,7 @@ import java.lang.foreign.ValueLayout;
  * non-blocking: {@link #awaitReadable} waits, {@link #read} drains. The device lives in the network namespace of
  * the thread that opened it and disappears when closed.
  *
- * <p>With offloads ({@link #open(String, boolean)}), the TUN also has IFF_VNET_HDR and TUNSETOFFLOAD: every read
+ * <p>With offloads ({@link #open(String, boolean)} with true), the TUN also has IFF_VNET_HDR and TUNSETOFFLOAD: every read
  * starts with a virtio_net_hdr (cut by datapath.packet.GsoSegmenter) and may carry a TCP/UDP super-packet of up to 64 KiB - one
  * syscall instead of dozens - and every write needs such a header in front ({@link #write} puts a zeroed one in
  * the {@value #HEADROOM} bytes before the packet).
@@ -55,11 +55,6 @@ public final class TunDevice implements AutoCloseable {
         this.pollFd = Arena.ofAuto().allocate(8, 4);
         pollFd.set(ValueLayout.JAVA_INT, 0, fd);
         pollFd.set(ValueLayout.JAVA_SHORT, 4, LibC.POLLIN);
-    }
-
-    /** A TUN without offloads: reads and writes are bare IP packets. */
-    public static TunDevice open(String name) throws IOException {
-        return open(name, false);
     }
 
     /**

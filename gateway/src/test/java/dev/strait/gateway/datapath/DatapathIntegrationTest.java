@@ -7,7 +7,7 @@ import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
 import dev.strait.api.v1alpha1.GatewayConfig;
 import dev.strait.gateway.config.Cidr;
-import dev.strait.gateway.datapath.packet.IpPackets;
+import dev.strait.gateway.datapath.packet.Checksum;
 import dev.strait.gateway.datapath.spi.ChildSaSpec;
 import dev.strait.gateway.datapath.spi.Datapath;
 import dev.strait.gateway.esp.DropReason;
@@ -372,13 +372,18 @@ class DatapathIntegrationTest {
         p[9] = 1;
         System.arraycopy(java.net.InetAddress.getByName(src).getAddress(), 0, p, 12, 4);
         System.arraycopy(java.net.InetAddress.getByName(dst).getAddress(), 0, p, 16, 4);
-        int c = IpPackets.checksum(p, 0, 20, 0);
+        int c = checksum(p, 0, 20, 0);
         p[10] = (byte) (c >> 8);
         p[11] = (byte) c;
         p[20] = 8;
-        int ic = IpPackets.checksum(p, 20, 8, 0);
+        int ic = checksum(p, 20, 8, 0);
         p[22] = (byte) (ic >> 8);
         p[23] = (byte) ic;
         return p;
+    }
+
+    /** The Internet checksum of b[off, off+len) over an initial sum, as written into a header. */
+    private static int checksum(byte[] b, int off, int len, long initial) {
+        return Checksum.finish(Checksum.sum(b, off, len, initial));
     }
 }

@@ -8,14 +8,14 @@ import java.nio.ByteOrder;
  * Internet checksum (RFC 1071) over heap arrays, eight bytes per step: the one's-complement sum of 16-bit words
  * equals the folded sum of 32-bit big-endian words, so the halves of each 64-bit load are added to a long.
  */
-final class Checksum {
+public final class Checksum {
     private static final VarHandle LONG_BE = MethodHandles.byteArrayViewVarHandle(long[].class, ByteOrder.BIG_ENDIAN);
 
     private Checksum() {
     }
 
     /** Unfolded one's-complement sum of b[off, off+len) (an odd last byte is the high half of a word). */
-    static long sum(byte[] b, int off, int len, long initial) {
+    public static long sum(byte[] b, int off, int len, long initial) {
         long s = initial;
         int i = off;
         int end = off + len;
@@ -48,7 +48,7 @@ final class Checksum {
     }
 
     /** Folds a sum to 16 bits and complements it: the value that goes into a header's checksum field. */
-    static int finish(long s) {
+    public static int finish(long s) {
         while ((s >>> 16) != 0) {
             s = (s & 0xffff) + (s >>> 16);
         }

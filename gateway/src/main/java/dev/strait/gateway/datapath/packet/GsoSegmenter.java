@@ -9,8 +9,8 @@ import dev.strait.gateway.esp.Bytes;
  * per segment the IPv4 total length, ID (+1 each), header checksum, IPv6 payload length, TCP sequence number,
  * FIN/PSH only on the last, CWR only on the first, full TCP/UDP checksum). A packet without GSO but with
  * VIRTIO_NET_HDR_F_NEEDS_CSUM gets its partial checksum completed in place. Allocation-free and reusable: one
- * instance per thread; {@link #begin} then {@link #segment} (copies) or {@link #segmentInPlace} (no payload copy)
- * for each index.
+ * instance per thread; {@link #begin} then {@link #segmentInPlace} (no payload copy)
+ * for each index in order.
  */
 public final class GsoSegmenter {
     private static final int PROTO_TCP = 6;
@@ -132,20 +132,9 @@ public final class GsoSegmenter {
         return len;
     }
 
-    /** Whether the last {@link #begin} was a super-packet that must go through {@link #segment}. */
+    /** Whether the last {@link #begin} was a super-packet that must go through {@link #segmentInPlace}. */
     public boolean isSuperPacket() {
         return gso;
-    }
-
-    /** Builds packet i (0 <= i < count) at out[outOff..] and returns its length. */
-    int segment(int i, byte[] out, int outOff) {
-        if (!gso || i < 0 || i >= count) {
-            throw new IndexOutOfBoundsException(i + " of " + count);
-        }
-        int payloadAt = i * gsoSize;
-        int pay = Math.min(gsoSize, len - hdrLen - payloadAt);
-        System.arraycopy(src, ip + hdrLen + payloadAt, out, outOff + hdrLen, pay);
-        return finishSegment(i, out, outOff, hdrLen + pay);
     }
 
     /**

@@ -131,12 +131,12 @@ public final class IpPackets {
             out[9] = PROTO_ICMP;
             System.arraycopy(p, off + 16, out, 12, 4);
             System.arraycopy(p, off + 12, out, 16, 4);
-            Bytes.putShort(out, 10, checksum(out, 0, 20, 0));
+            Bytes.putShort(out, 10, Checksum.finish(Checksum.sum(out, 0, 20, 0)));
             out[20] = 3;
             out[21] = 4;
             Bytes.putShort(out, 26, mtu);
             System.arraycopy(p, off, out, 28, quoted);
-            Bytes.putShort(out, 22, checksum(out, 20, 8 + quoted, 0));
+            Bytes.putShort(out, 22, Checksum.finish(Checksum.sum(out, 20, 8 + quoted, 0)));
             return total;
         }
         int quoted = Math.min(len, 1280 - 48);
@@ -152,27 +152,8 @@ public final class IpPackets {
         Bytes.putInt(out, 44, mtu);
         System.arraycopy(p, off, out, 48, quoted);
         // Pseudo-header: addresses, upper-layer length, next header.
-        int pseudo = sum(out, 8, 32) + payload + PROTO_ICMPV6;
-        Bytes.putShort(out, 42, checksum(out, 40, payload, pseudo));
+        long pseudo = Checksum.sum(out, 8, 32, 0) + payload + PROTO_ICMPV6;
+        Bytes.putShort(out, 42, Checksum.finish(Checksum.sum(out, 40, payload, pseudo)));
         return 40 + payload;
-    }
-
-    private static int sum(byte[] b, int off, int len) {
-        int s = 0;
-        for (int i = 0; i + 1 < len; i += 2) {
-            s += Bytes.getShort(b, off + i);
-        }
-        if ((len & 1) != 0) {
-            s += (b[off + len - 1] & 0xff) << 8;
-        }
-        return s;
-    }
-
-    public static int checksum(byte[] b, int off, int len, int initial) {
-        long s = (initial & 0xffffffffL) + (sum(b, off, len) & 0xffffffffL);
-        while ((s >>> 16) != 0) {
-            s = (s & 0xffff) + (s >>> 16);
-        }
-        return (int) (~s & 0xffff);
     }
 }

@@ -32,7 +32,7 @@ class TcpCoalescerTest {
         List<byte[]> out = new ArrayList<>();
         byte[] seg = new byte[70000];
         for (int i = 0; i < count; i++) {
-            out.add(Arrays.copyOf(seg, g.segment(i, seg, 0)));
+            out.add(Arrays.copyOf(seg, GsoSegmenterTest.segmentCopy(g, sp, i, seg, 0)));
         }
         return out;
     }
@@ -56,7 +56,7 @@ class TcpCoalescerTest {
         byte[] src = written.clone();
         g.begin(src, 0, src.length);
         for (int i = 0; i < count; i++) {
-            out.add(Arrays.copyOf(seg, g.segment(i, seg, 0)));
+            out.add(Arrays.copyOf(seg, GsoSegmenterTest.segmentCopy(g, src, i, seg, 0)));
         }
         return out;
     }
