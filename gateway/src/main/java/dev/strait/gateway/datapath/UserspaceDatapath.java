@@ -6,6 +6,7 @@ import dev.strait.gateway.datapath.demux.Demultiplexer;
 import dev.strait.gateway.datapath.inbound.InboundPath;
 import dev.strait.gateway.datapath.outbound.OutboundPath;
 import dev.strait.gateway.datapath.sa.Events;
+import dev.strait.gateway.datapath.sa.PathContext;
 import dev.strait.gateway.datapath.spi.ChildSaSpec;
 import dev.strait.gateway.datapath.spi.Datapath;
 import dev.strait.gateway.datapath.spi.IkePacketHandler;
@@ -91,9 +92,9 @@ public final class UserspaceDatapath implements Datapath {
             Events events = new Events();
             EspCounters unattributed = new EspCounters(null);
             SaRegistry sas = new SaRegistry(registry, Sockaddr.forBind(nattBind), events);
-            InboundPath in = new InboundPath(tun, mtu, sas, events, unattributed, gro);
-            natt = new BatchUdpSocket(nattBind, new Demultiplexer(ike, in));
-            OutboundPath out = new OutboundPath(tun, natt.esp(), mtu, sas, events, unattributed);
+            PathContext context = new PathContext(tun, mtu, sas, events, unattributed);
+            natt = new BatchUdpSocket(nattBind, new Demultiplexer(ike, new InboundPath(context, gro)));
+            OutboundPath out = new OutboundPath(context, natt.esp());
             UserspaceDatapath dp = new UserspaceDatapath(tun, nl, natt, out, sas, events, registry,
                     EspMetrics.register(registry, "", unattributed));
             natt.start();

@@ -6,6 +6,7 @@ import dev.strait.gateway.datapath.packet.TcpCoalescer;
 import dev.strait.gateway.datapath.sa.ChildSa;
 import dev.strait.gateway.datapath.sa.Events;
 import dev.strait.gateway.datapath.sa.InstalledSas;
+import dev.strait.gateway.datapath.sa.PathContext;
 import dev.strait.gateway.datapath.sa.Prefix;
 import dev.strait.gateway.datapath.udp.DatagramSink;
 import dev.strait.gateway.esp.DropReason;
@@ -34,13 +35,12 @@ public final class InboundPath implements EspSink {
     private long lastUnknownSaReportNanos;
 
     /** @param gro merge TCP segments into super-packets (needs a TUN with virtio_net_hdr) */
-    public InboundPath(TunDevice tun, int mtu, InstalledSas sas, Events events, EspCounters unattributed,
-                       boolean gro) {
-        this.tun = tun;
-        this.mtu = mtu;
-        this.sas = sas;
-        this.events = events;
-        this.unattributed = unattributed;
+    public InboundPath(PathContext context, boolean gro) {
+        this.tun = context.tun();
+        this.mtu = context.mtu();
+        this.sas = context.sas();
+        this.events = context.events();
+        this.unattributed = context.unattributed();
         this.coalescer = gro && tun.vnetHdr() ? new TcpCoalescer(tun::writeWithHeader) : null;
     }
 

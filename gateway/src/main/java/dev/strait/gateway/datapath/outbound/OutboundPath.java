@@ -5,6 +5,7 @@ import dev.strait.gateway.datapath.packet.IpPackets;
 import dev.strait.gateway.datapath.sa.ChildSa;
 import dev.strait.gateway.datapath.sa.Events;
 import dev.strait.gateway.datapath.sa.InstalledSas;
+import dev.strait.gateway.datapath.sa.PathContext;
 import dev.strait.gateway.datapath.sa.PrefixTrie;
 import dev.strait.gateway.datapath.sa.Tunnel;
 import dev.strait.gateway.datapath.udp.EspSender;
@@ -40,14 +41,13 @@ public final class OutboundPath {
     private final byte[] errorScratch = new byte[1500];
     private volatile boolean closed;
 
-    public OutboundPath(TunDevice tun, EspSender sender, int mtu, InstalledSas sas, Events events,
-                        EspCounters unattributed) {
-        this.tun = tun;
+    public OutboundPath(PathContext context, EspSender sender) {
+        this.tun = context.tun();
+        this.mtu = context.mtu();
+        this.sas = context.sas();
+        this.events = context.events();
+        this.unattributed = context.unattributed();
         this.sender = sender;
-        this.mtu = mtu;
-        this.sas = sas;
-        this.events = events;
-        this.unattributed = unattributed;
         this.thread = Thread.ofPlatform().name("strait-tun-rx").daemon().unstarted(this::loop);
     }
 
