@@ -44,6 +44,8 @@ public final class LibC {
     public static final int SOL_UDP = 17;
     public static final int UDP_SEGMENT = 103;
     public static final int UDP_GRO = 104;
+    /** Datagrams one UDP GSO send may carry (UDP_MAX_SEGMENTS; 64 before Linux 6.x, which raised it). */
+    public static final int UDP_MAX_SEGMENTS = 64;
 
     /** struct msghdr / mmsghdr / iovec / cmsghdr on LP64 Linux. */
     public static final int MSG_NAME = 0;

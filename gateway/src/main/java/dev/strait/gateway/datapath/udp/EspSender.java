@@ -15,8 +15,7 @@ import org.slf4j.LoggerFactory;
  */
 public final class EspSender {
     private static final Logger LOG = LoggerFactory.getLogger(EspSender.class);
-    /** UDP GSO limits: at most 64 segments (UDP_MAX_SEGMENTS before 6.x) and one IP datagram's payload. */
-    private static final int GSO_MAX_SEGMENTS = 64;
+    /** UDP GSO limits: at most UDP_MAX_SEGMENTS datagrams and one IP datagram's payload. */
     private static final int GSO_MAX_BYTES = 65535 - 40 - 8;
 
     private final int fd;
@@ -69,7 +68,7 @@ public final class EspSender {
             reservedAt = 0;
             return 0;
         }
-        if (runCount > 0 && (to != runTo || runClosed || runCount >= GSO_MAX_SEGMENTS
+        if (runCount > 0 && (to != runTo || runClosed || runCount >= LibC.UDP_MAX_SEGMENTS
                 || runBytes + maxLen > GSO_MAX_BYTES)) {
             pendingFailed += sendRun();
         }
