@@ -5,7 +5,7 @@ import dev.strait.gateway.admin.AdminServer;
 import dev.strait.gateway.config.ConfigException;
 import dev.strait.gateway.config.ConfigFiles;
 import dev.strait.gateway.config.ConfigWatcher;
-import dev.strait.gateway.datapath.Datapath;
+import dev.strait.gateway.datapath.spi.Datapath;
 import dev.strait.gateway.datapath.Datapaths;
 import dev.strait.gateway.ike.sa.EngineListener;
 import dev.strait.gateway.ike.sa.IkeEngine;

@@ -1,6 +1,12 @@
 package dev.strait.gateway.datapath;
 
 import dev.strait.api.v1alpha1.GatewayConfig;
+import dev.strait.gateway.datapath.demux.Demultiplexer;
+import dev.strait.gateway.datapath.demux.EspSink;
+import dev.strait.gateway.datapath.spi.Datapath;
+import dev.strait.gateway.datapath.spi.IkePacketHandler;
+import dev.strait.gateway.datapath.spi.NattSocket;
+import dev.strait.gateway.datapath.udp.BatchUdpSocket;
 import io.micrometer.core.instrument.MeterRegistry;
 import java.io.IOException;
 import java.net.InetSocketAddress;
@@ -23,7 +29,7 @@ public final class Datapaths {
                                 MeterRegistry registry) throws IOException {
         String mode = config == null || config.mode == null ? "Userspace" : config.mode;
         if (mode.equalsIgnoreCase("None")) {
-            UdpNattSocket natt = new UdpNattSocket(nattBind, ike, (buf, len) -> { });
+            BatchUdpSocket natt = new BatchUdpSocket(nattBind, new Demultiplexer(ike, EspSink.NONE));
             natt.start();
             return new Started(new NoopDatapath(), natt);
         }

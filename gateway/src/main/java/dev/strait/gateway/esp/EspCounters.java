@@ -1,6 +1,6 @@
 package dev.strait.gateway.esp;
 
-import dev.strait.gateway.datapath.Datapath;
+import dev.strait.gateway.datapath.spi.Datapath;
 import java.lang.invoke.MethodHandles;
 import java.lang.invoke.VarHandle;
 import java.util.LinkedHashMap;

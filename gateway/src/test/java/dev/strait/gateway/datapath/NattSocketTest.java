@@ -26,14 +26,11 @@ class NattSocketTest {
                 (buf, off, len, from) -> ike.add(java.util.Arrays.copyOfRange(buf, off, off + len)), null);
         try (DatagramChannel peer = DatagramChannel.open().bind(new InetSocketAddress("127.0.0.1", 0))) {
             InetSocketAddress to = s.natt().localAddress();
-            UdpNattSocket natt = (UdpNattSocket) s.natt();
             peer.send(ByteBuffer.wrap(new byte[] {(byte) 0xFF}), to);
             peer.send(ByteBuffer.wrap(new byte[] {1, 2, 3, 4, 0, 0, 0, 1, 9, 9, 9, 9}), to); // ESP: dropped
             peer.send(ByteBuffer.wrap(new byte[] {0, 0, 0, 0, 0x21, 0x22, 0x23}), to);
             assertArrayEquals(new byte[] {0x21, 0x22, 0x23}, ike.poll(5, TimeUnit.SECONDS));
-            assertNull(ike.poll(200, TimeUnit.MILLISECONDS));
-            assertEquals(1, natt.keepalives());
-            assertEquals(1, natt.ikePackets());
+            assertNull(ike.poll(200, TimeUnit.MILLISECONDS), "the keepalive and the ESP packet are not IKE");
 
             s.natt().sendIke(new byte[] {7, 8, 9}, 1, 2, (InetSocketAddress) peer.getLocalAddress());
             ByteBuffer got = ByteBuffer.allocate(100);

@@ -4,7 +4,7 @@ import dev.strait.gateway.ike.message.WireBytes;
 import static dev.strait.gateway.ike.sa.IkeSa.NONCE_LENGTH;
 import static dev.strait.gateway.ike.sa.IkeSa.selectors;
 
-import dev.strait.gateway.datapath.Datapath;
+import dev.strait.gateway.datapath.spi.Datapath;
 import dev.strait.gateway.ike.crypto.Algorithms;
 import dev.strait.gateway.ike.crypto.KeyExchange;
 import dev.strait.gateway.ike.message.IkeMessage;

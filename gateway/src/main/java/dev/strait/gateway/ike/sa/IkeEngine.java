@@ -1,7 +1,8 @@
 package dev.strait.gateway.ike.sa;
 
-import dev.strait.gateway.datapath.Datapath;
-import dev.strait.gateway.datapath.NattSocket;
+import dev.strait.gateway.datapath.demux.NattIkeQueue;
+import dev.strait.gateway.datapath.spi.Datapath;
+import dev.strait.gateway.datapath.spi.NattSocket;
 import dev.strait.gateway.ike.message.ExchangeType;
 import dev.strait.gateway.ike.message.IkeCodec;
 import dev.strait.gateway.ike.message.IkeMessage;

@@ -1,7 +1,7 @@
 package dev.strait.gateway.ike.sa;
 
-import dev.strait.gateway.datapath.ChildSaSpec;
-import dev.strait.gateway.datapath.Datapath;
+import dev.strait.gateway.datapath.spi.ChildSaSpec;
+import dev.strait.gateway.datapath.spi.Datapath;
 import dev.strait.gateway.ike.auth.SignatureHash;
 import dev.strait.gateway.ike.crypto.Algorithms;
 import dev.strait.gateway.ike.crypto.KeyDerivation;

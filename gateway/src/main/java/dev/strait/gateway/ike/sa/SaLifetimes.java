@@ -52,7 +52,7 @@ final class SaLifetimes {
             if (ikeSa.state == State.CLOSED || ikeSa.state == State.REKEYED || ikeSa.childByInbound(c.inboundSpi()) == null) {
                 return; // cancelled with the Child SA
             }
-            dev.strait.gateway.datapath.Datapath.SaCounters k = engine.datapath().counters(c.inboundSpi());
+            dev.strait.gateway.datapath.spi.Datapath.SaCounters k = engine.datapath().counters(c.inboundSpi());
             if (k == null) {
                 return;
             }
@@ -119,7 +119,7 @@ final class SaLifetimes {
             }
             long out = 0;
             for (Child c : ikeSa.children) {
-                dev.strait.gateway.datapath.Datapath.SaCounters k = engine.datapath().counters(c.inboundSpi());
+                dev.strait.gateway.datapath.spi.Datapath.SaCounters k = engine.datapath().counters(c.inboundSpi());
                 out += k == null ? 0 : k.packetsOut();
             }
             long now = engine.clock().nanoTime();

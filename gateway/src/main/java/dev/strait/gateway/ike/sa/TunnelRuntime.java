@@ -224,7 +224,7 @@ final class TunnelRuntime {
     private long retiredPacketsIn;
     private long retiredPacketsOut;
 
-    synchronized void retire(dev.strait.gateway.datapath.Datapath.SaCounters k) {
+    synchronized void retire(dev.strait.gateway.datapath.spi.Datapath.SaCounters k) {
         if (k != null) {
             retiredBytesIn += k.bytesIn();
             retiredBytesOut += k.bytesOut();

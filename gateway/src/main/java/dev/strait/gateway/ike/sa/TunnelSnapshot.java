@@ -1,7 +1,7 @@
 package dev.strait.gateway.ike.sa;
 
 import com.fasterxml.jackson.annotation.JsonInclude;
-import dev.strait.gateway.datapath.Datapath;
+import dev.strait.gateway.datapath.spi.Datapath;
 import java.time.Instant;
 import java.util.List;
 import java.util.Map;

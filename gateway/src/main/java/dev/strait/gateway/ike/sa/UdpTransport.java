@@ -1,6 +1,6 @@
 package dev.strait.gateway.ike.sa;
 
-import dev.strait.gateway.datapath.NattSocket;
+import dev.strait.gateway.datapath.spi.NattSocket;
 import java.io.IOException;
 import java.net.InetAddress;
 import java.net.InetSocketAddress;

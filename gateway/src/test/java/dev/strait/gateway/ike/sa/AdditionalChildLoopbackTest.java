@@ -10,7 +10,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import dev.strait.api.v1alpha1.TunnelConfig;
 import dev.strait.api.v1alpha1.TunnelSpec;
 import dev.strait.gateway.config.Cidr;
-import dev.strait.gateway.datapath.ChildSaSpec;
+import dev.strait.gateway.datapath.spi.ChildSaSpec;
 import dev.strait.gateway.ike.sa.MemoryEngines.Side;
 import java.time.Duration;
 import java.util.Comparator;

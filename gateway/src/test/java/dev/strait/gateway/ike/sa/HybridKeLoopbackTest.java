@@ -7,7 +7,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.strait.api.v1alpha1.TunnelConfig;
 import dev.strait.api.v1alpha1.TunnelSpec;
-import dev.strait.gateway.datapath.ChildSaSpec;
+import dev.strait.gateway.datapath.spi.ChildSaSpec;
 import java.util.List;
 import java.util.Map;
 import org.junit.jupiter.api.AfterEach;

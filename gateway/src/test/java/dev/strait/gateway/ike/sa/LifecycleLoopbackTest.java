@@ -10,8 +10,8 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.strait.api.v1alpha1.TunnelConfig;
 import dev.strait.api.v1alpha1.TunnelSpec;
-import dev.strait.gateway.datapath.ChildSaSpec;
-import dev.strait.gateway.datapath.Datapath;
+import dev.strait.gateway.datapath.spi.ChildSaSpec;
+import dev.strait.gateway.datapath.spi.Datapath;
 import dev.strait.gateway.ike.sa.MemoryEngines.Side;
 import java.net.InetSocketAddress;
 import java.time.Duration;

@@ -1,8 +1,8 @@
 package dev.strait.gateway.ike.sa;
 
 import dev.strait.gateway.config.Cidr;
-import dev.strait.gateway.datapath.ChildSaSpec;
-import dev.strait.gateway.datapath.Datapath;
+import dev.strait.gateway.datapath.spi.ChildSaSpec;
+import dev.strait.gateway.datapath.spi.Datapath;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
