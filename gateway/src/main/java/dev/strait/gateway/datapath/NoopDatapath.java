@@ -1,6 +1,6 @@
 package dev.strait.gateway.datapath;
 
-import dev.strait.gateway.config.Cidr;
+import dev.strait.api.net.Cidr;
 import java.util.List;
 
 /** Datapath mode None: IKE only. Nothing is installed and ESP arriving on 4500 is dropped. */

@@ -1,6 +1,6 @@
 package dev.strait.gateway.datapath;
 
-import dev.strait.gateway.config.Cidr;
+import dev.strait.api.net.Cidr;
 
 /** A prefix matched directly against address bytes inside a packet, without allocating. */
 record Prefix(byte[] network, int length) {

@@ -1,7 +1,7 @@
 package dev.strait.gateway.datapath;
 
+import dev.strait.api.net.Cidr;
 import dev.strait.api.v1alpha1.GatewayConfig;
-import dev.strait.gateway.config.Cidr;
 import dev.strait.gateway.esp.DropReason;
 import dev.strait.gateway.esp.EspCipher;
 import dev.strait.gateway.esp.EspCounters;
@@ -10,8 +10,8 @@ import dev.strait.gateway.esp.EspOutbound;
 import io.micrometer.core.instrument.Meter;
 import io.micrometer.core.instrument.MeterRegistry;
 import java.io.IOException;
-import java.net.InetSocketAddress;
 import java.lang.foreign.MemorySegment;
+import java.net.InetSocketAddress;
 import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.LinkedHashMap;

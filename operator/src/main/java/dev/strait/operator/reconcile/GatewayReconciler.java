@@ -276,9 +276,9 @@ public class GatewayReconciler implements Reconciler<IPsecGateway> {
             return null;
         }
         try {
-            dev.strait.gateway.config.ConfigValidator.dos(spec.ike.dos);
+            dev.strait.api.validation.ConfigValidator.dos(spec.ike.dos);
             return null;
-        } catch (dev.strait.gateway.config.ConfigException e) {
+        } catch (dev.strait.api.validation.ConfigException e) {
             return "spec." + e.getMessage();
         }
     }

@@ -160,7 +160,7 @@ class IkeTsharkDissectionTest {
 
     private static dev.strait.gateway.datapath.Datapath countingDatapath(java.util.concurrent.CountDownLatch installed) {
         return new dev.strait.gateway.datapath.Datapath() {
-            public void addTunnel(String tunnel, List<dev.strait.gateway.config.Cidr> l, List<dev.strait.gateway.config.Cidr> r,
+            public void addTunnel(String tunnel, List<dev.strait.api.net.Cidr> l, List<dev.strait.api.net.Cidr> r,
                     boolean onTraffic) {
             }
 
