@@ -6,6 +6,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import dev.strait.api.net.Cidr;
 import dev.strait.api.v1alpha1.GatewayConfig;
 import dev.strait.api.v1alpha1.TunnelSpec;
 import dev.strait.e2e.support.ExecResult;
@@ -14,7 +15,6 @@ import dev.strait.e2e.support.GatewayProcess;
 import dev.strait.e2e.support.Sites;
 import dev.strait.e2e.support.SitesExtension;
 import dev.strait.e2e.support.SwanctlConf;
-import dev.strait.gateway.config.Cidr;
 import dev.strait.gateway.routing.ClusterView;
 import dev.strait.gateway.routing.DesiredStateBuilder;
 import dev.strait.gateway.routing.IpRoute;
@@ -32,11 +32,11 @@ import java.util.List;
 import java.util.Map;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
-import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.Timeout;
-import org.junit.jupiter.api.TestMethodOrder;
 import org.junit.jupiter.api.MethodOrderer;
 import org.junit.jupiter.api.Order;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.TestMethodOrder;
+import org.junit.jupiter.api.Timeout;
 import org.junit.jupiter.api.extension.RegisterExtension;
 
 /**

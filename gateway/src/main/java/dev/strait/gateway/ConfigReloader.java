@@ -3,7 +3,7 @@ package dev.strait.gateway;
 import com.fasterxml.jackson.databind.JsonNode;
 import dev.strait.api.v1alpha1.GatewayConfig;
 import dev.strait.api.v1alpha1.TunnelConfig;
-import dev.strait.gateway.config.ConfigException;
+import dev.strait.api.validation.ConfigException;
 import dev.strait.gateway.config.ConfigFiles;
 import dev.strait.gateway.config.ConfigLoader;
 import dev.strait.gateway.config.SecretConfig;

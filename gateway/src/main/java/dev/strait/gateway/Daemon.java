@@ -1,8 +1,8 @@
 package dev.strait.gateway;
 
 import dev.strait.api.v1alpha1.GatewayConfig;
+import dev.strait.api.validation.ConfigException;
 import dev.strait.gateway.admin.AdminServer;
-import dev.strait.gateway.config.ConfigException;
 import dev.strait.gateway.config.ConfigFiles;
 import dev.strait.gateway.config.ConfigWatcher;
 import dev.strait.gateway.datapath.spi.Datapath;

@@ -1,7 +1,7 @@
 package dev.strait.gateway;
 
 import dev.strait.api.v1alpha1.GatewayConfig;
-import dev.strait.gateway.config.ConfigException;
+import dev.strait.api.validation.ConfigException;
 import dev.strait.gateway.config.ConfigLoader;
 import java.nio.file.Path;
 import java.util.concurrent.Callable;

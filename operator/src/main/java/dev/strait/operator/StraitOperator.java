@@ -31,6 +31,8 @@ public final class StraitOperator implements AutoCloseable {
         this.operator = new Operator(o -> {
             o.withKubernetesClient(client)
                     .withCloseClientOnStop(false)
+                    // The gateway's objects carry exactly the manifests GatewayResources renders: no JOSDK annotation.
+                    .withPreviousAnnotationForDependentResources(false)
                     .withMetrics(MicrometerMetrics.withoutPerResourceMetrics(metrics.registry()));
             if (leaseNamespace != null) {
                 o.withLeaderElectionConfiguration(new LeaderElectionConfiguration(LEASE_NAME, leaseNamespace,

@@ -1,6 +1,6 @@
 package dev.strait.bench.datapath;
 
-import dev.strait.gateway.config.Cidr;
+import dev.strait.api.net.Cidr;
 import dev.strait.gateway.datapath.sa.ChildSa;
 import dev.strait.gateway.datapath.sa.Prefix;
 import dev.strait.gateway.datapath.sa.PrefixTrie;

@@ -1,8 +1,8 @@
 package dev.strait.bench.ike;
 
+import dev.strait.api.net.Cidr;
 import dev.strait.api.v1alpha1.TunnelConfig;
 import dev.strait.api.v1alpha1.TunnelSpec;
-import dev.strait.gateway.config.Cidr;
 import dev.strait.gateway.datapath.spi.ChildSaSpec;
 import dev.strait.gateway.datapath.spi.Datapath;
 import dev.strait.gateway.ike.sa.EngineListener;

@@ -1,6 +1,7 @@
 package dev.strait.gateway.config;
 
 import dev.strait.api.v1alpha1.GatewayConfig;
+import dev.strait.api.validation.ConfigException;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;

@@ -1,6 +1,7 @@
 package dev.strait.gateway.config;
 
 import dev.strait.api.v1alpha1.GatewayConfig;
+import dev.strait.api.validation.ConfigException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.util.Map;

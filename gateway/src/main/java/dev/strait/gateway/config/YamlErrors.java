@@ -9,6 +9,7 @@ import com.fasterxml.jackson.dataformat.yaml.JacksonYAMLParseException;
 import dev.strait.api.v1alpha1.GatewayConfig;
 import dev.strait.api.v1alpha1.TunnelConfig;
 import dev.strait.api.v1alpha1.TunnelSpec;
+import dev.strait.api.validation.ConfigException;
 import java.lang.reflect.Field;
 import java.lang.reflect.Modifier;
 import java.util.ArrayList;

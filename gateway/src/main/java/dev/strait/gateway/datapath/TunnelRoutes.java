@@ -1,6 +1,6 @@
 package dev.strait.gateway.datapath;
 
-import dev.strait.gateway.config.Cidr;
+import dev.strait.api.net.Cidr;
 import dev.strait.gateway.linux.RtNetlink;
 import java.io.IOException;
 import java.util.ArrayList;

@@ -1,7 +1,7 @@
 package dev.strait.gateway.datapath;
 
+import dev.strait.api.net.Cidr;
 import dev.strait.api.v1alpha1.GatewayConfig;
-import dev.strait.gateway.config.Cidr;
 import dev.strait.gateway.datapath.demux.Demultiplexer;
 import dev.strait.gateway.datapath.inbound.InboundPath;
 import dev.strait.gateway.datapath.outbound.OutboundPath;

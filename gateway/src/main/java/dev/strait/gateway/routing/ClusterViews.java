@@ -1,7 +1,7 @@
 package dev.strait.gateway.routing;
 
+import dev.strait.api.net.Cidr;
 import dev.strait.api.v1alpha1.TunnelSpec;
-import dev.strait.gateway.config.Cidr;
 import io.fabric8.kubernetes.api.model.GenericKubernetesResource;
 import io.fabric8.kubernetes.api.model.Node;
 import io.fabric8.kubernetes.api.model.NodeAddress;

@@ -1,6 +1,6 @@
 package dev.strait.gateway.routing;
 
-import dev.strait.gateway.config.Cidr;
+import dev.strait.api.net.Cidr;
 import dev.strait.gateway.routing.ClusterView.GatewayPath;
 import dev.strait.gateway.routing.ClusterView.Node;
 import dev.strait.gateway.routing.DesiredState.Chain;

@@ -1,6 +1,6 @@
 package dev.strait.gateway.routing;
 
-import dev.strait.gateway.config.Cidr;
+import dev.strait.api.net.Cidr;
 import java.util.Objects;
 
 /**

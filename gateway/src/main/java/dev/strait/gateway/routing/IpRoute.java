@@ -2,7 +2,7 @@ package dev.strait.gateway.routing;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
-import dev.strait.gateway.config.Cidr;
+import dev.strait.api.net.Cidr;
 import dev.strait.gateway.routing.DesiredState.Route;
 import dev.strait.gateway.routing.DesiredState.VxlanLink;
 import java.io.IOException;

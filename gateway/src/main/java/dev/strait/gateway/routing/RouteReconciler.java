@@ -1,6 +1,6 @@
 package dev.strait.gateway.routing;
 
-import dev.strait.gateway.config.Cidr;
+import dev.strait.api.net.Cidr;
 import dev.strait.gateway.routing.DesiredState.Route;
 import java.io.IOException;
 import java.util.HashSet;

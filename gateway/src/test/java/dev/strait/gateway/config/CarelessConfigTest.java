@@ -1,5 +1,7 @@
 package dev.strait.gateway.config;
 
+import dev.strait.api.validation.ConfigException;
+import dev.strait.api.validation.Psks;
 import static org.junit.jupiter.api.Assertions.assertDoesNotThrow;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;

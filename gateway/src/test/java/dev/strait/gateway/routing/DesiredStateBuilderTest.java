@@ -4,7 +4,7 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import dev.strait.gateway.config.Cidr;
+import dev.strait.api.net.Cidr;
 import dev.strait.gateway.routing.ClusterView.GatewayPath;
 import dev.strait.gateway.routing.ClusterView.Node;
 import dev.strait.gateway.routing.DesiredState.Chain;

@@ -1,11 +1,11 @@
 package dev.strait.operator.config;
 
+import dev.strait.api.net.Cidr;
 import dev.strait.api.v1alpha1.TunnelConfig;
 import dev.strait.api.v1alpha1.TunnelSpec;
-import dev.strait.gateway.config.Cidr;
-import dev.strait.gateway.config.ConfigException;
-import dev.strait.gateway.config.ConfigValidator;
-import dev.strait.gateway.config.Psks;
+import dev.strait.api.validation.ConfigException;
+import dev.strait.api.validation.ConfigValidator;
+import dev.strait.api.validation.Psks;
 import dev.strait.operator.crd.IPsecTunnel;
 import io.fabric8.kubernetes.api.model.Secret;
 import java.nio.charset.StandardCharsets;

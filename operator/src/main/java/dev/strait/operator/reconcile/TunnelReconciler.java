@@ -47,7 +47,7 @@ public class TunnelReconciler implements Reconciler<IPsecTunnel>, Cleaner<IPsecT
                 // Only a gateway appearing or vanishing changes what this controller reports.
                 .withOnUpdateFilter((n, o) -> false)
                 .withSecondaryToPrimaryMapper(gw -> primaries.list(gw.getMetadata().getNamespace(),
-                                t -> GatewayReconciler.gatewayOf(t).filter(ResourceID.fromResource(gw)::equals).isPresent())
+                                t -> GatewayEventSources.gatewayOf(t).filter(ResourceID.fromResource(gw)::equals).isPresent())
                         .map(ResourceID::fromResource).collect(Collectors.toSet()))
                 .build(), context);
         return List.of(gateways);
@@ -56,7 +56,7 @@ public class TunnelReconciler implements Reconciler<IPsecTunnel>, Cleaner<IPsecT
     @Override
     public UpdateControl<IPsecTunnel> reconcile(IPsecTunnel tunnel, Context<IPsecTunnel> context) {
         return metrics.timeReconcile(NAME, () -> {
-            var ref = GatewayReconciler.gatewayOf(tunnel);
+            var ref = GatewayEventSources.gatewayOf(tunnel);
             if (ref.isEmpty()) {
                 TunnelStatusWriter.write(context.getClient(), tunnel, false, Reason.InvalidSpec.name(),
                         "spec.gatewayRef.name: is required");
@@ -72,7 +72,7 @@ public class TunnelReconciler implements Reconciler<IPsecTunnel>, Cleaner<IPsecT
     /** The finalizer stays until the gateway has re-rendered its config without this tunnel. */
     @Override
     public DeleteControl cleanup(IPsecTunnel tunnel, Context<IPsecTunnel> context) {
-        var ref = GatewayReconciler.gatewayOf(tunnel);
+        var ref = GatewayEventSources.gatewayOf(tunnel);
         if (ref.isEmpty() || gateways.get(ref.get()).isEmpty()) {
             return DeleteControl.defaultDelete();
         }

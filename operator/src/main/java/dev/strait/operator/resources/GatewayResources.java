@@ -232,11 +232,19 @@ public final class GatewayResources {
                 .endPodAntiAffinity().build();
     }
 
-    /** UDP 500/4500 for peers; null when the gateway has no Service (type None, e.g. with hostNetwork). */
-    public static Service service(IPsecGateway gw) {
+    /** Whether the gateway has a Service: not with type None (e.g. with hostNetwork, peers reach the node). */
+    public static boolean hasService(IPsecGateway gw) {
+        return serviceType(gw) != GatewaySpec.ServiceType.None;
+    }
+
+    private static GatewaySpec.ServiceType serviceType(IPsecGateway gw) {
         GatewaySpec spec = gw.getSpec() == null ? new GatewaySpec() : gw.getSpec();
-        GatewaySpec.ServiceType type = spec.service == null || spec.service.type == null
-                ? GatewaySpec.ServiceType.LoadBalancer : spec.service.type;
+        return spec.service == null || spec.service.type == null ? GatewaySpec.ServiceType.LoadBalancer : spec.service.type;
+    }
+
+    /** UDP 500/4500 for peers; null when the gateway has no Service ({@link #hasService}). */
+    public static Service service(IPsecGateway gw) {
+        GatewaySpec.ServiceType type = serviceType(gw);
         if (type == GatewaySpec.ServiceType.None) {
             return null;
         }

@@ -30,7 +30,7 @@ class TunnelValidatorTest {
                 TunnelValidator.one(tunnel("ns", "a", "gw", "bin", "192.168.1.0/24"), Map.of("bin", binary)::get));
         assertNull(a.config().auth.psk.value);
         assertEquals(java.util.HexFormat.of().formatHex(key), a.config().auth.psk.hex);
-        org.junit.jupiter.api.Assertions.assertArrayEquals(key, dev.strait.gateway.config.Psks.resolve("psk", a.config().auth.psk),
+        org.junit.jupiter.api.Assertions.assertArrayEquals(key, dev.strait.api.validation.Psks.resolve("psk", a.config().auth.psk),
                 "the gateway reads back the Secret's bytes");
         assertFalse(a.toString().contains(a.config().auth.psk.hex), "the key is not in the verdict's text");
     }
@@ -208,8 +208,8 @@ class TunnelValidatorTest {
             asGateway.auth.psk = new dev.strait.api.v1alpha1.TunnelSpec.Psk();
             asGateway.auth.psk.value = KEY;
             config.tunnels.add(asGateway);
-            var gateway = org.junit.jupiter.api.Assertions.assertThrows(dev.strait.gateway.config.ConfigException.class,
-                    () -> dev.strait.gateway.config.ConfigValidator.validate(config));
+            var gateway = org.junit.jupiter.api.Assertions.assertThrows(dev.strait.api.validation.ConfigException.class,
+                    () -> dev.strait.api.validation.ConfigValidator.validate(config));
             assertEquals(c.getKey().replaceFirst("^spec", "tunnels[0]"), gateway.field());
             assertEquals(gateway.getMessage().substring(gateway.field().length()),
                     refused.message().substring(c.getKey().length()), "same refusal as the gateway's check");

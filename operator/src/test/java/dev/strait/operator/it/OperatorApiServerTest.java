@@ -154,22 +154,27 @@ class OperatorApiServerTest {
         assertTrue(refs.getFirst().getController());
     }
 
-    @Test
-    void gatewayAndTunnelBecomeDeploymentServiceRbacAndConfig(TestInfo info) {
-        String ns = namespace(info);
-        create(psk(ns, "edge-psk", KEY1));
-        IPsecGateway spec = gateway(ns, "edge", 2);
-        spec.getSpec().service.type = GatewaySpec.ServiceType.NodePort;
-        spec.getSpec().nodeSelector = Map.of("strait.dev/gateway", "true");
+    /** Two replicas behind a NodePort Service, with a node selector, a toleration and resource requests. */
+    static IPsecGateway everyPodOption(String ns, String name) {
+        IPsecGateway gw = gateway(ns, name, 2);
+        gw.getSpec().service.type = GatewaySpec.ServiceType.NodePort;
+        gw.getSpec().nodeSelector = Map.of("strait.dev/gateway", "true");
         GatewaySpec.Toleration tol = new GatewaySpec.Toleration();
         tol.key = "dedicated";
         tol.operator = GatewaySpec.TolerationOperator.Equal;
         tol.value = "vpn";
         tol.effect = GatewaySpec.TolerationEffect.NoSchedule;
-        spec.getSpec().tolerations = List.of(tol);
-        spec.getSpec().resources = new GatewaySpec.Resources();
-        spec.getSpec().resources.requests = Map.of("cpu", "100m", "memory", "128Mi");
-        IPsecGateway gw = create(spec);
+        gw.getSpec().tolerations = List.of(tol);
+        gw.getSpec().resources = new GatewaySpec.Resources();
+        gw.getSpec().resources.requests = Map.of("cpu", "100m", "memory", "128Mi");
+        return gw;
+    }
+
+    @Test
+    void gatewayAndTunnelBecomeDeploymentServiceRbacAndConfig(TestInfo info) {
+        String ns = namespace(info);
+        create(psk(ns, "edge-psk", KEY1));
+        IPsecGateway gw = create(everyPodOption(ns, "edge"));
         create(tunnel(ns, "branch-1", "edge", "edge-psk", "192.168.10.0/24"));
 
         GatewayConfig cfg = await("config with branch-1", () -> {
@@ -248,6 +253,72 @@ class OperatorApiServerTest {
         });
         assertEquals(gwNow.getMetadata().getGeneration(), gwNow.getStatus().observedGeneration);
 
+    }
+
+    /**
+     * The exact objects of two gateways: one with every pod option, a NodePort Service and a certificate tunnel; one
+     * with hostNetwork and no Service. Recorded in src/test/resources/manifests/gateway-objects.json (rewrite it with
+     * -Dstrait.manifests.record=true, and review the diff): a change of what the operator applies shows there.
+     */
+    @Test
+    void theObjectsAreTheRecordedManifests(TestInfo info) throws Exception {
+        String ns = namespace(info);
+        create(psk(ns, "psk", KEY1));
+        create(new io.fabric8.kubernetes.api.model.SecretBuilder().withNewMetadata().withName("tls").withNamespace(ns)
+                .endMetadata().withStringData(Map.of("tls.crt", "CERT PEM", "tls.key", "KEY PEM", "ca.crt", "CA PEM"))
+                .build());
+        create(everyPodOption(ns, "edge"));
+        IPsecGateway host = gateway(ns, "host", 1);
+        host.getSpec().hostNetwork = true;
+        host.getSpec().service.type = GatewaySpec.ServiceType.None;
+        create(host);
+        create(tunnel(ns, "psk-tunnel", "edge", "psk", "192.168.1.0/24"));
+        IPsecTunnel cert = tunnel(ns, "cert-tunnel", "edge", "psk", "192.168.2.0/24");
+        cert.getSpec().auth.psk = null;
+        cert.getSpec().auth.certificate = new dev.strait.api.v1alpha1.TunnelSpec.Certificate();
+        cert.getSpec().auth.certificate.secretRef = new dev.strait.api.v1alpha1.TunnelSpec.SecretRef();
+        cert.getSpec().auth.certificate.secretRef.name = "tls";
+        create(cert);
+        create(tunnel(ns, "host-tunnel", "host", "psk", "192.168.3.0/24"));
+        await("edge config", () -> List.of("cert-tunnel", "psk-tunnel").equals(tunnelNames(ns, "edge")));
+        await("host config", () -> List.of("host-tunnel").equals(tunnelNames(ns, "host")));
+        for (String t : List.of("psk-tunnel", "cert-tunnel", "host-tunnel")) {
+            await(t + " valid", () -> configValid(ns, t) != null && "True".equals(configValid(ns, t).status));
+        }
+        for (String g : List.of("edge", "host")) {
+            await(g + " status", () -> {
+                IPsecGateway x = client.resources(IPsecGateway.class).inNamespace(ns).withName(g).get();
+                return x.getStatus() != null && x.getStatus().tunnels != null
+                        && x.getStatus().tunnels == (g.equals("edge") ? 2 : 1);
+            });
+        }
+        List<HasMetadata> objects = new java.util.ArrayList<>();
+        for (String g : List.of("edge", "host")) {
+            objects.add(client.apps().deployments().inNamespace(ns).withName(g).get());
+            objects.add(client.secrets().inNamespace(ns).withName(g + "-config").get());
+            objects.add(client.serviceAccounts().inNamespace(ns).withName(g + "-gateway").get());
+            objects.add(client.rbac().roles().inNamespace(ns).withName(g + "-gateway").get());
+            objects.add(client.rbac().roleBindings().inNamespace(ns).withName(g + "-gateway").get());
+        }
+        objects.add(client.services().inNamespace(ns).withName("edge").get());
+        assertNull(client.services().inNamespace(ns).withName("host").get(), "type None: no Service");
+        for (String g : List.of("edge", "host")) {
+            assertEquals(List.of(), client.resources(IPsecGateway.class).inNamespace(ns).withName(g).get().getMetadata()
+                    .getFinalizers(), "an IPsecGateway carries no finalizer: its objects go with it (owner references)");
+        }
+        for (String g : List.of("edge", "host")) {
+            // The one value the snapshot leaves out: the pod template's hash, keyed with the config Secret's UID.
+            IPsecGateway x = client.resources(IPsecGateway.class).inNamespace(ns).withName(g).get();
+            assertEquals(GatewayResources.configHash(client.secrets().inNamespace(ns).withName(g + "-config").get()
+                            .getMetadata().getUid(), dev.strait.operator.config.ConfigRenderer.startSettingsYaml(x)),
+                    templateHash(client.apps().deployments().inNamespace(ns).withName(g).get()));
+        }
+        String snapshot = ManifestSnapshot.of(ns, objects);
+        java.nio.file.Path recorded = java.nio.file.Path.of("src/test/resources/manifests/gateway-objects.json");
+        if (Boolean.getBoolean("strait.manifests.record")) {
+            java.nio.file.Files.writeString(recorded, snapshot);
+        }
+        assertEquals(java.nio.file.Files.readString(recorded), snapshot);
     }
 
     /**
@@ -461,6 +532,54 @@ class OperatorApiServerTest {
             IPsecGateway x = client.resources(IPsecGateway.class).inNamespace(ns).withName("gw").get();
             return "True".equals(x.getStatus().conditions.getFirst().status) ? true : null;
         });
+    }
+
+    /** type None removes the Service the operator made, never another of that name; the gateway's other objects stay. */
+    @Test
+    void serviceTypeNoneRemovesOnlyTheOperatorsService(TestInfo info) {
+        String ns = namespace(info);
+        create(gateway(ns, "gw", 1));
+        create(gateway(ns, "other", 1));
+        await("gw's service", () -> client.services().inNamespace(ns).withName("gw").get());
+        await("other's service", () -> client.services().inNamespace(ns).withName("other").get());
+        patchGateway(ns, "other", "{\"spec\":{\"service\":{\"type\":\"None\"}}}");
+        await("other's service deleted", () -> client.services().inNamespace(ns).withName("other").get() == null);
+        // Someone else's Service where "other" had its own: the operator must leave it alone.
+        Service foreign = create(new io.fabric8.kubernetes.api.model.ServiceBuilder().withNewMetadata().withName("other")
+                .withNamespace(ns).endMetadata().withNewSpec().addNewPort().withPort(80).endPort().endSpec().build());
+
+        patchGateway(ns, "gw", "{\"spec\":{\"service\":{\"type\":\"None\"}}}");
+        await("gw's service deleted", () -> client.services().inNamespace(ns).withName("gw").get() == null);
+        assertNotNull(client.apps().deployments().inNamespace(ns).withName("gw").get(), "the Deployment stays");
+        sleep(500);
+        assertEquals(foreign.getMetadata().getUid(),
+                client.services().inNamespace(ns).withName("other").get().getMetadata().getUid(), "not ours: kept");
+
+        patchGateway(ns, "gw", "{\"spec\":{\"service\":{\"type\":\"NodePort\"}}}");
+        Service back = await("gw's service back", () -> client.services().inNamespace(ns).withName("gw").get());
+        assertEquals("NodePort", back.getSpec().getType());
+    }
+
+    /** A Secret that holds the config's name but is not the gateway's (a PSK, say) never gets a config merged in. */
+    @Test
+    void someoneElsesSecretUnderTheConfigNameIsLeftAlone(TestInfo info) {
+        String ns = namespace(info);
+        Secret theirs = new io.fabric8.kubernetes.api.model.SecretBuilder().withNewMetadata().withName("gw-config")
+                .withNamespace(ns).endMetadata().withStringData(Map.of("owner", "another team")).build();
+        create(theirs);
+        create(psk(ns, "psk", KEY1));
+        create(tunnel(ns, "t", "gw", "psk", "192.168.1.0/24"));
+        create(gateway(ns, "gw", 1));
+        sleep(1500);
+        Secret s = client.secrets().inNamespace(ns).withName("gw-config").get();
+        assertEquals(java.util.Set.of("owner"), s.getData().keySet(), "no gateway.yaml merged in");
+        assertTrue(s.getMetadata().getOwnerReferences().isEmpty());
+        assertNull(client.apps().deployments().inNamespace(ns).withName("gw").get(),
+                "no Deployment for a config the gateway could not get");
+
+        client.secrets().inNamespace(ns).withName("gw-config").delete();
+        await("the gateway's own config", () -> List.of("t").equals(tunnelNames(ns, "gw")));
+        await("deployment", () -> client.apps().deployments().inNamespace(ns).withName("gw").get());
     }
 
     @Test

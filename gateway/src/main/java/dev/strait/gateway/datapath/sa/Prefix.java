@@ -1,6 +1,6 @@
 package dev.strait.gateway.datapath.sa;
 
-import dev.strait.gateway.config.Cidr;
+import dev.strait.api.net.Cidr;
 import java.util.List;
 
 /** A prefix matched directly against address bytes inside a packet, without allocating. */

@@ -1,6 +1,6 @@
 package dev.strait.gateway.datapath.spi;
 
-import dev.strait.gateway.config.Cidr;
+import dev.strait.api.net.Cidr;
 import dev.strait.gateway.ike.crypto.Algorithms;
 import java.net.InetSocketAddress;
 import java.util.List;

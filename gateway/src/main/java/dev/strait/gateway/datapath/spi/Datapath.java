@@ -1,6 +1,6 @@
 package dev.strait.gateway.datapath.spi;
 
-import dev.strait.gateway.config.Cidr;
+import dev.strait.api.net.Cidr;
 import java.util.List;
 
 /**

@@ -1,6 +1,6 @@
 package dev.strait.gateway.ike.sa;
 
-import dev.strait.gateway.config.Cidr;
+import dev.strait.api.net.Cidr;
 import dev.strait.gateway.ike.message.Payload.TrafficSelector;
 import java.math.BigInteger;
 import java.util.ArrayList;

@@ -1,12 +1,12 @@
 package dev.strait.gateway.ike.sa;
 
+import dev.strait.api.net.Cidr;
 import dev.strait.api.v1alpha1.Durations;
 import dev.strait.api.v1alpha1.TunnelConfig;
 import dev.strait.api.v1alpha1.TunnelSpec;
-import dev.strait.gateway.config.Cidr;
-import dev.strait.gateway.config.ConfigException;
+import dev.strait.api.validation.ConfigException;
+import dev.strait.api.validation.Psks;
 import dev.strait.gateway.config.ConfigFiles;
-import dev.strait.gateway.config.Psks;
 import dev.strait.gateway.ike.auth.CertificateAuthentication;
 import dev.strait.gateway.ike.auth.CertificateCredentials;
 import dev.strait.gateway.ike.auth.CredentialException;

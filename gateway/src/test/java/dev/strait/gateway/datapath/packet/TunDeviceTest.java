@@ -6,7 +6,7 @@ import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
-import dev.strait.gateway.config.Cidr;
+import dev.strait.api.net.Cidr;
 import dev.strait.gateway.linux.NetNs;
 import dev.strait.gateway.linux.RtNetlink;
 import dev.strait.gateway.linux.TunDevice;

@@ -3,7 +3,7 @@ package dev.strait.gateway.datapath.sa;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertNull;
 
-import dev.strait.gateway.config.Cidr;
+import dev.strait.api.net.Cidr;
 import java.net.InetAddress;
 import java.util.ArrayList;
 import java.util.List;

@@ -7,9 +7,9 @@ import static org.junit.jupiter.api.Assertions.assertNotNull;
 import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import dev.strait.api.net.Cidr;
 import dev.strait.api.v1alpha1.TunnelConfig;
 import dev.strait.api.v1alpha1.TunnelSpec;
-import dev.strait.gateway.config.Cidr;
 import dev.strait.gateway.datapath.spi.ChildSaSpec;
 import dev.strait.gateway.ike.sa.MemoryEngines.Side;
 import java.time.Duration;

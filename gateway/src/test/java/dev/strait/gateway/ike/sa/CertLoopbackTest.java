@@ -7,7 +7,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.strait.api.v1alpha1.TunnelConfig;
 import dev.strait.api.v1alpha1.TunnelSpec;
-import dev.strait.gateway.config.ConfigException;
+import dev.strait.api.validation.ConfigException;
 import dev.strait.gateway.ike.auth.KeyType;
 import dev.strait.gateway.ike.auth.TestPki;
 import java.nio.file.Files;

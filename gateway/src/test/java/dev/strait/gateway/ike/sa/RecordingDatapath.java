@@ -1,6 +1,6 @@
 package dev.strait.gateway.ike.sa;
 
-import dev.strait.gateway.config.Cidr;
+import dev.strait.api.net.Cidr;
 import dev.strait.gateway.datapath.spi.ChildSaSpec;
 import dev.strait.gateway.datapath.spi.Datapath;
 import java.util.List;

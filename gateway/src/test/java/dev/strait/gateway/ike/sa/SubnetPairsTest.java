@@ -4,7 +4,7 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import dev.strait.gateway.config.Cidr;
+import dev.strait.api.net.Cidr;
 import dev.strait.gateway.ike.message.Payload.TrafficSelector;
 import dev.strait.gateway.ike.sa.SubnetPairs.Carried;
 import dev.strait.gateway.ike.sa.SubnetPairs.Pair;

@@ -1,4 +1,4 @@
-package dev.strait.gateway.config;
+package dev.strait.api.validation;
 
 import dev.strait.api.v1alpha1.TunnelSpec;
 import java.io.IOException;

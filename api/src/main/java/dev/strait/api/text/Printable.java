@@ -1,4 +1,4 @@
-package dev.strait.gateway.text;
+package dev.strait.api.text;
 
 /**
  * Makes untrusted text safe to put in a log line or an error message: control characters (CR/LF forge log lines,

@@ -1,4 +1,4 @@
-package dev.strait.gateway.config;
+package dev.strait.api.net;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;

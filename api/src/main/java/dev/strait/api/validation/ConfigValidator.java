@@ -1,10 +1,11 @@
-package dev.strait.gateway.config;
+package dev.strait.api.validation;
 
+import dev.strait.api.net.Cidr;
+import dev.strait.api.text.Printable;
 import dev.strait.api.v1alpha1.Durations;
 import dev.strait.api.v1alpha1.GatewayConfig;
 import dev.strait.api.v1alpha1.TunnelConfig;
 import dev.strait.api.v1alpha1.TunnelSpec;
-import dev.strait.gateway.text.Printable;
 import java.net.InetAddress;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -16,7 +17,7 @@ import java.util.Set;
 
 /**
  * Checks a parsed gateway config; the first problem found is reported with its field path. The one set of rules for
- * {@code check}, {@code run} and reload (through {@link ConfigLoader}) and for the operator, which checks each
+ * {@code check}, {@code run} and reload (through the gateway's ConfigLoader) and for the operator, which checks each
  * IPsecTunnel with {@link #tunnel} and {@link #remoteSubnetsFree} before it renders it.
  */
 public final class ConfigValidator {

@@ -1,7 +1,6 @@
-package dev.strait.gateway.config;
+package dev.strait.api.validation;
 
 import dev.strait.api.v1alpha1.TunnelSpec;
-import dev.strait.gateway.ike.crypto.ProposalParser;
 
 /** Parses every configured proposal so that a typo or a refused algorithm is reported with its field. */
 final class ProposalCheck {
@@ -13,7 +12,7 @@ final class ProposalCheck {
         if (t.ike != null && t.ike.proposals != null) {
             for (int i = 0; i < t.ike.proposals.size(); i++) {
                 try {
-                    ProposalParser.parseIke(t.ike.proposals.get(i), legacy);
+                    ProposalSyntax.ikeVariants(t.ike.proposals.get(i), legacy);
                 } catch (IllegalArgumentException e) {
                     throw new ConfigException(at + ".ike.proposals[" + i + "]", e.getMessage());
                 }
@@ -21,9 +20,9 @@ final class ProposalCheck {
         }
         if (t.esp != null && t.esp.proposals != null) {
             for (int i = 0; i < t.esp.proposals.size(); i++) {
-                dev.strait.gateway.ike.crypto.EspProposal esp;
+                ProposalSyntax.Proposal esp;
                 try {
-                    esp = ProposalParser.parseEsp(t.esp.proposals.get(i), legacy);
+                    esp = ProposalSyntax.espVariants(t.esp.proposals.get(i), legacy).getFirst();
                 } catch (IllegalArgumentException e) {
                     throw new ConfigException(at + ".esp.proposals[" + i + "]", e.getMessage());
                 }

@@ -1,4 +1,4 @@
-package dev.strait.gateway.config;
+package dev.strait.api.net;
 
 import java.net.InetAddress;
 import java.net.UnknownHostException;

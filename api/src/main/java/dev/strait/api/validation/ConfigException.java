@@ -1,6 +1,6 @@
-package dev.strait.gateway.config;
+package dev.strait.api.validation;
 
-import dev.strait.gateway.text.Printable;
+import dev.strait.api.text.Printable;
 
 /**
  * A configuration problem, phrased for the operator: names the field and what is wrong with it. The message is safe to
