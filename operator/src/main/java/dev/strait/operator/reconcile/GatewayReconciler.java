@@ -54,20 +54,32 @@ public class GatewayReconciler implements Reconciler<IPsecGateway> {
 
     private final String defaultImage;
     private final String routeAgentNamespace;
+    private final List<String> fallbackPodCidrs;
     private final OperatorMetrics metrics;
     private volatile InformerEventSource<IPsecTunnel, IPsecGateway> tunnels;
     private volatile InformerEventSource<Secret, IPsecGateway> secrets;
     private volatile InformerEventSource<Service, IPsecGateway> services;
     private volatile InformerEventSource<Node, IPsecGateway> nodes;
     private volatile InformerEventSource<Pod, IPsecGateway> routeAgents;
+    private volatile InformerEventSource<io.fabric8.kubernetes.api.model.coordination.v1.Lease, IPsecGateway> leases;
 
     /**
      * @param routeAgentNamespace where the route agent pods run (the chart's release namespace), or null when the
      *                            route agent is disabled: then RoutesReady is Unknown and no pod or node is watched
      */
     public GatewayReconciler(String defaultImage, String routeAgentNamespace, OperatorMetrics metrics) {
+        this(defaultImage, routeAgentNamespace, List.of(), metrics);
+    }
+
+    /**
+     * @param fallbackPodCidrs the cluster's pod CIDRs as configured (chart value clusterPodCidrs): local.subnets of
+     *                         tunnels that leave them out, when no Node has a podCIDR
+     */
+    public GatewayReconciler(String defaultImage, String routeAgentNamespace, List<String> fallbackPodCidrs,
+            OperatorMetrics metrics) {
         this.defaultImage = defaultImage;
         this.routeAgentNamespace = routeAgentNamespace;
+        this.fallbackPodCidrs = List.copyOf(fallbackPodCidrs);
         this.metrics = metrics;
     }
 
@@ -108,8 +120,20 @@ public class GatewayReconciler implements Reconciler<IPsecGateway> {
                 // Only names and pod CIDRs matter; the nodes' frequent status updates must not reconcile every gateway.
                 .withOnUpdateFilter((n, o) -> !podCidrs(n).equals(podCidrs(o)))
                 .build(), context);
+        // The gateways' leases (<gateway>-leader): active replica, failovers. Renewals (every second) are filtered out.
+        leases = new InformerEventSource<>(InformerEventSourceConfiguration
+                .from(io.fabric8.kubernetes.api.model.coordination.v1.Lease.class, IPsecGateway.class)
+                .withName("leases")
+                .withSecondaryToPrimaryMapper(l -> l.getMetadata().getName().endsWith(ConfigRenderer.LEADER_LEASE_SUFFIX)
+                        ? Set.of(new ResourceID(l.getMetadata().getName().substring(0, l.getMetadata().getName().length()
+                                - ConfigRenderer.LEADER_LEASE_SUFFIX.length()), l.getMetadata().getNamespace()))
+                        : Set.of())
+                .withOnAddFilter(l -> l.getMetadata().getName().endsWith(ConfigRenderer.LEADER_LEASE_SUFFIX))
+                .withOnUpdateFilter((n, o) -> n.getMetadata().getName().endsWith(ConfigRenderer.LEADER_LEASE_SUFFIX)
+                        && !LeaseStatus.sameShown(n, o))
+                .build(), context);
         if (routeAgentNamespace == null) {
-            return List.of(tunnels, secrets, deployments, services, nodes);
+            return List.of(tunnels, secrets, deployments, services, nodes, leases);
         }
         routeAgents = new InformerEventSource<>(InformerEventSourceConfiguration.from(Pod.class, IPsecGateway.class)
                 .withName("route-agents")
@@ -119,7 +143,7 @@ public class GatewayReconciler implements Reconciler<IPsecGateway> {
                 .withSecondaryToPrimaryMapper(p -> allGateways(primaries))
                 .withOnUpdateFilter((n, o) -> !RouteAgentCondition.sameRoutingState(n, o))
                 .build(), context);
-        return List.of(tunnels, secrets, deployments, services, nodes, routeAgents);
+        return List.of(tunnels, secrets, deployments, services, nodes, routeAgents, leases);
     }
 
     private static Set<ResourceID> allGateways(
@@ -138,9 +162,17 @@ public class GatewayReconciler implements Reconciler<IPsecGateway> {
         return spec.getPodCIDR() == null ? List.of() : List.of(spec.getPodCIDR());
     }
 
-    /** The union of the Nodes' pod CIDRs: local.subnets of tunnels that leave them out (the route agent agrees). */
+    /**
+     * The union of the Nodes' pod CIDRs, or the configured ones when no Node has any: local.subnets of tunnels that
+     * leave them out (the route agent agrees).
+     */
     private List<String> clusterPodCidrs() {
-        return nodes.list(n -> true).flatMap(n -> podCidrs(n).stream()).distinct().sorted().toList();
+        return clusterPodCidrs(nodes.list(n -> true).toList(), fallbackPodCidrs);
+    }
+
+    static List<String> clusterPodCidrs(List<Node> nodes, List<String> fallback) {
+        List<String> fromNodes = nodes.stream().flatMap(n -> podCidrs(n).stream()).distinct().sorted().toList();
+        return fromNodes.isEmpty() ? fallback : fromNodes;
     }
 
     private TunnelStatus.Condition routesReady() {
@@ -302,11 +334,15 @@ public class GatewayReconciler implements Reconciler<IPsecGateway> {
         desired.tunnels = accepted != null ? accepted : gw.getStatus() == null ? null : gw.getStatus().tunnels;
         desired.observedGeneration = gw.getMetadata().getGeneration();
         desired.conditions = new ArrayList<>(List.of(configRendered, routesReady()));
+        var l = leases;
+        LeaseStatus.fill(desired, l == null ? null : l.get(new ResourceID(gw.getMetadata().getName()
+                + ConfigRenderer.LEADER_LEASE_SUFFIX, gw.getMetadata().getNamespace())).orElse(null));
         GatewayStatus current = gw.getStatus();
         List<TunnelStatus.Condition> now = current == null || current.conditions == null ? List.of() : current.conditions;
         String time = java.time.Instant.now().truncatedTo(java.time.temporal.ChronoUnit.SECONDS).toString();
         boolean same = current != null && Objects.equals(current.tunnels, desired.tunnels)
                 && Objects.equals(current.observedGeneration, desired.observedGeneration)
+                && LeaseStatus.same(current, desired)
                 && now.size() == desired.conditions.size();
         for (TunnelStatus.Condition c : desired.conditions) {
             c.observedGeneration = gw.getMetadata().getGeneration();
