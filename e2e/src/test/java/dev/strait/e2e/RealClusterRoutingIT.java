@@ -218,6 +218,7 @@ class RealClusterRoutingIT {
                 if (how.equals("pod-deleted")) {
                     assertNotEquals(holder, leaseHolder(), "the deleted replica gave the lease up");
                 }
+                assertFailoverShown(how);
             }
             // The replaced replica comes back as the new standby.
             Await.await(() -> client.pods().inNamespace(NS).withLabel("strait.dev/gateway", GATEWAY).list().getItems()
@@ -273,6 +274,30 @@ class RealClusterRoutingIT {
         assertNotEquals(holder, leaseHolder(), "the replica that was cut off did not take the lease back");
         Await.await(() -> pods.tryExec(observer, "ping", "-c", "1", "-W", "1", LocalCluster.LANHOST_IP).ok() ? true : null,
                 Duration.ofMinutes(1), "the tunnel carries traffic after the network is back");
+    }
+
+    /** The IPsecGateway's status and the new active replica's metrics tell of the failover that just happened. */
+    private static void assertFailoverShown(String how) {
+        String holder = leaseHolder();
+        Pod active = client.pods().inNamespace(NS).withName(holder).get();
+        IPsecGateway gw = Await.await(() -> {
+            IPsecGateway g = client.resources(IPsecGateway.class).inNamespace(NS).withName(GATEWAY).get();
+            var st = g == null ? null : g.getStatus();
+            return st != null && st.active != null && holder.equals(st.active.pod) && st.lastFailover != null
+                    && holder.equals(st.lastFailover.to) && st.failovers != null && st.failovers == leaseTransitions() ? g : null;
+        }, Duration.ofSeconds(60), "the IPsecGateway status shows " + holder + " active and the failover to it");
+        assertEquals(active.getSpec().getNodeName(), gw.getStatus().active.node);
+        assertTrue(gw.getStatus().lastFailover.seconds > 0, "a failover time: " + gw.getStatus().lastFailover.seconds);
+        measured.put("failover-" + how + "-status-lastFailover", gw.getStatus().lastFailover.seconds + " s, "
+                + gw.getStatus().lastFailover.reason + ", failovers " + gw.getStatus().failovers);
+        String metrics = cluster.inPodNetwork(active, Duration.ofSeconds(10), "curl", "-s",
+                "http://127.0.0.1:" + 9090 + "/metrics").orThrow().stdout();
+        assertTrue(metrics.contains("strait_gateway_active{gateway=\"" + GATEWAY + "\"} 1.0"), metrics);
+        Matcher last = Pattern.compile("strait_gateway_last_failover_seconds\\{[^}]*\\} ([0-9.]+)").matcher(metrics);
+        assertTrue(last.find(), "the active replica measured its take-over:\n" + metrics);
+        Matcher count = Pattern.compile("strait_gateway_failovers_total\\{[^}]*\\} ([0-9.]+)").matcher(metrics);
+        assertTrue(count.find() && Double.parseDouble(count.group(1)) >= 1, metrics);
+        measured.put("failover-" + how + "-metric-last-failover-s", last.group(1));
     }
 
     private static List<Pod> gatewayAndAgentPods() {
