@@ -86,6 +86,11 @@ final class IkeSa {
     private PrfFunction prf;
     private KeyDerivation.IkeKeys keys;
     private boolean peerSentInitialContact;
+
+    /** Whether the peer's IKE_AUTH said INITIAL_CONTACT (it holds no other IKE SA with us, RFC 7296 2.4). */
+    boolean peerSentInitialContact() {
+        return peerSentInitialContact;
+    }
     /** RFC 7427: the hashes the peer announced in IKE_SA_INIT (empty: it sent no SIGNATURE_HASH_ALGORITHMS). */
     private java.util.Set<SignatureHash> peerSignatureHashes = java.util.Set.of();
     // RFC 9242 / RFC 9370: IKE_INTERMEDIATE exchanges carrying the additional key exchanges of the IKE SA.

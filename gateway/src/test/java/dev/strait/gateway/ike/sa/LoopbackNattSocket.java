@@ -13,6 +13,8 @@ final class LoopbackNattSocket implements NattSocket {
     private final Thread receiver;
     /** Simulated loss: while set, the first copy of every IKE request sent is dropped; its retransmission goes out. */
     volatile boolean dropFirstCopyOfRequests;
+    /** Simulated outage: while set, every IKE request sent is dropped, retransmissions too. */
+    volatile boolean dropRequests;
     /** The requests dropped that way (one per request, however often it is retransmitted). */
     private final java.util.Set<String> droppedRequests = java.util.concurrent.ConcurrentHashMap.newKeySet();
 
@@ -39,6 +41,9 @@ final class LoopbackNattSocket implements NattSocket {
     @Override
     public void sendIke(byte[] msg, int off, int len, InetSocketAddress to) throws IOException {
         boolean request = len > 19 && (msg[off + 19] & 0x20) == 0; // IKE header flags: R (response) bit clear
+        if (dropRequests && request) {
+            return;
+        }
         if (dropFirstCopyOfRequests && request
                 && droppedRequests.add(java.util.HexFormat.of().formatHex(msg, off, off + len))) {
             return;
