@@ -101,7 +101,8 @@ class RealClusterRoutingIT {
         remote = new StrongSwan(Sites.fromEnvironment(), LocalCluster.REMOTE_NS);
         remote.start(List.of(SwanctlConf.builder().name("r").child("r").role(SwanctlConf.Role.RESPONDER)
                 .startAction(SwanctlConf.StartAction.NONE).local(LocalCluster.REMOTE_IP, "remote.strait.test")
-                .remote("%any", "routing.cluster.strait.test").psk(PSK)
+                // Either gateway node may carry the tunnel: both addresses, the identity pinned.
+                .remote(String.join(",", nodeAddresses()), "routing.cluster.strait.test").psk(PSK)
                 .ikeProposals("aes256gcm16-prfsha384-x25519").espProposals("aes256gcm16")
                 .localTs("10.30.0.0/24").remoteTs(LocalCluster.POD_CIDR).build()), null);
 
@@ -298,6 +299,11 @@ class RealClusterRoutingIT {
         Matcher count = Pattern.compile("strait_gateway_failovers_total\\{[^}]*\\} ([0-9.]+)").matcher(metrics);
         assertTrue(count.find() && Double.parseDouble(count.group(1)) >= 1, metrics);
         measured.put("failover-" + how + "-metric-last-failover-s", last.group(1));
+    }
+
+    private static List<String> nodeAddresses() {
+        return client.nodes().list().getItems().stream().flatMap(n -> n.getStatus().getAddresses().stream())
+                .filter(a -> "InternalIP".equals(a.getType())).map(a -> a.getAddress()).sorted().toList();
     }
 
     private static List<Pod> gatewayAndAgentPods() {
