@@ -241,6 +241,15 @@ class RealClusterRoutingIT {
         Assumptions.assumeTrue(remote != null, "the first test set the tunnel up");
         String cutNode = activeNode();
         String holder = leaseHolder();
+        // A standby that has watched the lease for a while (the one replaced in the test before may have just
+        // started): it takes over a lease-duration after the last renewal it saw.
+        Pod standby = client.pods().inNamespace(NS).withLabel("strait.dev/gateway", GATEWAY).list().getItems().stream()
+                .filter(p -> !p.getMetadata().getName().equals(holder)).findFirst().orElseThrow();
+        Await.await(() -> {
+            String log = client.pods().inNamespace(NS).withName(standby.getMetadata().getName()).getLog();
+            return log != null && log.contains(holder + "; " + standby.getMetadata().getName() + " stands by") ? true : null;
+        }, Duration.ofMinutes(2), standby.getMetadata().getName() + " watches the lease as standby");
+        Thread.sleep(2_000);
         Pod observer = client.pods().inNamespace(NS).withName(cutNode.equals("strait-n1") ? "pod-n2" : "pod-n1").get();
         Await.await(() -> pods.tryExec(observer, "ping", "-c", "1", "-W", "1", LocalCluster.LANHOST_IP).ok() ? true : null,
                 Duration.ofMinutes(1), "the tunnel carries traffic before the cut");

@@ -78,10 +78,26 @@ public final class FailoverTrace implements AutoCloseable {
                 }
                 for (String l : log == null ? new String[0] : log.split("\n")) {
                     int sp = l.indexOf(' ');
-                    if (sp > 0 && l.substring(0, sp).compareTo(since) >= 0 && INTERESTING.matcher(l).find()) {
+                    // every line of a gateway (the window is seconds), the interesting ones of the route agents
+                    boolean gateway = p.getMetadata().getLabels() != null
+                            && p.getMetadata().getLabels().containsKey("strait.dev/gateway");
+                    if (sp > 0 && l.substring(0, sp).compareTo(since) >= 0 && !l.startsWith("WARNING")
+                            && (gateway || INTERESTING.matcher(l).find())) {
                         lines.add(l.substring(0, sp) + " [" + name + (previous ? " previous" : "") + "]"
                                 + l.substring(sp));
                     }
+                }
+            }
+        }
+        // The remote site's strongSwan log (charon writes "HH:mm:ss" local time, UTC here): the same window.
+        Path charon = Path.of("/run/strait-e2e", LocalCluster.REMOTE_NS, "charon.log");
+        if (Files.isReadable(charon)) {
+            String day = start.toString().substring(0, 11);
+            String from = since.substring(11, 19);
+            for (String l : Files.readAllLines(charon)) {
+                if (l.length() > 9 && l.substring(0, 8).compareTo(from) >= 0
+                        && (l.contains("[NET]") || l.contains("[IKE]"))) {
+                    lines.add(day + l.substring(0, 8) + ".000Z [strongSwan]" + l.substring(8));
                 }
             }
         }
