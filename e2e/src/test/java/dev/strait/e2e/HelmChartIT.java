@@ -108,6 +108,9 @@ class HelmChartIT {
         ObjectNode noAgent = JSON.createObjectNode();
         noAgent.putObject("routeAgent").put("enabled", false).put("mode", "Vxlan");
         s.put("no-route-agent", noAgent);
+        ObjectNode podCidrs = JSON.createObjectNode();
+        podCidrs.putArray("clusterPodCidrs").add("10.244.0.0/16").add("10.245.0.0/16");
+        s.put("cluster-pod-cidrs", podCidrs);
         return s;
     }
 
@@ -160,6 +163,8 @@ class HelmChartIT {
                     assertFalse(kinds.contains("ConfigMap"));
                     assertTrue(container.path("args").toString().contains("--route-agent-namespace=" + NS),
                             "the operator watches the agents for RoutesReady: " + container.path("args"));
+                    assertFalse(container.path("args").toString().contains("--cluster-pod-cidrs"),
+                            "the Nodes' podCIDRs unless the chart names others");
                     JsonNode agent = objects.stream().filter(o -> o.path("kind").asText().equals("DaemonSet")).findFirst()
                             .orElseThrow().path("spec").path("template").path("spec");
                     assertTrue(agent.path("hostNetwork").asBoolean(), "the agent routes in the node's namespace");
@@ -170,6 +175,13 @@ class HelmChartIT {
                     assertEquals("[\"ALL\"]", ac.path("securityContext").path("capabilities").path("drop").toString());
                     assertFalse(ac.path("securityContext").path("allowPrivilegeEscalation").asBoolean(true));
                     assertFalse(ac.path("securityContext").has("privileged"), "no privileged container");
+                }
+                case "cluster-pod-cidrs" -> {
+                    String arg = "--cluster-pod-cidrs=10.244.0.0/16,10.245.0.0/16";
+                    assertTrue(container.path("args").toString().contains(arg), "the operator: " + container.path("args"));
+                    JsonNode agent = objects.stream().filter(o -> o.path("kind").asText().equals("DaemonSet")).findFirst()
+                            .orElseThrow().path("spec").path("template").path("spec").path("containers").path(0);
+                    assertTrue(agent.path("args").toString().contains(arg), "the route agent: " + agent.path("args"));
                 }
                 case "no-route-agent" -> {
                     assertFalse(kinds.contains("Role"), "no Role for the agents' pods without agents: " + kinds);

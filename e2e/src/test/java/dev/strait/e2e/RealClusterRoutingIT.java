@@ -11,6 +11,7 @@ import dev.strait.e2e.support.ClusterPods;
 import dev.strait.e2e.support.Commands;
 import dev.strait.e2e.support.E2eDirs;
 import dev.strait.e2e.support.ExecResult;
+import dev.strait.e2e.support.FailoverTrace;
 import dev.strait.e2e.support.LocalCluster;
 import dev.strait.e2e.support.Sites;
 import dev.strait.e2e.support.StrongSwan;
@@ -100,7 +101,8 @@ class RealClusterRoutingIT {
         remote = new StrongSwan(Sites.fromEnvironment(), LocalCluster.REMOTE_NS);
         remote.start(List.of(SwanctlConf.builder().name("r").child("r").role(SwanctlConf.Role.RESPONDER)
                 .startAction(SwanctlConf.StartAction.NONE).local(LocalCluster.REMOTE_IP, "remote.strait.test")
-                .remote("%any", "routing.cluster.strait.test").psk(PSK)
+                // Either gateway node may carry the tunnel: both addresses, the identity pinned.
+                .remote(String.join(",", nodeAddresses()), "routing.cluster.strait.test").psk(PSK)
                 .ikeProposals("aes256gcm16-prfsha384-x25519").espProposals("aes256gcm16")
                 .localTs("10.30.0.0/24").remoteTs(LocalCluster.POD_CIDR).build()), null);
 
@@ -183,31 +185,41 @@ class RealClusterRoutingIT {
     void theStandbyTakesOverWhenTheActiveGatewayIsKilledOrDeleted() throws Exception {
         Assumptions.assumeTrue(remote != null, "the first test set the tunnel up");
         Pod observer = client.pods().inNamespace(NS).withName("pod-n2").get();
+        int transitionsBefore = leaseTransitions();
         for (String how : List.of("sigkill", "pod-deleted")) {
             String holder = leaseHolder();
             Pod active = client.pods().inNamespace(NS).withName(holder).get();
+            List<Pod> involved = gatewayAndAgentPods();
             ClusterPods.Ping ping = pods.ping(observer, LocalCluster.LANHOST_IP);
-            Thread.sleep(2_000);
-            long start = System.nanoTime();
-            if (how.equals("sigkill")) {
-                // The process dies without a word; the standby takes the Lease when it expires, unless the killed
-                // container's restart (same pod, same identity) renews it first.
-                Commands.run(Duration.ofSeconds(5), List.of("kill", "-KILL", Long.toString(cluster.podPid(active)))).orThrow();
-            } else {
-                client.pods().inNamespace(NS).withName(holder).delete(); // SIGTERM: the lease is handed over
-                Await.await(() -> holder.equals(leaseHolder()) ? null : true, Duration.ofMinutes(1),
-                        "another replica holds the lease");
-            }
-            Await.await(() -> pods.tryExec(observer, "ping", "-c", "1", "-W", "1", LocalCluster.LANHOST_IP).ok() ? true : null,
-                    Duration.ofMinutes(1), "the pod reaches the remote LAN again");
-            measured.put("failover-" + how + "-to-first-ping-s (upper bound)", seconds(start));
-            Thread.sleep(2_000);
-            ClusterPods.Result r = ping.stop();
-            measured.put("failover-" + how + "-longest-gap-s", String.format(java.util.Locale.ROOT, "%.1f", r.longestGapSeconds()));
-            measured.put("failover-" + how + "-new-holder", leaseHolder().equals(holder) ? "same pod (restarted)" : "standby");
-            assertTrue(r.received() > 0, "pings answered after the failover");
-            if (how.equals("pod-deleted")) {
-                assertNotEquals(holder, leaseHolder(), "the deleted replica gave the lease up");
+            try (FailoverTrace trace = new FailoverTrace(client, NS, GATEWAY + "-leader")) {
+                Thread.sleep(2_000);
+                double killedAt = System.currentTimeMillis() / 1000.0;
+                long start = System.nanoTime();
+                trace.event(how + " of " + holder + " on " + active.getSpec().getNodeName());
+                if (how.equals("sigkill")) {
+                    // The process dies without a word; kubelet reports the container dead and the standby takes over.
+                    Commands.run(Duration.ofSeconds(5), List.of("kill", "-KILL", Long.toString(cluster.podPid(active)))).orThrow();
+                } else {
+                    client.pods().inNamespace(NS).withName(holder).delete(); // SIGTERM: the lease is handed over
+                    Await.await(() -> holder.equals(leaseHolder()) ? null : true, Duration.ofMinutes(1),
+                            "another replica holds the lease");
+                }
+                Await.await(() -> pods.tryExec(observer, "ping", "-c", "1", "-W", "1", LocalCluster.LANHOST_IP).ok() ? true : null,
+                        Duration.ofMinutes(1), "the pod reaches the remote LAN again");
+                measured.put("failover-" + how + "-to-first-ping-s (upper bound)", seconds(start));
+                Thread.sleep(2_000);
+                ClusterPods.Result r = ping.stop();
+                double first = r.firstReplyAfter(killedAt);
+                trace.event(String.format(java.util.Locale.ROOT, "first ping answered %.2f s after the %s", first, how));
+                measured.put("failover-" + how + "-first-reply-after-kill-s", String.format(java.util.Locale.ROOT, "%.2f", first));
+                measured.put("failover-" + how + "-longest-gap-s", String.format(java.util.Locale.ROOT, "%.1f", r.longestGapSeconds()));
+                measured.put("failover-" + how + "-new-holder", leaseHolder().equals(holder) ? "same pod (restarted)" : "standby");
+                trace.write(E2eDirs.work("real-cluster").resolve("failover-" + how + ".log"), involved);
+                assertTrue(r.received() > 0, "pings answered after the failover");
+                if (how.equals("pod-deleted")) {
+                    assertNotEquals(holder, leaseHolder(), "the deleted replica gave the lease up");
+                }
+                assertFailoverShown(how);
             }
             // The replaced replica comes back as the new standby.
             Await.await(() -> client.pods().inNamespace(NS).withLabel("strait.dev/gateway", GATEWAY).list().getItems()
@@ -215,6 +227,106 @@ class RealClusterRoutingIT {
                             && p.getStatus().getContainerStatuses().stream().allMatch(c -> c.getState().getRunning() != null))
                     .count() == 2 ? true : null, Duration.ofMinutes(2), "two gateway replicas running again");
         }
+        assertTrue(leaseTransitions() >= transitionsBefore + 2, "each failover moved the lease");
+    }
+
+    /**
+     * The active gateway's node loses its network (its veth to the cluster bridge goes down: API server, other node
+     * and remote site all gone). The active replica cannot renew and stops; the standby takes the lease once it
+     * expires and a pod on the other node reaches the remote LAN again. The network comes back afterwards.
+     */
+    @Test
+    @Order(4)
+    void theStandbyTakesOverWhenTheActiveGatewaysNodeIsCutOff() throws Exception {
+        Assumptions.assumeTrue(remote != null, "the first test set the tunnel up");
+        String cutNode = activeNode();
+        String holder = leaseHolder();
+        // A standby that has watched the lease for a while (the one replaced in the test before may have just
+        // started): it takes over a lease-duration after the last renewal it saw.
+        Pod standby = client.pods().inNamespace(NS).withLabel("strait.dev/gateway", GATEWAY).list().getItems().stream()
+                .filter(p -> !p.getMetadata().getName().equals(holder)).findFirst().orElseThrow();
+        Await.await(() -> {
+            String log = client.pods().inNamespace(NS).withName(standby.getMetadata().getName()).getLog();
+            return log != null && log.contains(holder + "; " + standby.getMetadata().getName() + " stands by") ? true : null;
+        }, Duration.ofMinutes(2), standby.getMetadata().getName() + " watches the lease as standby");
+        Thread.sleep(2_000);
+        Pod observer = client.pods().inNamespace(NS).withName(cutNode.equals("strait-n1") ? "pod-n2" : "pod-n1").get();
+        Await.await(() -> pods.tryExec(observer, "ping", "-c", "1", "-W", "1", LocalCluster.LANHOST_IP).ok() ? true : null,
+                Duration.ofMinutes(1), "the tunnel carries traffic before the cut");
+        List<Pod> involved = gatewayAndAgentPods();
+        String link = cutNode + "h"; // the node namespace's veth on the bridge (e2e/cluster/node.sh)
+        ClusterPods.Ping ping = pods.ping(observer, LocalCluster.LANHOST_IP);
+        try (FailoverTrace trace = new FailoverTrace(client, NS, GATEWAY + "-leader")) {
+            Thread.sleep(2_000);
+            double cutAt = System.currentTimeMillis() / 1000.0;
+            trace.event("link " + link + " down: " + cutNode + " (" + holder + ") cut off");
+            Commands.run(Duration.ofSeconds(5), List.of("ip", "link", "set", link, "down")).orThrow();
+            try {
+                Await.await(() -> holder.equals(leaseHolder()) ? null : true, Duration.ofMinutes(1),
+                        "the standby takes the lease of the cut-off replica");
+                Await.await(() -> pods.tryExec(observer, "ping", "-c", "1", "-W", "1", LocalCluster.LANHOST_IP).ok() ? true : null,
+                        Duration.ofMinutes(1), "the pod on the other node reaches the remote LAN again");
+                Thread.sleep(1_000);
+            } finally {
+                Commands.run(Duration.ofSeconds(5), List.of("ip", "link", "set", link, "up")).orThrow();
+                trace.event("link " + link + " up again");
+            }
+            ClusterPods.Result r = ping.stop();
+            double first = r.firstReplyAfter(cutAt);
+            measured.put("failover-node-cut-first-reply-after-cut-s", String.format(java.util.Locale.ROOT, "%.2f", first));
+            measured.put("failover-node-cut-longest-gap-s", String.format(java.util.Locale.ROOT, "%.1f", r.longestGapSeconds()));
+            Thread.sleep(3_000); // the cut node's kubelet and gateway catch up before their logs are read
+            trace.write(E2eDirs.work("real-cluster").resolve("failover-node-cut.log"), involved);
+            assertTrue(r.received() > 0, "pings answered after the failover");
+        }
+        // Back on the network, the cut-off replica stands by: one active replica, the tunnel still carries traffic.
+        Thread.sleep(5_000);
+        assertNotEquals(holder, leaseHolder(), "the replica that was cut off did not take the lease back");
+        Await.await(() -> pods.tryExec(observer, "ping", "-c", "1", "-W", "1", LocalCluster.LANHOST_IP).ok() ? true : null,
+                Duration.ofMinutes(1), "the tunnel carries traffic after the network is back");
+    }
+
+    /** The IPsecGateway's status and the new active replica's metrics tell of the failover that just happened. */
+    private static void assertFailoverShown(String how) {
+        String holder = leaseHolder();
+        Pod active = client.pods().inNamespace(NS).withName(holder).get();
+        IPsecGateway gw = Await.await(() -> {
+            IPsecGateway g = client.resources(IPsecGateway.class).inNamespace(NS).withName(GATEWAY).get();
+            var st = g == null ? null : g.getStatus();
+            return st != null && st.active != null && holder.equals(st.active.pod) && st.lastFailover != null
+                    && holder.equals(st.lastFailover.to) && st.failovers != null && st.failovers == leaseTransitions() ? g : null;
+        }, Duration.ofSeconds(60), "the IPsecGateway status shows " + holder + " active and the failover to it");
+        assertEquals(active.getSpec().getNodeName(), gw.getStatus().active.node);
+        assertTrue(gw.getStatus().lastFailover.seconds > 0, "a failover time: " + gw.getStatus().lastFailover.seconds);
+        measured.put("failover-" + how + "-status-lastFailover", gw.getStatus().lastFailover.seconds + " s, "
+                + gw.getStatus().lastFailover.reason + ", failovers " + gw.getStatus().failovers);
+        String metrics = cluster.inPodNetwork(active, Duration.ofSeconds(10), "curl", "-s",
+                "http://127.0.0.1:" + 9090 + "/metrics").orThrow().stdout();
+        Matcher on = Pattern.compile("strait_gateway_active\\{[^}]*\\} ([0-9.]+)").matcher(metrics);
+        assertTrue(on.find() && Double.parseDouble(on.group(1)) == 1, "the active replica says so:\n" + metrics);
+        Matcher last = Pattern.compile("strait_gateway_last_failover_seconds\\{[^}]*\\} ([0-9.]+)").matcher(metrics);
+        assertTrue(last.find(), "the active replica measured its take-over:\n" + metrics);
+        Matcher count = Pattern.compile("strait_gateway_failovers_total\\{[^}]*\\} ([0-9.]+)").matcher(metrics);
+        assertTrue(count.find() && Double.parseDouble(count.group(1)) >= 1, metrics);
+        measured.put("failover-" + how + "-metric-last-failover-s", last.group(1));
+    }
+
+    private static List<String> nodeAddresses() {
+        return client.nodes().list().getItems().stream().flatMap(n -> n.getStatus().getAddresses().stream())
+                .filter(a -> "InternalIP".equals(a.getType())).map(a -> a.getAddress()).sorted().toList();
+    }
+
+    private static List<Pod> gatewayAndAgentPods() {
+        List<Pod> all = new java.util.ArrayList<>(client.pods().inNamespace(NS).withLabel("strait.dev/gateway", GATEWAY)
+                .list().getItems());
+        all.addAll(client.pods().inNamespace("strait-system").withLabel("app.kubernetes.io/component", "route-agent")
+                .list().getItems());
+        return all;
+    }
+
+    private static int leaseTransitions() {
+        var lease = client.leases().inNamespace(NS).withName(GATEWAY + "-leader").get();
+        return lease == null || lease.getSpec().getLeaseTransitions() == null ? 0 : lease.getSpec().getLeaseTransitions();
     }
 
     @Test
@@ -227,7 +339,7 @@ class RealClusterRoutingIT {
         String holder = leaseHolder();
         var before = remote.listSas().stream().filter(s -> s.name().equals("r")).findFirst().orElseThrow();
         ClusterPods.Ping ping = pods.ping(observer, LocalCluster.LANHOST_IP);
-        // 6 s: longer than a lease retry (2 s), shorter than the renew deadline (10 s) and the lease (15 s)
+        // 6 s: longer than several lease retries (1 s), shorter than the renew deadline (8 s) and the lease (10 s)
         cluster.pauseApiServer(Duration.ofSeconds(6));
         Thread.sleep(4_000); // renewals resume
         ClusterPods.Result r = ping.stop();
@@ -239,7 +351,7 @@ class RealClusterRoutingIT {
     }
 
     @Test
-    @Order(4)
+    @Order(5)
     void uninstallLeavesNothingOfStraitsOnTheNodes() {
         Assumptions.assumeTrue(remote != null, "the first test set the tunnel up");
         client.namespaces().withName(NS).delete();

@@ -111,6 +111,7 @@ final class Daemon {
         if (config.kubernetes != null) {
             daemon.active = config.kubernetes.leaseName == null || config.kubernetes.leaseName.isBlank();
         }
+        metrics.active(daemon.active);
         daemon.apply(definitions);
 
         // Ready means "send me the peers' traffic": the config is applied, the TUN device is up and the IKE sockets
@@ -127,7 +128,17 @@ final class Daemon {
             String secret = "Secret " + config.kubernetes.namespace + "/" + config.kubernetes.configSecret;
             try {
                 daemon.kube = KubeIntegration.start(config.kubernetes, kubeconfig, engine::snapshot, statusSettings,
-                        daemon.role(), data -> {
+                        daemon.role(), new dev.strait.gateway.kube.FailoverRecorder.Listener() {
+                            @Override
+                            public void failover() {
+                                metrics.failover();
+                            }
+
+                            @Override
+                            public void failoverDuration(Duration d) {
+                                metrics.failoverDuration(d);
+                            }
+                        }, data -> {
                             watcher.close();
                             reloader.fromSecret(data, secret);
                         });
@@ -176,6 +187,7 @@ final class Daemon {
             public void becomeActive() {
                 synchronized (Daemon.this) {
                     active = true;
+                    metrics.active(true);
                     runTunnels(desired);
                 }
             }
@@ -184,6 +196,7 @@ final class Daemon {
             public void becomeStandby() {
                 synchronized (Daemon.this) {
                     active = false;
+                    metrics.active(false);
                     runTunnels(List.of());
                 }
             }

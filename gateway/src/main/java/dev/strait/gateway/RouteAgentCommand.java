@@ -1,5 +1,6 @@
 package dev.strait.gateway;
 
+import dev.strait.api.net.Cidr;
 import dev.strait.gateway.kube.KubeClients;
 import dev.strait.gateway.routing.ClusterWatch;
 import dev.strait.gateway.routing.HealthServer;
@@ -14,6 +15,7 @@ import io.fabric8.kubernetes.client.KubernetesClient;
 import java.net.InetSocketAddress;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.util.List;
 import java.util.concurrent.Callable;
 import java.util.concurrent.CountDownLatch;
 import org.slf4j.Logger;
@@ -65,6 +67,10 @@ final class RouteAgentCommand implements Callable<Integer> {
     @Option(names = "--health-address", defaultValue = "0.0.0.0", description = "address the health server binds")
     String healthAddress;
 
+    @Option(names = "--cluster-pod-cidrs", split = ",", paramLabel = "CIDR",
+            description = "the cluster's pod CIDRs, for tunnels without local.subnets when the Nodes have no podCIDR")
+    List<String> clusterPodCidrs = List.of();
+
     @Option(names = "--cleanup", description = "remove every route, link and iptables chain of Strait's, then exit")
     boolean cleanup;
 
@@ -83,6 +89,15 @@ final class RouteAgentCommand implements Callable<Integer> {
             System.err.println("--node-name (or NODE_NAME) is required");
             return 2;
         }
+        List<Cidr> fallbackPodCidrs = new java.util.ArrayList<>();
+        for (String c : clusterPodCidrs) {
+            try {
+                fallbackPodCidrs.add(Cidr.parse(c.strip()));
+            } catch (IllegalArgumentException e) {
+                System.err.println("--cluster-pod-cidrs: " + e.getMessage());
+                return 2;
+            }
+        }
         RoutingSettings settings = new RoutingSettings(mode, tunnelMtu, vni, vxlanPort);
         LOG.info("route agent on node {}: mode {}, tunnel MTU {}, {}", nodeName, mode, tunnelMtu, binary);
         KubernetesClient client = KubeClients.create(kubeconfig);
@@ -91,7 +106,7 @@ final class RouteAgentCommand implements Callable<Integer> {
             if (agent[0] != null) {
                 agent[0].changed();
             }
-        });
+        }, fallbackPodCidrs);
         agent[0] = new RouteAgent(nodeName, settings, ip, reconciler, watch::view, watch::synced)
                 .start(Duration.ofSeconds(Math.max(1, resyncSeconds)));
         agent[0].changed(); // events may have fired before agent[0] was set

@@ -37,6 +37,10 @@ public final class OperatorMain implements Callable<Integer> {
             + "IPsecGateway condition RoutesReady shows (default: none, the route agent is disabled)")
     String routeAgentNamespace;
 
+    @Option(names = "--cluster-pod-cidrs", split = ",", paramLabel = "CIDR", description = "The cluster's pod CIDRs: "
+            + "local.subnets of tunnels that leave them out, when the Nodes have no podCIDR (default: none)")
+    java.util.List<String> clusterPodCidrs = java.util.List.of();
+
     public static void main(String[] args) {
         System.exit(new CommandLine(new OperatorMain()).execute(args));
     }
@@ -49,9 +53,19 @@ public final class OperatorMain implements Callable<Integer> {
             leaseNs = leaseNamespace != null ? leaseNamespace
                     : inCluster ? Files.readString(SA_NAMESPACE).strip() : "default";
         }
+        java.util.List<String> podCidrs = new java.util.ArrayList<>();
+        for (String c : clusterPodCidrs) {
+            try {
+                podCidrs.add(dev.strait.api.net.Cidr.parse(c.strip()).toString());
+            } catch (IllegalArgumentException e) {
+                System.err.println("--cluster-pod-cidrs: " + e.getMessage());
+                return 2;
+            }
+        }
         OperatorMetrics metrics = new OperatorMetrics();
         KubernetesClient client = new KubernetesClientBuilder().build();
-        StraitOperator operator = new StraitOperator(client, gatewayImage, leaseNs, true, routeAgentNamespace, metrics);
+        StraitOperator operator = new StraitOperator(client, gatewayImage, leaseNs, true, routeAgentNamespace, podCidrs,
+                metrics);
         AdminServer admin = new AdminServer(new InetSocketAddress(metricsAddress, metricsPort), metrics,
                 () -> operator.isStarted() && operator.isHealthy());
         CountDownLatch stopped = new CountDownLatch(1);

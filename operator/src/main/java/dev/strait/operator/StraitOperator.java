@@ -27,6 +27,14 @@ public final class StraitOperator implements AutoCloseable {
      */
     public StraitOperator(KubernetesClient client, String defaultGatewayImage, String leaseNamespace,
                           boolean exitOnLostLease, String routeAgentNamespace, OperatorMetrics metrics) {
+        this(client, defaultGatewayImage, leaseNamespace, exitOnLostLease, routeAgentNamespace, java.util.List.of(),
+                metrics);
+    }
+
+    /** @param clusterPodCidrs the cluster's pod CIDRs for when no Node has a podCIDR (empty: the Nodes' only) */
+    public StraitOperator(KubernetesClient client, String defaultGatewayImage, String leaseNamespace,
+                          boolean exitOnLostLease, String routeAgentNamespace, java.util.List<String> clusterPodCidrs,
+                          OperatorMetrics metrics) {
         this.metrics = metrics;
         this.operator = new Operator(o -> {
             o.withKubernetesClient(client)
@@ -41,7 +49,8 @@ public final class StraitOperator implements AutoCloseable {
                         LeaderElectionConfiguration.RETRY_PERIOD_DEFAULT_VALUE, null, null, exitOnLostLease));
             }
         });
-        GatewayReconciler gateways = new GatewayReconciler(defaultGatewayImage, routeAgentNamespace, metrics);
+        GatewayReconciler gateways = new GatewayReconciler(defaultGatewayImage, routeAgentNamespace, clusterPodCidrs,
+                metrics);
         operator.register(gateways);
         operator.register(new TunnelReconciler(metrics));
         metrics.countTunnelsFrom(gateways::knownTunnels);

@@ -78,22 +78,30 @@ public final class ClusterPods {
             }
             double longest = 0;
             double last = -1;
+            List<Double> replies = new java.util.ArrayList<>();
             Matcher r = REPLY.matcher(out);
             while (r.find()) {
                 double t = Double.parseDouble(r.group(1));
+                replies.add(t);
                 if (last >= 0) {
                     longest = Math.max(longest, t - last);
                 }
                 last = t;
             }
-            return new Result(Integer.parseInt(m.group(1)), Integer.parseInt(m.group(2)), longest);
+            return new Result(Integer.parseInt(m.group(1)), Integer.parseInt(m.group(2)), longest, List.copyOf(replies));
         }
     }
 
     /** Sent and received pings, and the longest gap between two replies in seconds. */
-    public record Result(int sent, int received, double longestGapSeconds) {
+    public record Result(int sent, int received, double longestGapSeconds, List<Double> replyTimes) {
         public int lost() {
             return sent - received;
+        }
+
+        /** Seconds from {@code epochSeconds} to the first reply received after it, or NaN if none came. */
+        public double firstReplyAfter(double epochSeconds) {
+            return replyTimes.stream().filter(t -> t > epochSeconds).findFirst().map(t -> t - epochSeconds)
+                    .orElse(Double.NaN);
         }
     }
 }

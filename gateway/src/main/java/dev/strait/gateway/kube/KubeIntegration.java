@@ -24,14 +24,18 @@ public final class KubeIntegration implements AutoCloseable {
     private final ActiveStandby election;
     private final String identity;
     private final ConfigSecretWatch configWatch;
+    private final GatewayPods pods;
+    private final FailoverRecorder failovers;
 
     private KubeIntegration(KubernetesClient client, TunnelStatusReporter reporter, ActiveStandby election,
-            String identity, ConfigSecretWatch configWatch) {
+            String identity, ConfigSecretWatch configWatch, GatewayPods pods, FailoverRecorder failovers) {
         this.client = client;
         this.reporter = reporter;
         this.election = election;
         this.identity = identity;
         this.configWatch = configWatch;
+        this.pods = pods;
+        this.failovers = failovers;
     }
 
     /**
@@ -41,7 +45,7 @@ public final class KubeIntegration implements AutoCloseable {
      */
     public static KubeIntegration start(GatewayConfig.Kubernetes k, Path kubeconfig,
             Supplier<List<TunnelSnapshot>> snapshots, TunnelStatusReporter.Settings settings, ActiveStandby.Role role,
-            Consumer<Map<String, byte[]>> configVersions) throws IOException {
+            FailoverRecorder.Listener failoverListener, Consumer<Map<String, byte[]>> configVersions) throws IOException {
         Objects.requireNonNull(k.namespace, "kubernetes.namespace");
         KubernetesClient client = KubeClients.create(kubeconfig);
         String identity = KubeClients.identity();
@@ -65,11 +69,19 @@ public final class KubeIntegration implements AutoCloseable {
         };
         if (k.leaseName == null || k.leaseName.isBlank()) {
             both.becomeActive();
-            return new KubeIntegration(client, reporter, null, identity, configWatch);
+            return new KubeIntegration(client, reporter, null, identity, configWatch, null, null);
         }
+        String node = System.getenv("NODE_NAME");
         ActiveStandby election = new ActiveStandby(client, k.namespace, k.leaseName, identity,
-                ActiveStandby.Timing.defaults(), both).start();
-        return new KubeIntegration(client, reporter, election, identity, configWatch);
+                node == null || node.isBlank() ? null : node, ActiveStandby.Timing.defaults(), both);
+        // The other replica's pod tells of its process's death well before its lease expires.
+        GatewayPods pods = k.gatewayName == null || k.gatewayName.isBlank() ? null
+                : new GatewayPods(client, k.namespace, k.gatewayName, election::holderChanged);
+        FailoverRecorder failovers = new FailoverRecorder(client, k.namespace, k.leaseName, identity, snapshots,
+                failoverListener);
+        election.withHolderCheck(pods == null ? ActiveStandby.HolderCheck.NONE : pods)
+                .onTakeover(failovers::tookOver).start();
+        return new KubeIntegration(client, reporter, election, identity, configWatch, pods, failovers);
     }
 
     public boolean isActive() {
@@ -96,6 +108,12 @@ public final class KubeIntegration implements AutoCloseable {
         }
         if (election != null) {
             election.close();
+        }
+        if (pods != null) {
+            pods.close();
+        }
+        if (failovers != null) {
+            failovers.close();
         }
         reporter.close();
         client.close();

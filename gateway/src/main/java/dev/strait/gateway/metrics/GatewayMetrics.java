@@ -42,6 +42,9 @@ public final class GatewayMetrics {
     static final String REJECTED = "strait.ike.rejected";
     static final String TUNNEL_RTT = "strait.tunnel.rtt.seconds";
     static final String CERTIFICATE_EXPIRY = "strait.certificate.expiry.timestamp.seconds";
+    static final String ACTIVE = "strait.gateway.active";
+    static final String FAILOVERS = "strait.gateway.failovers";
+    static final String LAST_FAILOVER = "strait.gateway.last.failover.seconds";
     static final String HANDSHAKE_HISTOGRAM = "strait_ike_handshake_duration_seconds";
 
     /** IKE_SA_INIT + IKE_AUTH on one machine take milliseconds; across continents or with retransmits, seconds. */
@@ -59,6 +62,9 @@ public final class GatewayMetrics {
     private final Counter fragmentsReceived;
     private final Map<IkeDrop, Counter> dropped = new EnumMap<>(IkeDrop.class);
     private final Map<IkeRejection, Counter> rejected = new EnumMap<>(IkeRejection.class);
+    private final Counter failovers;
+    private volatile double active;
+    private volatile double lastFailoverSeconds = Double.NaN;
 
     public GatewayMetrics(String gatewayName) {
         this(gatewayName, Clock.systemUTC());
@@ -80,6 +86,14 @@ public final class GatewayMetrics {
                 .register(registry.getPrometheusRegistry());
         this.cookiesSent = Counter.builder(COOKIES_SENT)
                 .description("COOKIE notifications sent to initiators while under half-open load (RFC 7296 2.6)")
+                .register(registry);
+        this.failovers = Counter.builder(FAILOVERS)
+                .description("Times this replica took over the tunnels from another replica or a killed process of its own")
+                .register(registry);
+        Gauge.builder(ACTIVE, this, m -> m.active)
+                .description("1 while this replica holds the lease and carries the tunnels, else 0").register(registry);
+        Gauge.builder(LAST_FAILOVER, this, m -> m.lastFailoverSeconds)
+                .description("The last take-over by this replica: from the previous holder's last lease renewal to all tunnels established")
                 .register(registry);
         this.fragmentsSent = fragments("sent");
         this.fragmentsReceived = fragments("received");
@@ -111,6 +125,20 @@ public final class GatewayMetrics {
         new io.micrometer.core.instrument.binder.jvm.JvmMemoryMetrics().bindTo(registry);
         new io.micrometer.core.instrument.binder.jvm.JvmGcMetrics().bindTo(registry);
         new io.micrometer.core.instrument.binder.system.ProcessorMetrics().bindTo(registry);
+    }
+
+    /** This replica carries the tunnels (holds the lease) or stands by. */
+    public void active(boolean on) {
+        active = on ? 1 : 0;
+    }
+
+    /** This replica took the tunnels over; the duration follows once they are established again. */
+    public void failover() {
+        failovers.increment();
+    }
+
+    public void failoverDuration(Duration d) {
+        lastFailoverSeconds = d.toNanos() / 1e9;
     }
 
     /** For callers that add meters of their own (the datapath). */

@@ -39,11 +39,21 @@ public final class ClusterViews {
 
     public static ClusterView from(String localNode, List<Node> nodes, List<GenericKubernetesResource> tunnels,
             List<Lease> leases, List<Pod> gatewayPods) {
+        return from(localNode, nodes, tunnels, leases, gatewayPods, List.of());
+    }
+
+    /**
+     * @param fallbackPodCidrs the cluster's pod CIDRs as configured (chart value clusterPodCidrs), used for tunnels
+     *                         without local.subnets when no Node has a podCIDR (a CNI with its own IPAM)
+     */
+    public static ClusterView from(String localNode, List<Node> nodes, List<GenericKubernetesResource> tunnels,
+            List<Lease> leases, List<Pod> gatewayPods, List<Cidr> fallbackPodCidrs) {
         Map<String, ClusterView.Node> byName = new LinkedHashMap<>();
         for (Node n : nodes) {
             node(n).ifPresent(v -> byName.put(v.name(), v));
         }
-        List<Cidr> clusterPods = byName.values().stream().flatMap(n -> n.podCidrs().stream()).distinct().toList();
+        List<Cidr> fromNodes = byName.values().stream().flatMap(n -> n.podCidrs().stream()).distinct().toList();
+        List<Cidr> clusterPods = fromNodes.isEmpty() ? fallbackPodCidrs : fromNodes;
         Map<String, Set<Cidr>> remote = new LinkedHashMap<>();
         Map<String, Set<Cidr>> local = new LinkedHashMap<>();
         for (GenericKubernetesResource t : tunnels) {

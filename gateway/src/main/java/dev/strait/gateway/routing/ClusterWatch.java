@@ -29,7 +29,15 @@ public final class ClusterWatch implements AutoCloseable {
     private final SharedIndexInformer<Pod> pods;
     private final SharedIndexInformer<Lease> leases;
 
+    private final List<dev.strait.api.net.Cidr> fallbackPodCidrs;
+
     public ClusterWatch(KubernetesClient client, Runnable onChange) {
+        this(client, onChange, List.of());
+    }
+
+    /** @param fallbackPodCidrs the cluster's pod CIDRs when no Node has a podCIDR (see ClusterViews) */
+    public ClusterWatch(KubernetesClient client, Runnable onChange, List<dev.strait.api.net.Cidr> fallbackPodCidrs) {
+        this.fallbackPodCidrs = List.copyOf(fallbackPodCidrs);
         // Node status changes every few seconds (heartbeats, conditions): only the address and pod CIDRs matter.
         nodes = start(client.nodes().runnableInformer(RESYNC_MS),
                 handler(onChange, n -> true, (a, b) -> ClusterViews.node(a).equals(ClusterViews.node(b))));
@@ -66,7 +74,7 @@ public final class ClusterWatch implements AutoCloseable {
 
     public ClusterView view(String localNode) {
         return ClusterViews.from(localNode, nodes.getStore().list(), tunnels.getStore().list(),
-                leases.getStore().list(), pods.getStore().list());
+                leases.getStore().list(), pods.getStore().list(), fallbackPodCidrs);
     }
 
     private static String holder(Lease l) {

@@ -305,4 +305,71 @@ class KubeApiServerTest {
         }
         assertEquals(new ArrayList<>(List.of("active", "standby")), new ArrayList<>(roleC.events));
     }
+
+    @Test
+    void aStandbyTakesOverAtOnceWhenTheHoldersProcessIsGoneAndNotesTheTakeover() throws Exception {
+        // A long lease: anything quicker than it is the holder check (or the earlier process's identity) at work.
+        var timing = new ActiveStandby.Timing(Duration.ofSeconds(30), Duration.ofSeconds(20), Duration.ofMillis(300));
+        FakeRole roleA = new FakeRole();
+        FakeRole roleB = new FakeRole();
+        java.util.concurrent.atomic.AtomicBoolean aGone = new java.util.concurrent.atomic.AtomicBoolean();
+        List<ActiveStandby.Takeover> takeovers = new CopyOnWriteArrayList<>();
+        try (var a = new ActiveStandby(client, NS, "crash-leader", "pod-a", "node-1", timing, roleA).start()) {
+            eventually("pod-a active", a::isActive);
+            assertEquals("node-1", client.leases().inNamespace(NS).withName("crash-leader").get().getMetadata()
+                    .getAnnotations().get(ActiveStandby.NODE_ANNOTATION));
+            ActiveStandby.HolderCheck check = l -> "pod-a".equals(l.getSpec().getHolderIdentity()) && aGone.get();
+            try (var b = new ActiveStandby(client, NS, "crash-leader", "pod-b", "node-2", timing, roleB)
+                    .withHolderCheck(check).onTakeover(takeovers::add).start()) {
+                eventually("pod-b sees pod-a lead", () -> "pod-a".equals(b.leader()));
+                Thread.sleep(1_000);
+                assertFalse(b.isActive(), "a live holder keeps the lease");
+                long gone = System.nanoTime();
+                aGone.set(true); // as GatewayPods says once kubelet reports pod-a's container dead
+                b.holderChanged();
+                eventually("pod-b active", b::isActive);
+                long tookMs = (System.nanoTime() - gone) / 1_000_000;
+                System.out.println("take-over after the holder's process was reported gone: " + tookMs + " ms");
+                assertTrue(tookMs < 2_000, "taken over at once, not after the 30 s lease: " + tookMs + " ms");
+                eventually("pod-a, which is alive after all here, sees pod-b hold it and stands by", () -> !roleA.running);
+                var lease = client.leases().inNamespace(NS).withName("crash-leader").get();
+                assertEquals("pod-b", lease.getSpec().getHolderIdentity());
+                assertEquals(1, lease.getSpec().getLeaseTransitions());
+                assertEquals("node-2", lease.getMetadata().getAnnotations().get(ActiveStandby.NODE_ANNOTATION));
+                assertEquals(1, takeovers.size());
+                assertEquals("pod-a", takeovers.getFirst().from());
+                assertNotNull(takeovers.getFirst().lastRenewal());
+                assertTrue(roleB.running);
+            }
+        }
+    }
+
+    @Test
+    void aNewProcessUnderTheHoldersIdentityTakesTheLeaseAfreshAtOnce() throws Exception {
+        // What a killed gateway container leaves: a lease held by its pod name, renewed a moment ago.
+        java.time.ZonedDateTime before = java.time.ZonedDateTime.now(ZoneOffset.UTC).minusSeconds(5);
+        client.leases().inNamespace(NS).resource(new io.fabric8.kubernetes.api.model.coordination.v1.LeaseBuilder()
+                .withNewMetadata().withName("restart-leader").withNamespace(NS).endMetadata()
+                .withNewSpec().withHolderIdentity("pod-r").withLeaseDurationSeconds(30).withAcquireTime(before)
+                .withRenewTime(java.time.ZonedDateTime.now(ZoneOffset.UTC)).withLeaseTransitions(3).endSpec().build())
+                .create();
+        var timing = new ActiveStandby.Timing(Duration.ofSeconds(30), Duration.ofSeconds(20), Duration.ofMillis(300));
+        FakeRole role = new FakeRole();
+        List<ActiveStandby.Takeover> takeovers = new CopyOnWriteArrayList<>();
+        long start = System.nanoTime();
+        try (var r = new ActiveStandby(client, NS, "restart-leader", "pod-r", timing, role).onTakeover(takeovers::add)
+                .start()) {
+            eventually("the new process active", r::isActive);
+            assertTrue(System.nanoTime() - start < Duration.ofSeconds(5).toNanos());
+            var lease = client.leases().inNamespace(NS).withName("restart-leader").get();
+            assertTrue(lease.getSpec().getAcquireTime().isAfter(before.plusSeconds(4)),
+                    "a new acquireTime, so the other replica's holder check sees a live holder: " + lease.getSpec());
+            assertEquals(4, lease.getSpec().getLeaseTransitions());
+            assertEquals("pod-r", takeovers.getFirst().from());
+        }
+        var released = client.leases().inNamespace(NS).withName("restart-leader").get();
+        assertEquals("", released.getSpec().getHolderIdentity() == null ? "" : released.getSpec().getHolderIdentity(),
+                "closing releases");
+        assertEquals("pod-r", released.getMetadata().getAnnotations().get(ActiveStandby.RELEASED_BY_ANNOTATION));
+    }
 }

@@ -83,8 +83,27 @@ class GatewayMetricsTest {
                 Map.entry("strait_ike_cookies_sent_total", "counter"),
                 Map.entry("strait_ike_fragments_total", "counter"),
                 Map.entry("strait_ike_dropped_total", "counter"),
-                Map.entry("strait_ike_rejected_total", "counter")));
+                Map.entry("strait_ike_rejected_total", "counter"),
+                Map.entry("strait_gateway_active", "gauge"),
+                Map.entry("strait_gateway_failovers_total", "counter"),
+                Map.entry("strait_gateway_last_failover_seconds", "gauge")));
         assertEquals(expected, types(exercised().scrape()));
+    }
+
+    @Test
+    void failoversAndTheActiveRoleAreServedFromTheStart() {
+        GatewayMetrics m = new GatewayMetrics("gw1", CLOCK);
+        String s = m.scrape();
+        assertEquals(0, sample(s, "strait_gateway_active{gateway=\"gw1\"}"));
+        assertEquals(0, sample(s, "strait_gateway_failovers_total{gateway=\"gw1\"}"));
+        assertTrue(Double.isNaN(sample(s, "strait_gateway_last_failover_seconds{gateway=\"gw1\"}")), "none yet");
+        m.active(true);
+        m.failover();
+        m.failoverDuration(Duration.ofMillis(2_300));
+        s = m.scrape();
+        assertEquals(1, sample(s, "strait_gateway_active{gateway=\"gw1\"}"));
+        assertEquals(1, sample(s, "strait_gateway_failovers_total{gateway=\"gw1\"}"));
+        assertEquals(2.3, sample(s, "strait_gateway_last_failover_seconds{gateway=\"gw1\"}"), 1e-9);
     }
 
     @Test

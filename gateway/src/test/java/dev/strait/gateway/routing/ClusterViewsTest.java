@@ -66,6 +66,21 @@ class ClusterViewsTest {
     }
 
     @Test
+    void withoutLocalSubnetsAndWithoutNodePodCidrsTheConfiguredClusterPodCidrsAreTheLocalSide() {
+        List<Node> noPodCidrs = List.of(new NodeBuilder(NODES.get(0)).editSpec().withPodCIDR(null).withPodCIDRs(List.of())
+                .endSpec().build());
+        List<Cidr> configured = List.of(Cidr.parse("10.96.0.0/12"));
+        ClusterView v = ClusterViews.from("n1", noPodCidrs, List.of(tunnel("t", "edge", List.of(), List.of("10.20.0.0/24"))),
+                List.of(), List.of(pod("edge-a", "edge", "n1", "Running")), configured);
+        assertEquals(configured, byName(v).get("apps/edge").localSubnets());
+        // The Nodes' own podCIDRs win when there are any.
+        ClusterView withNodes = ClusterViews.from("n1", NODES, List.of(tunnel("t", "edge", List.of(), List.of("10.20.0.0/24"))),
+                List.of(), List.of(pod("edge-a", "edge", "n1", "Running")), configured);
+        assertEquals(List.of(Cidr.parse("10.244.1.0/24"), Cidr.parse("10.244.2.0/24")),
+                byName(withNodes).get("apps/edge").localSubnets());
+    }
+
+    @Test
     void aBadSubnetOrANodeWithoutAddressIsSkippedNotFatal() {
         Node bare = new NodeBuilder().withNewMetadata().withName("n3").endMetadata().build();
         ClusterView v = ClusterViews.from("n1", List.of(NODES.get(0), bare),

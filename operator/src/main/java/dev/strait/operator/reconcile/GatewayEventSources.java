@@ -2,6 +2,7 @@ package dev.strait.operator.reconcile;
 
 import dev.strait.api.v1alpha1.TunnelSpec;
 import dev.strait.api.v1alpha1.TunnelStatus;
+import dev.strait.operator.config.ConfigRenderer;
 import dev.strait.operator.config.Reason;
 import dev.strait.operator.crd.IPsecGateway;
 import dev.strait.operator.crd.IPsecTunnel;
@@ -9,6 +10,7 @@ import dev.strait.operator.routing.RouteAgentCondition;
 import io.fabric8.kubernetes.api.model.Node;
 import io.fabric8.kubernetes.api.model.Pod;
 import io.fabric8.kubernetes.api.model.Secret;
+import io.fabric8.kubernetes.api.model.coordination.v1.Lease;
 import io.javaoperatorsdk.operator.api.config.informer.InformerEventSourceConfiguration;
 import io.javaoperatorsdk.operator.api.reconciler.EventSourceContext;
 import io.javaoperatorsdk.operator.processing.event.ResourceID;
@@ -34,14 +36,21 @@ final class GatewayEventSources {
     static final String SECRETS = "secrets";
 
     private final String routeAgentNamespace;
+    private final List<String> fallbackPodCidrs;
     private volatile InformerEventSource<IPsecTunnel, IPsecGateway> tunnels;
+    private volatile InformerEventSource<Lease, IPsecGateway> leases;
     private volatile InformerEventSource<Secret, IPsecGateway> secrets;
     private volatile InformerEventSource<Node, IPsecGateway> nodes;
     private volatile InformerEventSource<Pod, IPsecGateway> routeAgents;
 
-    /** @param routeAgentNamespace where the route agent pods run, or null when the route agent is disabled */
-    GatewayEventSources(String routeAgentNamespace) {
+    /**
+     * @param routeAgentNamespace where the route agent pods run, or null when the route agent is disabled
+     * @param fallbackPodCidrs    the cluster's pod CIDRs as configured (chart value clusterPodCidrs), used when no
+     *                            Node has a podCIDR
+     */
+    GatewayEventSources(String routeAgentNamespace, List<String> fallbackPodCidrs) {
         this.routeAgentNamespace = routeAgentNamespace;
+        this.fallbackPodCidrs = List.copyOf(fallbackPodCidrs);
     }
 
     List<EventSource<?, IPsecGateway>> prepare(EventSourceContext<IPsecGateway> context) {
@@ -66,8 +75,17 @@ final class GatewayEventSources {
                 // Only names and pod CIDRs matter; the nodes' frequent status updates must not reconcile every gateway.
                 .withOnUpdateFilter((n, o) -> !podCidrs(n).equals(podCidrs(o)))
                 .build(), context);
+        // The gateways' leases (<gateway>-leader): active replica, failovers. Renewals (every second) are filtered out.
+        leases = new InformerEventSource<>(InformerEventSourceConfiguration.from(Lease.class, IPsecGateway.class)
+                .withName("leases")
+                .withSecondaryToPrimaryMapper(l -> isLeaderLease(l) ? Set.of(new ResourceID(l.getMetadata().getName()
+                        .substring(0, l.getMetadata().getName().length() - ConfigRenderer.LEADER_LEASE_SUFFIX.length()),
+                        l.getMetadata().getNamespace())) : Set.of())
+                .withOnAddFilter(GatewayEventSources::isLeaderLease)
+                .withOnUpdateFilter((n, o) -> isLeaderLease(n) && !LeaseStatus.sameShown(n, o))
+                .build(), context);
         if (routeAgentNamespace == null) {
-            return List.of(tunnels, secrets, nodes);
+            return List.of(tunnels, secrets, nodes, leases);
         }
         routeAgents = new InformerEventSource<>(InformerEventSourceConfiguration.from(Pod.class, IPsecGateway.class)
                 .withName("route-agents")
@@ -77,7 +95,18 @@ final class GatewayEventSources {
                 .withSecondaryToPrimaryMapper(p -> allGateways(primaries))
                 .withOnUpdateFilter((n, o) -> !RouteAgentCondition.sameRoutingState(n, o))
                 .build(), context);
-        return List.of(tunnels, secrets, nodes, routeAgents);
+        return List.of(tunnels, secrets, nodes, routeAgents, leases);
+    }
+
+    private static boolean isLeaderLease(Lease l) {
+        return l.getMetadata().getName().endsWith(ConfigRenderer.LEADER_LEASE_SUFFIX);
+    }
+
+    /** The gateway's leader Lease, or null (one replica, or not taken yet). */
+    Lease leaseOf(IPsecGateway gw) {
+        var l = leases;
+        return l == null ? null : l.get(new ResourceID(gw.getMetadata().getName() + ConfigRenderer.LEADER_LEASE_SUFFIX,
+                gw.getMetadata().getNamespace())).orElse(null);
     }
 
     /** All tunnels this controller sees, for the tunnels-by-phase gauge. */
@@ -97,9 +126,17 @@ final class GatewayEventSources {
         return secrets.get(new ResourceID(name, namespace)).orElse(null);
     }
 
-    /** The union of the Nodes' pod CIDRs: local.subnets of tunnels that leave them out (the route agent agrees). */
+    /**
+     * The union of the Nodes' pod CIDRs, or the configured ones when no Node has any: local.subnets of tunnels that
+     * leave them out (the route agent agrees).
+     */
     List<String> clusterPodCidrs() {
-        return nodes.list(n -> true).flatMap(n -> podCidrs(n).stream()).distinct().sorted().toList();
+        return clusterPodCidrs(nodes.list(n -> true).toList(), fallbackPodCidrs);
+    }
+
+    static List<String> clusterPodCidrs(List<Node> nodes, List<String> fallback) {
+        List<String> fromNodes = nodes.stream().flatMap(n -> podCidrs(n).stream()).distinct().sorted().toList();
+        return fromNodes.isEmpty() ? fallback : fromNodes;
     }
 
     TunnelStatus.Condition routesReady() {

@@ -65,9 +65,18 @@ public class GatewayReconciler implements Reconciler<IPsecGateway> {
      *                            route agent is disabled: then RoutesReady is Unknown and no pod or node is watched
      */
     public GatewayReconciler(String defaultImage, String routeAgentNamespace, OperatorMetrics metrics) {
+        this(defaultImage, routeAgentNamespace, List.of(), metrics);
+    }
+
+    /**
+     * @param fallbackPodCidrs the cluster's pod CIDRs as configured (chart value clusterPodCidrs): local.subnets of
+     *                         tunnels that leave them out, when no Node has a podCIDR
+     */
+    public GatewayReconciler(String defaultImage, String routeAgentNamespace, List<String> fallbackPodCidrs,
+                             OperatorMetrics metrics) {
         this.defaultImage = defaultImage;
         this.metrics = metrics;
-        this.sources = new GatewayEventSources(routeAgentNamespace);
+        this.sources = new GatewayEventSources(routeAgentNamespace, fallbackPodCidrs);
     }
 
     /** All tunnels this controller sees, for the tunnels-by-phase gauge. */
@@ -90,7 +99,7 @@ public class GatewayReconciler implements Reconciler<IPsecGateway> {
         String specError = specError(gw);
         if (specError != null) {
             LOG.info("gateway {}/{} spec refused: {}", ns, gw.getMetadata().getName(), specError);
-            return GatewayStatusUpdate.specRefused(gw, specError, sources.routesReady());
+            return GatewayStatusUpdate.specRefused(gw, specError, sources.routesReady(), sources.leaseOf(gw));
         }
         List<IPsecTunnel> active = sources.tunnelsOf(gw).stream()
                 .filter(t -> t.getMetadata().getDeletionTimestamp() == null).toList();
@@ -99,7 +108,8 @@ public class GatewayReconciler implements Reconciler<IPsecGateway> {
         rendered.putInto(context);
         context.managedWorkflowAndDependentResourceContext().reconcileManagedWorkflow();
         TunnelConditions.write(context.getClient(), gw.getMetadata().getName(), rendered);
-        return GatewayStatusUpdate.rendered(gw, rendered.accepted(), active.size(), sources.routesReady());
+        return GatewayStatusUpdate.rendered(gw, rendered.accepted(), active.size(), sources.routesReady(),
+                sources.leaseOf(gw));
     }
 
     /** What is wrong with the gateway's own spec (fields named spec.*), or null. */

@@ -4,6 +4,7 @@ import dev.strait.api.v1alpha1.GatewayStatus;
 import dev.strait.api.v1alpha1.TunnelStatus;
 import dev.strait.operator.crd.IPsecGateway;
 import io.fabric8.kubernetes.api.model.ObjectMetaBuilder;
+import io.fabric8.kubernetes.api.model.coordination.v1.Lease;
 import io.javaoperatorsdk.operator.api.reconciler.UpdateControl;
 import java.time.Instant;
 import java.time.temporal.ChronoUnit;
@@ -12,7 +13,8 @@ import java.util.List;
 import java.util.Objects;
 
 /**
- * The IPsecGateway's status: the tunnel count and the conditions ConfigRendered, then RoutesReady. Nothing is
+ * The IPsecGateway's status: the tunnel count, the conditions ConfigRendered, then RoutesReady, and the active
+ * replica and failovers from the gateway's Lease. Nothing is
  * written when every condition already reads the same; a condition keeps its lastTransitionTime while its status
  * stays.
  */
@@ -23,14 +25,15 @@ final class GatewayStatusUpdate {
     }
 
     /** The spec itself is refused: nothing was rendered, the tunnel count stays. */
-    static UpdateControl<IPsecGateway> specRefused(IPsecGateway gw, String error, TunnelStatus.Condition routesReady) {
-        return of(gw, null, configRendered("False", "InvalidSpec", error), routesReady);
+    static UpdateControl<IPsecGateway> specRefused(IPsecGateway gw, String error, TunnelStatus.Condition routesReady,
+                                                   Lease lease) {
+        return of(gw, null, configRendered("False", "InvalidSpec", error), routesReady, lease);
     }
 
     static UpdateControl<IPsecGateway> rendered(IPsecGateway gw, int accepted, int active,
-                                                TunnelStatus.Condition routesReady) {
+                                                TunnelStatus.Condition routesReady, Lease lease) {
         return of(gw, accepted, configRendered("True", accepted == active ? "AllTunnelsValid" : "SomeTunnelsInvalid",
-                accepted + " of " + active + " tunnels in the config"), routesReady);
+                accepted + " of " + active + " tunnels in the config"), routesReady, lease);
     }
 
     private static TunnelStatus.Condition configRendered(String status, String reason, String message) {
@@ -44,16 +47,18 @@ final class GatewayStatusUpdate {
 
     private static UpdateControl<IPsecGateway> of(IPsecGateway gw, Integer accepted,
                                                   TunnelStatus.Condition configRendered,
-                                                  TunnelStatus.Condition routesReady) {
+                                                  TunnelStatus.Condition routesReady, Lease lease) {
         GatewayStatus desired = new GatewayStatus();
         desired.tunnels = accepted != null ? accepted : gw.getStatus() == null ? null : gw.getStatus().tunnels;
         desired.observedGeneration = gw.getMetadata().getGeneration();
         desired.conditions = new ArrayList<>(List.of(configRendered, routesReady));
+        LeaseStatus.fill(desired, lease);
         GatewayStatus current = gw.getStatus();
         List<TunnelStatus.Condition> now = current == null || current.conditions == null ? List.of() : current.conditions;
         String time = Instant.now().truncatedTo(ChronoUnit.SECONDS).toString();
         boolean same = current != null && Objects.equals(current.tunnels, desired.tunnels)
                 && Objects.equals(current.observedGeneration, desired.observedGeneration)
+                && LeaseStatus.same(current, desired)
                 && now.size() == desired.conditions.size();
         for (TunnelStatus.Condition c : desired.conditions) {
             c.observedGeneration = gw.getMetadata().getGeneration();

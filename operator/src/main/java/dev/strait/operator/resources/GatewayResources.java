@@ -155,6 +155,9 @@ public final class GatewayResources {
                 .endFieldRef().endValueFrom().endEnv()
                 .addNewEnv().withName("POD_NAMESPACE").withNewValueFrom().withNewFieldRef()
                 .withFieldPath("metadata.namespace").endFieldRef().endValueFrom().endEnv()
+                // Written on the Lease by the active replica: which node carries the tunnels.
+                .addNewEnv().withName("NODE_NAME").withNewValueFrom().withNewFieldRef()
+                .withFieldPath("spec.nodeName").endFieldRef().endValueFrom().endEnv()
                 .addNewVolumeMount().withName("config").withMountPath(CONFIG_DIR).withReadOnly(true).endVolumeMount()
                 .addNewVolumeMount().withName("tun").withMountPath(TUN_DEVICE).endVolumeMount()
                 // The JVM's hsperfdata and nothing else: the root filesystem stays read-only.
@@ -265,7 +268,10 @@ public final class GatewayResources {
                 .build();
     }
 
-    /** What a gateway pod may do: read its own config, report its tunnels' status, hold its leader lease. */
+    /**
+     * What a gateway pod may do: read its own config, report its tunnels' status, hold its leader lease, read the
+     * namespace's pods (which are its own replicas' is only a label selector, RBAC cannot narrow list to it).
+     */
     public static Role role(IPsecGateway gw) {
         String name = gw.getMetadata().getName();
         List<PolicyRule> rules = List.of(
@@ -280,7 +286,10 @@ public final class GatewayResources {
                         .withVerbs("create").build(),
                 new PolicyRuleBuilder().withApiGroups("coordination.k8s.io").withResources("leases")
                         .withResourceNames(name + ConfigRenderer.LEADER_LEASE_SUFFIX)
-                        .withVerbs("get", "update", "patch").build());
+                        .withVerbs("get", "watch", "update", "patch").build(),
+                // A standby learns from the holder's pod status that its process died, before the lease expires.
+                new PolicyRuleBuilder().withApiGroups("").withResources("pods")
+                        .withVerbs("get", "list", "watch").build());
         return new RoleBuilder().withMetadata(meta(gw, serviceAccountName(name))).withRules(rules).build();
     }
 

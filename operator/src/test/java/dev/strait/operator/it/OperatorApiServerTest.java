@@ -644,6 +644,62 @@ class OperatorApiServerTest {
     }
 
     @Test
+    void activeReplicaAndFailoversComeFromTheGatewaysLeaseAndRenewalsWriteNothing(TestInfo info) {
+        String ns = namespace(info);
+        create(gateway(ns, "gw", 2));
+        java.time.ZonedDateTime t0 = java.time.ZonedDateTime.parse("2026-12-06T04:00:00.250Z");
+        var lease = create(new io.fabric8.kubernetes.api.model.coordination.v1.LeaseBuilder().withNewMetadata()
+                .withName("gw-leader").withNamespace(ns).withAnnotations(Map.of("strait.dev/node", "node-a")).endMetadata()
+                .withNewSpec().withHolderIdentity("gw-a").withLeaseDurationSeconds(10).withAcquireTime(t0)
+                .withRenewTime(t0).withLeaseTransitions(0).endSpec().build());
+        IPsecGateway gw = await("the active replica in the status", () -> {
+            IPsecGateway g = client.resources(IPsecGateway.class).inNamespace(ns).withName("gw").get();
+            return g.getStatus() != null && g.getStatus().active != null ? g : null;
+        });
+        assertEquals("gw-a", gw.getStatus().active.pod);
+        assertEquals("node-a", gw.getStatus().active.node);
+        assertEquals("2026-12-06T04:00:00.250Z", gw.getStatus().active.since);
+        assertEquals(0, gw.getStatus().failovers);
+        assertNull(gw.getStatus().lastFailover);
+
+        // As the standby writes it when it takes over, then notes the failover once its tunnels are up.
+        lease = client.resource(new io.fabric8.kubernetes.api.model.coordination.v1.LeaseBuilder(lease).editMetadata()
+                .addToAnnotations("strait.dev/node", "node-b").addToAnnotations("strait.dev/last-failover",
+                        "{\"from\":\"gw-a\",\"to\":\"gw-b\",\"at\":\"2026-12-06T04:01:00.100Z\",\"seconds\":1.8,"
+                                + "\"reason\":\"holder's process is gone\"}").endMetadata()
+                .editSpec().withHolderIdentity("gw-b").withAcquireTime(t0.plusMinutes(1)).withLeaseTransitions(1)
+                .endSpec().build()).update();
+        gw = await("the take-over in the status", () -> {
+            IPsecGateway g = client.resources(IPsecGateway.class).inNamespace(ns).withName("gw").get();
+            return g.getStatus().lastFailover != null ? g : null;
+        });
+        assertEquals("gw-b", gw.getStatus().active.pod);
+        assertEquals("node-b", gw.getStatus().active.node);
+        assertEquals(1, gw.getStatus().failovers);
+        assertEquals("gw-a", gw.getStatus().lastFailover.from);
+        assertEquals("gw-b", gw.getStatus().lastFailover.to);
+        assertEquals(1.8, gw.getStatus().lastFailover.seconds);
+        assertEquals("holder's process is gone", gw.getStatus().lastFailover.reason);
+
+        // Renewals (every second) change nothing shown: no status write.
+        String version = gw.getMetadata().getResourceVersion();
+        for (int i = 1; i <= 3; i++) {
+            lease = client.resource(new io.fabric8.kubernetes.api.model.coordination.v1.LeaseBuilder(lease).editSpec()
+                    .withRenewTime(t0.plusMinutes(1).plusSeconds(i)).endSpec().build()).update();
+            sleep(500);
+        }
+        assertEquals(version, client.resources(IPsecGateway.class).inNamespace(ns).withName("gw").get().getMetadata()
+                .getResourceVersion());
+
+        // The role lets the gateway watch its lease and read its replicas' pods.
+        Role role = client.rbac().roles().inNamespace(ns).withName("gw-gateway").get();
+        assertTrue(role.getRules().stream().anyMatch(r -> r.getResources().equals(List.of("leases"))
+                && r.getResourceNames().equals(List.of("gw-leader")) && r.getVerbs().contains("watch")));
+        assertTrue(role.getRules().stream().anyMatch(r -> r.getResources().equals(List.of("pods"))
+                && r.getVerbs().equals(List.of("get", "list", "watch"))));
+    }
+
+    @Test
     void leftOutLocalSubnetsAreTheNodesPodCidrsAndTheStatusSaysSo(TestInfo info) {
         String ns = namespace(info);
         create(psk(ns, "psk", KEY1));

@@ -300,6 +300,9 @@ public final class IkeEngine implements AutoCloseable {
                 e.getValue().stop();
                 datapath.removeTunnel(e.getKey());
                 it.remove();
+                // Our SAs are deleted: the next IKE_AUTH says INITIAL_CONTACT again, so that the peer drops any SA
+                // with this identity it still holds (another replica's, after a standby round trip).
+                contacted.remove(e.getKey());
             } else if (w.usesCertificates()) {
                 // Same config, possibly renewed certificate files: new IKE SAs use them, running ones stay up.
                 e.getValue().replaceDefinition(w);

@@ -380,6 +380,32 @@ class LifecycleLoopbackTest {
         assertEquals(0, a.count("dpdTimeout"), "no waiting for the liveness check to time out");
     }
 
+    /**
+     * A replica that stood by (its tunnels removed, the DELETE lost on a cut network) and becomes active again says
+     * INITIAL_CONTACT again: the peer drops the SA it still holds at once, not after its dead-peer detection.
+     */
+    @Test
+    void aTunnelRemovedAndAddedAgainSaysInitialContactSoThePeerDropsTheSaItStillHolds() throws Exception {
+        Side[] p = pair("aes256gcm16", t -> { });
+        Side a = p[0];
+        Side b = p[1];
+        long stale = b.sa().localSpi;
+        a.link.dropRequests = true; // A's DELETE and its retransmissions never arrive
+        a.engine.apply(List.of());
+        long removed = a.clock.nanoTime();
+        // the DELETE's retransmissions (0.3 s, 0.6 s) are spent, in engine time
+        await(() -> a.clock.nanoTime() - removed > Duration.ofMillis(1_500).toNanos(), "1.5 s of engine time");
+        a.link.dropRequests = false;
+        assertEquals(Map.of("ESTABLISHED", 1), b.engine.saCounts(), "B still holds the SA A gave up");
+        a.engine.apply(List.of(TunnelDefinition.from(tunnel("t", "127.0.3.2", "a.test", "b.test", "10.10.0.0/24",
+                "10.20.0.0/24", "aes256gcm16-prfsha384-x25519", "aes256gcm16", TunnelSpec.Initiation.Start, PSK))));
+        await(() -> oneMirroredChild(a, b) && b.engine.saCounts().equals(Map.of("ESTABLISHED", 1))
+                && b.sa().localSpi != stale, "B dropped the stale SA on INITIAL_CONTACT; got " + b.engine.saCounts());
+        // A Strait responder keeps only the newest SA anyway; strongSwan (uniqueids=no) keeps both unless told.
+        assertTrue(b.sa().peerSentInitialContact, "A's new IKE_AUTH said INITIAL_CONTACT");
+        assertEquals(0, b.count("dpdTimeout"));
+    }
+
     @Test
     void largeIkeAuthIsFragmentedOnASmallPath() throws Exception {
         Side a = start("127.0.3.1", 576);

@@ -83,6 +83,8 @@ public final class MemoryNetwork {
         private volatile boolean muted;
         /** Simulated loss: while set, the first copy of every IKE request sent is dropped; its retransmission goes out. */
         public volatile boolean dropFirstCopyOfRequests;
+        /** Simulated outage: while set, every IKE request sent is dropped, retransmissions too. */
+        public volatile boolean dropRequests;
         private final Set<String> droppedRequests = ConcurrentHashMap.newKeySet();
         private final List<InetSocketAddress> keepalives = new CopyOnWriteArrayList<>();
 
@@ -116,6 +118,10 @@ public final class MemoryNetwork {
         public void send(byte[] message, InetSocketAddress to, boolean viaNatt) {
             InetSocketAddress from = new InetSocketAddress(ip, viaNatt ? NATT_PORT : IKE_PORT);
             boolean request = message.length > 19 && (message[19] & 0x20) == 0; // IKE header flags: R bit clear
+            if (dropRequests && request) {
+                record(message, from, to, false, viaNatt);
+                return;
+            }
             if (dropFirstCopyOfRequests && request && droppedRequests.add(HexFormat.of().formatHex(message))) {
                 record(message, from, to, false, viaNatt);
                 return;
