@@ -4,11 +4,13 @@
 # kube-proxy in iptables mode, the bridge CNI plugin, and the control plane in the root namespace. No registry:
 # base images come from debootstrap, the project's images from its Dockerfiles built with buildah.
 #
-# Usage: e2e/bin/cluster.sh up|down|status|images|install-chart [RELEASE NAMESPACE]|site up|down
+# Usage: e2e/bin/cluster.sh up|prepare|down|status|images|install-chart [RELEASE NAMESPACE]|site up|down
 #   up             installs Debian packages, builds what is missing (Kubernetes binaries into ~/.cache/strait-k8s,
 #                  base images into ~/.cache/strait-cluster), builds the Strait images from the working tree, starts
 #                  the control plane and the nodes, waits until every node is Ready, prints the kubeconfig path.
 #                  First run on a bare machine: about 12 minutes; later runs: 2-3 minutes.
+#   prepare        only what `up` builds once: packages, Kubernetes binaries, base images (CI runs it in the
+#                  background while the unit tests run; `up` waits for it on the same lock).
 #   down           stops everything `up` started and removes its namespaces, links, routes, cgroups and mounts.
 #   status         exit 0 when the API server answers and every node is Ready.
 #   images         (re)builds the Strait images and imports them into the running nodes.
@@ -118,10 +120,11 @@ status() {
 
 case "$1" in
 up) up ;;
+prepare) prerequisites; base_images; log "prepared: Kubernetes binaries and base images are cached" ;;
 down) down_quietly; log "down" ;;
 status) status ;;
 images) images ;;
 install-chart) shift; install_chart "$@" ;;
 site) case "${2:-}" in up) bridge_up; site_up ;; down) site_down ;; *) die "site up|down" ;; esac ;;
-*) die "unknown command $1 (up|down|status|images|install-chart)" ;;
+*) die "unknown command $1 (up|prepare|down|status|images|install-chart|site)" ;;
 esac

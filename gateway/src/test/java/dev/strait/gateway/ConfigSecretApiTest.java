@@ -34,6 +34,7 @@ import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
+import org.junit.jupiter.api.Tag;
 
 /**
  * The gateway follows its config Secret through a real kube-apiserver 1.20.2, as its own service account with
@@ -41,6 +42,7 @@ import org.junit.jupiter.api.io.TempDir;
  * same validated path as the file, the config file never changes, invalid versions change nothing, and certificate
  * files come from the Secret.
  */
+@Tag("apiserver") // a separate, later surefire run: CI builds kube-apiserver meanwhile (gateway/pom.xml)
 class ConfigSecretApiTest {
     static final String NS = "gw";
     static final String SECRET = "edge-config";

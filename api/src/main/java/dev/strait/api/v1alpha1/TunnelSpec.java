@@ -154,7 +154,14 @@ public class TunnelSpec {
         public Dpd dpd = new Dpd();
         @JsonPropertyDescription("Offer IKE fragmentation (RFC 7383)")
         public Boolean fragmentation = Boolean.TRUE;
+        @JsonPropertyDescription("How we initiate (RFC 6023): Never puts the first Child SA in IKE_AUTH; Prefer leaves it "
+                + "out when the peer announced CHILDLESS_IKEV2_SUPPORTED and creates every Child SA with CREATE_CHILD_SA; "
+                + "Force always leaves it out and fails when the peer did not announce support. As responder, "
+                + "childless IKE_AUTH is always accepted")
+        public Childless childless = Childless.Never;
     }
+
+    public enum Childless { Never, Prefer, Force }
 
     @JsonInclude(JsonInclude.Include.NON_NULL)
     public static class Dpd {

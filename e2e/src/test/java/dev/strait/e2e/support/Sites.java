@@ -44,6 +44,20 @@ public final class Sites {
         return new Sites(e, E2eDirs.bin());
     }
 
+    /**
+     * Sites with their own names and addresses, whatever the environment says: for a test class whose namespaces must
+     * not meet the other classes' (TRANSIT_MTU still comes from the environment).
+     */
+    public static Sites named(String nsA, String nsB, String transitA, String transitB, String lanA, String lanB) {
+        Map<String, String> e = new java.util.HashMap<>(Map.of("SITE_A_NS", nsA, "SITE_B_NS", nsB,
+                "SITE_A_TRANSIT", transitA, "SITE_B_TRANSIT", transitB, "SITE_A_LAN", lanA, "SITE_B_LAN", lanB));
+        String mtu = System.getenv("TRANSIT_MTU");
+        if (mtu != null && !mtu.isBlank()) {
+            e.put("TRANSIT_MTU", mtu);
+        }
+        return new Sites(e, E2eDirs.bin());
+    }
+
     public String nsA() {
         return env.get("SITE_A_NS");
     }
@@ -59,6 +73,12 @@ public final class Sites {
 
     public String transitB() {
         return env.get("SITE_B_TRANSIT");
+    }
+
+    /** Site B's end of the transit veth (SITE_B_VETH, default veth-b), e.g. for a capture there. */
+    public String transitInterfaceB() {
+        String v = System.getenv("SITE_B_VETH"); // sites.sh reads it from the inherited environment
+        return v == null || v.isBlank() ? "veth-b" : v;
     }
 
     /** LAN address of site A / B (no prefix): the source of tunnelled traffic. */

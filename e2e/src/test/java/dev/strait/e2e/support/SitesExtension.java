@@ -34,14 +34,25 @@ public final class SitesExtension
         implements BeforeAllCallback, BeforeEachCallback, AfterEachCallback, AfterAllCallback, TestWatcher {
     private static volatile boolean depsChecked;
 
-    private final List<StrongSwan> peers = new ArrayList<>();
+    private final List<PeerDaemon> peers = new ArrayList<>();
     private final List<GatewayProcess> gateways = new ArrayList<>();
     // Stopped during the current test: afterEach() and @AfterEach methods run before testFailed(), whose dump needs them.
-    private final List<StrongSwan> stoppedPeers = new ArrayList<>();
+    private final List<PeerDaemon> stoppedPeers = new ArrayList<>();
     private final List<GatewayProcess> stoppedGateways = new ArrayList<>();
     private final Set<Object> madeInTest = Collections.newSetFromMap(new IdentityHashMap<>());
+    private final java.util.function.Supplier<Sites> topology;
     private boolean inTest;
     private Sites sites;
+
+    /** The sites of e2e/bin/sites.sh, named by the environment (defaults strait-a, strait-b). */
+    public SitesExtension() {
+        this(Sites::fromEnvironment);
+    }
+
+    /** Other sites, e.g. {@link Sites#named} for a class that must not share namespaces with the others. */
+    public SitesExtension(java.util.function.Supplier<Sites> topology) {
+        this.topology = topology;
+    }
 
     public Sites sites() {
         if (sites == null) {
@@ -51,12 +62,19 @@ public final class SitesExtension
     }
 
     public synchronized StrongSwan strongSwan(String ns) {
-        StrongSwan s = new StrongSwan(sites(), ns);
-        peers.add(s);
+        return track(new StrongSwan(sites(), ns));
+    }
+
+    public synchronized Libreswan libreswan(String ns) {
+        return track(new Libreswan(sites(), ns));
+    }
+
+    private <P extends PeerDaemon> P track(P peer) {
+        peers.add(peer);
         if (inTest) {
-            madeInTest.add(s);
+            madeInTest.add(peer);
         }
-        return s;
+        return peer;
     }
 
     public synchronized GatewayProcess gateway(String ns, String adminHost) {
@@ -68,19 +86,19 @@ public final class SitesExtension
         return g;
     }
 
-    /** Stops every gateway and strongSwan started so far, also those of @BeforeAll; the sites stay up. */
+    /** Stops every gateway and peer daemon started so far, also those of @BeforeAll; the sites stay up. */
     public void stopAll() {
         throwFirst(stopProcesses(p -> true));
     }
 
-    /** Stops the chosen gateways, then the chosen strongSwans, every one even when some fail; returns the failures. */
+    /** Stops the chosen gateways, then the chosen peer daemons, every one even when some fail; returns the failures. */
     private synchronized List<RuntimeException> stopProcesses(Predicate<Object> which) {
         List<RuntimeException> errors = new ArrayList<>();
         for (GatewayProcess g : gateways.stream().filter(which).toList()) {
             run(errors, g::stop);
             stoppedGateways.add(g);
         }
-        for (StrongSwan s : peers.stream().filter(which).toList()) {
+        for (PeerDaemon s : peers.stream().filter(which).toList()) {
             run(errors, s::stop);
             stoppedPeers.add(s);
         }
@@ -105,7 +123,7 @@ public final class SitesExtension
             throw new IllegalStateException("e2e tests need root (network namespaces, TUN devices)");
         }
         installDeps();
-        sites = Sites.fromEnvironment();
+        sites = topology.get();
         sites.down(); // leftovers from an interrupted run
         sites.up();
     }
@@ -149,16 +167,17 @@ public final class SitesExtension
         for (GatewayProcess g : concat(stoppedGateways, gateways)) {
             report.append(section("gateway in " + g.namespace(), g.logFile(), out, "gateway-" + g.namespace() + ".log"));
         }
-        for (StrongSwan s : concat(stoppedPeers, peers)) {
+        for (PeerDaemon s : concat(stoppedPeers, peers)) {
             Path log;
             try {
                 log = s.logFile();
             } catch (RuntimeException e) {
-                report.append("(no charon log for ").append(s.namespace()).append(": ").append(e.getMessage()).append(")\n");
+                report.append("(no ").append(s.kind()).append(" log for ").append(s.namespace()).append(": ")
+                        .append(e.getMessage()).append(")\n");
                 continue;
             }
-            report.append(section("charon in " + s.namespace(), log, out, "charon-" + s.namespace() + ".log"));
-            Optional.ofNullable(safeSas(s)).ifPresent(sas -> report.append("--- swanctl --list-sas in ")
+            report.append(section(s.kind() + " in " + s.namespace(), log, out, s.kind() + "-" + s.namespace() + ".log"));
+            Optional.ofNullable(safeSas(s)).ifPresent(sas -> report.append("--- ").append(s.kind()).append("'s SAs in ")
                     .append(s.namespace()).append('\n').append(sas).append('\n'));
         }
         System.out.println(report);
@@ -182,9 +201,9 @@ public final class SitesExtension
         return "--- " + title + " (" + log + "), last 80 lines\n" + LogFiles.tail(log, 80) + "\n";
     }
 
-    private static String safeSas(StrongSwan s) {
+    private static String safeSas(PeerDaemon s) {
         try {
-            return s.swanctl(Duration.ofSeconds(5), "--list-sas").stdout();
+            return s.describeSas();
         } catch (RuntimeException e) {
             return null;
         }

@@ -10,7 +10,7 @@ import java.util.ArrayList;
 import java.util.List;
 
 /** A strongSwan peer (e2e/bin/strongswan.sh) in one namespace of {@link Sites}, configured from a {@link SwanctlConf}. */
-public final class StrongSwan implements AutoCloseable {
+public final class StrongSwan implements PeerDaemon, AutoCloseable {
     private final Sites sites;
     private final String ns;
     private final Path confDir;
@@ -23,8 +23,19 @@ public final class StrongSwan implements AutoCloseable {
         this.confDir = E2eDirs.work("strongswan-" + ns);
     }
 
+    @Override
     public String namespace() {
         return ns;
+    }
+
+    @Override
+    public String kind() {
+        return "charon";
+    }
+
+    @Override
+    public String describeSas() {
+        return swanctl(Duration.ofSeconds(5), "--list-sas").stdout();
     }
 
     /** Like /etc/swanctl: tests put certificates in x509/ and x509ca/, keys in private/ before {@link #start}. */
@@ -81,6 +92,7 @@ public final class StrongSwan implements AutoCloseable {
     }
 
     /** SIGTERM (charon sends DELETEs), SIGKILL after 10 s. */
+    @Override
     public void stop() {
         if (running) {
             running = false;
@@ -137,6 +149,7 @@ public final class StrongSwan implements AutoCloseable {
         return script(timeout, a.toArray(String[]::new));
     }
 
+    @Override
     public Path logFile() {
         return Path.of(script(Duration.ofSeconds(5), "log", ns).orThrow().stdout().strip());
     }

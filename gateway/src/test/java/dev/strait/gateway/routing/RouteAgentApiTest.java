@@ -29,12 +29,14 @@ import java.util.function.BooleanSupplier;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Tag;
 
 /**
  * The whole agent (informers, loop, reconciler) on the two lab nodes, fed by a real kube-apiserver with the objects a
  * cluster would have: Nodes, an IPsecTunnel, two gateway pods and their leader Lease. Moving the lease re-points the
  * agents; deleting the tunnel removes the routes.
  */
+@Tag("apiserver") // a separate, later surefire run: CI builds kube-apiserver meanwhile (gateway/pom.xml)
 class RouteAgentApiTest {
     private static final String NS = "apps";
     private static final RoutingSettings SETTINGS = new RoutingSettings(RoutingSettings.Mode.Auto,

@@ -2,6 +2,7 @@ package dev.strait.gateway.ike.sa;
 
 import static dev.strait.gateway.ike.sa.IkeSa.selectors;
 
+import dev.strait.api.v1alpha1.TunnelSpec;
 import dev.strait.gateway.ike.auth.AuthOctets;
 import dev.strait.gateway.ike.auth.AuthenticationException;
 import dev.strait.gateway.ike.auth.Authenticator;
@@ -45,6 +46,8 @@ final class IkeAuthExchange {
     private int pendingChildSpi;
     private List<Payload.TrafficSelector> offeredTsi;
     private List<Payload.TrafficSelector> offeredTsr;
+    /** Our IKE_AUTH request carried no Child SA: every Child SA comes by CREATE_CHILD_SA (RFC 6023). */
+    private boolean sentChildless;
 
     IkeAuthExchange(IkeSa ikeSa) {
         this.ikeSa = ikeSa;
@@ -112,6 +115,14 @@ final class IkeAuthExchange {
 
     private void sendAuthRequest() {
         TunnelDefinition t = ikeSa.tunnel.definition();
+        sentChildless = t.childless() == TunnelSpec.Childless.Force
+                || t.childless() == TunnelSpec.Childless.Prefer && ikeSa.peerSupportsChildless;
+        if (sentChildless && !ikeSa.peerSupportsChildless) {
+            ikeSa.fail(FailureReason.CHILDLESS_UNSUPPORTED, "ike.childless is Force but the peer did not announce"
+                    + " CHILDLESS_IKEV2_SUPPORTED (RFC 6023) in IKE_SA_INIT");
+            ikeSa.sendDeleteAndClose();
+            return;
+        }
         floatToNattIfNeeded();
         authMessageId = ikeSa.window.nextRequestId();
         pendingChildSpi = ikeSa.engine.allocateChildSpi();
@@ -135,9 +146,11 @@ final class IkeAuthExchange {
         inner.addAll(authenticator.certRequests());
         inner.add(new Payload.Identification(false, t.peerId().idType(), t.peerId().data()));
         inner.add(own.auth());
-        inner.add(new Payload.Sa(ProposalMatcher.espOffer(t.espProposals(), pendingChildSpi, false)));
-        inner.add(new Payload.TrafficSelectors(true, offeredTsi));
-        inner.add(new Payload.TrafficSelectors(false, offeredTsr));
+        if (!sentChildless) {
+            inner.add(new Payload.Sa(ProposalMatcher.espOffer(t.espProposals(), pendingChildSpi, false)));
+            inner.add(new Payload.TrafficSelectors(true, offeredTsi));
+            inner.add(new Payload.TrafficSelectors(false, offeredTsr));
+        }
         ikeSa.state = State.AUTH_SENT;
         int id = ikeSa.window.nextRequestId();
         List<byte[]> bytes = ikeSa.sk.protect(ExchangeType.IKE_AUTH, IkeMessage.FLAG_INITIATOR, id, inner);
@@ -176,6 +189,13 @@ final class IkeAuthExchange {
             return;
         }
         ikeSa.establish();
+        if (sentChildless) {
+            ikeSa.engine.releaseChildSpi(pendingChildSpi);
+            LOG.info("tunnel {}: childless IKE SA up (RFC 6023); creating the Child SAs with CREATE_CHILD_SA", ikeSa.name());
+            ikeSa.drivesAdditionalChildren = true;
+            ikeSa.childSas.createMissingChildren();
+            return;
+        }
         Optional<Payload.Notify> childError = inner.notifies().filter(Payload.Notify::isError).findFirst();
         if (childError.isPresent()) {
             FailureReason reason = childError.get().notifyType() == NotifyType.TS_UNACCEPTABLE ? FailureReason.TS_UNACCEPTABLE

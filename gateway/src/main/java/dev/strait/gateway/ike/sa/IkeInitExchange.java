@@ -152,6 +152,7 @@ final class IkeInitExchange {
         }
         ikeSa.ikeChoice = choice.get();
         ikeSa.fragmentation = t.fragmentation() && m.notify(NotifyType.IKEV2_FRAGMENTATION_SUPPORTED).isPresent();
+        ikeSa.peerSupportsChildless = m.notify(NotifyType.CHILDLESS_IKEV2_SUPPORTED).isPresent();
         notePeerSignatureHashes(m);
         ikeSa.peerInitCertReqs = m.all(Payload.CertReq.class).toList();
         ikeSa.spiR = m.responderSpi();
@@ -227,6 +228,7 @@ final class IkeInitExchange {
         ikeSa.deriveKeys(shared);
         boolean force = chosenTunnel.definition().forceEncapsulation() || ikeSa.engine.forceUdpEncapsulation();
         processNatDetection(m, ikeSa.spiI, 0);
+        ikeSa.udpEncap |= force; // our faked NAT_DETECTION_SOURCE_IP below makes the peer encapsulate
         List<Payload> payloads = new ArrayList<>();
         payloads.add(new Payload.Sa(List.of(chosen.wire())));
         payloads.add(new Payload.KeyExchange(chosen.group().id, keData));

@@ -71,6 +71,8 @@ final class IkeSa {
     PrfFunction prf;
     KeyDerivation.IkeKeys keys;
     boolean peerSentInitialContact;
+    /** The responder announced CHILDLESS_IKEV2_SUPPORTED in IKE_SA_INIT (RFC 6023 section 3). */
+    boolean peerSupportsChildless;
     /** RFC 7427: the hashes the peer announced in IKE_SA_INIT (empty: it sent no SIGNATURE_HASH_ALGORITHMS). */
     java.util.Set<SignatureHash> peerSignatureHashes = java.util.Set.of();
 

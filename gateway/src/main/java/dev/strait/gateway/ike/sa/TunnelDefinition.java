@@ -48,6 +48,8 @@ public record TunnelDefinition(
         VolumeLimits childVolume,
         /** Offer IKE fragmentation (RFC 7383) in IKE_SA_INIT; default true. */
         boolean fragmentation,
+        /** Whether our IKE_AUTH requests leave the first Child SA out (RFC 6023). */
+        TunnelSpec.Childless childless,
         String namespace,
         Long generation,
         /** Digest of everything above: an unchanged tunnel keeps its SAs across a config reload. */
@@ -101,6 +103,7 @@ public record TunnelDefinition(
                 local, remote, t.initiation, t.encapsulation == TunnelSpec.Encapsulation.Always, dpdInterval, dpdTimeout,
                 Durations.parse(t.ike.rekeyAfter), Durations.parse(t.esp.rekeyAfter), VolumeLimits.of(t.esp.rekeyBytes, t.esp.rekeyPackets),
                 !Boolean.FALSE.equals(t.ike.fragmentation),
+                t.ike.childless == null ? TunnelSpec.Childless.Never : t.ike.childless,
                 t.namespace, t.generation, fingerprint);
     }
 

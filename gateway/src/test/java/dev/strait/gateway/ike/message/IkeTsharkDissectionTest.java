@@ -4,7 +4,7 @@ import dev.strait.gateway.ike.sa.MemoryEngines;
 import dev.strait.gateway.ike.sa.MemoryNetwork;
 
 import com.fasterxml.jackson.databind.JsonNode;
-import com.fasterxml.jackson.databind.ObjectMapper;
+import dev.strait.gateway.testing.Tshark;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -24,7 +24,7 @@ import static org.junit.jupiter.api.Assumptions.assumeTrue;
  * with the exchange type and payload sequence we meant, without malformed-packet or expert findings.
  */
 class IkeTsharkDissectionTest {
-    private static final Path TSHARK = Path.of("/usr/bin/tshark");
+    private static final Path TSHARK = Tshark.BINARY;
     private static final byte[] ADDR_I = {(byte) 192, 0, 2, 1};
     private static final byte[] ADDR_R = {(byte) 198, 51, 100, 2};
 
@@ -64,11 +64,11 @@ class IkeTsharkDissectionTest {
         Path file = dir.resolve("ike.pcap");
         Files.write(file, pcap.toByteArray());
 
-        JsonNode packets = runTshark(file);
+        List<JsonNode> packets = runTshark(file);
         assertEquals(frames.size(), packets.size(), "frames dissected");
         for (int i = 0; i < frames.size(); i++) {
             Frame f = frames.get(i);
-            JsonNode layers = packets.get(i).path("_source").path("layers");
+            JsonNode layers = packets.get(i);
             String where = "frame " + (i + 1) + " (" + f.name() + "): " + layers;
             String protocols = layers.path("frame.protocols").path(0).asText();
             assertTrue(protocols.contains(f.port() == 4500 ? ":udp:udpencap:isakmp" : ":udp:isakmp"), where);
@@ -123,10 +123,10 @@ class IkeTsharkDissectionTest {
         assertTrue(messages.stream().anyMatch(m -> m.exchangeType() == ExchangeType.IKE_INTERMEDIATE), "IKE_INTERMEDIATE sent");
         Path file = dir.resolve("hybrid.pcap");
         Files.write(file, pcap.toByteArray());
-        JsonNode packets = runTshark(file);
+        List<JsonNode> packets = runTshark(file);
         assertEquals(sent.size(), packets.size(), "frames dissected");
         for (int i = 0; i < sent.size(); i++) {
-            JsonNode layers = packets.get(i).path("_source").path("layers");
+            JsonNode layers = packets.get(i);
             IkeMessage m = messages.get(i);
             String where = "frame " + (i + 1) + " (" + ExchangeType.name(m.exchangeType()) + "): " + layers;
             assertEquals(List.of(String.valueOf(m.exchangeType())), values(layers, "isakmp.exchangetype"), where);
@@ -175,18 +175,8 @@ class IkeTsharkDissectionTest {
         return out;
     }
 
-    private static JsonNode runTshark(Path file) throws Exception {
-        Path stdout = file.resolveSibling("tshark.json");
-        Path stderr = file.resolveSibling("tshark.err");
-        Process p = new ProcessBuilder(TSHARK.toString(), "-n", "-r", file.toString(), "-T", "json",
-                "-e", "frame.protocols", "-e", "isakmp.mjver", "-e", "isakmp.exchangetype", "-e", "isakmp.length",
-                "-e", "isakmp.typepayload", "-e", "_ws.malformed", "-e", "_ws.expert", "-e", "_ws.expert.message",
-                "-e", "_ws.expert.severity")
-                .redirectOutput(stdout.toFile())
-                .redirectError(stderr.toFile())
-                .start();
-        assertTrue(p.waitFor(20, TimeUnit.SECONDS), "tshark did not finish");
-        assertEquals(0, p.exitValue(), "tshark failed: " + Files.readString(stderr));
-        return new ObjectMapper().readTree(stdout.toFile());
+    private static List<JsonNode> runTshark(Path file) throws Exception {
+        return Tshark.frames(file, List.of(), List.of("frame.protocols", "isakmp.mjver", "isakmp.exchangetype",
+                "isakmp.length", "isakmp.typepayload"));
     }
 }

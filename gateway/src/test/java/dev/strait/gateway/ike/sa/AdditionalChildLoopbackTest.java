@@ -180,7 +180,7 @@ class AdditionalChildLoopbackTest {
     private static TunnelDefinition withLocalSubnets(TunnelDefinition d, List<Cidr> local) {
         return new TunnelDefinition(d.name(), d.peerAddress(), d.peerPort(), d.localId(), d.peerId(), d.psk(), d.certificates(),
                 d.ikeProposals(), d.espProposals(), local, d.remoteSubnets(), d.initiation(), d.forceEncapsulation(),
-                d.dpdInterval(), d.dpdTimeout(), d.ikeRekeyAfter(), d.childRekeyAfter(), d.childVolume(), d.fragmentation(), d.namespace(),
+                d.dpdInterval(), d.dpdTimeout(), d.ikeRekeyAfter(), d.childRekeyAfter(), d.childVolume(), d.fragmentation(), d.childless(), d.namespace(),
                 d.generation(), d.fingerprint());
     }
 }
