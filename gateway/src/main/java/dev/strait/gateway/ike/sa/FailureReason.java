@@ -13,10 +13,11 @@ public enum FailureReason {
     ID_MISMATCH("id_mismatch"),
     TS_UNACCEPTABLE("ts_unacceptable"),
     CHILD_FAILED("child_failed"),
-    CHILDLESS_UNSUPPORTED("childless_unsupported"),
     CHILD_MISSING("child_missing"),
     CHILD_NOT_FOUND("child_not_found"),
     CHILD_DELETED("child_deleted"),
+    /** ike.childless is Force and the peer did not announce RFC 6023 support. */
+    CHILDLESS_UNSUPPORTED("childless_unsupported"),
     SYNTAX("syntax"),
     PEER_DELETED("peer_deleted"),
     PEER_DEAD("peer_dead"),

@@ -44,10 +44,10 @@ final class IkeAuthExchange {
     private int authMessageId;
     /** The child we are negotiating in IKE_AUTH (initiator side). */
     private int pendingChildSpi;
-    /** Our IKE_AUTH request carried no Child SA: every Child SA comes by CREATE_CHILD_SA (RFC 6023). */
-    private boolean sentChildless;
     private List<Payload.TrafficSelector> offeredTsi;
     private List<Payload.TrafficSelector> offeredTsr;
+    /** Our IKE_AUTH request carried no Child SA: every Child SA comes by CREATE_CHILD_SA (RFC 6023). */
+    private boolean sentChildless;
 
     IkeAuthExchange(IkeSa ikeSa) {
         this.ikeSa = ikeSa;
