@@ -252,13 +252,13 @@ final class ChildSaExchanges {
     private boolean lostMultiKeCollision(Child old, int newSpi, byte[] nonceI, byte[] nonceR, PeerMultiKeRekey theirs) {
         engine.listener().rekeyCollision(ikeSa.name(), "child");
         if (Lifetimes.oursIsRedundant(Lifetimes.minNonce(nonceI, nonceR), theirs.minNonce())) {
-            LOG.info("tunnel {}: Child SA rekey collision lost, abandoning our multi-KE rekey of {} before IKE_FOLLOWUP_KE",
-                    ikeSa.name(), hex32(old.inboundSpi()));
+            LOG.info("tunnel {}: Child SA rekey collision, ours {} is redundant: abandoning it before IKE_FOLLOWUP_KE",
+                    ikeSa.name(), hex32(newSpi));
             engine.releaseChildSpi(newSpi);
             return true; // the peer's rekey goes on; when it completes, the peer deletes the old SA
         }
-        LOG.info("tunnel {}: Child SA rekey collision won, continuing our multi-KE rekey of {}", ikeSa.name(),
-                hex32(old.inboundSpi()));
+        LOG.info("tunnel {}: Child SA rekey collision, ours {} wins: continuing with IKE_FOLLOWUP_KE", ikeSa.name(),
+                hex32(newSpi));
         theirs.abandon().run();
         return false;
     }

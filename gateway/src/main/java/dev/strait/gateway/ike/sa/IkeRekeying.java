@@ -168,7 +168,7 @@ final class IkeRekeying {
             return;
         }
         if (peerMinNonce != null && pendingIkeRekey != null && !choice.get().additionalKes().isEmpty()
-                && lostMultiKeCollision(Lifetimes.minNonce(nonceI, nonceR.get().data()), peerMinNonce)) {
+                && lostMultiKeCollision(newSpi, Lifetimes.minNonce(nonceI, nonceR.get().data()), peerMinNonce)) {
             return;
         }
         IkeRekey rekey = new IkeRekey(newSpi, WireBytes.u64(sa.get().proposals().getFirst().spi()), choice.get(), nonceI,
@@ -181,14 +181,15 @@ final class IkeRekeying {
      * the CREATE_CHILD_SA exchanges, by the nonces. The loser stops before any IKE_FOLLOWUP_KE; the winner drops the
      * loser's exchange and goes on. Returns whether we lost.
      */
-    private boolean lostMultiKeCollision(byte[] ourMinNonce, byte[] theirMinNonce) {
+    private boolean lostMultiKeCollision(long newSpi, byte[] ourMinNonce, byte[] theirMinNonce) {
         engine.listener().rekeyCollision(ikeSa.name(), "ike");
         if (Lifetimes.oursIsRedundant(ourMinNonce, theirMinNonce)) {
-            LOG.info("tunnel {}: IKE SA rekey collision lost, abandoning our multi-KE rekey before IKE_FOLLOWUP_KE", ikeSa.name());
+            LOG.info("tunnel {}: IKE SA rekey collision, ours {} is redundant: abandoning it before IKE_FOLLOWUP_KE",
+                    ikeSa.name(), hex(newSpi));
             ikeRekeyInFlight = false; // the peer's rekey goes on; its successor takes the children
             return true;
         }
-        LOG.info("tunnel {}: IKE SA rekey collision won, continuing our multi-KE rekey", ikeSa.name());
+        LOG.info("tunnel {}: IKE SA rekey collision, ours {} wins: continuing with IKE_FOLLOWUP_KE", ikeSa.name(), hex(newSpi));
         abandonedLink = pendingIkeRekey.link();
         pendingIkeRekey = null;
         return false;
