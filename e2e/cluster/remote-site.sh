@@ -13,7 +13,14 @@ site_up() {
     local n k
     site_down
     ip netns add "$REMOTE_NS"
-    ip link add strait-remh type veth peer name eth0 netns "$REMOTE_NS"
+    # A fixed MAC, and the nodes forget the one they knew: a kept cluster's nodes would otherwise send to the
+    # previous site's MAC (a STALE neighbor entry) until ARP gives up on it, ~15 s in which every IKE message of a
+    # gateway that had not talked to the site in this run is lost.
+    ip link add strait-remh type veth peer name eth0 netns "$REMOTE_NS" \
+        address "$(printf '02:00:%02x:%02x:%02x:%02x' ${REMOTE_IP//./ })"
+    for n in $(seq "$STRAIT_CLUSTER_NODES"); do
+        ip -n "$(node_ns "$n")" neigh flush to "$REMOTE_IP" 2>/dev/null || true
+    done
     ip link set strait-remh master "$BRIDGE" up
     ip -n "$REMOTE_NS" addr add "$REMOTE_IP/24" dev eth0
     ip -n "$REMOTE_NS" link set eth0 up

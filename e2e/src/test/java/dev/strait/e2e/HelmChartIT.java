@@ -265,14 +265,15 @@ class HelmChartIT {
             stop(operator);
         }
 
-        // RoutesReady: the operator lists nodes and the agent pods. It reads pods everywhere only because it grants
-        // that read in each gateway's Role (a standby watches its peer's pod) and RBAC grants nothing one lacks;
-        // it never writes pods.
+        // RoutesReady: the operator lists nodes and the agent pods. It reads pods everywhere because it grants that
+        // to each gateway's Role (a standby reads its peer replica's pod status), and RBAC lets nobody grant more
+        // than they hold; it changes no pod.
         String operatorSa = "system:serviceaccount:" + NS + ":strait";
         for (String allowed : List.of("watch nodes", "list pods -n " + NS, "watch pods -n examples")) {
             assertEquals("yes", cp.result(canI(operatorSa, allowed)).stdout().strip(), operatorSa + " may " + allowed);
         }
-        for (String denied : List.of("create pods -n examples", "get nodes", "delete pods -n " + NS)) {
+        for (String denied : List.of("delete pods -n examples", "get nodes", "delete pods -n " + NS,
+                "create pods -n examples")) {
             assertEquals("no", cp.result(canI(operatorSa, denied)).stdout().strip(), operatorSa + " may not " + denied);
         }
 

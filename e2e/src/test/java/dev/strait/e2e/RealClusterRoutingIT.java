@@ -188,6 +188,7 @@ class RealClusterRoutingIT {
         int transitionsBefore = leaseTransitions();
         for (String how : List.of("sigkill", "pod-deleted")) {
             String holder = leaseHolder();
+            awaitStandby(holder);
             Pod active = client.pods().inNamespace(NS).withName(holder).get();
             List<Pod> involved = gatewayAndAgentPods();
             ClusterPods.Ping ping = pods.ping(observer, LocalCluster.LANHOST_IP);
@@ -241,15 +242,8 @@ class RealClusterRoutingIT {
         Assumptions.assumeTrue(remote != null, "the first test set the tunnel up");
         String cutNode = activeNode();
         String holder = leaseHolder();
-        // A standby that has watched the lease for a while (the one replaced in the test before may have just
-        // started): it takes over a lease-duration after the last renewal it saw.
-        Pod standby = client.pods().inNamespace(NS).withLabel("strait.dev/gateway", GATEWAY).list().getItems().stream()
-                .filter(p -> !p.getMetadata().getName().equals(holder)).findFirst().orElseThrow();
-        Await.await(() -> {
-            String log = client.pods().inNamespace(NS).withName(standby.getMetadata().getName()).getLog();
-            return log != null && log.contains(holder + "; " + standby.getMetadata().getName() + " stands by") ? true : null;
-        }, Duration.ofMinutes(2), standby.getMetadata().getName() + " watches the lease as standby");
-        Thread.sleep(2_000);
+        // It takes over a lease-duration after the last renewal it saw.
+        awaitStandby(holder);
         Pod observer = client.pods().inNamespace(NS).withName(cutNode.equals("strait-n1") ? "pod-n2" : "pod-n1").get();
         Await.await(() -> pods.tryExec(observer, "ping", "-c", "1", "-W", "1", LocalCluster.LANHOST_IP).ok() ? true : null,
                 Duration.ofMinutes(1), "the tunnel carries traffic before the cut");
@@ -284,6 +278,7 @@ class RealClusterRoutingIT {
         assertNotEquals(holder, leaseHolder(), "the replica that was cut off did not take the lease back");
         Await.await(() -> pods.tryExec(observer, "ping", "-c", "1", "-W", "1", LocalCluster.LANHOST_IP).ok() ? true : null,
                 Duration.ofMinutes(1), "the tunnel carries traffic after the network is back");
+        assertFailoverShown("node-cut");
     }
 
     /** The IPsecGateway's status and the new active replica's metrics tell of the failover that just happened. */
@@ -309,6 +304,22 @@ class RealClusterRoutingIT {
         Matcher count = Pattern.compile("strait_gateway_failovers_total\\{[^}]*\\} ([0-9.]+)").matcher(metrics);
         assertTrue(count.find() && Double.parseDouble(count.group(1)) >= 1, metrics);
         measured.put("failover-" + how + "-metric-last-failover-s", last.group(1));
+    }
+
+    /**
+     * Waits until the other replica's process watches the lease as standby: a replica replaced by the failover before
+     * may have a running container whose JVM has not joined yet, and a failover then measures its start-up.
+     */
+    private static void awaitStandby(String holder) throws InterruptedException {
+        Pod standby = client.pods().inNamespace(NS).withLabel("strait.dev/gateway", GATEWAY).list().getItems().stream()
+                .filter(p -> !p.getMetadata().getName().equals(holder) && p.getMetadata().getDeletionTimestamp() == null)
+                .findFirst().orElseThrow();
+        String name = standby.getMetadata().getName();
+        Await.await(() -> {
+            String log = client.pods().inNamespace(NS).withName(name).getLog();
+            return log != null && log.contains(holder + "; " + name + " stands by") ? true : null;
+        }, Duration.ofMinutes(2), name + " watches the lease as standby");
+        Thread.sleep(2_000);
     }
 
     private static List<String> nodeAddresses() {

@@ -91,7 +91,7 @@ public final class ActiveStandby implements AutoCloseable {
     private final String node;
     private final Timing timing;
     private final Role role;
-    private final ScheduledExecutorService loop = Executors.newSingleThreadScheduledExecutor(r -> daemon(r, "lease-election"));
+    private final java.util.concurrent.ScheduledThreadPoolExecutor loop = electionThread();
     private final ScheduledExecutorService watchdog = Executors.newSingleThreadScheduledExecutor(r -> daemon(r, "lease-deadline"));
     private volatile HolderCheck holderCheck = HolderCheck.NONE;
     private volatile java.util.function.Consumer<Takeover> onTakeover = t -> { };
@@ -119,6 +119,13 @@ public final class ActiveStandby implements AutoCloseable {
         this.node = node;
         this.timing = Objects.requireNonNull(timing, "timing");
         this.role = Objects.requireNonNull(role, "role");
+    }
+
+    /** One thread; on close the next scheduled look is dropped, so the release on SIGTERM does not wait for it. */
+    private static java.util.concurrent.ScheduledThreadPoolExecutor electionThread() {
+        var e = new java.util.concurrent.ScheduledThreadPoolExecutor(1, r -> daemon(r, "lease-election"));
+        e.setExecuteExistingDelayedTasksAfterShutdownPolicy(false);
+        return e;
     }
 
     private static Thread daemon(Runnable r, String name) {
