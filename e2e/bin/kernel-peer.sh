@@ -51,7 +51,11 @@ build() {
     [ -x /usr/sbin/charon-systemd ] || [ -x /usr/lib/ipsec/charon ] || die "strongSwan missing (install-deps.sh)"
     local pkg dir
     pkg=$(kernel_package)
-    [ -n "$pkg" ] || die "no package behind $KPKG in apt's lists (apt-get update?)"
+    if [ -z "$pkg" ]; then   # apt's lists may be missing on a machine that had every package already
+        apt-get -o DPkg::Lock::Timeout=600 update -qq >/dev/null 2>&1 || true
+        pkg=$(kernel_package)
+    fi
+    [ -n "$pkg" ] || die "no package behind $KPKG in apt's lists (apt-get update failed?)"
     dir=$CACHE/$pkg
     if [ -s "$dir/initrd.cpio.gz" ] && [ -s "$dir/vmlinuz" ] && [ "$dir/initrd.cpio.gz" -nt "${BASH_SOURCE[0]}" ]; then
         echo "$dir"; return
