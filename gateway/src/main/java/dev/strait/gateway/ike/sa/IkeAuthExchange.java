@@ -125,7 +125,7 @@ final class IkeAuthExchange {
         }
         floatToNattIfNeeded();
         authMessageId = ikeSa.window.nextRequestId();
-        pendingChildSpi = ikeSa.engine.allocateChildSpi();
+        pendingChildSpi = sentChildless ? 0 : ikeSa.engine.allocateChildSpi(); // childless: SPIs come with CREATE_CHILD_SA
         offeredTsi = TrafficSelectors.of(t.localSubnets());
         offeredTsr = TrafficSelectors.of(t.remoteSubnets());
         Authenticator authenticator = t.authenticator();
@@ -190,7 +190,6 @@ final class IkeAuthExchange {
         }
         ikeSa.establish();
         if (sentChildless) {
-            ikeSa.engine.releaseChildSpi(pendingChildSpi);
             LOG.info("tunnel {}: childless IKE SA up (RFC 6023); creating the Child SAs with CREATE_CHILD_SA", ikeSa.name());
             ikeSa.drivesAdditionalChildren = true;
             ikeSa.childSas.createMissingChildren();
