@@ -76,7 +76,7 @@ build() {
     depmod -b "$root" "$kver"   # the package ships no modules.dep: dpkg's hook makes it at install
     local charon=/usr/sbin/charon-systemd
     [ -x "$charon" ] || charon=/usr/lib/ipsec/charon
-    copy_with_libs "$root" /bin/bash /usr/bin/{sleep,cat,mkdir,date,seq} /usr/bin/mount /usr/sbin/ip /usr/bin/kmod \
+    copy_with_libs "$root" /bin/bash /usr/bin/{sleep,cat,mkdir,date,seq,grep} /usr/bin/mount /usr/sbin/ip /usr/bin/kmod \
         /usr/sbin/swanctl "$charon" /usr/bin/ping
     for p in $PLUGINS; do copy_with_libs "$root" "/usr/lib/ipsec/plugins/libstrongswan-$p.so"; done
     copy_with_libs "$root" /usr/lib/x86_64-linux-gnu/libgcc_s.so.1   # dlopen()ed by pthread_cancel
@@ -112,7 +112,9 @@ swanctl --load-all --file /config/swanctl.conf && echo "@@LOADED"
 n=0
 while true; do
     n=$((n + 1))
-    { echo "@@STATE $n"; ip -s xfrm state; swanctl --list-sas; echo "@@END"; } > /dev/console 2>&1
+    # the key lines (aead, enc, auth...) stay out of the console log: tests read SPIs and flags only
+    { echo "@@STATE $n"; ip -s xfrm state | grep -vE '^[[:space:]]+(aead|enc|auth|auth-trunc|comp) '
+      swanctl --list-sas; echo "@@END"; } > /dev/console 2>&1
     sleep 2
 done
 EOF
