@@ -126,8 +126,8 @@ final class IkeAuthExchange {
         floatToNattIfNeeded();
         authMessageId = ikeSa.window.nextRequestId();
         pendingChildSpi = sentChildless ? 0 : ikeSa.engine.allocateChildSpi(); // childless: SPIs come with CREATE_CHILD_SA
-        offeredTsi = TrafficSelectors.of(t.localSubnets());
-        offeredTsr = TrafficSelectors.of(t.remoteSubnets());
+        offeredTsi = TrafficSelectors.of(t.firstChildLocalSubnets());
+        offeredTsr = TrafficSelectors.of(t.firstChildRemoteSubnets());
         Authenticator authenticator = t.authenticator();
         Authenticator.Own own;
         try {

@@ -50,6 +50,8 @@ public record TunnelDefinition(
         boolean fragmentation,
         /** Whether our IKE_AUTH requests leave the first Child SA out (RFC 6023). */
         TunnelSpec.Childless childless,
+        /** Whether each subnet pair gets its own Child SA (esp.childSas PerSubnetPair) or one Child SA carries them all. */
+        TunnelSpec.ChildSas childSas,
         String namespace,
         Long generation,
         /** Digest of everything above: an unchanged tunnel keeps its SAs across a config reload. */
@@ -104,6 +106,7 @@ public record TunnelDefinition(
                 Durations.parse(t.ike.rekeyAfter), Durations.parse(t.esp.rekeyAfter), VolumeLimits.of(t.esp.rekeyBytes, t.esp.rekeyPackets),
                 !Boolean.FALSE.equals(t.ike.fragmentation),
                 t.ike.childless == null ? TunnelSpec.Childless.Never : t.ike.childless,
+                t.esp.childSas == null ? TunnelSpec.ChildSas.Combined : t.esp.childSas,
                 t.namespace, t.generation, fingerprint);
     }
 
@@ -166,6 +169,16 @@ public record TunnelDefinition(
         copy.auth.psk = null;
         copy.generation = null;
         return copy;
+    }
+
+    /** What the first Child SA proposes: every subnet, or with PerSubnetPair the first pair (the rest by CREATE_CHILD_SA). */
+    List<Cidr> firstChildLocalSubnets() {
+        return childSas == TunnelSpec.ChildSas.PerSubnetPair ? localSubnets.subList(0, 1) : localSubnets;
+    }
+
+    /** The remote side of {@link #firstChildLocalSubnets}. */
+    List<Cidr> firstChildRemoteSubnets() {
+        return childSas == TunnelSpec.ChildSas.PerSubnetPair ? remoteSubnets.subList(0, 1) : remoteSubnets;
     }
 
     public boolean passive() {
