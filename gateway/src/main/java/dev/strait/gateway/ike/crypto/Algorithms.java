@@ -1,12 +1,15 @@
 package dev.strait.gateway.ike.crypto;
 
-/** IANA IKEv2 transform identifiers that Strait implements (RFC 7296 section 3.3.2 and later registries). */
+import dev.strait.gateway.ike.message.TransformId;
+
+/** The IKEv2 transforms Strait implements, with what the crypto needs of each; their numbers are {@link TransformId}'s. */
 public final class Algorithms {
     private Algorithms() {
     }
 
     public enum Encr {
-        AES_CBC(12, false, 16), CAMELLIA_CBC(23, false, 16), AES_GCM_16(20, true, 8), CHACHA20_POLY1305(28, true, 8);
+        AES_CBC(TransformId.Encr.AES_CBC, false, 16), CAMELLIA_CBC(TransformId.Encr.CAMELLIA_CBC, false, 16),
+        AES_GCM_16(TransformId.Encr.AES_GCM_16, true, 8), CHACHA20_POLY1305(TransformId.Encr.CHACHA20_POLY1305, true, 8);
 
         public final int id;
         public final boolean aead;
@@ -26,8 +29,8 @@ public final class Algorithms {
     }
 
     public enum Prf {
-        HMAC_SHA1(2, "HmacSHA1", 20), HMAC_SHA2_256(5, "HmacSHA256", 32), HMAC_SHA2_384(6, "HmacSHA384", 48),
-        HMAC_SHA2_512(7, "HmacSHA512", 64);
+        HMAC_SHA1(TransformId.Prf.HMAC_SHA1, "HmacSHA1", 20), HMAC_SHA2_256(TransformId.Prf.HMAC_SHA2_256, "HmacSHA256", 32),
+        HMAC_SHA2_384(TransformId.Prf.HMAC_SHA2_384, "HmacSHA384", 48), HMAC_SHA2_512(TransformId.Prf.HMAC_SHA2_512, "HmacSHA512", 64);
 
         public final int id;
         public final String jcaName;
@@ -41,8 +44,10 @@ public final class Algorithms {
     }
 
     public enum Integ {
-        HMAC_SHA1_96(2, "HmacSHA1", 20, 12), HMAC_SHA2_256_128(12, "HmacSHA256", 32, 16),
-        HMAC_SHA2_384_192(13, "HmacSHA384", 48, 24), HMAC_SHA2_512_256(14, "HmacSHA512", 64, 32);
+        HMAC_SHA1_96(TransformId.Integ.HMAC_SHA1_96, "HmacSHA1", 20, 12),
+        HMAC_SHA2_256_128(TransformId.Integ.HMAC_SHA2_256_128, "HmacSHA256", 32, 16),
+        HMAC_SHA2_384_192(TransformId.Integ.HMAC_SHA2_384_192, "HmacSHA384", 48, 24),
+        HMAC_SHA2_512_256(TransformId.Integ.HMAC_SHA2_512_256, "HmacSHA512", 64, 32);
 
         public final int id;
         public final String jcaName;
@@ -59,8 +64,11 @@ public final class Algorithms {
 
     /** Key exchange methods (IANA "Transform Type 4"). */
     public enum Group {
-        MODP_2048(14), MODP_3072(15), MODP_4096(16), ECP_256(19), ECP_384(20), ECP_521(21),
-        CURVE25519(31), CURVE448(32), ML_KEM_768(36), ML_KEM_1024(37);
+        MODP_2048(TransformId.KeyExchange.MODP_2048), MODP_3072(TransformId.KeyExchange.MODP_3072),
+        MODP_4096(TransformId.KeyExchange.MODP_4096), ECP_256(TransformId.KeyExchange.ECP_256),
+        ECP_384(TransformId.KeyExchange.ECP_384), ECP_521(TransformId.KeyExchange.ECP_521),
+        CURVE25519(TransformId.KeyExchange.CURVE25519), CURVE448(TransformId.KeyExchange.CURVE448),
+        ML_KEM_768(TransformId.KeyExchange.ML_KEM_768), ML_KEM_1024(TransformId.KeyExchange.ML_KEM_1024);
 
         public final int id;
 

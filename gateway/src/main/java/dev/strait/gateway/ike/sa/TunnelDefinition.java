@@ -15,6 +15,7 @@ import dev.strait.gateway.ike.auth.SignatureScheme;
 import dev.strait.gateway.ike.crypto.EspProposal;
 import dev.strait.gateway.ike.crypto.IkeProposal;
 import dev.strait.gateway.ike.crypto.ProposalParser;
+import dev.strait.gateway.ike.message.IkePorts;
 import java.net.InetAddress;
 import java.nio.charset.StandardCharsets;
 import java.security.MessageDigest;
@@ -101,7 +102,7 @@ public record TunnelDefinition(
         Duration dpdInterval = t.ike.dpd == null ? Duration.ZERO : Durations.parse(t.ike.dpd.interval);
         Duration dpdTimeout = t.ike.dpd == null ? Duration.ofSeconds(120) : Durations.parse(t.ike.dpd.timeout);
         String fingerprint = fingerprint(t, psk);
-        return new TunnelDefinition(t.name, peer, t.peer.port == null ? 500 : t.peer.port, localId, peerId, psk, certificates, ike, esp,
+        return new TunnelDefinition(t.name, peer, t.peer.port == null ? IkePorts.IKE : t.peer.port, localId, peerId, psk, certificates, ike, esp,
                 local, remote, t.initiation, t.encapsulation == TunnelSpec.Encapsulation.Always, dpdInterval, dpdTimeout,
                 Durations.parse(t.ike.rekeyAfter), Durations.parse(t.esp.rekeyAfter), VolumeLimits.of(t.esp.rekeyBytes, t.esp.rekeyPackets),
                 !Boolean.FALSE.equals(t.ike.fragmentation),
