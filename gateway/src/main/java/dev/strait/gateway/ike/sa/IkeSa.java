@@ -307,7 +307,7 @@ final class IkeSa {
     }
 
     static Payload.Notify notify(int type, byte[] data) {
-        return new Payload.Notify(0, new byte[0], type, data);
+        return Payload.Notify.of(type, data);
     }
 
     /** One IKE_FOLLOWUP_KE of the peer's Child SA creation or IKE SA rekey: our KE, then the next link or the new SA. */
