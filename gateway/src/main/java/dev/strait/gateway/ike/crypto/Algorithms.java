@@ -11,8 +11,8 @@ public final class Algorithms {
     }
 
     public enum Encr {
-        AES_CBC(TransformId.Encr.AES_CBC, false, 16), CAMELLIA_CBC(TransformId.Encr.CAMELLIA_CBC, false, 16),
-        AES_GCM_16(TransformId.Encr.AES_GCM_16, true, 8), CHACHA20_POLY1305(TransformId.Encr.CHACHA20_POLY1305, true, 8);
+        AES_CBC(TransformId.ENCR_AES_CBC, false, 16), CAMELLIA_CBC(TransformId.ENCR_CAMELLIA_CBC, false, 16),
+        AES_GCM_16(TransformId.ENCR_AES_GCM_16, true, 8), CHACHA20_POLY1305(TransformId.ENCR_CHACHA20_POLY1305, true, 8);
 
         public final int id;
         public final boolean aead;
@@ -32,10 +32,10 @@ public final class Algorithms {
     }
 
     public enum Prf {
-        HMAC_SHA1(TransformId.Prf.HMAC_SHA1, Hmac.SHA1, "prfsha1"),
-        HMAC_SHA2_256(TransformId.Prf.HMAC_SHA2_256, Hmac.SHA2_256, "prfsha256"),
-        HMAC_SHA2_384(TransformId.Prf.HMAC_SHA2_384, Hmac.SHA2_384, "prfsha384"),
-        HMAC_SHA2_512(TransformId.Prf.HMAC_SHA2_512, Hmac.SHA2_512, "prfsha512");
+        HMAC_SHA1(TransformId.PRF_HMAC_SHA1, Hmac.SHA1, "prfsha1"),
+        HMAC_SHA2_256(TransformId.PRF_HMAC_SHA2_256, Hmac.SHA2_256, "prfsha256"),
+        HMAC_SHA2_384(TransformId.PRF_HMAC_SHA2_384, Hmac.SHA2_384, "prfsha384"),
+        HMAC_SHA2_512(TransformId.PRF_HMAC_SHA2_512, Hmac.SHA2_512, "prfsha512");
 
         public final int id;
         public final String jcaName;
@@ -51,10 +51,10 @@ public final class Algorithms {
     }
 
     public enum Integ {
-        HMAC_SHA1_96(TransformId.Integ.HMAC_SHA1_96, Hmac.SHA1, 12, "sha1"),
-        HMAC_SHA2_256_128(TransformId.Integ.HMAC_SHA2_256_128, Hmac.SHA2_256, 16, "sha256"),
-        HMAC_SHA2_384_192(TransformId.Integ.HMAC_SHA2_384_192, Hmac.SHA2_384, 24, "sha384"),
-        HMAC_SHA2_512_256(TransformId.Integ.HMAC_SHA2_512_256, Hmac.SHA2_512, 32, "sha512");
+        HMAC_SHA1_96(TransformId.AUTH_HMAC_SHA1_96, Hmac.SHA1, 12, "sha1"),
+        HMAC_SHA2_256_128(TransformId.AUTH_HMAC_SHA2_256_128, Hmac.SHA2_256, 16, "sha256"),
+        HMAC_SHA2_384_192(TransformId.AUTH_HMAC_SHA2_384_192, Hmac.SHA2_384, 24, "sha384"),
+        HMAC_SHA2_512_256(TransformId.AUTH_HMAC_SHA2_512_256, Hmac.SHA2_512, 32, "sha512");
 
         public final int id;
         public final String jcaName;
@@ -87,11 +87,11 @@ public final class Algorithms {
 
     /** Key exchange methods (IANA "Transform Type 4"). */
     public enum Group {
-        MODP_2048(TransformId.KeyExchange.MODP_2048, "modp2048"), MODP_3072(TransformId.KeyExchange.MODP_3072, "modp3072"),
-        MODP_4096(TransformId.KeyExchange.MODP_4096, "modp4096"), ECP_256(TransformId.KeyExchange.ECP_256, "ecp256"),
-        ECP_384(TransformId.KeyExchange.ECP_384, "ecp384"), ECP_521(TransformId.KeyExchange.ECP_521, "ecp521"),
-        CURVE25519(TransformId.KeyExchange.CURVE25519, "x25519"), CURVE448(TransformId.KeyExchange.CURVE448, "x448"),
-        ML_KEM_768(TransformId.KeyExchange.ML_KEM_768, "mlkem768"), ML_KEM_1024(TransformId.KeyExchange.ML_KEM_1024, "mlkem1024");
+        MODP_2048(TransformId.MODP_2048, "modp2048"), MODP_3072(TransformId.MODP_3072, "modp3072"),
+        MODP_4096(TransformId.MODP_4096, "modp4096"), ECP_256(TransformId.ECP_256, "ecp256"),
+        ECP_384(TransformId.ECP_384, "ecp384"), ECP_521(TransformId.ECP_521, "ecp521"),
+        CURVE25519(TransformId.CURVE25519, "x25519"), CURVE448(TransformId.CURVE448, "x448"),
+        ML_KEM_768(TransformId.ML_KEM_768, "mlkem768"), ML_KEM_1024(TransformId.ML_KEM_1024, "mlkem1024");
 
         public final int id;
         final String token;

@@ -91,7 +91,7 @@ public final class ProposalMatcher {
                     p.additionalKes().get(i).forEach(g -> t.add(new Payload.Transform(type, g.id, null)));
                 }
             }
-            p.esn().forEach(e -> t.add(new Payload.Transform(Payload.Transform.TYPE_ESN, TransformId.Esn.of(e), null)));
+            p.esn().forEach(e -> t.add(new Payload.Transform(Payload.Transform.TYPE_ESN, TransformId.esn(e), null)));
             out.add(new Payload.Proposal(out.size() + 1, Payload.Proposal.PROTOCOL_ESP, spiBytes, t));
         }
         return out;
@@ -186,7 +186,7 @@ public final class ProposalMatcher {
                 }
                 List<Boolean> esnOptions = o.esn().isEmpty() ? List.of(false) : o.esn();
                 Optional<Boolean> esn = hasType(p, Payload.Transform.TYPE_ESN)
-                        ? pick(p, Payload.Transform.TYPE_ESN, esnOptions, TransformId.Esn::of)
+                        ? pick(p, Payload.Transform.TYPE_ESN, esnOptions, TransformId::esn)
                         : esnOptions.contains(false) ? Optional.of(false) : Optional.empty();
                 if (esn.isEmpty()) {
                     continue;
@@ -240,7 +240,7 @@ public final class ProposalMatcher {
             t.add(new Payload.Transform(Payload.Transform.TYPE_KE, g.id, null));
         }
         if (esn != null) {
-            t.add(new Payload.Transform(Payload.Transform.TYPE_ESN, TransformId.Esn.of(esn), null));
+            t.add(new Payload.Transform(Payload.Transform.TYPE_ESN, TransformId.esn(esn), null));
         }
         return new Payload.Proposal(offered.number(), offered.protocolId(), offered.spi(), t);
     }

@@ -5,35 +5,32 @@ import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.CsvSource;
 
 /** The names logs and error messages give registry numbers: IANA's, RFC 7296's short payload names, a fallback. */
 class RegistryNamesTest {
-    @Test
-    void exchangeTypes() {
-        assertEquals("IKE_SA_INIT", ExchangeType.name(34));
-        assertEquals("IKE_FOLLOWUP_KE", ExchangeType.name(44));
-        assertEquals("EXCHANGE_99", ExchangeType.name(99));
+    @ParameterizedTest
+    @CsvSource({"34, IKE_SA_INIT", "44, IKE_FOLLOWUP_KE", "99, EXCHANGE_99"})
+    void exchangeTypes(int type, String name) {
+        assertEquals(name, ExchangeType.name(type));
+    }
+
+    @ParameterizedTest
+    @CsvSource({"1, UNSUPPORTED_CRITICAL_PAYLOAD", "16390, COOKIE", "16441, ADDITIONAL_KEY_EXCHANGE", "12345, notify 12345"})
+    void notifyTypes(int type, String name) {
+        assertEquals(name, NotifyType.name(type));
+    }
+
+    @ParameterizedTest
+    @CsvSource({"0, NONE", "33, SA", "35, IDi", "40, Nonce", "41, N", "45, TSr", "53, SKF", "99, type 99"})
+    void payloadTypesUseRfc7296Notation(int type, String name) {
+        assertEquals(name, PayloadType.name(type));
     }
 
     @Test
-    void notifyTypes() {
-        assertEquals("UNSUPPORTED_CRITICAL_PAYLOAD", NotifyType.name(1));
-        assertEquals("COOKIE", NotifyType.name(16390));
-        assertEquals("ADDITIONAL_KEY_EXCHANGE", NotifyType.name(16441));
-        assertEquals("notify 12345", NotifyType.name(12345));
+    void errorNotifiesAreTheTypesBelow16384() {
         assertTrue(NotifyType.isError(NotifyType.STATE_NOT_FOUND));
         assertFalse(NotifyType.isError(NotifyType.INITIAL_CONTACT));
-    }
-
-    @Test
-    void payloadTypesUseRfc7296Notation() {
-        assertEquals("NONE", PayloadType.name(0));
-        assertEquals("SA", PayloadType.name(33));
-        assertEquals("IDi", PayloadType.name(35));
-        assertEquals("Nonce", PayloadType.name(40));
-        assertEquals("N", PayloadType.name(41));
-        assertEquals("TSr", PayloadType.name(45));
-        assertEquals("SKF", PayloadType.name(53));
-        assertEquals("type 99", PayloadType.name(99));
     }
 }
