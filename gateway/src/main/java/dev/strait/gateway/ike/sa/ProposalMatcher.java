@@ -1,16 +1,16 @@
 package dev.strait.gateway.ike.sa;
 
+import dev.strait.gateway.ike.message.WireBytes;
 import dev.strait.gateway.ike.crypto.Algorithms.Encr;
 import dev.strait.gateway.ike.crypto.Algorithms.Group;
 import dev.strait.gateway.ike.crypto.Algorithms.Integ;
 import dev.strait.gateway.ike.crypto.Algorithms.Prf;
 import dev.strait.gateway.ike.crypto.EspProposal;
-import dev.strait.gateway.ike.crypto.IkeProposal.EncrChoice;
 import dev.strait.gateway.ike.crypto.IkeProposal;
 import dev.strait.gateway.ike.crypto.ProposalFormatter;
+import dev.strait.gateway.ike.crypto.IkeProposal.EncrChoice;
 import dev.strait.gateway.ike.message.Payload;
 import dev.strait.gateway.ike.message.TransformId;
-import dev.strait.gateway.ike.message.WireBytes;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Optional;
