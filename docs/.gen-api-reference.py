@@ -8,7 +8,7 @@ out=["# API reference: strait.dev/v1alpha1", "",
 "uses the same tunnel fields plus `name`, with `auth.psk.file`/`value` instead of `secretRef`.", ""]
 DEFAULTS={
  'spec.ike.proposals':['aes256gcm16-prfsha384-x25519','aes256gcm16-prfsha384-ecp384','aes256gcm16-prfsha384-modp3072'],
- 'spec.ike.rekeyAfter':'4h','spec.ike.dpd.interval':'30s','spec.ike.dpd.timeout':'120s','spec.ike.fragmentation':True,'spec.ike.childless':'Never',
+ 'spec.ike.rekeyAfter':'4h','spec.ike.dpd.interval':'30s','spec.ike.dpd.timeout':'120s','spec.ike.fragmentation':True,'spec.ike.childless':'Never','spec.esp.childSas':'Combined',
  'spec.esp.proposals':['aes256gcm16','chacha20poly1305'],'spec.esp.rekeyAfter':'1h','spec.initiation':'Start',
  'spec.encapsulation':'Auto','spec.legacyAlgorithms':False,'spec.peer.port':500,
  'spec.replicas':1,'spec.hostNetwork':False,'spec.service.type':'LoadBalancer','spec.datapath.mode':'Userspace',

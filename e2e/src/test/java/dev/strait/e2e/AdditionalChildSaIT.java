@@ -23,6 +23,7 @@ import java.util.HashSet;
 import java.util.List;
 import java.util.Set;
 import java.util.function.Consumer;
+import java.util.stream.Collectors;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
@@ -32,8 +33,9 @@ import org.junit.jupiter.api.extension.RegisterExtension;
 /**
  * A tunnel with two remote subnets against strongSwan, which keeps one subnet pair per CHILD_SA ({@code children}
  * lan1 and lan2 of one connection). As initiator we get one Child SA in IKE_AUTH and must create the other with
- * CREATE_CHILD_SA (RFC 7296 section 1.3.1); as responder we accept both of strongSwan's. Traffic goes from site A's
- * LAN to an address in each of site B's subnets.
+ * CREATE_CHILD_SA (RFC 7296 section 1.3.1); as responder we accept both of strongSwan's. Against one strongSwan child
+ * that allows both subnets, esp.childSas decides: Combined puts both pairs in one CHILD_SA, PerSubnetPair makes one
+ * per pair. Traffic goes from site A's LAN to an address in each of site B's subnets.
  */
 @Timeout(150)
 class AdditionalChildSaIT {
@@ -186,6 +188,46 @@ class AdditionalChildSaIT {
         assertEquals(before.initiatorSpi(), after.initiatorSpi(), "the IKE SA stayed");
         assertEquals(before.child("lan1").spiIn(), after.child("lan1").spiIn(), "lan1 untouched");
         statusAgrees(gw, after);
+        pingsBothSubnets();
+    }
+
+    /** strongSwan as responder with one child "lans" whose local_ts holds both of site B's subnets. */
+    private StrongSwan strongSwanOneChildForBothSubnets() {
+        return SITES.strongSwan(s.nsB()).start(SwanctlConf.builder().name("site-b").role(Role.RESPONDER)
+                .startAction(StartAction.NONE).local(s.transitB(), "site-b.test").remote(null, "site-a.test")
+                .psk(PSK).ikeProposals(IKE).espProposals("aes256gcm16-ecp384")
+                .child("lans").localTs(s.lanSubnetB(), LAN2).remoteTs(s.lanSubnetA()).build());
+    }
+
+    /** strongSwan's established IKE SA once its INSTALLED CHILD_SAs carry exactly these local selector sets. */
+    private IkeSa installedChildren(StrongSwan swan, Set<Set<String>> localTs) {
+        return await(() -> swan.listSas().stream().filter(IkeSa::established).filter(sa -> sa.children().stream()
+                .filter(ChildSa::installed).map(c -> Set.copyOf(c.localTs())).collect(Collectors.toSet()).equals(localTs)
+                && sa.children().stream().filter(ChildSa::installed).count() == localTs.size()).findFirst().orElse(null),
+                "strongSwan's CHILD_SAs carry " + localTs);
+    }
+
+    @Test
+    void perSubnetPairMakesOneChildSaPerPairWhereStrongSwanWouldTakeBothInOne() {
+        StrongSwan swan = strongSwanOneChildForBothSubnets();
+        GatewayProcess gw = gateway(TunnelSpec.Initiation.Start, t -> t.esp.childSas = TunnelSpec.ChildSas.PerSubnetPair);
+        IkeSa sa = installedChildren(swan, Set.of(Set.of(s.lanSubnetB()), Set.of(LAN2)));
+        assertTrue(!sa.initiator(), "we initiated the IKE SA");
+        statusAgrees(gw, sa);
+        pingsBothSubnets();
+        IkeSa after = installedChildren(swan, Set.of(Set.of(s.lanSubnetB()), Set.of(LAN2)));
+        for (ChildSa c : after.children()) {
+            assertTrue(c.packetsIn() >= 5, "each pair's CHILD_SA carried its own traffic: " + c);
+        }
+    }
+
+    @Test
+    void combinedPutsBothPairsInTheOneChildSaStrongSwanAllows() {
+        StrongSwan swan = strongSwanOneChildForBothSubnets();
+        GatewayProcess gw = gateway(TunnelSpec.Initiation.Start, t -> { }); // esp.childSas defaults to Combined
+        installedChildren(swan, Set.of(Set.of(s.lanSubnetB(), LAN2)));
+        await(() -> "Established".equals(gw.status().path("tunnels").path(0).path("phase").asText())
+                && gw.status().path("tunnels").path(0).path("children").size() == 1 ? true : null, "one Child SA in our status");
         pingsBothSubnets();
     }
 }

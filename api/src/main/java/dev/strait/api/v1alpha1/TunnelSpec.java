@@ -186,5 +186,12 @@ public class TunnelSpec {
         @io.fabric8.generator.annotation.Min(1)
         @JsonPropertyDescription("Also rekey a Child SA once either direction carried this many packets (like rekeyBytes); default: no packet limit")
         public Long rekeyPackets;
+        @JsonPropertyDescription("How the tunnel's subnet pairs map to Child SAs: Combined carries every local/remote pair in one "
+                + "Child SA; PerSubnetPair keeps one pair per Child SA, as strongSwan children, Libreswan and many appliances "
+                + "and cloud VPN gateways do: as initiator the first pair goes in IKE_AUTH and each further pair gets its own "
+                + "CREATE_CHILD_SA; as responder a peer's request is narrowed to its first pair")
+        public ChildSas childSas = ChildSas.Combined;
     }
+
+    public enum ChildSas { Combined, PerSubnetPair }
 }

@@ -1,6 +1,7 @@
 package dev.strait.gateway.esp;
 
 import dev.strait.gateway.ike.crypto.Algorithms;
+import dev.strait.gateway.wire.BigEndian;
 import java.security.GeneralSecurityException;
 import java.security.spec.AlgorithmParameterSpec;
 import javax.crypto.AEADBadTagException;
@@ -56,12 +57,12 @@ final class AeadEspCipher implements EspCipher {
     /** Inits the cipher for one packet: nonce from iv, AAD from the SPI and the (extended) sequence number. */
     private void prepare(int mode, long iv, long seq, boolean esn, byte[] esp, int espOff)
             throws GeneralSecurityException {
-        Bytes.putLong(nonce, 4, iv);
+        BigEndian.putLong(nonce, 4, iv);
         AlgorithmParameterSpec spec = gcm ? new GCMParameterSpec(ICV * 8, nonce) : new IvParameterSpec(nonce);
         cipher.init(mode, key, spec);
         System.arraycopy(esp, espOff, aad, 0, 4);
         if (esn) {
-            Bytes.putLong(aad, 4, seq);
+            BigEndian.putLong(aad, 4, seq);
             cipher.updateAAD(aad, 0, 12);
         } else {
             System.arraycopy(esp, espOff + 4, aad, 4, 4);
@@ -73,7 +74,7 @@ final class AeadEspCipher implements EspCipher {
     public int seal(long seq, boolean esn, byte[] out, int espOff, byte[] in, int inOff, int inLen, byte[] trailer,
                     int trailerLen) throws GeneralSecurityException {
         prepare(Cipher.ENCRYPT_MODE, seq, seq, esn, out, espOff);
-        Bytes.putLong(out, espOff + 8, seq);
+        BigEndian.putLong(out, espOff + 8, seq);
         int ct = espOff + 16;
         int n = cipher.update(in, inOff, inLen, out, ct);
         n += cipher.doFinal(trailer, 0, trailerLen, out, ct + n);
@@ -85,7 +86,7 @@ final class AeadEspCipher implements EspCipher {
             throws GeneralSecurityException {
         // The nonce uses the IV as sent: it equals the sequence number for our peers, but the RFC lets senders
         // choose any unique IV, so read it from the packet.
-        long iv = Bytes.getLong(pkt, espOff + 8);
+        long iv = BigEndian.getLong(pkt, espOff + 8);
         prepare(Cipher.DECRYPT_MODE, iv, seq, esn, pkt, espOff);
         try {
             return cipher.doFinal(pkt, espOff + 16, espLen - 16, out, outOff);

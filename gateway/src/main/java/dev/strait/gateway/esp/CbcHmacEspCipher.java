@@ -1,6 +1,7 @@
 package dev.strait.gateway.esp;
 
 import dev.strait.gateway.ike.crypto.Algorithms;
+import dev.strait.gateway.wire.BigEndian;
 import java.security.GeneralSecurityException;
 import java.security.MessageDigest;
 import java.security.SecureRandom;
@@ -75,7 +76,7 @@ final class CbcHmacEspCipher implements EspCipher {
     @Override
     public int seal(long seq, boolean esn, byte[] out, int espOff, byte[] in, int inOff, int inLen, byte[] trailer,
                     int trailerLen) throws GeneralSecurityException {
-        Bytes.putLong(ivBlock, 0, seq);
+        BigEndian.putLong(ivBlock, 0, seq);
         ivGen.doFinal(ivBlock, 0, 16, out, espOff + 8);
         cipher.init(Cipher.ENCRYPT_MODE, key, new IvParameterSpec(out, espOff + 8, 16));
         int ct = espOff + 24;
@@ -104,7 +105,7 @@ final class CbcHmacEspCipher implements EspCipher {
     private void computeMac(long seq, boolean esn, byte[] b, int off, int len) throws GeneralSecurityException {
         mac.update(b, off, len);
         if (esn) {
-            Bytes.putInt(seqHi, 0, (int) (seq >>> 32));
+            BigEndian.putInt(seqHi, 0, (int) (seq >>> 32));
             mac.update(seqHi, 0, 4);
         }
         mac.doFinal(macOut, 0);

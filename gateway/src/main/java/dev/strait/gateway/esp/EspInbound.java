@@ -1,5 +1,6 @@
 package dev.strait.gateway.esp;
 
+import dev.strait.gateway.wire.BigEndian;
 import java.security.GeneralSecurityException;
 
 /**
@@ -48,7 +49,7 @@ public final class EspInbound {
 
     /** Reads the SPI of an ESP packet (the caller checked there are at least 8 bytes). */
     public static int spiOf(byte[] pkt, int off) {
-        return Bytes.getInt(pkt, off);
+        return BigEndian.getInt(pkt, off);
     }
 
     /**
@@ -60,7 +61,7 @@ public final class EspInbound {
                 || out.length - outOff < len) {
             return drop(DropReason.MALFORMED);
         }
-        long seqLo = Bytes.getInt(pkt, off + 4) & 0xFFFF_FFFFL;
+        long seqLo = BigEndian.getInt(pkt, off + 4) & 0xFFFF_FFFFL;
         long seq = esn ? extend(seqLo) : seqLo;
         if (seq < 0 || !window.check(seq)) {
             return drop(DropReason.REPLAY);

@@ -1,5 +1,6 @@
 package dev.strait.gateway.esp;
 
+import dev.strait.gateway.wire.BigEndian;
 import java.security.GeneralSecurityException;
 
 /**
@@ -88,8 +89,8 @@ public final class EspOutbound {
         byte savedB = trailer[padLen + 1];
         trailer[padLen] = (byte) padLen;
         trailer[padLen + 1] = (byte) nextHeader;
-        Bytes.putInt(out, outOff, spi);
-        Bytes.putInt(out, outOff + 4, (int) s);
+        BigEndian.putInt(out, outOff, spi);
+        BigEndian.putInt(out, outOff + 4, (int) s);
         try {
             int len = cipher.seal(s, esn, out, outOff, in, inOff, inLen, trailer, padLen + 2);
             counters.outbound(inLen);

@@ -3,6 +3,7 @@ package dev.strait.gateway.esp;
 import com.code_intelligence.jazzer.api.FuzzedDataProvider;
 import com.code_intelligence.jazzer.junit.FuzzTest;
 import dev.strait.gateway.ike.crypto.Algorithms;
+import dev.strait.gateway.wire.BigEndian;
 import java.security.GeneralSecurityException;
 import java.util.Arrays;
 
@@ -85,8 +86,8 @@ class EspInboundJazzerTest {
         int align = c.align();
         plain = Arrays.copyOf(plain, Math.max(align, (plain.length + align - 1) / align * align));
         byte[] pkt = new byte[8 + c.ivLength() + plain.length + c.icvLength() + 64];
-        Bytes.putInt(pkt, 0, SPI);
-        Bytes.putInt(pkt, 4, (int) seq);
+        BigEndian.putInt(pkt, 0, SPI);
+        BigEndian.putInt(pkt, 4, (int) seq);
         int len = c.seal(seq, esn, pkt, 0, plain, 0, plain.length, new byte[0], 0);
         return Arrays.copyOf(pkt, len);
     }

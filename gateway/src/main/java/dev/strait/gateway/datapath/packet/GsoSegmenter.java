@@ -1,7 +1,7 @@
 package dev.strait.gateway.datapath.packet;
 
 import dev.strait.gateway.linux.TunDevice;
-import dev.strait.gateway.esp.Bytes;
+import dev.strait.gateway.wire.BigEndian;
 
 /**
  * Splits what a TUN with IFF_VNET_HDR and TSO/USO offloads hands out - a virtio_net_hdr followed by a TCP or UDP
@@ -13,8 +13,6 @@ import dev.strait.gateway.esp.Bytes;
  * for each index in order.
  */
 public final class GsoSegmenter {
-    private static final int PROTO_TCP = 6;
-    private static final int PROTO_UDP = 17;
     private static final int TCP_FIN = 0x01;
     private static final int TCP_PSH = 0x08;
     private static final int TCP_CWR = 0x80;
@@ -69,7 +67,7 @@ public final class GsoSegmenter {
                 if (c == 0 && csumOffset == 6) {
                     c = 0xffff; // UDP: 0 would mean "no checksum"
                 }
-                Bytes.putShort(pkt, ip + csumStart + csumOffset, c);
+                BigEndian.putShort(pkt, ip + csumStart + csumOffset, c);
             }
             hdrLen = len;
             count = 1;
@@ -83,13 +81,13 @@ public final class GsoSegmenter {
         int ipHdr = version == 4 ? (pkt[ip] & 0x0f) * 4 : 40;
         int proto = version == 4 ? pkt[ip + 9] & 0xff : pkt[ip + 6] & 0xff;
         // csum_start is where the transport header begins; IPv6 extension headers are not produced by TSO.
-        if (csumStart != ipHdr || proto != (tcp ? PROTO_TCP : PROTO_UDP)) {
+        if (csumStart != ipHdr || proto != (tcp ? IpProtocol.TCP : IpProtocol.UDP)) {
             return -1;
         }
-        if (version == 4 && Bytes.getShort(pkt, ip + 2) != len) {
+        if (version == 4 && BigEndian.getShort(pkt, ip + 2) != len) {
             return -1;
         }
-        if (version == 6 && Bytes.getShort(pkt, ip + 4) != len - 40) {
+        if (version == 6 && BigEndian.getShort(pkt, ip + 4) != len - 40) {
             return -1;
         }
         int l4Hdr;
@@ -115,8 +113,8 @@ public final class GsoSegmenter {
         nextInPlace = 0;
         l4 = ipHdr;
         protocol = proto;
-        ipId = version == 4 ? Bytes.getShort(pkt, ip + 4) : 0;
-        tcpSeq = tcp ? Bytes.getInt(pkt, ip + ipHdr + 4) : 0;
+        ipId = version == 4 ? BigEndian.getShort(pkt, ip + 4) : 0;
+        tcpSeq = tcp ? BigEndian.getInt(pkt, ip + ipHdr + 4) : 0;
         int payload = len - hdrLen;
         count = Math.max(1, (payload + gsoSize - 1) / gsoSize);
         gso = true;
@@ -166,18 +164,18 @@ public final class GsoSegmenter {
         int payloadAt = i * gsoSize;
         System.arraycopy(header, 0, out, outOff, hdrLen);
         if (version == 4) {
-            Bytes.putShort(out, outOff + 2, segLen);
-            Bytes.putShort(out, outOff + 4, (ipId + i) & 0xffff);
-            Bytes.putShort(out, outOff + 10, 0);
-            Bytes.putShort(out, outOff + 10, Checksum.finish(Checksum.sum(out, outOff, l4, 0)));
+            BigEndian.putShort(out, outOff + 2, segLen);
+            BigEndian.putShort(out, outOff + 4, (ipId + i) & 0xffff);
+            BigEndian.putShort(out, outOff + 10, 0);
+            BigEndian.putShort(out, outOff + 10, Checksum.finish(Checksum.sum(out, outOff, l4, 0)));
         } else {
-            Bytes.putShort(out, outOff + 4, segLen - 40);
+            BigEndian.putShort(out, outOff + 4, segLen - 40);
         }
         int t = outOff + l4;
         int l4Len = segLen - l4;
         int checkAt;
-        if (protocol == PROTO_TCP) {
-            Bytes.putInt(out, t + 4, tcpSeq + payloadAt);
+        if (protocol == IpProtocol.TCP) {
+            BigEndian.putInt(out, t + 4, tcpSeq + payloadAt);
             int flags = out[t + 13] & 0xff;
             if (i < count - 1) {
                 flags &= ~(TCP_FIN | TCP_PSH);
@@ -188,16 +186,16 @@ public final class GsoSegmenter {
             out[t + 13] = (byte) flags;
             checkAt = t + 16;
         } else {
-            Bytes.putShort(out, t + 4, l4Len);
+            BigEndian.putShort(out, t + 4, l4Len);
             checkAt = t + 6;
         }
-        Bytes.putShort(out, checkAt, 0);
+        BigEndian.putShort(out, checkAt, 0);
         long s = Checksum.pseudoHeader(out, outOff, version, protocol, l4Len);
         int c = Checksum.finish(Checksum.sum(out, t, l4Len, s));
-        if (c == 0 && protocol == PROTO_UDP) {
+        if (c == 0 && protocol == IpProtocol.UDP) {
             c = 0xffff;
         }
-        Bytes.putShort(out, checkAt, c);
+        BigEndian.putShort(out, checkAt, c);
         return segLen;
     }
 

@@ -1,13 +1,9 @@
 package dev.strait.gateway.datapath.packet;
 
-import dev.strait.gateway.esp.Bytes;
+import dev.strait.gateway.wire.BigEndian;
 
 /** Just enough IPv4/IPv6/TCP/ICMP handling for the tunnel: addresses, MSS clamping and "too big" errors. */
 public final class IpPackets {
-    private static final int PROTO_TCP = 6;
-    private static final int PROTO_ICMP = 1;
-    private static final int PROTO_ICMPV6 = 58;
-
     private IpPackets() {
     }
 
@@ -48,14 +44,14 @@ public final class IpPackets {
         int maxMss;
         if (version == 4) {
             int ihl = (p[off] & 0x0f) * 4;
-            boolean firstFragment = (Bytes.getShort(p, off + 6) & 0x1fff) == 0;
-            if ((p[off + 9] & 0xff) != PROTO_TCP || !firstFragment || ihl < 20) {
+            boolean firstFragment = (BigEndian.getShort(p, off + 6) & 0x1fff) == 0;
+            if ((p[off + 9] & 0xff) != IpProtocol.TCP || !firstFragment || ihl < 20) {
                 return false;
             }
             tcp = off + ihl;
             maxMss = mtu - 40;
         } else {
-            if ((p[off + 6] & 0xff) != PROTO_TCP) {
+            if ((p[off + 6] & 0xff) != IpProtocol.TCP) {
                 return false;
             }
             tcp = off + 40;
@@ -84,17 +80,17 @@ public final class IpPackets {
                 break;
             }
             if (kind == 2 && optLen == 4) {
-                int mss = Bytes.getShort(p, i + 2);
+                int mss = BigEndian.getShort(p, i + 2);
                 if (mss <= maxMss) {
                     return false;
                 }
-                Bytes.putShort(p, i + 2, maxMss);
-                int sum = ~Bytes.getShort(p, tcp + 16) & 0xffff;
+                BigEndian.putShort(p, i + 2, maxMss);
+                int sum = ~BigEndian.getShort(p, tcp + 16) & 0xffff;
                 sum += ~mss & 0xffff;
                 sum += maxMss;
                 sum = (sum & 0xffff) + (sum >>> 16);
                 sum = (sum & 0xffff) + (sum >>> 16);
-                Bytes.putShort(p, tcp + 16, ~sum & 0xffff);
+                BigEndian.putShort(p, tcp + 16, ~sum & 0xffff);
                 return true;
             }
             i += optLen;
@@ -106,9 +102,9 @@ public final class IpPackets {
     private static boolean isIcmpError(byte[] p, int off, int version) {
         if (version == 4) {
             int ihl = (p[off] & 0x0f) * 4;
-            return (p[off + 9] & 0xff) == PROTO_ICMP && (p[off + ihl] & 0xff) != 0 && (p[off + ihl] & 0xff) != 8;
+            return (p[off + 9] & 0xff) == IpProtocol.ICMP && (p[off + ihl] & 0xff) != 0 && (p[off + ihl] & 0xff) != 8;
         }
-        return (p[off + 6] & 0xff) == PROTO_ICMPV6 && (p[off + 40] & 0xff) < 128;
+        return (p[off + 6] & 0xff) == IpProtocol.ICMPV6 && (p[off + 40] & 0xff) < 128;
     }
 
     /**
@@ -126,34 +122,34 @@ public final class IpPackets {
             int total = 20 + 8 + quoted;
             java.util.Arrays.fill(out, 0, 28, (byte) 0);
             out[0] = 0x45;
-            Bytes.putShort(out, 2, total);
+            BigEndian.putShort(out, 2, total);
             out[8] = 64;
-            out[9] = PROTO_ICMP;
+            out[9] = IpProtocol.ICMP;
             System.arraycopy(p, off + 16, out, 12, 4);
             System.arraycopy(p, off + 12, out, 16, 4);
-            Bytes.putShort(out, 10, Checksum.finish(Checksum.sum(out, 0, 20, 0)));
+            BigEndian.putShort(out, 10, Checksum.finish(Checksum.sum(out, 0, 20, 0)));
             out[20] = 3;
             out[21] = 4;
-            Bytes.putShort(out, 26, mtu);
+            BigEndian.putShort(out, 26, mtu);
             System.arraycopy(p, off, out, 28, quoted);
-            Bytes.putShort(out, 22, Checksum.finish(Checksum.sum(out, 20, 8 + quoted, 0)));
+            BigEndian.putShort(out, 22, Checksum.finish(Checksum.sum(out, 20, 8 + quoted, 0)));
             return total;
         }
         int quoted = Math.min(len, 1280 - 48);
         int payload = 8 + quoted;
         java.util.Arrays.fill(out, 0, 48, (byte) 0);
         out[0] = 0x60;
-        Bytes.putShort(out, 4, payload);
-        out[6] = (byte) PROTO_ICMPV6;
+        BigEndian.putShort(out, 4, payload);
+        out[6] = (byte) IpProtocol.ICMPV6;
         out[7] = 64;
         System.arraycopy(p, off + 24, out, 8, 16);
         System.arraycopy(p, off + 8, out, 24, 16);
         out[40] = 2;
-        Bytes.putInt(out, 44, mtu);
+        BigEndian.putInt(out, 44, mtu);
         System.arraycopy(p, off, out, 48, quoted);
         // Pseudo-header: addresses, upper-layer length, next header.
-        long pseudo = Checksum.sum(out, 8, 32, 0) + payload + PROTO_ICMPV6;
-        Bytes.putShort(out, 42, Checksum.finish(Checksum.sum(out, 40, payload, pseudo)));
+        long pseudo = Checksum.sum(out, 8, 32, 0) + payload + IpProtocol.ICMPV6;
+        BigEndian.putShort(out, 42, Checksum.finish(Checksum.sum(out, 40, payload, pseudo)));
         return 40 + payload;
     }
 }

@@ -1,7 +1,7 @@
 package dev.strait.gateway.datapath.packet;
 
 import dev.strait.gateway.linux.TunDevice;
-import dev.strait.gateway.esp.Bytes;
+import dev.strait.gateway.wire.BigEndian;
 
 /**
  * Receive-side GRO for a TUN with IFF_VNET_HDR: consecutive TCP segments of one flow (as decrypted from one
@@ -188,7 +188,7 @@ public final class TcpCoalescer {
         hdrLen = ihl + th;
         gsoSize = payload;
         segments = 1;
-        nextSeq = Bytes.getInt(buf, tcp + 4) + payload;
+        nextSeq = BigEndian.getInt(buf, tcp + 4) + payload;
         closed = (buf[tcp + 13] & PSH) != 0;
     }
 
@@ -204,16 +204,16 @@ public final class TcpCoalescer {
             int ip = VNET;
             int tcp = ip + ipHdr;
             if (version == 4) {
-                Bytes.putShort(buf, ip + 2, n);
-                Bytes.putShort(buf, ip + 10, 0);
-                Bytes.putShort(buf, ip + 10, Checksum.finish(Checksum.sum(buf, ip, ipHdr, 0)));
+                BigEndian.putShort(buf, ip + 2, n);
+                BigEndian.putShort(buf, ip + 10, 0);
+                BigEndian.putShort(buf, ip + 10, Checksum.finish(Checksum.sum(buf, ip, ipHdr, 0)));
             } else {
-                Bytes.putShort(buf, ip + 4, n - 40);
+                BigEndian.putShort(buf, ip + 4, n - 40);
             }
             // CHECKSUM_PARTIAL: the field holds the folded pseudo-header sum; the kernel trusts the payload
             // (verified per segment before merging) and computes checksums only if it must resegment.
             long pseudo = Checksum.pseudoHeader(buf, ip, version, 6, n - ipHdr);
-            Bytes.putShort(buf, tcp + 16, ~Checksum.finish(pseudo) & 0xffff);
+            BigEndian.putShort(buf, tcp + 16, ~Checksum.finish(pseudo) & 0xffff);
             buf[0] = TunDevice.VNET_F_NEEDS_CSUM;
             buf[1] = (byte) (version == 4 ? TunDevice.VNET_GSO_TCPV4 : TunDevice.VNET_GSO_TCPV6);
             le16(buf, 2, hdrLen);
@@ -232,11 +232,11 @@ public final class TcpCoalescer {
     /** A plain TCP data segment with a valid checksum: the only kind that may start or join a super-packet. */
     private static boolean mergeable(byte[] p, int off, int n, int v, int ihl) {
         if (v == 4) {
-            if (ihl != 20 || (p[off + 9] & 0xff) != 6 || Bytes.getShort(p, off + 2) != n
-                    || (Bytes.getShort(p, off + 6) & 0x3fff) != 0) {
+            if (ihl != 20 || (p[off + 9] & 0xff) != IpProtocol.TCP || BigEndian.getShort(p, off + 2) != n
+                    || (BigEndian.getShort(p, off + 6) & 0x3fff) != 0) {
                 return false; // options, not TCP, length mismatch, or a fragment
             }
-        } else if (v != 6 || (p[off + 6] & 0xff) != 6 || Bytes.getShort(p, off + 4) != n - 40) {
+        } else if (v != 6 || (p[off + 6] & 0xff) != IpProtocol.TCP || BigEndian.getShort(p, off + 4) != n - 40) {
             return false;
         }
         int tcp = off + ihl;
@@ -268,7 +268,7 @@ public final class TcpCoalescer {
         }
         int tcp = off + ihl;
         int ptcp = ip + ipHdr;
-        return Bytes.getInt(p, tcp + 4) == nextSeq
+        return BigEndian.getInt(p, tcp + 4) == nextSeq
                 && same(p, tcp, buf, ptcp, 4)                               // ports
                 && same(p, tcp + 8, buf, ptcp + 8, 5)                       // ACK number, data offset
                 && (p[tcp + 13] & ~PSH) == (buf[ptcp + 13] & ~PSH)          // flags apart from PSH

@@ -44,7 +44,7 @@ public final class CertificateAuthentication implements Authenticator {
 
     /** SIGNATURE_HASH_ALGORITHMS (RFC 7427 section 4) for IKE_SA_INIT: every hash we accept. */
     public Payload.Notify signatureHashAlgorithmsNotify() {
-        return new Payload.Notify(0, new byte[0], NotifyType.SIGNATURE_HASH_ALGORITHMS, SignatureHash.encodeNotify(SignatureHash.SUPPORTED));
+        return Payload.Notify.of(NotifyType.SIGNATURE_HASH_ALGORITHMS, SignatureHash.encodeNotify(SignatureHash.SUPPORTED));
     }
 
     public Payload.CertReq certReq() {

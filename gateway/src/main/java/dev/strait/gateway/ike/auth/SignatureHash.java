@@ -1,5 +1,6 @@
 package dev.strait.gateway.ike.auth;
 
+import dev.strait.gateway.ike.message.HashAlgorithmId;
 import java.util.ArrayList;
 import java.util.Collection;
 import java.util.EnumSet;
@@ -11,14 +12,12 @@ import java.util.Set;
  * SHA-1 exists only so that a peer's announcement can be parsed; we never offer or accept it.
  */
 public enum SignatureHash {
-    SHA1(1, 20),
-    SHA2_256(2, 32),
-    SHA2_384(3, 48),
-    SHA2_512(4, 64),
+    SHA1(HashAlgorithmId.SHA1, 20),
+    SHA2_256(HashAlgorithmId.SHA2_256, 32),
+    SHA2_384(HashAlgorithmId.SHA2_384, 48),
+    SHA2_512(HashAlgorithmId.SHA2_512, 64),
     /** RFC 8420: EdDSA signs the message itself. */
-    IDENTITY(5, 0);
-
-    /** Notify Message Type of SIGNATURE_HASH_ALGORITHMS. */
+    IDENTITY(HashAlgorithmId.IDENTITY, 0);
 
     /** What we announce: every hash we accept, strongest first. */
     public static final List<SignatureHash> SUPPORTED = List.of(SHA2_512, SHA2_384, SHA2_256, IDENTITY);

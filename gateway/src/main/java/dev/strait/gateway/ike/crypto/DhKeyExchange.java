@@ -9,15 +9,22 @@ abstract sealed class DhKeyExchange implements KeyExchange permits ModpKeyExchan
     static final SecureRandom RANDOM = new SecureRandom();
 
     private final Algorithms.Group group;
+    private final byte[] publicValue;
     private byte[] secret;
 
-    DhKeyExchange(Algorithms.Group group) {
+    DhKeyExchange(Algorithms.Group group, byte[] publicValue) {
         this.group = group;
+        this.publicValue = publicValue;
     }
 
     @Override
     public final Algorithms.Group group() {
         return group;
+    }
+
+    @Override
+    public final byte[] publicValue() {
+        return publicValue.clone();
     }
 
     @Override
@@ -39,16 +46,13 @@ abstract sealed class DhKeyExchange implements KeyExchange permits ModpKeyExchan
         if (peerData == null) {
             throw new GeneralSecurityException(group + ": missing peer key exchange data");
         }
-        int expected = peerLength();
+        int expected = publicValue.length; // the group fixes the length of both sides' values
         if (peerData.length != expected) {
             throw new GeneralSecurityException(group + ": peer key exchange data must be " + expected + " bytes, got "
                     + peerData.length);
         }
         return peerData;
     }
-
-    /** Exact length of the peer's KE data. */
-    abstract int peerLength();
 
     /** The shared secret in its fixed-length IKE form; peerData has the right length already. */
     abstract byte[] agree(byte[] peerData) throws GeneralSecurityException;

@@ -21,15 +21,17 @@ final class EcpKeyExchange extends DhKeyExchange {
     private final X9ECParameters curve;
     private final int coordinateLength;
     private final BigInteger privateKey;
-    private final byte[] publicValue;
 
     private EcpKeyExchange(Algorithms.Group group, X9ECParameters curve, BigInteger privateKey) {
-        super(group);
+        super(group, publicPoint(curve, privateKey));
         this.curve = curve;
         this.coordinateLength = (curve.getCurve().getFieldSize() + 7) / 8;
         this.privateKey = privateKey;
+    }
+
+    private static byte[] publicPoint(X9ECParameters curve, BigInteger privateKey) {
         ECPoint q = new FixedPointCombMultiplier().multiply(curve.getG(), privateKey).normalize();
-        this.publicValue = Bytes.concat(q.getAffineXCoord().getEncoded(), q.getAffineYCoord().getEncoded());
+        return Bytes.concat(q.getAffineXCoord().getEncoded(), q.getAffineYCoord().getEncoded());
     }
 
     static EcpKeyExchange generate(Algorithms.Group group) {
@@ -55,16 +57,6 @@ final class EcpKeyExchange extends DhKeyExchange {
             case ECP_521 -> P521;
             default -> throw new IllegalArgumentException(group + " is not an ECP group");
         };
-    }
-
-    @Override
-    public byte[] publicValue() {
-        return publicValue.clone();
-    }
-
-    @Override
-    int peerLength() {
-        return 2 * coordinateLength;
     }
 
     @Override

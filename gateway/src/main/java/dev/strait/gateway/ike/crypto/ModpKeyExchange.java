@@ -23,14 +23,16 @@ final class ModpKeyExchange extends DhKeyExchange {
     private final DHParameterSpec params;
     private final int length;
     private final KeyPair keyPair;
-    private final byte[] publicValue;
 
     private ModpKeyExchange(Algorithms.Group group, DHParameterSpec params, KeyPair keyPair) {
-        super(group);
+        super(group, Bytes.fixedLength(((DHPublicKey) keyPair.getPublic()).getY(), length(params)));
         this.params = params;
-        this.length = (params.getP().bitLength() + 7) / 8;
+        this.length = length(params);
         this.keyPair = keyPair;
-        this.publicValue = Bytes.fixedLength(((DHPublicKey) keyPair.getPublic()).getY(), length);
+    }
+
+    private static int length(DHParameterSpec params) {
+        return (params.getP().bitLength() + 7) / 8;
     }
 
     static ModpKeyExchange generate(Algorithms.Group group) {
@@ -55,16 +57,6 @@ final class ModpKeyExchange extends DhKeyExchange {
 
     private static DHParameterSpec spec(DHParameters rfc3526, int exponentBits) {
         return new DHParameterSpec(rfc3526.getP(), TWO, exponentBits);
-    }
-
-    @Override
-    public byte[] publicValue() {
-        return publicValue.clone();
-    }
-
-    @Override
-    int peerLength() {
-        return length;
     }
 
     @Override

@@ -7,17 +7,20 @@ import org.bouncycastle.math.ec.rfc7748.X448;
 /** Curve25519 / Curve448 (RFC 8031) with BouncyCastle's RFC 7748 code (about 5x faster than the JCA XDH). */
 final class MontgomeryKeyExchange extends DhKeyExchange {
     private final byte[] privateKey;
-    private final byte[] publicValue;
 
     private MontgomeryKeyExchange(Algorithms.Group group, byte[] privateKey) {
-        super(group);
+        super(group, publicKey(group, privateKey));
         this.privateKey = privateKey;
-        this.publicValue = new byte[privateKey.length];
+    }
+
+    private static byte[] publicKey(Algorithms.Group group, byte[] privateKey) {
+        byte[] publicValue = new byte[privateKey.length];
         if (group == Algorithms.Group.CURVE25519) {
             X25519.generatePublicKey(privateKey, 0, publicValue, 0);
         } else {
             X448.generatePublicKey(privateKey, 0, publicValue, 0);
         }
+        return publicValue;
     }
 
     static MontgomeryKeyExchange generate(Algorithms.Group group) {
@@ -47,18 +50,8 @@ final class MontgomeryKeyExchange extends DhKeyExchange {
     }
 
     @Override
-    public byte[] publicValue() {
-        return publicValue.clone();
-    }
-
-    @Override
-    int peerLength() {
-        return publicValue.length;
-    }
-
-    @Override
     byte[] agree(byte[] peerData) throws GeneralSecurityException {
-        byte[] secret = new byte[publicValue.length];
+        byte[] secret = new byte[privateKey.length];
         boolean nonZero = group() == Algorithms.Group.CURVE25519
                 ? X25519.calculateAgreement(privateKey, 0, peerData, 0, secret, 0)
                 : X448.calculateAgreement(privateKey, 0, peerData, 0, secret, 0);

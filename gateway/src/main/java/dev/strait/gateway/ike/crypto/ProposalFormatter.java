@@ -55,36 +55,15 @@ public final class ProposalFormatter {
     }
 
     public static String token(Integ integ) {
-        return switch (integ) {
-            case HMAC_SHA1_96 -> "sha1";
-            case HMAC_SHA2_256_128 -> "sha256";
-            case HMAC_SHA2_384_192 -> "sha384";
-            case HMAC_SHA2_512_256 -> "sha512";
-        };
+        return integ.token;
     }
 
     public static String token(Prf prf) {
-        return switch (prf) {
-            case HMAC_SHA1 -> "prfsha1";
-            case HMAC_SHA2_256 -> "prfsha256";
-            case HMAC_SHA2_384 -> "prfsha384";
-            case HMAC_SHA2_512 -> "prfsha512";
-        };
+        return prf.token;
     }
 
     public static String token(Group group) {
-        return switch (group) {
-            case MODP_2048 -> "modp2048";
-            case MODP_3072 -> "modp3072";
-            case MODP_4096 -> "modp4096";
-            case ECP_256 -> "ecp256";
-            case ECP_384 -> "ecp384";
-            case ECP_521 -> "ecp521";
-            case CURVE25519 -> "x25519";
-            case CURVE448 -> "x448";
-            case ML_KEM_768 -> "mlkem768";
-            case ML_KEM_1024 -> "mlkem1024";
-        };
+        return group.token;
     }
 
     /** A single negotiated choice, e.g. for the status of an established SA. */

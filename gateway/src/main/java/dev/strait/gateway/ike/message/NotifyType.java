@@ -1,5 +1,7 @@
 package dev.strait.gateway.ike.message;
 
+import java.util.Map;
+
 /** IANA "IKEv2 Notify Message Types" used by Strait (errors below 16384, status from 16384). */
 public final class NotifyType {
     public static final int UNSUPPORTED_CRITICAL_PAYLOAD = 1;
@@ -44,20 +46,18 @@ public final class NotifyType {
     public static final int INTERMEDIATE_EXCHANGE_SUPPORTED = 16438;
     public static final int ADDITIONAL_KEY_EXCHANGE = 16441;
 
+    private static final RegistryNames NAMES = new RegistryNames(NotifyType.class, "notify ", Map.of());
+
     private NotifyType() {
     }
 
     /** The IANA name of a notify type Strait knows, else "notify N". */
     public static String name(int type) {
-        for (var f : NotifyType.class.getFields()) {
-            try {
-                if (f.getType() == int.class && f.getInt(null) == type) {
-                    return f.getName();
-                }
-            } catch (IllegalAccessException e) {
-                break;
-            }
-        }
-        return "notify " + type;
+        return NAMES.name(type);
+    }
+
+    /** Error types are below 16384, status types from there on (RFC 7296 section 3.10.1). */
+    public static boolean isError(int type) {
+        return type < INITIAL_CONTACT;
     }
 }

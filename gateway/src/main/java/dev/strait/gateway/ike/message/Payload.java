@@ -83,9 +83,17 @@ public sealed interface Payload {
 
     /** N (section 3.10). protocolId 0 when no SPI; spi empty when absent. */
     record Notify(int protocolId, byte[] spi, int notifyType, byte[] data) implements Payload {
+        /** Protocol ID 0: the notify is about the IKE SA or the exchange, and carries no SPI. */
+        public static final int PROTOCOL_NONE = 0;
+
         public int type() { return PayloadType.NOTIFY; }
 
-        public boolean isError() { return notifyType < 16384; }
+        public boolean isError() { return NotifyType.isError(notifyType); }
+
+        /** A notify about the IKE SA or the exchange (protocol 0, no SPI). */
+        public static Notify of(int notifyType, byte[] data) {
+            return new Notify(PROTOCOL_NONE, new byte[0], notifyType, data);
+        }
     }
 
     /** D (section 3.11): spiSize is 0 for IKE (no SPIs), 4 for ESP/AH. */

@@ -139,10 +139,7 @@ final class PayloadBodies {
             case PayloadType.KE -> {
                 int group = r.u16("KE group");
                 r.skip(2, "KE reserved");
-                if (r.remaining() == 0) {
-                    throw new MalformedMessageException("KE payload without key exchange data");
-                }
-                yield new Payload.KeyExchange(group, r.rest());
+                yield new Payload.KeyExchange(group, nonEmptyRest(r, "KE payload without key exchange data"));
             }
             case PayloadType.NONCE -> {
                 if (r.remaining() < MIN_NONCE || r.remaining() > MAX_NONCE) {
@@ -154,17 +151,11 @@ final class PayloadBodies {
             case PayloadType.AUTH -> {
                 int method = r.u8("AUTH method");
                 r.skip(3, "AUTH reserved");
-                if (r.remaining() == 0) {
-                    throw new MalformedMessageException("AUTH payload without authentication data");
-                }
-                yield new Payload.Auth(method, r.rest());
+                yield new Payload.Auth(method, nonEmptyRest(r, "AUTH payload without authentication data"));
             }
             case PayloadType.CERT -> {
                 int encoding = r.u8("CERT encoding");
-                if (r.remaining() == 0) {
-                    throw new MalformedMessageException("CERT payload without certificate data");
-                }
-                yield new Payload.Cert(encoding, r.rest());
+                yield new Payload.Cert(encoding, nonEmptyRest(r, "CERT payload without certificate data"));
             }
             case PayloadType.CERTREQ -> {
                 int encoding = r.u8("CERTREQ encoding");
@@ -210,6 +201,14 @@ final class PayloadBodies {
         };
         r.expectEnd(PayloadType.name(type) + " payload");
         return p;
+    }
+
+    /** The payload's data, which must not be empty (KE, AUTH, CERT); else malformed, saying what is missing. */
+    private static byte[] nonEmptyRest(WireReader r, String missing) throws MalformedMessageException {
+        if (r.remaining() == 0) {
+            throw new MalformedMessageException(missing);
+        }
+        return r.rest();
     }
 
     private static Payload.Sa decodeSa(WireReader r) throws MalformedMessageException {

@@ -1,5 +1,7 @@
 package dev.strait.gateway.ike.message;
 
+import java.util.Map;
+
 /** IANA "IKEv2 Payload Types". */
 public final class PayloadType {
     public static final int NONE = 0;
@@ -21,6 +23,10 @@ public final class PayloadType {
     public static final int EAP = 48;
     public static final int SKF = 53;
 
+    /** RFC 7296's notation where it is not the constant's name. */
+    private static final RegistryNames NAMES = new RegistryNames(PayloadType.class, "type ", Map.of(IDI, "IDi", IDR, "IDr",
+            NONCE, "Nonce", NOTIFY, "N", DELETE, "D", VENDOR_ID, "V", TSI, "TSi", TSR, "TSr"));
+
     private PayloadType() {
     }
 
@@ -29,27 +35,8 @@ public final class PayloadType {
         return (type >= SA && type <= EAP) || type == SKF;
     }
 
+    /** The name RFC 7296 gives a payload type ("IDi", "N"), else "type N". */
     public static String name(int type) {
-        return switch (type) {
-            case NONE -> "NONE";
-            case SA -> "SA";
-            case KE -> "KE";
-            case IDI -> "IDi";
-            case IDR -> "IDr";
-            case CERT -> "CERT";
-            case CERTREQ -> "CERTREQ";
-            case AUTH -> "AUTH";
-            case NONCE -> "Nonce";
-            case NOTIFY -> "N";
-            case DELETE -> "D";
-            case VENDOR_ID -> "V";
-            case TSI -> "TSi";
-            case TSR -> "TSr";
-            case SK -> "SK";
-            case CP -> "CP";
-            case EAP -> "EAP";
-            case SKF -> "SKF";
-            default -> "type " + type;
-        };
+        return NAMES.name(type);
     }
 }

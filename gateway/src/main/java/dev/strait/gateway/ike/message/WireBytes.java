@@ -1,5 +1,7 @@
 package dev.strait.gateway.ike.message;
 
+import dev.strait.gateway.wire.BigEndian;
+
 /** Big-endian fields as IKE carries them (SPIs, group numbers, message IDs): the one place that packs and unpacks them. */
 public final class WireBytes {
     private WireBytes() {
@@ -17,14 +19,11 @@ public final class WireBytes {
     }
 
     public static int u32(byte[] b, int off) {
-        return (b[off] & 0xff) << 24 | (b[off + 1] & 0xff) << 16 | (b[off + 2] & 0xff) << 8 | (b[off + 3] & 0xff);
+        return BigEndian.getInt(b, off);
     }
 
     public static void putU32(byte[] b, int off, int v) {
-        b[off] = (byte) (v >>> 24);
-        b[off + 1] = (byte) (v >>> 16);
-        b[off + 2] = (byte) (v >>> 8);
-        b[off + 3] = (byte) v;
+        BigEndian.putInt(b, off, v);
     }
 
     /** A 2-byte field, such as the group number in INVALID_KE_PAYLOAD (RFC 7296 section 3.10.1). */
@@ -38,19 +37,17 @@ public final class WireBytes {
     }
 
     public static void putU16(byte[] b, int off, int v) {
-        b[off] = (byte) (v >>> 8);
-        b[off + 1] = (byte) v;
+        BigEndian.putShort(b, off, v);
     }
 
     /** An 8-byte IKE SPI. */
     public static byte[] u64(long v) {
         byte[] b = new byte[8];
-        putU32(b, 0, (int) (v >>> 32));
-        putU32(b, 4, (int) v);
+        BigEndian.putLong(b, 0, v);
         return b;
     }
 
     public static long u64(byte[] b) {
-        return (long) u32(b, 0) << 32 | (u32(b, 4) & 0xffffffffL);
+        return BigEndian.getLong(b, 0);
     }
 }

@@ -13,6 +13,7 @@ import dev.strait.gateway.ike.crypto.KeyExchange;
 import dev.strait.gateway.ike.message.ExchangeType;
 import dev.strait.gateway.ike.message.IkeCodec;
 import dev.strait.gateway.ike.message.IkeMessage;
+import dev.strait.gateway.ike.message.IkePorts;
 import dev.strait.gateway.ike.message.NotifyType;
 import dev.strait.gateway.ike.message.Payload;
 import dev.strait.gateway.ike.message.WireBytes;
@@ -108,7 +109,7 @@ final class IkeAuthExchange {
         if (ikeSa.udpEncap && !ikeSa.natt) {
             // RFC 7296 section 2.23: the initiator floats to port 4500 once NAT-D says so.
             ikeSa.natt = true;
-            ikeSa.remote = new InetSocketAddress(ikeSa.remote.getAddress(), ikeSa.NATT_PORT);
+            ikeSa.remote = new InetSocketAddress(ikeSa.remote.getAddress(), IkePorts.NATT);
             ikeSa.localAddress = new InetSocketAddress(ikeSa.localAddress.getAddress(), ikeSa.engine.nattPort());
         }
     }
@@ -126,8 +127,8 @@ final class IkeAuthExchange {
         floatToNattIfNeeded();
         authMessageId = ikeSa.window.nextRequestId();
         pendingChildSpi = sentChildless ? 0 : ikeSa.engine.allocateChildSpi(); // childless: SPIs come with CREATE_CHILD_SA
-        offeredTsi = TrafficSelectors.of(t.localSubnets());
-        offeredTsr = TrafficSelectors.of(t.remoteSubnets());
+        offeredTsi = TrafficSelectors.of(t.firstChildLocalSubnets());
+        offeredTsr = TrafficSelectors.of(t.firstChildRemoteSubnets());
         Authenticator authenticator = t.authenticator();
         Authenticator.Own own;
         try {

@@ -9,6 +9,7 @@ import dev.strait.gateway.ike.crypto.PrfFunction;
 import dev.strait.gateway.ike.crypto.SkCipher;
 import dev.strait.gateway.ike.message.ExchangeType;
 import dev.strait.gateway.ike.message.IkeMessage;
+import dev.strait.gateway.ike.message.IkePorts;
 import dev.strait.gateway.ike.message.NotifyType;
 import dev.strait.gateway.ike.message.Payload;
 import dev.strait.gateway.ike.sa.ProposalMatcher.EspChoice;
@@ -29,7 +30,6 @@ import org.slf4j.LoggerFactory;
 final class IkeSa {
     private static final Logger LOG = LoggerFactory.getLogger(IkeSa.class);
     static final int NONCE_LENGTH = 32;
-    static final int NATT_PORT = 4500;
 
     /** REKEYED: the children moved to a successor IKE SA; this one only waits for its DELETE. */
     enum State { INIT_SENT, AUTH_SENT, RESPONDER_INIT_DONE, ESTABLISHED, REKEYED, DELETING, CLOSED }
@@ -307,7 +307,7 @@ final class IkeSa {
     }
 
     static Payload.Notify notify(int type, byte[] data) {
-        return new Payload.Notify(0, new byte[0], type, data);
+        return Payload.Notify.of(type, data);
     }
 
     /** One IKE_FOLLOWUP_KE of the peer's Child SA creation or IKE SA rekey: our KE, then the next link or the new SA. */
@@ -467,7 +467,7 @@ final class IkeSa {
 
     /** Where ESP (and NAT keepalives) go: the peer's NAT-T address, or its 4500 when IKE still runs on 500. */
     InetSocketAddress espPeer() {
-        return new InetSocketAddress(remote.getAddress(), natt ? remote.getPort() : NATT_PORT);
+        return new InetSocketAddress(remote.getAddress(), natt ? remote.getPort() : IkePorts.NATT);
     }
 
     void removeChild(Child c) {

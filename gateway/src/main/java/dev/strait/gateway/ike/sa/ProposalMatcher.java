@@ -10,6 +10,7 @@ import dev.strait.gateway.ike.crypto.IkeProposal;
 import dev.strait.gateway.ike.crypto.ProposalFormatter;
 import dev.strait.gateway.ike.crypto.IkeProposal.EncrChoice;
 import dev.strait.gateway.ike.message.Payload;
+import dev.strait.gateway.ike.message.TransformId;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Optional;
@@ -90,7 +91,7 @@ public final class ProposalMatcher {
                     p.additionalKes().get(i).forEach(g -> t.add(new Payload.Transform(type, g.id, null)));
                 }
             }
-            p.esn().forEach(e -> t.add(new Payload.Transform(Payload.Transform.TYPE_ESN, e ? 1 : 0, null)));
+            p.esn().forEach(e -> t.add(new Payload.Transform(Payload.Transform.TYPE_ESN, TransformId.esn(e), null)));
             out.add(new Payload.Proposal(out.size() + 1, Payload.Proposal.PROTOCOL_ESP, spiBytes, t));
         }
         return out;
@@ -185,7 +186,7 @@ public final class ProposalMatcher {
                 }
                 List<Boolean> esnOptions = o.esn().isEmpty() ? List.of(false) : o.esn();
                 Optional<Boolean> esn = hasType(p, Payload.Transform.TYPE_ESN)
-                        ? pick(p, Payload.Transform.TYPE_ESN, esnOptions, b -> b ? 1 : 0)
+                        ? pick(p, Payload.Transform.TYPE_ESN, esnOptions, TransformId::esn)
                         : esnOptions.contains(false) ? Optional.of(false) : Optional.empty();
                 if (esn.isEmpty()) {
                     continue;
@@ -239,7 +240,7 @@ public final class ProposalMatcher {
             t.add(new Payload.Transform(Payload.Transform.TYPE_KE, g.id, null));
         }
         if (esn != null) {
-            t.add(new Payload.Transform(Payload.Transform.TYPE_ESN, esn ? 1 : 0, null));
+            t.add(new Payload.Transform(Payload.Transform.TYPE_ESN, TransformId.esn(esn), null));
         }
         return new Payload.Proposal(offered.number(), offered.protocolId(), offered.spi(), t);
     }

@@ -15,6 +15,7 @@ import dev.strait.gateway.ike.auth.SignatureScheme;
 import dev.strait.gateway.ike.crypto.EspProposal;
 import dev.strait.gateway.ike.crypto.IkeProposal;
 import dev.strait.gateway.ike.crypto.ProposalParser;
+import dev.strait.gateway.ike.message.IkePorts;
 import java.net.InetAddress;
 import java.nio.charset.StandardCharsets;
 import java.security.MessageDigest;
@@ -50,6 +51,8 @@ public record TunnelDefinition(
         boolean fragmentation,
         /** Whether our IKE_AUTH requests leave the first Child SA out (RFC 6023). */
         TunnelSpec.Childless childless,
+        /** Whether each subnet pair gets its own Child SA (esp.childSas PerSubnetPair) or one Child SA carries them all. */
+        TunnelSpec.ChildSas childSas,
         String namespace,
         Long generation,
         /** Digest of everything above: an unchanged tunnel keeps its SAs across a config reload. */
@@ -99,11 +102,12 @@ public record TunnelDefinition(
         Duration dpdInterval = t.ike.dpd == null ? Duration.ZERO : Durations.parse(t.ike.dpd.interval);
         Duration dpdTimeout = t.ike.dpd == null ? Duration.ofSeconds(120) : Durations.parse(t.ike.dpd.timeout);
         String fingerprint = fingerprint(t, psk);
-        return new TunnelDefinition(t.name, peer, t.peer.port == null ? 500 : t.peer.port, localId, peerId, psk, certificates, ike, esp,
+        return new TunnelDefinition(t.name, peer, t.peer.port == null ? IkePorts.IKE : t.peer.port, localId, peerId, psk, certificates, ike, esp,
                 local, remote, t.initiation, t.encapsulation == TunnelSpec.Encapsulation.Always, dpdInterval, dpdTimeout,
                 Durations.parse(t.ike.rekeyAfter), Durations.parse(t.esp.rekeyAfter), VolumeLimits.of(t.esp.rekeyBytes, t.esp.rekeyPackets),
                 !Boolean.FALSE.equals(t.ike.fragmentation),
                 t.ike.childless == null ? TunnelSpec.Childless.Never : t.ike.childless,
+                t.esp.childSas == null ? TunnelSpec.ChildSas.Combined : t.esp.childSas,
                 t.namespace, t.generation, fingerprint);
     }
 
@@ -166,6 +170,16 @@ public record TunnelDefinition(
         copy.auth.psk = null;
         copy.generation = null;
         return copy;
+    }
+
+    /** What the first Child SA proposes: every subnet, or with PerSubnetPair the first pair (the rest by CREATE_CHILD_SA). */
+    List<Cidr> firstChildLocalSubnets() {
+        return childSas == TunnelSpec.ChildSas.PerSubnetPair ? localSubnets.subList(0, 1) : localSubnets;
+    }
+
+    /** The remote side of {@link #firstChildLocalSubnets}. */
+    List<Cidr> firstChildRemoteSubnets() {
+        return childSas == TunnelSpec.ChildSas.PerSubnetPair ? remoteSubnets.subList(0, 1) : remoteSubnets;
     }
 
     public boolean passive() {

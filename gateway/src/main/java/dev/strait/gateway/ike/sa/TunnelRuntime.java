@@ -27,7 +27,6 @@ final class TunnelRuntime {
     private boolean stopped;
     /** Subnet pairs the current IKE SA could not get a Child SA for (the peer refused them): the tunnel is Degraded. */
     private List<String> missingChildren = List.of();
-    private volatile ResponderNarrowing narrowing = ResponderNarrowing.ALL_PAIRS;
     /** A Passive tunnel's contact sends its IKE_SA_INIT twice at most (at once and at the first retransmission). */
     private static final Duration CONTACT_GIVE_UP = Duration.ofSeconds(2);
     /** At most one contact per this period, however many stale messages the peer (or a spoofer) sends. */
@@ -108,12 +107,7 @@ final class TunnelRuntime {
     }
 
     ResponderNarrowing narrowing() {
-        return narrowing;
-    }
-
-    /** Package-private: tests imitate a peer that keeps one subnet pair per Child SA (strongSwan children). */
-    void narrowing(ResponderNarrowing n) {
-        narrowing = n;
+        return ResponderNarrowing.of(definition.childSas());
     }
 
     synchronized void onIkeEstablished(IkeSa sa, boolean peerSentInitialContact) {

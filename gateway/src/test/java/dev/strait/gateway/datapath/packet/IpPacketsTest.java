@@ -6,7 +6,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.strait.api.net.Cidr;
 import dev.strait.gateway.datapath.sa.Prefix;
-import dev.strait.gateway.esp.Bytes;
+import dev.strait.gateway.wire.BigEndian;
 import java.net.InetAddress;
 import org.junit.jupiter.api.Test;
 
@@ -16,20 +16,20 @@ class IpPacketsTest {
     private static byte[] syn(int mss) throws Exception {
         byte[] p = new byte[20 + 24];
         p[0] = 0x45;
-        Bytes.putShort(p, 2, p.length);
+        BigEndian.putShort(p, 2, p.length);
         p[6] = 0x40;
         p[8] = 64;
         p[9] = 6;
         System.arraycopy(InetAddress.getByName("10.11.0.1").getAddress(), 0, p, 12, 4);
         System.arraycopy(InetAddress.getByName("10.21.0.1").getAddress(), 0, p, 16, 4);
-        Bytes.putShort(p, 20, 40000);
-        Bytes.putShort(p, 22, 80);
+        BigEndian.putShort(p, 20, 40000);
+        BigEndian.putShort(p, 22, 80);
         p[32] = (byte) (6 << 4);
         p[33] = 0x02;
         p[40] = 2;
         p[41] = 4;
-        Bytes.putShort(p, 42, mss);
-        Bytes.putShort(p, 36, tcpChecksum(p));
+        BigEndian.putShort(p, 42, mss);
+        BigEndian.putShort(p, 36, tcpChecksum(p));
         return p;
     }
 
@@ -37,9 +37,9 @@ class IpPacketsTest {
         byte[] pseudo = new byte[12 + p.length - 20];
         System.arraycopy(p, 12, pseudo, 0, 8);
         pseudo[9] = 6;
-        Bytes.putShort(pseudo, 10, p.length - 20);
+        BigEndian.putShort(pseudo, 10, p.length - 20);
         System.arraycopy(p, 20, pseudo, 12, p.length - 20);
-        Bytes.putShort(pseudo, 12 + 16, 0);
+        BigEndian.putShort(pseudo, 12 + 16, 0);
         return checksum(pseudo, 0, pseudo.length, 0);
     }
 
@@ -47,11 +47,11 @@ class IpPacketsTest {
     void clampsMssOfSynAndKeepsTheChecksumValid() throws Exception {
         byte[] p = syn(1460);
         assertTrue(IpPackets.clampMss(p, 0, p.length, 4, 1399));
-        assertEquals(1359, Bytes.getShort(p, 42));
-        assertEquals(tcpChecksum(p), Bytes.getShort(p, 36));
+        assertEquals(1359, BigEndian.getShort(p, 42));
+        assertEquals(tcpChecksum(p), BigEndian.getShort(p, 36));
         byte[] small = syn(1200);
         assertFalse(IpPackets.clampMss(small, 0, small.length, 4, 1399));
-        assertEquals(1200, Bytes.getShort(small, 42));
+        assertEquals(1200, BigEndian.getShort(small, 42));
     }
 
     @Test
@@ -65,7 +65,7 @@ class IpPacketsTest {
         assertEquals(0, checksum(out, 20, n - 20, 0), "ICMP checksum verifies");
         assertEquals(3, out[20]);
         assertEquals(4, out[21]);
-        assertEquals(1399, Bytes.getShort(out, 26));
+        assertEquals(1399, BigEndian.getShort(out, 26));
         assertEquals(p[12], out[16], "sent back to the original source");
         // No error about an error.
         assertEquals(0, IpPackets.tooBig(out, 0, n, 4, 1399, new byte[600]));
@@ -82,10 +82,10 @@ class IpPacketsTest {
         int n = IpPackets.tooBig(p, 0, p.length, 6, 1399, out);
         assertEquals(1280, n);
         assertEquals(2, out[40]);
-        assertEquals(1399, Bytes.getInt(out, 44));
+        assertEquals(1399, BigEndian.getInt(out, 44));
         int pseudo = 0;
         for (int i = 8; i < 40; i += 2) {
-            pseudo += Bytes.getShort(out, i);
+            pseudo += BigEndian.getShort(out, i);
         }
         assertEquals(0, checksum(out, 40, n - 40, pseudo + (n - 40) + 58));
     }

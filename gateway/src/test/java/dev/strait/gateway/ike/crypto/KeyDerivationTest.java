@@ -29,8 +29,12 @@ class KeyDerivationTest {
     }
 
     private static byte[] hmac(byte[] key, byte[]... data) throws Exception {
-        Mac mac = Mac.getInstance("HmacSHA256");
-        mac.init(new SecretKeySpec(key, "HmacSHA256"));
+        return hmac("HmacSHA256", key, data);
+    }
+
+    private static byte[] hmac(String jcaName, byte[] key, byte[]... data) throws Exception {
+        Mac mac = Mac.getInstance(jcaName);
+        mac.init(new SecretKeySpec(key, jcaName));
         for (byte[] d : data) {
             mac.update(d);
         }
@@ -38,10 +42,15 @@ class KeyDerivationTest {
     }
 
     private static byte[] prfPlus(byte[] key, byte[] seed, int length) throws Exception {
+        return prfPlus("HmacSHA256", key, seed, length);
+    }
+
+    /** prf+ written out independently (RFC 7296 section 2.13): T1 = prf(K, S | 0x01), Tn = prf(K, Tn-1 | S | n). */
+    static byte[] prfPlus(String jcaName, byte[] key, byte[] seed, int length) throws Exception {
         ByteArrayOutputStream out = new ByteArrayOutputStream();
         byte[] t = new byte[0];
         for (int n = 1; out.size() < length; n++) {
-            t = hmac(key, t, seed, new byte[] {(byte) n});
+            t = hmac(jcaName, key, t, seed, new byte[] {(byte) n});
             out.write(t);
         }
         return Arrays.copyOf(out.toByteArray(), length);
@@ -109,21 +118,9 @@ class KeyDerivationTest {
         PrfFunction newPrf = PrfFunction.of(Prf.HMAC_SHA2_384);
         byte[] skeyseed = hmac(oldSkD, gir, ni, nr);
         // the new SA's keys come from the new PRF
-        Mac mac384 = Mac.getInstance("HmacSHA384");
-        mac384.init(new SecretKeySpec(skeyseed, "HmacSHA384"));
-        byte[] seed = cat(ni, nr, spis(spiI, spiR));
-        int length = 48 * 3 + 2 * 36;
-        ByteArrayOutputStream out = new ByteArrayOutputStream();
-        byte[] t = new byte[0];
-        for (int n = 1; out.size() < length; n++) {
-            mac384.update(t);
-            mac384.update(seed);
-            mac384.update((byte) n);
-            t = mac384.doFinal();
-            out.write(t);
-        }
+        byte[] keymat = prfPlus("HmacSHA384", skeyseed, cat(ni, nr, spis(spiI, spiR)), 48 * 3 + 2 * 36);
         IkeKeys keys = KeyDerivation.rekeyedIkeSaKeysFromSecrets(PRF, oldSkD, newPrf, ni, nr, List.of(gir), spiI, spiR, 36, 0);
-        assertKeys(split(Arrays.copyOf(out.toByteArray(), length), 48, 0, 0, 36, 36, 48, 48), keys);
+        assertKeys(split(keymat, 48, 0, 0, 36, 36, 48, 48), keys);
     }
 
     @Test

@@ -11,6 +11,7 @@ import dev.strait.gateway.ike.crypto.Algorithms.Prf;
 import dev.strait.gateway.ike.crypto.IkeProposal.EncrChoice;
 import java.util.List;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.function.Executable;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.CsvSource;
 import org.junit.jupiter.params.provider.ValueSource;
@@ -84,48 +85,39 @@ class ProposalParserTest {
 
     @ParameterizedTest
     @CsvSource(delimiter = '|', value = {
-        "aes256-3des-sha256-modp2048 | '3des' is refused",
-        "des-sha256-modp2048 | 'des' is refused",
-        "blowfish128-sha256-modp2048 | 'blowfish128' is refused",
-        "aes256-md5-modp2048 | 'md5' is refused",
-        "aes256-sha256-prfmd5-modp2048 | 'prfmd5' is refused",
-        "aes256-sha256-modp1024 | 'modp1024' is refused",
-        "aes256-sha256-modp1536 | 'modp1536' is refused",
-        "aes256-sha256-modp768 | 'modp768' is refused",
-        "aes256-sha256-ecp384-ke1_modp1024 | 'modp1024' is refused",
-        "aes256-sha256-frobnicate-modp2048 | unknown algorithm 'frobnicate'",
-        "aes256-sha256-ke1_foo-modp2048 | unknown key exchange method 'foo'",
-        "aes256-sha256-ke8_mlkem768-modp2048 | unknown algorithm 'ke8_mlkem768'",
-        "aes256gcm16-modp2048 | needs an explicit prf",
-        "aes256gcm16-sha256-prfsha256-modp2048 | cannot be combined with an AEAD cipher",
-        "aes256-prfsha256-modp2048 | missing integrity algorithm",
-        "aes256-sha256 | missing key exchange group",
-        "sha256-prfsha256-modp2048 | missing encryption algorithm",
-        "aes256gcm16-aes256-sha256-prfsha256-modp2048 | AEAD and non-AEAD",
-        "aes256--sha256-modp2048 | empty token",
-        "aes256-sha256-modp2048-esn | ESN tokens belong to ESP",
-        "aes256-sha256-ecp256-ke2_mlkem768 | without ke1_",
-        "aes256-sha1-modp2048 | sha1 is a legacy algorithm; set legacyAlgorithms: true to allow it",
-        "aes256gcm16-prfsha1-modp2048 | prfsha1 is a legacy algorithm; set legacyAlgorithms: true to allow it",
+        "ike | aes256-3des-sha256-modp2048 | '3des' is refused",
+        "ike | des-sha256-modp2048 | 'des' is refused",
+        "ike | blowfish128-sha256-modp2048 | 'blowfish128' is refused",
+        "ike | aes256-md5-modp2048 | 'md5' is refused",
+        "ike | aes256-sha256-prfmd5-modp2048 | 'prfmd5' is refused",
+        "ike | aes256-sha256-modp1024 | 'modp1024' is refused",
+        "ike | aes256-sha256-modp1536 | 'modp1536' is refused",
+        "ike | aes256-sha256-modp768 | 'modp768' is refused",
+        "ike | aes256-sha256-ecp384-ke1_modp1024 | 'modp1024' is refused",
+        "ike | aes256-sha256-frobnicate-modp2048 | unknown algorithm 'frobnicate'",
+        "ike | aes256-sha256-ke1_foo-modp2048 | unknown key exchange method 'foo'",
+        "ike | aes256-sha256-ke8_mlkem768-modp2048 | unknown algorithm 'ke8_mlkem768'",
+        "ike | aes256gcm16-modp2048 | needs an explicit prf",
+        "ike | aes256gcm16-sha256-prfsha256-modp2048 | cannot be combined with an AEAD cipher",
+        "ike | aes256-prfsha256-modp2048 | missing integrity algorithm",
+        "ike | aes256-sha256 | missing key exchange group",
+        "ike | sha256-prfsha256-modp2048 | missing encryption algorithm",
+        "ike | aes256gcm16-aes256-sha256-prfsha256-modp2048 | AEAD and non-AEAD",
+        "ike | aes256--sha256-modp2048 | empty token",
+        "ike | aes256-sha256-modp2048-esn | ESN tokens belong to ESP",
+        "ike | aes256-sha256-ecp256-ke2_mlkem768 | without ke1_",
+        "ike | aes256-sha1-modp2048 | sha1 is a legacy algorithm; set legacyAlgorithms: true to allow it",
+        "ike | aes256gcm16-prfsha1-modp2048 | prfsha1 is a legacy algorithm; set legacyAlgorithms: true to allow it",
+        "esp | aes256gcm16-prfsha256-modp2048 | ESP proposals have no prf",
+        "esp | aes256-modp2048 | missing integrity algorithm",
+        "esp | 3des-sha256 | '3des' is refused",
+        "esp | aes256-sha1 | sha1 is a legacy algorithm",
+        "esp | camellia256-sha256 | Camellia is supported for IKE only, not for ESP",
+        "esp |  | empty proposal",
     })
-    void ikeRefusals(String text, String reason) {
-        IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
-                () -> ProposalParser.parseIke(text, false));
-        assertTrue(e.getMessage().contains(reason), e.getMessage());
-    }
-
-    @ParameterizedTest
-    @CsvSource(delimiter = '|', value = {
-        "aes256gcm16-prfsha256-modp2048 | ESP proposals have no prf",
-        "aes256-modp2048 | missing integrity algorithm",
-        "3des-sha256 | '3des' is refused",
-        "aes256-sha1 | sha1 is a legacy algorithm",
-        "camellia256-sha256 | Camellia is supported for IKE only, not for ESP",
-        " | empty proposal",
-    })
-    void espRefusals(String text, String reason) {
-        IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
-                () -> ProposalParser.parseEsp(text, false));
+    void refusals(String kind, String text, String reason) {
+        Executable parse = kind.equals("ike") ? () -> ProposalParser.parseIke(text, false) : () -> ProposalParser.parseEsp(text, false);
+        IllegalArgumentException e = assertThrows(IllegalArgumentException.class, parse);
         assertTrue(e.getMessage().contains(reason), e.getMessage());
     }
 

@@ -10,6 +10,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import dev.strait.api.net.Cidr;
 import dev.strait.api.v1alpha1.TunnelConfig;
 import dev.strait.api.v1alpha1.TunnelSpec;
+import dev.strait.api.v1alpha1.TunnelSpec.ChildSas;
 import dev.strait.gateway.datapath.spi.ChildSaSpec;
 import dev.strait.gateway.ike.sa.MemoryEngines.Side;
 import java.time.Duration;
@@ -52,12 +53,12 @@ class AdditionalChildLoopbackTest {
         return t;
     }
 
-    /** Starts both sides; the responder's tunnel narrows as given. Returns {initiator, responder}. */
-    private Side[] pair(TunnelConfig initiator, TunnelConfig responder, ResponderNarrowing narrowing) throws Exception {
+    /** Starts both sides; the responder's tunnel has esp.childSas as given. Returns {initiator, responder}. */
+    private Side[] pair(TunnelConfig initiator, TunnelConfig responder, ChildSas responderChildSas) throws Exception {
         Side a = engines.start(A_IP);
         Side b = engines.start(B_IP);
+        responder.esp.childSas = responderChildSas;
         b.engine.apply(List.of(TunnelDefinition.from(responder)));
-        b.engine.runtime("t").narrowing(narrowing);
         a.engine.apply(List.of(TunnelDefinition.from(initiator)));
         return new Side[] {a, b};
     }
@@ -87,7 +88,7 @@ class AdditionalChildLoopbackTest {
     @ParameterizedTest
     @ValueSource(strings = {"aes256gcm16", "aes256gcm16-x25519", "aes256gcm16-x25519-ke1_mlkem768"})
     void initiatorCreatesAChildSaForThePairTheResponderLeftOut(String esp) throws Exception {
-        Side[] p = pair(initiator(esp), responder(esp, "10.20.0.0/24", "10.21.0.0/24"), ResponderNarrowing.ONE_PAIR);
+        Side[] p = pair(initiator(esp), responder(esp, "10.20.0.0/24", "10.21.0.0/24"), ChildSas.PerSubnetPair);
         Side a = p[0];
         Side b = p[1];
         await(() -> a.datapath.installed.size() == 2 && b.datapath.installed.size() == 2 && a.additionalChildren("created") == 1,
@@ -111,7 +112,7 @@ class AdditionalChildLoopbackTest {
     @Test
     void eachChildSaIsRekeyedOnItsOwnAndBothMoveWithAnIkeRekey() throws Exception {
         Side[] p = pair(initiator("aes256gcm16-x25519"), responder("aes256gcm16-x25519", "10.20.0.0/24", "10.21.0.0/24"),
-                ResponderNarrowing.ONE_PAIR);
+                ChildSas.PerSubnetPair);
         Side a = p[0];
         Side b = p[1];
         await(() -> a.datapath.installed.size() == 2 && b.datapath.installed.size() == 2, "two Child SAs");
@@ -138,7 +139,7 @@ class AdditionalChildLoopbackTest {
 
     @Test
     void aPairThePeerRefusesIsReportedTriedOncePerIkeSaAndPickedUpByTheNext() throws Exception {
-        Side[] p = pair(initiator("aes256gcm16"), responder("aes256gcm16", "10.20.0.0/24"), ResponderNarrowing.ALL_PAIRS);
+        Side[] p = pair(initiator("aes256gcm16"), responder("aes256gcm16", "10.20.0.0/24"), ChildSas.Combined);
         Side a = p[0];
         Side b = p[1];
         await(() -> a.additionalChildren("refused") == 1, "the peer refuses 10.21.0.0/24");
@@ -166,7 +167,7 @@ class AdditionalChildLoopbackTest {
     @Test
     void noAdditionalChildSaWhenTheFirstCarriesEveryPair() throws Exception {
         Side[] p = pair(initiator("aes256gcm16"), responder("aes256gcm16", "10.20.0.0/24", "10.21.0.0/24"),
-                ResponderNarrowing.ALL_PAIRS);
+                ChildSas.Combined);
         Side a = p[0];
         await(() -> a.datapath.installed.size() == 1 && "Established".equals(a.engine.snapshot().getFirst().phase()),
                 "one Child SA");
@@ -177,10 +178,28 @@ class AdditionalChildLoopbackTest {
         assertEquals(0, a.additionalChildren("created") + a.additionalChildren("refused"));
     }
 
+    @Test
+    void aPerSubnetPairInitiatorProposesOnePairInIkeAuthAndCreatesAChildSaForEachOther() throws Exception {
+        TunnelConfig initiator = initiator("aes256gcm16");
+        initiator.esp.childSas = ChildSas.PerSubnetPair;
+        // The responder would take both pairs in one Child SA: the split is the initiator's own doing.
+        Side[] p = pair(initiator, responder("aes256gcm16", "10.20.0.0/24", "10.21.0.0/24"), ChildSas.Combined);
+        Side a = p[0];
+        Side b = p[1];
+        await(() -> a.datapath.installed.size() == 2 && b.datapath.installed.size() == 2 && a.additionalChildren("created") == 1,
+                "one Child SA per pair, failures " + a.failures + " / " + b.failures);
+        assertEquals(BOTH_PAIRS, selectors(a));
+        assertMirrored(a, b);
+        engines.elapse(Duration.ofSeconds(2));
+        assertEquals(2, a.datapath.installed.size());
+        assertEquals(0, a.additionalChildren("refused"));
+        await(() -> "Established".equals(a.engine.snapshot().getFirst().phase()), "initiator Established");
+    }
+
     private static TunnelDefinition withLocalSubnets(TunnelDefinition d, List<Cidr> local) {
         return new TunnelDefinition(d.name(), d.peerAddress(), d.peerPort(), d.localId(), d.peerId(), d.psk(), d.certificates(),
                 d.ikeProposals(), d.espProposals(), local, d.remoteSubnets(), d.initiation(), d.forceEncapsulation(),
-                d.dpdInterval(), d.dpdTimeout(), d.ikeRekeyAfter(), d.childRekeyAfter(), d.childVolume(), d.fragmentation(), d.childless(), d.namespace(),
+                d.dpdInterval(), d.dpdTimeout(), d.ikeRekeyAfter(), d.childRekeyAfter(), d.childVolume(), d.fragmentation(), d.childless(), d.childSas(), d.namespace(),
                 d.generation(), d.fingerprint());
     }
 }

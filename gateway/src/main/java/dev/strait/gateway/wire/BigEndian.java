@@ -1,8 +1,11 @@
-package dev.strait.gateway.esp;
+package dev.strait.gateway.wire;
 
-/** Big-endian field access on byte arrays. */
-public final class Bytes {
-    private Bytes() {
+/**
+ * Big-endian field access on byte arrays, for every wire format the gateway reads and writes (IP, ESP, IKE); in a
+ * package of its own so that the datapath and IKE share it without depending on each other.
+ */
+public final class BigEndian {
+    private BigEndian() {
     }
 
     public static int getInt(byte[] b, int off) {
