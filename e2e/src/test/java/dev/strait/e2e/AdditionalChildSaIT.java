@@ -13,7 +13,6 @@ import dev.strait.e2e.support.GatewayConfigs;
 import dev.strait.e2e.support.GatewayProcess;
 import dev.strait.e2e.support.IkeSa;
 import dev.strait.e2e.support.Sites;
-import dev.strait.e2e.support.SitesExtension;
 import dev.strait.e2e.support.StrongSwan;
 import dev.strait.e2e.support.SwanctlConf;
 import dev.strait.e2e.support.SwanctlConf.Role;
@@ -23,11 +22,9 @@ import java.util.HashSet;
 import java.util.List;
 import java.util.Set;
 import java.util.function.Consumer;
-import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
-import org.junit.jupiter.api.extension.RegisterExtension;
 
 /**
  * A tunnel with two remote subnets against strongSwan, which keeps one subnet pair per CHILD_SA ({@code children}
@@ -36,28 +33,18 @@ import org.junit.jupiter.api.extension.RegisterExtension;
  * LAN to an address in each of site B's subnets.
  */
 @Timeout(150)
-class AdditionalChildSaIT {
+class AdditionalChildSaIT extends OnTwoSites {
     private static final String PSK = "additional-child-psk-not-secret";
     private static final String IKE = "aes256gcm16-prfsha384-ecp384";
     /** The second LAN of site B, added next to the one the harness gives it. */
     private static final String LAN2_ADDRESS = "10.21.0.1";
     private static final String LAN2 = "10.21.0.0/24";
 
-    @RegisterExtension
-    static final SitesExtension SITES = new SitesExtension();
-
-    private final Sites s = SITES.sites();
-
     @BeforeAll
     static void secondLanAtSiteB() {
         Sites sites = SITES.sites();
         assertEquals(0, sites.exec(sites.nsB(), "ip", "addr", "replace", LAN2_ADDRESS + "/24", "dev", "lan0").exitCode(),
                 "second LAN address at site B");
-    }
-
-    @AfterEach
-    void stopAll() {
-        SITES.stopAll();
     }
 
     private GatewayProcess gateway(TunnelSpec.Initiation initiation, Consumer<TunnelConfig> adjust) {

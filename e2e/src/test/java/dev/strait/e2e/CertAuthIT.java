@@ -12,8 +12,6 @@ import dev.strait.e2e.support.E2eDirs;
 import dev.strait.e2e.support.GatewayConfigs;
 import dev.strait.e2e.support.GatewayProcess;
 import dev.strait.e2e.support.IkeSa;
-import dev.strait.e2e.support.Sites;
-import dev.strait.e2e.support.SitesExtension;
 import dev.strait.e2e.support.StrongSwan;
 import dev.strait.e2e.support.SwanctlConf;
 import dev.strait.e2e.support.SwanctlConf.Role;
@@ -50,7 +48,6 @@ import org.bouncycastle.openssl.jcajce.JcaPEMWriter;
 import org.bouncycastle.operator.jcajce.JcaContentSignerBuilder;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
-import org.junit.jupiter.api.extension.RegisterExtension;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.Arguments;
 import org.junit.jupiter.params.provider.MethodSource;
@@ -61,14 +58,9 @@ import org.junit.jupiter.params.provider.MethodSource;
  * with a clear reason, and a large chain over a 576-byte transit path (IKE fragmentation).
  */
 @Timeout(90)
-class CertAuthIT {
+class CertAuthIT extends OnTwoSites {
     private static final String IKE = "aes256gcm16-prfsha384-ecp256";
     private static final Instant NOW = Instant.now();
-
-    @RegisterExtension
-    static final SitesExtension SITES = new SitesExtension();
-
-    private final Sites s = SITES.sites();
 
     enum Key { RSA, ECDSA, ED25519 }
 

@@ -10,8 +10,6 @@ import dev.strait.api.v1alpha1.TunnelSpec;
 import dev.strait.e2e.support.GatewayConfigs;
 import dev.strait.e2e.support.GatewayProcess;
 import dev.strait.e2e.support.IkeSa;
-import dev.strait.e2e.support.Sites;
-import dev.strait.e2e.support.SitesExtension;
 import dev.strait.e2e.support.StrongSwan;
 import dev.strait.e2e.support.SwanctlConf;
 import dev.strait.e2e.support.SwanctlConf.Role;
@@ -19,30 +17,18 @@ import dev.strait.e2e.support.SwanctlConf.StartAction;
 import java.nio.file.Files;
 import java.time.Duration;
 import java.util.List;
-import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
-import org.junit.jupiter.api.extension.RegisterExtension;
 
 /**
  * Post-quantum hybrid key exchange (RFC 9370 over RFC 9242 IKE_INTERMEDIATE) between two Java gateways in network
  * namespaces, and the classical fallback towards strongSwan 5.9, which has no ML-KEM.
  */
 @Timeout(90)
-class HybridKeIT {
+class HybridKeIT extends OnTwoSites {
     private static final String PSK = "hybrid-e2e-psk-not-secret";
     private static final String HYBRID = "aes256gcm16-prfsha384-x25519-ke1_mlkem768";
     private static final String CLASSICAL = "aes256gcm16-prfsha384-x25519";
-
-    @RegisterExtension
-    static final SitesExtension SITES = new SitesExtension();
-
-    private final Sites s = SITES.sites();
-
-    @AfterEach
-    void stopAll() {
-        SITES.stopAll();
-    }
 
     private static GatewayConfig ikeOnly(GatewayConfig c, TunnelSpec.Initiation initiation, String... proposals) {
         c.datapath.mode = "None";

@@ -10,8 +10,6 @@ import dev.strait.api.v1alpha1.TunnelSpec;
 import dev.strait.e2e.support.GatewayConfigs;
 import dev.strait.e2e.support.GatewayProcess;
 import dev.strait.e2e.support.IkeFlood;
-import dev.strait.e2e.support.Sites;
-import dev.strait.e2e.support.SitesExtension;
 import dev.strait.e2e.support.StrongSwan;
 import dev.strait.e2e.support.SwanctlConf;
 import dev.strait.e2e.support.SwanctlConf.Role;
@@ -24,7 +22,6 @@ import java.util.stream.IntStream;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
-import org.junit.jupiter.api.extension.RegisterExtension;
 
 /**
  * Admission under the two floods that used to lock a configured peer out (issue 14): a blind spoofer using the peer's
@@ -32,7 +29,7 @@ import org.junit.jupiter.api.extension.RegisterExtension;
  * is stale) and initiates during the flood: its tunnel must be up within 2 s.
  */
 @Timeout(150)
-class IkeAdmissionIT {
+class IkeAdmissionIT extends OnTwoSites {
     private static final String PSK = "ike-admission-psk-not-secret";
     private static final String IKE = "aes256gcm16-prfsha384-ecp384";
     /** 256 flood sources: 198.19.80.1 .. 198.19.81.0. */
@@ -40,10 +37,6 @@ class IkeAdmissionIT {
             .mapToObj(i -> "198.19." + (80 + i / 256) + "." + (i % 256)).toList();
     private static final String FLOOD_NET = "198.19.80.0/23";
 
-    @RegisterExtension
-    static final SitesExtension SITES = new SitesExtension();
-
-    private final Sites s = SITES.sites();
     private boolean floodAddresses;
 
     @AfterEach

@@ -11,9 +11,6 @@ import dev.strait.api.v1alpha1.TunnelSpec;
 import dev.strait.e2e.support.GatewayConfigs;
 import dev.strait.e2e.support.GatewayProcess;
 import dev.strait.e2e.support.IkeFlood;
-import dev.strait.e2e.support.Sites;
-import dev.strait.e2e.support.SitesExtension;
-import dev.strait.e2e.support.StrongSwan;
 import dev.strait.e2e.support.SwanctlConf;
 import dev.strait.e2e.support.SwanctlConf.Role;
 import dev.strait.e2e.support.SwanctlConf.StartAction;
@@ -22,29 +19,17 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.CompletableFuture;
-import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
-import org.junit.jupiter.api.extension.RegisterExtension;
 
 /**
  * What anyone can send, against an established tunnel: every dropped IKE datagram is counted, nothing unauthenticated
  * changes the tunnel's status, and an IKE flood on UDP 4500 does not take the ESP thread's time.
  */
 @Timeout(150)
-class IkeHostileInputIT {
+class IkeHostileInputIT extends OnTwoSites {
     private static final String PSK = "ike-hostile-input-psk-not-secret";
     private static final String IKE = "aes256gcm16-prfsha384-ecp384";
-
-    @RegisterExtension
-    static final SitesExtension SITES = new SitesExtension();
-
-    private final Sites s = SITES.sites();
-
-    @AfterEach
-    void cleanUp() {
-        SITES.stopAll();
-    }
 
     private GatewayProcess establishedTunnel() {
         GatewayConfig c = GatewayConfigs.siteAToB(s, "to-b", PSK);

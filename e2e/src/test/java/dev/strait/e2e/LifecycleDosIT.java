@@ -11,8 +11,6 @@ import dev.strait.e2e.support.ExecResult;
 import dev.strait.e2e.support.GatewayConfigs;
 import dev.strait.e2e.support.GatewayProcess;
 import dev.strait.e2e.support.IkeFlood;
-import dev.strait.e2e.support.Sites;
-import dev.strait.e2e.support.SitesExtension;
 import dev.strait.e2e.support.StrongSwan;
 import dev.strait.e2e.support.SwanctlConf;
 import dev.strait.e2e.support.SwanctlConf.Role;
@@ -29,7 +27,6 @@ import java.util.regex.Pattern;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
-import org.junit.jupiter.api.extension.RegisterExtension;
 
 /**
  * An IKE_SA_INIT flood (2000 packets/s for 10 s from four addresses, bounded in count and time) against our responder,
@@ -37,17 +34,12 @@ import org.junit.jupiter.api.extension.RegisterExtension;
  * a legitimate strongSwan initiator must still get its tunnel up and passing traffic, and half-open state stays bounded.
  */
 @Timeout(120)
-class LifecycleDosIT {
+class LifecycleDosIT extends OnTwoSites {
     private static final String PSK = "lifecycle-dos-psk-not-secret";
     private static final String IKE = "aes256gcm16-prfsha384-ecp384";
     private static final List<String> FLOOD_SOURCES = List.of("198.19.77.1", "198.19.77.2", "198.19.77.3", "198.19.77.4");
     private static final Pattern HALF_OPEN = Pattern.compile("strait_ike_half_open_sas\\{[^}]*\\} ([0-9.]+)");
     private static final Pattern COOKIES = Pattern.compile("strait_ike_cookies_sent_total\\{[^}]*\\} ([0-9.]+)");
-
-    @RegisterExtension
-    static final SitesExtension SITES = new SitesExtension();
-
-    private final Sites s = SITES.sites();
 
     @AfterEach
     void cleanUp() {

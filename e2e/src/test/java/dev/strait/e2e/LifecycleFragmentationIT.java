@@ -10,8 +10,6 @@ import dev.strait.api.v1alpha1.TunnelSpec;
 import dev.strait.e2e.support.GatewayConfigs;
 import dev.strait.e2e.support.GatewayProcess;
 import dev.strait.e2e.support.IkeSa;
-import dev.strait.e2e.support.Sites;
-import dev.strait.e2e.support.SitesExtension;
 import dev.strait.e2e.support.StrongSwan;
 import dev.strait.e2e.support.SwanctlConf;
 import dev.strait.e2e.support.SwanctlConf.Role;
@@ -24,22 +22,16 @@ import java.util.stream.IntStream;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
-import org.junit.jupiter.api.extension.RegisterExtension;
 
 /**
  * IKE fragmentation (RFC 7383) with strongSwan over a 576-byte transit MTU: an IKE_AUTH with 40 traffic selectors
  * does not fit one datagram, so it must travel as SKF fragments, and the tunnel must come up and carry traffic.
  */
 @Timeout(90)
-class LifecycleFragmentationIT {
+class LifecycleFragmentationIT extends OnTwoSites {
     private static final String PSK = "lifecycle-fragmentation-psk-not-secret";
     private static final String IKE = "aes256gcm16-prfsha384-ecp384";
     private static final int MTU = 576;
-
-    @RegisterExtension
-    static final SitesExtension SITES = new SitesExtension();
-
-    private final Sites s = SITES.sites();
 
     @AfterEach
     void stopAll() {

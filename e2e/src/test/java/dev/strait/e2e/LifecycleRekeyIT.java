@@ -15,8 +15,6 @@ import dev.strait.e2e.support.ExecResult;
 import dev.strait.e2e.support.GatewayProcess;
 import dev.strait.e2e.support.IkeSa;
 import dev.strait.e2e.support.SaAgreement;
-import dev.strait.e2e.support.Sites;
-import dev.strait.e2e.support.SitesExtension;
 import dev.strait.e2e.support.StrongSwan;
 import dev.strait.e2e.support.SwanctlConf;
 import dev.strait.e2e.support.SwanctlConf.Role;
@@ -26,7 +24,6 @@ import java.util.concurrent.CompletableFuture;
 import java.util.function.Consumer;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
-import org.junit.jupiter.api.extension.RegisterExtension;
 
 /**
  * Rekeying against strongSwan with traffic flowing (ping at 10/s through the userspace datapath): Child SA and IKE SA
@@ -34,14 +31,9 @@ import org.junit.jupiter.api.extension.RegisterExtension;
  * and afterwards exactly one IKE SA and one Child SA on both sides with matching SPIs.
  */
 @Timeout(120)
-class LifecycleRekeyIT {
+class LifecycleRekeyIT extends OnTwoSites {
     private static final String PSK = "lifecycle-rekey-psk-not-secret";
     private static final String IKE = "aes256gcm16-prfsha384-ecp384";
-
-    @RegisterExtension
-    static final SitesExtension SITES = new SitesExtension();
-
-    private final Sites s = SITES.sites();
 
     private GatewayProcess gateway(Consumer<TunnelConfig> adjust) {
         GatewayConfig c = GatewayConfigs.siteAToB(s, "to-b", PSK);

@@ -13,8 +13,6 @@ import dev.strait.e2e.support.GatewayConfigs;
 import dev.strait.e2e.support.GatewayProcess;
 import dev.strait.e2e.support.IkeSa;
 import dev.strait.e2e.support.SaAgreement;
-import dev.strait.e2e.support.Sites;
-import dev.strait.e2e.support.SitesExtension;
 import dev.strait.e2e.support.StrongSwan;
 import dev.strait.e2e.support.SwanctlConf;
 import dev.strait.e2e.support.SwanctlConf.Role;
@@ -26,7 +24,6 @@ import java.util.regex.Pattern;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
-import org.junit.jupiter.api.extension.RegisterExtension;
 
 /**
  * Rekeys started by strongSwan while exactly one of our CREATE_CHILD_SA responses is dropped (an iptables rule in our
@@ -35,7 +32,7 @@ import org.junit.jupiter.api.extension.RegisterExtension;
  * old one (make-before-break as responder). At most one ping is lost.
  */
 @Timeout(120)
-class LossyRekeyIT {
+class LossyRekeyIT extends OnTwoSites {
     private static final String PSK = "lossy-rekey-psk-not-secret";
     private static final String IKE = "aes256gcm16-prfsha384-ecp384";
     private static final String ESP = "aes256gcm16-ecp384";
@@ -49,11 +46,6 @@ class LossyRekeyIT {
                     "0>>22&0x3C@8=0 && 0>>22&0x3C@28>>8&0xFF=0x24 && 0>>22&0x3C@28&0x20=0x20"),
             List.of("-p", "udp", "--sport", "500", "-m", "u32", "--u32",
                     "0>>22&0x3C@24>>8&0xFF=0x24 && 0>>22&0x3C@24&0x20=0x20"));
-
-    @RegisterExtension
-    static final SitesExtension SITES = new SitesExtension();
-
-    private final Sites s = SITES.sites();
 
     @AfterEach
     void removeDropRules() {

@@ -7,18 +7,14 @@ import dev.strait.api.v1alpha1.GatewayConfig;
 import dev.strait.api.v1alpha1.TunnelSpec;
 import dev.strait.e2e.support.GatewayConfigs;
 import dev.strait.e2e.support.GatewayProcess;
-import dev.strait.e2e.support.Sites;
-import dev.strait.e2e.support.SitesExtension;
 import dev.strait.e2e.support.StrongSwan;
 import dev.strait.e2e.support.SwanctlConf;
 import dev.strait.e2e.support.SwanctlConf.Role;
 import dev.strait.e2e.support.SwanctlConf.StartAction;
 import java.nio.file.Files;
 import java.time.Duration;
-import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
-import org.junit.jupiter.api.extension.RegisterExtension;
 
 /**
  * kill -9 of a gateway whose tunnel is Passive: strongSwan (without dead-peer detection here, so it would never notice
@@ -27,18 +23,8 @@ import org.junit.jupiter.api.extension.RegisterExtension;
  * INITIAL_CONTACT, which replaces them.
  */
 @Timeout(120)
-class PassiveRestartIT {
+class PassiveRestartIT extends OnTwoSites {
     private static final String PSK = "passive-restart-psk-not-secret";
-
-    @RegisterExtension
-    static final SitesExtension SITES = new SitesExtension();
-
-    private final Sites s = SITES.sites();
-
-    @AfterEach
-    void cleanUp() {
-        SITES.stopAll();
-    }
 
     @Test
     void aRestartedPassiveGatewayCarriesTrafficAgainWithinTenSeconds() throws Exception {

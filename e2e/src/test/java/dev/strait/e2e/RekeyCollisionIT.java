@@ -15,8 +15,6 @@ import dev.strait.e2e.support.GatewayConfigs;
 import dev.strait.e2e.support.GatewayProcess;
 import dev.strait.e2e.support.IkeSa;
 import dev.strait.e2e.support.SaAgreement;
-import dev.strait.e2e.support.Sites;
-import dev.strait.e2e.support.SitesExtension;
 import dev.strait.e2e.support.StrongSwan;
 import dev.strait.e2e.support.SwanctlConf;
 import dev.strait.e2e.support.SwanctlConf.Role;
@@ -30,10 +28,8 @@ import java.util.Locale;
 import java.util.concurrent.CompletableFuture;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
-import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
-import org.junit.jupiter.api.extension.RegisterExtension;
 
 /**
  * Simultaneous rekeys against strongSwan (RFC 7296 section 2.8.1, issue #4): with ping at 10/s through the tunnel, our
@@ -47,7 +43,7 @@ import org.junit.jupiter.api.extension.RegisterExtension;
  * meanwhile (charon has the IKE_SA checked out, our IKE SA's executor is busy), so it arrives as a collision.
  */
 @Timeout(600)
-class RekeyCollisionIT {
+class RekeyCollisionIT extends OnTwoSites {
     private static final String PSK = "rekey-collision-psk-not-secret";
     private static final String IKE = "aes256gcm16-prfsha384-modp4096";
     private static final String ESP = "aes256gcm16-modp4096";
@@ -58,11 +54,6 @@ class RekeyCollisionIT {
     private static final int[] SWAN_OFFSET_MS = {0, 3, -3, 8, -8, 1, -1, 15, -15, 5, -5, 0, 2, -2, 10};
 
     private static final Pattern SWAN_COLLISION = Pattern.compile("collision");
-
-    @RegisterExtension
-    static final SitesExtension SITES = new SitesExtension();
-
-    private final Sites s = SITES.sites();
 
     private enum Kind {
         CHILD("child", "Child SA rekey collision", "--child", "lan-lan"),
@@ -79,11 +70,6 @@ class RekeyCollisionIT {
             this.swanOption = swanOption;
             this.swanName = swanName;
         }
-    }
-
-    @AfterEach
-    void stopAll() {
-        SITES.stopAll();
     }
 
     private GatewayProcess gateway() {
