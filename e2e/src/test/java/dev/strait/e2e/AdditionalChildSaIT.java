@@ -48,15 +48,12 @@ class AdditionalChildSaIT extends OnTwoSites {
     }
 
     private GatewayProcess gateway(TunnelSpec.Initiation initiation, Consumer<TunnelConfig> adjust) {
-        GatewayConfig c = GatewayConfigs.siteAToB(s, "to-b", PSK);
-        c.datapath.mode = "Userspace";
+        GatewayConfig c = GatewayConfigs.userspaceSiteAToB(s, PSK, IKE, initiation);
         TunnelConfig t = c.tunnels.getFirst();
-        t.ike.proposals = List.of(IKE);
         t.esp.proposals = List.of("aes256gcm16-ecp384"); // PFS: the additional Child SA carries its own KE
         t.remote.subnets = List.of(s.lanSubnetB(), LAN2);
-        t.initiation = initiation;
         adjust.accept(t);
-        return SITES.gateway(s.nsA(), s.transitA()).start(c).awaitReady(Duration.ofSeconds(30));
+        return gatewayA(c);
     }
 
     private StrongSwan strongSwan(Role role, StartAction start, String childRekey) {

@@ -208,7 +208,7 @@ class CertAuthIT extends OnTwoSites {
     }
 
     private GatewayProcess gateway(GatewayConfig c) {
-        return SITES.gateway(s.nsA(), s.transitA()).start(c).awaitReady(Duration.ofSeconds(30));
+        return gatewayA(c);
     }
 
     static Stream<Arguments> matrix() {

@@ -39,7 +39,7 @@ class ChildlessIT extends OnTwoSites {
         GatewayConfig c = GatewayConfigs.siteAToB(s, "to-b", PSK);
         c.datapath.mode = "Userspace";
         c.tunnels.getFirst().initiation = TunnelSpec.Initiation.Passive;
-        GatewayProcess gw = SITES.gateway(s.nsA(), s.transitA()).start(c).awaitReady(Duration.ofSeconds(30));
+        GatewayProcess gw = gatewayA(c);
         StrongSwan swan = SITES.strongSwan(s.nsB()).start(SwanctlConf.siteB(s, Role.INITIATOR).psk(PSK).childless("force").build());
 
         ExecResult ike = swan.swanctl(Duration.ofSeconds(30), "--initiate", "--ike", "site-b");
@@ -100,6 +100,6 @@ class ChildlessIT extends OnTwoSites {
         GatewayConfig c = GatewayConfigs.siteAToB(s, "to-b", PSK);
         c.datapath.mode = "Userspace";
         c.tunnels.getFirst().ike.childless = childless;
-        return SITES.gateway(s.nsA(), s.transitA()).start(c).awaitReady(Duration.ofSeconds(30));
+        return gatewayA(c);
     }
 }

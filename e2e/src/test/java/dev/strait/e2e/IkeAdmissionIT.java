@@ -5,7 +5,6 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.strait.api.v1alpha1.GatewayConfig;
-import dev.strait.api.v1alpha1.TunnelConfig;
 import dev.strait.api.v1alpha1.TunnelSpec;
 import dev.strait.e2e.support.GatewayConfigs;
 import dev.strait.e2e.support.GatewayProcess;
@@ -13,9 +12,7 @@ import dev.strait.e2e.support.IkeFlood;
 import dev.strait.e2e.support.StrongSwan;
 import dev.strait.e2e.support.SwanctlConf;
 import dev.strait.e2e.support.SwanctlConf.Role;
-import dev.strait.e2e.support.SwanctlConf.StartAction;
 import java.time.Duration;
-import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.CompletableFuture;
 import java.util.stream.IntStream;
@@ -50,18 +47,11 @@ class IkeAdmissionIT extends OnTwoSites {
     }
 
     private GatewayConfig config(TunnelSpec.Initiation initiation) {
-        GatewayConfig c = GatewayConfigs.siteAToB(s, "to-b", PSK);
-        c.datapath.mode = "Userspace";
-        TunnelConfig t = c.tunnels.getFirst();
-        t.ike.proposals = List.of(IKE);
-        t.initiation = initiation;
-        return c;
+        return GatewayConfigs.userspaceSiteAToB(s, PSK, IKE, initiation);
     }
 
     private SwanctlConf swanConf() {
-        return SwanctlConf.builder().name("site-b").role(Role.INITIATOR).startAction(StartAction.NONE)
-                .local(s.transitB(), "site-b.test").remote(s.transitA(), "site-a.test").psk(PSK).ikeProposals(IKE)
-                .espProposals("aes256gcm16").localTs(s.lanSubnetB()).remoteTs(s.lanSubnetA()).build();
+        return SwanctlConf.siteB(s, Role.INITIATOR).psk(PSK).ikeProposals(IKE).espProposals("aes256gcm16").build();
     }
 
     private void established(StrongSwan swan, GatewayProcess gw, TunnelSpec.Initiation initiation) {
@@ -131,14 +121,8 @@ class IkeAdmissionIT extends OnTwoSites {
                 + "; do echo \"addr add $a/32 dev " + dev + "\"; done | ip -batch -").exitCode());
         assertEquals(0, s.exec(s.nsA(), "ip", "route", "add", FLOOD_NET, "via", s.transitB()).exitCode());
         GatewayConfig c = config(TunnelSpec.Initiation.Passive);
-        TunnelConfig open = GatewayConfigs.siteAToB(s, "anyone", "another-psk-for-the-open-tunnel").tunnels.getFirst();
-        open.peer.address = null;
-        open.peer.id = "someone.test";
-        open.remote.subnets = new ArrayList<>(List.of("10.99.0.0/24"));
-        open.ike.proposals = List.of(IKE);
-        open.initiation = TunnelSpec.Initiation.Passive;
-        c.tunnels.add(open);
-        GatewayProcess gw = SITES.gateway(s.nsA(), s.transitA()).start(c).awaitReady(Duration.ofSeconds(30));
+        c.tunnels.add(GatewayConfigs.openTunnel(s, IKE));
+        GatewayProcess gw = gatewayA(c);
         StrongSwan swan = SITES.strongSwan(s.nsB()).start(swanConf());
         established(swan, gw, TunnelSpec.Initiation.Passive);
 

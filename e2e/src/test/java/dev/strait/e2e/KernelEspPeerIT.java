@@ -79,7 +79,7 @@ class KernelEspPeerIT extends OnTwoSites {
             lans.add(REMOTE_HOST.formatted(i) + "/32");
         }
         peer = new KernelPeer(s, s.nsB()).start(vm, lans, s.nsA(), s.transitB());
-        GatewayProcess gw = SITES.gateway(s.nsA(), s.transitA()).start(c).awaitReady(Duration.ofSeconds(30));
+        GatewayProcess gw = gatewayA(c);
 
         List<String> spis = new ArrayList<>();
         for (int i = 0; i < ESP.size(); i++) {

@@ -5,7 +5,6 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.strait.api.v1alpha1.GatewayConfig;
-import dev.strait.api.v1alpha1.TunnelConfig;
 import dev.strait.api.v1alpha1.TunnelSpec;
 import dev.strait.e2e.support.ExecResult;
 import dev.strait.e2e.support.GatewayConfigs;
@@ -14,12 +13,10 @@ import dev.strait.e2e.support.IkeFlood;
 import dev.strait.e2e.support.StrongSwan;
 import dev.strait.e2e.support.SwanctlConf;
 import dev.strait.e2e.support.SwanctlConf.Role;
-import dev.strait.e2e.support.SwanctlConf.StartAction;
 import java.io.InputStream;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
-import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.CompletableFuture;
 import java.util.regex.Matcher;
@@ -63,23 +60,11 @@ class LifecycleDosIT extends OnTwoSites {
         }
         assertEquals(0, s.exec(s.nsA(), "ip", "route", "add", "198.19.77.0/24", "via", s.transitB()).exitCode());
 
-        GatewayConfig c = GatewayConfigs.siteAToB(s, "to-b", PSK);
-        c.datapath.mode = "Userspace";
-        TunnelConfig t = c.tunnels.getFirst();
-        t.ike.proposals = List.of(IKE);
-        t.initiation = TunnelSpec.Initiation.Passive;
-        // A tunnel open to any address: every flood packet reaches the point where state would be created.
-        TunnelConfig open = GatewayConfigs.siteAToB(s, "anyone", "another-psk-for-the-open-tunnel").tunnels.getFirst();
-        open.peer.address = null;
-        open.peer.id = "someone.test";
-        open.remote.subnets = new ArrayList<>(List.of("10.99.0.0/24"));
-        open.ike.proposals = List.of(IKE);
-        open.initiation = TunnelSpec.Initiation.Passive;
-        c.tunnels.add(open);
-        GatewayProcess gw = SITES.gateway(s.nsA(), s.transitA()).start(c).awaitReady(Duration.ofSeconds(30));
-        StrongSwan swan = SITES.strongSwan(s.nsB()).start(SwanctlConf.builder().name("site-b").role(Role.INITIATOR)
-                .startAction(StartAction.NONE).local(s.transitB(), "site-b.test").remote(s.transitA(), "site-a.test")
-                .psk(PSK).ikeProposals(IKE).espProposals("aes256gcm16").localTs(s.lanSubnetB()).remoteTs(s.lanSubnetA()).build());
+        GatewayConfig c = GatewayConfigs.userspaceSiteAToB(s, PSK, IKE, TunnelSpec.Initiation.Passive);
+        c.tunnels.add(GatewayConfigs.openTunnel(s, IKE));
+        GatewayProcess gw = gatewayA(c);
+        StrongSwan swan = SITES.strongSwan(s.nsB()).start(SwanctlConf.siteB(s, Role.INITIATOR).psk(PSK).ikeProposals(IKE)
+                .espProposals("aes256gcm16").build());
 
         Path script = Files.createTempFile("ike-init-flood", ".py");
         try (InputStream in = LifecycleDosIT.class.getResourceAsStream("/ike-init-flood.py")) {

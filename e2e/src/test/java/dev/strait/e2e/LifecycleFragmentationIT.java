@@ -5,7 +5,6 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.strait.api.v1alpha1.GatewayConfig;
-import dev.strait.api.v1alpha1.TunnelConfig;
 import dev.strait.api.v1alpha1.TunnelSpec;
 import dev.strait.e2e.support.GatewayConfigs;
 import dev.strait.e2e.support.GatewayProcess;
@@ -15,7 +14,6 @@ import dev.strait.e2e.support.SwanctlConf;
 import dev.strait.e2e.support.SwanctlConf.Role;
 import dev.strait.e2e.support.SwanctlConf.StartAction;
 import java.nio.file.Files;
-import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.stream.IntStream;
@@ -63,16 +61,12 @@ class LifecycleFragmentationIT extends OnTwoSites {
                 .startAction(StartAction.NONE).local(s.transitB(), "site-b.test").remote(null, "site-a.test")
                 .psk(PSK).ikeProposals(IKE).espProposals("aes256gcm16").fragmentation("yes")
                 .localTs(localB.toArray(String[]::new)).remoteTs(localA.toArray(String[]::new)).build());
-        GatewayConfig c = GatewayConfigs.siteAToB(s, "to-b", PSK);
-        c.datapath.mode = "Userspace";
+        GatewayConfig c = GatewayConfigs.userspaceSiteAToB(s, PSK, IKE, TunnelSpec.Initiation.Start);
         c.datapath.pathMtu = MTU;
         c.datapath.mtu = 576; // the datapath derives no TUN MTU >= 576 from so small a path; pings are small anyway
-        TunnelConfig t = c.tunnels.getFirst();
-        t.ike.proposals = List.of(IKE);
-        t.initiation = TunnelSpec.Initiation.Start;
-        t.local.subnets = localA;
-        t.remote.subnets = localB;
-        GatewayProcess gw = SITES.gateway(s.nsA(), s.transitA()).start(c).awaitReady(Duration.ofSeconds(30));
+        c.tunnels.getFirst().local.subnets = localA;
+        c.tunnels.getFirst().remote.subnets = localB;
+        GatewayProcess gw = gatewayA(c);
 
         IkeSa sa = await(() -> swan.listSas().stream().filter(IkeSa::established).findFirst().orElse(null), "IKE SA up");
         IkeSa withChild = await(() -> swan.listSas().stream().filter(x -> !x.children().isEmpty()).findFirst().orElse(null),

@@ -31,11 +31,8 @@ class LifecycleLivenessIT extends OnTwoSites {
     private static final String IKE = "aes256gcm16-prfsha384-ecp384";
 
     private GatewayConfig config() {
-        GatewayConfig c = GatewayConfigs.siteAToB(s, "to-b", PSK);
-        c.datapath.mode = "Userspace";
+        GatewayConfig c = GatewayConfigs.userspaceSiteAToB(s, PSK, IKE, TunnelSpec.Initiation.Start);
         TunnelConfig t = c.tunnels.getFirst();
-        t.ike.proposals = List.of(IKE);
-        t.initiation = TunnelSpec.Initiation.Start;
         t.ike.dpd.interval = "2s";
         t.ike.dpd.timeout = "6s";
         return c;

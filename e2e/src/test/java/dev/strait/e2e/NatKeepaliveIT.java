@@ -54,7 +54,7 @@ class NatKeepaliveIT extends OnTwoSites {
         TunnelConfig t = c.tunnels.getFirst();
         t.initiation = TunnelSpec.Initiation.Start;
         t.ike.dpd.interval = "0s"; // nothing but keepalives may refresh the mapping
-        GatewayProcess gw = SITES.gateway(s.nsA(), s.transitA()).start(c).awaitReady(Duration.ofSeconds(30));
+        GatewayProcess gw = gatewayA(c);
         await(() -> "Established".equals(gw.status().path("tunnels").path(0).path("phase").asText()) ? true : null, "Established");
         assertTrue(gw.status().path("tunnels").path(0).path("ike").path("natDetected").asBoolean(), "NAT detected");
         await(() -> s.ping(s.nsB(), s.lanB(), s.lanA(), 1) == 1 ? true : null, "traffic through the NAT");

@@ -31,7 +31,7 @@ class PassiveRestartIT extends OnTwoSites {
         GatewayConfig c = GatewayConfigs.siteAToB(s, "to-b", PSK);
         c.datapath.mode = "Userspace";
         c.tunnels.getFirst().initiation = TunnelSpec.Initiation.Passive;
-        GatewayProcess gw = SITES.gateway(s.nsA(), s.transitA()).start(c).awaitReady(Duration.ofSeconds(30));
+        GatewayProcess gw = gatewayA(c);
         StrongSwan swan = SITES.strongSwan(s.nsB()).start(SwanctlConf.builder().name("site-b").role(Role.INITIATOR)
                 .startAction(StartAction.NONE).local(s.transitB(), "site-b.test").remote(s.transitA(), "site-a.test").psk(PSK)
                 .ikeProposals("aes256gcm16-prfsha384-ecp384").espProposals("aes256gcm16")

@@ -43,7 +43,7 @@ class RefusedTunnelIT extends OnTwoSites {
         c.datapath.mode = "Userspace";
         TunnelConfig t = c.tunnels.getFirst();
         t.initiation = TunnelSpec.Initiation.Start;
-        GatewayProcess gw = SITES.gateway(s.nsA(), s.transitA()).start(c).awaitReady(Duration.ofSeconds(30));
+        GatewayProcess gw = gatewayA(c);
 
         JsonNode failed = await(() -> {
             JsonNode st = gw.status().path("tunnels").path(0);

@@ -6,7 +6,6 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
 import dev.strait.api.v1alpha1.GatewayConfig;
-import dev.strait.api.v1alpha1.TunnelConfig;
 import dev.strait.api.v1alpha1.TunnelSpec;
 import dev.strait.e2e.support.ChildSa;
 import dev.strait.e2e.support.Commands;
@@ -18,7 +17,6 @@ import dev.strait.e2e.support.SaAgreement;
 import dev.strait.e2e.support.StrongSwan;
 import dev.strait.e2e.support.SwanctlConf;
 import dev.strait.e2e.support.SwanctlConf.Role;
-import dev.strait.e2e.support.SwanctlConf.StartAction;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -73,22 +71,16 @@ class RekeyCollisionIT extends OnTwoSites {
     }
 
     private GatewayProcess gateway() {
-        GatewayConfig c = GatewayConfigs.siteAToB(s, "to-b", PSK);
-        c.datapath.mode = "Userspace";
-        TunnelConfig t = c.tunnels.getFirst();
-        t.ike.proposals = List.of(IKE);
-        t.esp.proposals = List.of(ESP);
-        t.initiation = TunnelSpec.Initiation.Start;
-        return SITES.gateway(s.nsA(), s.transitA()).start(c).awaitReady(Duration.ofSeconds(30));
+        GatewayConfig c = GatewayConfigs.userspaceSiteAToB(s, PSK, IKE, TunnelSpec.Initiation.Start);
+        c.tunnels.getFirst().esp.proposals = List.of(ESP);
+        return gatewayA(c);
     }
 
     private StrongSwan strongSwan() {
         // Milliseconds in charon's log, to see how far apart the two requests left.
         String ms = "charon {\n    filelog {\n        main {\n            time_add_ms = yes\n        }\n    }\n}\n";
-        return SITES.strongSwan(s.nsB()).start(SwanctlConf.builder().name("site-b").role(Role.RESPONDER)
-                .startAction(StartAction.NONE).local(s.transitB(), "site-b.test").remote(null, "site-a.test")
-                .psk(PSK).ikeProposals(IKE).espProposals(ESP)
-                .localTs(s.lanSubnetB()).remoteTs(s.lanSubnetA()).build(), ms);
+        return SITES.strongSwan(s.nsB()).start(SwanctlConf.siteB(s, Role.RESPONDER).psk(PSK).ikeProposals(IKE)
+                .espProposals(ESP).build(), ms);
     }
 
     @Test

@@ -77,7 +77,7 @@ class StrongSwanInteropIT extends OnTwoSites {
     }
 
     private GatewayProcess gateway(GatewayConfig c) {
-        return SITES.gateway(s.nsA(), s.transitA()).start(c).awaitReady(Duration.ofSeconds(30));
+        return gatewayA(c);
     }
 
     @ParameterizedTest(name = "Java initiator -> strongSwan responder: {0}")
