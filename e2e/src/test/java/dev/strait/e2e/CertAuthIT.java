@@ -15,7 +15,6 @@ import dev.strait.e2e.support.IkeSa;
 import dev.strait.e2e.support.StrongSwan;
 import dev.strait.e2e.support.SwanctlConf;
 import dev.strait.e2e.support.SwanctlConf.Role;
-import dev.strait.e2e.support.SwanctlConf.StartAction;
 import java.io.IOException;
 import java.io.StringWriter;
 import java.io.UncheckedIOException;
@@ -201,14 +200,22 @@ class CertAuthIT extends OnTwoSites {
         for (int i = 0; i < intermediates.size(); i++) {
             write(conf.resolve("x509ca/intermediate-" + i + ".pem"), pem(intermediates.get(i)));
         }
-        return swan.start(SwanctlConf.builder().name("site-b").role(role).startAction(StartAction.NONE)
-                .local(s.transitB(), localId).remote(role == Role.INITIATOR ? s.transitA() : null, remoteId)
-                .pubkey("site-b.pem", "trusted.pem").ikeProposals(IKE).espProposals("aes256gcm16")
-                .localTs(s.lanSubnetB()).remoteTs(s.lanSubnetA()).build());
+        return swan.start(SwanctlConf.siteB(s, role).local(s.transitB(), localId)
+                .remote(role == Role.INITIATOR ? s.transitA() : null, remoteId)
+                .pubkey("site-b.pem", "trusted.pem").ikeProposals(IKE).espProposals("aes256gcm16").build());
     }
 
-    private GatewayProcess gateway(GatewayConfig c) {
-        return gatewayA(c);
+    /**
+     * Our initiator with certificate {@code ours} (trusting {@code root}) against a strongSwan responder whose
+     * certificate comes from {@code root} and which expects {@code remoteId}: it refuses us, and we see its
+     * AUTHENTICATION_FAILED. Returns that strongSwan, for its log.
+     */
+    private StrongSwan refusedByStrongSwan(Issued ours, Issued root, String remoteId, String what) {
+        GatewayProcess gw = gatewayA(javaSide(TunnelSpec.Initiation.Start, ours, List.of(), root.cert(), "site-b.test"));
+        StrongSwan swan = swanSide(Role.RESPONDER, endEntity("site-b.test", Key.ECDSA, root), List.of(), root.cert(),
+                "site-b.test", remoteId);
+        await(() -> withReason(gw, "peer_rejected"), what);
+        return swan;
     }
 
     static Stream<Arguments> matrix() {
@@ -228,9 +235,9 @@ class CertAuthIT extends OnTwoSites {
         GatewayProcess gw;
         if (javaInitiates) {
             swan = swanSide(Role.RESPONDER, b, List.of(inter.cert()), root.cert(), "site-b.test", "site-a.test");
-            gw = gateway(cfg);
+            gw = gatewayA(cfg);
         } else {
-            gw = gateway(cfg);
+            gw = gatewayA(cfg);
             swan = swanSide(Role.INITIATOR, b, List.of(inter.cert()), root.cert(), "site-b.test", "site-a.test");
             assertEquals(0, swan.initiate("lan-lan", Duration.ofSeconds(30)).exitCode(), "swanctl --initiate succeeds");
         }
@@ -259,7 +266,7 @@ class CertAuthIT extends OnTwoSites {
         Issued root = root("E2E Root");
         Issued rogue = root("Rogue Root");
         // strongSwan's certificate comes from a CA we do not trust: we refuse it.
-        GatewayProcess gw = gateway(javaSide(TunnelSpec.Initiation.Start, endEntity("site-a.test", Key.ECDSA, root), List.of(),
+        GatewayProcess gw = gatewayA(javaSide(TunnelSpec.Initiation.Start, endEntity("site-a.test", Key.ECDSA, root), List.of(),
                 root.cert(), "site-b.test"));
         StrongSwan swan = swanSide(Role.RESPONDER, endEntity("site-b.test", Key.ECDSA, rogue), List.of(), root.cert(),
                 "site-b.test", "site-a.test");
@@ -269,11 +276,8 @@ class CertAuthIT extends OnTwoSites {
         gw.stop();
         swan.stop();
         // Ours comes from a CA strongSwan does not trust: strongSwan refuses it and answers AUTHENTICATION_FAILED.
-        GatewayProcess gw2 = gateway(javaSide(TunnelSpec.Initiation.Start, endEntity("site-a.test", Key.ECDSA, rogue), List.of(),
-                root.cert(), "site-b.test"));
-        StrongSwan swan2 = swanSide(Role.RESPONDER, endEntity("site-b.test", Key.ECDSA, root), List.of(), root.cert(),
-                "site-b.test", "site-a.test");
-        await(() -> withReason(gw2, "peer_rejected"), "we see strongSwan's AUTHENTICATION_FAILED");
+        StrongSwan swan2 = refusedByStrongSwan(endEntity("site-a.test", Key.ECDSA, rogue), root, "site-a.test",
+                "we see strongSwan's AUTHENTICATION_FAILED");
         await(() -> Files.readString(swan2.logFile()).contains("no trusted") ? true : null, "strongSwan logs an untrusted key");
     }
 
@@ -282,7 +286,7 @@ class CertAuthIT extends OnTwoSites {
         Issued root = root("E2E Root");
         Issued expiredB = issue("site-b.test", key(Key.ECDSA), root, false, "site-b.test", NOW.minus(30, ChronoUnit.DAYS),
                 NOW.minus(1, ChronoUnit.DAYS));
-        GatewayProcess gw = gateway(javaSide(TunnelSpec.Initiation.Passive, endEntity("site-a.test", Key.ECDSA, root), List.of(),
+        GatewayProcess gw = gatewayA(javaSide(TunnelSpec.Initiation.Passive, endEntity("site-a.test", Key.ECDSA, root), List.of(),
                 root.cert(), "site-b.test"));
         StrongSwan swan = swanSide(Role.INITIATOR, expiredB, List.of(), root.cert(), "site-b.test", "site-a.test");
         assertTrue(swan.tryInitiate("lan-lan", Duration.ofSeconds(20)).exitCode() != 0, "strongSwan's initiate fails");
@@ -292,10 +296,7 @@ class CertAuthIT extends OnTwoSites {
         swan.stop();
         Issued expiredA = issue("site-a.test", key(Key.ECDSA), root, false, "site-a.test", NOW.minus(30, ChronoUnit.DAYS),
                 NOW.minus(1, ChronoUnit.DAYS));
-        GatewayProcess gw2 = gateway(javaSide(TunnelSpec.Initiation.Start, expiredA, List.of(), root.cert(), "site-b.test"));
-        StrongSwan swan2 = swanSide(Role.RESPONDER, endEntity("site-b.test", Key.ECDSA, root), List.of(), root.cert(),
-                "site-b.test", "site-a.test");
-        await(() -> withReason(gw2, "peer_rejected"), "strongSwan refuses our expired certificate");
+        StrongSwan swan2 = refusedByStrongSwan(expiredA, root, "site-a.test", "strongSwan refuses our expired certificate");
         await(() -> Files.readString(swan2.logFile()).contains("subject certificate invalid") ? true : null, "strongSwan logs the expired certificate");
     }
 
@@ -303,7 +304,7 @@ class CertAuthIT extends OnTwoSites {
     void identityNotInTheCertificateIsRefusedOnBothSides() throws Exception {
         Issued root = root("E2E Root");
         // strongSwan claims an ID its certificate does not carry: charon falls back to the subject DN, we refuse.
-        GatewayProcess gw = gateway(javaSide(TunnelSpec.Initiation.Start, endEntity("site-a.test", Key.ECDSA, root), List.of(),
+        GatewayProcess gw = gatewayA(javaSide(TunnelSpec.Initiation.Start, endEntity("site-a.test", Key.ECDSA, root), List.of(),
                 root.cert(), "site-b.test"));
         StrongSwan swan = swanSide(Role.RESPONDER, endEntity("elsewhere.test", Key.ECDSA, root), List.of(), root.cert(),
                 "site-b.test", "site-a.test");
@@ -312,11 +313,8 @@ class CertAuthIT extends OnTwoSites {
         gw.stop();
         swan.stop();
         // strongSwan expects an identity that our certificate does not carry: it refuses ours.
-        GatewayProcess gw2 = gateway(javaSide(TunnelSpec.Initiation.Start, endEntity("site-a.test", Key.ECDSA, root), List.of(),
-                root.cert(), "site-b.test"));
-        StrongSwan swan2 = swanSide(Role.RESPONDER, endEntity("site-b.test", Key.ECDSA, root), List.of(), root.cert(),
-                "site-b.test", "someone-else.test");
-        await(() -> withReason(gw2, "peer_rejected"), "strongSwan refuses our identity");
+        StrongSwan swan2 = refusedByStrongSwan(endEntity("site-a.test", Key.ECDSA, root), root, "someone-else.test",
+                "strongSwan refuses our identity");
         assertTrue(swan2.listSas().stream().noneMatch(IkeSa::established));
     }
 
@@ -336,7 +334,7 @@ class CertAuthIT extends OnTwoSites {
             cfg.datapath.pathMtu = 576;
             StrongSwan swan = swanSide(Role.RESPONDER, endEntity("site-b.test", Key.ECDSA, root), List.of(), root.cert(),
                     "site-b.test", "site-a.test");
-            GatewayProcess gw = gateway(cfg);
+            GatewayProcess gw = gatewayA(cfg);
             await(() -> swan.listSas().stream().filter(x -> x.established() && !x.children().isEmpty()).findFirst()
                     .orElse(null), "IKE and Child SA up over the small path");
             assertTrue(Files.readString(swan.logFile()).contains("reassembled fragmented IKE message"), "strongSwan reassembled");
