@@ -15,36 +15,22 @@ import dev.strait.e2e.support.IkeSa;
 import dev.strait.e2e.support.StrongSwan;
 import dev.strait.e2e.support.SwanctlConf;
 import dev.strait.e2e.support.SwanctlConf.Role;
+import dev.strait.gateway.ike.auth.TestPki;
 import java.io.IOException;
-import java.io.StringWriter;
 import java.io.UncheckedIOException;
-import java.math.BigInteger;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.security.KeyPair;
 import java.security.KeyPairGenerator;
-import java.security.PrivateKey;
 import java.security.cert.X509Certificate;
 import java.security.spec.ECGenParameterSpec;
 import java.time.Duration;
 import java.time.Instant;
 import java.time.temporal.ChronoUnit;
 import java.util.ArrayList;
-import java.util.Date;
 import java.util.List;
-import java.util.concurrent.atomic.AtomicLong;
 import java.util.stream.Stream;
-import org.bouncycastle.asn1.x500.X500Name;
-import org.bouncycastle.asn1.x509.BasicConstraints;
-import org.bouncycastle.asn1.x509.Extension;
-import org.bouncycastle.asn1.x509.GeneralName;
-import org.bouncycastle.asn1.x509.GeneralNames;
 import org.bouncycastle.asn1.x509.KeyUsage;
-import org.bouncycastle.cert.jcajce.JcaX509CertificateConverter;
-import org.bouncycastle.cert.jcajce.JcaX509ExtensionUtils;
-import org.bouncycastle.cert.jcajce.JcaX509v3CertificateBuilder;
-import org.bouncycastle.openssl.jcajce.JcaPEMWriter;
-import org.bouncycastle.operator.jcajce.JcaContentSignerBuilder;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 import org.junit.jupiter.params.ParameterizedTest;
@@ -64,8 +50,6 @@ class CertAuthIT extends OnTwoSites {
     enum Key { RSA, ECDSA, ED25519 }
 
     // ------------------------------------------------------------------ a small PKI
-
-    private static final AtomicLong SERIAL = new AtomicLong(System.currentTimeMillis());
 
     static KeyPair key(Key type) {
         try {
@@ -92,34 +76,16 @@ class CertAuthIT extends OnTwoSites {
     }
 
     static Issued issue(String cn, KeyPair k, Issued issuer, boolean ca, String dns, Instant notBefore, Instant notAfter) {
-        try {
-            X500Name subject = new X500Name("C=CH, O=Strait E2E, CN=" + cn);
-            X500Name issuerName = issuer == null ? subject : X500Name.getInstance(issuer.cert.getSubjectX500Principal().getEncoded());
-            PrivateKey signer = issuer == null ? k.getPrivate() : issuer.key.getPrivate();
-            var b = new JcaX509v3CertificateBuilder(issuerName, BigInteger.valueOf(SERIAL.incrementAndGet()), Date.from(notBefore),
-                    Date.from(notAfter), subject, k.getPublic());
-            var ext = new JcaX509ExtensionUtils();
-            b.addExtension(Extension.subjectKeyIdentifier, false, ext.createSubjectKeyIdentifier(k.getPublic()));
-            if (issuer != null) {
-                b.addExtension(Extension.authorityKeyIdentifier, false, ext.createAuthorityKeyIdentifier(issuer.cert));
-            }
-            if (ca) {
-                b.addExtension(Extension.basicConstraints, true, new BasicConstraints(true));
-                b.addExtension(Extension.keyUsage, true, new KeyUsage(KeyUsage.keyCertSign | KeyUsage.cRLSign));
-            } else {
-                b.addExtension(Extension.keyUsage, true, new KeyUsage(KeyUsage.digitalSignature));
-                b.addExtension(Extension.subjectAlternativeName, false, new GeneralNames(new GeneralName(GeneralName.dNSName, dns)));
-            }
-            String alg = switch (signer.getAlgorithm()) {
-                case "RSA" -> "SHA256withRSA";
-                case "EC" -> "SHA256withECDSA";
-                default -> "Ed25519";
-            };
-            var signed = b.build(new JcaContentSignerBuilder(alg).build(signer));
-            return new Issued(new JcaX509CertificateConverter().getCertificate(signed), k);
-        } catch (Exception e) {
-            throw new IllegalStateException(e);
+        TestPki.Cert c = TestPki.cert("C=CH, O=Strait E2E, CN=" + cn, k).validity(notBefore, notAfter);
+        if (issuer != null) {
+            c.issuedBy(issuer.cert(), issuer.key().getPrivate());
         }
+        if (ca) {
+            c.ca();
+        } else {
+            c.keyUsage(KeyUsage.digitalSignature).dns(dns);
+        }
+        return new Issued(c.build(), k);
     }
 
     static Issued root(String cn) {
@@ -132,23 +98,6 @@ class CertAuthIT extends OnTwoSites {
 
     static Issued endEntity(String dns, Key type, Issued issuer) {
         return issue(dns, key(type), issuer, false, dns, NOW.minus(1, ChronoUnit.DAYS), NOW.plus(20, ChronoUnit.DAYS));
-    }
-
-    static String pem(Object... objects) {
-        StringWriter sw = new StringWriter();
-        try (JcaPEMWriter w = new JcaPEMWriter(sw)) {
-            for (Object o : objects) {
-                w.writeObject(o);
-            }
-        } catch (IOException e) {
-            throw new UncheckedIOException(e);
-        }
-        return sw.toString();
-    }
-
-    static String pkcs8(PrivateKey key) {
-        return "-----BEGIN PRIVATE KEY-----\n" + java.util.Base64.getMimeEncoder(64, "\n".getBytes()).encodeToString(key.getEncoded())
-                + "\n-----END PRIVATE KEY-----\n";
     }
 
     private static Path write(Path file, String content) {
@@ -176,9 +125,9 @@ class CertAuthIT extends OnTwoSites {
         t.peer.id = peerId;
         t.auth.psk = null;
         t.auth.certificate = new TunnelSpec.Certificate();
-        t.auth.certificate.certFile = write(dir.resolve("cert.pem"), pem(chain.toArray())).toString();
-        t.auth.certificate.keyFile = write(dir.resolve("key.pem"), pkcs8(ee.key().getPrivate())).toString();
-        t.auth.certificate.caFile = write(dir.resolve("ca.pem"), pem(trusted)).toString();
+        t.auth.certificate.certFile = write(dir.resolve("cert.pem"), TestPki.pem(chain.toArray())).toString();
+        t.auth.certificate.keyFile = write(dir.resolve("key.pem"), TestPki.pkcs8Pem(ee.key().getPrivate())).toString();
+        t.auth.certificate.caFile = write(dir.resolve("ca.pem"), TestPki.pem(trusted)).toString();
         return c;
     }
 
@@ -194,15 +143,25 @@ class CertAuthIT extends OnTwoSites {
                 throw new UncheckedIOException(e);
             }
         }
-        write(conf.resolve("x509/site-b.pem"), pem(ee.cert()));
-        write(conf.resolve("private/site-b.pem"), pkcs8(ee.key().getPrivate()));
-        write(conf.resolve("x509ca/trusted.pem"), pem(trusted));
+        write(conf.resolve("x509/site-b.pem"), TestPki.pem(ee.cert()));
+        write(conf.resolve("private/site-b.pem"), TestPki.pkcs8Pem(ee.key().getPrivate()));
+        write(conf.resolve("x509ca/trusted.pem"), TestPki.pem(trusted));
         for (int i = 0; i < intermediates.size(); i++) {
-            write(conf.resolve("x509ca/intermediate-" + i + ".pem"), pem(intermediates.get(i)));
+            write(conf.resolve("x509ca/intermediate-" + i + ".pem"), TestPki.pem(intermediates.get(i)));
         }
         return swan.start(SwanctlConf.siteB(s, role).local(s.transitB(), localId)
                 .remote(role == Role.INITIATOR ? s.transitA() : null, remoteId)
                 .pubkey("site-b.pem", "trusted.pem").ikeProposals(IKE).espProposals("aes256gcm16").build());
+    }
+
+    /** Our initiator at site A with certificate {@code ours}, trusting {@code root}. */
+    private GatewayProcess ourInitiator(Issued ours, Issued root) {
+        return gatewayA(javaSide(TunnelSpec.Initiation.Start, ours, List.of(), root.cert(), "site-b.test"));
+    }
+
+    /** strongSwan at site B as responder (site-b.test) with certificate {@code theirs}, trusting {@code root}. */
+    private StrongSwan swanResponder(Issued theirs, Issued root, String remoteId) {
+        return swanSide(Role.RESPONDER, theirs, List.of(), root.cert(), "site-b.test", remoteId);
     }
 
     /**
@@ -211,9 +170,8 @@ class CertAuthIT extends OnTwoSites {
      * AUTHENTICATION_FAILED. Returns that strongSwan, for its log.
      */
     private StrongSwan refusedByStrongSwan(Issued ours, Issued root, String remoteId, String what) {
-        GatewayProcess gw = gatewayA(javaSide(TunnelSpec.Initiation.Start, ours, List.of(), root.cert(), "site-b.test"));
-        StrongSwan swan = swanSide(Role.RESPONDER, endEntity("site-b.test", Key.ECDSA, root), List.of(), root.cert(),
-                "site-b.test", remoteId);
+        GatewayProcess gw = ourInitiator(ours, root);
+        StrongSwan swan = swanResponder(endEntity("site-b.test", Key.ECDSA, root), root, remoteId);
         await(() -> withReason(gw, "peer_rejected"), what);
         return swan;
     }
@@ -266,10 +224,8 @@ class CertAuthIT extends OnTwoSites {
         Issued root = root("E2E Root");
         Issued rogue = root("Rogue Root");
         // strongSwan's certificate comes from a CA we do not trust: we refuse it.
-        GatewayProcess gw = gatewayA(javaSide(TunnelSpec.Initiation.Start, endEntity("site-a.test", Key.ECDSA, root), List.of(),
-                root.cert(), "site-b.test"));
-        StrongSwan swan = swanSide(Role.RESPONDER, endEntity("site-b.test", Key.ECDSA, rogue), List.of(), root.cert(),
-                "site-b.test", "site-a.test");
+        GatewayProcess gw = ourInitiator(endEntity("site-a.test", Key.ECDSA, root), root);
+        StrongSwan swan = swanResponder(endEntity("site-b.test", Key.ECDSA, rogue), root, "site-a.test");
         JsonNode t = await(() -> withReason(gw, "untrusted_ca"), "we refuse strongSwan's certificate as untrusted_ca");
         assertTrue(t.path("lastError").asText().contains("Rogue Root"), t.toString());
         assertTrue(gw.metrics().contains("reason=\"untrusted_ca\""));
@@ -304,10 +260,8 @@ class CertAuthIT extends OnTwoSites {
     void identityNotInTheCertificateIsRefusedOnBothSides() throws Exception {
         Issued root = root("E2E Root");
         // strongSwan claims an ID its certificate does not carry: charon falls back to the subject DN, we refuse.
-        GatewayProcess gw = gatewayA(javaSide(TunnelSpec.Initiation.Start, endEntity("site-a.test", Key.ECDSA, root), List.of(),
-                root.cert(), "site-b.test"));
-        StrongSwan swan = swanSide(Role.RESPONDER, endEntity("elsewhere.test", Key.ECDSA, root), List.of(), root.cert(),
-                "site-b.test", "site-a.test");
+        GatewayProcess gw = ourInitiator(endEntity("site-a.test", Key.ECDSA, root), root);
+        StrongSwan swan = swanResponder(endEntity("elsewhere.test", Key.ECDSA, root), root, "site-a.test");
         JsonNode t = await(() -> withReason(gw, "id_mismatch"), "we refuse an identity the certificate does not bind");
         assertTrue(t.path("lastError").asText().contains("site-b.test"), t.toString());
         gw.stop();
