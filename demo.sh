@@ -58,34 +58,11 @@ say "Two sites: $SITE_A_NS (LAN $SITE_A_LAN) and $SITE_B_NS (LAN $SITE_B_LAN), j
 "$BIN/sites.sh" down >/dev/null 2>&1 || true
 "$BIN/sites.sh" up
 
+# shellcheck source=e2e/bin/gateway-up.sh
+. "$BIN/gateway-up.sh"
 gateway() {   # gateway NS LOCAL PEER LOCAL_ID PEER_ID LOCAL_NET REMOTE_NET INITIATION
-    local ns=$1 yaml="$WORK/$1.yaml" _
-    (umask 077; cat >"$yaml" <<EOF
-listen: {address: $2}
-admin: {address: $2, port: 9090}
-datapath: {mode: Userspace, tunName: strait0}
-tunnels:
-  - name: to-$5
-    peer: {address: $3, id: $5}
-    local: {id: $4, subnets: [$6]}
-    remote: {subnets: [$7]}
-    auth: {psk: {value: "$PSK"}}
-    ike: {proposals: [aes256gcm16-prfsha384-x25519]}
-    esp: {proposals: [aes256gcm16]}
-    encapsulation: Always
-    initiation: $8
-EOF
-    )
-    ip netns exec "$ns" "$JAVA" --enable-native-access=ALL-UNNAMED -jar "$JAR" run --config "$yaml" \
-        >"$WORK/$ns.log" 2>&1 &
-    PIDS+=("$!")
-    for _ in $(seq 1 150); do
-        kill -0 "${PIDS[-1]}" 2>/dev/null || { tail -n 20 "$WORK/$ns.log"; die "gateway in $ns exited"; }
-        [ "$(ip netns exec "$ns" curl -s -o /dev/null -w '%{http_code}' --max-time 1 "http://$2:9090/readyz")" = 200 ] \
-            && { echo "gateway in $ns ready (admin http://$2:9090)"; return 0; }
-        sleep 0.2
-    done
-    die "gateway in $ns not ready"
+    gateway_up PIDS "to-$5" "$@"
+    echo "gateway in $1 ready (admin http://$2:9090)"
 }
 
 say "Starting a Strait gateway in each site (B waits, A initiates)"

@@ -73,36 +73,10 @@ cleanup() {
 trap cleanup EXIT
 trap 'exit 130' INT TERM
 
+# shellcheck source=e2e/bin/gateway-up.sh
+. "$HERE/gateway-up.sh"
 gateway_start() {   # gateway_start NS LOCAL PEER LOCAL_ID PEER_ID LOCAL_NET REMOTE_NET INITIATION
-    local ns=$1 yaml="$WORK/gateway-$1.yaml" pid _
-    umask 077
-    cat >"$yaml" <<EOF
-listen: {address: $2}
-admin: {address: $2, port: 9090}
-datapath: {mode: Userspace, tunName: strait0}
-tunnels:
-  - name: bench
-    peer: {address: $3, id: $5}
-    local: {id: $4, subnets: [$6]}
-    remote: {subnets: [$7]}
-    auth: {psk: {value: "$PSK"}}
-    ike: {proposals: [aes256gcm16-prfsha384-x25519]}
-    esp: {proposals: [aes256gcm16]}
-    encapsulation: Always
-    initiation: $8
-EOF
-    # shellcheck disable=SC2086
-    ip netns exec "$ns" "$JAVA" --enable-native-access=ALL-UNNAMED ${GATEWAY_JAVA_OPTS:-} -jar "$JAR" run \
-        --config "$yaml" >"$WORK/gateway-$ns.log" 2>&1 &
-    pid=$!
-    GW_PIDS+=("$pid")
-    for _ in $(seq 1 150); do
-        kill -0 "$pid" 2>/dev/null || { tail -n 30 "$WORK/gateway-$ns.log" >&2; die "gateway in $ns exited"; }
-        [ "$(ip netns exec "$ns" curl -s -o /dev/null -w '%{http_code}' --max-time 1 "http://$2:9090/readyz")" = 200 ] \
-            && return 0
-        sleep 0.2
-    done
-    die "gateway in $ns not ready"
+    gateway_up GW_PIDS bench "$@"
 }
 
 gateways_stop() {

@@ -1,6 +1,6 @@
 #!/usr/bin/env python3
-"""Bounded IKE floods for IkeAdmissionIT and IkeHostileInputIT. Only ever sends to the one destination given (an
-address inside the test namespaces); stops at COUNT datagrams or SECONDS, whichever comes first; prints
+"""Bounded IKE floods for IkeAdmissionIT, IkeHostileInputIT and LifecycleDosIT. Only ever sends to the one
+destination given (an address inside the test namespaces); stops at COUNT datagrams or SECONDS, whichever comes first; prints
 "<sent> <seconds> <extra>".
 
   ike-flood.py cookie-echo TEMPLATE DEST SOURCES COUNT RATE SECONDS

@@ -13,7 +13,6 @@ import dev.strait.e2e.support.GatewayConfigs;
 import dev.strait.e2e.support.GatewayProcess;
 import dev.strait.e2e.support.IkeSa;
 import dev.strait.e2e.support.Sites;
-import dev.strait.e2e.support.SitesExtension;
 import dev.strait.e2e.support.StrongSwan;
 import dev.strait.e2e.support.SwanctlConf;
 import dev.strait.e2e.support.SwanctlConf.Role;
@@ -24,11 +23,9 @@ import java.util.List;
 import java.util.Set;
 import java.util.function.Consumer;
 import java.util.stream.Collectors;
-import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
-import org.junit.jupiter.api.extension.RegisterExtension;
 
 /**
  * A tunnel with two remote subnets against strongSwan, which keeps one subnet pair per CHILD_SA ({@code children}
@@ -38,17 +35,12 @@ import org.junit.jupiter.api.extension.RegisterExtension;
  * per pair. Traffic goes from site A's LAN to an address in each of site B's subnets.
  */
 @Timeout(150)
-class AdditionalChildSaIT {
+class AdditionalChildSaIT extends OnTwoSites {
     private static final String PSK = "additional-child-psk-not-secret";
     private static final String IKE = "aes256gcm16-prfsha384-ecp384";
     /** The second LAN of site B, added next to the one the harness gives it. */
     private static final String LAN2_ADDRESS = "10.21.0.1";
     private static final String LAN2 = "10.21.0.0/24";
-
-    @RegisterExtension
-    static final SitesExtension SITES = new SitesExtension();
-
-    private final Sites s = SITES.sites();
 
     @BeforeAll
     static void secondLanAtSiteB() {
@@ -57,21 +49,13 @@ class AdditionalChildSaIT {
                 "second LAN address at site B");
     }
 
-    @AfterEach
-    void stopAll() {
-        SITES.stopAll();
-    }
-
     private GatewayProcess gateway(TunnelSpec.Initiation initiation, Consumer<TunnelConfig> adjust) {
-        GatewayConfig c = GatewayConfigs.siteAToB(s, "to-b", PSK);
-        c.datapath.mode = "Userspace";
+        GatewayConfig c = GatewayConfigs.userspaceSiteAToB(s, PSK, IKE, initiation);
         TunnelConfig t = c.tunnels.getFirst();
-        t.ike.proposals = List.of(IKE);
         t.esp.proposals = List.of("aes256gcm16-ecp384"); // PFS: the additional Child SA carries its own KE
         t.remote.subnets = List.of(s.lanSubnetB(), LAN2);
-        t.initiation = initiation;
         adjust.accept(t);
-        return SITES.gateway(s.nsA(), s.transitA()).start(c).awaitReady(Duration.ofSeconds(30));
+        return gatewayA(c);
     }
 
     private StrongSwan strongSwan(Role role, StartAction start, String childRekey) {

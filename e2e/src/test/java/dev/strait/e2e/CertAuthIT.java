@@ -12,45 +12,27 @@ import dev.strait.e2e.support.E2eDirs;
 import dev.strait.e2e.support.GatewayConfigs;
 import dev.strait.e2e.support.GatewayProcess;
 import dev.strait.e2e.support.IkeSa;
-import dev.strait.e2e.support.Sites;
-import dev.strait.e2e.support.SitesExtension;
 import dev.strait.e2e.support.StrongSwan;
 import dev.strait.e2e.support.SwanctlConf;
 import dev.strait.e2e.support.SwanctlConf.Role;
-import dev.strait.e2e.support.SwanctlConf.StartAction;
+import dev.strait.gateway.ike.auth.TestPki;
 import java.io.IOException;
-import java.io.StringWriter;
 import java.io.UncheckedIOException;
-import java.math.BigInteger;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.security.KeyPair;
 import java.security.KeyPairGenerator;
-import java.security.PrivateKey;
 import java.security.cert.X509Certificate;
 import java.security.spec.ECGenParameterSpec;
 import java.time.Duration;
 import java.time.Instant;
 import java.time.temporal.ChronoUnit;
 import java.util.ArrayList;
-import java.util.Date;
 import java.util.List;
-import java.util.concurrent.atomic.AtomicLong;
 import java.util.stream.Stream;
-import org.bouncycastle.asn1.x500.X500Name;
-import org.bouncycastle.asn1.x509.BasicConstraints;
-import org.bouncycastle.asn1.x509.Extension;
-import org.bouncycastle.asn1.x509.GeneralName;
-import org.bouncycastle.asn1.x509.GeneralNames;
 import org.bouncycastle.asn1.x509.KeyUsage;
-import org.bouncycastle.cert.jcajce.JcaX509CertificateConverter;
-import org.bouncycastle.cert.jcajce.JcaX509ExtensionUtils;
-import org.bouncycastle.cert.jcajce.JcaX509v3CertificateBuilder;
-import org.bouncycastle.openssl.jcajce.JcaPEMWriter;
-import org.bouncycastle.operator.jcajce.JcaContentSignerBuilder;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
-import org.junit.jupiter.api.extension.RegisterExtension;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.Arguments;
 import org.junit.jupiter.params.provider.MethodSource;
@@ -61,20 +43,13 @@ import org.junit.jupiter.params.provider.MethodSource;
  * with a clear reason, and a large chain over a 576-byte transit path (IKE fragmentation).
  */
 @Timeout(90)
-class CertAuthIT {
+class CertAuthIT extends OnTwoSites {
     private static final String IKE = "aes256gcm16-prfsha384-ecp256";
     private static final Instant NOW = Instant.now();
-
-    @RegisterExtension
-    static final SitesExtension SITES = new SitesExtension();
-
-    private final Sites s = SITES.sites();
 
     enum Key { RSA, ECDSA, ED25519 }
 
     // ------------------------------------------------------------------ a small PKI
-
-    private static final AtomicLong SERIAL = new AtomicLong(System.currentTimeMillis());
 
     static KeyPair key(Key type) {
         try {
@@ -101,34 +76,16 @@ class CertAuthIT {
     }
 
     static Issued issue(String cn, KeyPair k, Issued issuer, boolean ca, String dns, Instant notBefore, Instant notAfter) {
-        try {
-            X500Name subject = new X500Name("C=CH, O=Strait E2E, CN=" + cn);
-            X500Name issuerName = issuer == null ? subject : X500Name.getInstance(issuer.cert.getSubjectX500Principal().getEncoded());
-            PrivateKey signer = issuer == null ? k.getPrivate() : issuer.key.getPrivate();
-            var b = new JcaX509v3CertificateBuilder(issuerName, BigInteger.valueOf(SERIAL.incrementAndGet()), Date.from(notBefore),
-                    Date.from(notAfter), subject, k.getPublic());
-            var ext = new JcaX509ExtensionUtils();
-            b.addExtension(Extension.subjectKeyIdentifier, false, ext.createSubjectKeyIdentifier(k.getPublic()));
-            if (issuer != null) {
-                b.addExtension(Extension.authorityKeyIdentifier, false, ext.createAuthorityKeyIdentifier(issuer.cert));
-            }
-            if (ca) {
-                b.addExtension(Extension.basicConstraints, true, new BasicConstraints(true));
-                b.addExtension(Extension.keyUsage, true, new KeyUsage(KeyUsage.keyCertSign | KeyUsage.cRLSign));
-            } else {
-                b.addExtension(Extension.keyUsage, true, new KeyUsage(KeyUsage.digitalSignature));
-                b.addExtension(Extension.subjectAlternativeName, false, new GeneralNames(new GeneralName(GeneralName.dNSName, dns)));
-            }
-            String alg = switch (signer.getAlgorithm()) {
-                case "RSA" -> "SHA256withRSA";
-                case "EC" -> "SHA256withECDSA";
-                default -> "Ed25519";
-            };
-            var signed = b.build(new JcaContentSignerBuilder(alg).build(signer));
-            return new Issued(new JcaX509CertificateConverter().getCertificate(signed), k);
-        } catch (Exception e) {
-            throw new IllegalStateException(e);
+        TestPki.Cert c = TestPki.cert("C=CH, O=Strait E2E, CN=" + cn, k).validity(notBefore, notAfter);
+        if (issuer != null) {
+            c.issuedBy(issuer.cert(), issuer.key().getPrivate());
         }
+        if (ca) {
+            c.ca();
+        } else {
+            c.keyUsage(KeyUsage.digitalSignature).dns(dns);
+        }
+        return new Issued(c.build(), k);
     }
 
     static Issued root(String cn) {
@@ -141,23 +98,6 @@ class CertAuthIT {
 
     static Issued endEntity(String dns, Key type, Issued issuer) {
         return issue(dns, key(type), issuer, false, dns, NOW.minus(1, ChronoUnit.DAYS), NOW.plus(20, ChronoUnit.DAYS));
-    }
-
-    static String pem(Object... objects) {
-        StringWriter sw = new StringWriter();
-        try (JcaPEMWriter w = new JcaPEMWriter(sw)) {
-            for (Object o : objects) {
-                w.writeObject(o);
-            }
-        } catch (IOException e) {
-            throw new UncheckedIOException(e);
-        }
-        return sw.toString();
-    }
-
-    static String pkcs8(PrivateKey key) {
-        return "-----BEGIN PRIVATE KEY-----\n" + java.util.Base64.getMimeEncoder(64, "\n".getBytes()).encodeToString(key.getEncoded())
-                + "\n-----END PRIVATE KEY-----\n";
     }
 
     private static Path write(Path file, String content) {
@@ -185,9 +125,9 @@ class CertAuthIT {
         t.peer.id = peerId;
         t.auth.psk = null;
         t.auth.certificate = new TunnelSpec.Certificate();
-        t.auth.certificate.certFile = write(dir.resolve("cert.pem"), pem(chain.toArray())).toString();
-        t.auth.certificate.keyFile = write(dir.resolve("key.pem"), pkcs8(ee.key().getPrivate())).toString();
-        t.auth.certificate.caFile = write(dir.resolve("ca.pem"), pem(trusted)).toString();
+        t.auth.certificate.certFile = write(dir.resolve("cert.pem"), TestPki.pem(chain.toArray())).toString();
+        t.auth.certificate.keyFile = write(dir.resolve("key.pem"), TestPki.pkcs8Pem(ee.key().getPrivate())).toString();
+        t.auth.certificate.caFile = write(dir.resolve("ca.pem"), TestPki.pem(trusted)).toString();
         return c;
     }
 
@@ -203,20 +143,37 @@ class CertAuthIT {
                 throw new UncheckedIOException(e);
             }
         }
-        write(conf.resolve("x509/site-b.pem"), pem(ee.cert()));
-        write(conf.resolve("private/site-b.pem"), pkcs8(ee.key().getPrivate()));
-        write(conf.resolve("x509ca/trusted.pem"), pem(trusted));
+        write(conf.resolve("x509/site-b.pem"), TestPki.pem(ee.cert()));
+        write(conf.resolve("private/site-b.pem"), TestPki.pkcs8Pem(ee.key().getPrivate()));
+        write(conf.resolve("x509ca/trusted.pem"), TestPki.pem(trusted));
         for (int i = 0; i < intermediates.size(); i++) {
-            write(conf.resolve("x509ca/intermediate-" + i + ".pem"), pem(intermediates.get(i)));
+            write(conf.resolve("x509ca/intermediate-" + i + ".pem"), TestPki.pem(intermediates.get(i)));
         }
-        return swan.start(SwanctlConf.builder().name("site-b").role(role).startAction(StartAction.NONE)
-                .local(s.transitB(), localId).remote(role == Role.INITIATOR ? s.transitA() : null, remoteId)
-                .pubkey("site-b.pem", "trusted.pem").ikeProposals(IKE).espProposals("aes256gcm16")
-                .localTs(s.lanSubnetB()).remoteTs(s.lanSubnetA()).build());
+        return swan.start(SwanctlConf.siteB(s, role).local(s.transitB(), localId)
+                .remote(role == Role.INITIATOR ? s.transitA() : null, remoteId)
+                .pubkey("site-b.pem", "trusted.pem").ikeProposals(IKE).espProposals("aes256gcm16").build());
     }
 
-    private GatewayProcess gateway(GatewayConfig c) {
-        return SITES.gateway(s.nsA(), s.transitA()).start(c).awaitReady(Duration.ofSeconds(30));
+    /** Our initiator at site A with certificate {@code ours}, trusting {@code root}. */
+    private GatewayProcess ourInitiator(Issued ours, Issued root) {
+        return gatewayA(javaSide(TunnelSpec.Initiation.Start, ours, List.of(), root.cert(), "site-b.test"));
+    }
+
+    /** strongSwan at site B as responder (site-b.test) with certificate {@code theirs}, trusting {@code root}. */
+    private StrongSwan swanResponder(Issued theirs, Issued root, String remoteId) {
+        return swanSide(Role.RESPONDER, theirs, List.of(), root.cert(), "site-b.test", remoteId);
+    }
+
+    /**
+     * Our initiator with certificate {@code ours} (trusting {@code root}) against a strongSwan responder whose
+     * certificate comes from {@code root} and which expects {@code remoteId}: it refuses us, and we see its
+     * AUTHENTICATION_FAILED. Returns that strongSwan, for its log.
+     */
+    private StrongSwan refusedByStrongSwan(Issued ours, Issued root, String remoteId, String what) {
+        GatewayProcess gw = ourInitiator(ours, root);
+        StrongSwan swan = swanResponder(endEntity("site-b.test", Key.ECDSA, root), root, remoteId);
+        await(() -> withReason(gw, "peer_rejected"), what);
+        return swan;
     }
 
     static Stream<Arguments> matrix() {
@@ -236,9 +193,9 @@ class CertAuthIT {
         GatewayProcess gw;
         if (javaInitiates) {
             swan = swanSide(Role.RESPONDER, b, List.of(inter.cert()), root.cert(), "site-b.test", "site-a.test");
-            gw = gateway(cfg);
+            gw = gatewayA(cfg);
         } else {
-            gw = gateway(cfg);
+            gw = gatewayA(cfg);
             swan = swanSide(Role.INITIATOR, b, List.of(inter.cert()), root.cert(), "site-b.test", "site-a.test");
             assertEquals(0, swan.initiate("lan-lan", Duration.ofSeconds(30)).exitCode(), "swanctl --initiate succeeds");
         }
@@ -267,21 +224,16 @@ class CertAuthIT {
         Issued root = root("E2E Root");
         Issued rogue = root("Rogue Root");
         // strongSwan's certificate comes from a CA we do not trust: we refuse it.
-        GatewayProcess gw = gateway(javaSide(TunnelSpec.Initiation.Start, endEntity("site-a.test", Key.ECDSA, root), List.of(),
-                root.cert(), "site-b.test"));
-        StrongSwan swan = swanSide(Role.RESPONDER, endEntity("site-b.test", Key.ECDSA, rogue), List.of(), root.cert(),
-                "site-b.test", "site-a.test");
+        GatewayProcess gw = ourInitiator(endEntity("site-a.test", Key.ECDSA, root), root);
+        StrongSwan swan = swanResponder(endEntity("site-b.test", Key.ECDSA, rogue), root, "site-a.test");
         JsonNode t = await(() -> withReason(gw, "untrusted_ca"), "we refuse strongSwan's certificate as untrusted_ca");
         assertTrue(t.path("lastError").asText().contains("Rogue Root"), t.toString());
         assertTrue(gw.metrics().contains("reason=\"untrusted_ca\""));
         gw.stop();
         swan.stop();
         // Ours comes from a CA strongSwan does not trust: strongSwan refuses it and answers AUTHENTICATION_FAILED.
-        GatewayProcess gw2 = gateway(javaSide(TunnelSpec.Initiation.Start, endEntity("site-a.test", Key.ECDSA, rogue), List.of(),
-                root.cert(), "site-b.test"));
-        StrongSwan swan2 = swanSide(Role.RESPONDER, endEntity("site-b.test", Key.ECDSA, root), List.of(), root.cert(),
-                "site-b.test", "site-a.test");
-        await(() -> withReason(gw2, "peer_rejected"), "we see strongSwan's AUTHENTICATION_FAILED");
+        StrongSwan swan2 = refusedByStrongSwan(endEntity("site-a.test", Key.ECDSA, rogue), root, "site-a.test",
+                "we see strongSwan's AUTHENTICATION_FAILED");
         await(() -> Files.readString(swan2.logFile()).contains("no trusted") ? true : null, "strongSwan logs an untrusted key");
     }
 
@@ -290,7 +242,7 @@ class CertAuthIT {
         Issued root = root("E2E Root");
         Issued expiredB = issue("site-b.test", key(Key.ECDSA), root, false, "site-b.test", NOW.minus(30, ChronoUnit.DAYS),
                 NOW.minus(1, ChronoUnit.DAYS));
-        GatewayProcess gw = gateway(javaSide(TunnelSpec.Initiation.Passive, endEntity("site-a.test", Key.ECDSA, root), List.of(),
+        GatewayProcess gw = gatewayA(javaSide(TunnelSpec.Initiation.Passive, endEntity("site-a.test", Key.ECDSA, root), List.of(),
                 root.cert(), "site-b.test"));
         StrongSwan swan = swanSide(Role.INITIATOR, expiredB, List.of(), root.cert(), "site-b.test", "site-a.test");
         assertTrue(swan.tryInitiate("lan-lan", Duration.ofSeconds(20)).exitCode() != 0, "strongSwan's initiate fails");
@@ -300,10 +252,7 @@ class CertAuthIT {
         swan.stop();
         Issued expiredA = issue("site-a.test", key(Key.ECDSA), root, false, "site-a.test", NOW.minus(30, ChronoUnit.DAYS),
                 NOW.minus(1, ChronoUnit.DAYS));
-        GatewayProcess gw2 = gateway(javaSide(TunnelSpec.Initiation.Start, expiredA, List.of(), root.cert(), "site-b.test"));
-        StrongSwan swan2 = swanSide(Role.RESPONDER, endEntity("site-b.test", Key.ECDSA, root), List.of(), root.cert(),
-                "site-b.test", "site-a.test");
-        await(() -> withReason(gw2, "peer_rejected"), "strongSwan refuses our expired certificate");
+        StrongSwan swan2 = refusedByStrongSwan(expiredA, root, "site-a.test", "strongSwan refuses our expired certificate");
         await(() -> Files.readString(swan2.logFile()).contains("subject certificate invalid") ? true : null, "strongSwan logs the expired certificate");
     }
 
@@ -311,20 +260,15 @@ class CertAuthIT {
     void identityNotInTheCertificateIsRefusedOnBothSides() throws Exception {
         Issued root = root("E2E Root");
         // strongSwan claims an ID its certificate does not carry: charon falls back to the subject DN, we refuse.
-        GatewayProcess gw = gateway(javaSide(TunnelSpec.Initiation.Start, endEntity("site-a.test", Key.ECDSA, root), List.of(),
-                root.cert(), "site-b.test"));
-        StrongSwan swan = swanSide(Role.RESPONDER, endEntity("elsewhere.test", Key.ECDSA, root), List.of(), root.cert(),
-                "site-b.test", "site-a.test");
+        GatewayProcess gw = ourInitiator(endEntity("site-a.test", Key.ECDSA, root), root);
+        StrongSwan swan = swanResponder(endEntity("elsewhere.test", Key.ECDSA, root), root, "site-a.test");
         JsonNode t = await(() -> withReason(gw, "id_mismatch"), "we refuse an identity the certificate does not bind");
         assertTrue(t.path("lastError").asText().contains("site-b.test"), t.toString());
         gw.stop();
         swan.stop();
         // strongSwan expects an identity that our certificate does not carry: it refuses ours.
-        GatewayProcess gw2 = gateway(javaSide(TunnelSpec.Initiation.Start, endEntity("site-a.test", Key.ECDSA, root), List.of(),
-                root.cert(), "site-b.test"));
-        StrongSwan swan2 = swanSide(Role.RESPONDER, endEntity("site-b.test", Key.ECDSA, root), List.of(), root.cert(),
-                "site-b.test", "someone-else.test");
-        await(() -> withReason(gw2, "peer_rejected"), "strongSwan refuses our identity");
+        StrongSwan swan2 = refusedByStrongSwan(endEntity("site-a.test", Key.ECDSA, root), root, "someone-else.test",
+                "strongSwan refuses our identity");
         assertTrue(swan2.listSas().stream().noneMatch(IkeSa::established));
     }
 
@@ -344,7 +288,7 @@ class CertAuthIT {
             cfg.datapath.pathMtu = 576;
             StrongSwan swan = swanSide(Role.RESPONDER, endEntity("site-b.test", Key.ECDSA, root), List.of(), root.cert(),
                     "site-b.test", "site-a.test");
-            GatewayProcess gw = gateway(cfg);
+            GatewayProcess gw = gatewayA(cfg);
             await(() -> swan.listSas().stream().filter(x -> x.established() && !x.children().isEmpty()).findFirst()
                     .orElse(null), "IKE and Child SA up over the small path");
             assertTrue(Files.readString(swan.logFile()).contains("reassembled fragmented IKE message"), "strongSwan reassembled");

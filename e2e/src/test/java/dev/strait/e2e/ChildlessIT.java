@@ -10,18 +10,14 @@ import dev.strait.api.v1alpha1.TunnelSpec;
 import dev.strait.e2e.support.ExecResult;
 import dev.strait.e2e.support.GatewayConfigs;
 import dev.strait.e2e.support.GatewayProcess;
-import dev.strait.e2e.support.Sites;
-import dev.strait.e2e.support.SitesExtension;
 import dev.strait.e2e.support.StrongSwan;
 import dev.strait.e2e.support.SwanctlConf;
 import dev.strait.e2e.support.SwanctlConf.Role;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.time.Duration;
-import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
-import org.junit.jupiter.api.extension.RegisterExtension;
 
 /**
  * RFC 6023 against strongSwan with childless = force (it starts an IKE SA without a Child SA only when the responder
@@ -31,18 +27,8 @@ import org.junit.jupiter.api.extension.RegisterExtension;
  * CHILDLESS_IKEV2_SUPPORTED unless its {@code childless = never}.
  */
 @Timeout(90)
-class ChildlessIT {
+class ChildlessIT extends OnTwoSites {
     private static final String PSK = "childless-psk-not-secret";
-
-    @RegisterExtension
-    static final SitesExtension SITES = new SitesExtension();
-
-    private final Sites s = SITES.sites();
-
-    @AfterEach
-    void stopAll() {
-        SITES.stopAll();
-    }
 
     private JsonNode tunnel(GatewayProcess gw) {
         return gw.status().path("tunnels").path(0);
@@ -53,7 +39,7 @@ class ChildlessIT {
         GatewayConfig c = GatewayConfigs.siteAToB(s, "to-b", PSK);
         c.datapath.mode = "Userspace";
         c.tunnels.getFirst().initiation = TunnelSpec.Initiation.Passive;
-        GatewayProcess gw = SITES.gateway(s.nsA(), s.transitA()).start(c).awaitReady(Duration.ofSeconds(30));
+        GatewayProcess gw = gatewayA(c);
         StrongSwan swan = SITES.strongSwan(s.nsB()).start(SwanctlConf.siteB(s, Role.INITIATOR).psk(PSK).childless("force").build());
 
         ExecResult ike = swan.swanctl(Duration.ofSeconds(30), "--initiate", "--ike", "site-b");
@@ -114,6 +100,6 @@ class ChildlessIT {
         GatewayConfig c = GatewayConfigs.siteAToB(s, "to-b", PSK);
         c.datapath.mode = "Userspace";
         c.tunnels.getFirst().ike.childless = childless;
-        return SITES.gateway(s.nsA(), s.transitA()).start(c).awaitReady(Duration.ofSeconds(30));
+        return gatewayA(c);
     }
 }

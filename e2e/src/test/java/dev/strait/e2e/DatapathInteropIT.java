@@ -12,8 +12,6 @@ import dev.strait.e2e.support.Commands;
 import dev.strait.e2e.support.ExecResult;
 import dev.strait.e2e.support.GatewayConfigs;
 import dev.strait.e2e.support.GatewayProcess;
-import dev.strait.e2e.support.Sites;
-import dev.strait.e2e.support.SitesExtension;
 import dev.strait.e2e.support.StrongSwan;
 import dev.strait.e2e.support.SwanctlConf;
 import dev.strait.e2e.support.SwanctlConf.Role;
@@ -32,10 +30,8 @@ import java.util.regex.Pattern;
 import javax.crypto.Cipher;
 import javax.crypto.spec.GCMParameterSpec;
 import javax.crypto.spec.SecretKeySpec;
-import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
-import org.junit.jupiter.api.extension.RegisterExtension;
 
 /**
  * The userspace datapath end to end: real traffic (ping, iperf3 TCP) between the two sites' LAN addresses through
@@ -44,20 +40,10 @@ import org.junit.jupiter.api.extension.RegisterExtension;
  * garbage on UDP 4500) counted by reason in /status and /metrics while real traffic keeps flowing.
  */
 @Timeout(120)
-class DatapathInteropIT {
+class DatapathInteropIT extends OnTwoSites {
     private static final String PSK = "datapath-test-psk-not-secret";
     private static final ObjectMapper JSON = new ObjectMapper();
     private static final Duration WAIT = Duration.ofSeconds(30);
-
-    @RegisterExtension
-    static final SitesExtension SITES = new SitesExtension();
-
-    private final Sites s = SITES.sites();
-
-    @AfterEach
-    void stopAll() {
-        SITES.stopAll();
-    }
 
     // ------------------------------------------------------------------ against strongSwan
 

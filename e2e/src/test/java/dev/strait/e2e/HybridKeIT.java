@@ -10,39 +10,24 @@ import dev.strait.api.v1alpha1.TunnelSpec;
 import dev.strait.e2e.support.GatewayConfigs;
 import dev.strait.e2e.support.GatewayProcess;
 import dev.strait.e2e.support.IkeSa;
-import dev.strait.e2e.support.Sites;
-import dev.strait.e2e.support.SitesExtension;
 import dev.strait.e2e.support.StrongSwan;
 import dev.strait.e2e.support.SwanctlConf;
 import dev.strait.e2e.support.SwanctlConf.Role;
-import dev.strait.e2e.support.SwanctlConf.StartAction;
 import java.nio.file.Files;
 import java.time.Duration;
 import java.util.List;
-import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
-import org.junit.jupiter.api.extension.RegisterExtension;
 
 /**
  * Post-quantum hybrid key exchange (RFC 9370 over RFC 9242 IKE_INTERMEDIATE) between two Java gateways in network
  * namespaces, and the classical fallback towards strongSwan 5.9, which has no ML-KEM.
  */
 @Timeout(90)
-class HybridKeIT {
+class HybridKeIT extends OnTwoSites {
     private static final String PSK = "hybrid-e2e-psk-not-secret";
     private static final String HYBRID = "aes256gcm16-prfsha384-x25519-ke1_mlkem768";
     private static final String CLASSICAL = "aes256gcm16-prfsha384-x25519";
-
-    @RegisterExtension
-    static final SitesExtension SITES = new SitesExtension();
-
-    private final Sites s = SITES.sites();
-
-    @AfterEach
-    void stopAll() {
-        SITES.stopAll();
-    }
 
     private static GatewayConfig ikeOnly(GatewayConfig c, TunnelSpec.Initiation initiation, String... proposals) {
         c.datapath.mode = "None";
@@ -52,15 +37,24 @@ class HybridKeIT {
         return c;
     }
 
+    /** Our IKE-only initiator at site A, offering {@code proposals}. */
+    private GatewayProcess initiatorA(String... proposals) {
+        return gatewayA(ikeOnly(GatewayConfigs.siteAToB(s, "to-b", PSK), TunnelSpec.Initiation.Start, proposals));
+    }
+
+    /** strongSwan 5.9 (no ML-KEM) as responder at site B, offering only the classical proposal. */
+    private StrongSwan classicalStrongSwan() {
+        return SITES.strongSwan(s.nsB()).start(SwanctlConf.siteB(s, Role.RESPONDER).psk(PSK).ikeProposals(CLASSICAL)
+                .espProposals("aes256gcm16").build());
+    }
+
     @Test
     void javaToJavaX25519PlusMlKem768() throws Exception {
         GatewayProcess b = SITES.gateway(s.nsB(), s.transitB())
                 .start(ikeOnly(GatewayConfigs.siteBToA(s, "to-a", PSK), TunnelSpec.Initiation.Passive, HYBRID))
                 .awaitReady(Duration.ofSeconds(30));
         try {
-            GatewayProcess a = SITES.gateway(s.nsA(), s.transitA())
-                    .start(ikeOnly(GatewayConfigs.siteAToB(s, "to-b", PSK), TunnelSpec.Initiation.Start, HYBRID))
-                    .awaitReady(Duration.ofSeconds(30));
+            GatewayProcess a = initiatorA(HYBRID);
             JsonNode ta = CertAuthIT.await(() -> established(a), "A established");
             JsonNode tb = CertAuthIT.await(() -> established(b), "B established");
             assertEquals(HYBRID, ta.path("ike").path("proposal").asText());
@@ -82,7 +76,7 @@ class HybridKeIT {
         ca.tunnels.getFirst().esp.rekeyAfter = "12s"; // we rekey the Child SA: CREATE_CHILD_SA + IKE_FOLLOWUP_KE
         GatewayProcess b = SITES.gateway(s.nsB(), s.transitB()).start(cb).awaitReady(Duration.ofSeconds(30));
         try {
-            GatewayProcess a = SITES.gateway(s.nsA(), s.transitA()).start(ca).awaitReady(Duration.ofSeconds(30));
+            GatewayProcess a = gatewayA(ca);
             JsonNode first = CertAuthIT.await(() -> established(a), "A established");
             String spi = first.path("children").path(0).path("spiIn").asText();
             JsonNode rekeyed = CertAuthIT.await(() -> {
@@ -106,12 +100,8 @@ class HybridKeIT {
 
     @Test
     void hybridInitiatorWithClassicalFallbackConnectsToStrongSwan59() throws Exception {
-        StrongSwan swan = SITES.strongSwan(s.nsB()).start(SwanctlConf.builder().name("site-b").role(Role.RESPONDER)
-                .startAction(StartAction.NONE).local(s.transitB(), "site-b.test").remote(null, "site-a.test").psk(PSK)
-                .ikeProposals(CLASSICAL).espProposals("aes256gcm16").localTs(s.lanSubnetB()).remoteTs(s.lanSubnetA()).build());
-        GatewayProcess gw = SITES.gateway(s.nsA(), s.transitA())
-                .start(ikeOnly(GatewayConfigs.siteAToB(s, "to-b", PSK), TunnelSpec.Initiation.Start, HYBRID, CLASSICAL))
-                .awaitReady(Duration.ofSeconds(30));
+        StrongSwan swan = classicalStrongSwan();
+        GatewayProcess gw = initiatorA(HYBRID, CLASSICAL);
         IkeSa sa = CertAuthIT.await(() -> swan.listSas().stream().filter(IkeSa::established).findFirst().orElse(null),
                 "strongSwan established the classical IKE SA");
         assertEquals("AES_GCM_16_256/PRF_HMAC_SHA2_384/CURVE_25519", sa.proposal());
@@ -121,12 +111,8 @@ class HybridKeIT {
 
     @Test
     void hybridOnlyInitiatorDoesNotFallBack() throws Exception {
-        StrongSwan swan = SITES.strongSwan(s.nsB()).start(SwanctlConf.builder().name("site-b").role(Role.RESPONDER)
-                .startAction(StartAction.NONE).local(s.transitB(), "site-b.test").remote(null, "site-a.test").psk(PSK)
-                .ikeProposals(CLASSICAL).espProposals("aes256gcm16").localTs(s.lanSubnetB()).remoteTs(s.lanSubnetA()).build());
-        GatewayProcess gw = SITES.gateway(s.nsA(), s.transitA())
-                .start(ikeOnly(GatewayConfigs.siteAToB(s, "to-b", PSK), TunnelSpec.Initiation.Start, HYBRID))
-                .awaitReady(Duration.ofSeconds(30));
+        StrongSwan swan = classicalStrongSwan();
+        GatewayProcess gw = initiatorA(HYBRID);
         JsonNode t = CertAuthIT.await(() -> {
             JsonNode x = gw.status().path("tunnels").path(0);
             return x.path("lastErrorReason").asText().isEmpty() ? null : x;

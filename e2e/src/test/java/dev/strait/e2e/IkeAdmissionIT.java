@@ -5,26 +5,20 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.strait.api.v1alpha1.GatewayConfig;
-import dev.strait.api.v1alpha1.TunnelConfig;
 import dev.strait.api.v1alpha1.TunnelSpec;
 import dev.strait.e2e.support.GatewayConfigs;
 import dev.strait.e2e.support.GatewayProcess;
 import dev.strait.e2e.support.IkeFlood;
-import dev.strait.e2e.support.Sites;
-import dev.strait.e2e.support.SitesExtension;
 import dev.strait.e2e.support.StrongSwan;
 import dev.strait.e2e.support.SwanctlConf;
 import dev.strait.e2e.support.SwanctlConf.Role;
-import dev.strait.e2e.support.SwanctlConf.StartAction;
 import java.time.Duration;
-import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.CompletableFuture;
 import java.util.stream.IntStream;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
-import org.junit.jupiter.api.extension.RegisterExtension;
 
 /**
  * Admission under the two floods that used to lock a configured peer out (issue 14): a blind spoofer using the peer's
@@ -32,7 +26,7 @@ import org.junit.jupiter.api.extension.RegisterExtension;
  * is stale) and initiates during the flood: its tunnel must be up within 2 s.
  */
 @Timeout(150)
-class IkeAdmissionIT {
+class IkeAdmissionIT extends OnTwoSites {
     private static final String PSK = "ike-admission-psk-not-secret";
     private static final String IKE = "aes256gcm16-prfsha384-ecp384";
     /** 256 flood sources: 198.19.80.1 .. 198.19.81.0. */
@@ -40,10 +34,6 @@ class IkeAdmissionIT {
             .mapToObj(i -> "198.19." + (80 + i / 256) + "." + (i % 256)).toList();
     private static final String FLOOD_NET = "198.19.80.0/23";
 
-    @RegisterExtension
-    static final SitesExtension SITES = new SitesExtension();
-
-    private final Sites s = SITES.sites();
     private boolean floodAddresses;
 
     @AfterEach
@@ -57,18 +47,11 @@ class IkeAdmissionIT {
     }
 
     private GatewayConfig config(TunnelSpec.Initiation initiation) {
-        GatewayConfig c = GatewayConfigs.siteAToB(s, "to-b", PSK);
-        c.datapath.mode = "Userspace";
-        TunnelConfig t = c.tunnels.getFirst();
-        t.ike.proposals = List.of(IKE);
-        t.initiation = initiation;
-        return c;
+        return GatewayConfigs.userspaceSiteAToB(s, PSK, IKE, initiation);
     }
 
     private SwanctlConf swanConf() {
-        return SwanctlConf.builder().name("site-b").role(Role.INITIATOR).startAction(StartAction.NONE)
-                .local(s.transitB(), "site-b.test").remote(s.transitA(), "site-a.test").psk(PSK).ikeProposals(IKE)
-                .espProposals("aes256gcm16").localTs(s.lanSubnetB()).remoteTs(s.lanSubnetA()).build();
+        return SwanctlConf.siteB(s, Role.INITIATOR).psk(PSK).ikeProposals(IKE).espProposals("aes256gcm16").build();
     }
 
     private void established(StrongSwan swan, GatewayProcess gw, TunnelSpec.Initiation initiation) {
@@ -142,14 +125,8 @@ class IkeAdmissionIT {
                 + "; do echo \"addr add $a/32 dev " + dev + "\"; done | ip -batch -").exitCode());
         assertEquals(0, s.exec(s.nsA(), "ip", "route", "add", FLOOD_NET, "via", s.transitB()).exitCode());
         GatewayConfig c = config(TunnelSpec.Initiation.Passive);
-        TunnelConfig open = GatewayConfigs.siteAToB(s, "anyone", "another-psk-for-the-open-tunnel").tunnels.getFirst();
-        open.peer.address = null;
-        open.peer.id = "someone.test";
-        open.remote.subnets = new ArrayList<>(List.of("10.99.0.0/24"));
-        open.ike.proposals = List.of(IKE);
-        open.initiation = TunnelSpec.Initiation.Passive;
-        c.tunnels.add(open);
-        GatewayProcess gw = SITES.gateway(s.nsA(), s.transitA()).start(c).awaitReady(Duration.ofSeconds(30));
+        c.tunnels.add(GatewayConfigs.openTunnel(s, IKE));
+        GatewayProcess gw = gatewayA(c);
         StrongSwan swan = SITES.strongSwan(s.nsB()).start(swanConf());
         established(swan, gw, TunnelSpec.Initiation.Passive);
 

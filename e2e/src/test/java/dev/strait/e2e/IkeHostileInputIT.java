@@ -5,57 +5,33 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.fasterxml.jackson.databind.JsonNode;
-import dev.strait.api.v1alpha1.GatewayConfig;
-import dev.strait.api.v1alpha1.TunnelConfig;
 import dev.strait.api.v1alpha1.TunnelSpec;
 import dev.strait.e2e.support.GatewayConfigs;
 import dev.strait.e2e.support.GatewayProcess;
 import dev.strait.e2e.support.IkeFlood;
-import dev.strait.e2e.support.Sites;
-import dev.strait.e2e.support.SitesExtension;
-import dev.strait.e2e.support.StrongSwan;
 import dev.strait.e2e.support.SwanctlConf;
 import dev.strait.e2e.support.SwanctlConf.Role;
-import dev.strait.e2e.support.SwanctlConf.StartAction;
 import java.nio.file.Files;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.CompletableFuture;
-import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
-import org.junit.jupiter.api.extension.RegisterExtension;
 
 /**
  * What anyone can send, against an established tunnel: every dropped IKE datagram is counted, nothing unauthenticated
  * changes the tunnel's status, and an IKE flood on UDP 4500 does not take the ESP thread's time.
  */
 @Timeout(150)
-class IkeHostileInputIT {
+class IkeHostileInputIT extends OnTwoSites {
     private static final String PSK = "ike-hostile-input-psk-not-secret";
     private static final String IKE = "aes256gcm16-prfsha384-ecp384";
 
-    @RegisterExtension
-    static final SitesExtension SITES = new SitesExtension();
-
-    private final Sites s = SITES.sites();
-
-    @AfterEach
-    void cleanUp() {
-        SITES.stopAll();
-    }
-
     private GatewayProcess establishedTunnel() {
-        GatewayConfig c = GatewayConfigs.siteAToB(s, "to-b", PSK);
-        c.datapath.mode = "Userspace";
-        TunnelConfig t = c.tunnels.getFirst();
-        t.ike.proposals = List.of(IKE);
-        t.initiation = TunnelSpec.Initiation.Start;
-        GatewayProcess gw = SITES.gateway(s.nsA(), s.transitA()).start(c).awaitReady(Duration.ofSeconds(30));
-        SITES.strongSwan(s.nsB()).start(SwanctlConf.builder().name("site-b").role(Role.RESPONDER).startAction(StartAction.NONE)
-                .local(s.transitB(), "site-b.test").remote(s.transitA(), "site-a.test").psk(PSK).ikeProposals(IKE)
-                .espProposals("aes256gcm16").localTs(s.lanSubnetB()).remoteTs(s.lanSubnetA()).build());
+        GatewayProcess gw = gatewayA(GatewayConfigs.userspaceSiteAToB(s, PSK, IKE, TunnelSpec.Initiation.Start));
+        SITES.strongSwan(s.nsB()).start(SwanctlConf.siteB(s, Role.RESPONDER).remote(s.transitA(), "site-a.test").psk(PSK)
+                .ikeProposals(IKE).espProposals("aes256gcm16").build());
         await(() -> "Established".equals(gw.status().path("tunnels").path(0).path("phase").asText()) ? true : null,
                 "the tunnel is established");
         await(() -> s.ping(s.nsA(), s.lanA(), s.lanB(), 1) == 1 ? true : null, "traffic through the tunnel");

@@ -10,8 +10,6 @@ import dev.strait.api.v1alpha1.TunnelConfig;
 import dev.strait.e2e.support.GatewayConfigs;
 import dev.strait.e2e.support.GatewayProcess;
 import dev.strait.e2e.support.KernelPeer;
-import dev.strait.e2e.support.Sites;
-import dev.strait.e2e.support.SitesExtension;
 import dev.strait.e2e.support.SwanctlConf;
 import dev.strait.e2e.support.SwanctlConf.Role;
 import dev.strait.e2e.support.SwanctlConf.StartAction;
@@ -24,7 +22,6 @@ import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
-import org.junit.jupiter.api.extension.RegisterExtension;
 
 /**
  * Our userspace ESP against the Linux kernel's own ESP (strongSwan with kernel-netlink in a VM, e2e/bin/kernel-peer.sh):
@@ -35,16 +32,12 @@ import org.junit.jupiter.api.extension.RegisterExtension;
  * that got ESN wrong drops every packet from the first one on.
  */
 @Timeout(240)
-class KernelEspPeerIT {
+class KernelEspPeerIT extends OnTwoSites {
     private static final String PSK = "kernel-peer-test-psk-not-secret";
     private static final String REMOTE_NET = "10.242.%d.0/24";
     private static final String REMOTE_HOST = "10.242.%d.1";
     private static final List<String> ESP = List.of("aes256gcm16-esn", "aes256-sha256-esn", "chacha20poly1305-esn");
 
-    @RegisterExtension
-    static final SitesExtension SITES = new SitesExtension();
-
-    private final Sites s = SITES.sites();
     private KernelPeer peer;
 
     @BeforeAll
@@ -86,7 +79,7 @@ class KernelEspPeerIT {
             lans.add(REMOTE_HOST.formatted(i) + "/32");
         }
         peer = new KernelPeer(s, s.nsB()).start(vm, lans, s.nsA(), s.transitB());
-        GatewayProcess gw = SITES.gateway(s.nsA(), s.transitA()).start(c).awaitReady(Duration.ofSeconds(30));
+        GatewayProcess gw = gatewayA(c);
 
         List<String> spis = new ArrayList<>();
         for (int i = 0; i < ESP.size(); i++) {

@@ -5,23 +5,14 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.strait.api.v1alpha1.GatewayConfig;
-import dev.strait.api.v1alpha1.TunnelConfig;
 import dev.strait.api.v1alpha1.TunnelSpec;
-import dev.strait.e2e.support.ExecResult;
 import dev.strait.e2e.support.GatewayConfigs;
 import dev.strait.e2e.support.GatewayProcess;
 import dev.strait.e2e.support.IkeFlood;
-import dev.strait.e2e.support.Sites;
-import dev.strait.e2e.support.SitesExtension;
 import dev.strait.e2e.support.StrongSwan;
 import dev.strait.e2e.support.SwanctlConf;
 import dev.strait.e2e.support.SwanctlConf.Role;
-import dev.strait.e2e.support.SwanctlConf.StartAction;
-import java.io.InputStream;
-import java.nio.file.Files;
-import java.nio.file.Path;
 import java.time.Duration;
-import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.CompletableFuture;
 import java.util.regex.Matcher;
@@ -29,7 +20,6 @@ import java.util.regex.Pattern;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
-import org.junit.jupiter.api.extension.RegisterExtension;
 
 /**
  * An IKE_SA_INIT flood (2000 packets/s for 10 s from four addresses, bounded in count and time) against our responder,
@@ -37,17 +27,12 @@ import org.junit.jupiter.api.extension.RegisterExtension;
  * a legitimate strongSwan initiator must still get its tunnel up and passing traffic, and half-open state stays bounded.
  */
 @Timeout(120)
-class LifecycleDosIT {
+class LifecycleDosIT extends OnTwoSites {
     private static final String PSK = "lifecycle-dos-psk-not-secret";
     private static final String IKE = "aes256gcm16-prfsha384-ecp384";
     private static final List<String> FLOOD_SOURCES = List.of("198.19.77.1", "198.19.77.2", "198.19.77.3", "198.19.77.4");
     private static final Pattern HALF_OPEN = Pattern.compile("strait_ike_half_open_sas\\{[^}]*\\} ([0-9.]+)");
     private static final Pattern COOKIES = Pattern.compile("strait_ike_cookies_sent_total\\{[^}]*\\} ([0-9.]+)");
-
-    @RegisterExtension
-    static final SitesExtension SITES = new SitesExtension();
-
-    private final Sites s = SITES.sites();
 
     @AfterEach
     void cleanUp() {
@@ -71,42 +56,25 @@ class LifecycleDosIT {
         }
         assertEquals(0, s.exec(s.nsA(), "ip", "route", "add", "198.19.77.0/24", "via", s.transitB()).exitCode());
 
-        GatewayConfig c = GatewayConfigs.siteAToB(s, "to-b", PSK);
-        c.datapath.mode = "Userspace";
-        TunnelConfig t = c.tunnels.getFirst();
-        t.ike.proposals = List.of(IKE);
-        t.initiation = TunnelSpec.Initiation.Passive;
-        // A tunnel open to any address: every flood packet reaches the point where state would be created.
-        TunnelConfig open = GatewayConfigs.siteAToB(s, "anyone", "another-psk-for-the-open-tunnel").tunnels.getFirst();
-        open.peer.address = null;
-        open.peer.id = "someone.test";
-        open.remote.subnets = new ArrayList<>(List.of("10.99.0.0/24"));
-        open.ike.proposals = List.of(IKE);
-        open.initiation = TunnelSpec.Initiation.Passive;
-        c.tunnels.add(open);
-        GatewayProcess gw = SITES.gateway(s.nsA(), s.transitA()).start(c).awaitReady(Duration.ofSeconds(30));
-        StrongSwan swan = SITES.strongSwan(s.nsB()).start(SwanctlConf.builder().name("site-b").role(Role.INITIATOR)
-                .startAction(StartAction.NONE).local(s.transitB(), "site-b.test").remote(s.transitA(), "site-a.test")
-                .psk(PSK).ikeProposals(IKE).espProposals("aes256gcm16").localTs(s.lanSubnetB()).remoteTs(s.lanSubnetA()).build());
+        GatewayConfig c = GatewayConfigs.userspaceSiteAToB(s, PSK, IKE, TunnelSpec.Initiation.Passive);
+        c.tunnels.add(GatewayConfigs.openTunnel(s, IKE));
+        GatewayProcess gw = gatewayA(c);
+        StrongSwan swan = SITES.strongSwan(s.nsB()).start(SwanctlConf.siteB(s, Role.INITIATOR).psk(PSK).ikeProposals(IKE)
+                .espProposals("aes256gcm16").build());
 
-        Path script = Files.createTempFile("ike-init-flood", ".py");
-        try (InputStream in = LifecycleDosIT.class.getResourceAsStream("/ike-init-flood.py")) {
-            Files.write(script, in.readAllBytes());
-        }
-        CompletableFuture<ExecResult> flood = CompletableFuture.supplyAsync(() -> s.exec(s.nsB(), Duration.ofSeconds(30),
-                "python3", script.toString(), IkeFlood.template(IKE), s.transitA(), String.join(",", FLOOD_SOURCES), "20000", "2000", "10"));
+        // A blind spoofer: IKE_SA_INITs round-robin from the flood sources, answers ignored.
+        CompletableFuture<IkeFlood.Result> flood = CompletableFuture.supplyAsync(() -> IkeFlood.run(s, s.nsB(), "init",
+                IkeFlood.template(IKE), s.transitA(), FLOOD_SOURCES, 20_000, 2000, 10));
         Thread.sleep(3000); // well into the flood
         String during = gw.metrics();
         long started = System.nanoTime();
         assertEquals(0, swan.initiate("lan-lan", Duration.ofSeconds(20)).exitCode(), "strongSwan's initiate succeeds during the flood");
         double setup = (System.nanoTime() - started) / 1e9;
         await(() -> s.ping(s.nsA(), s.lanA(), s.lanB(), 1) == 1 ? true : null, "traffic through the tunnel");
-        ExecResult f = flood.get();
-        Files.deleteIfExists(script);
-        String[] out = f.stdout().strip().split(" ");
-        int sent = Integer.parseInt(out[0]);
-        double secs = Double.parseDouble(out[1]);
-        assertTrue(sent >= 18_000 && sent / secs >= 1800, "the generator kept ~2000/s: " + f.stdout());
+        IkeFlood.Result f = flood.get();
+        long sent = f.sent();
+        double secs = f.seconds();
+        assertTrue(sent >= 18_000 && f.rate() >= 1800, "the generator kept ~2000/s: " + f);
         String after = gw.metrics();
         double halfOpen = metric(during, HALF_OPEN);
         assertTrue(halfOpen >= 0 && halfOpen <= 32 + 1, "half-open SAs bounded by the cookie threshold, got " + halfOpen);

@@ -5,41 +5,31 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.strait.api.v1alpha1.GatewayConfig;
-import dev.strait.api.v1alpha1.TunnelConfig;
 import dev.strait.api.v1alpha1.TunnelSpec;
 import dev.strait.e2e.support.GatewayConfigs;
 import dev.strait.e2e.support.GatewayProcess;
 import dev.strait.e2e.support.IkeSa;
-import dev.strait.e2e.support.Sites;
-import dev.strait.e2e.support.SitesExtension;
 import dev.strait.e2e.support.StrongSwan;
 import dev.strait.e2e.support.SwanctlConf;
 import dev.strait.e2e.support.SwanctlConf.Role;
 import dev.strait.e2e.support.SwanctlConf.StartAction;
 import java.nio.file.Files;
-import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.stream.IntStream;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
-import org.junit.jupiter.api.extension.RegisterExtension;
 
 /**
  * IKE fragmentation (RFC 7383) with strongSwan over a 576-byte transit MTU: an IKE_AUTH with 40 traffic selectors
  * does not fit one datagram, so it must travel as SKF fragments, and the tunnel must come up and carry traffic.
  */
 @Timeout(90)
-class LifecycleFragmentationIT {
+class LifecycleFragmentationIT extends OnTwoSites {
     private static final String PSK = "lifecycle-fragmentation-psk-not-secret";
     private static final String IKE = "aes256gcm16-prfsha384-ecp384";
     private static final int MTU = 576;
-
-    @RegisterExtension
-    static final SitesExtension SITES = new SitesExtension();
-
-    private final Sites s = SITES.sites();
 
     @AfterEach
     void stopAll() {
@@ -71,16 +61,12 @@ class LifecycleFragmentationIT {
                 .startAction(StartAction.NONE).local(s.transitB(), "site-b.test").remote(null, "site-a.test")
                 .psk(PSK).ikeProposals(IKE).espProposals("aes256gcm16").fragmentation("yes")
                 .localTs(localB.toArray(String[]::new)).remoteTs(localA.toArray(String[]::new)).build());
-        GatewayConfig c = GatewayConfigs.siteAToB(s, "to-b", PSK);
-        c.datapath.mode = "Userspace";
+        GatewayConfig c = GatewayConfigs.userspaceSiteAToB(s, PSK, IKE, TunnelSpec.Initiation.Start);
         c.datapath.pathMtu = MTU;
         c.datapath.mtu = 576; // the datapath derives no TUN MTU >= 576 from so small a path; pings are small anyway
-        TunnelConfig t = c.tunnels.getFirst();
-        t.ike.proposals = List.of(IKE);
-        t.initiation = TunnelSpec.Initiation.Start;
-        t.local.subnets = localA;
-        t.remote.subnets = localB;
-        GatewayProcess gw = SITES.gateway(s.nsA(), s.transitA()).start(c).awaitReady(Duration.ofSeconds(30));
+        c.tunnels.getFirst().local.subnets = localA;
+        c.tunnels.getFirst().remote.subnets = localB;
+        GatewayProcess gw = gatewayA(c);
 
         IkeSa sa = await(() -> swan.listSas().stream().filter(IkeSa::established).findFirst().orElse(null), "IKE SA up");
         IkeSa withChild = await(() -> swan.listSas().stream().filter(x -> !x.children().isEmpty()).findFirst().orElse(null),

@@ -12,8 +12,6 @@ import dev.strait.e2e.support.ChildSa;
 import dev.strait.e2e.support.GatewayConfigs;
 import dev.strait.e2e.support.GatewayProcess;
 import dev.strait.e2e.support.IkeSa;
-import dev.strait.e2e.support.Sites;
-import dev.strait.e2e.support.SitesExtension;
 import dev.strait.e2e.support.StrongSwan;
 import dev.strait.e2e.support.SwanctlConf;
 import dev.strait.e2e.support.SwanctlConf.Role;
@@ -21,7 +19,6 @@ import java.time.Duration;
 import java.util.List;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
-import org.junit.jupiter.api.extension.RegisterExtension;
 
 /**
  * Dead peer detection and recovery against strongSwan: a peer that vanishes (SIGKILL, no DELETE) is noticed within
@@ -29,21 +26,13 @@ import org.junit.jupiter.api.extension.RegisterExtension;
  * A gateway that crashes and restarts is accepted at once by strongSwan thanks to INITIAL_CONTACT.
  */
 @Timeout(120)
-class LifecycleLivenessIT {
+class LifecycleLivenessIT extends OnTwoSites {
     private static final String PSK = "lifecycle-liveness-psk-not-secret";
     private static final String IKE = "aes256gcm16-prfsha384-ecp384";
 
-    @RegisterExtension
-    static final SitesExtension SITES = new SitesExtension();
-
-    private final Sites s = SITES.sites();
-
     private GatewayConfig config() {
-        GatewayConfig c = GatewayConfigs.siteAToB(s, "to-b", PSK);
-        c.datapath.mode = "Userspace";
+        GatewayConfig c = GatewayConfigs.userspaceSiteAToB(s, PSK, IKE, TunnelSpec.Initiation.Start);
         TunnelConfig t = c.tunnels.getFirst();
-        t.ike.proposals = List.of(IKE);
-        t.initiation = TunnelSpec.Initiation.Start;
         t.ike.dpd.interval = "2s";
         t.ike.dpd.timeout = "6s";
         return c;

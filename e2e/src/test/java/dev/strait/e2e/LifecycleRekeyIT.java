@@ -1,6 +1,5 @@
 package dev.strait.e2e;
 
-import static dev.strait.e2e.support.Await.await;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertNotEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
@@ -9,14 +8,11 @@ import com.fasterxml.jackson.databind.JsonNode;
 import dev.strait.api.v1alpha1.GatewayConfig;
 import dev.strait.api.v1alpha1.TunnelConfig;
 import dev.strait.api.v1alpha1.TunnelSpec;
-import dev.strait.e2e.support.ChildSa;
 import dev.strait.e2e.support.GatewayConfigs;
 import dev.strait.e2e.support.ExecResult;
 import dev.strait.e2e.support.GatewayProcess;
 import dev.strait.e2e.support.IkeSa;
 import dev.strait.e2e.support.SaAgreement;
-import dev.strait.e2e.support.Sites;
-import dev.strait.e2e.support.SitesExtension;
 import dev.strait.e2e.support.StrongSwan;
 import dev.strait.e2e.support.SwanctlConf;
 import dev.strait.e2e.support.SwanctlConf.Role;
@@ -26,7 +22,6 @@ import java.util.concurrent.CompletableFuture;
 import java.util.function.Consumer;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
-import org.junit.jupiter.api.extension.RegisterExtension;
 
 /**
  * Rekeying against strongSwan with traffic flowing (ping at 10/s through the userspace datapath): Child SA and IKE SA
@@ -34,24 +29,16 @@ import org.junit.jupiter.api.extension.RegisterExtension;
  * and afterwards exactly one IKE SA and one Child SA on both sides with matching SPIs.
  */
 @Timeout(120)
-class LifecycleRekeyIT {
+class LifecycleRekeyIT extends OnTwoSites {
     private static final String PSK = "lifecycle-rekey-psk-not-secret";
     private static final String IKE = "aes256gcm16-prfsha384-ecp384";
 
-    @RegisterExtension
-    static final SitesExtension SITES = new SitesExtension();
-
-    private final Sites s = SITES.sites();
-
     private GatewayProcess gateway(Consumer<TunnelConfig> adjust) {
-        GatewayConfig c = GatewayConfigs.siteAToB(s, "to-b", PSK);
-        c.datapath.mode = "Userspace";
+        GatewayConfig c = GatewayConfigs.userspaceSiteAToB(s, PSK, IKE, TunnelSpec.Initiation.Start);
         TunnelConfig t = c.tunnels.getFirst();
-        t.ike.proposals = List.of(IKE);
         t.esp.proposals = List.of("aes256gcm16-ecp384"); // PFS on Child rekeys
-        t.initiation = TunnelSpec.Initiation.Start;
         adjust.accept(t);
-        return SITES.gateway(s.nsA(), s.transitA()).start(c).awaitReady(Duration.ofSeconds(30));
+        return gatewayA(c);
     }
 
     private StrongSwan strongSwan() {
@@ -59,32 +46,33 @@ class LifecycleRekeyIT {
                 .espProposals("aes256gcm16-ecp384").build());
     }
 
-    /** Established on both sides and pinging through; returns strongSwan's view. */
-    private IkeSa up(StrongSwan swan, GatewayProcess gw) {
-        IkeSa sa = await(() -> swan.listSas().stream().filter(IkeSa::established)
-                .filter(x -> x.children().stream().anyMatch(ChildSa::installed)).findFirst().orElse(null), "strongSwan has the SAs");
-        await(() -> "Established".equals(gw.status().path("tunnels").path(0).path("phase").asText()) ? true : null, "our side Established");
-        await(() -> s.ping(s.nsA(), s.lanA(), s.lanB(), 1) == 1 ? true : null, "traffic through the tunnel");
-        return sa;
-    }
-
     private CompletableFuture<Integer> pingInBackground(int count) {
         return CompletableFuture.supplyAsync(() -> s.ping(s.nsA(), s.lanA(), s.lanB(), count, 0.1));
     }
 
-        @Test
-    void childRekeyStartedByStrongSwan() throws Exception {
+    /** strongSwan, our gateway and the SA before and after strongSwan's rekey. */
+    private record Rekey(StrongSwan swan, GatewayProcess gw, IkeSa before, IkeSa after) {
+    }
+
+    /** Brings the tunnel up and has strongSwan rekey the IKE SA or the Child SA 2 s into 60 pings at 10/s. */
+    private Rekey rekeyByStrongSwan(boolean ike) throws Exception {
         StrongSwan swan = strongSwan();
         GatewayProcess gw = gateway(t -> { });
-        IkeSa before = up(swan, gw);
+        IkeSa before = SaAgreement.up(s, swan, gw);
         CompletableFuture<Integer> ping = pingInBackground(60);
         Thread.sleep(2000);
-        assertEquals(0, swan.swanctl(Duration.ofSeconds(20), "--rekey", "--child", "lan-lan").exitCode());
-        IkeSa after = SaAgreement.settled(swan, gw,
-                sa -> !before.children().getFirst().spiIn().equals(sa.children().getFirst().spiIn()));
-        assertEquals(before.initiatorSpi(), after.initiatorSpi(), "a Child rekey keeps the IKE SA");
-        assertEquals("ECP_384", after.children().getFirst().dhGroup(), "PFS on the rekey");
-        assertTrue(ping.get() >= 59, "at most one lost packet, got " + ping.get() + "/60");
+        IkeSa after = SaAgreement.rekeyedByStrongSwan(swan, gw, before, ike, Duration.ofSeconds(20));
+        int got = ping.get();
+        assertTrue(got >= 59, "at most one lost packet, got " + got + "/60");
+        return new Rekey(swan, gw, before, after);
+    }
+
+    @Test
+    void childRekeyStartedByStrongSwan() throws Exception {
+        Rekey r = rekeyByStrongSwan(false);
+        GatewayProcess gw = r.gw();
+        assertEquals(r.before().initiatorSpi(), r.after().initiatorSpi(), "a Child rekey keeps the IKE SA");
+        assertEquals("ECP_384", r.after().children().getFirst().dhGroup(), "PFS on the rekey");
         JsonNode st = gw.status().path("tunnels").path(0);
         long total = st.path("totals").path("packetsOut").asLong();
         long current = st.path("children").path(0).path("packetsOut").asLong();
@@ -94,19 +82,11 @@ class LifecycleRekeyIT {
 
     @Test
     void ikeRekeyStartedByStrongSwan() throws Exception {
-        StrongSwan swan = strongSwan();
-        GatewayProcess gw = gateway(t -> { });
-        IkeSa before = up(swan, gw);
-        CompletableFuture<Integer> ping = pingInBackground(60);
-        Thread.sleep(2000);
-        assertEquals(0, swan.swanctl(Duration.ofSeconds(20), "--rekey", "--ike", "site-b").exitCode());
-        IkeSa after = SaAgreement.settled(swan, gw, sa -> !before.initiatorSpi().equals(sa.initiatorSpi()));
-        assertEquals(before.children().getFirst().spiIn(), after.children().getFirst().spiIn(), "the Child SA moved along");
-        assertTrue(after.initiator(), "strongSwan started the rekey, so it is the new IKE SA's initiator");
-        assertTrue(ping.get() >= 59, "at most one lost packet, got " + ping.get() + "/60");
+        Rekey r = rekeyByStrongSwan(true);
+        assertEquals(r.before().children().getFirst().spiIn(), r.after().children().getFirst().spiIn(), "the Child SA moved along");
+        assertTrue(r.after().initiator(), "strongSwan started the rekey, so it is the new IKE SA's initiator");
         // The new IKE SA works: a Child rekey over it.
-        assertEquals(0, swan.swanctl(Duration.ofSeconds(20), "--rekey", "--child", "lan-lan").exitCode());
-        SaAgreement.settled(swan, gw, sa -> !after.children().getFirst().spiIn().equals(sa.children().getFirst().spiIn()));
+        SaAgreement.rekeyedByStrongSwan(r.swan(), r.gw(), r.after(), false, Duration.ofSeconds(20));
         assertEquals(1, s.ping(s.nsA(), s.lanA(), s.lanB(), 1));
     }
 
@@ -117,12 +97,11 @@ class LifecycleRekeyIT {
             t.esp.rekeyAfter = "10s";
             t.ike.rekeyAfter = "20s";
         });
-        IkeSa before = up(swan, gw);
+        IkeSa before = SaAgreement.up(s, swan, gw);
         CompletableFuture<Integer> ping = pingInBackground(220);
-        IkeSa afterChild = SaAgreement.settled(swan, gw,
-                sa -> !before.children().getFirst().spiIn().equals(sa.children().getFirst().spiIn()));
+        IkeSa afterChild = SaAgreement.childRekeyed(swan, gw, before);
         assertEquals(before.initiatorSpi(), afterChild.initiatorSpi());
-        IkeSa afterIke = SaAgreement.settled(swan, gw, sa -> !before.initiatorSpi().equals(sa.initiatorSpi()));
+        IkeSa afterIke = SaAgreement.ikeRekeyed(swan, gw, before);
         assertTrue(!afterIke.initiator(), "we started the IKE rekey, so strongSwan is the responder of the new SA");
         int got = ping.get();
         assertTrue(got >= 218, "at most one lost packet per rekey, got " + got + "/220");
@@ -135,15 +114,14 @@ class LifecycleRekeyIT {
     void childRekeyByVolumeStartedByUs() throws Exception {
         StrongSwan swan = strongSwan();
         GatewayProcess gw = gateway(t -> t.esp.rekeyBytes = 300_000L); // time lifetime stays 1h: only bytes count
-        IkeSa before = up(swan, gw);
+        IkeSa before = SaAgreement.up(s, swan, gw);
         // 600 pings of 1000 bytes in 6 s: about 620 kB each way, past the 270-300 kB soft limit at least once
         ExecResult r = s.exec(s.nsA(), Duration.ofSeconds(30), "ping", "-n", "-q", "-c", "600", "-i", "0.01", "-s", "1000",
                 "-W", "1", "-I", s.lanA(), s.lanB());
         java.util.regex.Matcher m = java.util.regex.Pattern.compile("(\\d+) (?:packets )?received").matcher(r.stdout());
         assertTrue(m.find(), r.describe());
         int got = Integer.parseInt(m.group(1));
-        IkeSa after = SaAgreement.settled(swan, gw,
-                sa -> !before.children().getFirst().spiIn().equals(sa.children().getFirst().spiIn()));
+        IkeSa after = SaAgreement.childRekeyed(swan, gw, before);
         assertEquals(before.initiatorSpi(), after.initiatorSpi(), "a Child rekey keeps the IKE SA");
         String metrics = gw.metrics();
         java.util.regex.Matcher rekeys = java.util.regex.Pattern.compile(

@@ -1,20 +1,15 @@
 package dev.strait.e2e;
 
-import static dev.strait.e2e.support.Await.await;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.strait.api.v1alpha1.GatewayConfig;
-import dev.strait.api.v1alpha1.TunnelConfig;
 import dev.strait.api.v1alpha1.TunnelSpec;
-import dev.strait.e2e.support.ChildSa;
 import dev.strait.e2e.support.ExecResult;
 import dev.strait.e2e.support.GatewayConfigs;
 import dev.strait.e2e.support.GatewayProcess;
 import dev.strait.e2e.support.IkeSa;
 import dev.strait.e2e.support.SaAgreement;
-import dev.strait.e2e.support.Sites;
-import dev.strait.e2e.support.SitesExtension;
 import dev.strait.e2e.support.StrongSwan;
 import dev.strait.e2e.support.SwanctlConf;
 import dev.strait.e2e.support.SwanctlConf.Role;
@@ -26,7 +21,6 @@ import java.util.regex.Pattern;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
-import org.junit.jupiter.api.extension.RegisterExtension;
 
 /**
  * Rekeys started by strongSwan while exactly one of our CREATE_CHILD_SA responses is dropped (an iptables rule in our
@@ -35,7 +29,7 @@ import org.junit.jupiter.api.extension.RegisterExtension;
  * old one (make-before-break as responder). At most one ping is lost.
  */
 @Timeout(120)
-class LossyRekeyIT {
+class LossyRekeyIT extends OnTwoSites {
     private static final String PSK = "lossy-rekey-psk-not-secret";
     private static final String IKE = "aes256gcm16-prfsha384-ecp384";
     private static final String ESP = "aes256gcm16-ecp384";
@@ -50,24 +44,15 @@ class LossyRekeyIT {
             List.of("-p", "udp", "--sport", "500", "-m", "u32", "--u32",
                     "0>>22&0x3C@24>>8&0xFF=0x24 && 0>>22&0x3C@24&0x20=0x20"));
 
-    @RegisterExtension
-    static final SitesExtension SITES = new SitesExtension();
-
-    private final Sites s = SITES.sites();
-
     @AfterEach
     void removeDropRules() {
         s.exec(s.nsA(), "iptables", "-F", "OUTPUT");
     }
 
     private GatewayProcess gateway() {
-        GatewayConfig c = GatewayConfigs.siteAToB(s, "to-b", PSK);
-        c.datapath.mode = "Userspace";
-        TunnelConfig t = c.tunnels.getFirst();
-        t.ike.proposals = List.of(IKE);
-        t.esp.proposals = List.of(ESP);
-        t.initiation = TunnelSpec.Initiation.Start;
-        return SITES.gateway(s.nsA(), s.transitA()).start(c).awaitReady(Duration.ofSeconds(30));
+        GatewayConfig c = GatewayConfigs.userspaceSiteAToB(s, PSK, IKE, TunnelSpec.Initiation.Start);
+        c.tunnels.getFirst().esp.proposals = List.of(ESP);
+        return gatewayA(c);
     }
 
     /** strongSwan retransmits after 2 s (default 4 s) to keep the test short; the gap we avoid does not depend on it. */
@@ -77,10 +62,7 @@ class LossyRekeyIT {
     }
 
     private IkeSa up(StrongSwan swan, GatewayProcess gw) {
-        IkeSa sa = await(() -> swan.listSas().stream().filter(IkeSa::established)
-                .filter(x -> x.children().stream().anyMatch(ChildSa::installed)).findFirst().orElse(null), "strongSwan has the SAs");
-        await(() -> "Established".equals(gw.status().path("tunnels").path(0).path("phase").asText()) ? true : null, "our side Established");
-        await(() -> s.ping(s.nsA(), s.lanA(), s.lanB(), 1) == 1 ? true : null, "traffic through the tunnel");
+        IkeSa sa = SaAgreement.up(s, swan, gw);
         for (List<String> match : DROP_ONE_RESPONSE) {
             List<String> cmd = new java.util.ArrayList<>(List.of("iptables", "-A", "OUTPUT"));
             cmd.addAll(match);
@@ -105,41 +87,42 @@ class LossyRekeyIT {
         return CompletableFuture.supplyAsync(() -> s.ping(s.nsA(), s.lanA(), s.lanB(), PINGS, 0.05));
     }
 
-    @Test
-    void childRekeyWithOurResponseLost() throws Exception {
+    /** strongSwan, our gateway and the SA before and after strongSwan's rekey. */
+    private record Rekey(StrongSwan swan, GatewayProcess gw, IkeSa before, IkeSa after) {
+    }
+
+    /**
+     * Brings the tunnel up, arms the one-shot drop of our CREATE_CHILD_SA response and has strongSwan rekey the IKE SA
+     * or the Child SA 1 s into the pings: exactly that response dropped, at most one ping lost.
+     */
+    private Rekey rekeyWithOurResponseLost(boolean ike) throws Exception {
         StrongSwan swan = strongSwan();
         GatewayProcess gw = gateway();
         IkeSa before = up(swan, gw);
         CompletableFuture<Integer> ping = pingInBackground();
         Thread.sleep(1000);
-        assertEquals(0, swan.swanctl(Duration.ofSeconds(30), "--rekey", "--child", "lan-lan").exitCode());
-        IkeSa after = SaAgreement.settled(swan, gw,
-                sa -> !before.children().getFirst().spiIn().equals(sa.children().getFirst().spiIn()));
-        assertEquals(before.initiatorSpi(), after.initiatorSpi(), "a Child rekey keeps the IKE SA");
+        IkeSa after = SaAgreement.rekeyedByStrongSwan(swan, gw, before, ike, Duration.ofSeconds(30));
         int got = ping.get();
         assertEquals(1, droppedResponses(), "exactly one of our CREATE_CHILD_SA responses was dropped");
-        System.out.printf("[LossyRekeyIT] Child rekey, one response lost: %d of %d pings lost%n", PINGS - got, PINGS);
+        System.out.printf("[LossyRekeyIT] %s rekey, one response lost: %d of %d pings lost%n", ike ? "IKE" : "Child",
+                PINGS - got, PINGS);
         assertTrue(got >= PINGS - 1, "at most one lost packet, got " + got + "/" + PINGS);
+        return new Rekey(swan, gw, before, after);
+    }
+
+    @Test
+    void childRekeyWithOurResponseLost() throws Exception {
+        Rekey r = rekeyWithOurResponseLost(false);
+        assertEquals(r.before().initiatorSpi(), r.after().initiatorSpi(), "a Child rekey keeps the IKE SA");
         assertEquals(1, s.ping(s.nsA(), s.lanA(), s.lanB(), 1), "traffic on the new SA");
     }
 
     @Test
     void ikeRekeyWithOurResponseLost() throws Exception {
-        StrongSwan swan = strongSwan();
-        GatewayProcess gw = gateway();
-        IkeSa before = up(swan, gw);
-        CompletableFuture<Integer> ping = pingInBackground();
-        Thread.sleep(1000);
-        assertEquals(0, swan.swanctl(Duration.ofSeconds(30), "--rekey", "--ike", "site-b").exitCode());
-        IkeSa after = SaAgreement.settled(swan, gw, sa -> !before.initiatorSpi().equals(sa.initiatorSpi()));
-        assertEquals(before.children().getFirst().spiIn(), after.children().getFirst().spiIn(), "the Child SA moved along");
-        int got = ping.get();
-        assertEquals(1, droppedResponses(), "exactly one of our CREATE_CHILD_SA responses was dropped");
-        System.out.printf("[LossyRekeyIT] IKE rekey, one response lost: %d of %d pings lost%n", PINGS - got, PINGS);
-        assertTrue(got >= PINGS - 1, "at most one lost packet, got " + got + "/" + PINGS);
+        Rekey r = rekeyWithOurResponseLost(true);
+        assertEquals(r.before().children().getFirst().spiIn(), r.after().children().getFirst().spiIn(), "the Child SA moved along");
         // The new IKE SA works: a Child rekey over it (our answer arrives this time).
-        assertEquals(0, swan.swanctl(Duration.ofSeconds(20), "--rekey", "--child", "lan-lan").exitCode());
-        SaAgreement.settled(swan, gw, sa -> !after.children().getFirst().spiIn().equals(sa.children().getFirst().spiIn()));
+        SaAgreement.rekeyedByStrongSwan(r.swan(), r.gw(), r.after(), false, Duration.ofSeconds(20));
         assertEquals(1, s.ping(s.nsA(), s.lanA(), s.lanB(), 1));
     }
 }

@@ -10,18 +10,14 @@ import dev.strait.api.v1alpha1.TunnelSpec;
 import dev.strait.e2e.support.ExecResult;
 import dev.strait.e2e.support.GatewayConfigs;
 import dev.strait.e2e.support.GatewayProcess;
-import dev.strait.e2e.support.Sites;
-import dev.strait.e2e.support.SitesExtension;
 import dev.strait.e2e.support.SwanctlConf;
 import dev.strait.e2e.support.SwanctlConf.Role;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.concurrent.CompletableFuture;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
-import org.junit.jupiter.api.extension.RegisterExtension;
 
 /**
  * Our gateway behind a NAT (MASQUERADE with random ports in its own namespace, for an address of its own) whose UDP
@@ -30,17 +26,12 @@ import org.junit.jupiter.api.extension.RegisterExtension;
  * minute of idle time the peer can still reach us: its ping goes through.
  */
 @Timeout(150)
-class NatKeepaliveIT {
+class NatKeepaliveIT extends OnTwoSites {
     private static final String PSK = "nat-keepalive-psk-not-secret";
     /** Our address behind the NAT; the NAT maps it to site A's transit address. */
     private static final String INSIDE = "192.168.77.1";
     private static final int CONNTRACK_UDP_TIMEOUT = 30;
     private static final int IDLE_SECONDS = 65;
-
-    @RegisterExtension
-    static final SitesExtension SITES = new SitesExtension();
-
-    private final Sites s = SITES.sites();
 
     @AfterEach
     void removeNat() {
@@ -63,7 +54,7 @@ class NatKeepaliveIT {
         TunnelConfig t = c.tunnels.getFirst();
         t.initiation = TunnelSpec.Initiation.Start;
         t.ike.dpd.interval = "0s"; // nothing but keepalives may refresh the mapping
-        GatewayProcess gw = SITES.gateway(s.nsA(), s.transitA()).start(c).awaitReady(Duration.ofSeconds(30));
+        GatewayProcess gw = gatewayA(c);
         await(() -> "Established".equals(gw.status().path("tunnels").path(0).path("phase").asText()) ? true : null, "Established");
         assertTrue(gw.status().path("tunnels").path(0).path("ike").path("natDetected").asBoolean(), "NAT detected");
         await(() -> s.ping(s.nsB(), s.lanB(), s.lanA(), 1) == 1 ? true : null, "traffic through the NAT");

@@ -7,18 +7,14 @@ import dev.strait.api.v1alpha1.GatewayConfig;
 import dev.strait.api.v1alpha1.TunnelSpec;
 import dev.strait.e2e.support.GatewayConfigs;
 import dev.strait.e2e.support.GatewayProcess;
-import dev.strait.e2e.support.Sites;
-import dev.strait.e2e.support.SitesExtension;
 import dev.strait.e2e.support.StrongSwan;
 import dev.strait.e2e.support.SwanctlConf;
 import dev.strait.e2e.support.SwanctlConf.Role;
 import dev.strait.e2e.support.SwanctlConf.StartAction;
 import java.nio.file.Files;
 import java.time.Duration;
-import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
-import org.junit.jupiter.api.extension.RegisterExtension;
 
 /**
  * kill -9 of a gateway whose tunnel is Passive: strongSwan (without dead-peer detection here, so it would never notice
@@ -27,25 +23,15 @@ import org.junit.jupiter.api.extension.RegisterExtension;
  * INITIAL_CONTACT, which replaces them.
  */
 @Timeout(120)
-class PassiveRestartIT {
+class PassiveRestartIT extends OnTwoSites {
     private static final String PSK = "passive-restart-psk-not-secret";
-
-    @RegisterExtension
-    static final SitesExtension SITES = new SitesExtension();
-
-    private final Sites s = SITES.sites();
-
-    @AfterEach
-    void cleanUp() {
-        SITES.stopAll();
-    }
 
     @Test
     void aRestartedPassiveGatewayCarriesTrafficAgainWithinTenSeconds() throws Exception {
         GatewayConfig c = GatewayConfigs.siteAToB(s, "to-b", PSK);
         c.datapath.mode = "Userspace";
         c.tunnels.getFirst().initiation = TunnelSpec.Initiation.Passive;
-        GatewayProcess gw = SITES.gateway(s.nsA(), s.transitA()).start(c).awaitReady(Duration.ofSeconds(30));
+        GatewayProcess gw = gatewayA(c);
         StrongSwan swan = SITES.strongSwan(s.nsB()).start(SwanctlConf.builder().name("site-b").role(Role.INITIATOR)
                 .startAction(StartAction.NONE).local(s.transitB(), "site-b.test").remote(s.transitA(), "site-a.test").psk(PSK)
                 .ikeProposals("aes256gcm16-prfsha384-ecp384").espProposals("aes256gcm16")

@@ -11,8 +11,6 @@ import dev.strait.api.v1alpha1.TunnelSpec;
 import dev.strait.e2e.support.ExecResult;
 import dev.strait.e2e.support.GatewayConfigs;
 import dev.strait.e2e.support.GatewayProcess;
-import dev.strait.e2e.support.Sites;
-import dev.strait.e2e.support.SitesExtension;
 import dev.strait.e2e.support.SwanctlConf;
 import dev.strait.e2e.support.SwanctlConf.Role;
 import java.time.Duration;
@@ -21,7 +19,6 @@ import java.util.List;
 import java.util.concurrent.CompletableFuture;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
-import org.junit.jupiter.api.extension.RegisterExtension;
 
 /**
  * A strongSwan peer that refuses our traffic selectors in IKE_AUTH (TS_UNACCEPTABLE) after the IKE SA is up: we
@@ -29,14 +26,9 @@ import org.junit.jupiter.api.extension.RegisterExtension;
  * the tunnel shows Failed with the peer's notify as the reason.
  */
 @Timeout(120)
-class RefusedTunnelIT {
+class RefusedTunnelIT extends OnTwoSites {
     private static final String PSK = "refused-tunnel-psk-not-secret";
     private static final int WINDOW_SECONDS = 40;
-
-    @RegisterExtension
-    static final SitesExtension SITES = new SitesExtension();
-
-    private final Sites s = SITES.sites();
 
     @Test
     void refusedTrafficSelectorsBackOffAndFail() throws Exception {
@@ -51,7 +43,7 @@ class RefusedTunnelIT {
         c.datapath.mode = "Userspace";
         TunnelConfig t = c.tunnels.getFirst();
         t.initiation = TunnelSpec.Initiation.Start;
-        GatewayProcess gw = SITES.gateway(s.nsA(), s.transitA()).start(c).awaitReady(Duration.ofSeconds(30));
+        GatewayProcess gw = gatewayA(c);
 
         JsonNode failed = await(() -> {
             JsonNode st = gw.status().path("tunnels").path(0);

@@ -6,7 +6,6 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
 import dev.strait.api.v1alpha1.GatewayConfig;
-import dev.strait.api.v1alpha1.TunnelConfig;
 import dev.strait.api.v1alpha1.TunnelSpec;
 import dev.strait.e2e.support.ChildSa;
 import dev.strait.e2e.support.Commands;
@@ -15,12 +14,9 @@ import dev.strait.e2e.support.GatewayConfigs;
 import dev.strait.e2e.support.GatewayProcess;
 import dev.strait.e2e.support.IkeSa;
 import dev.strait.e2e.support.SaAgreement;
-import dev.strait.e2e.support.Sites;
-import dev.strait.e2e.support.SitesExtension;
 import dev.strait.e2e.support.StrongSwan;
 import dev.strait.e2e.support.SwanctlConf;
 import dev.strait.e2e.support.SwanctlConf.Role;
-import dev.strait.e2e.support.SwanctlConf.StartAction;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -30,10 +26,8 @@ import java.util.Locale;
 import java.util.concurrent.CompletableFuture;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
-import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
-import org.junit.jupiter.api.extension.RegisterExtension;
 
 /**
  * Simultaneous rekeys against strongSwan (RFC 7296 section 2.8.1, issue #4): with ping at 10/s through the tunnel, our
@@ -47,7 +41,7 @@ import org.junit.jupiter.api.extension.RegisterExtension;
  * meanwhile (charon has the IKE_SA checked out, our IKE SA's executor is busy), so it arrives as a collision.
  */
 @Timeout(600)
-class RekeyCollisionIT {
+class RekeyCollisionIT extends OnTwoSites {
     private static final String PSK = "rekey-collision-psk-not-secret";
     private static final String IKE = "aes256gcm16-prfsha384-modp4096";
     private static final String ESP = "aes256gcm16-modp4096";
@@ -58,11 +52,6 @@ class RekeyCollisionIT {
     private static final int[] SWAN_OFFSET_MS = {0, 3, -3, 8, -8, 1, -1, 15, -15, 5, -5, 0, 2, -2, 10};
 
     private static final Pattern SWAN_COLLISION = Pattern.compile("collision");
-
-    @RegisterExtension
-    static final SitesExtension SITES = new SitesExtension();
-
-    private final Sites s = SITES.sites();
 
     private enum Kind {
         CHILD("child", "Child SA rekey collision", "--child", "lan-lan"),
@@ -81,28 +70,17 @@ class RekeyCollisionIT {
         }
     }
 
-    @AfterEach
-    void stopAll() {
-        SITES.stopAll();
-    }
-
     private GatewayProcess gateway() {
-        GatewayConfig c = GatewayConfigs.siteAToB(s, "to-b", PSK);
-        c.datapath.mode = "Userspace";
-        TunnelConfig t = c.tunnels.getFirst();
-        t.ike.proposals = List.of(IKE);
-        t.esp.proposals = List.of(ESP);
-        t.initiation = TunnelSpec.Initiation.Start;
-        return SITES.gateway(s.nsA(), s.transitA()).start(c).awaitReady(Duration.ofSeconds(30));
+        GatewayConfig c = GatewayConfigs.userspaceSiteAToB(s, PSK, IKE, TunnelSpec.Initiation.Start);
+        c.tunnels.getFirst().esp.proposals = List.of(ESP);
+        return gatewayA(c);
     }
 
     private StrongSwan strongSwan() {
         // Milliseconds in charon's log, to see how far apart the two requests left.
         String ms = "charon {\n    filelog {\n        main {\n            time_add_ms = yes\n        }\n    }\n}\n";
-        return SITES.strongSwan(s.nsB()).start(SwanctlConf.builder().name("site-b").role(Role.RESPONDER)
-                .startAction(StartAction.NONE).local(s.transitB(), "site-b.test").remote(null, "site-a.test")
-                .psk(PSK).ikeProposals(IKE).espProposals(ESP)
-                .localTs(s.lanSubnetB()).remoteTs(s.lanSubnetA()).build(), ms);
+        return SITES.strongSwan(s.nsB()).start(SwanctlConf.siteB(s, Role.RESPONDER).psk(PSK).ikeProposals(IKE)
+                .espProposals(ESP).build(), ms);
     }
 
     @Test

@@ -14,8 +14,6 @@ import dev.strait.e2e.support.GatewayConfigs;
 import dev.strait.e2e.support.GatewayProcess;
 import dev.strait.e2e.support.IkeFlood;
 import dev.strait.e2e.support.IkeSa;
-import dev.strait.e2e.support.Sites;
-import dev.strait.e2e.support.SitesExtension;
 import dev.strait.e2e.support.StrongSwan;
 import dev.strait.e2e.support.SwanctlConf;
 import dev.strait.e2e.support.SwanctlConf.Role;
@@ -24,10 +22,8 @@ import java.nio.file.Files;
 import java.time.Duration;
 import java.util.List;
 import java.util.stream.Stream;
-import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
-import org.junit.jupiter.api.extension.RegisterExtension;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.Arguments;
 import org.junit.jupiter.params.provider.MethodSource;
@@ -38,18 +34,8 @@ import org.junit.jupiter.params.provider.MethodSource;
  * and our /status must agree. Failures must be clean on both sides.
  */
 @Timeout(90)
-class StrongSwanInteropIT {
+class StrongSwanInteropIT extends OnTwoSites {
     private static final String PSK = "interop-test-psk-not-secret";
-
-    @RegisterExtension
-    static final SitesExtension SITES = new SitesExtension();
-
-    private final Sites s = SITES.sites();
-
-    @AfterEach
-    void stopAll() {
-        SITES.stopAll();
-    }
 
     /** Ours, strongSwan's for IKE / ESP, and what swanctl prints for the IKE and Child SA. */
     record Case(String ike, String esp, String swanIke, String swanChild) {
@@ -91,7 +77,7 @@ class StrongSwanInteropIT {
     }
 
     private GatewayProcess gateway(GatewayConfig c) {
-        return SITES.gateway(s.nsA(), s.transitA()).start(c).awaitReady(Duration.ofSeconds(30));
+        return gatewayA(c);
     }
 
     @ParameterizedTest(name = "Java initiator -> strongSwan responder: {0}")

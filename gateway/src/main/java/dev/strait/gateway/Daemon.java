@@ -7,7 +7,6 @@ import dev.strait.gateway.config.ConfigFiles;
 import dev.strait.gateway.config.ConfigWatcher;
 import dev.strait.gateway.datapath.spi.Datapath;
 import dev.strait.gateway.datapath.Datapaths;
-import dev.strait.gateway.ike.sa.EngineListener;
 import dev.strait.gateway.ike.sa.IkeEngine;
 import dev.strait.gateway.ike.sa.TunnelDefinition;
 import dev.strait.gateway.ike.sa.TunnelSnapshot;
@@ -71,7 +70,7 @@ final class Daemon {
                 .withForceUdpEncapsulation(!"None".equalsIgnoreCase(config.datapath.mode))
                 .withNatKeepalive(config.ike == null || config.ike.natKeepalive == null
                         ? IkeEngine.Settings.DEFAULT_NAT_KEEPALIVE : dev.strait.api.v1alpha1.Durations.parse(config.ike.natKeepalive)),
-                listener(metrics));
+                metrics); // GatewayMetrics is the engine's listener: every event is a metric
         Daemon daemon = new Daemon(metrics, engine);
 
         InetSocketAddress nattBind = new InetSocketAddress(config.listen.address, config.listen.nattPort);
@@ -231,85 +230,6 @@ final class Daemon {
         s.put("tunnels", tunnels);
         s.put("ikeSas", engine.saCounts());
         return s;
-    }
-
-    private static EngineListener listener(GatewayMetrics metrics) {
-        return new EngineListener() {
-            @Override
-            public void ikeSaEstablished(String tunnel, Duration handshake) {
-                metrics.ikeSaEstablished(tunnel);
-                metrics.handshakeDuration(tunnel, handshake);
-            }
-
-            @Override
-            public void tunnelUp(String tunnel, boolean up) {
-                metrics.tunnelUp(tunnel, up);
-            }
-
-            @Override
-            public void retransmit(String tunnel) {
-                metrics.retransmit(tunnel);
-            }
-
-            @Override
-            public void authFailure(String tunnel, dev.strait.gateway.ike.sa.FailureReason reason) {
-                metrics.authFailure(tunnel, reason.label());
-            }
-
-            @Override
-            public void dpdTimeout(String tunnel) {
-                metrics.dpdTimeout(tunnel);
-            }
-
-            @Override
-            public void roundTrip(String tunnel, Duration rtt) {
-                metrics.tunnelRoundTrip(tunnel, rtt);
-            }
-
-            @Override
-            public void rekeyCollision(String tunnel, String kind) {
-                metrics.rekeyCollision(tunnel, kind);
-            }
-
-            @Override
-            public void reconnect(String tunnel) {
-                metrics.reconnect(tunnel);
-            }
-
-            @Override
-            public void ikeRekey(String tunnel) {
-                metrics.ikeRekey(tunnel);
-            }
-
-            @Override
-            public void childRekey(String tunnel) {
-                metrics.childRekey(tunnel);
-            }
-
-            @Override
-            public void cookieSent() {
-                metrics.cookieSent();
-            }
-
-            @Override
-            public void dropped(dev.strait.gateway.ike.sa.IkeDrop reason) {
-                metrics.ikeDropped(reason);
-            }
-
-            @Override
-            public void rejected(dev.strait.gateway.ike.sa.IkeRejection reason) {
-                metrics.ikeRejected(reason);
-            }
-
-            @Override
-            public void fragment(String direction) {
-                if ("sent".equals(direction)) {
-                    metrics.fragmentSent();
-                } else {
-                    metrics.fragmentReceived();
-                }
-            }
-        };
     }
 
     /** Read at start only: a config reload does not change them. */

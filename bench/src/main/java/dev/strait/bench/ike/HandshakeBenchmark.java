@@ -1,8 +1,8 @@
 package dev.strait.bench.ike;
 
-import dev.strait.api.net.Cidr;
 import dev.strait.api.v1alpha1.TunnelConfig;
 import dev.strait.api.v1alpha1.TunnelSpec;
+import dev.strait.gateway.datapath.NoopDatapath;
 import dev.strait.gateway.datapath.spi.ChildSaSpec;
 import dev.strait.gateway.datapath.spi.Datapath;
 import dev.strait.gateway.ike.sa.EngineListener;
@@ -200,15 +200,7 @@ public class HandshakeBenchmark {
 
     /** A datapath that only signals Child SA installs and removals. */
     private static Datapath installs(Semaphore installed, Semaphore removed) {
-        return new Datapath() {
-            @Override
-            public void addTunnel(String tunnel, List<Cidr> localSubnets, List<Cidr> remoteSubnets, boolean initiateOnTraffic) {
-            }
-
-            @Override
-            public void removeTunnel(String tunnel) {
-            }
-
+        return new NoopDatapath() {
             @Override
             public void installChildSa(ChildSaSpec sa, Outbound outbound) {
                 if (installed != null) {
@@ -223,18 +215,6 @@ public class HandshakeBenchmark {
                 }
             }
 
-            @Override
-            public SaCounters counters(int inboundSpi) {
-                return null;
-            }
-
-            @Override
-            public void setListener(Listener listener) {
-            }
-
-            @Override
-            public void close() {
-            }
         };
     }
 

@@ -20,6 +20,33 @@ public final class GatewayConfigs {
                 sites.lanSubnetA(), sites.lanSubnetB(), tunnelName, psk);
     }
 
+    /**
+     * {@link #siteAToB} with tunnel "to-b" on the userspace datapath, offering only {@code ike}, started as
+     * {@code initiation} says: the gateway of most ITs against strongSwan at site B.
+     */
+    public static GatewayConfig userspaceSiteAToB(Sites sites, String psk, String ike, TunnelSpec.Initiation initiation) {
+        GatewayConfig c = siteAToB(sites, "to-b", psk);
+        c.datapath.mode = "Userspace";
+        TunnelConfig t = c.tunnels.getFirst();
+        t.ike.proposals = List.of(ike);
+        t.initiation = initiation;
+        return c;
+    }
+
+    /**
+     * A Passive tunnel "anyone" open to any peer address (id someone.test, remote 10.99.0.0/24, its own PSK): a
+     * flood from any source reaches the point where IKE state would be created.
+     */
+    public static TunnelConfig openTunnel(Sites sites, String ike) {
+        TunnelConfig open = siteAToB(sites, "anyone", "another-psk-for-the-open-tunnel").tunnels.getFirst();
+        open.peer.address = null;
+        open.peer.id = "someone.test";
+        open.remote.subnets = new ArrayList<>(List.of("10.99.0.0/24"));
+        open.ike.proposals = List.of(ike);
+        open.initiation = TunnelSpec.Initiation.Passive;
+        return open;
+    }
+
     /** The mirror image: the gateway at site B with one tunnel to site A. */
     public static GatewayConfig siteBToA(Sites sites, String tunnelName, String psk) {
         return single(sites.transitB(), sites.transitA(), "site-b.test", "site-a.test",

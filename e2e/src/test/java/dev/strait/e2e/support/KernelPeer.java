@@ -4,31 +4,25 @@ import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.nio.file.attribute.PosixFilePermissions;
 import java.time.Duration;
 import java.util.List;
+import java.util.Map;
 
 /**
  * strongSwan with the Linux kernel's ESP (XFRM), in a small VM (e2e/bin/kernel-peer.sh) whose NIC is the tap
  * {@code kpeer0} inside one of the {@link Sites} namespaces. The namespace routes between its transit link and the
  * VM, so the other site reaches the VM's address as it would reach a remote gateway.
  */
-public final class KernelPeer implements AutoCloseable {
+public final class KernelPeer extends SiteProcess implements AutoCloseable {
     /** The VM's NIC address, its gateway (the namespace's end of the tap) and the prefix between them. */
     public static final String VM_ADDR = "10.241.0.2";
     private static final String HOST_ADDR = "10.241.0.1";
     private static final String LINK_NET = "10.241.0.0/24";
 
-    private final Sites sites;
-    private final String ns;
-    private final Path dir;
-    private boolean running;
     private String routedFrom;
 
     public KernelPeer(Sites sites, String ns) {
-        this.sites = sites;
-        this.ns = ns;
-        this.dir = E2eDirs.work("kernel-peer-" + ns);
+        super(sites, ns, "kernel-peer", "kernel-peer.sh");
     }
 
     /** Builds the VM image if needed (cached under ~/.cache; the first build fetches Debian's cloud kernel). */
@@ -43,18 +37,13 @@ public final class KernelPeer implements AutoCloseable {
     public KernelPeer start(List<SwanctlConf> connections, List<String> lanAddrs, String otherSiteNs, String viaAddr) {
         try {
             Files.createDirectories(dir);
-            Path conf = dir.resolve("swanctl.conf");
-            Files.deleteIfExists(conf);
-            Files.createFile(conf, PosixFilePermissions.asFileAttribute(PosixFilePermissions.fromString("rw-------")));
-            Files.writeString(conf, String.join("", connections.stream().map(SwanctlConf::render).toList()));
+            writePrivate(dir.resolve("swanctl.conf"), String.join("", connections.stream().map(SwanctlConf::render).toList()));
             Files.writeString(dir.resolve("net.conf"), "VM_ADDR=" + VM_ADDR + "/24\nVM_GW=" + HOST_ADDR
                     + "\nVM_LAN=\"" + String.join(" ", lanAddrs) + "\"\n");
         } catch (IOException e) {
             throw new UncheckedIOException(e);
         }
-        Commands.run(Duration.ofMinutes(5), List.of(sites.script("kernel-peer.sh").toString(), "start", ns,
-                dir.toString())).orThrow();
-        running = true;
+        startScript(Duration.ofMinutes(5), Map.of(), ns, dir.toString());
         sites.exec(ns, "ip", "addr", "replace", HOST_ADDR + "/24", "dev", "kpeer0").orThrow();
         sites.exec(ns, "ip", "link", "set", "kpeer0", "up").orThrow();
         sites.exec(ns, "sysctl", "-qw", "net.ipv4.ip_forward=1").orThrow();
@@ -96,8 +85,7 @@ public final class KernelPeer implements AutoCloseable {
     public void stop() {
         if (running) {
             running = false;
-            Commands.run(Duration.ofSeconds(20), List.of(sites.script("kernel-peer.sh").toString(), "stop",
-                    dir.toString()));
+            script(Duration.ofSeconds(20), Map.of(), "stop", dir.toString());
             sites.exec(routedFrom, "ip", "route", "del", LINK_NET);
         }
     }

@@ -6,7 +6,6 @@ import java.io.UncheckedIOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.nio.file.attribute.PosixFilePermissions;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.LinkedHashSet;
@@ -21,16 +20,12 @@ import java.util.regex.Pattern;
  * {@link IpsecConf}. pluto always runs with debug {@code crypt private}: its log then holds each IKE SA's keys, which
  * {@link #tsharkKeys()} turns into tshark's IKEv2 decryption table (tests only; it is a test peer's log).
  */
-public final class Libreswan implements PeerDaemon {
+public final class Libreswan extends SiteProcess implements PeerDaemon {
     private static final Pattern STATE = Pattern.compile("^\\d+ #(\\d+): \"([^\"]+)\"\\S* (STATE_\\S+)", Pattern.MULTILINE);
     private static final Pattern KEY_LINE = Pattern.compile(
             "\\| ikev2 ([IR]) 0x([0-9a-f]+) 0x([0-9a-f]+) ([a-z0-9_]+):(?:0x([0-9a-f]+))? ([a-z0-9_]+):0x([0-9a-f]+)");
 
-    private final Sites sites;
-    private final String ns;
-    private final Path confDir;
     private final Set<String> keys = new LinkedHashSet<>();
-    private boolean running;
 
     /** One pluto state in {@code whack --showstates}: an IKE SA or a Child SA. */
     public record State(int number, String conn, String state) {
@@ -40,14 +35,7 @@ public final class Libreswan implements PeerDaemon {
     }
 
     public Libreswan(Sites sites, String ns) {
-        this.sites = sites;
-        this.ns = ns;
-        this.confDir = E2eDirs.work("libreswan-" + ns);
-    }
-
-    @Override
-    public String namespace() {
-        return ns;
+        super(sites, ns, "libreswan", "libreswan.sh");
     }
 
     @Override
@@ -63,36 +51,29 @@ public final class Libreswan implements PeerDaemon {
         stop();
         harvestKeys(); // the log of a previous run is about to be rotated away
         try {
-            Files.writeString(confDir.resolve("ipsec.conf"), conf.renderConf());
-            Path secrets = confDir.resolve("ipsec.secrets");
-            Files.deleteIfExists(secrets);
-            Files.createFile(secrets, PosixFilePermissions.asFileAttribute(PosixFilePermissions.fromString("rw-------")));
-            Files.writeString(secrets, conf.renderSecrets());
+            Files.writeString(dir.resolve("ipsec.conf"), conf.renderConf());
+            writePrivate(dir.resolve("ipsec.secrets"), conf.renderSecrets());
         } catch (IOException e) {
             throw new UncheckedIOException(e);
         }
         Map<String, String> env = new java.util.HashMap<>(sites.scriptEnv());
         env.put("PLUTO_DEBUG", "crypt private");
         env.put("PLUTO_IMPAIR", String.join(" ", impairments));
-        Commands.run(Duration.ofSeconds(30), List.of(sites.script("libreswan.sh").toString(), "start", ns,
-                confDir.toString()), env).orThrow();
-        running = true;
+        startScript(Duration.ofSeconds(30), env, ns, dir.toString());
         return this;
     }
 
     /** SIGTERM (pluto sends Delete for its SAs), SIGKILL after 10 s. */
     @Override
     public void stop() {
-        if (running) {
-            running = false;
-            script(Duration.ofSeconds(20), "stop", ns, confDir.toString()).orThrow();
+        if (stopScript(sites.scriptEnv(), ns, dir.toString())) {
             harvestKeys();
         }
     }
 
     /** Any whack command against this pluto; check the exit code yourself. */
     public ExecResult whack(String... args) {
-        List<String> a = new ArrayList<>(List.of("whack", ns, confDir.toString()));
+        List<String> a = new ArrayList<>(List.of("whack", ns, dir.toString()));
         a.addAll(List.of(args));
         return script(Duration.ofSeconds(30), a.toArray(String[]::new));
     }
@@ -124,7 +105,7 @@ public final class Libreswan implements PeerDaemon {
 
     @Override
     public Path logFile() {
-        return confDir.resolve("pluto.log");
+        return dir.resolve("pluto.log");
     }
 
     /** The log's size now: {@link #logSince} reads what pluto writes after it. */
@@ -261,9 +242,6 @@ public final class Libreswan implements PeerDaemon {
     }
 
     private ExecResult script(Duration timeout, String... args) {
-        List<String> cmd = new ArrayList<>();
-        cmd.add(sites.script("libreswan.sh").toString());
-        cmd.addAll(List.of(args));
-        return Commands.run(timeout, cmd, sites.scriptEnv());
+        return script(timeout, sites.scriptEnv(), args);
     }
 }

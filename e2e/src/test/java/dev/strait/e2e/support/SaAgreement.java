@@ -3,12 +3,44 @@ package dev.strait.e2e.support;
 import static dev.strait.e2e.support.Await.await;
 
 import com.fasterxml.jackson.databind.JsonNode;
+import java.time.Duration;
 import java.util.List;
 import java.util.function.Predicate;
 
 /** Waits until strongSwan and our gateway hold the same single IKE SA and Child SA. */
 public final class SaAgreement {
     private SaAgreement() {
+    }
+
+    /**
+     * Waits until strongSwan has an established IKE SA with an installed Child SA, our tunnel is Established and a
+     * ping crosses from LAN A to LAN B; returns strongSwan's view of the SA.
+     */
+    public static IkeSa up(Sites s, StrongSwan swan, GatewayProcess gw) {
+        IkeSa sa = await(() -> swan.listSas().stream().filter(IkeSa::established)
+                .filter(x -> x.children().stream().anyMatch(ChildSa::installed)).findFirst().orElse(null), "strongSwan has the SAs");
+        await(() -> "Established".equals(gw.status().path("tunnels").path(0).path("phase").asText()) ? true : null, "our side Established");
+        await(() -> s.ping(s.nsA(), s.lanA(), s.lanB(), 1) == 1 ? true : null, "traffic through the tunnel");
+        return sa;
+    }
+
+    /**
+     * strongSwan rekeys its IKE SA ({@code swanctl --rekey --ike site-b}) or else its Child SA ({@code --child lan-lan});
+     * returns its view once both sides settled on the new SA ({@link #ikeRekeyed}, {@link #childRekeyed}).
+     */
+    public static IkeSa rekeyedByStrongSwan(StrongSwan swan, GatewayProcess gw, IkeSa before, boolean ike, Duration timeout) {
+        swan.swanctl(timeout, "--rekey", ike ? "--ike" : "--child", ike ? "site-b" : "lan-lan").orThrow();
+        return ike ? ikeRekeyed(swan, gw, before) : childRekeyed(swan, gw, before);
+    }
+
+    /** {@link #settled} with a Child SA other than {@code before}'s (strongSwan's inbound SPI changed). */
+    public static IkeSa childRekeyed(StrongSwan swan, GatewayProcess gw, IkeSa before) {
+        return settled(swan, gw, sa -> !before.children().getFirst().spiIn().equals(sa.children().getFirst().spiIn()));
+    }
+
+    /** {@link #settled} with an IKE SA other than {@code before} (the initiator SPI changed). */
+    public static IkeSa ikeRekeyed(StrongSwan swan, GatewayProcess gw, IkeSa before) {
+        return settled(swan, gw, sa -> !before.initiatorSpi().equals(sa.initiatorSpi()));
     }
 
     /**

@@ -123,6 +123,11 @@ public final class SitesExtension
             throw new IllegalStateException("e2e tests need root (network namespaces, TUN devices)");
         }
         installDeps();
+        synchronized (this) {
+            // One instance may serve class after class (a base class's static field): nothing of the last one's dump.
+            stoppedGateways.clear();
+            stoppedPeers.clear();
+        }
         sites = topology.get();
         sites.down(); // leftovers from an interrupted run
         sites.up();

@@ -4,28 +4,16 @@ import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.nio.file.attribute.PosixFilePermissions;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 
 /** A strongSwan peer (e2e/bin/strongswan.sh) in one namespace of {@link Sites}, configured from a {@link SwanctlConf}. */
-public final class StrongSwan implements PeerDaemon, AutoCloseable {
-    private final Sites sites;
-    private final String ns;
-    private final Path confDir;
+public final class StrongSwan extends SiteProcess implements PeerDaemon, AutoCloseable {
     private SwanctlConf conf;
-    private boolean running;
 
     public StrongSwan(Sites sites, String ns) {
-        this.sites = sites;
-        this.ns = ns;
-        this.confDir = E2eDirs.work("strongswan-" + ns);
-    }
-
-    @Override
-    public String namespace() {
-        return ns;
+        super(sites, ns, "strongswan", "strongswan.sh");
     }
 
     @Override
@@ -40,7 +28,7 @@ public final class StrongSwan implements PeerDaemon, AutoCloseable {
 
     /** Like /etc/swanctl: tests put certificates in x509/ and x509ca/, keys in private/ before {@link #start}. */
     public Path confDir() {
-        return confDir;
+        return dir;
     }
 
     public SwanctlConf conf() {
@@ -70,34 +58,28 @@ public final class StrongSwan implements PeerDaemon, AutoCloseable {
 
     public StrongSwan start(List<SwanctlConf> connections, String extraStrongswanConf) {
         SwanctlConf c = connections.getFirst();
-        Path file = confDir.resolve("swanctl.conf");
+        Path file = dir.resolve("swanctl.conf");
         try {
-            Path extra = confDir.resolve("strongswan.d").resolve("extra.conf");
+            Path extra = dir.resolve("strongswan.d").resolve("extra.conf");
             Files.deleteIfExists(extra);
             Files.deleteIfExists(extra.getParent()); // an empty include glob is not worth a warning
             if (extraStrongswanConf != null) {
                 Files.createDirectories(extra.getParent());
                 Files.writeString(extra, extraStrongswanConf);
             }
-            Files.deleteIfExists(file);
-            Files.createFile(file, PosixFilePermissions.asFileAttribute(PosixFilePermissions.fromString("rw-------")));
-            Files.writeString(file, String.join("", connections.stream().map(SwanctlConf::render).toList()));
+            writePrivate(file, String.join("", connections.stream().map(SwanctlConf::render).toList()));
         } catch (IOException e) {
             throw new UncheckedIOException(e);
         }
-        script(Duration.ofSeconds(30), "start", ns, confDir.toString()).orThrow();
+        startScript(Duration.ofSeconds(30), sites.scriptEnv(), ns, dir.toString());
         conf = c;
-        running = true;
         return this;
     }
 
     /** SIGTERM (charon sends DELETEs), SIGKILL after 10 s. */
     @Override
     public void stop() {
-        if (running) {
-            running = false;
-            script(Duration.ofSeconds(20), "stop", ns).orThrow();
-        }
+        stopScript(sites.scriptEnv(), ns);
     }
 
     /** SIGKILL charon: it vanishes without DELETEs, as after a crash or a power cut. start() brings it back. */
@@ -155,9 +137,6 @@ public final class StrongSwan implements PeerDaemon, AutoCloseable {
     }
 
     private ExecResult script(Duration timeout, String... args) {
-        List<String> cmd = new ArrayList<>();
-        cmd.add(sites.script("strongswan.sh").toString());
-        cmd.addAll(List.of(args));
-        return Commands.run(timeout, cmd, sites.scriptEnv());
+        return script(timeout, sites.scriptEnv(), args);
     }
 }

@@ -5,8 +5,11 @@ import dev.strait.gateway.datapath.spi.ChildSaSpec;
 import dev.strait.gateway.datapath.spi.Datapath;
 import java.util.List;
 
-/** Datapath mode None: IKE only. Nothing is installed and ESP arriving on 4500 is dropped. */
-final class NoopDatapath implements Datapath {
+/**
+ * Datapath mode None: IKE only. Nothing is installed and ESP arriving on 4500 is dropped. Also the base of doubles
+ * (the handshake benchmark's) that watch a few calls and ignore the rest.
+ */
+public class NoopDatapath implements Datapath {
     @Override
     public void addTunnel(String tunnel, List<Cidr> localSubnets, List<Cidr> remoteSubnets,
                           boolean initiateOnTraffic) {

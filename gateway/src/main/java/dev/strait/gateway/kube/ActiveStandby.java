@@ -6,7 +6,6 @@ import io.fabric8.kubernetes.client.KubernetesClient;
 import io.fabric8.kubernetes.client.KubernetesClientException;
 import io.fabric8.kubernetes.client.Watch;
 import io.fabric8.kubernetes.client.Watcher;
-import io.fabric8.kubernetes.client.WatcherException;
 import io.fabric8.kubernetes.client.dsl.Resource;
 import java.time.Duration;
 import java.time.Instant;
@@ -15,7 +14,6 @@ import java.time.ZonedDateTime;
 import java.time.temporal.ChronoUnit;
 import java.util.Map;
 import java.util.Objects;
-import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
@@ -346,37 +344,9 @@ public final class ActiveStandby implements AutoCloseable {
     /** Follows the lease so that a release, a new holder or a lost lease is acted on at once. */
     private void watchLoop() {
         while (!closed) {
-            CompletableFuture<Void> ended = new CompletableFuture<>();
             try {
-                Watch w = lease().watch(new Watcher<>() {
-                    @Override
-                    public void eventReceived(Action action, Lease l) {
-                        if (action == Action.DELETED || l == null) {
-                            poke();
-                            return;
-                        }
-                        String holder = holder(l);
-                        if (active ? !identity.equals(holder) : holder.isEmpty() || holderCheck.dead(l)) {
-                            poke();
-                        }
-                    }
-
-                    @Override
-                    public void onClose(WatcherException cause) {
-                        ended.complete(null);
-                    }
-
-                    @Override
-                    public void onClose() {
-                        ended.complete(null);
-                    }
-                });
-                watch = w;
-                if (closed) {
-                    w.close();
-                }
-                ended.get();
-            } catch (KubernetesClientException | java.util.concurrent.ExecutionException e) {
+                Watches.runToEnd(lease()::watch, this::leaseEvent, w -> watch = w, () -> closed);
+            } catch (KubernetesClientException e) {
                 LOG.debug("watch of lease {}/{} ended: {}", namespace, leaseName, e.getMessage());
             } catch (InterruptedException e) {
                 return;
@@ -386,6 +356,18 @@ public final class ActiveStandby implements AutoCloseable {
             } catch (InterruptedException e) {
                 return;
             }
+        }
+    }
+
+    /** A release, a new holder or a dead one: look now rather than at the next period. */
+    private void leaseEvent(Watcher.Action action, Lease l) {
+        if (action == Watcher.Action.DELETED || l == null) {
+            poke();
+            return;
+        }
+        String holder = holder(l);
+        if (active ? !identity.equals(holder) : holder.isEmpty() || holderCheck.dead(l)) {
+            poke();
         }
     }
 

@@ -5,7 +5,6 @@ import io.fabric8.kubernetes.api.model.Secret;
 import io.fabric8.kubernetes.client.KubernetesClient;
 import io.fabric8.kubernetes.client.KubernetesClientException;
 import io.fabric8.kubernetes.client.Watch;
-import io.fabric8.kubernetes.client.Watcher;
 import io.fabric8.kubernetes.client.WatcherException;
 import java.security.MessageDigest;
 import java.security.NoSuchAlgorithmException;
@@ -13,8 +12,6 @@ import java.time.Duration;
 import java.util.Base64;
 import java.util.Map;
 import java.util.TreeMap;
-import java.util.concurrent.CompletableFuture;
-import java.util.concurrent.ExecutionException;
 import java.util.function.Consumer;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -102,40 +99,18 @@ public final class ConfigSecretWatch implements AutoCloseable {
 
     /** Watches from a resource version until the watch ends; returns why (null: closed without an error). */
     private WatcherException watchFrom(String resourceVersion) throws InterruptedException {
-        CompletableFuture<WatcherException> ended = new CompletableFuture<>();
-        Watch w = client.secrets().inNamespace(namespace).withName(name)
-                .watch(new ListOptionsBuilder().withResourceVersion(resourceVersion).build(), new Watcher<>() {
-                    @Override
-                    public void eventReceived(Action action, Secret secret) {
-                        switch (action) {
-                            case ADDED, MODIFIED -> deliver(secret);
-                            case DELETED -> LOG.warn("{} was deleted, keeping the running config", describe());
-                            default -> {
-                            }
+        return Watches.<Secret>runToEnd(
+                watcher -> client.secrets().inNamespace(namespace).withName(name)
+                        .watch(new ListOptionsBuilder().withResourceVersion(resourceVersion).build(), watcher),
+                (action, secret) -> {
+                    switch (action) {
+                        case ADDED, MODIFIED -> deliver(secret);
+                        case DELETED -> LOG.warn("{} was deleted, keeping the running config", describe());
+                        default -> {
                         }
                     }
-
-                    @Override
-                    public void onClose(WatcherException cause) {
-                        ended.complete(cause);
-                    }
-
-                    @Override
-                    public void onClose() {
-                        ended.complete(null);
-                    }
-                });
-        watch = w;
-        if (closed) {
-            w.close();
-        }
-        try {
-            return ended.get();
-        } catch (ExecutionException e) {
-            throw new IllegalStateException(e.getCause());
-        } finally {
-            w.close();
-        }
+                },
+                w -> watch = w, () -> closed);
     }
 
     private void deliver(Secret secret) {

@@ -9,6 +9,8 @@ import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
 import io.prometheus.metrics.core.metrics.Histogram;
 import java.time.Clock;
 import java.time.Duration;
+import dev.strait.gateway.ike.sa.EngineListener;
+import dev.strait.gateway.ike.sa.FailureReason;
 import dev.strait.gateway.ike.sa.IkeDrop;
 import dev.strait.gateway.ike.sa.IkeRejection;
 import java.util.ArrayList;
@@ -22,9 +24,10 @@ import java.util.function.IntSupplier;
 /**
  * The gateway's Prometheus metrics. Every series carries {@code gateway}; per-tunnel series add {@code tunnel}.
  * Per-tunnel counters are created at zero when a tunnel is first seen, so rate() works from the first scrape.
- * All methods are thread-safe and cheap (map lookup plus an atomic add); the IKE engine calls them directly.
+ * All methods are thread-safe and cheap (map lookup plus an atomic add); the IKE engine calls them directly, as
+ * its {@link EngineListener}.
  */
-public final class GatewayMetrics {
+public final class GatewayMetrics implements EngineListener {
     static final String TUNNEL_UP = "strait.tunnel.up";
     static final String ESTABLISHED_TIMESTAMP = "strait.tunnel.established.timestamp.seconds";
     static final String IKE_ESTABLISHED = "strait.ike.sa.established";
@@ -190,19 +193,28 @@ public final class GatewayMetrics {
         meters(tunnel).established.increment();
     }
 
+    @Override
+    public void ikeSaEstablished(String tunnel, Duration handshake) {
+        ikeSaEstablished(tunnel);
+        handshakeDuration(tunnel, handshake);
+    }
+
     public void handshakeDuration(String tunnel, Duration duration) {
         meters(tunnel); // the tunnel's other series exist too once it has a handshake
         handshakes.labelValues(gateway, tunnel).observe(duration.toNanos() / 1e9);
     }
 
+    @Override
     public void ikeRekey(String tunnel) {
         meters(tunnel).ikeRekeys.increment();
     }
 
+    @Override
     public void childRekey(String tunnel) {
         meters(tunnel).childRekeys.increment();
     }
 
+    @Override
     public void retransmit(String tunnel) {
         meters(tunnel).retransmits.increment();
     }
@@ -215,26 +227,36 @@ public final class GatewayMetrics {
                 .tags("tunnel", tunnel, "reason", reason).register(registry)).increment();
     }
 
+    @Override
+    public void authFailure(String tunnel, FailureReason reason) {
+        authFailure(tunnel, reason.label());
+    }
+
+    @Override
     public void dpdTimeout(String tunnel) {
         meters(tunnel).dpdTimeouts.increment();
     }
 
     /** strait_tunnel_rtt_seconds{tunnel}: the last liveness check's round trip (NaN before the first). */
-    public void tunnelRoundTrip(String tunnel, Duration rtt) {
+    @Override
+    public void roundTrip(String tunnel, Duration rtt) {
         meters(tunnel).rttSeconds = rtt.toNanos() / 1e9;
     }
 
     /** {@code kind} is "child" or "ike": simultaneous rekeys settled by the nonces (RFC 7296 2.8.1/2.8.2). */
+    @Override
     public void rekeyCollision(String tunnel, String kind) {
         TunnelMeters m = meters(tunnel);
         ("ike".equals(kind) ? m.ikeRekeyCollisions : m.childRekeyCollisions).increment();
     }
 
+    @Override
     public void reconnect(String tunnel) {
         meters(tunnel).reconnects.increment();
     }
 
     /** Marks the tunnel up or down; going up stamps strait_tunnel_established_timestamp_seconds with now. */
+    @Override
     public void tunnelUp(String tunnel, boolean up) {
         TunnelMeters m = meters(tunnel);
         synchronized (m) {
@@ -254,24 +276,25 @@ public final class GatewayMetrics {
                 .register(registry);
     }
 
+    @Override
     public void cookieSent() {
         cookiesSent.increment();
     }
 
-    public void ikeDropped(IkeDrop reason) {
+    @Override
+    public void dropped(IkeDrop reason) {
         dropped.get(reason).increment();
     }
 
-    public void ikeRejected(IkeRejection reason) {
+    @Override
+    public void rejected(IkeRejection reason) {
         rejected.get(reason).increment();
     }
 
-    public void fragmentSent() {
-        fragmentsSent.increment();
-    }
-
-    public void fragmentReceived() {
-        fragmentsReceived.increment();
+    /** {@code direction} is "sent" or "received". */
+    @Override
+    public void fragment(String direction) {
+        ("sent".equals(direction) ? fragmentsSent : fragmentsReceived).increment();
     }
 
     /** Prometheus text exposition format 0.0.4. */

@@ -20,16 +20,9 @@ public final class BrokenYaml {
     }
 
     public static List<Case> all() {
-        String head = """
-                listen: {address: 0.0.0.0}
-                tunnels:
-                  - name: branch-1
-                    peer: {address: 198.18.0.2, id: site-b.test}
-                    local: {id: site-a.test, subnets: [10.10.0.0/24]}
-                    remote: {subnets: [10.20.0.0/24]}
-                    ike: {proposals: [aes256gcm16-prfsha384-ecp384]}
-                    esp: {proposals: [aes256gcm16]}
-                """;
+        // Eight lines: the valid tunnel without its admin and auth lines; each case appends a broken auth line.
+        String head = CarelessConfigs.ONE_TUNNEL.replace("admin: {port: 9090}\n", "")
+                .replace("    auth: {psk: {value: interop-test-psk-not-secret}}\n", "");
         return List.of(
                 new Case("unterminated quote", head + "    auth: {psk: {value: \"" + CANARY + "}}\n", "not valid YAML at line 10, column 1"),
                 new Case("mapping value in a plain scalar", head + "    auth: {psk: {value: " + CANARY + ": x}}\n", "at line 9"),

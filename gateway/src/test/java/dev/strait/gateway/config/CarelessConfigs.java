@@ -12,8 +12,8 @@ import java.util.function.Function;
  * and reload tests, so all three refuse the same list.
  */
 public final class CarelessConfigs {
-    /** A valid config with two tunnels; every case below breaks one thing in it. */
-    public static final String VALID = """
+    /** A valid config with one tunnel and every optional field left to its default. */
+    public static final String ONE_TUNNEL = """
             listen: {address: 0.0.0.0}
             admin: {port: 9090}
             tunnels:
@@ -22,8 +22,15 @@ public final class CarelessConfigs {
                 local: {id: site-a.test, subnets: [10.10.0.0/24]}
                 remote: {subnets: [10.20.0.0/24]}
                 auth: {psk: {value: interop-test-psk-not-secret}}
-                ike: {proposals: [aes256gcm16-prfsha384-ecp384], rekeyAfter: 4h, dpd: {interval: 30s}}
-                esp: {proposals: [aes256gcm16], rekeyAfter: 1h}
+                ike: {proposals: [aes256gcm16-prfsha384-ecp384]}
+                esp: {proposals: [aes256gcm16]}
+            """;
+
+    /** A valid config with two tunnels (the first with lifetimes and DPD); every case below breaks one thing in it. */
+    public static final String VALID = ONE_TUNNEL
+            .replace("ike: {proposals: [aes256gcm16-prfsha384-ecp384]}",
+                    "ike: {proposals: [aes256gcm16-prfsha384-ecp384], rekeyAfter: 4h, dpd: {interval: 30s}}")
+            .replace("esp: {proposals: [aes256gcm16]}", "esp: {proposals: [aes256gcm16], rekeyAfter: 1h}") + """
               - name: branch-2
                 peer: {address: 198.18.0.3, id: site-c.test}
                 local: {id: site-a.test, subnets: [10.10.0.0/24]}

@@ -11,18 +11,7 @@ import dev.strait.api.v1alpha1.GatewayConfig;
 import org.junit.jupiter.api.Test;
 
 class ConfigLoaderTest {
-    static final String VALID = """
-            listen: {address: 0.0.0.0}
-            admin: {port: 9090}
-            tunnels:
-              - name: branch-1
-                peer: {address: 198.18.0.2, id: site-b.test}
-                local: {id: site-a.test, subnets: [10.10.0.0/24]}
-                remote: {subnets: [10.20.0.0/24]}
-                auth: {psk: {value: interop-test-psk-not-secret}}
-                ike: {proposals: [aes256gcm16-prfsha384-ecp384]}
-                esp: {proposals: [aes256gcm16]}
-            """;
+    static final String VALID = CarelessConfigs.ONE_TUNNEL;
 
     @Test
     void loadsAValidConfigWithDefaults() throws Exception {

@@ -4,6 +4,7 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertNull;
 
 import dev.strait.api.v1alpha1.GatewayConfig;
+import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -29,13 +30,17 @@ class ConfigWatcherTest {
                 """.formatted(peerId, dir.resolve("gw.crt"), dir.resolve("gw.key"), dir.resolve("ca.crt"));
     }
 
-    @Test
-    void reloadsOnConfigAndCredentialChangesAndKeepsTheLastGoodConfig(@TempDir Path dir) throws Exception {
-        Path file = dir.resolve("gateway.yaml");
+    /** Writes gateway.yaml (peer site-b.test) and the credential files it names into {@code dir}; returns its path. */
+    private static Path configFiles(Path dir) throws IOException {
         for (String f : new String[] {"gw.crt", "gw.key", "ca.crt"}) {
             Files.writeString(dir.resolve(f), "v1 " + f);
         }
-        Files.writeString(file, config(dir, "site-b.test"));
+        return Files.writeString(dir.resolve("gateway.yaml"), config(dir, "site-b.test"));
+    }
+
+    @Test
+    void reloadsOnConfigAndCredentialChangesAndKeepsTheLastGoodConfig(@TempDir Path dir) throws Exception {
+        Path file = configFiles(dir);
         LinkedBlockingQueue<GatewayConfig> applied = new LinkedBlockingQueue<>();
         try (ConfigWatcher w = new ConfigWatcher(file, PERIOD, applied::add)) {
             assertNull(applied.poll(300, TimeUnit.MILLISECONDS), "nothing changed yet");
@@ -60,11 +65,7 @@ class ConfigWatcherTest {
 
     @Test
     void aVanishedFileKeepsTheRunningConfig(@TempDir Path dir) throws Exception {
-        Path file = dir.resolve("gateway.yaml");
-        for (String f : new String[] {"gw.crt", "gw.key", "ca.crt"}) {
-            Files.writeString(dir.resolve(f), "v1 " + f);
-        }
-        Files.writeString(file, config(dir, "site-b.test"));
+        Path file = configFiles(dir);
         LinkedBlockingQueue<GatewayConfig> applied = new LinkedBlockingQueue<>();
         try (ConfigWatcher w = new ConfigWatcher(file, PERIOD, applied::add)) {
             Files.delete(file);

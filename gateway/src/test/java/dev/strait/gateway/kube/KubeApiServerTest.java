@@ -117,6 +117,13 @@ class KubeApiServerTest {
         }
     }
 
+    /** Moves the clock on by {@code by}, lets the reporter tick once and checks how many writes it made so far. */
+    private static void tickAfter(ManualClock clock, TunnelStatusReporter reporter, Duration by, int writes) {
+        clock.advance(by);
+        reporter.tick();
+        assertEquals(writes, reporter.writes());
+    }
+
     @Test
     void writesRuntimeStatusKeepsConfigValidAndIsRateLimited() throws Exception {
         createTunnel("branch-1");
@@ -145,22 +152,14 @@ class KubeApiServerTest {
 
             // Counters alone: not before countersInterval.
             snaps.set(List.of(StatusRendererTest.established("branch-1", 5000)));
-            clock.advance(Duration.ofSeconds(10));
-            reporter.tick();
-            assertEquals(1, reporter.writes());
-            clock.advance(Duration.ofSeconds(25));
-            reporter.tick();
-            assertEquals(2, reporter.writes());
+            tickAfter(clock, reporter, Duration.ofSeconds(10), 1);
+            tickAfter(clock, reporter, Duration.ofSeconds(25), 2);
             eventually("counters written", () -> statusOf("branch-1").children.getFirst().bytesIn == 5000L);
 
             // A real change waits for minInterval after the last write, then goes out.
             snaps.set(List.of(StatusRendererTest.failing("branch-1")));
-            clock.advance(Duration.ofSeconds(1));
-            reporter.tick();
-            assertEquals(2, reporter.writes());
-            clock.advance(Duration.ofSeconds(5));
-            reporter.tick();
-            assertEquals(3, reporter.writes());
+            tickAfter(clock, reporter, Duration.ofSeconds(1), 2);
+            tickAfter(clock, reporter, Duration.ofSeconds(5), 3);
             eventually("failure on the server", () -> "Connecting".equals(statusOf("branch-1").phase));
             s = statusOf("branch-1");
             assertNull(s.ike);

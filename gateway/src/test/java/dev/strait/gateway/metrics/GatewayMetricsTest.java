@@ -56,11 +56,11 @@ class GatewayMetricsTest {
         m.rekeyCollision("t1", "ike");
         m.reconnect("t1");
         m.tunnelUp("t1", true);
-        m.tunnelRoundTrip("t1", Duration.ofMillis(3));
-        m.tunnelRoundTrip("t1", Duration.ofMillis(7)); // the gauge shows the last sample
+        m.roundTrip("t1", Duration.ofMillis(3));
+        m.roundTrip("t1", Duration.ofMillis(7)); // the gauge shows the last sample
         m.cookieSent();
-        m.fragmentSent();
-        m.fragmentReceived();
+        m.fragment("sent");
+        m.fragment("received");
         return m;
     }
 
@@ -109,9 +109,9 @@ class GatewayMetricsTest {
     @Test
     void everyDropAndRejectionReasonIsServedFromZero() {
         GatewayMetrics m = new GatewayMetrics("gw1");
-        m.ikeDropped(dev.strait.gateway.ike.sa.IkeDrop.MALFORMED);
-        m.ikeDropped(dev.strait.gateway.ike.sa.IkeDrop.MALFORMED);
-        m.ikeRejected(dev.strait.gateway.ike.sa.IkeRejection.NO_PROPOSAL);
+        m.dropped(dev.strait.gateway.ike.sa.IkeDrop.MALFORMED);
+        m.dropped(dev.strait.gateway.ike.sa.IkeDrop.MALFORMED);
+        m.rejected(dev.strait.gateway.ike.sa.IkeRejection.NO_PROPOSAL);
         String s = m.scrape();
         assertEquals(2, sample(s, "strait_ike_dropped_total{gateway=\"gw1\",reason=\"malformed\"}"));
         assertEquals(0, sample(s, "strait_ike_dropped_total{gateway=\"gw1\",reason=\"queue_full\"}"));

@@ -87,6 +87,14 @@ class OperatorApiServerTest {
         }
     }
 
+    /** A fresh namespace with PSK Secret "psk" (KEY1) and a one-replica IPsecGateway "gw": where most tests start. */
+    static String namespaceWithGateway(TestInfo info) {
+        String ns = namespace(info);
+        create(psk(ns, "psk", KEY1));
+        create(gateway(ns, "gw", 1));
+        return ns;
+    }
+
     static String namespace(TestInfo info) {
         String ns = info.getTestMethod().orElseThrow().getName().toLowerCase().replaceAll("[^a-z0-9]", "").substring(0, 12)
                 + "-" + Long.toHexString(System.nanoTime() & 0xffff);
@@ -386,9 +394,7 @@ class OperatorApiServerTest {
 
     @Test
     void deletedTunnelLeavesTheConfigBeforeItsFinalizerGoes(TestInfo info) {
-        String ns = namespace(info);
-        create(psk(ns, "psk", KEY1));
-        create(gateway(ns, "gw", 1));
+        String ns = namespaceWithGateway(info);
         create(tunnel(ns, "keep", "gw", "psk", "192.168.1.0/24"));
         create(tunnel(ns, "drop", "gw", "psk", "192.168.2.0/24"));
         await("both tunnels", () -> List.of("drop", "keep").equals(tunnelNames(ns, "gw")));
@@ -431,9 +437,7 @@ class OperatorApiServerTest {
 
     @Test
     void invalidTunnelsGetTheirConditionWhileTheOthersStay(TestInfo info) {
-        String ns = namespace(info);
-        create(psk(ns, "psk", KEY1));
-        create(gateway(ns, "gw", 1));
+        String ns = namespaceWithGateway(info);
         create(tunnel(ns, "good", "gw", "psk", "192.168.0.0/16"));
         await("good in config", () -> List.of("good").equals(tunnelNames(ns, "gw")));
 
@@ -584,9 +588,7 @@ class OperatorApiServerTest {
 
     @Test
     void fieldsTakenByAnotherManagerAreTakenBack(TestInfo info) {
-        String ns = namespace(info);
-        create(psk(ns, "psk", KEY1));
-        create(gateway(ns, "gw", 1));
+        String ns = namespaceWithGateway(info);
         create(tunnel(ns, "t", "gw", "psk", "192.168.1.0/24"));
         await("deployment", () -> client.apps().deployments().inNamespace(ns).withName("gw").get());
 
@@ -701,9 +703,7 @@ class OperatorApiServerTest {
 
     @Test
     void leftOutLocalSubnetsAreTheNodesPodCidrsAndTheStatusSaysSo(TestInfo info) {
-        String ns = namespace(info);
-        create(psk(ns, "psk", KEY1));
-        create(gateway(ns, "gw", 1));
+        String ns = namespaceWithGateway(info);
         IPsecTunnel t = tunnel(ns, "a", "gw", "psk", "192.168.1.0/24");
         t.getSpec().local.subnets = List.of();
         create(t);
@@ -761,9 +761,7 @@ class OperatorApiServerTest {
 
     @Test
     void restartedOperatorConvergesToTheSameObjects(TestInfo info) {
-        String ns = namespace(info);
-        create(psk(ns, "psk", KEY1));
-        create(gateway(ns, "gw", 1));
+        String ns = namespaceWithGateway(info);
         create(tunnel(ns, "a", "gw", "psk", "192.168.1.0/24"));
         await("a in config", () -> List.of("a").equals(tunnelNames(ns, "gw")));
         await("a valid", () -> configValid(ns, "a"));
@@ -793,9 +791,7 @@ class OperatorApiServerTest {
 
     @Test
     void adminEndpointsServeMetricsAndHealth(TestInfo info) throws Exception {
-        String ns = namespace(info);
-        create(psk(ns, "psk", KEY1));
-        create(gateway(ns, "gw", 1));
+        String ns = namespaceWithGateway(info);
         create(tunnel(ns, "m", "gw", "psk", "192.168.1.0/24"));
         await("m valid", () -> configValid(ns, "m"));
         try (var admin = new dev.strait.operator.AdminServer(new java.net.InetSocketAddress("127.0.0.1", 0),
