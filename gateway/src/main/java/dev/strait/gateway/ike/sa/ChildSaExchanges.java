@@ -33,7 +33,7 @@ final class ChildSaExchanges {
     private final IkeSa ikeSa;
     private final IkeEngine engine;
     private final AdditionalKeyExchanges kes;
-    private final ExchangeWindow window;
+    private final TaskManager tasks;
 
     // Rekeying (RFC 7296 sections 1.3, 2.8): what is in flight, for collision handling (2.8.1 / 2.8.2).
     /** Inbound SPIs of children already replaced by a completed rekey (either side): never rekeyed twice. */
@@ -65,10 +65,10 @@ final class ChildSaExchanges {
     private int recreations;
     private static final int MAX_RECREATIONS = 5;
 
-    ChildSaExchanges(IkeSa ikeSa, IkeEngine engine, ExchangeWindow window, AdditionalKeyExchanges kes) {
+    ChildSaExchanges(IkeSa ikeSa, IkeEngine engine, TaskManager tasks, AdditionalKeyExchanges kes) {
         this.ikeSa = ikeSa;
         this.engine = engine;
-        this.window = window;
+        this.tasks = tasks;
         this.kes = kes;
     }
 
@@ -154,19 +154,44 @@ final class ChildSaExchanges {
         if (ikeSa.state != State.ESTABLISHED) {
             return;
         }
-        window.queueRequest(() -> {
-            Child old = ikeSa.childByInbound(oldInbound);
+        tasks.queue(new ChildRekeyTask(oldInbound, forcedGroup));
+    }
+
+    /** Our CREATE_CHILD_SA rekeying one Child SA, like strongSwan's child_rekey task as initiator. */
+    private final class ChildRekeyTask implements IkeTask {
+        private final int oldInbound;
+        private final Algorithms.Group forcedGroup;
+        private Child old;
+        private ChildOffer offer;
+
+        ChildRekeyTask(int oldInbound, Algorithms.Group forcedGroup) {
+            this.oldInbound = oldInbound;
+            this.forcedGroup = forcedGroup;
+        }
+
+        @Override
+        public int exchangeType() {
+            return ExchangeType.CREATE_CHILD_SA;
+        }
+
+        /** null when the Child SA went, was replaced meanwhile, or the IKE SA is no longer established. */
+        @Override
+        public List<Payload> buildRequest(int messageId) {
+            old = ikeSa.childByInbound(oldInbound);
             if (old == null || replaced.contains(oldInbound) || ikeSa.state != State.ESTABLISHED) {
-                window.sendNextQueued();
-                return;
+                return null;
             }
-            ChildOffer offer = childOffer(forcedGroup, new Payload.Notify(Payload.Proposal.PROTOCOL_ESP,
+            offer = childOffer(forcedGroup, new Payload.Notify(Payload.Proposal.PROTOCOL_ESP,
                     WireBytes.u32(oldInbound), NotifyType.REKEY_SA, new byte[0]), old.localTs(), old.remoteTs());
             childRekeyInFlight = oldInbound;
             LOG.info("tunnel {}: rekeying Child SA {}{}", ikeSa.name(), hex32(oldInbound), offer.pfs());
-            ikeSa.sendRequest(ExchangeType.CREATE_CHILD_SA, offer.payloads(),
-                    r -> onChildRekeyResponse(old, offer.newSpi(), offer.nonce(), offer.kx(), r));
-        });
+            return offer.payloads();
+        }
+
+        @Override
+        public void processResponse(IkeMessage response) {
+            onChildRekeyResponse(old, offer.newSpi(), offer.nonce(), offer.kx(), response);
+        }
     }
 
     private void onChildRekeyResponse(Child old, int newSpi, byte[] nonceI, KeyExchange kx, IkeMessage r) {
@@ -361,18 +386,12 @@ final class ChildSaExchanges {
     /** Deletes one Child SA with INFORMATIONAL (section 1.4.1); it leaves the datapath when the peer answers. */
     void deleteChild(Child c) {
         deleting.add(c);
-        window.queueRequest(() -> {
-            if (ikeSa.state != State.ESTABLISHED || !ikeSa.children.contains(c)) {
-                window.sendNextQueued();
-                return;
+        tasks.queue(IkeTask.of(ExchangeType.INFORMATIONAL, () -> ikeSa.state != State.ESTABLISHED || !ikeSa.children.contains(c) ? null
+                : List.of(new Payload.Delete(Payload.Proposal.PROTOCOL_ESP, 4, List.of(WireBytes.u32(c.inboundSpi())))), r -> {
+            if (ikeSa.children.contains(c)) {
+                ikeSa.removeChild(c);
             }
-            ikeSa.sendRequest(ExchangeType.INFORMATIONAL,
-                    List.of(new Payload.Delete(Payload.Proposal.PROTOCOL_ESP, 4, List.of(WireBytes.u32(c.inboundSpi())))), r -> {
-                if (ikeSa.children.contains(c)) {
-                    ikeSa.removeChild(c);
-                }
-            });
-        });
+        }));
     }
 
     /**
@@ -401,19 +420,44 @@ final class ChildSaExchanges {
     /** Asks the peer for a Child SA carrying exactly one subnet pair, with PFS when the ESP proposals name a group. */
     private void createChild(SubnetPairs.Pair pair, Algorithms.Group forcedGroup) {
         childCreateInFlight = true; // set now: a peer's IKE rekey arriving while this waits in the queue gets TEMPORARY_FAILURE
-        window.queueRequest(() -> {
+        tasks.queue(new ChildCreateTask(pair, forcedGroup));
+    }
+
+    /** Our CREATE_CHILD_SA for an additional Child SA, like strongSwan's child_create task as initiator. */
+    private final class ChildCreateTask implements IkeTask {
+        private final SubnetPairs.Pair pair;
+        private final Algorithms.Group forcedGroup;
+        private final List<Payload.TrafficSelector> tsi;
+        private final List<Payload.TrafficSelector> tsr;
+        private ChildOffer offer;
+
+        ChildCreateTask(SubnetPairs.Pair pair, Algorithms.Group forcedGroup) {
+            this.pair = pair;
+            this.forcedGroup = forcedGroup;
+            this.tsi = List.of(TrafficSelectors.of(pair.local()));
+            this.tsr = List.of(TrafficSelectors.of(pair.remote()));
+        }
+
+        @Override
+        public int exchangeType() {
+            return ExchangeType.CREATE_CHILD_SA;
+        }
+
+        @Override
+        public List<Payload> buildRequest(int messageId) {
             if (ikeSa.state != State.ESTABLISHED) {
                 childCreateInFlight = false;
-                window.sendNextQueued();
-                return;
+                return null;
             }
-            List<Payload.TrafficSelector> tsi = List.of(TrafficSelectors.of(pair.local()));
-            List<Payload.TrafficSelector> tsr = List.of(TrafficSelectors.of(pair.remote()));
-            ChildOffer offer = childOffer(forcedGroup, null, tsi, tsr);
+            offer = childOffer(forcedGroup, null, tsi, tsr);
             LOG.info("tunnel {}: creating an additional Child SA for {}{}", ikeSa.name(), pair.describe(), offer.pfs());
-            ikeSa.sendRequest(ExchangeType.CREATE_CHILD_SA, offer.payloads(),
-                    r -> onChildCreateResponse(pair, offer.newSpi(), offer.nonce(), offer.kx(), tsi, tsr, r));
-        });
+            return offer.payloads();
+        }
+
+        @Override
+        public void processResponse(IkeMessage response) {
+            onChildCreateResponse(pair, offer.newSpi(), offer.nonce(), offer.kx(), tsi, tsr, response);
+        }
     }
 
     private void onChildCreateResponse(SubnetPairs.Pair pair, int newSpi, byte[] nonceI, KeyExchange kx,
@@ -509,15 +553,11 @@ final class ChildSaExchanges {
 
     /** DELETE for an SA the peer created but we did not install (its answer was unusable). */
     private void deleteUninstalled(int inboundSpi) {
-        window.queueRequest(() -> {
+        tasks.queue(IkeTask.of(ExchangeType.INFORMATIONAL, () -> {
             engine.releaseChildSpi(inboundSpi);
-            if (ikeSa.state != State.ESTABLISHED) {
-                window.sendNextQueued();
-                return;
-            }
-            ikeSa.sendRequest(ExchangeType.INFORMATIONAL,
-                    List.of(new Payload.Delete(Payload.Proposal.PROTOCOL_ESP, 4, List.of(WireBytes.u32(inboundSpi)))), r -> { });
-        });
+            return ikeSa.state != State.ESTABLISHED ? null
+                    : List.of(new Payload.Delete(Payload.Proposal.PROTOCOL_ESP, 4, List.of(WireBytes.u32(inboundSpi))));
+        }, r -> { }));
     }
 
     /**

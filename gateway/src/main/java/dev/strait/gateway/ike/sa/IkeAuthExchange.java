@@ -55,26 +55,37 @@ final class IkeAuthExchange {
 
     /** After IKE_SA_INIT (initiator): the IKE_INTERMEDIATE exchanges of the chosen additional key exchanges, then IKE_AUTH. */
     void start() {
-        if (!ikeSa.ikeChoice.additionalKes().isEmpty()) {
-            sendIntermediate();
-        } else {
-            sendAuthRequest();
-        }
+        ikeSa.tasks.followUp(ikeSa.ikeChoice.additionalKes().isEmpty() ? new AuthRequest() : new Intermediate());
     }
 
-    /** Sends the next additional key exchange (ADDKE n) in its own IKE_INTERMEDIATE exchange. */
-    private void sendIntermediate() {
-        floatToNattIfNeeded();
-        Algorithms.Group group = ikeSa.ikeChoice.additionalKes().get(additionalKesDone);
-        KeyExchange kx = KeyExchange.generate(group);
-        List<Payload> inner = List.of(new Payload.KeyExchange(group.id, kx.publicValue()));
-        int id = ikeSa.window.nextRequestId();
-        int flags = ikeSa.ownFlags(false);
-        intAuthI = intAuth(intAuthI, ikeSa.keys.skPi(), flags, id, inner);
-        byte[] skPr = ikeSa.keys.skPr(); // the response is covered with the ikeSa.keys in effect for this exchange
-        List<byte[]> bytes = ikeSa.sk.protect(ExchangeType.IKE_INTERMEDIATE, flags, id, inner);
-        LOG.debug("tunnel {}: IKE_INTERMEDIATE {} ({})", ikeSa.name(), additionalKesDone + 1, group);
-        ikeSa.window.sendRequest(id, bytes, r -> onIntermediateResponse(group, kx, skPr, r), null);
+    /** The next additional key exchange (ADDKE n) in its own IKE_INTERMEDIATE exchange. */
+    private final class Intermediate implements IkeTask {
+        private Algorithms.Group group;
+        private KeyExchange kx;
+        /** The response is covered with the keys in effect for this exchange. */
+        private byte[] skPr;
+
+        @Override
+        public int exchangeType() {
+            return ExchangeType.IKE_INTERMEDIATE;
+        }
+
+        @Override
+        public List<Payload> buildRequest(int messageId) {
+            floatToNattIfNeeded();
+            group = ikeSa.ikeChoice.additionalKes().get(additionalKesDone);
+            kx = KeyExchange.generate(group);
+            List<Payload> inner = List.of(new Payload.KeyExchange(group.id, kx.publicValue()));
+            intAuthI = intAuth(intAuthI, ikeSa.keys.skPi(), ikeSa.ownFlags(false), messageId, inner);
+            skPr = ikeSa.keys.skPr();
+            LOG.debug("tunnel {}: IKE_INTERMEDIATE {} ({})", ikeSa.name(), additionalKesDone + 1, group);
+            return inner;
+        }
+
+        @Override
+        public void processResponse(IkeMessage response) {
+            onIntermediateResponse(group, kx, skPr, response);
+        }
     }
 
     private void onIntermediateResponse(Algorithms.Group group, KeyExchange kx, byte[] skPr, IkeMessage r) {
@@ -97,11 +108,7 @@ final class IkeAuthExchange {
             return;
         }
         updateKeysWithAdditional(shared);
-        if (additionalKesDone < ikeSa.ikeChoice.additionalKes().size()) {
-            sendIntermediate();
-        } else {
-            sendAuthRequest();
-        }
+        ikeSa.tasks.followUp(additionalKesDone < ikeSa.ikeChoice.additionalKes().size() ? new Intermediate() : new AuthRequest());
     }
 
     private void floatToNattIfNeeded() {
@@ -113,48 +120,61 @@ final class IkeAuthExchange {
         }
     }
 
-    private void sendAuthRequest() {
-        TunnelDefinition t = ikeSa.tunnel.definition();
-        sentChildless = t.childless() == TunnelSpec.Childless.Force
-                || t.childless() == TunnelSpec.Childless.Prefer && ikeSa.peerSupportsChildless;
-        if (sentChildless && !ikeSa.peerSupportsChildless) {
-            ikeSa.fail(FailureReason.CHILDLESS_UNSUPPORTED, "ike.childless is Force but the peer did not announce"
-                    + " CHILDLESS_IKEV2_SUPPORTED (RFC 6023) in IKE_SA_INIT");
-            ikeSa.sendDeleteAndClose();
-            return;
+    /** Our IKE_AUTH: identities, AUTH and (unless childless) the first Child SA. */
+    private final class AuthRequest implements IkeTask {
+        @Override
+        public int exchangeType() {
+            return ExchangeType.IKE_AUTH;
         }
-        floatToNattIfNeeded();
-        authMessageId = ikeSa.window.nextRequestId();
-        pendingChildSpi = sentChildless ? 0 : ikeSa.engine.allocateChildSpi(); // childless: SPIs come with CREATE_CHILD_SA
-        offeredTsi = TrafficSelectors.of(t.localSubnets());
-        offeredTsr = TrafficSelectors.of(t.remoteSubnets());
-        Authenticator authenticator = t.authenticator();
-        Authenticator.Own own;
-        try {
-            own = authenticator.own(ikeSa.prf, ikeSa.peerSignatureHashes, ikeSa.peerInitCertReqs, signedOctets(true, t.localId()));
-        } catch (AuthenticationException e) {
-            ikeSa.fail(FailureReason.of(e.reason()), "cannot authenticate to the peer: " + e.getMessage());
-            return;
+
+        @Override
+        public void processResponse(IkeMessage response) {
+            onAuthResponse(response);
         }
-        // RFC 7296 section 1.2 order: IDi, [CERT+], [N(INITIAL_CONTACT)], [CERTREQ], [IDr], AUTH, SA, TSi, TSr.
-        List<Payload> inner = new ArrayList<>();
-        inner.add(new Payload.Identification(true, t.localId().idType(), t.localId().data()));
-        inner.addAll(own.certificates());
-        if (ikeSa.engine.isFirstContact(t.name())) {
-            inner.add(new Payload.Notify(0, new byte[0], NotifyType.INITIAL_CONTACT, new byte[0]));
+
+        /** null (nothing sent) when the SA failed: childless forced but not supported, or no credentials to sign with. */
+        @Override
+        public List<Payload> buildRequest(int messageId) {
+            TunnelDefinition t = ikeSa.tunnel.definition();
+            sentChildless = t.childless() == TunnelSpec.Childless.Force
+                    || t.childless() == TunnelSpec.Childless.Prefer && ikeSa.peerSupportsChildless;
+            if (sentChildless && !ikeSa.peerSupportsChildless) {
+                ikeSa.fail(FailureReason.CHILDLESS_UNSUPPORTED, "ike.childless is Force but the peer did not announce"
+                        + " CHILDLESS_IKEV2_SUPPORTED (RFC 6023) in IKE_SA_INIT");
+                ikeSa.sendDeleteAndClose();
+                return null;
+            }
+            floatToNattIfNeeded();
+            authMessageId = messageId;
+            pendingChildSpi = sentChildless ? 0 : ikeSa.engine.allocateChildSpi(); // childless: SPIs come with CREATE_CHILD_SA
+            offeredTsi = TrafficSelectors.of(t.localSubnets());
+            offeredTsr = TrafficSelectors.of(t.remoteSubnets());
+            Authenticator authenticator = t.authenticator();
+            Authenticator.Own own;
+            try {
+                own = authenticator.own(ikeSa.prf, ikeSa.peerSignatureHashes, ikeSa.peerInitCertReqs, signedOctets(true, t.localId()));
+            } catch (AuthenticationException e) {
+                ikeSa.fail(FailureReason.of(e.reason()), "cannot authenticate to the peer: " + e.getMessage());
+                return null;
+            }
+            // RFC 7296 section 1.2 order: IDi, [CERT+], [N(INITIAL_CONTACT)], [CERTREQ], [IDr], AUTH, SA, TSi, TSr.
+            List<Payload> inner = new ArrayList<>();
+            inner.add(new Payload.Identification(true, t.localId().idType(), t.localId().data()));
+            inner.addAll(own.certificates());
+            if (ikeSa.engine.isFirstContact(t.name())) {
+                inner.add(new Payload.Notify(0, new byte[0], NotifyType.INITIAL_CONTACT, new byte[0]));
+            }
+            inner.addAll(authenticator.certRequests());
+            inner.add(new Payload.Identification(false, t.peerId().idType(), t.peerId().data()));
+            inner.add(own.auth());
+            if (!sentChildless) {
+                inner.add(new Payload.Sa(ProposalMatcher.espOffer(t.espProposals(), pendingChildSpi, false)));
+                inner.add(new Payload.TrafficSelectors(true, offeredTsi));
+                inner.add(new Payload.TrafficSelectors(false, offeredTsr));
+            }
+            ikeSa.state = State.AUTH_SENT;
+            return inner;
         }
-        inner.addAll(authenticator.certRequests());
-        inner.add(new Payload.Identification(false, t.peerId().idType(), t.peerId().data()));
-        inner.add(own.auth());
-        if (!sentChildless) {
-            inner.add(new Payload.Sa(ProposalMatcher.espOffer(t.espProposals(), pendingChildSpi, false)));
-            inner.add(new Payload.TrafficSelectors(true, offeredTsi));
-            inner.add(new Payload.TrafficSelectors(false, offeredTsr));
-        }
-        ikeSa.state = State.AUTH_SENT;
-        int id = ikeSa.window.nextRequestId();
-        List<byte[]> bytes = ikeSa.sk.protect(ExchangeType.IKE_AUTH, IkeMessage.FLAG_INITIATOR, id, inner);
-        ikeSa.window.sendRequest(id, bytes, this::onAuthResponse, null);
     }
 
     private void onAuthResponse(IkeMessage inner) {

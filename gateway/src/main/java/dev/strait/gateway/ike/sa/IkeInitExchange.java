@@ -29,7 +29,7 @@ import org.slf4j.LoggerFactory;
  * (RFC 7427) notifies, COOKIE and INVALID_KE_PAYLOAD retries. Like strongSwan's ike_init and ike_natd tasks; runs on
  * the SA's executor and leaves its results (SPIs, nonces, keys, NAT state) in the IKE SA.
  */
-final class IkeInitExchange {
+final class IkeInitExchange implements IkeTask.Unprotected {
     private static final Logger LOG = LoggerFactory.getLogger(IkeInitExchange.class);
 
     private final IkeSa ikeSa;
@@ -52,7 +52,6 @@ final class IkeInitExchange {
     }
 
     void startInitiator(InetSocketAddress peer, Algorithms.Group group) {
-        TunnelDefinition t = ikeSa.tunnel.definition();
         ikeSa.spiI = ikeSa.localSpi;
         ikeSa.spiR = 0;
         ikeSa.remote = peer;
@@ -67,6 +66,13 @@ final class IkeInitExchange {
             ikeSa.ni = ikeSa.engine.randomBytes(NONCE_LENGTH);
         }
         ikeSa.state = State.INIT_SENT;
+        ikeSa.tasks.initiate(this);
+    }
+
+    @Override
+    public byte[] buildRawRequest() {
+        TunnelDefinition t = ikeSa.tunnel.definition();
+        Algorithms.Group group = ke.group();
         List<Payload> payloads = new ArrayList<>();
         if (cookie != null) {
             payloads.add(new Payload.Notify(0, new byte[0], NotifyType.COOKIE, cookie));
@@ -87,8 +93,13 @@ final class IkeInitExchange {
         IkeMessage request = new IkeMessage(ikeSa.spiI, 0, ExchangeType.IKE_SA_INIT, IkeMessage.FLAG_INITIATOR, 0, payloads);
         byte[] bytes = IkeCodec.encode(request);
         ikeSa.firstMessageI = bytes;
-        LOG.info("tunnel {}: IKE_SA_INIT to {} (group {})", ikeSa.name(), peer, group);
-        ikeSa.window.sendRequest(0, List.of(bytes), null, this::onInitResponse, initGiveUp);
+        LOG.info("tunnel {}: IKE_SA_INIT to {} (group {})", ikeSa.name(), ikeSa.remote, group);
+        return bytes;
+    }
+
+    @Override
+    public Duration giveUpAfter() {
+        return initGiveUp;
     }
 
     /** Puts proposals containing the group we are sending a KE for first, so the responder can pick it. */
@@ -107,7 +118,8 @@ final class IkeInitExchange {
         return out;
     }
 
-    private void onInitResponse(IkeMessage m, byte[] raw) {
+    @Override
+    public void processRawResponse(IkeMessage m, byte[] raw) {
         if (ikeSa.state != State.INIT_SENT) {
             return;
         }
@@ -253,7 +265,7 @@ final class IkeInitExchange {
         }
         IkeMessage response = new IkeMessage(ikeSa.spiI, ikeSa.spiR, ExchangeType.IKE_SA_INIT, IkeMessage.FLAG_RESPONSE, 0, payloads);
         ikeSa.firstMessageR = IkeCodec.encode(response);
-        ikeSa.window.responded(0, List.of(ikeSa.firstMessageR));
+        ikeSa.tasks.responded(0, List.of(ikeSa.firstMessageR));
         ikeSa.state = State.RESPONDER_INIT_DONE;
         ikeSa.engine.send(ikeSa.firstMessageR, ikeSa.remote, ikeSa.natt);
         return true;

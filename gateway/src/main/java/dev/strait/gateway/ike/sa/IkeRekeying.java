@@ -43,7 +43,7 @@ final class IkeRekeying {
     private final IkeSa ikeSa;
     private final IkeEngine engine;
     private final AdditionalKeyExchanges kes;
-    private final ExchangeWindow window;
+    private final TaskManager tasks;
     private final SaTimers timers;
     private boolean ikeRekeyInFlight;
     /** The successor created by the peer's IKE rekey that we answered while ours was in flight. */
@@ -57,10 +57,10 @@ final class IkeRekeying {
     /** The link of the peer's multi-KE rekey we dropped after winning the collision: its IKE_FOLLOWUP_KE gets TEMPORARY_FAILURE. */
     private byte[] abandonedLink;
 
-    IkeRekeying(IkeSa ikeSa, IkeEngine engine, ExchangeWindow window, SaTimers timers, AdditionalKeyExchanges kes) {
+    IkeRekeying(IkeSa ikeSa, IkeEngine engine, TaskManager tasks, SaTimers timers, AdditionalKeyExchanges kes) {
         this.ikeSa = ikeSa;
         this.engine = engine;
-        this.window = window;
+        this.tasks = tasks;
         this.timers = timers;
         this.kes = kes;
     }
@@ -93,30 +93,52 @@ final class IkeRekeying {
         if (ikeSa.state != State.ESTABLISHED) {
             return;
         }
-        window.queueRequest(() -> {
+        tasks.queue(new IkeRekeyTask(forcedGroup));
+    }
+
+    /** Our CREATE_CHILD_SA for the IKE SA, like strongSwan's ike_rekey task as initiator. */
+    private final class IkeRekeyTask implements IkeTask {
+        private final Algorithms.Group forcedGroup;
+        private KeyExchange kx;
+        private long newSpi;
+        private byte[] nonce;
+
+        IkeRekeyTask(Algorithms.Group forcedGroup) {
+            this.forcedGroup = forcedGroup;
+        }
+
+        @Override
+        public int exchangeType() {
+            return ExchangeType.CREATE_CHILD_SA;
+        }
+
+        @Override
+        public List<Payload> buildRequest(int messageId) {
             if (ikeSa.state != State.ESTABLISHED) {
-                window.sendNextQueued();
-                return;
+                return null;
             }
             if (pendingIkeRekey != null) {
                 // The peer's own rekey of this SA waits for its IKE_FOLLOWUP_KE exchanges: it wins, ours may follow later.
                 ikeSa.retryLater(() -> rekeyIke(forcedGroup));
-                window.sendNextQueued();
-                return;
+                return null;
             }
             TunnelDefinition t = ikeSa.tunnel.definition();
             Algorithms.Group group = forcedGroup != null ? forcedGroup : ikeSa.ikeChoice.group();
-            KeyExchange kx = KeyExchange.generate(group);
-            long newSpi = engine.newSpi();
-            byte[] nonce = engine.randomBytes(NONCE_LENGTH);
-            List<Payload> inner = List.of(
+            kx = KeyExchange.generate(group);
+            newSpi = engine.newSpi();
+            nonce = engine.randomBytes(NONCE_LENGTH);
+            ikeRekeyInFlight = true;
+            LOG.info("tunnel {}: rekeying IKE SA {}", ikeSa.name(), hex(ikeSa.localSpi));
+            return List.of(
                     new Payload.Sa(ProposalMatcher.ikeOffer(preferGroupFirst(t.ikeProposals(), group), WireBytes.u64(newSpi))),
                     new Payload.Nonce(nonce),
                     new Payload.KeyExchange(group.id, kx.publicValue()));
-            ikeRekeyInFlight = true;
-            LOG.info("tunnel {}: rekeying IKE SA {}", ikeSa.name(), hex(ikeSa.localSpi));
-            ikeSa.sendRequest(ExchangeType.CREATE_CHILD_SA, inner, r -> onIkeRekeyResponse(newSpi, nonce, kx, r));
-        });
+        }
+
+        @Override
+        public void processResponse(IkeMessage response) {
+            onIkeRekeyResponse(newSpi, nonce, kx, response);
+        }
     }
 
     private void onIkeRekeyResponse(long newSpi, byte[] nonceI, KeyExchange kx, IkeMessage r) {

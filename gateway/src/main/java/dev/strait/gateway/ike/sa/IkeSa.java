@@ -18,7 +18,6 @@ import java.time.Duration;
 import java.time.Instant;
 import java.util.List;
 import java.util.Optional;
-import java.util.function.Consumer;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -91,8 +90,8 @@ final class IkeSa {
     final SaTimers timers;
     /** Seals and opens SK / SKF payloads with the current keys. */
     final SkChannel sk;
-    /** Message IDs and the single outstanding request (window size 1). */
-    final ExchangeWindow window;
+    /** Our tasks (one outstanding request, window size 1, and the queue behind it) and the peer's requests. */
+    final TaskManager tasks;
     /** When this SA and its Child SAs are rekeyed, replaced or probed for liveness. */
     final SaLifetimes lifetimes;
     /** Our rekeys of this IKE SA and the peer's (section 2.18). */
@@ -111,7 +110,6 @@ final class IkeSa {
     /** Set on the IKE SA we initiated (and inherited by its rekeyed successors): we create the missing children. */
     boolean drivesAdditionalChildren;
 
-
     IkeSa(IkeEngine engine, boolean initiator, long localSpi, TunnelRuntime tunnel, List<TunnelRuntime> candidates) {
         this.engine = engine;
         this.executor = new SerialExecutor(engine.workers());
@@ -123,15 +121,20 @@ final class IkeSa {
         this.lastInboundNanos = engine.clock().nanoTime();
         this.timers = new SaTimers(this, engine);
         this.sk = new SkChannel(this, engine);
-        this.window = new ExchangeWindow(this, engine, timers);
-        this.lifetimes = new SaLifetimes(this, engine, window, timers);
+        this.tasks = new TaskManager(this, engine, timers, sk);
+        this.lifetimes = new SaLifetimes(this, engine, tasks, timers);
         AdditionalKeyExchanges kes = new AdditionalKeyExchanges(this);
-        this.ikeRekeying = new IkeRekeying(this, engine, window, timers, kes);
-        this.childSas = new ChildSaExchanges(this, engine, window, kes);
+        this.ikeRekeying = new IkeRekeying(this, engine, tasks, timers, kes);
+        this.childSas = new ChildSaExchanges(this, engine, tasks, kes);
         this.childResponder = new ChildSaResponder(this, engine, childSas, kes);
         this.init = new IkeInitExchange(this);
         this.auth = new IkeAuthExchange(this);
         this.informational = new InformationalExchange(this);
+        tasks.respondTo(ExchangeType.IKE_INTERMEDIATE, auth::respondIntermediate);
+        tasks.respondTo(ExchangeType.IKE_AUTH, auth::respondAuth);
+        tasks.respondTo(ExchangeType.CREATE_CHILD_SA, this::respondCreateChildSa);
+        tasks.respondTo(ExchangeType.IKE_FOLLOWUP_KE, this::respondFollowupKe);
+        tasks.respondTo(ExchangeType.INFORMATIONAL, informational::respond);
     }
 
     /**
@@ -166,23 +169,17 @@ final class IkeSa {
         informational.sendDeleteAndClose();
     }
 
+    State state() {
+        return state;
+    }
+
     String name() {
         return tunnel != null ? tunnel.name() : "(responder " + Long.toHexString(localSpi) + ")";
     }
 
-
-
-
-
-
-
-
-
-
-
     // ---------------------------------------------------------------- all protected messages
 
-    /** Entry point for every message after IKE_SA_INIT (and INIT responses), on this SA's executor. */
+    /** Entry point for every message of this SA (IKE_SA_INIT responses and retransmissions too), on its executor. */
     void onMessage(IkeMessage m, byte[] raw, InetSocketAddress from, boolean viaNatt) {
         if (state == State.CLOSED) {
             engine.drop(IkeDrop.UNKNOWN_SPI, "dropping {} from {}: IKE SA {} is closed", ExchangeType.name(m.exchangeType()),
@@ -190,11 +187,9 @@ final class IkeSa {
             return;
         }
         if (m.exchangeType() == ExchangeType.IKE_SA_INIT) {
-            if (m.isResponse() && window.awaits(0) && state == State.INIT_SENT) {
-                window.onRawResponse(m, raw);
-            } else if (!m.isResponse() && !initiator && window.lastResponseTo(0) != null) {
-                engine.send(window.lastResponseTo(0).getFirst(), remote, natt); // retransmitted IKE_SA_INIT
-            } else {
+            if (m.isResponse() && state == State.INIT_SENT) {
+                tasks.onInitResponse(m, raw, from);
+            } else if (m.isResponse() || initiator || !tasks.resendInitResponse()) { // else: a retransmitted IKE_SA_INIT
                 unexpected(m, from);
             }
             return;
@@ -203,51 +198,20 @@ final class IkeSa {
             unexpected(m, from);
             return;
         }
-        if (m.isResponse()) {
-            if (!window.awaits(m.messageId())) {
-                unexpected(m, from); // late or duplicate response
-                return;
-            }
-            List<Payload> inner = sk.decrypt(m, raw);
-            if (inner == null) {
-                return;
-            }
-            lastInboundNanos = engine.clock().nanoTime();
-            window.onResponse(m.withPayloads(inner));
-            return;
-        }
-        // A request from the peer.
-        List<byte[]> lastResponse = window.lastResponseTo(m.messageId());
-        if (lastResponse != null) {
-            // The peer did not get our answer; for a fragmented request, answer its first fragment only (RFC 7383 2.6.1).
-            boolean firstOrWhole = m.first(Payload.EncryptedFragment.class).map(f -> f.fragmentNumber() == 1).orElse(true);
-            if (firstOrWhole) {
-                lastResponse.forEach(b -> engine.send(b, from, viaNatt));
-            }
-            return;
-        }
-        if (m.messageId() != window.expectedPeerRequestId()) {
-            unexpected(m, from);
-            return;
-        }
-        List<Payload> inner = sk.decrypt(m, raw);
-        if (inner == null) {
-            return;
-        }
+        tasks.onProtected(m, raw, from, viaNatt);
+    }
+
+    /** An authenticated message from the peer arrived: it is alive. */
+    void heardFromPeer() {
         lastInboundNanos = engine.clock().nanoTime();
+    }
+
+    /** The peer's request came from from: it moved to 4500 or its NAT mapping changed (RFC 7296 section 2.23). */
+    void peerAt(InetSocketAddress from, boolean viaNatt) {
         if (!from.equals(remote)) {
-            remote = from; // the peer moved to 4500 or its NAT mapping changed (RFC 7296 section 2.23)
+            remote = from;
             natt = viaNatt;
             localAddress = new InetSocketAddress(localAddress.getAddress(), viaNatt ? engine.nattPort() : engine.ikePort());
-        }
-        IkeMessage request = m.withPayloads(inner);
-        switch (m.exchangeType()) {
-            case ExchangeType.IKE_AUTH -> auth.respondAuth(request);
-            case ExchangeType.IKE_INTERMEDIATE -> auth.respondIntermediate(request);
-            case ExchangeType.IKE_FOLLOWUP_KE -> respondFollowupKe(request);
-            case ExchangeType.INFORMATIONAL -> informational.respond(request);
-            case ExchangeType.CREATE_CHILD_SA -> respondCreateChildSa(request);
-            default -> respond(request, List.of());
         }
     }
 
@@ -255,13 +219,6 @@ final class IkeSa {
         engine.drop(IkeDrop.UNEXPECTED, "tunnel {}: dropping unexpected {} {} {} from {}", name(),
                 ExchangeType.name(m.exchangeType()), m.isResponse() ? "response" : "request", m.messageId(), from);
     }
-
-
-
-
-
-
-
 
     // ---------------------------------------------------------------- CREATE_CHILD_SA (RFC 7296 1.3, 2.8)
     // The exchanges live in IkeRekeying (IKE SA rekeys), ChildSaExchanges (ours for Child SAs) and ChildSaResponder
@@ -299,7 +256,6 @@ final class IkeSa {
         }
     }
 
-
     /** The selectors of a message's TSi (initiator true) or TSr payload; empty when it has none. */
     static List<Payload.TrafficSelector> selectors(IkeMessage m, boolean initiator) {
         return m.all(Payload.TrafficSelectors.class).filter(x -> x.initiator() == initiator)
@@ -330,13 +286,6 @@ final class IkeSa {
         ikeRekeying.rekeyIke(forcedGroup);
     }
 
-    /** Sends an SK-protected request of ours with the next message ID; onResponse gets the decrypted answer. */
-    void sendRequest(int exchange, List<Payload> inner, Consumer<IkeMessage> onResponse) {
-        int id = window.nextRequestId();
-        List<byte[]> bytes = sk.protect(exchange, ownFlags(false), id, inner);
-        window.sendRequest(id, bytes, onResponse, null);
-    }
-
     /** Moves the children to the successor and makes it the tunnel's IKE SA; this one is left REKEYED. */
     void handOver(IkeSa next) {
         next.inheritedRetiring = childSas.retiring();
@@ -344,7 +293,7 @@ final class IkeSa {
         children.clear();
         state = State.REKEYED;
         timers.cancelAll();
-        window.dropQueued();
+        tasks.dropQueued();
         tunnel.onIkeRekeyed(this, next);
     }
 
@@ -375,14 +324,6 @@ final class IkeSa {
     }
 
     // ---------------------------------------------------------------- shared machinery
-
-
-
-
-
-
-
-
 
     /**
      * Responder: forgets this SA if IKE_AUTH has not completed within halfOpenWindow (the initiator's retransmissions and
@@ -499,14 +440,9 @@ final class IkeSa {
         sk.install(initiator ? fromInitiator : fromResponder, initiator ? fromResponder : fromInitiator);
     }
 
-
-
     void respond(IkeMessage request, List<Payload> inner) {
-        List<byte[]> bytes = sk.protect(request.exchangeType(), ownFlags(true), request.messageId(), inner);
-        window.responded(request.messageId(), bytes);
-        bytes.forEach(b -> engine.send(b, remote, natt));
+        tasks.respond(request, inner);
     }
-
 
     int ownFlags(boolean response) {
         return (initiator ? IkeMessage.FLAG_INITIATOR : 0) | (response ? IkeMessage.FLAG_RESPONSE : 0);
@@ -554,7 +490,7 @@ final class IkeSa {
             return;
         }
         state = State.CLOSED;
-        window.cancelOutstanding();
+        tasks.cancelOutstanding();
         timers.cancelAll();
         for (Child c : List.copyOf(children)) {
             removeChild(c);

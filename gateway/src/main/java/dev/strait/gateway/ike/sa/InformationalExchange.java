@@ -61,26 +61,47 @@ final class InformationalExchange {
         }
     }
 
+    /** Our liveness check: an empty INFORMATIONAL, its retransmissions squeezed into dpd.timeout. */
     void sendLivenessCheck() {
         if (ikeSa.state != State.ESTABLISHED) {
             return;
         }
-        ikeSa.window.queueRequest(() -> {
-            int id = ikeSa.window.nextRequestId();
-            List<byte[]> bytes = ikeSa.sk.protect(ExchangeType.INFORMATIONAL, ikeSa.ownFlags(false), id, List.of());
-            Duration timeout = ikeSa.tunnel == null ? null : ikeSa.tunnel.definition().dpdTimeout();
-            ikeSa.window.sendTimedRequest(id, bytes, r -> LOG.debug("tunnel {}: peer is alive", ikeSa.name()),
-                    timeout == null || timeout.isZero() ? null : timeout, this::livenessRoundTrip);
-        });
+        ikeSa.tasks.queue(new LivenessCheck());
     }
 
-    /** The peer answered a liveness check we sent once: the tunnel's round-trip time (TunnelRuntime keeps it). */
-    private void livenessRoundTrip(Duration rtt) {
-        if (ikeSa.tunnel != null) {
-            ikeSa.tunnel.roundTrip(rtt);
+    /** Like strongSwan's ike_dpd task: the answer is all that matters, and the time it took. */
+    private final class LivenessCheck implements IkeTask {
+        @Override
+        public int exchangeType() {
+            return ExchangeType.INFORMATIONAL;
+        }
+
+        @Override
+        public List<Payload> buildRequest(int messageId) {
+            return List.of();
+        }
+
+        @Override
+        public Duration giveUpAfter() {
+            Duration timeout = ikeSa.tunnel == null ? null : ikeSa.tunnel.definition().dpdTimeout();
+            return timeout == null || timeout.isZero() ? null : timeout;
+        }
+
+        @Override
+        public void processResponse(IkeMessage response) {
+            LOG.debug("tunnel {}: peer is alive", ikeSa.name());
+        }
+
+        /** The peer answered a liveness check we sent once: the tunnel's round-trip time (TunnelRuntime keeps it). */
+        @Override
+        public void roundTrip(Duration rtt) {
+            if (ikeSa.tunnel != null) {
+                ikeSa.tunnel.roundTrip(rtt);
+            }
         }
     }
 
+    /** Deletes the IKE SA (ahead of anything outstanding or queued), then closes it when the peer answers. */
     void sendDeleteAndClose() {
         if (ikeSa.state == State.CLOSED || ikeSa.state == State.DELETING) {
             return;
@@ -90,11 +111,7 @@ final class InformationalExchange {
             return;
         }
         ikeSa.state = State.DELETING;
-        ikeSa.window.cancelOutstanding();
-        ikeSa.window.dropQueued();
-        int id = ikeSa.window.nextRequestId();
-        List<byte[]> bytes = ikeSa.sk.protect(ExchangeType.INFORMATIONAL, ikeSa.ownFlags(false), id,
-                List.of(new Payload.Delete(Payload.Proposal.PROTOCOL_IKE, 0, List.of())));
-        ikeSa.window.sendRequest(id, bytes, r -> ikeSa.close(true), null);
+        ikeSa.tasks.preempt(IkeTask.of(ExchangeType.INFORMATIONAL,
+                () -> List.of(new Payload.Delete(Payload.Proposal.PROTOCOL_IKE, 0, List.of())), r -> ikeSa.close(true)));
     }
 }

@@ -22,13 +22,13 @@ final class SaLifetimes {
 
     private final IkeSa ikeSa;
     private final IkeEngine engine;
-    private final ExchangeWindow window;
+    private final TaskManager tasks;
     private final SaTimers timers;
 
-    SaLifetimes(IkeSa ikeSa, IkeEngine engine, ExchangeWindow window, SaTimers timers) {
+    SaLifetimes(IkeSa ikeSa, IkeEngine engine, TaskManager tasks, SaTimers timers) {
         this.ikeSa = ikeSa;
         this.engine = engine;
-        this.window = window;
+        this.tasks = tasks;
         this.timers = timers;
     }
 
@@ -140,7 +140,7 @@ final class SaLifetimes {
         Duration interval = ikeSa.tunnel.definition().dpdInterval();
         timers.every(interval, () -> {
             long idle = engine.clock().nanoTime() - Math.max(ikeSa.lastInboundNanos, engine.lastEspInbound(ikeSa));
-            if (ikeSa.state == State.ESTABLISHED && !window.busy() && idle >= interval.toNanos()) {
+            if (ikeSa.state == State.ESTABLISHED && !tasks.busy() && idle >= interval.toNanos()) {
                 ikeSa.sendLivenessCheck();
             }
         });

@@ -326,7 +326,9 @@ class LifecycleLoopbackTest {
         long established = a.clock.nanoTime();
         b.link.mute(); // B goes silent: no DELETE, no answers
         // the engine reports dpdTimeout and then schedules the reconnect: wait for both, not just the first
-        await(() -> a.count("dpdTimeout") > 0 && a.count("reconnect") > 0, "dpdTimeout and reconnect");
+        // and for the reason, which the SA notes after closing (on its executor, racing this thread)
+        await(() -> a.count("dpdTimeout") > 0 && a.count("reconnect") > 0
+                && a.engine.snapshot().getFirst().lastErrorReason() != null, "dpdTimeout, reconnect and the reason");
         long noticed = a.clock.nanoTime();
         assertEquals(1, a.count("dpdTimeout"));
         assertTrue(a.count("reconnect") >= 1, "a Start tunnel reconnects");
