@@ -26,9 +26,9 @@ final class AdditionalKeyExchanges {
     record KeAnswer(Payload.KeyExchange payload, byte[] secret) {
     }
 
-    private final IkeSa ikeSa;
+    private final IkeSaContext ikeSa;
 
-    AdditionalKeyExchanges(IkeSa ikeSa) {
+    AdditionalKeyExchanges(IkeSaContext ikeSa) {
         this.ikeSa = ikeSa;
     }
 
@@ -42,7 +42,7 @@ final class AdditionalKeyExchanges {
         List<Payload> inner = List.of(IkeSa.notify(NotifyType.ADDITIONAL_KEY_EXCHANGE, link),
                 new Payload.KeyExchange(group.id, kx.publicValue()));
         LOG.debug("tunnel {}: IKE_FOLLOWUP_KE of the {} ({})", ikeSa.name(), of, group);
-        ikeSa.tasks.followUp(IkeTask.of(ExchangeType.IKE_FOLLOWUP_KE, () -> inner, r -> done.accept(followupSecret(kx, r), r)));
+        ikeSa.tasks().followUp(IkeTask.of(ExchangeType.IKE_FOLLOWUP_KE, () -> inner, r -> done.accept(followupSecret(kx, r), r)));
     }
 
     private static byte[] followupSecret(KeyExchange kx, IkeMessage r) {

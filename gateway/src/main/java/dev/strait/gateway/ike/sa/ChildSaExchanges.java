@@ -30,7 +30,7 @@ import org.slf4j.LoggerFactory;
 final class ChildSaExchanges {
     private static final Logger LOG = LoggerFactory.getLogger(ChildSaExchanges.class);
 
-    private final IkeSa ikeSa;
+    private final IkeSaContext ikeSa;
     private final IkeEngine engine;
     private final AdditionalKeyExchanges kes;
     private final TaskManager tasks;
@@ -65,7 +65,7 @@ final class ChildSaExchanges {
     private int recreations;
     private static final int MAX_RECREATIONS = 5;
 
-    ChildSaExchanges(IkeSa ikeSa, IkeEngine engine, TaskManager tasks, AdditionalKeyExchanges kes) {
+    ChildSaExchanges(IkeSaContext ikeSa, IkeEngine engine, TaskManager tasks, AdditionalKeyExchanges kes) {
         this.ikeSa = ikeSa;
         this.engine = engine;
         this.tasks = tasks;
@@ -105,7 +105,7 @@ final class ChildSaExchanges {
      * completed. An IKE rekey that hands the children over drops that DELETE, so the successor must send it again.
      */
     List<Child> retiring() {
-        return ikeSa.children.stream().filter(c -> replaced.contains(c.inboundSpi()) || deleting.contains(c)).toList();
+        return ikeSa.children().stream().filter(c -> replaced.contains(c.inboundSpi()) || deleting.contains(c)).toList();
     }
 
     /** One side of a possible rekey collision: the smallest nonce of that exchange and what it created. */
@@ -130,7 +130,7 @@ final class ChildSaExchanges {
      */
     private ChildOffer childOffer(Algorithms.Group forcedGroup, Payload.Notify rekeySa, List<Payload.TrafficSelector> tsi,
                                   List<Payload.TrafficSelector> tsr) {
-        TunnelDefinition t = ikeSa.tunnel.definition();
+        TunnelDefinition t = ikeSa.tunnel().definition();
         Algorithms.Group group = forcedGroup != null ? forcedGroup : pfsGroup(t);
         KeyExchange kx = group == null ? null : KeyExchange.generate(group);
         int newSpi = engine.allocateChildSpi();
@@ -151,7 +151,7 @@ final class ChildSaExchanges {
 
     /** Rekeys one Child SA (make-before-break): new SA installed first, the old one deleted afterwards. */
     void rekeyChild(int oldInbound, Algorithms.Group forcedGroup) {
-        if (ikeSa.state != State.ESTABLISHED) {
+        if (ikeSa.state() != State.ESTABLISHED) {
             return;
         }
         tasks.queue(new ChildRekeyTask(oldInbound, forcedGroup));
@@ -178,7 +178,7 @@ final class ChildSaExchanges {
         @Override
         public List<Payload> buildRequest(int messageId) {
             old = ikeSa.childByInbound(oldInbound);
-            if (old == null || replaced.contains(oldInbound) || ikeSa.state != State.ESTABLISHED) {
+            if (old == null || replaced.contains(oldInbound) || ikeSa.state() != State.ESTABLISHED) {
                 return null;
             }
             offer = childOffer(forcedGroup, new Payload.Notify(Payload.Proposal.PROTOCOL_ESP,
@@ -198,7 +198,7 @@ final class ChildSaExchanges {
         childRekeyInFlight = null;
         RekeyExchange theirs = peerChildRekeys.remove(old.inboundSpi());
         PeerMultiKeRekey theirsPending = peerMultiKeRekeys.remove(old.inboundSpi());
-        TunnelDefinition t = ikeSa.tunnel.definition();
+        TunnelDefinition t = ikeSa.tunnel().definition();
         Optional<Payload.Notify> error = r.notifies().filter(Payload.Notify::isError).findFirst();
         Optional<EspChoice> choice = r.first(Payload.Sa.class).flatMap(sa -> ProposalMatcher.acceptEspAnswer(sa, t.espProposals(), kx != null));
         Optional<Payload.Nonce> nonceR = r.first(Payload.Nonce.class);
@@ -213,7 +213,7 @@ final class ChildSaExchanges {
             if (theirsPending != null) {
                 return; // ours failed (the peer won and answered TEMPORARY_FAILURE): the peer's rekey goes on and replaces it
             }
-            if (ikeSa.state != State.ESTABLISHED || ikeSa.childByInbound(old.inboundSpi()) == null || replaced.contains(old.inboundSpi())) {
+            if (ikeSa.state() != State.ESTABLISHED || ikeSa.childByInbound(old.inboundSpi()) == null || replaced.contains(old.inboundSpi())) {
                 return; // the child is gone or already replaced: nothing to retry
             }
             if (type == NotifyType.TEMPORARY_FAILURE) {
@@ -223,20 +223,20 @@ final class ChildSaExchanges {
                 int wanted = WireBytes.u16(error.get().data());
                 t.espProposals().stream().flatMap(p -> p.groups().stream()).filter(g -> g.id == wanted).findFirst()
                         .ifPresentOrElse(g -> rekeyChild(old.inboundSpi(), g),
-                                () -> ikeSa.tunnel.noteError(FailureReason.REKEY_FAILED, "peer wants PFS group " + wanted + " for the Child SA rekey"));
+                                () -> ikeSa.tunnel().noteError(FailureReason.REKEY_FAILED, "peer wants PFS group " + wanted + " for the Child SA rekey"));
             } else if (type == NotifyType.CHILD_SA_NOT_FOUND) {
                 // The peer no longer has it (deleted, its DELETE crossing our request): its own DELETE follows or DPD cleans up.
                 LOG.warn("tunnel {}: peer answered the rekey of Child SA {} with CHILD_SA_NOT_FOUND", ikeSa.name(), hex32(old.inboundSpi()));
-                ikeSa.tunnel.noteError(FailureReason.REKEY_FAILED, "Child SA rekey failed: the peer does not know Child SA " + hex32(old.inboundSpi())
+                ikeSa.tunnel().noteError(FailureReason.REKEY_FAILED, "Child SA rekey failed: the peer does not know Child SA " + hex32(old.inboundSpi())
                         + " (CHILD_SA_NOT_FOUND)");
             } else {
                 String why = error.map(n -> NotifyType.name(n.notifyType())).orElse("an answer without SA, Nr or KE");
                 LOG.warn("tunnel {}: Child SA rekey failed: {}", ikeSa.name(), why);
-                ikeSa.tunnel.noteError(FailureReason.REKEY_FAILED, "Child SA rekey failed: " + why);
+                ikeSa.tunnel().noteError(FailureReason.REKEY_FAILED, "Child SA rekey failed: " + why);
             }
             return;
         }
-        if (ikeSa.state != State.ESTABLISHED) {
+        if (ikeSa.state() != State.ESTABLISHED) {
             engine.releaseChildSpi(newSpi);
             return;
         }
@@ -249,7 +249,7 @@ final class ChildSaExchanges {
                 shared = kx.sharedSecret(ke.get().data());
             } catch (GeneralSecurityException e) {
                 engine.releaseChildSpi(newSpi);
-                ikeSa.tunnel.noteError(FailureReason.REKEY_FAILED, "peer's key exchange value in the Child SA rekey is invalid");
+                ikeSa.tunnel().noteError(FailureReason.REKEY_FAILED, "peer's key exchange value in the Child SA rekey is invalid");
                 return;
             }
         }
@@ -265,7 +265,7 @@ final class ChildSaExchanges {
                 tsi, tsr, theirs);
         continueChildExchange(rekey, r, () -> {
             engine.releaseChildSpi(newSpi);
-            ikeSa.tunnel.noteError(FailureReason.REKEY_FAILED, "peer chose additional key exchanges but sent no ADDITIONAL_KEY_EXCHANGE link");
+            ikeSa.tunnel().noteError(FailureReason.REKEY_FAILED, "peer chose additional key exchanges but sent no ADDITIONAL_KEY_EXCHANGE link");
         });
     }
 
@@ -335,7 +335,7 @@ final class ChildSaExchanges {
     private void onFollowupKeResponse(ChildRekey rekey, byte[] shared, IkeMessage r) {
         rekeyInFollowups = null; // set again by the next IKE_FOLLOWUP_KE, if one follows
         Optional<Payload.Notify> error = r.notifies().filter(Payload.Notify::isError).findFirst();
-        if (shared == null || ikeSa.state != State.ESTABLISHED) {
+        if (shared == null || ikeSa.state() != State.ESTABLISHED) {
             engine.releaseChildSpi(rekey.newSpi());
             String why = error.map(n -> NotifyType.name(n.notifyType())).orElse("no valid KEr");
             if (rekey.pair() != null) {
@@ -343,8 +343,8 @@ final class ChildSaExchanges {
                 return;
             }
             LOG.warn("tunnel {}: IKE_FOLLOWUP_KE of the Child SA rekey failed: {}", ikeSa.name(), why);
-            if (ikeSa.tunnel != null) {
-                ikeSa.tunnel.noteError(FailureReason.REKEY_FAILED, "IKE_FOLLOWUP_KE failed: " + why);
+            if (ikeSa.tunnel() != null) {
+                ikeSa.tunnel().noteError(FailureReason.REKEY_FAILED, "IKE_FOLLOWUP_KE failed: " + why);
             }
             return;
         }
@@ -355,7 +355,7 @@ final class ChildSaExchanges {
                 childCreateFailed(rekey.pair(), FailureReason.CHILD_FAILED, "IKE_FOLLOWUP_KE response without the link to the next exchange");
                 return;
             }
-            ikeSa.tunnel.noteError(FailureReason.REKEY_FAILED, "IKE_FOLLOWUP_KE response without the link to the next exchange");
+            ikeSa.tunnel().noteError(FailureReason.REKEY_FAILED, "IKE_FOLLOWUP_KE response without the link to the next exchange");
         });
     }
 
@@ -386,9 +386,9 @@ final class ChildSaExchanges {
     /** Deletes one Child SA with INFORMATIONAL (section 1.4.1); it leaves the datapath when the peer answers. */
     void deleteChild(Child c) {
         deleting.add(c);
-        tasks.queue(IkeTask.of(ExchangeType.INFORMATIONAL, () -> ikeSa.state != State.ESTABLISHED || !ikeSa.children.contains(c) ? null
+        tasks.queue(IkeTask.of(ExchangeType.INFORMATIONAL, () -> ikeSa.state() != State.ESTABLISHED || !ikeSa.children().contains(c) ? null
                 : List.of(new Payload.Delete(Payload.Proposal.PROTOCOL_ESP, 4, List.of(WireBytes.u32(c.inboundSpi())))), r -> {
-            if (ikeSa.children.contains(c)) {
+            if (ikeSa.children().contains(c)) {
                 ikeSa.removeChild(c);
             }
         }));
@@ -399,12 +399,12 @@ final class ChildSaExchanges {
      * not tried yet; one exchange at a time. When none is left, tells the tunnel which pairs stay without a Child SA.
      */
     void createMissingChildren() {
-        if (!ikeSa.drivesAdditionalChildren || ikeSa.state != State.ESTABLISHED || childCreateInFlight || ikeSa.tunnel == null) {
+        if (!ikeSa.drivesAdditionalChildren() || ikeSa.state() != State.ESTABLISHED || childCreateInFlight || ikeSa.tunnel() == null) {
             return;
         }
         Optional<SubnetPairs.Pair> next = uncoveredPairs().stream().filter(p -> !triedPairs.contains(p)).findFirst();
         if (next.isEmpty()) {
-            ikeSa.tunnel.noteMissingChildren(ikeSa, refusedPairs.values().stream().toList());
+            ikeSa.tunnel().noteMissingChildren(ikeSa, refusedPairs.values().stream().toList());
             return;
         }
         triedPairs.add(next.get());
@@ -413,8 +413,8 @@ final class ChildSaExchanges {
 
     /** The tunnel's subnet pairs that none of this IKE SA's Child SAs carries. */
     private List<SubnetPairs.Pair> uncoveredPairs() {
-        TunnelDefinition t = ikeSa.tunnel.definition();
-        return SubnetPairs.uncovered(t.localSubnets(), t.remoteSubnets(), ikeSa.children.stream().map(SubnetPairs.Carried::of).toList());
+        TunnelDefinition t = ikeSa.tunnel().definition();
+        return SubnetPairs.uncovered(t.localSubnets(), t.remoteSubnets(), ikeSa.children().stream().map(SubnetPairs.Carried::of).toList());
     }
 
     /** Asks the peer for a Child SA carrying exactly one subnet pair, with PFS when the ESP proposals name a group. */
@@ -445,7 +445,7 @@ final class ChildSaExchanges {
 
         @Override
         public List<Payload> buildRequest(int messageId) {
-            if (ikeSa.state != State.ESTABLISHED) {
+            if (ikeSa.state() != State.ESTABLISHED) {
                 childCreateInFlight = false;
                 return null;
             }
@@ -462,9 +462,9 @@ final class ChildSaExchanges {
 
     private void onChildCreateResponse(SubnetPairs.Pair pair, int newSpi, byte[] nonceI, KeyExchange kx,
                                        List<Payload.TrafficSelector> offeredI, List<Payload.TrafficSelector> offeredR, IkeMessage r) {
-        TunnelDefinition t = ikeSa.tunnel.definition();
+        TunnelDefinition t = ikeSa.tunnel().definition();
         Optional<Payload.Notify> error = r.notifies().filter(Payload.Notify::isError).findFirst();
-        if (ikeSa.state != State.ESTABLISHED) {
+        if (ikeSa.state() != State.ESTABLISHED) {
             childCreateInFlight = false;
             engine.releaseChildSpi(newSpi);
             return;
@@ -526,7 +526,7 @@ final class ChildSaExchanges {
 
     private void finishChildCreate(ChildRekey create) {
         childCreateInFlight = false;
-        List<SubnetPairs.Carried> before = ikeSa.children.stream().map(SubnetPairs.Carried::of).toList();
+        List<SubnetPairs.Carried> before = ikeSa.children().stream().map(SubnetPairs.Carried::of).toList();
         Child created = ikeSa.installChild(create.newSpi(), create.esp(), create.secrets(), create.nonceI(), create.nonceR(), true,
                 create.tsi(), create.tsr());
         refusedPairs.remove(create.pair());
@@ -547,7 +547,7 @@ final class ChildSaExchanges {
         LOG.warn("tunnel {}: {}", ikeSa.name(), message);
         refusedPairs.put(pair, message);
         engine.listener().additionalChild(ikeSa.name(), "refused");
-        ikeSa.tunnel.noteError(reason, message);
+        ikeSa.tunnel().noteError(reason, message);
         createMissingChildren();
     }
 
@@ -555,7 +555,7 @@ final class ChildSaExchanges {
     private void deleteUninstalled(int inboundSpi) {
         tasks.queue(IkeTask.of(ExchangeType.INFORMATIONAL, () -> {
             engine.releaseChildSpi(inboundSpi);
-            return ikeSa.state != State.ESTABLISHED ? null
+            return ikeSa.state() != State.ESTABLISHED ? null
                     : List.of(new Payload.Delete(Payload.Proposal.PROTOCOL_ESP, 4, List.of(WireBytes.u32(inboundSpi))));
         }, r -> { }));
     }
@@ -566,7 +566,7 @@ final class ChildSaExchanges {
      * close_action = start, at most a few times per IKE SA so a peer that keeps deleting does not get a loop.
      */
     void recreateDeletedChildren() {
-        if (!ikeSa.drivesAdditionalChildren || ikeSa.tunnel.definition().passive() || recreations >= MAX_RECREATIONS) {
+        if (!ikeSa.drivesAdditionalChildren() || ikeSa.tunnel().definition().passive() || recreations >= MAX_RECREATIONS) {
             return;
         }
         List<SubnetPairs.Pair> uncovered = uncoveredPairs().stream().filter(p -> !refusedPairs.containsKey(p)).toList();

@@ -9,7 +9,6 @@ import dev.strait.gateway.ike.crypto.PrfFunction;
 import dev.strait.gateway.ike.crypto.SkCipher;
 import dev.strait.gateway.ike.message.ExchangeType;
 import dev.strait.gateway.ike.message.IkeMessage;
-import dev.strait.gateway.ike.message.NotifyType;
 import dev.strait.gateway.ike.message.Payload;
 import dev.strait.gateway.ike.sa.ProposalMatcher.EspChoice;
 import dev.strait.gateway.ike.sa.ProposalMatcher.IkeChoice;
@@ -17,15 +16,15 @@ import java.net.InetSocketAddress;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.List;
-import java.util.Optional;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * One IKE SA and its exchanges, in either role (RFC 7296 sections 1.2-1.4, 2.1-2.4). Every method runs on the SA's
+ * One IKE SA in either role (RFC 7296 sections 1.2-1.4, 2.1-2.4): its state, which its tasks reach through
+ * {@link IkeSaContext}, and the tasks and responders its {@link TaskManager} runs. Every method runs on the SA's
  * serial executor, so the state below needs no locks.
  */
-final class IkeSa {
+final class IkeSa implements IkeSaContext {
     private static final Logger LOG = LoggerFactory.getLogger(IkeSa.class);
     static final int NONCE_LENGTH = 32;
     static final int NATT_PORT = 4500;
@@ -41,64 +40,61 @@ final class IkeSa {
                  List<Payload.TrafficSelector> remoteTs, Instant establishedAt, Instant rekeyAt, Instant expireAt) {
     }
 
-    final IkeEngine engine;
-    final SerialExecutor executor;
-    final boolean initiator;
-    final long localSpi;
-    final Instant createdAt;
+    private final IkeEngine engine;
+    private final SerialExecutor executor;
+    private final boolean initiator;
+    private final long localSpi;
+    private final Instant createdAt;
     /** Responder: the tunnels this SA may turn out to be for, until IDi names one (read by the engine, hence volatile). */
-    volatile List<TunnelRuntime> candidates;
-    volatile TunnelRuntime tunnel;
+    private volatile List<TunnelRuntime> candidates;
+    private volatile TunnelRuntime tunnel;
 
-    State state;
-    long spiI;
-    long spiR;
-    InetSocketAddress remote;
-    InetSocketAddress localAddress;
+    private State state;
+    private long spiI;
+    private long spiR;
+    private InetSocketAddress remote;
+    private InetSocketAddress localAddress;
     /** IKE currently travels on the NAT-T port (with the non-ESP marker). */
-    boolean natt;
-    boolean natDetected;
+    private boolean natt;
+    private boolean natDetected;
     /** ESP goes in UDP (RFC 3948): a NAT was detected or encapsulation is forced. */
-    boolean udpEncap;
-    String lastError;
+    private boolean udpEncap;
 
-    byte[] ni;
-    byte[] nr;
-    byte[] firstMessageI;
-    byte[] firstMessageR;
-    IkeChoice ikeChoice;
-    PrfFunction prf;
-    KeyDerivation.IkeKeys keys;
-    boolean peerSentInitialContact;
+    private byte[] ni;
+    private byte[] nr;
+    private byte[] firstMessageI;
+    private byte[] firstMessageR;
+    private IkeChoice ikeChoice;
+    private PrfFunction prf;
+    private KeyDerivation.IkeKeys keys;
     /** The responder announced CHILDLESS_IKEV2_SUPPORTED in IKE_SA_INIT (RFC 6023 section 3). */
-    boolean peerSupportsChildless;
+    private boolean peerSupportsChildless;
     /** RFC 7427: the hashes the peer announced in IKE_SA_INIT (empty: it sent no SIGNATURE_HASH_ALGORITHMS). */
-    java.util.Set<SignatureHash> peerSignatureHashes = java.util.Set.of();
+    private java.util.Set<SignatureHash> peerSignatureHashes = java.util.Set.of();
 
     /** CERTREQs the responder sent in its IKE_SA_INIT response (initiator side). */
-    List<Payload.CertReq> peerInitCertReqs = List.of();
+    private List<Payload.CertReq> peerInitCertReqs = List.of();
     /** RFC 7383: both sides announced fragmentation in IKE_SA_INIT, so large protected messages go out as SKFs. */
-    boolean fragmentation;
-    Instant establishedAt;
-    final List<Child> children = new java.util.concurrent.CopyOnWriteArrayList<>();
-    volatile long lastInboundNanos;
+    private boolean fragmentation;
+    private Instant establishedAt;
+    private final List<Child> children = new java.util.concurrent.CopyOnWriteArrayList<>();
+    private volatile long lastInboundNanos;
     /** Responder: the timer that forgets this SA should IKE_AUTH never come. */
     private Clock.Timer halfOpenExpiry;
 
     // The parts of this SA's work that have a class of their own, all on this SA's executor.
     /** Every timer this SA has queued: close() and handOver() cancel them all. */
-    final SaTimers timers;
+    private final SaTimers timers;
     /** Seals and opens SK / SKF payloads with the current keys. */
-    final SkChannel sk;
+    private final SkChannel sk;
     /** Our tasks (one outstanding request, window size 1, and the queue behind it) and the peer's requests. */
-    final TaskManager tasks;
+    private final TaskManager tasks;
     /** When this SA and its Child SAs are rekeyed, replaced or probed for liveness. */
-    final SaLifetimes lifetimes;
+    private final SaLifetimes lifetimes;
     /** Our rekeys of this IKE SA and the peer's (section 2.18). */
     private final IkeRekeying ikeRekeying;
     /** Our CREATE_CHILD_SA exchanges for Child SAs (rekeys, additional ones) and the peer's. */
-    final ChildSaExchanges childSas;
-    private final ChildSaResponder childResponder;
+    private final ChildSaExchanges childSas;
     /** IKE_SA_INIT, both roles. */
     private final IkeInitExchange init;
     /** IKE_INTERMEDIATE and IKE_AUTH, both roles. */
@@ -108,7 +104,7 @@ final class IkeSa {
 
     // Additional Child SAs (RFC 7296 section 1.3.1) for subnet pairs the peer left out of the IKE_AUTH Child SA.
     /** Set on the IKE SA we initiated (and inherited by its rekeyed successors): we create the missing children. */
-    boolean drivesAdditionalChildren;
+    private boolean drivesAdditionalChildren;
 
     IkeSa(IkeEngine engine, boolean initiator, long localSpi, TunnelRuntime tunnel, List<TunnelRuntime> candidates) {
         this.engine = engine;
@@ -126,14 +122,14 @@ final class IkeSa {
         AdditionalKeyExchanges kes = new AdditionalKeyExchanges(this);
         this.ikeRekeying = new IkeRekeying(this, engine, tasks, timers, kes);
         this.childSas = new ChildSaExchanges(this, engine, tasks, kes);
-        this.childResponder = new ChildSaResponder(this, engine, childSas, kes);
-        this.init = new IkeInitExchange(this);
-        this.auth = new IkeAuthExchange(this);
-        this.informational = new InformationalExchange(this);
+        ChildSaResponder childResponder = new ChildSaResponder(this, engine, childSas, ikeRekeying, kes);
+        this.init = new IkeInitExchange(this, engine);
+        this.auth = new IkeAuthExchange(this, engine);
+        this.informational = new InformationalExchange(this, engine);
         tasks.respondTo(ExchangeType.IKE_INTERMEDIATE, auth::respondIntermediate);
         tasks.respondTo(ExchangeType.IKE_AUTH, auth::respondAuth);
-        tasks.respondTo(ExchangeType.CREATE_CHILD_SA, this::respondCreateChildSa);
-        tasks.respondTo(ExchangeType.IKE_FOLLOWUP_KE, this::respondFollowupKe);
+        tasks.respondTo(ExchangeType.CREATE_CHILD_SA, childResponder::respondCreateChildSa);
+        tasks.respondTo(ExchangeType.IKE_FOLLOWUP_KE, childResponder::respondFollowupKe);
         tasks.respondTo(ExchangeType.INFORMATIONAL, informational::respond);
     }
 
@@ -149,31 +145,41 @@ final class IkeSa {
         init.startInitiator(peer, group);
     }
 
+    /** Runs task on this SA's executor (after whatever it is running). */
+    void execute(Runnable task) {
+        executor.execute(task);
+    }
+
     /** Handles an IKE_SA_INIT request; returns false when no state should be kept (error answered). */
     boolean respondInit(IkeMessage m, InetSocketAddress from, boolean viaNatt, byte[] raw) {
         return init.respondInit(m, from, viaNatt, raw);
     }
 
     /** IKE_SA_INIT is done (initiator): IKE_INTERMEDIATE if additional key exchanges were chosen, then IKE_AUTH. */
-    void initDone() {
+    @Override
+    public void initDone() {
         auth.start();
     }
 
     /** Sends a liveness check (empty INFORMATIONAL); on no answer the SA is declared dead. */
-    void sendLivenessCheck() {
+    @Override
+    public void sendLivenessCheck() {
         informational.sendLivenessCheck();
     }
 
     /** Deletes the IKE SA politely (tunnel removed or daemon stopping), then closes it. */
-    void sendDeleteAndClose() {
+    @Override
+    public void sendDeleteAndClose() {
         informational.sendDeleteAndClose();
     }
 
-    State state() {
+    @Override
+    public State state() {
         return state;
     }
 
-    String name() {
+    @Override
+    public String name() {
         return tunnel != null ? tunnel.name() : "(responder " + Long.toHexString(localSpi) + ")";
     }
 
@@ -209,9 +215,7 @@ final class IkeSa {
     /** The peer's request came from from: it moved to 4500 or its NAT mapping changed (RFC 7296 section 2.23). */
     void peerAt(InetSocketAddress from, boolean viaNatt) {
         if (!from.equals(remote)) {
-            remote = from;
-            natt = viaNatt;
-            localAddress = new InetSocketAddress(localAddress.getAddress(), viaNatt ? engine.nattPort() : engine.ikePort());
+            endpoints(from, viaNatt, new InetSocketAddress(localAddress.getAddress(), viaNatt ? engine.nattPort() : engine.ikePort()));
         }
     }
 
@@ -224,36 +228,15 @@ final class IkeSa {
     // The exchanges live in IkeRekeying (IKE SA rekeys), ChildSaExchanges (ours for Child SAs) and ChildSaResponder
     // (the peer's for Child SAs); here: dispatching the peer's requests, and the successor IKE SA of a rekey.
 
-    Child childByInbound(int spi) {
+    @Override
+    public Child childByInbound(int spi) {
         return children.stream().filter(c -> c.inboundSpi() == spi).findFirst().orElse(null);
     }
 
     /** Retries a rekey the peer answered with TEMPORARY_FAILURE, after a random 1-3 s (RFC 7296 section 2.25). */
-    void retryLater(Runnable r) {
+    @Override
+    public void retryLater(Runnable r) {
         timers.after(Duration.ofMillis(1000 + java.util.concurrent.ThreadLocalRandom.current().nextInt(2000)), r);
-    }
-
-    /** A peer's CREATE_CHILD_SA: Child SA rekey, additional Child SA, or IKE SA rekey (by the SA payload's protocol). */
-    private void respondCreateChildSa(IkeMessage m) {
-        Optional<Payload.Sa> sa = m.first(Payload.Sa.class);
-        Optional<Payload.Nonce> nonce = m.first(Payload.Nonce.class);
-        if (sa.isEmpty() || sa.get().proposals().isEmpty() || nonce.isEmpty()) {
-            respond(m, List.of(notify(NotifyType.INVALID_SYNTAX, new byte[0])));
-            return;
-        }
-        boolean ikeRekey = sa.get().proposals().getFirst().protocolId() == Payload.Proposal.PROTOCOL_IKE;
-        // Child creation waits while our IKE rekey runs, an IKE rekey waits while our Child rekey runs (2.25);
-        // two IKE rekeys or two Child rekeys at once are collisions, settled by the nonces (2.8.1, 2.8.2).
-        if (state != State.ESTABLISHED || (!ikeRekey && ikeRekeying.inFlight())
-                || (ikeRekey && childSas.rekeyOrCreateInFlight())) {
-            respond(m, List.of(notify(NotifyType.TEMPORARY_FAILURE, new byte[0])));
-            return;
-        }
-        if (ikeRekey) {
-            ikeRekeying.respondIkeRekey(m, sa.get(), nonce.get().data());
-        } else {
-            childResponder.respondChildCreate(m, sa.get(), nonce.get().data());
-        }
     }
 
     /** The selectors of a message's TSi (initiator true) or TSr payload; empty when it has none. */
@@ -266,28 +249,21 @@ final class IkeSa {
         return new Payload.Notify(0, new byte[0], type, data);
     }
 
-    /** One IKE_FOLLOWUP_KE of the peer's Child SA creation or IKE SA rekey: our KE, then the next link or the new SA. */
-    private void respondFollowupKe(IkeMessage m) {
-        Optional<Payload.Notify> link = m.notify(NotifyType.ADDITIONAL_KEY_EXCHANGE);
-        if (state == State.ESTABLISHED && ikeRekeying.awaitsFollowupKe(link)) {
-            ikeRekeying.respondFollowupKe(m);
-            return;
-        }
-        childResponder.respondFollowupKe(m, link);
-    }
-
     /** Rekeys one Child SA (make-before-break): new SA installed first, the old one deleted afterwards. */
-    void rekeyChild(int oldInbound, Algorithms.Group forcedGroup) {
+    @Override
+    public void rekeyChild(int oldInbound, Algorithms.Group forcedGroup) {
         childSas.rekeyChild(oldInbound, forcedGroup);
     }
 
     /** Rekeys this IKE SA (section 2.18): new SPIs and keys from SK_d; the children move to the successor. */
-    void rekeyIke(Algorithms.Group forcedGroup) {
+    @Override
+    public void rekeyIke(Algorithms.Group forcedGroup) {
         ikeRekeying.rekeyIke(forcedGroup);
     }
 
     /** Moves the children to the successor and makes it the tunnel's IKE SA; this one is left REKEYED. */
-    void handOver(IkeSa next) {
+    @Override
+    public void handOver(IkeSa next) {
         next.inheritedRetiring = childSas.retiring();
         next.children.addAll(children);
         children.clear();
@@ -339,7 +315,8 @@ final class IkeSa {
         });
     }
 
-    void establish() {
+    @Override
+    public void establish(boolean peerSentInitialContact) {
         if (state == State.ESTABLISHED) {
             return;
         }
@@ -359,19 +336,11 @@ final class IkeSa {
     }
 
     /**
-     * Derives KEYMAT (section 2.17) with the nonces of the exchange that created the child; exchangeInitiator says
-     * whether we initiated that exchange (its initiator's keys come first), tsi/tsr are as that exchange named them.
-     */
-    Child installChild(int inboundSpi, EspChoice esp, List<byte[]> secrets, byte[] nonceI, byte[] nonceR,
-                               boolean exchangeInitiator, List<Payload.TrafficSelector> tsi, List<Payload.TrafficSelector> tsr) {
-        return installChild(inboundSpi, esp, secrets, nonceI, nonceR, exchangeInitiator, tsi, tsr, Datapath.Outbound.NOW);
-    }
-
-    /**
      * secrets: the KE secret and those of the IKE_FOLLOWUP_KE exchanges, in order (RFC 9370 section 2.2.4); empty: no PFS.
      * outbound: AFTER_PEER when we answered the peer's rekey (make-before-break as responder).
      */
-    Child installChild(int inboundSpi, EspChoice esp, List<byte[]> secrets, byte[] nonceI, byte[] nonceR,
+    @Override
+    public Child installChild(int inboundSpi, EspChoice esp, List<byte[]> secrets, byte[] nonceI, byte[] nonceR,
                        boolean exchangeInitiator, List<Payload.TrafficSelector> tsi, List<Payload.TrafficSelector> tsr,
                        Datapath.Outbound outbound) {
         Algorithms.Encr encr = esp.encr().alg();
@@ -407,11 +376,13 @@ final class IkeSa {
     }
 
     /** Where ESP (and NAT keepalives) go: the peer's NAT-T address, or its 4500 when IKE still runs on 500. */
-    InetSocketAddress espPeer() {
+    @Override
+    public InetSocketAddress espPeer() {
         return new InetSocketAddress(remote.getAddress(), natt ? remote.getPort() : NATT_PORT);
     }
 
-    void removeChild(Child c) {
+    @Override
+    public void removeChild(Child c) {
         children.remove(c);
         timers.cancelChild(c.inboundSpi());
         if (tunnel != null) {
@@ -424,7 +395,8 @@ final class IkeSa {
         }
     }
 
-    void deriveKeys(byte[] shared) {
+    @Override
+    public void deriveKeys(byte[] shared) {
         prf = PrfFunction.of(ikeChoice.prf());
         Algorithms.Encr encr = ikeChoice.encr().alg();
         int encLen = encr.keyMaterialLength(ikeChoice.encr().keyBits());
@@ -440,11 +412,13 @@ final class IkeSa {
         sk.install(initiator ? fromInitiator : fromResponder, initiator ? fromResponder : fromInitiator);
     }
 
-    void respond(IkeMessage request, List<Payload> inner) {
+    @Override
+    public void respond(IkeMessage request, List<Payload> inner) {
         tasks.respond(request, inner);
     }
 
-    int ownFlags(boolean response) {
+    @Override
+    public int ownFlags(boolean response) {
         return (initiator ? IkeMessage.FLAG_INITIATOR : 0) | (response ? IkeMessage.FLAG_RESPONSE : 0);
     }
 
@@ -470,8 +444,8 @@ final class IkeSa {
         close(true);
     }
 
-    void fail(FailureReason reason, String message) {
-        lastError = message;
+    @Override
+    public void fail(FailureReason reason, String message) {
         LOG.warn("tunnel {}: {}", name(), message);
         if (tunnel != null) {
             tunnel.noteError(reason, message);
@@ -485,7 +459,8 @@ final class IkeSa {
     }
 
     /** Tears down local state: children out of the datapath, SPI unregistered. notifyTunnel=false for a replaced SA. */
-    void close(boolean notifyTunnel) {
+    @Override
+    public void close(boolean notifyTunnel) {
         if (state == State.CLOSED) {
             return;
         }
@@ -506,8 +481,97 @@ final class IkeSa {
         close(false);
     }
 
-    long lastInbound() {
+    @Override
+    public long lastInbound() {
         return lastInboundNanos;
+    }
+
+    // ---------------------------------------------------------------- IkeSaContext: the state tasks read and set
+
+    @Override public boolean initiator() { return initiator; }
+    @Override public long localSpi() { return localSpi; }
+    @Override public long spiI() { return spiI; }
+    @Override public long spiR() { return spiR; }
+    @Override public TunnelRuntime tunnel() { return tunnel; }
+    @Override public List<TunnelRuntime> candidates() { return candidates; }
+    @Override public InetSocketAddress remote() { return remote; }
+    @Override public InetSocketAddress localAddress() { return localAddress; }
+    @Override public boolean natt() { return natt; }
+    @Override public boolean natDetected() { return natDetected; }
+    @Override public boolean udpEncap() { return udpEncap; }
+    @Override public boolean fragmentation() { return fragmentation; }
+    @Override public IkeChoice ikeChoice() { return ikeChoice; }
+    @Override public PrfFunction prf() { return prf; }
+    @Override public KeyDerivation.IkeKeys keys() { return keys; }
+    @Override public boolean keysInstalled() { return sk.ready(); }
+    @Override public byte[] ni() { return ni; }
+    @Override public byte[] nr() { return nr; }
+    @Override public byte[] firstMessageI() { return firstMessageI; }
+    @Override public byte[] firstMessageR() { return firstMessageR; }
+    @Override public boolean peerSupportsChildless() { return peerSupportsChildless; }
+    @Override public java.util.Set<SignatureHash> peerSignatureHashes() { return peerSignatureHashes; }
+    @Override public List<Payload.CertReq> peerInitCertReqs() { return peerInitCertReqs; }
+    @Override public List<Child> children() { return children; }
+    @Override public boolean drivesAdditionalChildren() { return drivesAdditionalChildren; }
+    @Override public TaskManager tasks() { return tasks; }
+    @Override public ChildSaExchanges childSas() { return childSas; }
+    Instant establishedAt() { return establishedAt; }
+
+    @Override public void state(State s) { state = s; }
+    @Override public void spis(long i, long r) { spiI = i; spiR = r; }
+    @Override public void nat(boolean detected, boolean encap) { natDetected = detected; udpEncap = encap; }
+    @Override public void candidates(List<TunnelRuntime> c) { candidates = c; }
+    @Override public void tunnel(TunnelRuntime t) { tunnel = t; }
+    @Override public void ni(byte[] n) { ni = n; }
+    @Override public void nr(byte[] n) { nr = n; }
+    @Override public void firstMessageI(byte[] m) { firstMessageI = m; }
+    @Override public void firstMessageR(byte[] m) { firstMessageR = m; }
+    @Override public void ikeChoice(IkeChoice c) { ikeChoice = c; }
+    @Override public void fragmentation(boolean on) { fragmentation = on; }
+    @Override public void peerSupportsChildless(boolean b) { peerSupportsChildless = b; }
+    @Override public void peerSignatureHashes(java.util.Set<SignatureHash> h) { peerSignatureHashes = h; }
+    @Override public void peerInitCertReqs(List<Payload.CertReq> c) { peerInitCertReqs = c; }
+    @Override public void driveAdditionalChildren() { drivesAdditionalChildren = true; }
+
+    @Override
+    public void endpoints(InetSocketAddress peer, boolean viaNatt, InetSocketAddress local) {
+        remote = peer;
+        natt = viaNatt;
+        localAddress = local;
+    }
+
+    @Override
+    public void updateKeys(KeyDerivation.IkeKeys next) {
+        keys = next;
+        installIkeCiphers();
+    }
+
+    @Override
+    public IkeSa successor(boolean weInitiated, long newSpiI, long newSpiR, IkeChoice choice, byte[] nonceI, byte[] nonceR,
+                           List<byte[]> secrets) {
+        IkeSa next = new IkeSa(engine, weInitiated, weInitiated ? newSpiI : newSpiR, tunnel, List.of(tunnel));
+        next.state = State.ESTABLISHED;
+        next.spiI = newSpiI;
+        next.spiR = newSpiR;
+        next.remote = remote;
+        next.localAddress = localAddress;
+        next.natt = natt;
+        next.natDetected = natDetected;
+        next.udpEncap = udpEncap;
+        next.fragmentation = fragmentation;
+        next.drivesAdditionalChildren = drivesAdditionalChildren;
+        next.ikeChoice = choice;
+        next.ni = nonceI;
+        next.nr = nonceR;
+        next.prf = PrfFunction.of(choice.prf());
+        Algorithms.Encr encr = choice.encr().alg();
+        int encLen = encr.keyMaterialLength(choice.encr().keyBits());
+        int integLen = choice.integ() == null ? 0 : choice.integ().keyLength;
+        next.keys = KeyDerivation.rekeyedIkeSaKeysFromSecrets(prf, keys.skD(), next.prf, nonceI, nonceR, secrets, newSpiI,
+                newSpiR, encLen, integLen);
+        next.installIkeCiphers(); // the rekey's initiator is the new SA's initiator
+        next.establishedAt = engine.clock().now();
+        return next;
     }
 
     static String hex(long spi) {

@@ -1,6 +1,5 @@
 package dev.strait.gateway.ike.sa;
 
-import dev.strait.gateway.ike.message.ExchangeType;
 import dev.strait.gateway.ike.message.IkeMessage;
 import dev.strait.gateway.ike.message.Payload;
 import java.net.InetSocketAddress;
