@@ -158,7 +158,7 @@ final class ChildSaExchanges {
     }
 
     /** Our CREATE_CHILD_SA rekeying one Child SA, like strongSwan's child_rekey task as initiator. */
-    private final class ChildRekeyTask implements IkeTask {
+    private final class ChildRekeyTask extends IkeTask.CreateChildSa {
         private final int oldInbound;
         private final Algorithms.Group forcedGroup;
         private Child old;
@@ -167,11 +167,6 @@ final class ChildSaExchanges {
         ChildRekeyTask(int oldInbound, Algorithms.Group forcedGroup) {
             this.oldInbound = oldInbound;
             this.forcedGroup = forcedGroup;
-        }
-
-        @Override
-        public int exchangeType() {
-            return ExchangeType.CREATE_CHILD_SA;
         }
 
         /** null when the Child SA went, was replaced meanwhile, or the IKE SA is no longer established. */
@@ -424,7 +419,7 @@ final class ChildSaExchanges {
     }
 
     /** Our CREATE_CHILD_SA for an additional Child SA, like strongSwan's child_create task as initiator. */
-    private final class ChildCreateTask implements IkeTask {
+    private final class ChildCreateTask extends IkeTask.CreateChildSa {
         private final SubnetPairs.Pair pair;
         private final Algorithms.Group forcedGroup;
         private final List<Payload.TrafficSelector> tsi;
@@ -436,11 +431,6 @@ final class ChildSaExchanges {
             this.forcedGroup = forcedGroup;
             this.tsi = List.of(TrafficSelectors.of(pair.local()));
             this.tsr = List.of(TrafficSelectors.of(pair.remote()));
-        }
-
-        @Override
-        public int exchangeType() {
-            return ExchangeType.CREATE_CHILD_SA;
         }
 
         @Override

@@ -325,7 +325,7 @@ public final class IkeEngine implements AutoCloseable {
         return t == null ? null : t.current();
     }
 
-    /** The runtime of a configured tunnel, or null (tests reach per-tunnel settings through it). */
+    /** The runtime of a configured tunnel, or null (rekey tells an unknown tunnel from one not established). */
     synchronized TunnelRuntime runtime(String tunnel) {
         return tunnels.get(tunnel);
     }

@@ -95,7 +95,7 @@ final class IkeRekeying {
     }
 
     /** Our CREATE_CHILD_SA for the IKE SA, like strongSwan's ike_rekey task as initiator. */
-    private final class IkeRekeyTask implements IkeTask {
+    private final class IkeRekeyTask extends IkeTask.CreateChildSa {
         private final Algorithms.Group forcedGroup;
         private KeyExchange kx;
         private long newSpi;
@@ -103,11 +103,6 @@ final class IkeRekeying {
 
         IkeRekeyTask(Algorithms.Group forcedGroup) {
             this.forcedGroup = forcedGroup;
-        }
-
-        @Override
-        public int exchangeType() {
-            return ExchangeType.CREATE_CHILD_SA;
         }
 
         @Override

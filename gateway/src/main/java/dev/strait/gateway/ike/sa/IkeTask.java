@@ -1,5 +1,6 @@
 package dev.strait.gateway.ike.sa;
 
+import dev.strait.gateway.ike.message.ExchangeType;
 import dev.strait.gateway.ike.message.IkeMessage;
 import dev.strait.gateway.ike.message.Payload;
 import java.time.Duration;
@@ -56,6 +57,14 @@ interface IkeTask {
                 process.accept(response);
             }
         };
+    }
+
+    /** A CREATE_CHILD_SA task: a Child SA rekey or creation, or an IKE SA rekey. */
+    abstract class CreateChildSa implements IkeTask {
+        @Override
+        public final int exchangeType() {
+            return ExchangeType.CREATE_CHILD_SA;
+        }
     }
 
     /**
