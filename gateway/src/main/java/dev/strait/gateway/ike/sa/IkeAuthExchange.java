@@ -341,23 +341,14 @@ final class IkeAuthExchange {
             return;
         }
         if (esp.isEmpty()) {
-            String msg = "peer offered no acceptable ESP proposal for the Child SA in IKE_AUTH; answered NO_PROPOSAL_CHOSEN"
-                    + " (the IKE SA stays up without a Child SA)";
-            ikeSa.tunnel().noteError(FailureReason.NO_PROPOSAL, msg);
-            engine.listener().authFailure(t.name(), FailureReason.NO_PROPOSAL);
-            LOG.warn("tunnel {}: {}", t.name(), msg);
-            out.add(new Payload.Notify(0, new byte[0], NotifyType.NO_PROPOSAL_CHOSEN, new byte[0]));
-            ikeSa.respond(m, out);
+            refuseFirstChild(m, out, FailureReason.NO_PROPOSAL, NotifyType.NO_PROPOSAL_CHOSEN, "peer offered no acceptable ESP"
+                    + " proposal for the Child SA in IKE_AUTH; answered NO_PROPOSAL_CHOSEN (the IKE SA stays up without a Child SA)");
             return;
         }
         if (narrowedI.isEmpty() || narrowedR.isEmpty()) {
-            String msg = "peer proposed traffic selectors " + TrafficSelectors.describe(tsi) + " <-> " + TrafficSelectors.describe(tsr)
-                    + ", outside remote " + t.remoteSubnets() + " / local " + t.localSubnets();
-            ikeSa.tunnel().noteError(FailureReason.TS_UNACCEPTABLE, msg);
-            engine.listener().authFailure(t.name(), FailureReason.TS_UNACCEPTABLE);
-            LOG.warn("tunnel {}: {}", t.name(), msg);
-            out.add(new Payload.Notify(0, new byte[0], NotifyType.TS_UNACCEPTABLE, new byte[0]));
-            ikeSa.respond(m, out);
+            refuseFirstChild(m, out, FailureReason.TS_UNACCEPTABLE, NotifyType.TS_UNACCEPTABLE, "peer proposed traffic selectors "
+                    + TrafficSelectors.describe(tsi) + " <-> " + TrafficSelectors.describe(tsr) + ", outside remote "
+                    + t.remoteSubnets() + " / local " + t.localSubnets());
             return;
         }
         int inboundSpi = engine.allocateChildSpi();
@@ -369,6 +360,15 @@ final class IkeAuthExchange {
         out.add(new Payload.TrafficSelectors(false, narrowedR));
         ikeSa.respond(m, out);
         ikeSa.installChild(inboundSpi, chosen, List.of(), ikeSa.ni(), ikeSa.nr(), ikeSa.initiator(), narrowedI, narrowedR);
+    }
+
+    /** The IKE SA is up, its first Child SA refused: noted as the tunnel's lastError, answered with notify. */
+    private void refuseFirstChild(IkeMessage m, List<Payload> out, FailureReason reason, int notify, String msg) {
+        ikeSa.tunnel().noteError(reason, msg);
+        engine.listener().authFailure(ikeSa.tunnel().name(), reason);
+        LOG.warn("tunnel {}: {}", ikeSa.tunnel().name(), msg);
+        out.add(new Payload.Notify(0, new byte[0], notify, new byte[0]));
+        ikeSa.respond(m, out);
     }
 
     private void respondAuthFailed(IkeMessage m, FailureReason reason, String message) {
