@@ -34,7 +34,7 @@ import org.slf4j.LoggerFactory;
 final class IkeAuthExchange {
     private static final Logger LOG = LoggerFactory.getLogger(IkeAuthExchange.class);
 
-    private final IkeSaContext ikeSa;
+    private final IkeSaContext.Setup ikeSa;
     private final IkeEngine engine;
     /** Additional key exchanges completed so far. */
     private int additionalKesDone;
@@ -50,7 +50,7 @@ final class IkeAuthExchange {
     /** Our IKE_AUTH request carried no Child SA: every Child SA comes by CREATE_CHILD_SA (RFC 6023). */
     private boolean sentChildless;
 
-    IkeAuthExchange(IkeSaContext ikeSa, IkeEngine engine) {
+    IkeAuthExchange(IkeSaContext.Setup ikeSa, IkeEngine engine) {
         this.ikeSa = ikeSa;
         this.engine = engine;
     }

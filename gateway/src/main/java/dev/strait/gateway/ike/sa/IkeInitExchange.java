@@ -32,14 +32,14 @@ import org.slf4j.LoggerFactory;
 final class IkeInitExchange implements IkeTask.Unprotected {
     private static final Logger LOG = LoggerFactory.getLogger(IkeInitExchange.class);
 
-    private final IkeSaContext ikeSa;
+    private final IkeSaContext.Setup ikeSa;
     private final IkeEngine engine;
     private KeyExchange ke;
     private byte[] cookie;
     /** How long our IKE_SA_INIT is retried (null: every retransmission); kept for the COOKIE and INVALID_KE retries. */
     private Duration initGiveUp;
 
-    IkeInitExchange(IkeSaContext ikeSa, IkeEngine engine) {
+    IkeInitExchange(IkeSaContext.Setup ikeSa, IkeEngine engine) {
         this.ikeSa = ikeSa;
         this.engine = engine;
     }

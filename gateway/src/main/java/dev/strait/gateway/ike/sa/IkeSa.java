@@ -24,7 +24,7 @@ import org.slf4j.LoggerFactory;
  * {@link IkeSaContext}, and the tasks and responders its {@link TaskManager} runs. Every method runs on the SA's
  * serial executor, so the state below needs no locks.
  */
-final class IkeSa implements IkeSaContext {
+final class IkeSa implements IkeSaContext.Setup {
     private static final Logger LOG = LoggerFactory.getLogger(IkeSa.class);
     static final int NONCE_LENGTH = 32;
     static final int NATT_PORT = 4500;

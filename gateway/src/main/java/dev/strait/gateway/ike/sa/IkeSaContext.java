@@ -16,8 +16,8 @@ import java.util.Set;
 
 /**
  * What the tasks of one IKE SA may read and do on it (strongSwan's tasks get their ike_sa_t the same way): the SA's
- * state lives in {@link IkeSa} behind this interface, and a task changes it only through the setters and actions
- * below. Everything runs on the SA's executor.
+ * state lives in {@link IkeSa} behind this interface, and a task changes it only through the actions below (the
+ * set-up tasks also through {@link Setup}). Everything runs on the SA's executor.
  */
 interface IkeSaContext {
     // ---------------------------------------------------------------- who and where
@@ -87,47 +87,9 @@ interface IkeSaContext {
     /** This SA creates the Child SAs for the subnet pairs the peer left out (we initiated it, or its predecessor). */
     boolean drivesAdditionalChildren();
 
-    // ---------------------------------------------------------------- what IKE_SA_INIT and IKE_AUTH set
+    // ---------------------------------------------------------------- what tasks do
 
     void state(State state);
-
-    void spis(long spiI, long spiR);
-
-    void endpoints(InetSocketAddress remote, boolean natt, InetSocketAddress localAddress);
-
-    void nat(boolean detected, boolean udpEncap);
-
-    void candidates(List<TunnelRuntime> candidates);
-
-    void tunnel(TunnelRuntime tunnel);
-
-    void ni(byte[] ni);
-
-    void nr(byte[] nr);
-
-    void firstMessageI(byte[] message);
-
-    void firstMessageR(byte[] message);
-
-    void ikeChoice(IkeChoice choice);
-
-    void fragmentation(boolean on);
-
-    void peerSupportsChildless(boolean supported);
-
-    void peerSignatureHashes(Set<SignatureHash> hashes);
-
-    void peerInitCertReqs(List<Payload.CertReq> certReqs);
-
-    void driveAdditionalChildren();
-
-    /** IKE SA keys from IKE_SA_INIT's shared secret, installed at once. */
-    void deriveKeys(byte[] shared);
-
-    /** New IKE SA keys (after an additional key exchange, RFC 9370), installed at once. */
-    void updateKeys(KeyDerivation.IkeKeys keys);
-
-    // ---------------------------------------------------------------- what tasks do
 
     TaskManager tasks();
 
@@ -137,12 +99,6 @@ interface IkeSaContext {
 
     /** Answers the peer's request. */
     void respond(IkeMessage request, List<Payload> inner);
-
-    /** IKE_SA_INIT is done (initiator): IKE_INTERMEDIATE if additional key exchanges were chosen, then IKE_AUTH. */
-    void initDone();
-
-    /** IKE_AUTH succeeded; peerSentInitialContact: the peer restarted, so older SAs with it are stale. */
-    void establish(boolean peerSentInitialContact);
 
     /** Records why the SA failed (tunnel status, metrics, log); closes it while still being set up. */
     void fail(FailureReason reason, String message);
@@ -193,4 +149,52 @@ interface IkeSaContext {
 
     /** Moves the children to the successor and makes it the tunnel's IKE SA; this one is left REKEYED. */
     void handOver(IkeSa next);
+
+    /**
+     * What only the tasks that set an SA up (IKE_SA_INIT, IKE_INTERMEDIATE, IKE_AUTH) may change: what they
+     * negotiate. The other tasks get the plain {@link IkeSaContext}.
+     */
+    interface Setup extends IkeSaContext {
+        /** IKE_SA_INIT is done (initiator): IKE_INTERMEDIATE if additional key exchanges were chosen, then IKE_AUTH. */
+        void initDone();
+
+        /** IKE_AUTH succeeded; peerSentInitialContact: the peer restarted, so older SAs with it are stale. */
+        void establish(boolean peerSentInitialContact);
+
+        void spis(long spiI, long spiR);
+
+        void endpoints(InetSocketAddress remote, boolean natt, InetSocketAddress localAddress);
+
+        void nat(boolean detected, boolean udpEncap);
+
+        void candidates(List<TunnelRuntime> candidates);
+
+        void tunnel(TunnelRuntime tunnel);
+
+        void ni(byte[] ni);
+
+        void nr(byte[] nr);
+
+        void firstMessageI(byte[] message);
+
+        void firstMessageR(byte[] message);
+
+        void ikeChoice(IkeChoice choice);
+
+        void fragmentation(boolean on);
+
+        void peerSupportsChildless(boolean supported);
+
+        void peerSignatureHashes(Set<SignatureHash> hashes);
+
+        void peerInitCertReqs(List<Payload.CertReq> certReqs);
+
+        void driveAdditionalChildren();
+
+        /** IKE SA keys from IKE_SA_INIT's shared secret, installed at once. */
+        void deriveKeys(byte[] shared);
+
+        /** New IKE SA keys (after an additional key exchange, RFC 9370), installed at once. */
+        void updateKeys(KeyDerivation.IkeKeys keys);
+    }
 }
