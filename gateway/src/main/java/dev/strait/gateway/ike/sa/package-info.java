@@ -7,7 +7,8 @@
  *       flood limits and cookies ({@code HalfOpenTable}, {@code Cookies}), the tunnels ({@code TunnelRuntime}) and
  *       the one timer thread.</li>
  *   <li>{@link dev.strait.gateway.ike.sa.IkeSa}: one IKE SA, its state private behind
- *       {@code IkeSaContext}, the narrow interface its tasks get (what they may read, set and do). Its work is done
+ *       {@code IkeSaContext}, the narrow interface its tasks get (what they may read and do; the set-up tasks get
+ *       {@code IkeSaContext.Setup}, which adds what they negotiate). Its work is done
  *       by tasks, as in strongSwan's libcharon ({@code task_t}, {@code task_manager_t}):
  *       <ul>
  *         <li>{@code IkeTask}: one exchange we initiate: {@code buildRequest(messageId)} and
