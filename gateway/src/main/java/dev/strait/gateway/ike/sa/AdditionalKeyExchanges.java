@@ -26,22 +26,23 @@ final class AdditionalKeyExchanges {
     record KeAnswer(Payload.KeyExchange payload, byte[] secret) {
     }
 
-    private final IkeSa ikeSa;
+    private final IkeSaContext ikeSa;
 
-    AdditionalKeyExchanges(IkeSa ikeSa) {
+    AdditionalKeyExchanges(IkeSaContext ikeSa) {
         this.ikeSa = ikeSa;
     }
 
     /**
      * One IKE_FOLLOWUP_KE request (RFC 9370 section 2.2.4): our value for group, linked to the exchange before by the
-     * peer's token. done gets the shared secret, or null when the peer answered with an error or an unusable KE.
+     * peer's token, sent at once from the previous exchange's response handler. done gets the shared secret, or null
+     * when the peer answered with an error or an unusable KE.
      */
     void sendFollowupKe(Algorithms.Group group, byte[] link, String of, BiConsumer<byte[], IkeMessage> done) {
         KeyExchange kx = KeyExchange.generate(group);
         List<Payload> inner = List.of(IkeSa.notify(NotifyType.ADDITIONAL_KEY_EXCHANGE, link),
                 new Payload.KeyExchange(group.id, kx.publicValue()));
         LOG.debug("tunnel {}: IKE_FOLLOWUP_KE of the {} ({})", ikeSa.name(), of, group);
-        ikeSa.sendRequest(ExchangeType.IKE_FOLLOWUP_KE, inner, r -> done.accept(followupSecret(kx, r), r));
+        ikeSa.tasks().followUp(IkeTask.of(ExchangeType.IKE_FOLLOWUP_KE, () -> inner, r -> done.accept(followupSecret(kx, r), r)));
     }
 
     private static byte[] followupSecret(KeyExchange kx, IkeMessage r) {

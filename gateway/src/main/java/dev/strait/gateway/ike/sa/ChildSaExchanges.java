@@ -30,10 +30,10 @@ import org.slf4j.LoggerFactory;
 final class ChildSaExchanges {
     private static final Logger LOG = LoggerFactory.getLogger(ChildSaExchanges.class);
 
-    private final IkeSa ikeSa;
+    private final IkeSaContext ikeSa;
     private final IkeEngine engine;
     private final AdditionalKeyExchanges kes;
-    private final ExchangeWindow window;
+    private final TaskManager tasks;
 
     // Rekeying (RFC 7296 sections 1.3, 2.8): what is in flight, for collision handling (2.8.1 / 2.8.2).
     /** Inbound SPIs of children already replaced by a completed rekey (either side): never rekeyed twice. */
@@ -65,10 +65,10 @@ final class ChildSaExchanges {
     private int recreations;
     private static final int MAX_RECREATIONS = 5;
 
-    ChildSaExchanges(IkeSa ikeSa, IkeEngine engine, ExchangeWindow window, AdditionalKeyExchanges kes) {
+    ChildSaExchanges(IkeSaContext ikeSa, IkeEngine engine, TaskManager tasks, AdditionalKeyExchanges kes) {
         this.ikeSa = ikeSa;
         this.engine = engine;
-        this.window = window;
+        this.tasks = tasks;
         this.kes = kes;
     }
 
@@ -105,7 +105,7 @@ final class ChildSaExchanges {
      * completed. An IKE rekey that hands the children over drops that DELETE, so the successor must send it again.
      */
     List<Child> retiring() {
-        return ikeSa.children.stream().filter(c -> replaced.contains(c.inboundSpi()) || deleting.contains(c)).toList();
+        return ikeSa.children().stream().filter(c -> replaced.contains(c.inboundSpi()) || deleting.contains(c)).toList();
     }
 
     /** One side of a possible rekey collision: the smallest nonce of that exchange and what it created. */
@@ -130,7 +130,7 @@ final class ChildSaExchanges {
      */
     private ChildOffer childOffer(Algorithms.Group forcedGroup, Payload.Notify rekeySa, List<Payload.TrafficSelector> tsi,
                                   List<Payload.TrafficSelector> tsr) {
-        TunnelDefinition t = ikeSa.tunnel.definition();
+        TunnelDefinition t = ikeSa.tunnel().definition();
         Algorithms.Group group = forcedGroup != null ? forcedGroup : pfsGroup(t);
         KeyExchange kx = group == null ? null : KeyExchange.generate(group);
         int newSpi = engine.allocateChildSpi();
@@ -151,29 +151,49 @@ final class ChildSaExchanges {
 
     /** Rekeys one Child SA (make-before-break): new SA installed first, the old one deleted afterwards. */
     void rekeyChild(int oldInbound, Algorithms.Group forcedGroup) {
-        if (ikeSa.state != State.ESTABLISHED) {
+        if (ikeSa.state() != State.ESTABLISHED) {
             return;
         }
-        window.queueRequest(() -> {
-            Child old = ikeSa.childByInbound(oldInbound);
-            if (old == null || replaced.contains(oldInbound) || ikeSa.state != State.ESTABLISHED) {
-                window.sendNextQueued();
-                return;
+        tasks.queue(new ChildRekeyTask(oldInbound, forcedGroup));
+    }
+
+    /** Our CREATE_CHILD_SA rekeying one Child SA, like strongSwan's child_rekey task as initiator. */
+    private final class ChildRekeyTask extends IkeTask.CreateChildSa {
+        private final int oldInbound;
+        private final Algorithms.Group forcedGroup;
+        private Child old;
+        private ChildOffer offer;
+
+        ChildRekeyTask(int oldInbound, Algorithms.Group forcedGroup) {
+            this.oldInbound = oldInbound;
+            this.forcedGroup = forcedGroup;
+        }
+
+        /** null when the Child SA went, was replaced meanwhile, or the IKE SA is no longer established. */
+        @Override
+        public List<Payload> buildRequest(int messageId) {
+            old = ikeSa.childByInbound(oldInbound);
+            if (old == null || replaced.contains(oldInbound) || ikeSa.state() != State.ESTABLISHED) {
+                return null;
             }
-            ChildOffer offer = childOffer(forcedGroup, new Payload.Notify(Payload.Proposal.PROTOCOL_ESP,
+            offer = childOffer(forcedGroup, new Payload.Notify(Payload.Proposal.PROTOCOL_ESP,
                     WireBytes.u32(oldInbound), NotifyType.REKEY_SA, new byte[0]), old.localTs(), old.remoteTs());
             childRekeyInFlight = oldInbound;
             LOG.info("tunnel {}: rekeying Child SA {}{}", ikeSa.name(), hex32(oldInbound), offer.pfs());
-            ikeSa.sendRequest(ExchangeType.CREATE_CHILD_SA, offer.payloads(),
-                    r -> onChildRekeyResponse(old, offer.newSpi(), offer.nonce(), offer.kx(), r));
-        });
+            return offer.payloads();
+        }
+
+        @Override
+        public void processResponse(IkeMessage response) {
+            onChildRekeyResponse(old, offer.newSpi(), offer.nonce(), offer.kx(), response);
+        }
     }
 
     private void onChildRekeyResponse(Child old, int newSpi, byte[] nonceI, KeyExchange kx, IkeMessage r) {
         childRekeyInFlight = null;
         RekeyExchange theirs = peerChildRekeys.remove(old.inboundSpi());
         PeerMultiKeRekey theirsPending = peerMultiKeRekeys.remove(old.inboundSpi());
-        TunnelDefinition t = ikeSa.tunnel.definition();
+        TunnelDefinition t = ikeSa.tunnel().definition();
         Optional<Payload.Notify> error = r.notifies().filter(Payload.Notify::isError).findFirst();
         Optional<EspChoice> choice = r.first(Payload.Sa.class).flatMap(sa -> ProposalMatcher.acceptEspAnswer(sa, t.espProposals(), kx != null));
         Optional<Payload.Nonce> nonceR = r.first(Payload.Nonce.class);
@@ -188,7 +208,7 @@ final class ChildSaExchanges {
             if (theirsPending != null) {
                 return; // ours failed (the peer won and answered TEMPORARY_FAILURE): the peer's rekey goes on and replaces it
             }
-            if (ikeSa.state != State.ESTABLISHED || ikeSa.childByInbound(old.inboundSpi()) == null || replaced.contains(old.inboundSpi())) {
+            if (ikeSa.state() != State.ESTABLISHED || ikeSa.childByInbound(old.inboundSpi()) == null || replaced.contains(old.inboundSpi())) {
                 return; // the child is gone or already replaced: nothing to retry
             }
             if (type == NotifyType.TEMPORARY_FAILURE) {
@@ -198,20 +218,20 @@ final class ChildSaExchanges {
                 int wanted = WireBytes.u16(error.get().data());
                 t.espProposals().stream().flatMap(p -> p.groups().stream()).filter(g -> g.id == wanted).findFirst()
                         .ifPresentOrElse(g -> rekeyChild(old.inboundSpi(), g),
-                                () -> ikeSa.tunnel.noteError(FailureReason.REKEY_FAILED, "peer wants PFS group " + wanted + " for the Child SA rekey"));
+                                () -> ikeSa.tunnel().noteError(FailureReason.REKEY_FAILED, "peer wants PFS group " + wanted + " for the Child SA rekey"));
             } else if (type == NotifyType.CHILD_SA_NOT_FOUND) {
                 // The peer no longer has it (deleted, its DELETE crossing our request): its own DELETE follows or DPD cleans up.
                 LOG.warn("tunnel {}: peer answered the rekey of Child SA {} with CHILD_SA_NOT_FOUND", ikeSa.name(), hex32(old.inboundSpi()));
-                ikeSa.tunnel.noteError(FailureReason.REKEY_FAILED, "Child SA rekey failed: the peer does not know Child SA " + hex32(old.inboundSpi())
+                ikeSa.tunnel().noteError(FailureReason.REKEY_FAILED, "Child SA rekey failed: the peer does not know Child SA " + hex32(old.inboundSpi())
                         + " (CHILD_SA_NOT_FOUND)");
             } else {
                 String why = error.map(n -> NotifyType.name(n.notifyType())).orElse("an answer without SA, Nr or KE");
                 LOG.warn("tunnel {}: Child SA rekey failed: {}", ikeSa.name(), why);
-                ikeSa.tunnel.noteError(FailureReason.REKEY_FAILED, "Child SA rekey failed: " + why);
+                ikeSa.tunnel().noteError(FailureReason.REKEY_FAILED, "Child SA rekey failed: " + why);
             }
             return;
         }
-        if (ikeSa.state != State.ESTABLISHED) {
+        if (ikeSa.state() != State.ESTABLISHED) {
             engine.releaseChildSpi(newSpi);
             return;
         }
@@ -224,7 +244,7 @@ final class ChildSaExchanges {
                 shared = kx.sharedSecret(ke.get().data());
             } catch (GeneralSecurityException e) {
                 engine.releaseChildSpi(newSpi);
-                ikeSa.tunnel.noteError(FailureReason.REKEY_FAILED, "peer's key exchange value in the Child SA rekey is invalid");
+                ikeSa.tunnel().noteError(FailureReason.REKEY_FAILED, "peer's key exchange value in the Child SA rekey is invalid");
                 return;
             }
         }
@@ -240,7 +260,7 @@ final class ChildSaExchanges {
                 tsi, tsr, theirs);
         continueChildExchange(rekey, r, () -> {
             engine.releaseChildSpi(newSpi);
-            ikeSa.tunnel.noteError(FailureReason.REKEY_FAILED, "peer chose additional key exchanges but sent no ADDITIONAL_KEY_EXCHANGE link");
+            ikeSa.tunnel().noteError(FailureReason.REKEY_FAILED, "peer chose additional key exchanges but sent no ADDITIONAL_KEY_EXCHANGE link");
         });
     }
 
@@ -310,7 +330,7 @@ final class ChildSaExchanges {
     private void onFollowupKeResponse(ChildRekey rekey, byte[] shared, IkeMessage r) {
         rekeyInFollowups = null; // set again by the next IKE_FOLLOWUP_KE, if one follows
         Optional<Payload.Notify> error = r.notifies().filter(Payload.Notify::isError).findFirst();
-        if (shared == null || ikeSa.state != State.ESTABLISHED) {
+        if (shared == null || ikeSa.state() != State.ESTABLISHED) {
             engine.releaseChildSpi(rekey.newSpi());
             String why = error.map(n -> NotifyType.name(n.notifyType())).orElse("no valid KEr");
             if (rekey.pair() != null) {
@@ -318,8 +338,8 @@ final class ChildSaExchanges {
                 return;
             }
             LOG.warn("tunnel {}: IKE_FOLLOWUP_KE of the Child SA rekey failed: {}", ikeSa.name(), why);
-            if (ikeSa.tunnel != null) {
-                ikeSa.tunnel.noteError(FailureReason.REKEY_FAILED, "IKE_FOLLOWUP_KE failed: " + why);
+            if (ikeSa.tunnel() != null) {
+                ikeSa.tunnel().noteError(FailureReason.REKEY_FAILED, "IKE_FOLLOWUP_KE failed: " + why);
             }
             return;
         }
@@ -330,7 +350,7 @@ final class ChildSaExchanges {
                 childCreateFailed(rekey.pair(), FailureReason.CHILD_FAILED, "IKE_FOLLOWUP_KE response without the link to the next exchange");
                 return;
             }
-            ikeSa.tunnel.noteError(FailureReason.REKEY_FAILED, "IKE_FOLLOWUP_KE response without the link to the next exchange");
+            ikeSa.tunnel().noteError(FailureReason.REKEY_FAILED, "IKE_FOLLOWUP_KE response without the link to the next exchange");
         });
     }
 
@@ -361,18 +381,12 @@ final class ChildSaExchanges {
     /** Deletes one Child SA with INFORMATIONAL (section 1.4.1); it leaves the datapath when the peer answers. */
     void deleteChild(Child c) {
         deleting.add(c);
-        window.queueRequest(() -> {
-            if (ikeSa.state != State.ESTABLISHED || !ikeSa.children.contains(c)) {
-                window.sendNextQueued();
-                return;
+        tasks.queue(IkeTask.of(ExchangeType.INFORMATIONAL, () -> ikeSa.state() != State.ESTABLISHED || !ikeSa.children().contains(c) ? null
+                : List.of(new Payload.Delete(Payload.Proposal.PROTOCOL_ESP, 4, List.of(WireBytes.u32(c.inboundSpi())))), r -> {
+            if (ikeSa.children().contains(c)) {
+                ikeSa.removeChild(c);
             }
-            ikeSa.sendRequest(ExchangeType.INFORMATIONAL,
-                    List.of(new Payload.Delete(Payload.Proposal.PROTOCOL_ESP, 4, List.of(WireBytes.u32(c.inboundSpi())))), r -> {
-                if (ikeSa.children.contains(c)) {
-                    ikeSa.removeChild(c);
-                }
-            });
-        });
+        }));
     }
 
     /**
@@ -380,12 +394,12 @@ final class ChildSaExchanges {
      * not tried yet; one exchange at a time. When none is left, tells the tunnel which pairs stay without a Child SA.
      */
     void createMissingChildren() {
-        if (!ikeSa.drivesAdditionalChildren || ikeSa.state != State.ESTABLISHED || childCreateInFlight || ikeSa.tunnel == null) {
+        if (!ikeSa.drivesAdditionalChildren() || ikeSa.state() != State.ESTABLISHED || childCreateInFlight || ikeSa.tunnel() == null) {
             return;
         }
         Optional<SubnetPairs.Pair> next = uncoveredPairs().stream().filter(p -> !triedPairs.contains(p)).findFirst();
         if (next.isEmpty()) {
-            ikeSa.tunnel.noteMissingChildren(ikeSa, refusedPairs.values().stream().toList());
+            ikeSa.tunnel().noteMissingChildren(ikeSa, refusedPairs.values().stream().toList());
             return;
         }
         triedPairs.add(next.get());
@@ -394,33 +408,53 @@ final class ChildSaExchanges {
 
     /** The tunnel's subnet pairs that none of this IKE SA's Child SAs carries. */
     private List<SubnetPairs.Pair> uncoveredPairs() {
-        TunnelDefinition t = ikeSa.tunnel.definition();
-        return SubnetPairs.uncovered(t.localSubnets(), t.remoteSubnets(), ikeSa.children.stream().map(SubnetPairs.Carried::of).toList());
+        TunnelDefinition t = ikeSa.tunnel().definition();
+        return SubnetPairs.uncovered(t.localSubnets(), t.remoteSubnets(), ikeSa.children().stream().map(SubnetPairs.Carried::of).toList());
     }
 
     /** Asks the peer for a Child SA carrying exactly one subnet pair, with PFS when the ESP proposals name a group. */
     private void createChild(SubnetPairs.Pair pair, Algorithms.Group forcedGroup) {
         childCreateInFlight = true; // set now: a peer's IKE rekey arriving while this waits in the queue gets TEMPORARY_FAILURE
-        window.queueRequest(() -> {
-            if (ikeSa.state != State.ESTABLISHED) {
+        tasks.queue(new ChildCreateTask(pair, forcedGroup));
+    }
+
+    /** Our CREATE_CHILD_SA for an additional Child SA, like strongSwan's child_create task as initiator. */
+    private final class ChildCreateTask extends IkeTask.CreateChildSa {
+        private final SubnetPairs.Pair pair;
+        private final Algorithms.Group forcedGroup;
+        private final List<Payload.TrafficSelector> tsi;
+        private final List<Payload.TrafficSelector> tsr;
+        private ChildOffer offer;
+
+        ChildCreateTask(SubnetPairs.Pair pair, Algorithms.Group forcedGroup) {
+            this.pair = pair;
+            this.forcedGroup = forcedGroup;
+            this.tsi = List.of(TrafficSelectors.of(pair.local()));
+            this.tsr = List.of(TrafficSelectors.of(pair.remote()));
+        }
+
+        @Override
+        public List<Payload> buildRequest(int messageId) {
+            if (ikeSa.state() != State.ESTABLISHED) {
                 childCreateInFlight = false;
-                window.sendNextQueued();
-                return;
+                return null;
             }
-            List<Payload.TrafficSelector> tsi = List.of(TrafficSelectors.of(pair.local()));
-            List<Payload.TrafficSelector> tsr = List.of(TrafficSelectors.of(pair.remote()));
-            ChildOffer offer = childOffer(forcedGroup, null, tsi, tsr);
+            offer = childOffer(forcedGroup, null, tsi, tsr);
             LOG.info("tunnel {}: creating an additional Child SA for {}{}", ikeSa.name(), pair.describe(), offer.pfs());
-            ikeSa.sendRequest(ExchangeType.CREATE_CHILD_SA, offer.payloads(),
-                    r -> onChildCreateResponse(pair, offer.newSpi(), offer.nonce(), offer.kx(), tsi, tsr, r));
-        });
+            return offer.payloads();
+        }
+
+        @Override
+        public void processResponse(IkeMessage response) {
+            onChildCreateResponse(pair, offer.newSpi(), offer.nonce(), offer.kx(), tsi, tsr, response);
+        }
     }
 
     private void onChildCreateResponse(SubnetPairs.Pair pair, int newSpi, byte[] nonceI, KeyExchange kx,
                                        List<Payload.TrafficSelector> offeredI, List<Payload.TrafficSelector> offeredR, IkeMessage r) {
-        TunnelDefinition t = ikeSa.tunnel.definition();
+        TunnelDefinition t = ikeSa.tunnel().definition();
         Optional<Payload.Notify> error = r.notifies().filter(Payload.Notify::isError).findFirst();
-        if (ikeSa.state != State.ESTABLISHED) {
+        if (ikeSa.state() != State.ESTABLISHED) {
             childCreateInFlight = false;
             engine.releaseChildSpi(newSpi);
             return;
@@ -482,7 +516,7 @@ final class ChildSaExchanges {
 
     private void finishChildCreate(ChildRekey create) {
         childCreateInFlight = false;
-        List<SubnetPairs.Carried> before = ikeSa.children.stream().map(SubnetPairs.Carried::of).toList();
+        List<SubnetPairs.Carried> before = ikeSa.children().stream().map(SubnetPairs.Carried::of).toList();
         Child created = ikeSa.installChild(create.newSpi(), create.esp(), create.secrets(), create.nonceI(), create.nonceR(), true,
                 create.tsi(), create.tsr());
         refusedPairs.remove(create.pair());
@@ -503,21 +537,17 @@ final class ChildSaExchanges {
         LOG.warn("tunnel {}: {}", ikeSa.name(), message);
         refusedPairs.put(pair, message);
         engine.listener().additionalChild(ikeSa.name(), "refused");
-        ikeSa.tunnel.noteError(reason, message);
+        ikeSa.tunnel().noteError(reason, message);
         createMissingChildren();
     }
 
     /** DELETE for an SA the peer created but we did not install (its answer was unusable). */
     private void deleteUninstalled(int inboundSpi) {
-        window.queueRequest(() -> {
+        tasks.queue(IkeTask.of(ExchangeType.INFORMATIONAL, () -> {
             engine.releaseChildSpi(inboundSpi);
-            if (ikeSa.state != State.ESTABLISHED) {
-                window.sendNextQueued();
-                return;
-            }
-            ikeSa.sendRequest(ExchangeType.INFORMATIONAL,
-                    List.of(new Payload.Delete(Payload.Proposal.PROTOCOL_ESP, 4, List.of(WireBytes.u32(inboundSpi)))), r -> { });
-        });
+            return ikeSa.state() != State.ESTABLISHED ? null
+                    : List.of(new Payload.Delete(Payload.Proposal.PROTOCOL_ESP, 4, List.of(WireBytes.u32(inboundSpi))));
+        }, r -> { }));
     }
 
     /**
@@ -526,7 +556,7 @@ final class ChildSaExchanges {
      * close_action = start, at most a few times per IKE SA so a peer that keeps deleting does not get a loop.
      */
     void recreateDeletedChildren() {
-        if (!ikeSa.drivesAdditionalChildren || ikeSa.tunnel.definition().passive() || recreations >= MAX_RECREATIONS) {
+        if (!ikeSa.drivesAdditionalChildren() || ikeSa.tunnel().definition().passive() || recreations >= MAX_RECREATIONS) {
             return;
         }
         List<SubnetPairs.Pair> uncovered = uncoveredPairs().stream().filter(p -> !refusedPairs.containsKey(p)).toList();

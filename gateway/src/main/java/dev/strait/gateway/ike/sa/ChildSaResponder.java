@@ -20,16 +20,18 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * The peer's CREATE_CHILD_SA for a Child SA (RFC 7296 sections 1.3.1, 1.3.3): a rekey or an additional Child SA,
+ * The responder of CREATE_CHILD_SA and IKE_FOLLOWUP_KE: it hands the peer's IKE SA rekeys to {@link IkeRekeying} and
+ * answers its CREATE_CHILD_SA for a Child SA (RFC 7296 sections 1.3.1, 1.3.3): a rekey or an additional Child SA,
  * narrowed to the tunnel, with the IKE_FOLLOWUP_KE exchanges of hybrid key exchanges (RFC 9370 section 2.2.4).
  * Collision bookkeeping stays with our own exchanges (ChildSaExchanges). Runs on the SA's executor.
  */
 final class ChildSaResponder {
     private static final Logger LOG = LoggerFactory.getLogger(ChildSaResponder.class);
-    private final IkeSa ikeSa;
+    private final IkeSaContext ikeSa;
     private final IkeEngine engine;
     private final AdditionalKeyExchanges kes;
     private final ChildSaExchanges childSas;
+    private final IkeRekeying ikeRekeying;
 
     /** Responder: a Child SA creation waiting for its IKE_FOLLOWUP_KE exchanges, keyed by the link we sent. */
     private record PendingChild(byte[] link, EspChoice esp, List<byte[]> secrets, int inboundSpi, byte[] nonceI, byte[] nonceR,
@@ -40,21 +42,56 @@ final class ChildSaResponder {
     /** The link of the peer's multi-KE rekey we dropped after winning a collision: its IKE_FOLLOWUP_KE gets TEMPORARY_FAILURE. */
     private byte[] abandonedLink;
 
-    ChildSaResponder(IkeSa ikeSa, IkeEngine engine, ChildSaExchanges childSas, AdditionalKeyExchanges kes) {
+    ChildSaResponder(IkeSaContext ikeSa, IkeEngine engine, ChildSaExchanges childSas, IkeRekeying ikeRekeying,
+                     AdditionalKeyExchanges kes) {
         this.ikeSa = ikeSa;
         this.engine = engine;
         this.childSas = childSas;
+        this.ikeRekeying = ikeRekeying;
         this.kes = kes;
     }
 
-    void respondChildCreate(IkeMessage m, Payload.Sa sa, byte[] nonceI) {
-        TunnelDefinition t = ikeSa.tunnel.definition();
+    /** A peer's CREATE_CHILD_SA: Child SA rekey, additional Child SA, or IKE SA rekey (by the SA payload's protocol). */
+    void respondCreateChildSa(IkeMessage m) {
+        Optional<Payload.Sa> sa = m.first(Payload.Sa.class);
+        Optional<Payload.Nonce> nonce = m.first(Payload.Nonce.class);
+        if (sa.isEmpty() || sa.get().proposals().isEmpty() || nonce.isEmpty()) {
+            ikeSa.respond(m, List.of(IkeSa.notify(NotifyType.INVALID_SYNTAX, new byte[0])));
+            return;
+        }
+        boolean ikeRekey = sa.get().proposals().getFirst().protocolId() == Payload.Proposal.PROTOCOL_IKE;
+        // Child creation waits while our IKE rekey runs, an IKE rekey waits while our Child rekey runs (2.25);
+        // two IKE rekeys or two Child rekeys at once are collisions, settled by the nonces (2.8.1, 2.8.2).
+        if (ikeSa.state() != State.ESTABLISHED || (!ikeRekey && ikeRekeying.inFlight())
+                || (ikeRekey && childSas.rekeyOrCreateInFlight())) {
+            ikeSa.respond(m, List.of(IkeSa.notify(NotifyType.TEMPORARY_FAILURE, new byte[0])));
+            return;
+        }
+        if (ikeRekey) {
+            ikeRekeying.respondIkeRekey(m, sa.get(), nonce.get().data());
+        } else {
+            respondChildCreate(m, sa.get(), nonce.get().data());
+        }
+    }
+
+    /** One IKE_FOLLOWUP_KE of the peer's Child SA creation or IKE SA rekey: our KE, then the next link or the new SA. */
+    void respondFollowupKe(IkeMessage m) {
+        Optional<Payload.Notify> link = m.notify(NotifyType.ADDITIONAL_KEY_EXCHANGE);
+        if (ikeSa.state() == State.ESTABLISHED && ikeRekeying.awaitsFollowupKe(link)) {
+            ikeRekeying.respondFollowupKe(m);
+            return;
+        }
+        respondChildFollowupKe(m, link);
+    }
+
+    private void respondChildCreate(IkeMessage m, Payload.Sa sa, byte[] nonceI) {
+        TunnelDefinition t = ikeSa.tunnel().definition();
         Optional<Payload.Notify> rekey = m.notify(NotifyType.REKEY_SA);
         Child old = null;
         if (rekey.isPresent()) {
             byte[] spi = rekey.get().spi();
             int ours = spi.length == 4 ? WireBytes.u32(spi) : 0;
-            old = ikeSa.children.stream().filter(c -> c.outboundSpi() == ours).findFirst().orElse(null);
+            old = ikeSa.children().stream().filter(c -> c.outboundSpi() == ours).findFirst().orElse(null);
             if (old == null) {
                 refuse(m, new Payload.Notify(Payload.Proposal.PROTOCOL_ESP, spi, NotifyType.CHILD_SA_NOT_FOUND, new byte[0]),
                         FailureReason.CHILD_NOT_FOUND, "the peer asked to rekey Child SA " + (spi.length == 4 ? IkeSa.hex32(ours) : "?")
@@ -88,8 +125,8 @@ final class ChildSaResponder {
         }
         List<Payload.TrafficSelector> tsi = selectors(m, true);
         List<Payload.TrafficSelector> tsr = selectors(m, false);
-        List<Payload.TrafficSelector> narrowedI = ikeSa.tunnel.narrowing().narrow(tsi, t.remoteSubnets());
-        List<Payload.TrafficSelector> narrowedR = ikeSa.tunnel.narrowing().narrow(tsr, t.localSubnets());
+        List<Payload.TrafficSelector> narrowedI = ikeSa.tunnel().narrowing().narrow(tsi, t.remoteSubnets());
+        List<Payload.TrafficSelector> narrowedR = ikeSa.tunnel().narrowing().narrow(tsr, t.localSubnets());
         if (narrowedI.isEmpty() || narrowedR.isEmpty()) {
             refuse(m, IkeSa.notify(NotifyType.TS_UNACCEPTABLE, new byte[0]), FailureReason.TS_UNACCEPTABLE, "the peer proposed traffic selectors "
                     + TrafficSelectors.describe(tsi) + " <-> " + TrafficSelectors.describe(tsr) + ", outside remote "
@@ -146,7 +183,7 @@ final class ChildSaResponder {
     }
 
     /** One refusal, for Child SA and IKE SA requests alike: the log line, the lastError and the answer. */
-    static void refuseRequest(IkeSa ikeSa, org.slf4j.Logger log, IkeMessage m, Payload.Notify refusal, FailureReason reason,
+    static void refuseRequest(IkeSaContext ikeSa, org.slf4j.Logger log, IkeMessage m, Payload.Notify refusal, FailureReason reason,
             String what, String why) {
         String message = "refused the peer's " + what + ": " + why + "; answered " + NotifyType.name(refusal.notifyType());
         if (refusal.notifyType() == NotifyType.INVALID_KE_PAYLOAD) {
@@ -154,7 +191,7 @@ final class ChildSaResponder {
         } else {
             log.warn("tunnel {}: {}", ikeSa.name(), message);
         }
-        ikeSa.tunnel.noteError(reason, message);
+        ikeSa.tunnel().noteError(reason, message);
         ikeSa.respond(m, List.of(refusal));
     }
 
@@ -168,7 +205,7 @@ final class ChildSaResponder {
     }
 
     /** The peer's next IKE_FOLLOWUP_KE of a Child SA creation (link: the one it carries); STATE_NOT_FOUND without one. */
-    void respondFollowupKe(IkeMessage m, Optional<Payload.Notify> link) {
+    private void respondChildFollowupKe(IkeMessage m, Optional<Payload.Notify> link) {
         if (abandonedLink != null && AdditionalKeyExchanges.links(link, abandonedLink)) {
             LOG.info("tunnel {}: IKE_FOLLOWUP_KE of the peer's rekey that lost the collision; answered TEMPORARY_FAILURE",
                     ikeSa.name());
@@ -177,7 +214,7 @@ final class ChildSaResponder {
             return;
         }
         PendingChild p = pendingChild;
-        if (p == null || !AdditionalKeyExchanges.links(link, p.link()) || ikeSa.state != State.ESTABLISHED) {
+        if (p == null || !AdditionalKeyExchanges.links(link, p.link()) || ikeSa.state() != State.ESTABLISHED) {
             ikeSa.respond(m, List.of(IkeSa.notify(NotifyType.STATE_NOT_FOUND, new byte[0])));
             return;
         }

@@ -6,44 +6,34 @@ import dev.strait.gateway.ike.auth.AuthFailure;
  * Why a tunnel failed or a request was refused: the lastErrorReason of /status and IPsecTunnel.status, and the reason
  * label of the auth-failure metric. The label is the string the status and metrics have always shown.
  */
-public enum FailureReason {
-    PEER_REJECTED("peer_rejected"),
-    NO_PROPOSAL("no_proposal"),
-    TIMEOUT("timeout"),
-    ID_MISMATCH("id_mismatch"),
-    TS_UNACCEPTABLE("ts_unacceptable"),
-    CHILD_FAILED("child_failed"),
-    CHILD_MISSING("child_missing"),
-    CHILD_NOT_FOUND("child_not_found"),
-    CHILD_DELETED("child_deleted"),
+public enum FailureReason implements MetricLabel {
+    PEER_REJECTED,
+    NO_PROPOSAL,
+    TIMEOUT,
+    ID_MISMATCH,
+    TS_UNACCEPTABLE,
+    CHILD_FAILED,
+    CHILD_MISSING,
+    CHILD_NOT_FOUND,
+    CHILD_DELETED,
     /** ike.childless is Force and the peer did not announce RFC 6023 support. */
-    CHILDLESS_UNSUPPORTED("childless_unsupported"),
-    SYNTAX("syntax"),
-    PEER_DELETED("peer_deleted"),
-    PEER_DEAD("peer_dead"),
-    REKEY_FAILED("rekey_failed"),
-    INVALID_KE("invalid_ke"),
-    AUTH_METHOD("auth_method"),
-    PSK_MISMATCH("psk_mismatch"),
+    CHILDLESS_UNSUPPORTED,
+    SYNTAX,
+    PEER_DELETED,
+    PEER_DEAD,
+    REKEY_FAILED,
+    INVALID_KE,
+    AUTH_METHOD,
+    PSK_MISMATCH,
     // Certificate authentication (AuthFailure), same labels.
-    UNTRUSTED_CA("untrusted_ca"),
-    EXPIRED("expired"),
-    NOT_YET_VALID("not_yet_valid"),
-    REVOKED("revoked"),
-    BAD_SIGNATURE("bad_signature"),
-    KEY_USAGE("key_usage"),
-    UNSUPPORTED_ALGORITHM("unsupported_algorithm"),
-    MALFORMED("malformed");
-
-    private final String label;
-
-    FailureReason(String label) {
-        this.label = label;
-    }
-
-    public String label() {
-        return label;
-    }
+    UNTRUSTED_CA,
+    EXPIRED,
+    NOT_YET_VALID,
+    REVOKED,
+    BAD_SIGNATURE,
+    KEY_USAGE,
+    UNSUPPORTED_ALGORITHM,
+    MALFORMED;
 
     /** The reason a certificate authentication failure is shown under. */
     public static FailureReason of(AuthFailure failure) {

@@ -35,7 +35,8 @@ import org.slf4j.LoggerFactory;
 final class IkeAuthExchange {
     private static final Logger LOG = LoggerFactory.getLogger(IkeAuthExchange.class);
 
-    private final IkeSa ikeSa;
+    private final IkeSaContext.Setup ikeSa;
+    private final IkeEngine engine;
     /** Additional key exchanges completed so far. */
     private int additionalKesDone;
     /** The chains IntAuth_i / IntAuth_r over the IKE_INTERMEDIATE messages; null when there were none. */
@@ -50,36 +51,48 @@ final class IkeAuthExchange {
     /** Our IKE_AUTH request carried no Child SA: every Child SA comes by CREATE_CHILD_SA (RFC 6023). */
     private boolean sentChildless;
 
-    IkeAuthExchange(IkeSa ikeSa) {
+    IkeAuthExchange(IkeSaContext.Setup ikeSa, IkeEngine engine) {
         this.ikeSa = ikeSa;
+        this.engine = engine;
     }
 
     /** After IKE_SA_INIT (initiator): the IKE_INTERMEDIATE exchanges of the chosen additional key exchanges, then IKE_AUTH. */
     void start() {
-        if (!ikeSa.ikeChoice.additionalKes().isEmpty()) {
-            sendIntermediate();
-        } else {
-            sendAuthRequest();
+        ikeSa.tasks().followUp(ikeSa.ikeChoice().additionalKes().isEmpty() ? new AuthRequest() : new Intermediate());
+    }
+
+    /** The next additional key exchange (ADDKE n) in its own IKE_INTERMEDIATE exchange. */
+    private final class Intermediate implements IkeTask {
+        private Algorithms.Group group;
+        private KeyExchange kx;
+        /** The response is covered with the keys in effect for this exchange. */
+        private byte[] skPr;
+
+        @Override
+        public int exchangeType() {
+            return ExchangeType.IKE_INTERMEDIATE;
+        }
+
+        @Override
+        public List<Payload> buildRequest(int messageId) {
+            floatToNattIfNeeded();
+            group = ikeSa.ikeChoice().additionalKes().get(additionalKesDone);
+            kx = KeyExchange.generate(group);
+            List<Payload> inner = List.of(new Payload.KeyExchange(group.id, kx.publicValue()));
+            intAuthI = intAuth(intAuthI, ikeSa.keys().skPi(), ikeSa.ownFlags(false), messageId, inner);
+            skPr = ikeSa.keys().skPr();
+            LOG.debug("tunnel {}: IKE_INTERMEDIATE {} ({})", ikeSa.name(), additionalKesDone + 1, group);
+            return inner;
+        }
+
+        @Override
+        public void processResponse(IkeMessage response) {
+            onIntermediateResponse(group, kx, skPr, response);
         }
     }
 
-    /** Sends the next additional key exchange (ADDKE n) in its own IKE_INTERMEDIATE exchange. */
-    private void sendIntermediate() {
-        floatToNattIfNeeded();
-        Algorithms.Group group = ikeSa.ikeChoice.additionalKes().get(additionalKesDone);
-        KeyExchange kx = KeyExchange.generate(group);
-        List<Payload> inner = List.of(new Payload.KeyExchange(group.id, kx.publicValue()));
-        int id = ikeSa.window.nextRequestId();
-        int flags = ikeSa.ownFlags(false);
-        intAuthI = intAuth(intAuthI, ikeSa.keys.skPi(), flags, id, inner);
-        byte[] skPr = ikeSa.keys.skPr(); // the response is covered with the ikeSa.keys in effect for this exchange
-        List<byte[]> bytes = ikeSa.sk.protect(ExchangeType.IKE_INTERMEDIATE, flags, id, inner);
-        LOG.debug("tunnel {}: IKE_INTERMEDIATE {} ({})", ikeSa.name(), additionalKesDone + 1, group);
-        ikeSa.window.sendRequest(id, bytes, r -> onIntermediateResponse(group, kx, skPr, r), null);
-    }
-
     private void onIntermediateResponse(Algorithms.Group group, KeyExchange kx, byte[] skPr, IkeMessage r) {
-        if (ikeSa.state != State.INIT_SENT) {
+        if (ikeSa.state() != State.INIT_SENT) {
             return;
         }
         Optional<Payload.Notify> error = r.notifies().filter(Payload.Notify::isError).findFirst();
@@ -98,71 +111,79 @@ final class IkeAuthExchange {
             return;
         }
         updateKeysWithAdditional(shared);
-        if (additionalKesDone < ikeSa.ikeChoice.additionalKes().size()) {
-            sendIntermediate();
-        } else {
-            sendAuthRequest();
-        }
+        ikeSa.tasks().followUp(additionalKesDone < ikeSa.ikeChoice().additionalKes().size() ? new Intermediate() : new AuthRequest());
     }
 
     private void floatToNattIfNeeded() {
-        if (ikeSa.udpEncap && !ikeSa.natt) {
+        if (ikeSa.udpEncap() && !ikeSa.natt()) {
             // RFC 7296 section 2.23: the initiator floats to port 4500 once NAT-D says so.
-            ikeSa.natt = true;
-            ikeSa.remote = new InetSocketAddress(ikeSa.remote.getAddress(), IkePorts.NATT);
-            ikeSa.localAddress = new InetSocketAddress(ikeSa.localAddress.getAddress(), ikeSa.engine.nattPort());
+            ikeSa.endpoints(new InetSocketAddress(ikeSa.remote().getAddress(), IkePorts.NATT), true,
+                    new InetSocketAddress(ikeSa.localAddress().getAddress(), engine.nattPort()));
         }
     }
 
-    private void sendAuthRequest() {
-        TunnelDefinition t = ikeSa.tunnel.definition();
-        sentChildless = t.childless() == TunnelSpec.Childless.Force
-                || t.childless() == TunnelSpec.Childless.Prefer && ikeSa.peerSupportsChildless;
-        if (sentChildless && !ikeSa.peerSupportsChildless) {
-            ikeSa.fail(FailureReason.CHILDLESS_UNSUPPORTED, "ike.childless is Force but the peer did not announce"
-                    + " CHILDLESS_IKEV2_SUPPORTED (RFC 6023) in IKE_SA_INIT");
-            ikeSa.sendDeleteAndClose();
-            return;
+    /** Our IKE_AUTH: identities, AUTH and (unless childless) the first Child SA. */
+    private final class AuthRequest implements IkeTask {
+        @Override
+        public int exchangeType() {
+            return ExchangeType.IKE_AUTH;
         }
-        floatToNattIfNeeded();
-        authMessageId = ikeSa.window.nextRequestId();
-        pendingChildSpi = sentChildless ? 0 : ikeSa.engine.allocateChildSpi(); // childless: SPIs come with CREATE_CHILD_SA
-        offeredTsi = TrafficSelectors.of(t.firstChildLocalSubnets());
-        offeredTsr = TrafficSelectors.of(t.firstChildRemoteSubnets());
-        Authenticator authenticator = t.authenticator();
-        Authenticator.Own own;
-        try {
-            own = authenticator.own(ikeSa.prf, ikeSa.peerSignatureHashes, ikeSa.peerInitCertReqs, signedOctets(true, t.localId()));
-        } catch (AuthenticationException e) {
-            ikeSa.fail(FailureReason.of(e.reason()), "cannot authenticate to the peer: " + e.getMessage());
-            return;
+
+        @Override
+        public void processResponse(IkeMessage response) {
+            onAuthResponse(response);
         }
-        // RFC 7296 section 1.2 order: IDi, [CERT+], [N(INITIAL_CONTACT)], [CERTREQ], [IDr], AUTH, SA, TSi, TSr.
-        List<Payload> inner = new ArrayList<>();
-        inner.add(new Payload.Identification(true, t.localId().idType(), t.localId().data()));
-        inner.addAll(own.certificates());
-        if (ikeSa.engine.isFirstContact(t.name())) {
-            inner.add(new Payload.Notify(0, new byte[0], NotifyType.INITIAL_CONTACT, new byte[0]));
+
+        /** null (nothing sent) when the SA failed: childless forced but not supported, or no credentials to sign with. */
+        @Override
+        public List<Payload> buildRequest(int messageId) {
+            TunnelDefinition t = ikeSa.tunnel().definition();
+            sentChildless = t.childless() == TunnelSpec.Childless.Force
+                    || t.childless() == TunnelSpec.Childless.Prefer && ikeSa.peerSupportsChildless();
+            if (sentChildless && !ikeSa.peerSupportsChildless()) {
+                ikeSa.fail(FailureReason.CHILDLESS_UNSUPPORTED, "ike.childless is Force but the peer did not announce"
+                        + " CHILDLESS_IKEV2_SUPPORTED (RFC 6023) in IKE_SA_INIT");
+                ikeSa.sendDeleteAndClose();
+                return null;
+            }
+            floatToNattIfNeeded();
+            authMessageId = messageId;
+            pendingChildSpi = sentChildless ? 0 : engine.allocateChildSpi(); // childless: SPIs come with CREATE_CHILD_SA
+            offeredTsi = TrafficSelectors.of(t.firstChildLocalSubnets());
+            offeredTsr = TrafficSelectors.of(t.firstChildRemoteSubnets());
+            Authenticator authenticator = t.authenticator();
+            Authenticator.Own own;
+            try {
+                own = authenticator.own(ikeSa.prf(), ikeSa.peerSignatureHashes(), ikeSa.peerInitCertReqs(), signedOctets(true, t.localId()));
+            } catch (AuthenticationException e) {
+                ikeSa.fail(FailureReason.of(e.reason()), "cannot authenticate to the peer: " + e.getMessage());
+                return null;
+            }
+            // RFC 7296 section 1.2 order: IDi, [CERT+], [N(INITIAL_CONTACT)], [CERTREQ], [IDr], AUTH, SA, TSi, TSr.
+            List<Payload> inner = new ArrayList<>();
+            inner.add(new Payload.Identification(true, t.localId().idType(), t.localId().data()));
+            inner.addAll(own.certificates());
+            if (engine.isFirstContact(t.name())) {
+                inner.add(new Payload.Notify(0, new byte[0], NotifyType.INITIAL_CONTACT, new byte[0]));
+            }
+            inner.addAll(authenticator.certRequests());
+            inner.add(new Payload.Identification(false, t.peerId().idType(), t.peerId().data()));
+            inner.add(own.auth());
+            if (!sentChildless) {
+                inner.add(new Payload.Sa(ProposalMatcher.espOffer(t.espProposals(), pendingChildSpi, false)));
+                inner.add(new Payload.TrafficSelectors(true, offeredTsi));
+                inner.add(new Payload.TrafficSelectors(false, offeredTsr));
+            }
+            ikeSa.state(State.AUTH_SENT);
+            return inner;
         }
-        inner.addAll(authenticator.certRequests());
-        inner.add(new Payload.Identification(false, t.peerId().idType(), t.peerId().data()));
-        inner.add(own.auth());
-        if (!sentChildless) {
-            inner.add(new Payload.Sa(ProposalMatcher.espOffer(t.espProposals(), pendingChildSpi, false)));
-            inner.add(new Payload.TrafficSelectors(true, offeredTsi));
-            inner.add(new Payload.TrafficSelectors(false, offeredTsr));
-        }
-        ikeSa.state = State.AUTH_SENT;
-        int id = ikeSa.window.nextRequestId();
-        List<byte[]> bytes = ikeSa.sk.protect(ExchangeType.IKE_AUTH, IkeMessage.FLAG_INITIATOR, id, inner);
-        ikeSa.window.sendRequest(id, bytes, this::onAuthResponse, null);
     }
 
     private void onAuthResponse(IkeMessage inner) {
-        if (ikeSa.state != State.AUTH_SENT) {
+        if (ikeSa.state() != State.AUTH_SENT) {
             return;
         }
-        TunnelDefinition t = ikeSa.tunnel.definition();
+        TunnelDefinition t = ikeSa.tunnel().definition();
         Optional<Payload.Notify> authFailed = inner.notify(NotifyType.AUTHENTICATION_FAILED);
         if (authFailed.isPresent()) {
             ikeSa.fail(FailureReason.PEER_REJECTED, "peer rejected our authentication (AUTHENTICATION_FAILED): check credentials and identities");
@@ -189,11 +210,11 @@ final class IkeAuthExchange {
             ikeSa.sendDeleteAndClose();
             return;
         }
-        ikeSa.establish();
+        ikeSa.establish(false);
         if (sentChildless) {
             LOG.info("tunnel {}: childless IKE SA up (RFC 6023); creating the Child SAs with CREATE_CHILD_SA", ikeSa.name());
-            ikeSa.drivesAdditionalChildren = true;
-            ikeSa.childSas.createMissingChildren();
+            ikeSa.driveAdditionalChildren();
+            ikeSa.childSas().createMissingChildren();
             return;
         }
         Optional<Payload.Notify> childError = inner.notifies().filter(Payload.Notify::isError).findFirst();
@@ -223,21 +244,21 @@ final class IkeAuthExchange {
             ikeSa.sendDeleteAndClose();
             return;
         }
-        ikeSa.installChild(pendingChildSpi, esp.get(), List.of(), ikeSa.ni, ikeSa.nr, ikeSa.initiator, tsi, tsr);
-        ikeSa.drivesAdditionalChildren = true;
-        ikeSa.childSas.createMissingChildren();
+        ikeSa.installChild(pendingChildSpi, esp.get(), List.of(), ikeSa.ni(), ikeSa.nr(), ikeSa.initiator(), tsi, tsr);
+        ikeSa.driveAdditionalChildren();
+        ikeSa.childSas().createMissingChildren();
     }
 
     /** One additional key exchange (RFC 9370 section 2.2.2): answer with our KE, then update the IKE SA keys. */
     void respondIntermediate(IkeMessage m) {
-        if (ikeSa.state != State.RESPONDER_INIT_DONE || additionalKesDone >= ikeSa.ikeChoice.additionalKes().size()) {
+        if (ikeSa.state() != State.RESPONDER_INIT_DONE || additionalKesDone >= ikeSa.ikeChoice().additionalKes().size()) {
             ikeSa.respond(m, List.of(new Payload.Notify(0, new byte[0], NotifyType.INVALID_SYNTAX, new byte[0])));
             return;
         }
-        Algorithms.Group group = ikeSa.ikeChoice.additionalKes().get(additionalKesDone);
+        Algorithms.Group group = ikeSa.ikeChoice().additionalKes().get(additionalKesDone);
         Optional<Payload.KeyExchange> k = m.first(Payload.KeyExchange.class);
         if (k.isEmpty() || k.get().group() != group.id) {
-            LOG.warn("IKE_INTERMEDIATE from {}: expected KEi for {}", ikeSa.remote, dev.strait.gateway.ike.crypto.ProposalFormatter.token(group));
+            LOG.warn("IKE_INTERMEDIATE from {}: expected KEi for {}", ikeSa.remote(), dev.strait.gateway.ike.crypto.ProposalFormatter.token(group));
             ikeSa.respond(m, List.of(new Payload.Notify(0, new byte[0], NotifyType.INVALID_SYNTAX, new byte[0])));
             ikeSa.close(false);
             return;
@@ -249,25 +270,25 @@ final class IkeAuthExchange {
             answer = kx.respond(k.get().data());
             shared = kx.sharedSecret(k.get().data());
         } catch (GeneralSecurityException e) {
-            LOG.warn("IKE_INTERMEDIATE from {}: invalid {} key exchange value", ikeSa.remote, dev.strait.gateway.ike.crypto.ProposalFormatter.token(group));
+            LOG.warn("IKE_INTERMEDIATE from {}: invalid {} key exchange value", ikeSa.remote(), dev.strait.gateway.ike.crypto.ProposalFormatter.token(group));
             ikeSa.respond(m, List.of(new Payload.Notify(0, new byte[0], NotifyType.INVALID_SYNTAX, new byte[0])));
             ikeSa.close(false);
             return;
         }
         List<Payload> out = List.of(new Payload.KeyExchange(group.id, answer));
-        intAuthI = intAuth(intAuthI, ikeSa.keys.skPi(), m.flags(), m.messageId(), m.payloads());
-        intAuthR = intAuth(intAuthR, ikeSa.keys.skPr(), ikeSa.ownFlags(true), m.messageId(), out);
-        ikeSa.respond(m, out); // still under the ikeSa.keys of this exchange
+        intAuthI = intAuth(intAuthI, ikeSa.keys().skPi(), m.flags(), m.messageId(), m.payloads());
+        intAuthR = intAuth(intAuthR, ikeSa.keys().skPr(), ikeSa.ownFlags(true), m.messageId(), out);
+        ikeSa.respond(m, out); // still under the ikeSa.keys() of this exchange
         updateKeysWithAdditional(shared);
     }
 
     void respondAuth(IkeMessage m) {
-        if (ikeSa.state != State.RESPONDER_INIT_DONE) {
+        if (ikeSa.state() != State.RESPONDER_INIT_DONE) {
             ikeSa.respond(m, List.of(new Payload.Notify(0, new byte[0], NotifyType.INVALID_SYNTAX, new byte[0])));
             return;
         }
-        if (additionalKesDone < ikeSa.ikeChoice.additionalKes().size()) {
-            respondAuthFailed(m, FailureReason.SYNTAX, "IKE_AUTH before all " + ikeSa.ikeChoice.additionalKes().size()
+        if (additionalKesDone < ikeSa.ikeChoice().additionalKes().size()) {
+            respondAuthFailed(m, FailureReason.SYNTAX, "IKE_AUTH before all " + ikeSa.ikeChoice().additionalKes().size()
                     + " additional key exchanges were done");
             return;
         }
@@ -281,26 +302,25 @@ final class IkeAuthExchange {
         }
         Identity peerId = new Identity(idi.get().idType(), idi.get().data());
         Identity wantedLocal = idr.map(i -> new Identity(i.idType(), i.data())).orElse(null);
-        Optional<TunnelRuntime> match = CandidateTunnels.byIdentity(ikeSa.candidates, peerId, wantedLocal);
+        Optional<TunnelRuntime> match = CandidateTunnels.byIdentity(ikeSa.candidates(), peerId, wantedLocal);
         if (match.isEmpty()) {
-            String msg = "peer " + ikeSa.remote.getAddress().getHostAddress() + " identified as '" + peerId + "'"
+            String msg = "peer " + ikeSa.remote().getAddress().getHostAddress() + " identified as '" + peerId + "'"
                     + (wantedLocal == null ? "" : " asking for '" + wantedLocal + "'") + ": no tunnel has that identity";
-            ikeSa.engine.listener().rejected(IkeRejection.ID_MISMATCH); // not authenticated: no ikeSa.tunnel's status changes
+            engine.listener().rejected(IkeRejection.ID_MISMATCH); // not authenticated: no ikeSa.tunnel()'s status changes
             respondAuthFailed(m, null, msg);
             return;
         }
-        ikeSa.tunnel = match.get();
-        TunnelDefinition t = ikeSa.tunnel.definition();
+        ikeSa.tunnel(match.get());
+        TunnelDefinition t = ikeSa.tunnel().definition();
         Refusal refusal = checkPeerAuth(t, m, peerId, auth.get());
         if (refusal != null) {
             respondAuthFailed(m, refusal.reason(), refusal.message());
             return;
         }
-        ikeSa.peerSentInitialContact = m.notify(NotifyType.INITIAL_CONTACT).isPresent();
         List<Payload> out = new ArrayList<>();
         out.add(new Payload.Identification(false, t.localId().idType(), t.localId().data()));
         try {
-            Authenticator.Own own = t.authenticator().own(ikeSa.prf, ikeSa.peerSignatureHashes, m.all(Payload.CertReq.class).toList(),
+            Authenticator.Own own = t.authenticator().own(ikeSa.prf(), ikeSa.peerSignatureHashes(), m.all(Payload.CertReq.class).toList(),
                     signedOctets(true, t.localId()));
             out.addAll(own.certificates());
             out.add(own.auth());
@@ -314,34 +334,25 @@ final class IkeAuthExchange {
         List<Payload.TrafficSelector> tsi = selectors(m, true);
         List<Payload.TrafficSelector> tsr = selectors(m, false);
         Optional<EspChoice> esp = sa.flatMap(s -> ProposalMatcher.selectEsp(s.proposals(), t.espProposals(), false));
-        List<Payload.TrafficSelector> narrowedI = ikeSa.tunnel.narrowing().narrow(tsi, t.remoteSubnets());
-        List<Payload.TrafficSelector> narrowedR = ikeSa.tunnel.narrowing().narrow(tsr, t.localSubnets());
-        ikeSa.establish();
+        List<Payload.TrafficSelector> narrowedI = ikeSa.tunnel().narrowing().narrow(tsi, t.remoteSubnets());
+        List<Payload.TrafficSelector> narrowedR = ikeSa.tunnel().narrowing().narrow(tsr, t.localSubnets());
+        ikeSa.establish(m.notify(NotifyType.INITIAL_CONTACT).isPresent());
         if (sa.isEmpty()) {
             ikeSa.respond(m, out); // childless IKE SA (RFC 6023)
             return;
         }
         if (esp.isEmpty()) {
-            String msg = "peer offered no acceptable ESP proposal for the Child SA in IKE_AUTH; answered NO_PROPOSAL_CHOSEN"
-                    + " (the IKE SA stays up without a Child SA)";
-            ikeSa.tunnel.noteError(FailureReason.NO_PROPOSAL, msg);
-            ikeSa.engine.listener().authFailure(t.name(), FailureReason.NO_PROPOSAL);
-            LOG.warn("tunnel {}: {}", t.name(), msg);
-            out.add(new Payload.Notify(0, new byte[0], NotifyType.NO_PROPOSAL_CHOSEN, new byte[0]));
-            ikeSa.respond(m, out);
+            refuseFirstChild(m, out, FailureReason.NO_PROPOSAL, NotifyType.NO_PROPOSAL_CHOSEN, "peer offered no acceptable ESP"
+                    + " proposal for the Child SA in IKE_AUTH; answered NO_PROPOSAL_CHOSEN (the IKE SA stays up without a Child SA)");
             return;
         }
         if (narrowedI.isEmpty() || narrowedR.isEmpty()) {
-            String msg = "peer proposed traffic selectors " + TrafficSelectors.describe(tsi) + " <-> " + TrafficSelectors.describe(tsr)
-                    + ", outside remote " + t.remoteSubnets() + " / local " + t.localSubnets();
-            ikeSa.tunnel.noteError(FailureReason.TS_UNACCEPTABLE, msg);
-            ikeSa.engine.listener().authFailure(t.name(), FailureReason.TS_UNACCEPTABLE);
-            LOG.warn("tunnel {}: {}", t.name(), msg);
-            out.add(new Payload.Notify(0, new byte[0], NotifyType.TS_UNACCEPTABLE, new byte[0]));
-            ikeSa.respond(m, out);
+            refuseFirstChild(m, out, FailureReason.TS_UNACCEPTABLE, NotifyType.TS_UNACCEPTABLE, "peer proposed traffic selectors "
+                    + TrafficSelectors.describe(tsi) + " <-> " + TrafficSelectors.describe(tsr) + ", outside remote "
+                    + t.remoteSubnets() + " / local " + t.localSubnets());
             return;
         }
-        int inboundSpi = ikeSa.engine.allocateChildSpi();
+        int inboundSpi = engine.allocateChildSpi();
         EspChoice chosen = esp.get();
         Payload.Proposal answer = new Payload.Proposal(chosen.wire().number(), Payload.Proposal.PROTOCOL_ESP,
                 WireBytes.u32(inboundSpi), chosen.wire().transforms());
@@ -349,15 +360,24 @@ final class IkeAuthExchange {
         out.add(new Payload.TrafficSelectors(true, narrowedI));
         out.add(new Payload.TrafficSelectors(false, narrowedR));
         ikeSa.respond(m, out);
-        ikeSa.installChild(inboundSpi, chosen, List.of(), ikeSa.ni, ikeSa.nr, ikeSa.initiator, narrowedI, narrowedR);
+        ikeSa.installChild(inboundSpi, chosen, List.of(), ikeSa.ni(), ikeSa.nr(), ikeSa.initiator(), narrowedI, narrowedR);
+    }
+
+    /** The IKE SA is up, its first Child SA refused: noted as the tunnel's lastError, answered with notify. */
+    private void refuseFirstChild(IkeMessage m, List<Payload> out, FailureReason reason, int notify, String msg) {
+        ikeSa.tunnel().noteError(reason, msg);
+        engine.listener().authFailure(ikeSa.tunnel().name(), reason);
+        LOG.warn("tunnel {}: {}", ikeSa.tunnel().name(), msg);
+        out.add(new Payload.Notify(0, new byte[0], notify, new byte[0]));
+        ikeSa.respond(m, out);
     }
 
     private void respondAuthFailed(IkeMessage m, FailureReason reason, String message) {
-        if (reason != null && ikeSa.tunnel != null) {
-            ikeSa.tunnel.noteError(reason, message);
-            ikeSa.engine.listener().authFailure(ikeSa.tunnel.name(), reason);
+        if (reason != null && ikeSa.tunnel() != null) {
+            ikeSa.tunnel().noteError(reason, message);
+            engine.listener().authFailure(ikeSa.tunnel().name(), reason);
         }
-        LOG.warn("IKE_AUTH from {} refused: {}", ikeSa.remote, message);
+        LOG.warn("IKE_AUTH from {} refused: {}", ikeSa.remote(), message);
         ikeSa.respond(m, List.of(new Payload.Notify(0, new byte[0], NotifyType.AUTHENTICATION_FAILED, new byte[0])));
         ikeSa.close(false);
     }
@@ -366,10 +386,10 @@ final class IkeAuthExchange {
      * The octets an AUTH covers (RFC 7296 section 2.15): ours (own=true) or the peer's, with the ID of that side.
      */
     private byte[] signedOctets(boolean own, Identity id) {
-        boolean ofInitiator = own == ikeSa.initiator;
+        boolean ofInitiator = own == ikeSa.initiator();
         byte[] intAuth = intAuthI == null ? new byte[0] : AuthOctets.intAuth(intAuthI, intAuthR, authMessageId);
-        return AuthOctets.signedOctets(ikeSa.prf, ofInitiator ? ikeSa.firstMessageI : ikeSa.firstMessageR, ofInitiator ? ikeSa.nr : ikeSa.ni,
-                ofInitiator ? ikeSa.keys.skPi() : ikeSa.keys.skPr(), id, intAuth);
+        return AuthOctets.signedOctets(ikeSa.prf(), ofInitiator ? ikeSa.firstMessageI() : ikeSa.firstMessageR(), ofInitiator ? ikeSa.nr() : ikeSa.ni(),
+                ofInitiator ? ikeSa.keys().skPi() : ikeSa.keys().skPr(), id, intAuth);
     }
 
     /**
@@ -379,21 +399,21 @@ final class IkeAuthExchange {
      */
     private byte[] intAuth(byte[] previous, byte[] skP, int flags, int messageId, List<Payload> inner) {
         IkeCodec.Chain chain = IkeCodec.encodeChain(inner);
-        byte[] a = IkeCodec.encode(new IkeMessage(ikeSa.spiI, ikeSa.spiR, ExchangeType.IKE_INTERMEDIATE, flags, messageId,
+        byte[] a = IkeCodec.encode(new IkeMessage(ikeSa.spiI(), ikeSa.spiR(), ExchangeType.IKE_INTERMEDIATE, flags, messageId,
                 List.of(new Payload.Encrypted(chain.firstType(), new byte[0]))));
         int total = a.length + chain.bytes().length;
         WireBytes.putU32(a, 24, total);
         int skLength = IkeCodec.PAYLOAD_HEADER_LENGTH + chain.bytes().length;
         WireBytes.putU16(a, a.length - 2, skLength);
-        return ikeSa.prf.compute(skP, previous == null ? new byte[0] : previous, a, chain.bytes());
+        return ikeSa.prf().compute(skP, previous == null ? new byte[0] : previous, a, chain.bytes());
     }
 
     /** RFC 9370 section 2.2.2: new IKE SA keys from SK_d and the secret of the additional key exchange just done. */
     private void updateKeysWithAdditional(byte[] shared) {
-        Algorithms.Encr encr = ikeSa.ikeChoice.encr().alg();
-        ikeSa.keys = KeyDerivation.additionalKeyUpdate(ikeSa.prf, ikeSa.keys.skD(), shared, ikeSa.ni, ikeSa.nr, ikeSa.spiI, ikeSa.spiR,
-                encr.keyMaterialLength(ikeSa.ikeChoice.encr().keyBits()), ikeSa.ikeChoice.integ() == null ? 0 : ikeSa.ikeChoice.integ().keyLength);
-        ikeSa.installIkeCiphers();
+        Algorithms.Encr encr = ikeSa.ikeChoice().encr().alg();
+        ikeSa.updateKeys(KeyDerivation.additionalKeyUpdate(ikeSa.prf(), ikeSa.keys().skD(), shared, ikeSa.ni(), ikeSa.nr(), ikeSa.spiI(),
+                ikeSa.spiR(), encr.keyMaterialLength(ikeSa.ikeChoice().encr().keyBits()),
+                ikeSa.ikeChoice().integ() == null ? 0 : ikeSa.ikeChoice().integ().keyLength));
         additionalKesDone++;
     }
 
@@ -403,7 +423,7 @@ final class IkeAuthExchange {
 
     /** Checks the peer's AUTH with the tunnel's authenticator; null when it verifies. */
     private Refusal checkPeerAuth(TunnelDefinition t, IkeMessage m, Identity peerId, Payload.Auth auth) {
-        Authenticator.Refusal r = t.authenticator().verify(ikeSa.prf, m.all(Payload.Cert.class).toList(), peerId, auth,
+        Authenticator.Refusal r = t.authenticator().verify(ikeSa.prf(), m.all(Payload.Cert.class).toList(), peerId, auth,
                 signedOctets(false, peerId));
         return r == null ? null : new Refusal(FailureReason.of(r.reason()), r.message());
     }

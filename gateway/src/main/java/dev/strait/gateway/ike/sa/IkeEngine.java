@@ -200,14 +200,14 @@ public final class IkeEngine implements AutoCloseable {
             }
             return;
         }
-        sa.executor.execute(() -> sa.onMessage(m, raw, from, viaNatt));
+        sa.execute(() -> sa.onMessage(m, raw, from, viaNatt));
     }
 
     private void onInitRequest(IkeMessage m, byte[] raw, InetSocketAddress from, boolean viaNatt) {
         String key = IkeSa.hex(m.initiatorSpi()) + "@" + from;
         IkeSa existing = halfOpen.get(key);
         if (existing != null) {
-            existing.executor.execute(() -> existing.onMessage(m, raw, from, viaNatt));
+            existing.execute(() -> existing.onMessage(m, raw, from, viaNatt));
             return;
         }
         CandidateIndex.Candidates candidates = candidatesFor(from.getAddress());
@@ -219,9 +219,9 @@ public final class IkeEngine implements AutoCloseable {
             return;
         }
         IkeSa sa = new IkeSa(this, false, newSpi(), null, candidates.tunnels());
-        sas.put(sa.localSpi, sa);
+        sas.put(sa.localSpi(), sa);
         halfOpen.add(key, from.getAddress(), sa, candidates.configuredPeer());
-        sa.executor.execute(() -> {
+        sa.execute(() -> {
             if (sa.respondInit(m, from, viaNatt, raw)) {
                 sa.expireIfHalfOpen(totalRetransmitTime().plusSeconds(5));
             } else {
@@ -325,7 +325,7 @@ public final class IkeEngine implements AutoCloseable {
         return t == null ? null : t.current();
     }
 
-    /** The runtime of a configured tunnel, or null (tests reach per-tunnel settings through it). */
+    /** The runtime of a configured tunnel, or null (rekey tells an unknown tunnel from one not established). */
     synchronized TunnelRuntime runtime(String tunnel) {
         return tunnels.get(tunnel);
     }
@@ -362,7 +362,7 @@ public final class IkeEngine implements AutoCloseable {
                 return runtime(tunnel) == null ? RekeyOutcome.UNKNOWN_TUNNEL : RekeyOutcome.NOT_ESTABLISHED;
             }
             java.util.concurrent.CompletableFuture<RekeyOutcome> taken = new java.util.concurrent.CompletableFuture<>();
-            sa.executor.execute(() -> taken.complete(startRekey(tunnel, sa, target)));
+            sa.execute(() -> taken.complete(startRekey(tunnel, sa, target)));
             try {
                 RekeyOutcome outcome = taken.get(Math.max(0, deadline - System.nanoTime()), TimeUnit.NANOSECONDS);
                 if (outcome != null) {
@@ -382,17 +382,17 @@ public final class IkeEngine implements AutoCloseable {
 
     /** On the SA's executor: starts the rekey, or null when the SA was replaced meanwhile (try its successor). */
     private RekeyOutcome startRekey(String tunnel, IkeSa sa, RekeyTarget target) {
-        if (sa.state == IkeSa.State.REKEYED || (sa.state == IkeSa.State.ESTABLISHED && sa.tunnel.current() != sa)) {
+        if (sa.state() == IkeSa.State.REKEYED || (sa.state() == IkeSa.State.ESTABLISHED && sa.tunnel().current() != sa)) {
             return null;
         }
-        if (sa.state != IkeSa.State.ESTABLISHED || (target == RekeyTarget.CHILD && sa.children.isEmpty())) {
+        if (sa.state() != IkeSa.State.ESTABLISHED || (target == RekeyTarget.CHILD && sa.children().isEmpty())) {
             return RekeyOutcome.NOT_ESTABLISHED;
         }
         LOG.info("tunnel {}: operator asked for a {} SA rekey", tunnel, target == RekeyTarget.IKE ? "IKE" : "Child");
         if (target == RekeyTarget.IKE) {
             sa.rekeyIke(null);
         } else {
-            List.copyOf(sa.children).forEach(c -> sa.rekeyChild(c.inboundSpi(), null));
+            List.copyOf(sa.children()).forEach(c -> sa.rekeyChild(c.inboundSpi(), null));
         }
         return RekeyOutcome.STARTED;
     }
@@ -415,7 +415,7 @@ public final class IkeEngine implements AutoCloseable {
         all.forEach(TunnelRuntime::stop);
         // Give the DELETEs a moment to leave and be answered.
         long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(2);
-        while (System.nanoTime() < deadline && sas.values().stream().anyMatch(s -> s.state != IkeSa.State.CLOSED)) {
+        while (System.nanoTime() < deadline && sas.values().stream().anyMatch(s -> s.state() != IkeSa.State.CLOSED)) {
             try {
                 Thread.sleep(50);
             } catch (InterruptedException e) {
@@ -438,19 +438,19 @@ public final class IkeEngine implements AutoCloseable {
 
     IkeSa newInitiatorSa(TunnelRuntime tunnel) {
         IkeSa sa = new IkeSa(this, true, newSpi(), tunnel, List.of(tunnel));
-        sas.put(sa.localSpi, sa);
+        sas.put(sa.localSpi(), sa);
         return sa;
     }
 
     void unregister(IkeSa sa) {
-        sas.remove(sa.localSpi, sa);
+        sas.remove(sa.localSpi(), sa);
         halfOpen.remove(sa);
     }
 
     /** Whether an IKE SA for this tunnel (or, as responder, possibly for it) is being set up or is up. */
     boolean negotiating(TunnelRuntime tunnel) {
-        return sas.values().stream().anyMatch(s -> s.state != IkeSa.State.CLOSED
-                && (s.tunnel == tunnel || (s.tunnel == null && s.candidates.contains(tunnel))));
+        return sas.values().stream().anyMatch(s -> s.state() != IkeSa.State.CLOSED
+                && (s.tunnel() == tunnel || (s.tunnel() == null && s.candidates().contains(tunnel))));
     }
 
     boolean isFirstContact(String tunnel) {
@@ -460,22 +460,22 @@ public final class IkeEngine implements AutoCloseable {
     /** INITIAL_CONTACT: closes, without a message, every IKE SA of the tunnel except the one just authenticated. */
     void dropOtherSas(TunnelRuntime tunnel, IkeSa keep) {
         for (IkeSa s : sas.values()) {
-            if (s != keep && s.tunnel == tunnel) {
-                LOG.info("tunnel {}: peer sent INITIAL_CONTACT, dropping stale IKE SA {}", tunnel.name(), IkeSa.hex(s.localSpi));
-                s.executor.execute(s::closeSilently);
+            if (s != keep && s.tunnel() == tunnel) {
+                LOG.info("tunnel {}: peer sent INITIAL_CONTACT, dropping stale IKE SA {}", tunnel.name(), IkeSa.hex(s.localSpi()));
+                s.execute(s::closeSilently);
             }
         }
     }
 
     void register(IkeSa sa) {
-        sas.put(sa.localSpi, sa);
+        sas.put(sa.localSpi(), sa);
     }
 
     /** The datapath says a Child SA nears its sequence-number limit: rekey it on the SA that owns it. */
     public void onRekeyNeeded(int inboundSpi) {
         for (IkeSa sa : sas.values()) {
-            if (sa.children.stream().anyMatch(c -> c.inboundSpi() == inboundSpi)) {
-                sa.executor.execute(() -> sa.rekeyChild(inboundSpi, null));
+            if (sa.children().stream().anyMatch(c -> c.inboundSpi() == inboundSpi)) {
+                sa.execute(() -> sa.rekeyChild(inboundSpi, null));
                 return;
             }
         }
@@ -530,11 +530,11 @@ public final class IkeEngine implements AutoCloseable {
     }
 
     Clock.Timer schedule(IkeSa sa, Runnable task, Duration delay) {
-        return clock.after(delay, () -> sa.executor.execute(task));
+        return clock.after(delay, () -> sa.execute(task));
     }
 
     Clock.Timer scheduleRepeating(IkeSa sa, Runnable task, Duration period) {
-        return clock.every(Duration.ofMillis(Math.max(100, period.toMillis())), () -> sa.executor.execute(task));
+        return clock.every(Duration.ofMillis(Math.max(100, period.toMillis())), () -> sa.execute(task));
     }
 
     Clock.Timer timer(Runnable task, Duration delay) {
@@ -545,9 +545,9 @@ public final class IkeEngine implements AutoCloseable {
         return clock;
     }
 
-    long lastEspInbound(IkeSa sa) {
+    long lastEspInbound(IkeSaContext sa) {
         long last = 0;
-        for (IkeSa.Child c : sa.children) {
+        for (IkeSa.Child c : sa.children()) {
             Datapath.SaCounters k = datapath.counters(c.inboundSpi());
             if (k != null) {
                 last = Math.max(last, k.lastInboundNanos());
@@ -583,7 +583,7 @@ public final class IkeEngine implements AutoCloseable {
     /** Diagnostic counts for /status. */
     public Map<String, Integer> saCounts() {
         Map<String, Integer> out = new HashMap<>();
-        sas.values().forEach(s -> out.merge(s.state == null ? "NEW" : s.state.name(), 1, Integer::sum));
+        sas.values().forEach(s -> out.merge(s.state() == null ? "NEW" : s.state().name(), 1, Integer::sum));
         return out;
     }
 }

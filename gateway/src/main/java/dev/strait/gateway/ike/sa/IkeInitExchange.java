@@ -29,17 +29,19 @@ import org.slf4j.LoggerFactory;
  * (RFC 7427) notifies, COOKIE and INVALID_KE_PAYLOAD retries. Like strongSwan's ike_init and ike_natd tasks; runs on
  * the SA's executor and leaves its results (SPIs, nonces, keys, NAT state) in the IKE SA.
  */
-final class IkeInitExchange {
+final class IkeInitExchange implements IkeTask.Unprotected {
     private static final Logger LOG = LoggerFactory.getLogger(IkeInitExchange.class);
 
-    private final IkeSa ikeSa;
+    private final IkeSaContext.Setup ikeSa;
+    private final IkeEngine engine;
     private KeyExchange ke;
     private byte[] cookie;
     /** How long our IKE_SA_INIT is retried (null: every retransmission); kept for the COOKIE and INVALID_KE retries. */
     private Duration initGiveUp;
 
-    IkeInitExchange(IkeSa ikeSa) {
+    IkeInitExchange(IkeSaContext.Setup ikeSa, IkeEngine engine) {
         this.ikeSa = ikeSa;
+        this.engine = engine;
     }
 
     /**
@@ -52,29 +54,32 @@ final class IkeInitExchange {
     }
 
     void startInitiator(InetSocketAddress peer, Algorithms.Group group) {
-        TunnelDefinition t = ikeSa.tunnel.definition();
-        ikeSa.spiI = ikeSa.localSpi;
-        ikeSa.spiR = 0;
-        ikeSa.remote = peer;
-        ikeSa.natt = false;
-        ikeSa.localAddress = ikeSa.engine.localAddressFor(peer, ikeSa.engine.ikePort());
+        ikeSa.spis(ikeSa.localSpi(), 0);
+        ikeSa.endpoints(peer, false, engine.localAddressFor(peer, engine.ikePort()));
         // A retry after COOKIE keeps every other payload unchanged (RFC 7296 section 2.6): the responder's cookie is a
         // MAC over our Ni, so a fresh nonce would make it invalid and the responder would ask again, forever.
         if (ke == null || ke.group() != group) {
             ke = KeyExchange.generate(group);
         }
-        if (ikeSa.ni == null) {
-            ikeSa.ni = ikeSa.engine.randomBytes(NONCE_LENGTH);
+        if (ikeSa.ni() == null) {
+            ikeSa.ni(engine.randomBytes(NONCE_LENGTH));
         }
-        ikeSa.state = State.INIT_SENT;
+        ikeSa.state(State.INIT_SENT);
+        ikeSa.tasks().initiate(this);
+    }
+
+    @Override
+    public byte[] buildRawRequest() {
+        TunnelDefinition t = ikeSa.tunnel().definition();
+        Algorithms.Group group = ke.group();
         List<Payload> payloads = new ArrayList<>();
         if (cookie != null) {
             payloads.add(new Payload.Notify(0, new byte[0], NotifyType.COOKIE, cookie));
         }
         payloads.add(new Payload.Sa(ProposalMatcher.ikeOffer(preferGroupFirst(t.ikeProposals(), group), new byte[0])));
         payloads.add(new Payload.KeyExchange(group.id, ke.publicValue()));
-        payloads.add(new Payload.Nonce(ikeSa.ni));
-        payloads.addAll(natDetectionNotifies(t.forceEncapsulation() || ikeSa.engine.forceUdpEncapsulation()));
+        payloads.add(new Payload.Nonce(ikeSa.ni()));
+        payloads.addAll(natDetectionNotifies(t.forceEncapsulation() || engine.forceUdpEncapsulation()));
         // RFC 6023 section 3: we accept an IKE SA without a Child SA (as responder; our IKE_AUTH always asks for one).
         payloads.add(new Payload.Notify(0, new byte[0], NotifyType.CHILDLESS_IKEV2_SUPPORTED, new byte[0]));
         if (t.fragmentation()) {
@@ -84,11 +89,16 @@ final class IkeInitExchange {
         if (t.offersAdditionalKes()) {
             payloads.add(new Payload.Notify(0, new byte[0], NotifyType.INTERMEDIATE_EXCHANGE_SUPPORTED, new byte[0]));
         }
-        IkeMessage request = new IkeMessage(ikeSa.spiI, 0, ExchangeType.IKE_SA_INIT, IkeMessage.FLAG_INITIATOR, 0, payloads);
+        IkeMessage request = new IkeMessage(ikeSa.spiI(), 0, ExchangeType.IKE_SA_INIT, IkeMessage.FLAG_INITIATOR, 0, payloads);
         byte[] bytes = IkeCodec.encode(request);
-        ikeSa.firstMessageI = bytes;
-        LOG.info("tunnel {}: IKE_SA_INIT to {} (group {})", ikeSa.name(), peer, group);
-        ikeSa.window.sendRequest(0, List.of(bytes), null, this::onInitResponse, initGiveUp);
+        ikeSa.firstMessageI(bytes);
+        LOG.info("tunnel {}: IKE_SA_INIT to {} (group {})", ikeSa.name(), ikeSa.remote(), group);
+        return bytes;
+    }
+
+    @Override
+    public Duration giveUpAfter() {
+        return initGiveUp;
     }
 
     /** Puts proposals containing the group we are sending a KE for first, so the responder can pick it. */
@@ -107,16 +117,17 @@ final class IkeInitExchange {
         return out;
     }
 
-    private void onInitResponse(IkeMessage m, byte[] raw) {
-        if (ikeSa.state != State.INIT_SENT) {
+    @Override
+    public void processRawResponse(IkeMessage m, byte[] raw) {
+        if (ikeSa.state() != State.INIT_SENT) {
             return;
         }
-        TunnelDefinition t = ikeSa.tunnel.definition();
+        TunnelDefinition t = ikeSa.tunnel().definition();
         Optional<Payload.Notify> cookieN = m.notify(NotifyType.COOKIE);
         if (cookieN.isPresent()) {
             cookie = cookieN.get().data();
             LOG.info("tunnel {}: responder asked for a cookie, retrying", ikeSa.name());
-            startInitiator(ikeSa.remote, ke.group());
+            startInitiator(ikeSa.remote(), ke.group());
             return;
         }
         Optional<Payload.Notify> invalidKe = m.notify(NotifyType.INVALID_KE_PAYLOAD);
@@ -127,7 +138,7 @@ final class IkeInitExchange {
                     .filter(x -> x.id == wanted).findFirst();
             if (g.isPresent() && g.get() != ke.group()) {
                 LOG.info("tunnel {}: peer wants key exchange group {} (INVALID_KE_PAYLOAD), retrying", ikeSa.name(), g.get());
-                startInitiator(ikeSa.remote, g.get());
+                startInitiator(ikeSa.remote(), g.get());
             } else {
                 ikeSa.fail(FailureReason.PEER_REJECTED, "peer asked for key exchange group " + wanted + ", which is not in our proposals");
             }
@@ -150,14 +161,14 @@ final class IkeInitExchange {
             ikeSa.fail(FailureReason.PEER_REJECTED, "IKE_SA_INIT response uses a different key exchange group than we sent");
             return;
         }
-        ikeSa.ikeChoice = choice.get();
-        ikeSa.fragmentation = t.fragmentation() && m.notify(NotifyType.IKEV2_FRAGMENTATION_SUPPORTED).isPresent();
-        ikeSa.peerSupportsChildless = m.notify(NotifyType.CHILDLESS_IKEV2_SUPPORTED).isPresent();
+        ikeSa.ikeChoice(choice.get());
+        ikeSa.fragmentation(t.fragmentation() && m.notify(NotifyType.IKEV2_FRAGMENTATION_SUPPORTED).isPresent());
+        ikeSa.peerSupportsChildless(m.notify(NotifyType.CHILDLESS_IKEV2_SUPPORTED).isPresent());
         notePeerSignatureHashes(m);
-        ikeSa.peerInitCertReqs = m.all(Payload.CertReq.class).toList();
-        ikeSa.spiR = m.responderSpi();
-        ikeSa.nr = nonce.get().data();
-        ikeSa.firstMessageR = raw;
+        ikeSa.peerInitCertReqs(m.all(Payload.CertReq.class).toList());
+        ikeSa.spis(ikeSa.spiI(), m.responderSpi());
+        ikeSa.nr(nonce.get().data());
+        ikeSa.firstMessageR(raw);
         byte[] shared;
         try {
             shared = ke.sharedSecret(kePayload.get().data());
@@ -166,8 +177,8 @@ final class IkeInitExchange {
             return;
         }
         ikeSa.deriveKeys(shared);
-        processNatDetection(m, ikeSa.spiI, ikeSa.spiR);
-        if (!ikeSa.ikeChoice.additionalKes().isEmpty()) {
+        processNatDetection(m, ikeSa.spiI(), ikeSa.spiR());
+        if (!ikeSa.ikeChoice().additionalKes().isEmpty()) {
             if (m.notify(NotifyType.INTERMEDIATE_EXCHANGE_SUPPORTED).isEmpty()) {
                 ikeSa.fail(FailureReason.PEER_REJECTED, "peer chose additional key exchanges without announcing IKE_INTERMEDIATE support");
                 return;
@@ -178,11 +189,8 @@ final class IkeInitExchange {
 
     /** Handles an IKE_SA_INIT request; returns false when no state should be kept (error answered). */
     boolean respondInit(IkeMessage m, InetSocketAddress from, boolean viaNatt, byte[] raw) {
-        ikeSa.remote = from;
-        ikeSa.natt = viaNatt;
-        ikeSa.localAddress = ikeSa.engine.localAddressFor(from, viaNatt ? ikeSa.engine.nattPort() : ikeSa.engine.ikePort());
-        ikeSa.spiI = m.initiatorSpi();
-        ikeSa.spiR = ikeSa.localSpi;
+        ikeSa.endpoints(from, viaNatt, engine.localAddressFor(from, viaNatt ? engine.nattPort() : engine.ikePort()));
+        ikeSa.spis(m.initiatorSpi(), ikeSa.localSpi());
         Optional<Payload.Sa> sa = m.first(Payload.Sa.class);
         Optional<Payload.KeyExchange> kePayload = m.first(Payload.KeyExchange.class);
         Optional<Payload.Nonce> nonce = m.first(Payload.Nonce.class);
@@ -190,7 +198,7 @@ final class IkeInitExchange {
             refuseInit(m, IkeRejection.INVALID_SYNTAX, NotifyType.INVALID_SYNTAX, "SA, KE or Nonce missing");
             return false;
         }
-        CandidateTunnels.Best best = CandidateTunnels.bestIke(ikeSa.candidates, sa.get().proposals(), kePayload.get().group());
+        CandidateTunnels.Best best = CandidateTunnels.bestIke(ikeSa.candidates(), sa.get().proposals(), kePayload.get().group());
         IkeChoice chosen = best.choice();
         TunnelRuntime chosenTunnel = best.tunnel();
         if (chosen == null) {
@@ -210,10 +218,10 @@ final class IkeInitExchange {
         }
         // Tunnels whose IKE proposals differ from the chosen one cannot be this SA.
         final IkeChoice fixed = chosen;
-        ikeSa.candidates = CandidateTunnels.accepting(ikeSa.candidates, fixed.wire());
-        ikeSa.ikeChoice = chosen;
-        ikeSa.ni = nonce.get().data();
-        ikeSa.nr = ikeSa.engine.randomBytes(NONCE_LENGTH);
+        ikeSa.candidates(CandidateTunnels.accepting(ikeSa.candidates(), fixed.wire()));
+        ikeSa.ikeChoice(chosen);
+        ikeSa.ni(nonce.get().data());
+        ikeSa.nr(engine.randomBytes(NONCE_LENGTH));
         ke = KeyExchange.generate(chosen.group());
         byte[] keData;
         byte[] shared;
@@ -224,18 +232,18 @@ final class IkeInitExchange {
             refuseInit(m, IkeRejection.INVALID_KE, NotifyType.INVALID_SYNTAX, "invalid key exchange value");
             return false;
         }
-        ikeSa.firstMessageI = raw;
+        ikeSa.firstMessageI(raw);
         ikeSa.deriveKeys(shared);
-        boolean force = chosenTunnel.definition().forceEncapsulation() || ikeSa.engine.forceUdpEncapsulation();
-        processNatDetection(m, ikeSa.spiI, 0);
-        ikeSa.udpEncap |= force; // our faked NAT_DETECTION_SOURCE_IP below makes the peer encapsulate
+        boolean force = chosenTunnel.definition().forceEncapsulation() || engine.forceUdpEncapsulation();
+        processNatDetection(m, ikeSa.spiI(), 0);
+        ikeSa.nat(ikeSa.natDetected(), ikeSa.udpEncap() || force); // our faked NAT_DETECTION_SOURCE_IP below makes the peer encapsulate
         List<Payload> payloads = new ArrayList<>();
         payloads.add(new Payload.Sa(List.of(chosen.wire())));
         payloads.add(new Payload.KeyExchange(chosen.group().id, keData));
-        payloads.add(new Payload.Nonce(ikeSa.nr));
+        payloads.add(new Payload.Nonce(ikeSa.nr()));
         payloads.addAll(natDetectionNotifies(force));
-        if (m.notify(NotifyType.IKEV2_FRAGMENTATION_SUPPORTED).isPresent() && CandidateTunnels.anyFragmentation(ikeSa.candidates)) {
-            ikeSa.fragmentation = true;
+        if (m.notify(NotifyType.IKEV2_FRAGMENTATION_SUPPORTED).isPresent() && CandidateTunnels.anyFragmentation(ikeSa.candidates())) {
+            ikeSa.fragmentation(true);
             payloads.add(new Payload.Notify(0, new byte[0], NotifyType.IKEV2_FRAGMENTATION_SUPPORTED, new byte[0]));
         }
         if (m.notify(NotifyType.INTERMEDIATE_EXCHANGE_SUPPORTED).isPresent()) {
@@ -245,17 +253,17 @@ final class IkeInitExchange {
             payloads.add(new Payload.Notify(0, new byte[0], NotifyType.CHILDLESS_IKEV2_SUPPORTED, new byte[0])); // RFC 6023 section 3
         }
         notePeerSignatureHashes(m);
-        List<CertificateAuthentication> certTunnels = CandidateTunnels.certificateAuths(ikeSa.candidates);
+        List<CertificateAuthentication> certTunnels = CandidateTunnels.certificateAuths(ikeSa.candidates());
         if (!certTunnels.isEmpty()) {
             payloads.add(certTunnels.getFirst().signatureHashAlgorithmsNotify());
             // CERTREQ in IKE_SA_INIT (section 3.7): peers that send certificates only "if asked" need it.
             payloads.add(certReqFor(certTunnels));
         }
-        IkeMessage response = new IkeMessage(ikeSa.spiI, ikeSa.spiR, ExchangeType.IKE_SA_INIT, IkeMessage.FLAG_RESPONSE, 0, payloads);
-        ikeSa.firstMessageR = IkeCodec.encode(response);
-        ikeSa.window.responded(0, List.of(ikeSa.firstMessageR));
-        ikeSa.state = State.RESPONDER_INIT_DONE;
-        ikeSa.engine.send(ikeSa.firstMessageR, ikeSa.remote, ikeSa.natt);
+        IkeMessage response = new IkeMessage(ikeSa.spiI(), ikeSa.spiR(), ExchangeType.IKE_SA_INIT, IkeMessage.FLAG_RESPONSE, 0, payloads);
+        ikeSa.firstMessageR(IkeCodec.encode(response));
+        ikeSa.tasks().responded(0, List.of(ikeSa.firstMessageR()));
+        ikeSa.state(State.RESPONDER_INIT_DONE);
+        engine.send(ikeSa.firstMessageR(), ikeSa.remote(), ikeSa.natt());
         return true;
     }
 
@@ -264,20 +272,20 @@ final class IkeInitExchange {
      * gateway and logged throttled, and no tunnel's status changes (only an authenticated peer may change that).
      */
     private void refuseInit(IkeMessage m, IkeRejection reason, int notify, String message) {
-        ikeSa.engine.listener().rejected(reason);
-        ikeSa.engine.warnings().warn(reason.label(), "IKE_SA_INIT from {} refused ({}): {}", ikeSa.remote, reason.label(), message);
+        engine.listener().rejected(reason);
+        engine.warnings().warn(reason.label(), "IKE_SA_INIT from {} refused ({}): {}", ikeSa.remote(), reason.label(), message);
         sendUnprotectedError(m, notify, new byte[0]);
     }
 
     private void notePeerSignatureHashes(IkeMessage m) {
-        ikeSa.peerSignatureHashes = m.notify(NotifyType.SIGNATURE_HASH_ALGORITHMS).map(n -> {
+        ikeSa.peerSignatureHashes(m.notify(NotifyType.SIGNATURE_HASH_ALGORITHMS).map(n -> {
             try {
                 return SignatureHash.parseNotify(n.data());
             } catch (RuntimeException e) {
                 LOG.debug("ignoring malformed SIGNATURE_HASH_ALGORITHMS: {}", e.getMessage());
                 return java.util.Set.<SignatureHash>of();
             }
-        }).orElse(java.util.Set.of());
+        }).orElse(java.util.Set.of()));
     }
 
     private static Payload.CertReq certReqFor(List<CertificateAuthentication> tunnels) {
@@ -287,9 +295,9 @@ final class IkeInitExchange {
     }
 
     private List<Payload> natDetectionNotifies(boolean forceEncapsulation) {
-        long r = ikeSa.initiator ? 0 : ikeSa.spiR;
-        byte[] source = forceEncapsulation ? NatDetection.fake(ikeSa.spiI, r) : NatDetection.hash(ikeSa.spiI, r, ikeSa.localAddress);
-        byte[] destination = NatDetection.hash(ikeSa.spiI, r, ikeSa.remote);
+        long r = ikeSa.initiator() ? 0 : ikeSa.spiR();
+        byte[] source = forceEncapsulation ? NatDetection.fake(ikeSa.spiI(), r) : NatDetection.hash(ikeSa.spiI(), r, ikeSa.localAddress());
+        byte[] destination = NatDetection.hash(ikeSa.spiI(), r, ikeSa.remote());
         return List.of(new Payload.Notify(0, new byte[0], NotifyType.NAT_DETECTION_SOURCE_IP, source),
                 new Payload.Notify(0, new byte[0], NotifyType.NAT_DETECTION_DESTINATION_IP, destination));
     }
@@ -298,22 +306,21 @@ final class IkeInitExchange {
     private void processNatDetection(IkeMessage m, long spiIForHash, long spiRForHash) {
         List<Payload.Notify> sources = m.notifies().filter(n -> n.notifyType() == NotifyType.NAT_DETECTION_SOURCE_IP).toList();
         Optional<Payload.Notify> destination = m.notify(NotifyType.NAT_DETECTION_DESTINATION_IP);
-        if (sources.isEmpty() || destination.isEmpty()) {
-            ikeSa.natDetected = false;
-        } else {
-            byte[] peerHash = NatDetection.hash(spiIForHash, spiRForHash, ikeSa.remote);
+        boolean detected = false;
+        if (!sources.isEmpty() && destination.isPresent()) {
+            byte[] peerHash = NatDetection.hash(spiIForHash, spiRForHash, ikeSa.remote());
             boolean peerBehindNat = sources.stream().noneMatch(n -> java.security.MessageDigest.isEqual(n.data(), peerHash));
             boolean weBehindNat = !java.security.MessageDigest.isEqual(destination.get().data(),
-                    NatDetection.hash(spiIForHash, spiRForHash, ikeSa.localAddress));
-            ikeSa.natDetected = peerBehindNat || weBehindNat;
+                    NatDetection.hash(spiIForHash, spiRForHash, ikeSa.localAddress()));
+            detected = peerBehindNat || weBehindNat;
         }
-        boolean force = (ikeSa.tunnel != null && ikeSa.tunnel.definition().forceEncapsulation()) || ikeSa.engine.forceUdpEncapsulation();
-        ikeSa.udpEncap = ikeSa.natDetected || force;
+        boolean force = (ikeSa.tunnel() != null && ikeSa.tunnel().definition().forceEncapsulation()) || engine.forceUdpEncapsulation();
+        ikeSa.nat(detected, detected || force);
     }
 
     private void sendUnprotectedError(IkeMessage request, int notifyType, byte[] data) {
         IkeMessage response = new IkeMessage(request.initiatorSpi(), 0, request.exchangeType(), IkeMessage.FLAG_RESPONSE,
                 request.messageId(), List.of(new Payload.Notify(0, new byte[0], notifyType, data)));
-        ikeSa.engine.send(IkeCodec.encode(response), ikeSa.remote, ikeSa.natt);
+        engine.send(IkeCodec.encode(response), ikeSa.remote(), ikeSa.natt());
     }
 }

@@ -6,8 +6,6 @@ import static dev.strait.gateway.ike.sa.IkeSa.hex;
 import static dev.strait.gateway.ike.sa.IkeInitExchange.preferGroupFirst;
 
 import dev.strait.gateway.ike.crypto.Algorithms;
-import dev.strait.gateway.ike.crypto.KeyDerivation;
-import dev.strait.gateway.ike.crypto.PrfFunction;
 import dev.strait.gateway.ike.crypto.KeyExchange;
 import dev.strait.gateway.ike.message.ExchangeType;
 import dev.strait.gateway.ike.message.IkeMessage;
@@ -40,10 +38,10 @@ final class IkeRekeying {
     private record IkeRekey(long newSpi, long peerSpi, IkeChoice choice, byte[] nonceI, byte[] nonceR, List<byte[]> secrets) {
     }
 
-    private final IkeSa ikeSa;
+    private final IkeSaContext ikeSa;
     private final IkeEngine engine;
     private final AdditionalKeyExchanges kes;
-    private final ExchangeWindow window;
+    private final TaskManager tasks;
     private final SaTimers timers;
     private boolean ikeRekeyInFlight;
     /** The successor created by the peer's IKE rekey that we answered while ours was in flight. */
@@ -57,10 +55,10 @@ final class IkeRekeying {
     /** The link of the peer's multi-KE rekey we dropped after winning the collision: its IKE_FOLLOWUP_KE gets TEMPORARY_FAILURE. */
     private byte[] abandonedLink;
 
-    IkeRekeying(IkeSa ikeSa, IkeEngine engine, ExchangeWindow window, SaTimers timers, AdditionalKeyExchanges kes) {
+    IkeRekeying(IkeSaContext ikeSa, IkeEngine engine, TaskManager tasks, SaTimers timers, AdditionalKeyExchanges kes) {
         this.ikeSa = ikeSa;
         this.engine = engine;
-        this.window = window;
+        this.tasks = tasks;
         this.timers = timers;
         this.kes = kes;
     }
@@ -90,41 +88,58 @@ final class IkeRekeying {
 
     /** Rekeys this IKE SA (section 2.18): new SPIs and keys from SK_d; the children move to the successor. */
     void rekeyIke(Algorithms.Group forcedGroup) {
-        if (ikeSa.state != State.ESTABLISHED) {
+        if (ikeSa.state() != State.ESTABLISHED) {
             return;
         }
-        window.queueRequest(() -> {
-            if (ikeSa.state != State.ESTABLISHED) {
-                window.sendNextQueued();
-                return;
+        tasks.queue(new IkeRekeyTask(forcedGroup));
+    }
+
+    /** Our CREATE_CHILD_SA for the IKE SA, like strongSwan's ike_rekey task as initiator. */
+    private final class IkeRekeyTask extends IkeTask.CreateChildSa {
+        private final Algorithms.Group forcedGroup;
+        private KeyExchange kx;
+        private long newSpi;
+        private byte[] nonce;
+
+        IkeRekeyTask(Algorithms.Group forcedGroup) {
+            this.forcedGroup = forcedGroup;
+        }
+
+        @Override
+        public List<Payload> buildRequest(int messageId) {
+            if (ikeSa.state() != State.ESTABLISHED) {
+                return null;
             }
             if (pendingIkeRekey != null) {
                 // The peer's own rekey of this SA waits for its IKE_FOLLOWUP_KE exchanges: it wins, ours may follow later.
                 ikeSa.retryLater(() -> rekeyIke(forcedGroup));
-                window.sendNextQueued();
-                return;
+                return null;
             }
-            TunnelDefinition t = ikeSa.tunnel.definition();
-            Algorithms.Group group = forcedGroup != null ? forcedGroup : ikeSa.ikeChoice.group();
-            KeyExchange kx = KeyExchange.generate(group);
-            long newSpi = engine.newSpi();
-            byte[] nonce = engine.randomBytes(NONCE_LENGTH);
-            List<Payload> inner = List.of(
+            TunnelDefinition t = ikeSa.tunnel().definition();
+            Algorithms.Group group = forcedGroup != null ? forcedGroup : ikeSa.ikeChoice().group();
+            kx = KeyExchange.generate(group);
+            newSpi = engine.newSpi();
+            nonce = engine.randomBytes(NONCE_LENGTH);
+            ikeRekeyInFlight = true;
+            LOG.info("tunnel {}: rekeying IKE SA {}", ikeSa.name(), hex(ikeSa.localSpi()));
+            return List.of(
                     new Payload.Sa(ProposalMatcher.ikeOffer(preferGroupFirst(t.ikeProposals(), group), WireBytes.u64(newSpi))),
                     new Payload.Nonce(nonce),
                     new Payload.KeyExchange(group.id, kx.publicValue()));
-            ikeRekeyInFlight = true;
-            LOG.info("tunnel {}: rekeying IKE SA {}", ikeSa.name(), hex(ikeSa.localSpi));
-            ikeSa.sendRequest(ExchangeType.CREATE_CHILD_SA, inner, r -> onIkeRekeyResponse(newSpi, nonce, kx, r));
-        });
+        }
+
+        @Override
+        public void processResponse(IkeMessage response) {
+            onIkeRekeyResponse(newSpi, nonce, kx, response);
+        }
     }
 
     private void onIkeRekeyResponse(long newSpi, byte[] nonceI, KeyExchange kx, IkeMessage r) {
-        if (ikeSa.state != State.ESTABLISHED) {
+        if (ikeSa.state() != State.ESTABLISHED) {
             forgetRekeys();
             return;
         }
-        TunnelDefinition t = ikeSa.tunnel.definition();
+        TunnelDefinition t = ikeSa.tunnel().definition();
         Optional<Payload.Notify> error = r.notifies().filter(Payload.Notify::isError).findFirst();
         Optional<Payload.Sa> sa = r.first(Payload.Sa.class);
         Optional<IkeChoice> choice = sa.flatMap(x -> ProposalMatcher.acceptIkeAnswer(x, t.ikeProposals()));
@@ -159,7 +174,7 @@ final class IkeRekeying {
                 t.ikeProposals().stream().flatMap(p -> p.groups().stream()).filter(g -> g.id == wanted && g != kx.group())
                         .findFirst().ifPresentOrElse(this::rekeyIke, () -> {
                             LOG.warn("tunnel {}: IKE SA rekey failed: the peer wants key exchange group {}", ikeSa.name(), wanted);
-                            ikeSa.tunnel.noteError(FailureReason.REKEY_FAILED, "peer wants key exchange group " + wanted
+                            ikeSa.tunnel().noteError(FailureReason.REKEY_FAILED, "peer wants key exchange group " + wanted
                                     + " for the IKE SA rekey, which the tunnel's ike.proposals do not offer");
                         });
             } else {
@@ -215,7 +230,7 @@ final class IkeRekeying {
         ikeRekeyInFollowups = true;
         kes.sendFollowupKe(group, link, "IKE SA rekey", (shared, r) -> {
             ikeRekeyInFollowups = false; // set again by the next IKE_FOLLOWUP_KE, if one follows
-            if (ikeSa.state != State.ESTABLISHED) {
+            if (ikeSa.state() != State.ESTABLISHED) {
                 forgetRekeys();
                 return;
             }
@@ -237,7 +252,7 @@ final class IkeRekeying {
 
     private void noteRekeyFailed(String why) {
         LOG.warn("tunnel {}: IKE SA rekey failed: {}", ikeSa.name(), why);
-        ikeSa.tunnel.noteError(FailureReason.REKEY_FAILED, "IKE SA rekey failed: " + why);
+        ikeSa.tunnel().noteError(FailureReason.REKEY_FAILED, "IKE SA rekey failed: " + why);
     }
 
     /** This SA is gone: neither our rekey nor a peer's successor waiting on its outcome matter any more. */
@@ -254,12 +269,12 @@ final class IkeRekeying {
         ikeRekeyInFlight = false;
         IkeSa theirs = peerIkeRekey;
         peerIkeRekey = null;
-        if (theirs == null || theirs.state != State.ESTABLISHED) {
+        if (theirs == null || theirs.state() != State.ESTABLISHED) {
             return false;
         }
-        LOG.info("tunnel {}: our IKE SA rekey failed, the peer's {} stands", ikeSa.name(), hex(theirs.localSpi));
+        LOG.info("tunnel {}: our IKE SA rekey failed, the peer's {} stands", ikeSa.name(), hex(theirs.localSpi()));
         ikeSa.handOver(theirs);
-        theirs.executor.execute(theirs::startAsSuccessor);
+        theirs.execute(theirs::startAsSuccessor);
         closeAfterPeerRekey();
         return true;
     }
@@ -270,9 +285,9 @@ final class IkeRekeying {
         IkeSa theirs = peerIkeRekey;
         peerIkeRekey = null;
         long newSpi = rekey.newSpi();
-        IkeSa next = successor(true, newSpi, rekey.peerSpi(), rekey.choice(), rekey.nonceI(), rekey.nonceR(), rekey.secrets());
+        IkeSa next = ikeSa.successor(true, newSpi, rekey.peerSpi(), rekey.choice(), rekey.nonceI(), rekey.nonceR(), rekey.secrets());
         engine.listener().ikeRekey(ikeSa.name());
-        boolean oursRedundant = theirs != null && theirs.state == State.ESTABLISHED
+        boolean oursRedundant = theirs != null && theirs.state() == State.ESTABLISHED
                 && Lifetimes.oursIsRedundant(Lifetimes.minNonce(rekey.nonceI(), rekey.nonceR()), peerIkeRekeyMinNonce);
         if (theirs != null) {
             engine.listener().rekeyCollision(ikeSa.name(), "ike");
@@ -281,9 +296,9 @@ final class IkeRekeying {
             // The peer's rekey wins: it gets the children and deletes this SA; we delete our redundant successor.
             LOG.info("tunnel {}: IKE SA rekey collision, ours {} is redundant", ikeSa.name(), hex(newSpi));
             ikeSa.handOver(theirs);
-            theirs.executor.execute(theirs::startAsSuccessor);
+            theirs.execute(theirs::startAsSuccessor);
             engine.register(next);
-            next.executor.execute(next::sendDeleteAndClose);
+            next.execute(next::sendDeleteAndClose);
             return;
         }
         if (theirs != null) {
@@ -291,9 +306,9 @@ final class IkeRekeying {
         }
         ikeSa.handOver(next);
         engine.register(next);
-        next.executor.execute(next::startAsSuccessor);
+        next.execute(next::startAsSuccessor);
         if (theirs != null) {
-            theirs.executor.execute(theirs::closeIfRedundant); // the peer should delete it; if it does not, we do
+            theirs.execute(theirs::closeIfRedundant); // the peer should delete it; if it does not, we do
         }
         ikeSa.sendDeleteAndClose(); // make-before-break: the children already live in the successor
     }
@@ -301,7 +316,7 @@ final class IkeRekeying {
     void respondIkeRekey(IkeMessage m, Payload.Sa sa, byte[] nonceI) {
         pendingIkeRekey = null; // a new rekey request: the peer abandoned any earlier one
         abandonedLink = null;
-        TunnelDefinition t = ikeSa.tunnel.definition();
+        TunnelDefinition t = ikeSa.tunnel().definition();
         Optional<Payload.KeyExchange> ke = m.first(Payload.KeyExchange.class);
         Payload.Proposal first = sa.proposals().getFirst();
         if (ke.isEmpty() || first.spi().length != 8) {
@@ -385,7 +400,7 @@ final class IkeRekeying {
     /** The peer's completed IKE rekey: its successor, registered, with the children unless our rekey runs too. */
     private IkeSa adoptPeerIkeRekey(IkeChoice choice, long peerSpi, long newSpi, byte[] nonceI, byte[] nonceR,
                                    List<byte[]> secrets) {
-        IkeSa next = successor(false, peerSpi, newSpi, choice, nonceI, nonceR, secrets);
+        IkeSa next = ikeSa.successor(false, peerSpi, newSpi, choice, nonceI, nonceR, secrets);
         engine.listener().ikeRekey(ikeSa.name());
         if (ikeRekeyInFlight) {
             // Collision: which successor survives is settled when our own rekey's answer arrives.
@@ -395,13 +410,13 @@ final class IkeRekeying {
             ikeSa.handOver(next);
         }
         engine.register(next);
-        LOG.info("tunnel {}: peer rekeyed IKE SA {} -> {}", ikeSa.name(), hex(ikeSa.localSpi), hex(newSpi));
+        LOG.info("tunnel {}: peer rekeyed IKE SA {} -> {}", ikeSa.name(), hex(ikeSa.localSpi()), hex(newSpi));
         return next;
     }
 
     private void afterPeerIkeRekeyAnswered(IkeSa next) {
         if (!ikeRekeyInFlight) {
-            next.executor.execute(next::startAsSuccessor);
+            next.execute(next::startAsSuccessor);
             closeAfterPeerRekey();
         }
     }
@@ -409,37 +424,9 @@ final class IkeRekeying {
     /** The peer deletes this replaced SA; should it not, it goes away after the retransmission window. */
     private void closeAfterPeerRekey() {
         timers.after(engine.settings().retransmits().stream().reduce(Duration.ZERO, Duration::plus).plusSeconds(10), () -> {
-            if (ikeSa.state == State.REKEYED) {
+            if (ikeSa.state() == State.REKEYED) {
                 ikeSa.close(false);
             }
         });
-    }
-
-    /** The IKE SA that replaces this one after a rekey; the initiator of the rekey is the new SA's initiator. */
-    private IkeSa successor(boolean weInitiated, long newSpiI, long newSpiR, IkeChoice choice, byte[] nonceI, byte[] nonceR,
-                            List<byte[]> secrets) {
-        IkeSa next = new IkeSa(engine, weInitiated, weInitiated ? newSpiI : newSpiR, ikeSa.tunnel, List.of(ikeSa.tunnel));
-        next.state = State.ESTABLISHED;
-        next.spiI = newSpiI;
-        next.spiR = newSpiR;
-        next.remote = ikeSa.remote;
-        next.localAddress = ikeSa.localAddress;
-        next.natt = ikeSa.natt;
-        next.natDetected = ikeSa.natDetected;
-        next.udpEncap = ikeSa.udpEncap;
-        next.fragmentation = ikeSa.fragmentation;
-        next.drivesAdditionalChildren = ikeSa.drivesAdditionalChildren;
-        next.ikeChoice = choice;
-        next.ni = nonceI;
-        next.nr = nonceR;
-        next.prf = PrfFunction.of(choice.prf());
-        Algorithms.Encr encr = choice.encr().alg();
-        int encLen = encr.keyMaterialLength(choice.encr().keyBits());
-        int integLen = choice.integ() == null ? 0 : choice.integ().keyLength;
-        next.keys = KeyDerivation.rekeyedIkeSaKeysFromSecrets(ikeSa.prf, ikeSa.keys.skD(), next.prf, nonceI, nonceR, secrets, newSpiI,
-                newSpiR, encLen, integLen);
-        next.installIkeCiphers(); // the rekey's initiator is the new SA's initiator
-        next.establishedAt = engine.clock().now();
-        return next;
     }
 }

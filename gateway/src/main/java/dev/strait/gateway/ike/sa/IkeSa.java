@@ -18,16 +18,15 @@ import java.net.InetSocketAddress;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.List;
-import java.util.Optional;
-import java.util.function.Consumer;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * One IKE SA and its exchanges, in either role (RFC 7296 sections 1.2-1.4, 2.1-2.4). Every method runs on the SA's
+ * One IKE SA in either role (RFC 7296 sections 1.2-1.4, 2.1-2.4): its state, which its tasks reach through
+ * {@link IkeSaContext}, and the tasks and responders its {@link TaskManager} runs. Every method runs on the SA's
  * serial executor, so the state below needs no locks.
  */
-final class IkeSa {
+final class IkeSa implements IkeSaContext.Setup {
     private static final Logger LOG = LoggerFactory.getLogger(IkeSa.class);
     static final int NONCE_LENGTH = 32;
 
@@ -42,64 +41,61 @@ final class IkeSa {
                  List<Payload.TrafficSelector> remoteTs, Instant establishedAt, Instant rekeyAt, Instant expireAt) {
     }
 
-    final IkeEngine engine;
-    final SerialExecutor executor;
-    final boolean initiator;
-    final long localSpi;
-    final Instant createdAt;
+    private final IkeEngine engine;
+    private final SerialExecutor executor;
+    private final boolean initiator;
+    private final long localSpi;
+    private final Instant createdAt;
     /** Responder: the tunnels this SA may turn out to be for, until IDi names one (read by the engine, hence volatile). */
-    volatile List<TunnelRuntime> candidates;
-    volatile TunnelRuntime tunnel;
+    private volatile List<TunnelRuntime> candidates;
+    private volatile TunnelRuntime tunnel;
 
-    State state;
-    long spiI;
-    long spiR;
-    InetSocketAddress remote;
-    InetSocketAddress localAddress;
+    private State state;
+    private long spiI;
+    private long spiR;
+    private InetSocketAddress remote;
+    private InetSocketAddress localAddress;
     /** IKE currently travels on the NAT-T port (with the non-ESP marker). */
-    boolean natt;
-    boolean natDetected;
+    private boolean natt;
+    private boolean natDetected;
     /** ESP goes in UDP (RFC 3948): a NAT was detected or encapsulation is forced. */
-    boolean udpEncap;
-    String lastError;
+    private boolean udpEncap;
 
-    byte[] ni;
-    byte[] nr;
-    byte[] firstMessageI;
-    byte[] firstMessageR;
-    IkeChoice ikeChoice;
-    PrfFunction prf;
-    KeyDerivation.IkeKeys keys;
-    boolean peerSentInitialContact;
+    private byte[] ni;
+    private byte[] nr;
+    private byte[] firstMessageI;
+    private byte[] firstMessageR;
+    private IkeChoice ikeChoice;
+    private PrfFunction prf;
+    private KeyDerivation.IkeKeys keys;
     /** The responder announced CHILDLESS_IKEV2_SUPPORTED in IKE_SA_INIT (RFC 6023 section 3). */
-    boolean peerSupportsChildless;
+    private boolean peerSupportsChildless;
     /** RFC 7427: the hashes the peer announced in IKE_SA_INIT (empty: it sent no SIGNATURE_HASH_ALGORITHMS). */
-    java.util.Set<SignatureHash> peerSignatureHashes = java.util.Set.of();
+    private java.util.Set<SignatureHash> peerSignatureHashes = java.util.Set.of();
 
     /** CERTREQs the responder sent in its IKE_SA_INIT response (initiator side). */
-    List<Payload.CertReq> peerInitCertReqs = List.of();
+    private List<Payload.CertReq> peerInitCertReqs = List.of();
     /** RFC 7383: both sides announced fragmentation in IKE_SA_INIT, so large protected messages go out as SKFs. */
-    boolean fragmentation;
-    Instant establishedAt;
-    final List<Child> children = new java.util.concurrent.CopyOnWriteArrayList<>();
-    volatile long lastInboundNanos;
+    private boolean fragmentation;
+    private Instant establishedAt;
+    private final List<Child> children = new java.util.concurrent.CopyOnWriteArrayList<>();
+    private volatile long lastInboundNanos;
     /** Responder: the timer that forgets this SA should IKE_AUTH never come. */
     private Clock.Timer halfOpenExpiry;
 
     // The parts of this SA's work that have a class of their own, all on this SA's executor.
     /** Every timer this SA has queued: close() and handOver() cancel them all. */
-    final SaTimers timers;
+    private final SaTimers timers;
     /** Seals and opens SK / SKF payloads with the current keys. */
-    final SkChannel sk;
-    /** Message IDs and the single outstanding request (window size 1). */
-    final ExchangeWindow window;
+    private final SkChannel sk;
+    /** Our tasks (one outstanding request, window size 1, and the queue behind it) and the peer's requests. */
+    private final TaskManager tasks;
     /** When this SA and its Child SAs are rekeyed, replaced or probed for liveness. */
-    final SaLifetimes lifetimes;
+    private final SaLifetimes lifetimes;
     /** Our rekeys of this IKE SA and the peer's (section 2.18). */
     private final IkeRekeying ikeRekeying;
     /** Our CREATE_CHILD_SA exchanges for Child SAs (rekeys, additional ones) and the peer's. */
-    final ChildSaExchanges childSas;
-    private final ChildSaResponder childResponder;
+    private final ChildSaExchanges childSas;
     /** IKE_SA_INIT, both roles. */
     private final IkeInitExchange init;
     /** IKE_INTERMEDIATE and IKE_AUTH, both roles. */
@@ -109,8 +105,7 @@ final class IkeSa {
 
     // Additional Child SAs (RFC 7296 section 1.3.1) for subnet pairs the peer left out of the IKE_AUTH Child SA.
     /** Set on the IKE SA we initiated (and inherited by its rekeyed successors): we create the missing children. */
-    boolean drivesAdditionalChildren;
-
+    private boolean drivesAdditionalChildren;
 
     IkeSa(IkeEngine engine, boolean initiator, long localSpi, TunnelRuntime tunnel, List<TunnelRuntime> candidates) {
         this.engine = engine;
@@ -123,15 +118,20 @@ final class IkeSa {
         this.lastInboundNanos = engine.clock().nanoTime();
         this.timers = new SaTimers(this, engine);
         this.sk = new SkChannel(this, engine);
-        this.window = new ExchangeWindow(this, engine, timers);
-        this.lifetimes = new SaLifetimes(this, engine, window, timers);
+        this.tasks = new TaskManager(this, engine, timers, sk);
+        this.lifetimes = new SaLifetimes(this, engine, tasks, timers);
         AdditionalKeyExchanges kes = new AdditionalKeyExchanges(this);
-        this.ikeRekeying = new IkeRekeying(this, engine, window, timers, kes);
-        this.childSas = new ChildSaExchanges(this, engine, window, kes);
-        this.childResponder = new ChildSaResponder(this, engine, childSas, kes);
-        this.init = new IkeInitExchange(this);
-        this.auth = new IkeAuthExchange(this);
-        this.informational = new InformationalExchange(this);
+        this.ikeRekeying = new IkeRekeying(this, engine, tasks, timers, kes);
+        this.childSas = new ChildSaExchanges(this, engine, tasks, kes);
+        ChildSaResponder childResponder = new ChildSaResponder(this, engine, childSas, ikeRekeying, kes);
+        this.init = new IkeInitExchange(this, engine);
+        this.auth = new IkeAuthExchange(this, engine);
+        this.informational = new InformationalExchange(this, engine);
+        tasks.respondTo(ExchangeType.IKE_INTERMEDIATE, auth::respondIntermediate);
+        tasks.respondTo(ExchangeType.IKE_AUTH, auth::respondAuth);
+        tasks.respondTo(ExchangeType.CREATE_CHILD_SA, childResponder::respondCreateChildSa);
+        tasks.respondTo(ExchangeType.IKE_FOLLOWUP_KE, childResponder::respondFollowupKe);
+        tasks.respondTo(ExchangeType.INFORMATIONAL, informational::respond);
     }
 
     /**
@@ -146,43 +146,47 @@ final class IkeSa {
         init.startInitiator(peer, group);
     }
 
+    /** Runs task on this SA's executor (after whatever it is running). */
+    void execute(Runnable task) {
+        executor.execute(task);
+    }
+
     /** Handles an IKE_SA_INIT request; returns false when no state should be kept (error answered). */
     boolean respondInit(IkeMessage m, InetSocketAddress from, boolean viaNatt, byte[] raw) {
         return init.respondInit(m, from, viaNatt, raw);
     }
 
     /** IKE_SA_INIT is done (initiator): IKE_INTERMEDIATE if additional key exchanges were chosen, then IKE_AUTH. */
-    void initDone() {
+    @Override
+    public void initDone() {
         auth.start();
     }
 
     /** Sends a liveness check (empty INFORMATIONAL); on no answer the SA is declared dead. */
-    void sendLivenessCheck() {
+    @Override
+    public void sendLivenessCheck() {
         informational.sendLivenessCheck();
     }
 
     /** Deletes the IKE SA politely (tunnel removed or daemon stopping), then closes it. */
-    void sendDeleteAndClose() {
+    @Override
+    public void sendDeleteAndClose() {
         informational.sendDeleteAndClose();
     }
 
-    String name() {
+    @Override
+    public State state() {
+        return state;
+    }
+
+    @Override
+    public String name() {
         return tunnel != null ? tunnel.name() : "(responder " + Long.toHexString(localSpi) + ")";
     }
 
-
-
-
-
-
-
-
-
-
-
     // ---------------------------------------------------------------- all protected messages
 
-    /** Entry point for every message after IKE_SA_INIT (and INIT responses), on this SA's executor. */
+    /** Entry point for every message of this SA (IKE_SA_INIT responses and retransmissions too), on its executor. */
     void onMessage(IkeMessage m, byte[] raw, InetSocketAddress from, boolean viaNatt) {
         if (state == State.CLOSED) {
             engine.drop(IkeDrop.UNKNOWN_SPI, "dropping {} from {}: IKE SA {} is closed", ExchangeType.name(m.exchangeType()),
@@ -190,11 +194,9 @@ final class IkeSa {
             return;
         }
         if (m.exchangeType() == ExchangeType.IKE_SA_INIT) {
-            if (m.isResponse() && window.awaits(0) && state == State.INIT_SENT) {
-                window.onRawResponse(m, raw);
-            } else if (!m.isResponse() && !initiator && window.lastResponseTo(0) != null) {
-                engine.send(window.lastResponseTo(0).getFirst(), remote, natt); // retransmitted IKE_SA_INIT
-            } else {
+            if (m.isResponse() && state == State.INIT_SENT) {
+                tasks.onInitResponse(m, raw, from);
+            } else if (m.isResponse() || initiator || !tasks.resendInitResponse()) { // else: a retransmitted IKE_SA_INIT
                 unexpected(m, from);
             }
             return;
@@ -203,51 +205,18 @@ final class IkeSa {
             unexpected(m, from);
             return;
         }
-        if (m.isResponse()) {
-            if (!window.awaits(m.messageId())) {
-                unexpected(m, from); // late or duplicate response
-                return;
-            }
-            List<Payload> inner = sk.decrypt(m, raw);
-            if (inner == null) {
-                return;
-            }
-            lastInboundNanos = engine.clock().nanoTime();
-            window.onResponse(m.withPayloads(inner));
-            return;
-        }
-        // A request from the peer.
-        List<byte[]> lastResponse = window.lastResponseTo(m.messageId());
-        if (lastResponse != null) {
-            // The peer did not get our answer; for a fragmented request, answer its first fragment only (RFC 7383 2.6.1).
-            boolean firstOrWhole = m.first(Payload.EncryptedFragment.class).map(f -> f.fragmentNumber() == 1).orElse(true);
-            if (firstOrWhole) {
-                lastResponse.forEach(b -> engine.send(b, from, viaNatt));
-            }
-            return;
-        }
-        if (m.messageId() != window.expectedPeerRequestId()) {
-            unexpected(m, from);
-            return;
-        }
-        List<Payload> inner = sk.decrypt(m, raw);
-        if (inner == null) {
-            return;
-        }
+        tasks.onProtected(m, raw, from, viaNatt);
+    }
+
+    /** An authenticated message from the peer arrived: it is alive. */
+    void heardFromPeer() {
         lastInboundNanos = engine.clock().nanoTime();
+    }
+
+    /** The peer's request came from from: it moved to 4500 or its NAT mapping changed (RFC 7296 section 2.23). */
+    void peerAt(InetSocketAddress from, boolean viaNatt) {
         if (!from.equals(remote)) {
-            remote = from; // the peer moved to 4500 or its NAT mapping changed (RFC 7296 section 2.23)
-            natt = viaNatt;
-            localAddress = new InetSocketAddress(localAddress.getAddress(), viaNatt ? engine.nattPort() : engine.ikePort());
-        }
-        IkeMessage request = m.withPayloads(inner);
-        switch (m.exchangeType()) {
-            case ExchangeType.IKE_AUTH -> auth.respondAuth(request);
-            case ExchangeType.IKE_INTERMEDIATE -> auth.respondIntermediate(request);
-            case ExchangeType.IKE_FOLLOWUP_KE -> respondFollowupKe(request);
-            case ExchangeType.INFORMATIONAL -> informational.respond(request);
-            case ExchangeType.CREATE_CHILD_SA -> respondCreateChildSa(request);
-            default -> respond(request, List.of());
+            endpoints(from, viaNatt, new InetSocketAddress(localAddress.getAddress(), viaNatt ? engine.nattPort() : engine.ikePort()));
         }
     }
 
@@ -256,49 +225,20 @@ final class IkeSa {
                 ExchangeType.name(m.exchangeType()), m.isResponse() ? "response" : "request", m.messageId(), from);
     }
 
-
-
-
-
-
-
-
     // ---------------------------------------------------------------- CREATE_CHILD_SA (RFC 7296 1.3, 2.8)
     // The exchanges live in IkeRekeying (IKE SA rekeys), ChildSaExchanges (ours for Child SAs) and ChildSaResponder
     // (the peer's for Child SAs); here: dispatching the peer's requests, and the successor IKE SA of a rekey.
 
-    Child childByInbound(int spi) {
+    @Override
+    public Child childByInbound(int spi) {
         return children.stream().filter(c -> c.inboundSpi() == spi).findFirst().orElse(null);
     }
 
     /** Retries a rekey the peer answered with TEMPORARY_FAILURE, after a random 1-3 s (RFC 7296 section 2.25). */
-    void retryLater(Runnable r) {
+    @Override
+    public void retryLater(Runnable r) {
         timers.after(Duration.ofMillis(1000 + java.util.concurrent.ThreadLocalRandom.current().nextInt(2000)), r);
     }
-
-    /** A peer's CREATE_CHILD_SA: Child SA rekey, additional Child SA, or IKE SA rekey (by the SA payload's protocol). */
-    private void respondCreateChildSa(IkeMessage m) {
-        Optional<Payload.Sa> sa = m.first(Payload.Sa.class);
-        Optional<Payload.Nonce> nonce = m.first(Payload.Nonce.class);
-        if (sa.isEmpty() || sa.get().proposals().isEmpty() || nonce.isEmpty()) {
-            respond(m, List.of(notify(NotifyType.INVALID_SYNTAX, new byte[0])));
-            return;
-        }
-        boolean ikeRekey = sa.get().proposals().getFirst().protocolId() == Payload.Proposal.PROTOCOL_IKE;
-        // Child creation waits while our IKE rekey runs, an IKE rekey waits while our Child rekey runs (2.25);
-        // two IKE rekeys or two Child rekeys at once are collisions, settled by the nonces (2.8.1, 2.8.2).
-        if (state != State.ESTABLISHED || (!ikeRekey && ikeRekeying.inFlight())
-                || (ikeRekey && childSas.rekeyOrCreateInFlight())) {
-            respond(m, List.of(notify(NotifyType.TEMPORARY_FAILURE, new byte[0])));
-            return;
-        }
-        if (ikeRekey) {
-            ikeRekeying.respondIkeRekey(m, sa.get(), nonce.get().data());
-        } else {
-            childResponder.respondChildCreate(m, sa.get(), nonce.get().data());
-        }
-    }
-
 
     /** The selectors of a message's TSi (initiator true) or TSr payload; empty when it has none. */
     static List<Payload.TrafficSelector> selectors(IkeMessage m, boolean initiator) {
@@ -310,41 +250,27 @@ final class IkeSa {
         return Payload.Notify.of(type, data);
     }
 
-    /** One IKE_FOLLOWUP_KE of the peer's Child SA creation or IKE SA rekey: our KE, then the next link or the new SA. */
-    private void respondFollowupKe(IkeMessage m) {
-        Optional<Payload.Notify> link = m.notify(NotifyType.ADDITIONAL_KEY_EXCHANGE);
-        if (state == State.ESTABLISHED && ikeRekeying.awaitsFollowupKe(link)) {
-            ikeRekeying.respondFollowupKe(m);
-            return;
-        }
-        childResponder.respondFollowupKe(m, link);
-    }
-
     /** Rekeys one Child SA (make-before-break): new SA installed first, the old one deleted afterwards. */
-    void rekeyChild(int oldInbound, Algorithms.Group forcedGroup) {
+    @Override
+    public void rekeyChild(int oldInbound, Algorithms.Group forcedGroup) {
         childSas.rekeyChild(oldInbound, forcedGroup);
     }
 
     /** Rekeys this IKE SA (section 2.18): new SPIs and keys from SK_d; the children move to the successor. */
-    void rekeyIke(Algorithms.Group forcedGroup) {
+    @Override
+    public void rekeyIke(Algorithms.Group forcedGroup) {
         ikeRekeying.rekeyIke(forcedGroup);
     }
 
-    /** Sends an SK-protected request of ours with the next message ID; onResponse gets the decrypted answer. */
-    void sendRequest(int exchange, List<Payload> inner, Consumer<IkeMessage> onResponse) {
-        int id = window.nextRequestId();
-        List<byte[]> bytes = sk.protect(exchange, ownFlags(false), id, inner);
-        window.sendRequest(id, bytes, onResponse, null);
-    }
-
     /** Moves the children to the successor and makes it the tunnel's IKE SA; this one is left REKEYED. */
-    void handOver(IkeSa next) {
+    @Override
+    public void handOver(IkeSa next) {
         next.inheritedRetiring = childSas.retiring();
         next.children.addAll(children);
         children.clear();
         state = State.REKEYED;
         timers.cancelAll();
-        window.dropQueued();
+        tasks.dropQueued();
         tunnel.onIkeRekeyed(this, next);
     }
 
@@ -376,14 +302,6 @@ final class IkeSa {
 
     // ---------------------------------------------------------------- shared machinery
 
-
-
-
-
-
-
-
-
     /**
      * Responder: forgets this SA if IKE_AUTH has not completed within halfOpenWindow (the initiator's retransmissions and
      * some slack). The timer goes as soon as the SA is established, so it holds no established SA.
@@ -398,7 +316,8 @@ final class IkeSa {
         });
     }
 
-    void establish() {
+    @Override
+    public void establish(boolean peerSentInitialContact) {
         if (state == State.ESTABLISHED) {
             return;
         }
@@ -418,19 +337,11 @@ final class IkeSa {
     }
 
     /**
-     * Derives KEYMAT (section 2.17) with the nonces of the exchange that created the child; exchangeInitiator says
-     * whether we initiated that exchange (its initiator's keys come first), tsi/tsr are as that exchange named them.
-     */
-    Child installChild(int inboundSpi, EspChoice esp, List<byte[]> secrets, byte[] nonceI, byte[] nonceR,
-                               boolean exchangeInitiator, List<Payload.TrafficSelector> tsi, List<Payload.TrafficSelector> tsr) {
-        return installChild(inboundSpi, esp, secrets, nonceI, nonceR, exchangeInitiator, tsi, tsr, Datapath.Outbound.NOW);
-    }
-
-    /**
      * secrets: the KE secret and those of the IKE_FOLLOWUP_KE exchanges, in order (RFC 9370 section 2.2.4); empty: no PFS.
      * outbound: AFTER_PEER when we answered the peer's rekey (make-before-break as responder).
      */
-    Child installChild(int inboundSpi, EspChoice esp, List<byte[]> secrets, byte[] nonceI, byte[] nonceR,
+    @Override
+    public Child installChild(int inboundSpi, EspChoice esp, List<byte[]> secrets, byte[] nonceI, byte[] nonceR,
                        boolean exchangeInitiator, List<Payload.TrafficSelector> tsi, List<Payload.TrafficSelector> tsr,
                        Datapath.Outbound outbound) {
         Algorithms.Encr encr = esp.encr().alg();
@@ -466,11 +377,13 @@ final class IkeSa {
     }
 
     /** Where ESP (and NAT keepalives) go: the peer's NAT-T address, or its 4500 when IKE still runs on 500. */
-    InetSocketAddress espPeer() {
+    @Override
+    public InetSocketAddress espPeer() {
         return new InetSocketAddress(remote.getAddress(), natt ? remote.getPort() : IkePorts.NATT);
     }
 
-    void removeChild(Child c) {
+    @Override
+    public void removeChild(Child c) {
         children.remove(c);
         timers.cancelChild(c.inboundSpi());
         if (tunnel != null) {
@@ -483,7 +396,8 @@ final class IkeSa {
         }
     }
 
-    void deriveKeys(byte[] shared) {
+    @Override
+    public void deriveKeys(byte[] shared) {
         prf = PrfFunction.of(ikeChoice.prf());
         Algorithms.Encr encr = ikeChoice.encr().alg();
         int encLen = encr.keyMaterialLength(ikeChoice.encr().keyBits());
@@ -499,16 +413,13 @@ final class IkeSa {
         sk.install(initiator ? fromInitiator : fromResponder, initiator ? fromResponder : fromInitiator);
     }
 
-
-
-    void respond(IkeMessage request, List<Payload> inner) {
-        List<byte[]> bytes = sk.protect(request.exchangeType(), ownFlags(true), request.messageId(), inner);
-        window.responded(request.messageId(), bytes);
-        bytes.forEach(b -> engine.send(b, remote, natt));
+    @Override
+    public void respond(IkeMessage request, List<Payload> inner) {
+        tasks.respond(request, inner);
     }
 
-
-    int ownFlags(boolean response) {
+    @Override
+    public int ownFlags(boolean response) {
         return (initiator ? IkeMessage.FLAG_INITIATOR : 0) | (response ? IkeMessage.FLAG_RESPONSE : 0);
     }
 
@@ -534,8 +445,8 @@ final class IkeSa {
         close(true);
     }
 
-    void fail(FailureReason reason, String message) {
-        lastError = message;
+    @Override
+    public void fail(FailureReason reason, String message) {
         LOG.warn("tunnel {}: {}", name(), message);
         if (tunnel != null) {
             tunnel.noteError(reason, message);
@@ -549,12 +460,13 @@ final class IkeSa {
     }
 
     /** Tears down local state: children out of the datapath, SPI unregistered. notifyTunnel=false for a replaced SA. */
-    void close(boolean notifyTunnel) {
+    @Override
+    public void close(boolean notifyTunnel) {
         if (state == State.CLOSED) {
             return;
         }
         state = State.CLOSED;
-        window.cancelOutstanding();
+        tasks.cancelOutstanding();
         timers.cancelAll();
         for (Child c : List.copyOf(children)) {
             removeChild(c);
@@ -570,8 +482,97 @@ final class IkeSa {
         close(false);
     }
 
-    long lastInbound() {
+    @Override
+    public long lastInbound() {
         return lastInboundNanos;
+    }
+
+    // ---------------------------------------------------------------- IkeSaContext: the state tasks read and set
+
+    @Override public boolean initiator() { return initiator; }
+    @Override public long localSpi() { return localSpi; }
+    @Override public long spiI() { return spiI; }
+    @Override public long spiR() { return spiR; }
+    @Override public TunnelRuntime tunnel() { return tunnel; }
+    @Override public List<TunnelRuntime> candidates() { return candidates; }
+    @Override public InetSocketAddress remote() { return remote; }
+    @Override public InetSocketAddress localAddress() { return localAddress; }
+    @Override public boolean natt() { return natt; }
+    @Override public boolean natDetected() { return natDetected; }
+    @Override public boolean udpEncap() { return udpEncap; }
+    @Override public boolean fragmentation() { return fragmentation; }
+    @Override public IkeChoice ikeChoice() { return ikeChoice; }
+    @Override public PrfFunction prf() { return prf; }
+    @Override public KeyDerivation.IkeKeys keys() { return keys; }
+    @Override public boolean keysInstalled() { return sk.ready(); }
+    @Override public byte[] ni() { return ni; }
+    @Override public byte[] nr() { return nr; }
+    @Override public byte[] firstMessageI() { return firstMessageI; }
+    @Override public byte[] firstMessageR() { return firstMessageR; }
+    @Override public boolean peerSupportsChildless() { return peerSupportsChildless; }
+    @Override public java.util.Set<SignatureHash> peerSignatureHashes() { return peerSignatureHashes; }
+    @Override public List<Payload.CertReq> peerInitCertReqs() { return peerInitCertReqs; }
+    @Override public List<Child> children() { return children; }
+    @Override public boolean drivesAdditionalChildren() { return drivesAdditionalChildren; }
+    @Override public TaskManager tasks() { return tasks; }
+    @Override public ChildSaExchanges childSas() { return childSas; }
+    Instant establishedAt() { return establishedAt; }
+
+    @Override public void state(State s) { state = s; }
+    @Override public void spis(long i, long r) { spiI = i; spiR = r; }
+    @Override public void nat(boolean detected, boolean encap) { natDetected = detected; udpEncap = encap; }
+    @Override public void candidates(List<TunnelRuntime> c) { candidates = c; }
+    @Override public void tunnel(TunnelRuntime t) { tunnel = t; }
+    @Override public void ni(byte[] n) { ni = n; }
+    @Override public void nr(byte[] n) { nr = n; }
+    @Override public void firstMessageI(byte[] m) { firstMessageI = m; }
+    @Override public void firstMessageR(byte[] m) { firstMessageR = m; }
+    @Override public void ikeChoice(IkeChoice c) { ikeChoice = c; }
+    @Override public void fragmentation(boolean on) { fragmentation = on; }
+    @Override public void peerSupportsChildless(boolean b) { peerSupportsChildless = b; }
+    @Override public void peerSignatureHashes(java.util.Set<SignatureHash> h) { peerSignatureHashes = h; }
+    @Override public void peerInitCertReqs(List<Payload.CertReq> c) { peerInitCertReqs = c; }
+    @Override public void driveAdditionalChildren() { drivesAdditionalChildren = true; }
+
+    @Override
+    public void endpoints(InetSocketAddress peer, boolean viaNatt, InetSocketAddress local) {
+        remote = peer;
+        natt = viaNatt;
+        localAddress = local;
+    }
+
+    @Override
+    public void updateKeys(KeyDerivation.IkeKeys next) {
+        keys = next;
+        installIkeCiphers();
+    }
+
+    @Override
+    public IkeSa successor(boolean weInitiated, long newSpiI, long newSpiR, IkeChoice choice, byte[] nonceI, byte[] nonceR,
+                           List<byte[]> secrets) {
+        IkeSa next = new IkeSa(engine, weInitiated, weInitiated ? newSpiI : newSpiR, tunnel, List.of(tunnel));
+        next.state = State.ESTABLISHED;
+        next.spiI = newSpiI;
+        next.spiR = newSpiR;
+        next.remote = remote;
+        next.localAddress = localAddress;
+        next.natt = natt;
+        next.natDetected = natDetected;
+        next.udpEncap = udpEncap;
+        next.fragmentation = fragmentation;
+        next.drivesAdditionalChildren = drivesAdditionalChildren;
+        next.ikeChoice = choice;
+        next.ni = nonceI;
+        next.nr = nonceR;
+        next.prf = PrfFunction.of(choice.prf());
+        Algorithms.Encr encr = choice.encr().alg();
+        int encLen = encr.keyMaterialLength(choice.encr().keyBits());
+        int integLen = choice.integ() == null ? 0 : choice.integ().keyLength;
+        next.keys = KeyDerivation.rekeyedIkeSaKeysFromSecrets(prf, keys.skD(), next.prf, nonceI, nonceR, secrets, newSpiI,
+                newSpiR, encLen, integLen);
+        next.installIkeCiphers(); // the rekey's initiator is the new SA's initiator
+        next.establishedAt = engine.clock().now();
+        return next;
     }
 
     static String hex(long spi) {

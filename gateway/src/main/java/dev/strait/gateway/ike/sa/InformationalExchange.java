@@ -19,10 +19,12 @@ import org.slf4j.LoggerFactory;
 final class InformationalExchange {
     private static final Logger LOG = LoggerFactory.getLogger(InformationalExchange.class);
 
-    private final IkeSa ikeSa;
+    private final IkeSaContext ikeSa;
+    private final IkeEngine engine;
 
-    InformationalExchange(IkeSa ikeSa) {
+    InformationalExchange(IkeSaContext ikeSa, IkeEngine engine) {
         this.ikeSa = ikeSa;
+        this.engine = engine;
     }
 
     /** The peer's INFORMATIONAL request: deletes of Child SAs (answered with ours) or of the IKE SA, or a liveness check. */
@@ -36,7 +38,7 @@ final class InformationalExchange {
                 List<byte[]> ours = new ArrayList<>();
                 for (byte[] spi : d.spis()) {
                     int outbound = WireBytes.u32(spi);
-                    ikeSa.children.stream().filter(c -> c.outboundSpi() == outbound).findFirst().ifPresent(c -> {
+                    ikeSa.children().stream().filter(c -> c.outboundSpi() == outbound).findFirst().ifPresent(c -> {
                         ours.add(WireBytes.u32(c.inboundSpi()));
                         ikeSa.removeChild(c);
                     });
@@ -48,53 +50,70 @@ final class InformationalExchange {
         }
         ikeSa.respond(m, deleteIke ? List.of() : out);
         if (deleteIke) {
-            LOG.info("tunnel {}: peer deleted the {}IKE SA {}", ikeSa.name(), ikeSa.state == State.REKEYED ? "rekeyed " : "", IkeSa.hex(ikeSa.localSpi));
-            if (ikeSa.tunnel != null && ikeSa.state != State.REKEYED) {
-                ikeSa.tunnel.noteError(FailureReason.PEER_DELETED, "the peer deleted the IKE SA");
+            LOG.info("tunnel {}: peer deleted the {}IKE SA {}", ikeSa.name(), ikeSa.state() == State.REKEYED ? "rekeyed " : "", IkeSa.hex(ikeSa.localSpi()));
+            if (ikeSa.tunnel() != null && ikeSa.state() != State.REKEYED) {
+                ikeSa.tunnel().noteError(FailureReason.PEER_DELETED, "the peer deleted the IKE SA");
             }
             ikeSa.close(true);
-        } else if (ikeSa.state == State.ESTABLISHED && ikeSa.tunnel != null && !out.isEmpty()) {
-            if (ikeSa.children.isEmpty()) {
-                ikeSa.tunnel.noteError(FailureReason.CHILD_DELETED, "the peer deleted the Child SA");
+        } else if (ikeSa.state() == State.ESTABLISHED && ikeSa.tunnel() != null && !out.isEmpty()) {
+            if (ikeSa.children().isEmpty()) {
+                ikeSa.tunnel().noteError(FailureReason.CHILD_DELETED, "the peer deleted the Child SA");
             }
-            ikeSa.childSas.recreateDeletedChildren();
+            ikeSa.childSas().recreateDeletedChildren();
         }
     }
 
+    /** Our liveness check: an empty INFORMATIONAL, its retransmissions squeezed into dpd.timeout. */
     void sendLivenessCheck() {
-        if (ikeSa.state != State.ESTABLISHED) {
+        if (ikeSa.state() != State.ESTABLISHED) {
             return;
         }
-        ikeSa.window.queueRequest(() -> {
-            int id = ikeSa.window.nextRequestId();
-            List<byte[]> bytes = ikeSa.sk.protect(ExchangeType.INFORMATIONAL, ikeSa.ownFlags(false), id, List.of());
-            Duration timeout = ikeSa.tunnel == null ? null : ikeSa.tunnel.definition().dpdTimeout();
-            ikeSa.window.sendTimedRequest(id, bytes, r -> LOG.debug("tunnel {}: peer is alive", ikeSa.name()),
-                    timeout == null || timeout.isZero() ? null : timeout, this::livenessRoundTrip);
-        });
+        ikeSa.tasks().queue(new LivenessCheck());
     }
 
-    /** The peer answered a liveness check we sent once: the tunnel's round-trip time (TunnelRuntime keeps it). */
-    private void livenessRoundTrip(Duration rtt) {
-        if (ikeSa.tunnel != null) {
-            ikeSa.tunnel.roundTrip(rtt);
+    /** Like strongSwan's ike_dpd task: the answer is all that matters, and the time it took. */
+    private final class LivenessCheck implements IkeTask {
+        @Override
+        public int exchangeType() {
+            return ExchangeType.INFORMATIONAL;
+        }
+
+        @Override
+        public List<Payload> buildRequest(int messageId) {
+            return List.of();
+        }
+
+        @Override
+        public Duration giveUpAfter() {
+            Duration timeout = ikeSa.tunnel() == null ? null : ikeSa.tunnel().definition().dpdTimeout();
+            return timeout == null || timeout.isZero() ? null : timeout;
+        }
+
+        @Override
+        public void processResponse(IkeMessage response) {
+            LOG.debug("tunnel {}: peer is alive", ikeSa.name());
+        }
+
+        /** The peer answered a liveness check we sent once: the tunnel's round-trip time (TunnelRuntime keeps it). */
+        @Override
+        public void roundTrip(Duration rtt) {
+            if (ikeSa.tunnel() != null) {
+                ikeSa.tunnel().roundTrip(rtt);
+            }
         }
     }
 
+    /** Deletes the IKE SA (ahead of anything outstanding or queued), then closes it when the peer answers. */
     void sendDeleteAndClose() {
-        if (ikeSa.state == State.CLOSED || ikeSa.state == State.DELETING) {
+        if (ikeSa.state() == State.CLOSED || ikeSa.state() == State.DELETING) {
             return;
         }
-        if (!ikeSa.sk.ready() || ikeSa.state == State.INIT_SENT) {
+        if (!ikeSa.keysInstalled() || ikeSa.state() == State.INIT_SENT) {
             ikeSa.close(true);
             return;
         }
-        ikeSa.state = State.DELETING;
-        ikeSa.window.cancelOutstanding();
-        ikeSa.window.dropQueued();
-        int id = ikeSa.window.nextRequestId();
-        List<byte[]> bytes = ikeSa.sk.protect(ExchangeType.INFORMATIONAL, ikeSa.ownFlags(false), id,
-                List.of(new Payload.Delete(Payload.Proposal.PROTOCOL_IKE, 0, List.of())));
-        ikeSa.window.sendRequest(id, bytes, r -> ikeSa.close(true), null);
+        ikeSa.state(State.DELETING);
+        ikeSa.tasks().preempt(IkeTask.of(ExchangeType.INFORMATIONAL,
+                () -> List.of(new Payload.Delete(Payload.Proposal.PROTOCOL_IKE, 0, List.of())), r -> ikeSa.close(true)));
     }
 }

@@ -20,15 +20,15 @@ final class SaLifetimes {
     /** How often a Child SA with byte/packet lifetimes reads its datapath counters (lock-free reads). */
     private static final Duration VOLUME_CHECK_PERIOD = Duration.ofMillis(500);
 
-    private final IkeSa ikeSa;
+    private final IkeSaContext ikeSa;
     private final IkeEngine engine;
-    private final ExchangeWindow window;
+    private final TaskManager tasks;
     private final SaTimers timers;
 
-    SaLifetimes(IkeSa ikeSa, IkeEngine engine, ExchangeWindow window, SaTimers timers) {
+    SaLifetimes(IkeSaContext ikeSa, IkeEngine engine, TaskManager tasks, SaTimers timers) {
         this.ikeSa = ikeSa;
         this.engine = engine;
-        this.window = window;
+        this.tasks = tasks;
         this.timers = timers;
     }
 
@@ -40,8 +40,8 @@ final class SaLifetimes {
         if (c.expireAt() != null) {
             own.add(timers.after(untilOrZero(c.expireAt()), () -> onChildExpired(c.inboundSpi())));
         }
-        if (ikeSa.tunnel != null && ikeSa.tunnel.definition().childVolume().any()) {
-            own.add(watchChildVolume(c, ikeSa.tunnel.definition().childVolume().forNewChild()));
+        if (ikeSa.tunnel() != null && ikeSa.tunnel().definition().childVolume().any()) {
+            own.add(watchChildVolume(c, ikeSa.tunnel().definition().childVolume().forNewChild()));
         }
     }
 
@@ -49,7 +49,7 @@ final class SaLifetimes {
     private Clock.Timer watchChildVolume(Child c, VolumeLimits.Thresholds limits) {
         boolean[] rekeyStarted = {false};
         return timers.every(VOLUME_CHECK_PERIOD, () -> {
-            if (ikeSa.state == State.CLOSED || ikeSa.state == State.REKEYED || ikeSa.childByInbound(c.inboundSpi()) == null) {
+            if (ikeSa.state() == State.CLOSED || ikeSa.state() == State.REKEYED || ikeSa.childByInbound(c.inboundSpi()) == null) {
                 return; // cancelled with the Child SA
             }
             dev.strait.gateway.datapath.spi.Datapath.SaCounters k = engine.datapath().counters(c.inboundSpi());
@@ -76,25 +76,25 @@ final class SaLifetimes {
     }
 
     private void onChildExpired(int inboundSpi) {
-        if (ikeSa.state != State.ESTABLISHED || ikeSa.childByInbound(inboundSpi) == null) {
+        if (ikeSa.state() != State.ESTABLISHED || ikeSa.childByInbound(inboundSpi) == null) {
             return;
         }
         LOG.warn("tunnel {}: Child SA {} reached its hard lifetime without a successful rekey; replacing the IKE SA",
                 ikeSa.name(), hex32(inboundSpi));
-        ikeSa.tunnel.noteError(FailureReason.REKEY_FAILED, "Child SA was not rekeyed before its hard lifetime");
+        ikeSa.tunnel().noteError(FailureReason.REKEY_FAILED, "Child SA was not rekeyed before its hard lifetime");
         ikeSa.sendDeleteAndClose();
     }
 
     void scheduleIkeLifetime() {
-        Duration life = ikeSa.tunnel == null ? Duration.ZERO : ikeSa.tunnel.definition().ikeRekeyAfter();
+        Duration life = ikeSa.tunnel() == null ? Duration.ZERO : ikeSa.tunnel().definition().ikeRekeyAfter();
         if (life.isZero()) {
             return;
         }
         timers.after(Lifetimes.rekeyAfter(life), () -> ikeSa.rekeyIke(null));
         timers.after(Lifetimes.hardLimit(life), () -> {
-            if (ikeSa.state == State.ESTABLISHED) {
+            if (ikeSa.state() == State.ESTABLISHED) {
                 LOG.warn("tunnel {}: IKE SA reached its hard lifetime without a successful rekey", ikeSa.name());
-                ikeSa.tunnel.noteError(FailureReason.REKEY_FAILED, "IKE SA was not rekeyed before its hard lifetime");
+                ikeSa.tunnel().noteError(FailureReason.REKEY_FAILED, "IKE SA was not rekeyed before its hard lifetime");
                 ikeSa.sendDeleteAndClose();
             }
         });
@@ -109,16 +109,16 @@ final class SaLifetimes {
      */
     void scheduleNatKeepalive() {
         Duration interval = engine.settings().natKeepalive();
-        if (interval == null || interval.isZero() || !ikeSa.udpEncap) {
+        if (interval == null || interval.isZero() || !ikeSa.udpEncap()) {
             return;
         }
         long[] lastOut = {-1, engine.clock().nanoTime()}; // packets out at the last look, and when something last left
         timers.every(interval.dividedBy(20), () -> {
-            if (ikeSa.state != State.ESTABLISHED) {
+            if (ikeSa.state() != State.ESTABLISHED) {
                 return;
             }
             long out = 0;
-            for (Child c : ikeSa.children) {
+            for (Child c : ikeSa.children()) {
                 dev.strait.gateway.datapath.spi.Datapath.SaCounters k = engine.datapath().counters(c.inboundSpi());
                 out += k == null ? 0 : k.packetsOut();
             }
@@ -134,13 +134,13 @@ final class SaLifetimes {
     }
 
     void scheduleDpd() {
-        if (ikeSa.tunnel == null || ikeSa.tunnel.definition().dpdInterval().isZero()) {
+        if (ikeSa.tunnel() == null || ikeSa.tunnel().definition().dpdInterval().isZero()) {
             return;
         }
-        Duration interval = ikeSa.tunnel.definition().dpdInterval();
+        Duration interval = ikeSa.tunnel().definition().dpdInterval();
         timers.every(interval, () -> {
-            long idle = engine.clock().nanoTime() - Math.max(ikeSa.lastInboundNanos, engine.lastEspInbound(ikeSa));
-            if (ikeSa.state == State.ESTABLISHED && !window.busy() && idle >= interval.toNanos()) {
+            long idle = engine.clock().nanoTime() - Math.max(ikeSa.lastInbound(), engine.lastEspInbound(ikeSa));
+            if (ikeSa.state() == State.ESTABLISHED && !tasks.busy() && idle >= interval.toNanos()) {
                 ikeSa.sendLivenessCheck();
             }
         });

@@ -50,7 +50,7 @@ final class SkChannel {
         try {
             Optional<Payload.EncryptedFragment> f = m.first(Payload.EncryptedFragment.class);
             if (f.isPresent()) {
-                if (!ikeSa.fragmentation) {
+                if (!ikeSa.fragmentation()) {
                     throw new MalformedMessageException("SKF fragment although fragmentation was not negotiated");
                 }
                 byte[] part = SkProtector.openFragment(inCipher, f.get(), raw, 0, raw.length);
@@ -73,12 +73,12 @@ final class SkChannel {
 
     /** SK-protects a message, as SKF fragments when fragmentation is on and it would not fit the path (RFC 7383). */
     List<byte[]> protect(int exchange, int flags, int messageId, List<Payload> inner) {
-        byte[] whole = SkProtector.seal(outCipher, ikeSa.spiI, ikeSa.spiR, exchange, flags, messageId, inner);
+        byte[] whole = SkProtector.seal(outCipher, ikeSa.spiI(), ikeSa.spiR(), exchange, flags, messageId, inner);
         int limit = fragmentSize();
-        if (!ikeSa.fragmentation || whole.length <= limit) {
+        if (!ikeSa.fragmentation() || whole.length <= limit) {
             return List.of(whole);
         }
-        List<byte[]> fragments = SkProtector.sealFragments(outCipher, ikeSa.spiI, ikeSa.spiR, exchange, flags, messageId, inner, limit);
+        List<byte[]> fragments = SkProtector.sealFragments(outCipher, ikeSa.spiI(), ikeSa.spiR(), exchange, flags, messageId, inner, limit);
         LOG.debug("tunnel {}: {} of {} bytes goes out in {} fragments", ikeSa.name(), ExchangeType.name(exchange), whole.length,
                 fragments.size());
         fragments.forEach(f -> engine.listener().fragment("sent"));
@@ -87,8 +87,8 @@ final class SkChannel {
 
     /** Largest IKE message per datagram: path MTU (at least 576 / 1280, RFC 7383 section 2.5.1) minus IP, UDP, marker. */
     private int fragmentSize() {
-        boolean v6 = ikeSa.remote.getAddress() instanceof java.net.Inet6Address;
+        boolean v6 = ikeSa.remote().getAddress() instanceof java.net.Inet6Address;
         int mtu = Math.max(engine.settings().pathMtu(), v6 ? 1280 : 576);
-        return mtu - (v6 ? 40 : 20) - 8 - (ikeSa.natt ? 4 : 0);
+        return mtu - (v6 ? 40 : 20) - 8 - (ikeSa.natt() ? 4 : 0);
     }
 }

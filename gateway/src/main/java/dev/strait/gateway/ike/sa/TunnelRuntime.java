@@ -103,7 +103,7 @@ final class TunnelRuntime {
         current = sa;
         InetSocketAddress peer = new InetSocketAddress(definition.peerAddress(), definition.peerPort());
         Algorithms.Group group = definition.ikeProposals().getFirst().groups().getFirst();
-        sa.executor.execute(() -> sa.startInitiator(peer, group, giveUp));
+        sa.execute(() -> sa.startInitiator(peer, group, giveUp));
     }
 
     ResponderNarrowing narrowing() {
@@ -123,8 +123,8 @@ final class TunnelRuntime {
             engine.dropOtherSas(this, sa);
         } else if (old != null && old != sa) {
             // Both sides initiated: keep the newest SA only.
-            LOG.info("tunnel {}: replacing IKE SA {} with {}", name(), IkeSa.hex(old.localSpi), IkeSa.hex(sa.localSpi));
-            old.executor.execute(old::sendDeleteAndClose);
+            LOG.info("tunnel {}: replacing IKE SA {} with {}", name(), IkeSa.hex(old.localSpi()), IkeSa.hex(sa.localSpi()));
+            old.execute(old::sendDeleteAndClose);
         }
         engine.listener().tunnelUp(name(), true);
     }
@@ -136,18 +136,18 @@ final class TunnelRuntime {
         }
     }
 
-    synchronized void onChildChanged(IkeSa sa) {
+    synchronized void onChildChanged(IkeSaContext sa) {
         if (sa != current) {
             return;
         }
-        status.childrenChanged(!sa.children.isEmpty(), !missingChildren.isEmpty());
+        status.childrenChanged(!sa.children().isEmpty(), !missingChildren.isEmpty());
     }
 
     /**
      * The IKE SA tried every subnet pair no Child SA carried; {@code refusals} (one message per pair, naming the
      * subnets) stay without a Child SA until the next IKE SA tries again. Empty: every pair is carried.
      */
-    synchronized void noteMissingChildren(IkeSa sa, List<String> refusals) {
+    synchronized void noteMissingChildren(IkeSaContext sa, List<String> refusals) {
         if (sa != current) {
             return;
         }
@@ -204,7 +204,7 @@ final class TunnelRuntime {
         }
         IkeSa sa = current;
         if (sa != null) {
-            sa.executor.execute(sa::sendDeleteAndClose);
+            sa.execute(sa::sendDeleteAndClose);
         }
     }
 

@@ -35,13 +35,13 @@ public record TunnelSnapshot(String name, String namespace, Long generation, Str
                              java.time.Duration rtt, IkeEngine engine, Totals retired) {
         Ike ike = null;
         List<Child> children = List.of();
-        if (sa != null && sa.state != null) {
-            ike = new Ike(sa.state.name(), sa.initiator ? "initiator" : "responder", IkeSa.hex(sa.spiI), IkeSa.hex(sa.spiR),
-                    sa.ikeChoice == null ? null : sa.ikeChoice.describe(),
-                    sa.localAddress == null ? null : sa.localAddress.toString().replaceFirst("^/", ""),
-                    sa.remote == null ? null : sa.remote.toString().replaceFirst("^/", ""), sa.natDetected, sa.udpEncap,
-                    sa.establishedAt == null ? null : sa.establishedAt.toString(), rtt == null ? null : rtt.toNanos() / 1e9);
-            children = sa.children.stream().map(c -> child(c, engine.datapath())).toList();
+        if (sa != null && sa.state() != null) {
+            ike = new Ike(sa.state().name(), sa.initiator() ? "initiator" : "responder", IkeSa.hex(sa.spiI()), IkeSa.hex(sa.spiR()),
+                    sa.ikeChoice() == null ? null : sa.ikeChoice().describe(),
+                    sa.localAddress() == null ? null : sa.localAddress().toString().replaceFirst("^/", ""),
+                    sa.remote() == null ? null : sa.remote().toString().replaceFirst("^/", ""), sa.natDetected(), sa.udpEncap(),
+                    sa.establishedAt() == null ? null : sa.establishedAt().toString(), rtt == null ? null : rtt.toNanos() / 1e9);
+            children = sa.children().stream().map(c -> child(c, engine.datapath())).toList();
         }
         Totals totals = retired;
         for (Child c : children) {

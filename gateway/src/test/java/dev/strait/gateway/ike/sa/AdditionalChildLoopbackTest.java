@@ -117,21 +117,21 @@ class AdditionalChildLoopbackTest {
         Side b = p[1];
         await(() -> a.datapath.installed.size() == 2 && b.datapath.installed.size() == 2, "two Child SAs");
         IkeSa sa = a.engine.currentSa("t");
-        IkeSa.Child additional = sa.children.stream()
+        IkeSa.Child additional = sa.children().stream()
                 .filter(c -> TrafficSelectors.describe(c.remoteTs()).equals("[10.21.0.0/24]")).findFirst().orElseThrow();
-        IkeSa.Child first = sa.children.stream().filter(c -> c != additional).findFirst().orElseThrow();
-        sa.executor.execute(() -> sa.rekeyChild(additional.inboundSpi(), null));
+        IkeSa.Child first = sa.children().stream().filter(c -> c != additional).findFirst().orElseThrow();
+        sa.execute(() -> sa.rekeyChild(additional.inboundSpi(), null));
         await(() -> !a.datapath.installed.containsKey(additional.inboundSpi()) && a.datapath.installed.size() == 2
                 && b.datapath.installed.size() == 2, "the additional Child SA replaced");
         assertTrue(a.datapath.installed.containsKey(first.inboundSpi()), "the other Child SA is untouched");
         assertEquals(BOTH_PAIRS, selectors(a), "the rekeyed SA keeps its own selectors");
         assertMirrored(a, b);
 
-        sa.executor.execute(() -> sa.rekeyIke(null));
-        await(() -> a.engine.currentSa("t") != sa && a.engine.currentSa("t").children.size() == 2, "both children moved");
+        sa.execute(() -> sa.rekeyIke(null));
+        await(() -> a.engine.currentSa("t") != sa && a.engine.currentSa("t").children().size() == 2, "both children moved");
         IkeSa next = a.engine.currentSa("t");
         engines.elapse(Duration.ofSeconds(2)); // the successor must not create duplicates of pairs that are carried
-        assertEquals(2, next.children.size());
+        assertEquals(2, next.children().size());
         assertEquals(2, a.datapath.installed.size());
         assertEquals(1, a.additionalChildren("created"));
         assertEquals(BOTH_PAIRS, selectors(a));
@@ -156,7 +156,7 @@ class AdditionalChildLoopbackTest {
         TunnelRuntime rb = b.engine.runtime("t");
         rb.replaceDefinition(withLocalSubnets(rb.definition(), List.of(Cidr.parse("10.20.0.0/24"), Cidr.parse("10.21.0.0/24"))));
         IkeSa sa = a.engine.currentSa("t");
-        sa.executor.execute(() -> sa.rekeyIke(null));
+        sa.execute(() -> sa.rekeyIke(null));
         await(() -> a.additionalChildren("created") == 1 && a.datapath.installed.size() == 2, "created on the rekeyed IKE SA");
         assertEquals(BOTH_PAIRS, selectors(a));
         assertMirrored(a, b);

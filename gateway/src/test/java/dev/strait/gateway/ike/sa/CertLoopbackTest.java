@@ -178,7 +178,7 @@ class CertLoopbackTest {
         engines.elapse(Duration.ofSeconds(2));
         assertEquals(List.of(spi), List.copyOf(a.datapath.installed.keySet()), "the running Child SA stays");
         assertEquals(1, a.datapath.events.size(), "nothing removed or re-installed: " + a.datapath.events);
-        assertTrue(a.engine.currentSa("t").tunnel.definition().certificates() == renewed.certificates(),
+        assertTrue(a.engine.currentSa("t").tunnel().definition().certificates() == renewed.certificates(),
                 "new IKE SAs use the renewed certificate");
     }
 }

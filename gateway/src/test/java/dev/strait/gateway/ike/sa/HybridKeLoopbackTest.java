@@ -99,8 +99,8 @@ class HybridKeLoopbackTest {
         for (Side initiator : List.of(a, b)) {
             int before = a.datapath.events.size();
             IkeSa sa = initiator.engine.currentSa("t");
-            int spi = sa.children.getFirst().inboundSpi();
-            sa.executor.execute(() -> sa.rekeyChild(spi, null));
+            int spi = sa.children().getFirst().inboundSpi();
+            sa.execute(() -> sa.rekeyChild(spi, null));
             EngineLoopbackTest.await(() -> a.datapath.events.size() >= before + 2 && a.datapath.installed.size() == 1
                     && b.datapath.installed.size() == 1, "rekeyed Child SA (CREATE_CHILD_SA + IKE_FOLLOWUP_KE), events " + a.datapath.events);
             ChildSaSpec sa1 = a.datapath.installed.values().iterator().next();
@@ -131,7 +131,7 @@ class HybridKeLoopbackTest {
 
     private static void awaitLivenessAnswer(IkeSa sa, String what) throws InterruptedException {
         long before = sa.lastInbound();
-        sa.executor.execute(sa::sendLivenessCheck);
+        sa.execute(sa::sendLivenessCheck);
         EngineLoopbackTest.await(() -> sa.lastInbound() != before, what);
     }
 
@@ -147,7 +147,7 @@ class HybridKeLoopbackTest {
     private static boolean oneSharedIkeSa(Side a, Side b, long notSpi) {
         IkeSa sa = a.engine.currentSa("t");
         IkeSa sb = b.engine.currentSa("t");
-        return sa != null && sb != null && sa.localSpi != notSpi && sa.spiI == sb.spiI && sa.spiR == sb.spiR
+        return sa != null && sb != null && sa.localSpi() != notSpi && sa.spiI() == sb.spiI() && sa.spiR() == sb.spiR()
                 && a.engine.saCounts().equals(Map.of("ESTABLISHED", 1)) && b.engine.saCounts().equals(Map.of("ESTABLISHED", 1))
                 && a.datapath.installed.size() == 1 && b.datapath.installed.size() == 1;
     }
@@ -159,12 +159,12 @@ class HybridKeLoopbackTest {
         Side b = p[1];
         int child = a.datapath.installed.keySet().iterator().next();
         for (Side initiator : List.of(a, b)) {
-            long old = a.engine.currentSa("t").localSpi;
+            long old = a.engine.currentSa("t").localSpi();
             IkeSa sa = initiator.engine.currentSa("t");
-            sa.executor.execute(() -> sa.rekeyIke(null));
+            sa.execute(() -> sa.rekeyIke(null));
             EngineLoopbackTest.await(() -> oneSharedIkeSa(a, b, old), "IKE SA rekeyed (CREATE_CHILD_SA + IKE_FOLLOWUP_KE), old one gone");
             IkeSa na = a.engine.currentSa("t");
-            assertEquals(List.of(dev.strait.gateway.ike.crypto.Algorithms.Group.ML_KEM_768), na.ikeChoice.additionalKes(),
+            assertEquals(List.of(dev.strait.gateway.ike.crypto.Algorithms.Group.ML_KEM_768), na.ikeChoice().additionalKes(),
                     "the rekeyed IKE SA ran ML-KEM again");
             assertEquals(HYBRID, a.engine.snapshot().getFirst().ike().proposal());
             assertEquals(child, a.datapath.installed.keySet().iterator().next(), "the Child SA moved over untouched");
@@ -182,7 +182,7 @@ class HybridKeLoopbackTest {
         Side[] p = establishedHybridPair();
         Side a = p[0];
         Side b = p[1];
-        long old = a.engine.currentSa("t").localSpi;
+        long old = a.engine.currentSa("t").localSpi();
         IkeSa sa = a.engine.currentSa("t");
         IkeSa sb = b.engine.currentSa("t");
         int wireBefore = engines.network.wire().size();
@@ -191,7 +191,7 @@ class HybridKeLoopbackTest {
                 + b.engine.saCounts());
         engines.elapse(java.time.Duration.ofSeconds(15)); // past the loser's safety delete: the winner stays
         assertTrue(oneSharedIkeSa(a, b, old), "still one IKE SA: " + a.engine.saCounts() + " / " + b.engine.saCounts());
-        assertEquals(1, a.engine.currentSa("t").ikeChoice.additionalKes().size());
+        assertEquals(1, a.engine.currentSa("t").ikeChoice().additionalKes().size());
         assertEquals(1, a.count("collision-ike"));
         assertEquals(1, b.count("collision-ike"));
         List<MemoryNetwork.Datagram> wire = engines.network.wire().subList(wireBefore, engines.network.wire().size());

@@ -181,10 +181,10 @@ public final class MemoryEngines implements AutoCloseable {
                 Thread.currentThread().interrupt();
             }
         };
-        sa.executor.execute(hold);
-        sb.executor.execute(hold);
-        sa.executor.execute(a);
-        sb.executor.execute(b);
+        sa.execute(hold);
+        sb.execute(hold);
+        sa.execute(a);
+        sb.execute(b);
         go.countDown();
     }
 
