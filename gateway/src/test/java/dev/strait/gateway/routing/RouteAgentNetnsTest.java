@@ -14,6 +14,7 @@ import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
+import dev.strait.gateway.testing.Privileged;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -28,6 +29,7 @@ import org.junit.jupiter.api.Test;
  * LAN behind a stand-in tunnel link on the active gateway node (see {@link RouteLab}). No kubelet, no API server:
  * the cluster view is given; what is tested is that the routes and rules it becomes carry real traffic.
  */
+@Privileged
 class RouteAgentNetnsTest {
     private static final RoutingSettings AUTO = new RoutingSettings(RoutingSettings.Mode.Auto, RouteLab.TUNNEL_MTU,
             RoutingSettings.DEFAULT_VNI, RoutingSettings.DEFAULT_VXLAN_PORT);
@@ -39,7 +41,7 @@ class RouteAgentNetnsTest {
 
     @BeforeAll
     static void up() throws IOException {
-        assumeTrue(RouteLab.usable(), "needs root, iproute2, iptables-nft, tcpdump and iperf3");
+        assumeTrue(RouteLab.usable(), "needs iproute2, iptables-nft, tcpdump and iperf3");
         lab = RouteLab.up();
         lab.tunnelOn(N1);
         baselineN1 = RouteLab.snapshot(N1);
