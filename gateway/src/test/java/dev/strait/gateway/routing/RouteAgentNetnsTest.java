@@ -133,7 +133,7 @@ class RouteAgentNetnsTest {
     @Test
     void anAgentRestartDropsNoPacketOfARunningPingStream() throws IOException, InterruptedException {
         gatewayOn(N1, AUTO);
-        Path out = Files.createTempFile("route-ping", ".txt");
+        Path out = lab.file("ping");
         Process ping = lab.start(out, P2, "ping", "-c", "200", "-i", "0.01", "-W", "2", REMOTE_HOST);
         RouteLab.waitFor(out, s -> s.contains("icmp_seq=5 "), Duration.ofSeconds(10));
         for (int i = 0; i < 3; i++) {
@@ -209,7 +209,7 @@ class RouteAgentNetnsTest {
 
     /** A short iperf3 TCP run from client (bound to bind if given) to an iperf3 server at serverIp in serverNs. */
     private static void tcp(String serverNs, String serverIp, String clientNs, String bind) throws IOException {
-        Path log = Files.createTempFile("route-iperf", ".txt");
+        Path log = lab.file("iperf");
         Process server = lab.start(log, serverNs, "iperf3", "-s", "-1", "--forceflush", "-B", serverIp);
         try {
             RouteLab.waitFor(log, s -> s.contains("Server listening"), Duration.ofSeconds(10));

@@ -3,6 +3,7 @@ package dev.strait.gateway.routing;
 import dev.strait.api.net.Cidr;
 import dev.strait.gateway.linux.NetNs;
 import dev.strait.gateway.testing.NodeNamespaces;
+import dev.strait.gateway.testing.TempDirs;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
@@ -48,6 +49,12 @@ final class RouteLab implements AutoCloseable {
     static final Map<String, String> STANDIN = Map.of(N1, "169.254.100", N2, "169.254.200");
 
     private final List<Process> background = new ArrayList<>();
+    /** Output of the lab's captures and background commands; removed with the lab. */
+    private final Path files;
+
+    private RouteLab() throws IOException {
+        files = Files.createTempDirectory("route-lab-");
+    }
 
     /** Root itself is checked by {@code @Privileged}; this checks the tools the lab runs. */
     static boolean usable() {
@@ -139,6 +146,11 @@ final class RouteLab implements AutoCloseable {
         return NodeNamespaces.snapshot(node, IPTABLES);
     }
 
+    /** A new empty file in the lab's directory. */
+    Path file(String prefix) throws IOException {
+        return Files.createTempFile(files, prefix, ".txt");
+    }
+
     /** Starts a command in the background; closed with the lab. */
     Process start(Path out, String ns, String... argv) throws IOException {
         List<String> cmd = new ArrayList<>(List.of("ip", "netns", "exec", ns));
@@ -150,7 +162,7 @@ final class RouteLab implements AutoCloseable {
 
     /** tcpdump on an interface, returned once it listens; its text output goes to the returned file. */
     Path capture(String ns, String dev, int count, String filter) throws IOException {
-        Path out = Files.createTempFile("route-cap", ".txt");
+        Path out = file("cap");
         List<String> argv = new ArrayList<>(List.of("tcpdump", "-i", dev, "-n", "-l", "-v", "-c",
                 String.valueOf(count)));
         argv.addAll(List.of(filter.split(" ")));
@@ -189,6 +201,10 @@ final class RouteLab implements AutoCloseable {
         for (Process p : background) {
             p.destroyForcibly();
         }
-        deleteNamespaces();
+        try {
+            deleteNamespaces();
+        } finally {
+            TempDirs.delete(files);
+        }
     }
 }

@@ -12,9 +12,7 @@ import java.io.InputStream;
 import java.io.UncheckedIOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.util.Comparator;
 import java.util.concurrent.TimeUnit;
-import java.util.stream.Stream;
 import org.junit.jupiter.api.Assertions;
 import org.junit.jupiter.api.Assumptions;
 
@@ -88,12 +86,9 @@ public final class TestApiServer implements AutoCloseable {
         }
     }
 
-    /** Deletes dir and what it holds; the k8s/ link is removed, not followed. */
     private static void deleteDir(Path dir) {
-        try (Stream<Path> all = Files.walk(dir)) {
-            for (Path p : all.sorted(Comparator.reverseOrder()).toList()) {
-                Files.deleteIfExists(p);
-            }
+        try {
+            TempDirs.delete(dir); // the k8s/ link goes, the binaries stay
         } catch (IOException e) {
             throw new UncheckedIOException(e);
         }
