@@ -73,8 +73,8 @@ public final class TestApiServer implements AutoCloseable {
     /**
      * A directory for this server alone, its k8s/ a link to the shared binaries. kube-api-test keeps its certificates
      * in its directory, creates them when they are missing (locked within one JVM only) and reuses them after: on a
-     * shared one, two test runs starting at once on a fresh cache write the same files, and one run's server refuses
-     * the other's client certificate.
+     * shared one, two test runs starting at once on a fresh cache both write the same files, and a server can end up
+     * with one run's client CA and the other run's client.
      */
     private static Path ownDir() {
         try {
