@@ -16,6 +16,7 @@ import dev.strait.gateway.esp.EspCipher;
 import dev.strait.gateway.esp.EspCounters;
 import dev.strait.gateway.esp.EspOutbound;
 import dev.strait.gateway.ike.crypto.Algorithms.Encr;
+import dev.strait.gateway.testing.Privileged;
 import io.micrometer.prometheusmetrics.PrometheusConfig;
 import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
 import java.io.IOException;
@@ -38,13 +39,14 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.TestMethodOrder;
 
 /**
- * Two sites in namespaces dp-a and dp-b joined by a veth pair, each with a userspace datapath and static SAs.
- * Needs root. Traffic only flows between the namespaces.
+ * Two sites in namespaces dp-a-PID and dp-b-PID joined by a veth pair, each with a userspace datapath and static SAs.
+ * Traffic only flows between the namespaces; the links are created inside them, so their names are theirs alone.
  */
+@Privileged
 @TestMethodOrder(MethodOrderer.OrderAnnotation.class)
 class DatapathIntegrationTest {
-    private static final String A = "dp-a";
-    private static final String B = "dp-b";
+    private static final String A = NetNs.perRun("dp-a");
+    private static final String B = NetNs.perRun("dp-b");
     private static final InetSocketAddress A_UDP = new InetSocketAddress("198.19.0.1", 4500);
     private static final InetSocketAddress B_UDP = new InetSocketAddress("198.19.0.2", 4500);
     private static final List<Cidr> LAN_A = List.of(Cidr.parse("10.11.0.0/24"));
@@ -68,7 +70,7 @@ class DatapathIntegrationTest {
 
     @BeforeAll
     static void sites() throws Exception {
-        assumeTrue(NetNs.usable(), "needs root, /dev/net/tun and iproute2");
+        assumeTrue(NetNs.usable(), "needs /dev/net/tun and iproute2");
         NetNs.create(A);
         NetNs.create(B);
         NetNs.mustSh("ip", "link", "add", "dp-va", "netns", A, "type", "veth", "peer", "name", "dp-vb", "netns", B);

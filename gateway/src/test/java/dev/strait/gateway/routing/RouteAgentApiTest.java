@@ -11,6 +11,7 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
+import dev.strait.gateway.testing.Privileged;
 import dev.strait.gateway.testing.TestApiServer;
 import io.fabric8.kubernetes.api.model.coordination.v1.LeaseBuilder;
 import io.fabric8.kubernetes.client.KubernetesClient;
@@ -37,6 +38,7 @@ import org.junit.jupiter.api.Tag;
  * agents; deleting the tunnel removes the routes.
  */
 @Tag("apiserver") // a separate, later surefire run: CI builds kube-apiserver meanwhile (gateway/pom.xml)
+@Privileged
 class RouteAgentApiTest {
     private static final String NS = "apps";
     private static final RoutingSettings SETTINGS = new RoutingSettings(RoutingSettings.Mode.Auto,
@@ -47,7 +49,7 @@ class RouteAgentApiTest {
 
     @BeforeAll
     static void up() throws IOException {
-        assumeTrue(RouteLab.usable(), "needs root, iproute2, iptables-nft, tcpdump and iperf3");
+        assumeTrue(RouteLab.usable(), "needs iproute2, iptables-nft, tcpdump and iperf3");
         api = TestApiServer.start();
         api.createNamespace(NS);
         api.installCrds(Path.of("..", "crds"), TestApiServer.TUNNEL_CRD);

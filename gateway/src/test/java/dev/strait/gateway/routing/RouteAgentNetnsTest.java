@@ -14,6 +14,7 @@ import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
+import dev.strait.gateway.testing.Privileged;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -28,6 +29,7 @@ import org.junit.jupiter.api.Test;
  * LAN behind a stand-in tunnel link on the active gateway node (see {@link RouteLab}). No kubelet, no API server:
  * the cluster view is given; what is tested is that the routes and rules it becomes carry real traffic.
  */
+@Privileged
 class RouteAgentNetnsTest {
     private static final RoutingSettings AUTO = new RoutingSettings(RoutingSettings.Mode.Auto, RouteLab.TUNNEL_MTU,
             RoutingSettings.DEFAULT_VNI, RoutingSettings.DEFAULT_VXLAN_PORT);
@@ -39,7 +41,7 @@ class RouteAgentNetnsTest {
 
     @BeforeAll
     static void up() throws IOException {
-        assumeTrue(RouteLab.usable(), "needs root, iproute2, iptables-nft, tcpdump and iperf3");
+        assumeTrue(RouteLab.usable(), "needs iproute2, iptables-nft, tcpdump and iperf3");
         lab = RouteLab.up();
         lab.tunnelOn(N1);
         baselineN1 = RouteLab.snapshot(N1);
@@ -131,7 +133,7 @@ class RouteAgentNetnsTest {
     @Test
     void anAgentRestartDropsNoPacketOfARunningPingStream() throws IOException, InterruptedException {
         gatewayOn(N1, AUTO);
-        Path out = Files.createTempFile("route-ping", ".txt");
+        Path out = lab.file("ping");
         Process ping = lab.start(out, P2, "ping", "-c", "200", "-i", "0.01", "-W", "2", REMOTE_HOST);
         RouteLab.waitFor(out, s -> s.contains("icmp_seq=5 "), Duration.ofSeconds(10));
         for (int i = 0; i < 3; i++) {
@@ -207,7 +209,7 @@ class RouteAgentNetnsTest {
 
     /** A short iperf3 TCP run from client (bound to bind if given) to an iperf3 server at serverIp in serverNs. */
     private static void tcp(String serverNs, String serverIp, String clientNs, String bind) throws IOException {
-        Path log = Files.createTempFile("route-iperf", ".txt");
+        Path log = lab.file("iperf");
         Process server = lab.start(log, serverNs, "iperf3", "-s", "-1", "--forceflush", "-B", serverIp);
         try {
             RouteLab.waitFor(log, s -> s.contains("Server listening"), Duration.ofSeconds(10));

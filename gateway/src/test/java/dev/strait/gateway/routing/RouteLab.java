@@ -1,7 +1,9 @@
 package dev.strait.gateway.routing;
 
 import dev.strait.api.net.Cidr;
+import dev.strait.gateway.linux.NetNs;
 import dev.strait.gateway.testing.NodeNamespaces;
+import dev.strait.gateway.testing.TempDirs;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
@@ -15,7 +17,7 @@ import java.util.function.Predicate;
 
 /**
  * Two "nodes" on one L2 segment, a "pod" behind each node's bridge and a "remote site" behind stand-in tunnel links,
- * all network namespaces named route-*, no kubelet:
+ * all network namespaces named route-*-PID (this JVM's: two test runs at once each have their own), no kubelet:
  *
  * <pre>
  *   route-p1 10.244.1.2 -- cni0 [route-n1 10.203.0.1] eth0 --+-- br0 [route-sw]
@@ -23,18 +25,20 @@ import java.util.function.Predicate;
  *   route-n1 strait0 169.254.100.1/30 -- t1 [route-rem 10.20.0.10 on lo] t2 -- strait0 169.254.200.1/30 route-n2
  * </pre>
  *
+ * Every link is created inside a lab namespace, so link names, addresses, routes and iptables rules are the lab's own.
+ *
  * The stand-in "strait0" links play the gateway's TUN device (MTU 1400): the active gateway node has the route to
  * the remote LAN through it (proto static, metric 0, as the gateway adds it), and the remote site routes the pod
  * network back over the same link. Each node masquerades its pods' traffic leaving 10.244.0.0/16, as a CNI with
  * ipMasq does, and checks reverse paths strictly (rp_filter=1).
  */
 final class RouteLab implements AutoCloseable {
-    static final String SW = "route-sw";
-    static final String N1 = "route-n1";
-    static final String N2 = "route-n2";
-    static final String P1 = "route-p1";
-    static final String P2 = "route-p2";
-    static final String REM = "route-rem";
+    static final String SW = NetNs.perRun("route-sw");
+    static final String N1 = NetNs.perRun("route-n1");
+    static final String N2 = NetNs.perRun("route-n2");
+    static final String P1 = NetNs.perRun("route-p1");
+    static final String P2 = NetNs.perRun("route-p2");
+    static final String REM = NetNs.perRun("route-rem");
     static final List<String> ALL = List.of(SW, N1, N2, P1, P2, REM);
     /** The lab's iptables backend, for its CNI stand-in rule and the agent alike (-Droute.iptables=iptables-legacy). */
     static final String IPTABLES = System.getProperty("route.iptables", "iptables-nft");
@@ -45,12 +49,18 @@ final class RouteLab implements AutoCloseable {
     static final Map<String, String> STANDIN = Map.of(N1, "169.254.100", N2, "169.254.200");
 
     private final List<Process> background = new ArrayList<>();
+    /** Output of the lab's captures and background commands; removed with the lab. */
+    private final Path files;
 
+    private RouteLab() throws IOException {
+        files = Files.createTempDirectory("route-lab-");
+    }
+
+    /** Root itself is checked by {@code @Privileged}; this checks the tools the lab runs. */
     static boolean usable() {
         try {
             Shell s = Shell.local();
-            return s.run("id", "-u").out().strip().equals("0") && s.run("ip", "-V").ok()
-                    && s.run(IPTABLES, "-V").ok() && s.run("tcpdump", "--version").ok()
+            return s.run("ip", "-V").ok() && s.run(IPTABLES, "-V").ok() && s.run("tcpdump", "--version").ok()
                     && s.run("iperf3", "--version").ok();
         } catch (IOException e) {
             return false;
@@ -136,6 +146,11 @@ final class RouteLab implements AutoCloseable {
         return NodeNamespaces.snapshot(node, IPTABLES);
     }
 
+    /** A new empty file in the lab's directory. */
+    Path file(String prefix) throws IOException {
+        return Files.createTempFile(files, prefix, ".txt");
+    }
+
     /** Starts a command in the background; closed with the lab. */
     Process start(Path out, String ns, String... argv) throws IOException {
         List<String> cmd = new ArrayList<>(List.of("ip", "netns", "exec", ns));
@@ -147,7 +162,7 @@ final class RouteLab implements AutoCloseable {
 
     /** tcpdump on an interface, returned once it listens; its text output goes to the returned file. */
     Path capture(String ns, String dev, int count, String filter) throws IOException {
-        Path out = Files.createTempFile("route-cap", ".txt");
+        Path out = file("cap");
         List<String> argv = new ArrayList<>(List.of("tcpdump", "-i", dev, "-n", "-l", "-v", "-c",
                 String.valueOf(count)));
         argv.addAll(List.of(filter.split(" ")));
@@ -186,6 +201,10 @@ final class RouteLab implements AutoCloseable {
         for (Process p : background) {
             p.destroyForcibly();
         }
-        deleteNamespaces();
+        try {
+            deleteNamespaces();
+        } finally {
+            TempDirs.delete(files);
+        }
     }
 }

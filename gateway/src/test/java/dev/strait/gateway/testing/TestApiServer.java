@@ -9,6 +9,7 @@ import io.fabric8.kubernetes.client.KubernetesClient;
 import io.fabric8.kubernetes.client.KubernetesClientBuilder;
 import java.io.IOException;
 import java.io.InputStream;
+import java.io.UncheckedIOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.concurrent.TimeUnit;
@@ -20,6 +21,7 @@ import org.junit.jupiter.api.Assumptions;
  * and e2e tests through the gateway's test-jar. The binaries come from KUBE_API_TEST_DIR, or the cache that
  * e2e/bin/k8s-apiserver.sh lays out; when they are missing the class is skipped (with CI=true, the script is run:
  * it builds them or waits for the build already going on, and the class fails if they are still missing).
+ * Ports (etcd's two, the API server's) are chosen by kube-api-test at random from 49152-65535 and probed free.
  */
 public final class TestApiServer implements AutoCloseable {
     public static final String VERSION = "1.20.2";
@@ -29,10 +31,12 @@ public final class TestApiServer implements AutoCloseable {
 
     private final KubeAPIServer server;
     private final KubernetesClient client;
+    private final Path dir;
 
-    private TestApiServer(KubeAPIServer server, KubernetesClient client) {
+    private TestApiServer(KubeAPIServer server, KubernetesClient client, Path dir) {
         this.server = server;
         this.client = client;
+        this.dir = dir;
     }
 
     /** Starts the server, or skips the class (fails it when CI=true) if the binaries are not laid out. */
@@ -51,13 +55,43 @@ public final class TestApiServer implements AutoCloseable {
             Assumptions.abort(msg);
         }
         // Never via the KUBE_API_TEST_* env flags for booleans/ints: 7.5.2 casts their strings and fails.
+        Path dir = ownDir();
         KubeAPIServer server = new KubeAPIServer(KubeAPIServerConfigBuilder.anAPIServerConfig()
-                .withTestDir(testDir().toString())
+                .withTestDir(dir.toString())
                 .withApiServerVersion(VERSION)
                 .withUpdateKubeConfig(false)
                 .build());
-        server.start();
-        return new TestApiServer(server, newClient(server.getKubeConfigYaml()));
+        try {
+            server.start();
+        } catch (RuntimeException e) {
+            deleteDir(dir);
+            throw e;
+        }
+        return new TestApiServer(server, newClient(server.getKubeConfigYaml()), dir);
+    }
+
+    /**
+     * A directory for this server alone, its k8s/ a link to the shared binaries. kube-api-test keeps its certificates
+     * in its directory, creates them when they are missing (locked within one JVM only) and reuses them after: on a
+     * shared one, two test runs starting at once on a fresh cache both write the same files, and a server can end up
+     * with one run's client CA and the other run's client.
+     */
+    private static Path ownDir() {
+        try {
+            Path dir = Files.createTempDirectory("strait-kube-api-test-");
+            Files.createSymbolicLink(dir.resolve("k8s"), testDir().resolve("k8s").toAbsolutePath());
+            return dir;
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+    }
+
+    private static void deleteDir(Path dir) {
+        try {
+            TempDirs.delete(dir); // the k8s/ link goes, the binaries stay
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
     }
 
     /**
@@ -80,7 +114,7 @@ public final class TestApiServer implements AutoCloseable {
                 p.destroyForcibly();
             }
         } catch (IOException e) {
-            throw new java.io.UncheckedIOException(e);
+            throw new UncheckedIOException(e);
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
         }
@@ -153,5 +187,6 @@ public final class TestApiServer implements AutoCloseable {
     public void close() {
         client.close();
         server.stop();
+        deleteDir(dir);
     }
 }
