@@ -45,6 +45,8 @@ ROOT=$(cd "$HERE/../.." && pwd)
 : "${STRAIT_E2E_RUN:=/run/strait-e2e}"
 export SITE_A_NS SITE_B_NS SITE_A_TRANSIT SITE_B_TRANSIT SITE_A_LAN SITE_B_LAN STRAIT_E2E_RUN
 SS_VERSION=5.9.8
+# The load-tester initiators' inner addresses (TSi); each of our tunnels takes one /32 of it.
+LOADTEST_TSI=100.64.0.0/10
 PSK="ike-loadtest-psk-not-secret"
 
 log() { printf '[ike-loadtest] %s\n' "$*" >&2; }
@@ -164,7 +166,6 @@ start_java() {
     [ "$KEEP" = yes ] || [ "$WARMUP" -le "$COUNT" ] || ids=$WARMUP   # the warm-up's identities need tunnels too
     total=$(( (ids + THREADS - 1) / THREADS * THREADS ))
     lb=$(net_of "$SITE_B_LAN")
-    la=$(net_of "$SITE_A_LAN")
     {
         echo "listen: {address: $SITE_B_TRANSIT}"
         echo "admin: {address: $SITE_B_TRANSIT, port: 9090}"
@@ -173,7 +174,10 @@ start_java() {
         echo "tunnels:"
         # one short flow mapping per tunnel (ESP proposals and IKE rekey time are the defaults, which cover the
         # load-tester's offer and outlast the run): 10,000 tunnels must stay under the config loader's 3 MiB limit
+        # Each tunnel its own remote /32 out of the load-tester's TSi (LOADTEST_TSI): a gateway refuses remote subnets
+        # that overlap another tunnel's, so the responder narrows the offered 100.64.0.0/10 to the tunnel's address.
         for n in $(seq 1 "$total"); do
+            la="100.$((64 + n / 65536)).$((n / 256 % 256)).$((n % 256))/32"
             echo "- {name: lt$n, peer: {address: $SITE_A_TRANSIT, id: c$n-r1.strongswan.org}, local: {id: site-b.test, subnets: [$lb]}, remote: {subnets: [$la]}, auth: {psk: {value: \"$PSK\"}}, ike: {proposals: [$PROPOSAL]}, initiation: Passive}"
         done
     } > "$yaml"
@@ -219,7 +223,7 @@ connections {
     remote { auth = psk
              id = %any }
     children { lan { local_ts = $(net_of "$SITE_B_LAN")
-                     remote_ts = $(net_of "$SITE_A_LAN")
+                     remote_ts = $LOADTEST_TSI
                      esp_proposals = aes256gcm16 } }
   }
 }
@@ -305,7 +309,7 @@ charon {
             responder_auth = psk
             responder_id = site-b.test
             preshared_key = $PSK
-            initiator_tsi = $(net_of "$SITE_A_LAN")
+            initiator_tsi = $LOADTEST_TSI
             initiator_tsr = $(net_of "$SITE_B_LAN")
             fake_kernel = yes
             shutdown_when_complete = $([ "$KEEP" = yes ] && echo no || echo yes)
