@@ -13,6 +13,7 @@ import dev.strait.api.v1alpha1.TunnelSpec;
 import dev.strait.api.v1alpha1.TunnelSpec.ChildSas;
 import dev.strait.gateway.datapath.spi.ChildSaSpec;
 import dev.strait.gateway.ike.sa.MemoryEngines.Side;
+import dev.strait.gateway.testing.PskTunnels;
 import java.time.Duration;
 import java.util.Comparator;
 import java.util.List;
@@ -40,14 +41,14 @@ class AdditionalChildLoopbackTest {
     }
 
     private static TunnelConfig initiator(String esp) {
-        TunnelConfig t = EngineLoopbackTest.tunnel("t", B_IP, "a.test", "b.test", "10.10.0.0/24", "10.20.0.0/24", IKE, esp,
+        TunnelConfig t = PskTunnels.tunnel("t", B_IP, "a.test", "b.test", "10.10.0.0/24", "10.20.0.0/24", IKE, esp,
                 TunnelSpec.Initiation.Start, PSK);
         t.remote.subnets = List.of("10.20.0.0/24", "10.21.0.0/24");
         return t;
     }
 
     private static TunnelConfig responder(String esp, String... localSubnets) {
-        TunnelConfig t = EngineLoopbackTest.tunnel("t", A_IP, "b.test", "a.test", "10.20.0.0/24", "10.10.0.0/24", IKE, esp,
+        TunnelConfig t = PskTunnels.tunnel("t", A_IP, "b.test", "a.test", "10.20.0.0/24", "10.10.0.0/24", IKE, esp,
                 TunnelSpec.Initiation.Passive, PSK);
         t.local.subnets = List.of(localSubnets);
         return t;

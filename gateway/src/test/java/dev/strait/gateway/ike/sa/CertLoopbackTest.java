@@ -10,6 +10,7 @@ import dev.strait.api.v1alpha1.TunnelSpec;
 import dev.strait.api.validation.ConfigException;
 import dev.strait.gateway.ike.auth.KeyType;
 import dev.strait.gateway.ike.auth.TestPki;
+import dev.strait.gateway.testing.PskTunnels;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -64,7 +65,7 @@ class CertLoopbackTest {
 
     private static TunnelConfig certTunnel(String peer, String localId, String peerId, String local, String remote,
             TunnelSpec.Initiation initiation, TunnelSpec.Certificate cert) {
-        TunnelConfig t = EngineLoopbackTest.tunnel("t", peer, localId, peerId, local, remote, "aes256gcm16-prfsha384-x25519",
+        TunnelConfig t = PskTunnels.tunnel("t", peer, localId, peerId, local, remote, "aes256gcm16-prfsha384-x25519",
                 "aes256gcm16", initiation, "unused-psk-0123456789abcdef");
         t.auth.psk = null;
         t.auth.certificate = cert;

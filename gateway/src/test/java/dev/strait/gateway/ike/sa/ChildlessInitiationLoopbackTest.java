@@ -7,6 +7,7 @@ import static org.junit.jupiter.api.Assertions.assertNull;
 import dev.strait.api.v1alpha1.TunnelConfig;
 import dev.strait.api.v1alpha1.TunnelSpec;
 import dev.strait.gateway.ike.sa.MemoryEngines.Side;
+import dev.strait.gateway.testing.PskTunnels;
 import java.util.List;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.params.ParameterizedTest;
@@ -31,10 +32,10 @@ class ChildlessInitiationLoopbackTest {
     @ParameterizedTest
     @EnumSource(TunnelSpec.Childless.class)
     void theChildSaComesWithIkeAuthOnlyWhenChildlessIsNever(TunnelSpec.Childless childless) throws Exception {
-        TunnelConfig initiator = EngineLoopbackTest.tunnel("t", B_IP, "a.test", "b.test", "10.10.0.0/24", "10.20.0.0/24",
+        TunnelConfig initiator = PskTunnels.tunnel("t", B_IP, "a.test", "b.test", "10.10.0.0/24", "10.20.0.0/24",
                 "aes256gcm16-prfsha384-x25519", "aes256gcm16", TunnelSpec.Initiation.Start, PSK);
         initiator.ike.childless = childless;
-        TunnelConfig responder = EngineLoopbackTest.tunnel("t", A_IP, "b.test", "a.test", "10.20.0.0/24", "10.10.0.0/24",
+        TunnelConfig responder = PskTunnels.tunnel("t", A_IP, "b.test", "a.test", "10.20.0.0/24", "10.10.0.0/24",
                 "aes256gcm16-prfsha384-x25519", "aes256gcm16", TunnelSpec.Initiation.Passive, PSK);
         Side a = engines.start(A_IP);
         Side b = engines.start(B_IP);

@@ -1,11 +1,11 @@
 package dev.strait.gateway.ike.sa;
 
 import dev.strait.gateway.ike.sa.MemoryEngines.Side;
+import static dev.strait.gateway.testing.PskTunnels.tunnel;
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import dev.strait.api.v1alpha1.TunnelConfig;
 import dev.strait.api.v1alpha1.TunnelSpec;
 import dev.strait.gateway.datapath.spi.ChildSaSpec;
 import java.time.Duration;
@@ -25,23 +25,6 @@ class EngineLoopbackTest {
     @AfterEach
     void close() throws Exception {
         engines.close();
-    }
-
-    static TunnelConfig tunnel(String name, String peer, String localId, String peerId, String local, String remote,
-                               String ike, String esp, TunnelSpec.Initiation initiation, String psk) {
-        TunnelConfig t = new TunnelConfig();
-        t.name = name;
-        t.peer.address = peer;
-        t.peer.id = peerId;
-        t.local.id = localId;
-        t.local.subnets = List.of(local);
-        t.remote.subnets = List.of(remote);
-        t.auth.psk = new TunnelSpec.Psk();
-        t.auth.psk.value = psk;
-        t.ike.proposals = List.of(ike);
-        t.esp.proposals = List.of(esp);
-        t.initiation = initiation;
-        return t;
     }
 
     private Side start(String ip) throws Exception {

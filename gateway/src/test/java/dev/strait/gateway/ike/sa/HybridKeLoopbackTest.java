@@ -8,6 +8,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import dev.strait.api.v1alpha1.TunnelConfig;
 import dev.strait.api.v1alpha1.TunnelSpec;
 import dev.strait.gateway.datapath.spi.ChildSaSpec;
+import dev.strait.gateway.testing.PskTunnels;
 import java.util.List;
 import java.util.Map;
 import org.junit.jupiter.api.AfterEach;
@@ -31,7 +32,7 @@ class HybridKeLoopbackTest {
     }
 
     private static TunnelConfig tunnel(boolean initiator, String... ike) {
-        TunnelConfig t = EngineLoopbackTest.tunnel("t", initiator ? "127.0.0.2" : "127.0.0.1", initiator ? "a.test" : "b.test",
+        TunnelConfig t = PskTunnels.tunnel("t", initiator ? "127.0.0.2" : "127.0.0.1", initiator ? "a.test" : "b.test",
                 initiator ? "b.test" : "a.test", initiator ? "10.10.0.0/24" : "10.20.0.0/24",
                 initiator ? "10.20.0.0/24" : "10.10.0.0/24", ike[0], "aes256gcm16",
                 initiator ? TunnelSpec.Initiation.Start : TunnelSpec.Initiation.Passive, PSK);

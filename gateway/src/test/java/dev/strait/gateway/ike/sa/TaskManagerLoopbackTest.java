@@ -1,7 +1,7 @@
 package dev.strait.gateway.ike.sa;
 
 import static dev.strait.gateway.ike.sa.EngineLoopbackTest.await;
-import static dev.strait.gateway.ike.sa.EngineLoopbackTest.tunnel;
+import static dev.strait.gateway.testing.PskTunnels.tunnel;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 
 import dev.strait.api.v1alpha1.TunnelSpec;
