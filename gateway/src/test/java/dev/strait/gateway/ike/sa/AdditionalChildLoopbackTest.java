@@ -19,8 +19,8 @@ import java.util.Comparator;
 import java.util.List;
 import java.util.Set;
 import java.util.stream.Collectors;
-import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.ValueSource;
 
@@ -33,12 +33,8 @@ class AdditionalChildLoopbackTest {
     private static final String IKE = "aes256gcm16-prfsha384-x25519";
     private static final String A_IP = "127.0.7.1";
     private static final String B_IP = "127.0.7.2";
-    private final MemoryEngines engines = new MemoryEngines();
-
-    @AfterEach
-    void close() {
-        engines.close();
-    }
+    @RegisterExtension
+    final MemoryEngines engines = new MemoryEngines();
 
     private static TunnelConfig initiator(String esp) {
         TunnelConfig t = PskTunnels.tunnel("t", B_IP, "a.test", "b.test", "10.10.0.0/24", "10.20.0.0/24", IKE, esp,

@@ -19,8 +19,8 @@ import java.security.cert.X509Certificate;
 import java.time.Instant;
 import java.time.temporal.ChronoUnit;
 import java.util.List;
-import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
 import org.junit.jupiter.api.io.TempDir;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.EnumSource;
@@ -28,18 +28,10 @@ import org.junit.jupiter.params.provider.EnumSource;
 /** Two engines on a {@link MemoryNetwork} authenticating with certificates (RFC 7427), both roles Java. */
 class CertLoopbackTest {
     private static final Instant NOW = Instant.now();
-    private final MemoryEngines engines = new MemoryEngines();
+    @RegisterExtension
+    final MemoryEngines engines = new MemoryEngines();
     @TempDir
     Path dir;
-
-    @AfterEach
-    void close() {
-        engines.close();
-    }
-
-    private Side start(String ip) throws Exception {
-        return engines.start(ip);
-    }
 
     /** A CA and certificates issued under it, all valid around the real current time (the engine uses the system clock). */
     record Ca(X509Certificate cert, KeyPair key) {
@@ -79,8 +71,8 @@ class CertLoopbackTest {
         KeyPair ka = TestPki.key(type);
         KeyPair kb = TestPki.newKey(KeyType.ECDSA_P256);
         Instant until = NOW.plus(20, ChronoUnit.DAYS);
-        Side a = start("127.0.0.1");
-        Side b = start("127.0.0.2");
+        Side a = engines.start("127.0.0.1");
+        Side b = engines.start("127.0.0.2");
         b.engine.apply(List.of(TunnelDefinition.from(certTunnel("127.0.0.1", "b.test", "a.test", "10.20.0.0/24", "10.10.0.0/24",
                 TunnelSpec.Initiation.Passive, files("b", ca.issue("b.test", kb, until), kb, ca.cert)))));
         TunnelDefinition da = TunnelDefinition.from(certTunnel("127.0.0.2", "a.test", "b.test", "10.10.0.0/24", "10.20.0.0/24",
@@ -101,8 +93,8 @@ class CertLoopbackTest {
         KeyPair ka = TestPki.newKey(KeyType.ECDSA_P256);
         KeyPair kb = TestPki.newKey(KeyType.ECDSA_P256);
         Instant until = NOW.plus(20, ChronoUnit.DAYS);
-        Side a = start("127.0.0.1");
-        Side b = start("127.0.0.2");
+        Side a = engines.start("127.0.0.1");
+        Side b = engines.start("127.0.0.2");
         b.engine.apply(List.of(TunnelDefinition.from(certTunnel("127.0.0.1", "b.test", "a.test", "10.20.0.0/24", "10.10.0.0/24",
                 TunnelSpec.Initiation.Passive, files("b", ca.issue("b.test", kb, until), kb, ca.cert)))));
         a.engine.apply(List.of(TunnelDefinition.from(certTunnel("127.0.0.2", "a.test", "b.test", "10.10.0.0/24", "10.20.0.0/24",
@@ -119,8 +111,8 @@ class CertLoopbackTest {
         KeyPair ka = TestPki.newKey(KeyType.ECDSA_P256);
         KeyPair kb = TestPki.newKey(KeyType.ECDSA_P256);
         Instant until = NOW.plus(20, ChronoUnit.DAYS);
-        Side a = start("127.0.0.1");
-        Side b = start("127.0.0.2");
+        Side a = engines.start("127.0.0.1");
+        Side b = engines.start("127.0.0.2");
         // b's own config is consistent (b.test), but a expects b to be other.test; b's certificate does not say so.
         b.engine.apply(List.of(TunnelDefinition.from(certTunnel("127.0.0.1", "b.test", "a.test", "10.20.0.0/24", "10.10.0.0/24",
                 TunnelSpec.Initiation.Passive, files("b", ca.issue("b.test", kb, until), kb, ca.cert)))));
@@ -163,8 +155,8 @@ class CertLoopbackTest {
         Ca ca = Ca.create("Good CA", KeyType.ECDSA_P256);
         KeyPair ka = TestPki.newKey(KeyType.ECDSA_P256);
         KeyPair kb = TestPki.newKey(KeyType.ECDSA_P256);
-        Side a = start("127.0.0.1");
-        Side b = start("127.0.0.2");
+        Side a = engines.start("127.0.0.1");
+        Side b = engines.start("127.0.0.2");
         b.engine.apply(List.of(TunnelDefinition.from(certTunnel("127.0.0.1", "b.test", "a.test", "10.20.0.0/24", "10.10.0.0/24",
                 TunnelSpec.Initiation.Passive, files("b", ca.issue("b.test", kb, NOW.plus(20, ChronoUnit.DAYS)), kb, ca.cert)))));
         TunnelSpec.Certificate filesA = files("a", ca.issue("a.test", ka, NOW.plus(5, ChronoUnit.DAYS)), ka, ca.cert);

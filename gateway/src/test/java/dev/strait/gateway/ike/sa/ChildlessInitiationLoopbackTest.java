@@ -9,7 +9,7 @@ import dev.strait.api.v1alpha1.TunnelSpec;
 import dev.strait.gateway.ike.sa.MemoryEngines.Side;
 import dev.strait.gateway.testing.PskTunnels;
 import java.util.List;
-import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.extension.RegisterExtension;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.EnumSource;
 
@@ -22,12 +22,8 @@ class ChildlessInitiationLoopbackTest {
     private static final String PSK = "childless-loopback-psk-0123456789";
     private static final String A_IP = "127.0.8.1";
     private static final String B_IP = "127.0.8.2";
-    private final MemoryEngines engines = new MemoryEngines();
-
-    @AfterEach
-    void close() {
-        engines.close();
-    }
+    @RegisterExtension
+    final MemoryEngines engines = new MemoryEngines();
 
     @ParameterizedTest
     @EnumSource(TunnelSpec.Childless.class)

@@ -11,8 +11,8 @@ import dev.strait.gateway.datapath.spi.ChildSaSpec;
 import dev.strait.gateway.testing.PskTunnels;
 import java.util.List;
 import java.util.Map;
-import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
 
 /**
  * Post-quantum hybrid IKE SAs between two engines on a {@link MemoryNetwork}: x25519 in IKE_SA_INIT, ML-KEM in IKE_INTERMEDIATE
@@ -20,16 +20,8 @@ import org.junit.jupiter.api.Test;
  */
 class HybridKeLoopbackTest {
     private static final String PSK = "hybrid-loopback-psk-0123456789";
-    private final MemoryEngines engines = new MemoryEngines();
-
-    @AfterEach
-    void close() {
-        engines.close();
-    }
-
-    private Side start(String ip) throws Exception {
-        return engines.start(ip);
-    }
+    @RegisterExtension
+    final MemoryEngines engines = new MemoryEngines();
 
     private static TunnelConfig tunnel(boolean initiator, String... ike) {
         TunnelConfig t = PskTunnels.tunnel("t", initiator ? "127.0.0.2" : "127.0.0.1", initiator ? "a.test" : "b.test",
@@ -41,8 +33,8 @@ class HybridKeLoopbackTest {
     }
 
     private Side[] pair(String[] initiatorIke, String[] responderIke) throws Exception {
-        Side a = start("127.0.0.1");
-        Side b = start("127.0.0.2");
+        Side a = engines.start("127.0.0.1");
+        Side b = engines.start("127.0.0.2");
         b.engine.apply(List.of(TunnelDefinition.from(tunnel(false, responderIke))));
         a.engine.apply(List.of(TunnelDefinition.from(tunnel(true, initiatorIke))));
         return new Side[] {a, b};
@@ -118,8 +110,8 @@ class HybridKeLoopbackTest {
     /** A hybrid IKE SA whose Child SA is hybrid too (ML-KEM in IKE_FOLLOWUP_KE on every Child SA rekey). */
     private Side[] hybridChildPair() throws Exception {
         String ike = "aes256gcm16-prfsha384-x25519-ke1_mlkem768";
-        Side a = start("127.0.0.1");
-        Side b = start("127.0.0.2");
+        Side a = engines.start("127.0.0.1");
+        Side b = engines.start("127.0.0.2");
         TunnelConfig tb = tunnel(false, ike);
         tb.esp.proposals = List.of(HYBRID_ESP);
         TunnelConfig ta = tunnel(true, ike);

@@ -17,8 +17,8 @@ import java.net.InetSocketAddress;
 import java.time.Duration;
 import java.util.List;
 import java.util.Map;
-import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
 
 /**
  * SA lifecycle between two engines on a {@link MemoryNetwork} with fake clocks: Child and IKE SA rekeys started by
@@ -26,16 +26,8 @@ import org.junit.jupiter.api.Test;
  */
 class LifecycleLoopbackTest {
     private static final String PSK = "lifecycle-loopback-psk-0123456789";
-    private final MemoryEngines engines = new MemoryEngines();
-
-    @AfterEach
-    void close() {
-        engines.close();
-    }
-
-    private Side start(String ip) throws Exception {
-        return engines.start(ip);
-    }
+    @RegisterExtension
+    final MemoryEngines engines = new MemoryEngines();
 
     private Side start(String ip, int pathMtu) throws Exception {
         return engines.start(ip, s -> s.withPathMtu(pathMtu));
@@ -46,8 +38,8 @@ class LifecycleLoopbackTest {
     }
 
     private Side[] pair(String esp, java.util.function.Consumer<TunnelConfig> adjust) throws Exception {
-        Side a = start("127.0.3.1");
-        Side b = start("127.0.3.2");
+        Side a = engines.start("127.0.3.1");
+        Side b = engines.start("127.0.3.2");
         String ike = "aes256gcm16-prfsha384-x25519";
         TunnelConfig tb = tunnel("t", "127.0.3.1", "b.test", "a.test", "10.20.0.0/24", "10.10.0.0/24", ike, esp,
                 TunnelSpec.Initiation.Passive, PSK);
@@ -347,7 +339,7 @@ class LifecycleLoopbackTest {
         // A "crashes": mute it first so closing sends nothing, then a fresh A starts on the same address.
         a.link.mute(); // A "crashes": muted first so closing sends nothing
         a.engine.close();
-        Side a2 = start("127.0.3.1");
+        Side a2 = engines.start("127.0.3.1");
         String ike = "aes256gcm16-prfsha384-x25519";
         a2.engine.apply(List.of(TunnelDefinition.from(tunnel("t", "127.0.3.2", "a.test", "b.test", "10.10.0.0/24",
                 "10.20.0.0/24", ike, "aes256gcm16", TunnelSpec.Initiation.Start, PSK))));
@@ -369,7 +361,7 @@ class LifecycleLoopbackTest {
         long stale = a.sa().localSpi();
         b.link.mute();
         b.engine.close();
-        Side b2 = start("127.0.3.2");
+        Side b2 = engines.start("127.0.3.2");
         b2.engine.apply(List.of(TunnelDefinition.from(tunnel("t", "127.0.3.1", "b.test", "a.test", "10.20.0.0/24",
                 "10.10.0.0/24", "aes256gcm16-prfsha384-x25519", "aes256gcm16", TunnelSpec.Initiation.Passive, PSK))));
         assertEquals(null, b2.sa(), "a restarted Passive tunnel only waits");
@@ -463,7 +455,7 @@ class LifecycleLoopbackTest {
     @Test
     void aFloodMeetsCookiesAndTheRealTunnelStillComesUp() throws Exception {
         engines.pause(true); // the half-open SAs must not expire while the real peer comes in
-        Side a = start("127.0.3.1");
+        Side a = engines.start("127.0.3.1");
         Side b = start("127.0.3.2", 1500, new IkeEngine.DosLimits(3, 1000, 1000));
         String ike = "aes256gcm16-prfsha384-x25519";
         b.engine.apply(List.of(TunnelDefinition.from(tunnel("t", "127.0.3.1", "b.test", "a.test", "10.20.0.0/24",
@@ -486,7 +478,7 @@ class LifecycleLoopbackTest {
     @Test
     void aBlindSpooferFromThePeersAddressDoesNotLockThePeerOut() throws Exception {
         engines.pause(true); // the half-open SAs must not expire while the real peer comes in
-        Side a = start("127.0.3.1");
+        Side a = engines.start("127.0.3.1");
         IkeEngine.DosLimits limits = new IkeEngine.DosLimits(1000, 1000, 6);
         Side b = start("127.0.3.2", 1500, limits);
         String ike = "aes256gcm16-prfsha384-x25519";
