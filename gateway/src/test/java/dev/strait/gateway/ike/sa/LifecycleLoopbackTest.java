@@ -37,14 +37,32 @@ class LifecycleLoopbackTest {
         return engines.start(ip, s -> s.withPathMtu(pathMtu).withDos(dos));
     }
 
+    /** A's tunnel: it starts. */
+    private static TunnelConfig initiator(String esp) {
+        return tunnel("t", "127.0.3.2", "a.test", "b.test", "10.10.0.0/24", "10.20.0.0/24", "aes256gcm16-prfsha384-x25519", esp,
+                TunnelSpec.Initiation.Start, PSK);
+    }
+
+    /** B's tunnel: it waits for A. */
+    private static TunnelConfig responder(String esp) {
+        return tunnel("t", "127.0.3.1", "b.test", "a.test", "10.20.0.0/24", "10.10.0.0/24", "aes256gcm16-prfsha384-x25519", esp,
+                TunnelSpec.Initiation.Passive, PSK);
+    }
+
+    /** s "crashes" (muted first so closing sends nothing) and a fresh engine starts on its address with tunnel t. */
+    private Side restart(Side s, String ip, TunnelConfig t) throws Exception {
+        s.link.mute();
+        s.engine.close();
+        Side fresh = engines.start(ip);
+        fresh.engine.apply(List.of(TunnelDefinition.from(t)));
+        return fresh;
+    }
+
     private Side[] pair(String esp, java.util.function.Consumer<TunnelConfig> adjust) throws Exception {
         Side a = engines.start("127.0.3.1");
         Side b = engines.start("127.0.3.2");
-        String ike = "aes256gcm16-prfsha384-x25519";
-        TunnelConfig tb = tunnel("t", "127.0.3.1", "b.test", "a.test", "10.20.0.0/24", "10.10.0.0/24", ike, esp,
-                TunnelSpec.Initiation.Passive, PSK);
-        TunnelConfig ta = tunnel("t", "127.0.3.2", "a.test", "b.test", "10.10.0.0/24", "10.20.0.0/24", ike, esp,
-                TunnelSpec.Initiation.Start, PSK);
+        TunnelConfig tb = responder(esp);
+        TunnelConfig ta = initiator(esp);
         adjust.accept(ta);
         adjust.accept(tb);
         b.engine.apply(List.of(TunnelDefinition.from(tb)));
@@ -336,13 +354,7 @@ class LifecycleLoopbackTest {
         Side a = p[0];
         Side b = p[1];
         long stale = b.sa().localSpi();
-        // A "crashes": mute it first so closing sends nothing, then a fresh A starts on the same address.
-        a.link.mute(); // A "crashes": muted first so closing sends nothing
-        a.engine.close();
-        Side a2 = engines.start("127.0.3.1");
-        String ike = "aes256gcm16-prfsha384-x25519";
-        a2.engine.apply(List.of(TunnelDefinition.from(tunnel("t", "127.0.3.2", "a.test", "b.test", "10.10.0.0/24",
-                "10.20.0.0/24", ike, "aes256gcm16", TunnelSpec.Initiation.Start, PSK))));
+        Side a2 = restart(a, "127.0.3.1", initiator("aes256gcm16"));
         await(() -> oneMirroredChild(a2, b) && b.engine.saCounts().equals(Map.of("ESTABLISHED", 1)),
                 "B keeps only the new IKE SA, got " + b.engine.saCounts());
         assertNotEquals(stale, b.sa().localSpi());
@@ -359,11 +371,7 @@ class LifecycleLoopbackTest {
         Side a = p[0];
         Side b = p[1];
         long stale = a.sa().localSpi();
-        b.link.mute();
-        b.engine.close();
-        Side b2 = engines.start("127.0.3.2");
-        b2.engine.apply(List.of(TunnelDefinition.from(tunnel("t", "127.0.3.1", "b.test", "a.test", "10.20.0.0/24",
-                "10.10.0.0/24", "aes256gcm16-prfsha384-x25519", "aes256gcm16", TunnelSpec.Initiation.Passive, PSK))));
+        Side b2 = restart(b, "127.0.3.2", responder("aes256gcm16"));
         assertEquals(null, b2.sa(), "a restarted Passive tunnel only waits");
         IkeSa old = a.sa();
         old.execute(old::sendLivenessCheck);
@@ -391,8 +399,7 @@ class LifecycleLoopbackTest {
         await(() -> a.clock.nanoTime() - removed > Duration.ofMillis(1_500).toNanos(), "1.5 s of engine time");
         a.link.dropRequests = false;
         assertEquals(Map.of("ESTABLISHED", 1), b.engine.saCounts(), "B still holds the SA A gave up");
-        a.engine.apply(List.of(TunnelDefinition.from(tunnel("t", "127.0.3.2", "a.test", "b.test", "10.10.0.0/24",
-                "10.20.0.0/24", "aes256gcm16-prfsha384-x25519", "aes256gcm16", TunnelSpec.Initiation.Start, PSK))));
+        a.engine.apply(List.of(TunnelDefinition.from(initiator("aes256gcm16"))));
         await(() -> oneMirroredChild(a, b) && b.engine.saCounts().equals(Map.of("ESTABLISHED", 1))
                 && b.sa().localSpi() != stale, "B dropped the stale SA on INITIAL_CONTACT; got " + b.engine.saCounts());
         // A Strait responder keeps only the newest SA anyway; strongSwan (uniqueids=no) keeps both unless told.
@@ -403,15 +410,12 @@ class LifecycleLoopbackTest {
     void largeIkeAuthIsFragmentedOnASmallPath() throws Exception {
         Side a = start("127.0.3.1", 576);
         Side b = start("127.0.3.2", 576);
-        String ike = "aes256gcm16-prfsha384-x25519";
         List<String> left = java.util.stream.IntStream.range(0, 40).mapToObj(i -> "10.10." + i + ".0/24").toList();
         List<String> right = java.util.stream.IntStream.range(0, 40).mapToObj(i -> "10.20." + i + ".0/24").toList();
-        TunnelConfig tb = tunnel("t", "127.0.3.1", "b.test", "a.test", "10.20.0.0/24", "10.10.0.0/24", ike, "aes256gcm16",
-                TunnelSpec.Initiation.Passive, PSK);
+        TunnelConfig tb = responder("aes256gcm16");
         tb.local.subnets = right;
         tb.remote.subnets = left;
-        TunnelConfig ta = tunnel("t", "127.0.3.2", "a.test", "b.test", "10.10.0.0/24", "10.20.0.0/24", ike, "aes256gcm16",
-                TunnelSpec.Initiation.Start, PSK);
+        TunnelConfig ta = initiator("aes256gcm16");
         ta.local.subnets = left;
         ta.remote.subnets = right;
         b.engine.apply(List.of(TunnelDefinition.from(tb)));
@@ -457,15 +461,12 @@ class LifecycleLoopbackTest {
         engines.pause(true); // the half-open SAs must not expire while the real peer comes in
         Side a = engines.start("127.0.3.1");
         Side b = start("127.0.3.2", 1500, new IkeEngine.DosLimits(3, 1000, 1000));
-        String ike = "aes256gcm16-prfsha384-x25519";
-        b.engine.apply(List.of(TunnelDefinition.from(tunnel("t", "127.0.3.1", "b.test", "a.test", "10.20.0.0/24",
-                "10.10.0.0/24", ike, "aes256gcm16", TunnelSpec.Initiation.Passive, PSK))));
+        b.engine.apply(List.of(TunnelDefinition.from(responder("aes256gcm16"))));
         int sent = flood("127.0.3.1", "127.0.3.2", 400);
         // Nothing beyond the threshold creates state; everything beyond it is answered with a cookie.
         await(() -> b.count("cookie") == sent - 3, "cookies for the flood beyond the threshold");
         assertEquals(3, b.engine.halfOpenCount(), "no state beyond the cookie threshold");
-        a.engine.apply(List.of(TunnelDefinition.from(tunnel("t", "127.0.3.2", "a.test", "b.test", "10.10.0.0/24",
-                "10.20.0.0/24", ike, "aes256gcm16", TunnelSpec.Initiation.Start, PSK))));
+        a.engine.apply(List.of(TunnelDefinition.from(initiator("aes256gcm16"))));
         await(() -> oneMirroredChild(a, b), "the real tunnel, with a cookie round trip");
         assertTrue(b.engine.halfOpenCount() <= 3, "the real SA left the half-open table once authenticated");
     }
@@ -481,14 +482,11 @@ class LifecycleLoopbackTest {
         Side a = engines.start("127.0.3.1");
         IkeEngine.DosLimits limits = new IkeEngine.DosLimits(1000, 1000, 6);
         Side b = start("127.0.3.2", 1500, limits);
-        String ike = "aes256gcm16-prfsha384-x25519";
-        b.engine.apply(List.of(TunnelDefinition.from(tunnel("t", "127.0.3.1", "b.test", "a.test", "10.20.0.0/24",
-                "10.10.0.0/24", ike, "aes256gcm16", TunnelSpec.Initiation.Passive, PSK))));
+        b.engine.apply(List.of(TunnelDefinition.from(responder("aes256gcm16"))));
         flood("127.0.3.1", "127.0.3.2", 50);
         await(() -> b.count("cookie") >= 20, "cookies for the spoofed IKE_SA_INITs beyond the per-source threshold");
         assertEquals(limits.cookieThresholdPerSource(), b.engine.halfOpenCount(), "the spoofer holds half the per-source limit");
-        a.engine.apply(List.of(TunnelDefinition.from(tunnel("t", "127.0.3.2", "a.test", "b.test", "10.10.0.0/24",
-                "10.20.0.0/24", ike, "aes256gcm16", TunnelSpec.Initiation.Start, PSK))));
+        a.engine.apply(List.of(TunnelDefinition.from(initiator("aes256gcm16"))));
         await(() -> oneMirroredChild(a, b), "the real peer's tunnel, with a cookie round trip");
         // The spoofed SAs expire after the retransmit time plus 5 s; the peer got in while they still held their slots.
         assertEquals(limits.cookieThresholdPerSource(), b.engine.halfOpenCount(), "the spoofed SAs were still half-open");
