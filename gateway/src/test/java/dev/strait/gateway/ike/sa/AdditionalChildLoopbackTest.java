@@ -82,16 +82,21 @@ class AdditionalChildLoopbackTest {
 
     private static final Set<String> BOTH_PAIRS = Set.of("[10.10.0.0/24]<->[10.20.0.0/24]", "[10.10.0.0/24]<->[10.21.0.0/24]");
 
+    /** A created one additional Child SA and both pairs are carried, mirrored on both sides. */
+    private static void awaitBothPairs(Side a, Side b, String what) throws InterruptedException {
+        await(() -> a.datapath.installed.size() == 2 && b.datapath.installed.size() == 2 && a.additionalChildren("created") == 1,
+                what + ", failures " + a.failures + " / " + b.failures);
+        assertEquals(BOTH_PAIRS, selectors(a));
+        assertMirrored(a, b);
+    }
+
     @ParameterizedTest
     @ValueSource(strings = {"aes256gcm16", "aes256gcm16-x25519", "aes256gcm16-x25519-ke1_mlkem768"})
     void initiatorCreatesAChildSaForThePairTheResponderLeftOut(String esp) throws Exception {
         Side[] p = pair(initiator(esp), responder(esp, "10.20.0.0/24", "10.21.0.0/24"), ChildSas.PerSubnetPair);
         Side a = p[0];
         Side b = p[1];
-        await(() -> a.datapath.installed.size() == 2 && b.datapath.installed.size() == 2 && a.additionalChildren("created") == 1,
-                "two Child SAs on both sides (the listener told after the install), failures " + a.failures + " / " + b.failures);
-        assertEquals(BOTH_PAIRS, selectors(a));
-        assertMirrored(a, b);
+        awaitBothPairs(a, b, "two Child SAs on both sides (the listener told after the install)");
         assertEquals(1, a.additionalChildren("created"));
         assertEquals(0, a.additionalChildren("refused"));
         await(() -> "Established".equals(a.engine.snapshot().getFirst().phase()), "initiator Established");
@@ -183,10 +188,7 @@ class AdditionalChildLoopbackTest {
         Side[] p = pair(initiator, responder("aes256gcm16", "10.20.0.0/24", "10.21.0.0/24"), ChildSas.Combined);
         Side a = p[0];
         Side b = p[1];
-        await(() -> a.datapath.installed.size() == 2 && b.datapath.installed.size() == 2 && a.additionalChildren("created") == 1,
-                "one Child SA per pair, failures " + a.failures + " / " + b.failures);
-        assertEquals(BOTH_PAIRS, selectors(a));
-        assertMirrored(a, b);
+        awaitBothPairs(a, b, "one Child SA per pair");
         engines.elapse(Duration.ofSeconds(2));
         assertEquals(2, a.datapath.installed.size());
         assertEquals(0, a.additionalChildren("refused"));
