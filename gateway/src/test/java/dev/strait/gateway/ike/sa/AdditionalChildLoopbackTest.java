@@ -20,7 +20,6 @@ import java.util.List;
 import java.util.Set;
 import java.util.stream.Collectors;
 import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.extension.RegisterExtension;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.ValueSource;
 
@@ -28,13 +27,11 @@ import org.junit.jupiter.params.provider.ValueSource;
  * Additional Child SAs (RFC 7296 section 1.3.1) between two engines on a {@link MemoryNetwork}. The initiator's tunnel has two remote subnets; the responder either keeps one subnet pair per Child SA
  * (as strongSwan children do) or does not allow one of the subnets at all.
  */
-class AdditionalChildLoopbackTest {
+class AdditionalChildLoopbackTest extends TwoEngineLoopback {
     private static final String PSK = "additional-child-loopback-psk-0123";
     private static final String IKE = "aes256gcm16-prfsha384-x25519";
     private static final String A_IP = "127.0.7.1";
     private static final String B_IP = "127.0.7.2";
-    @RegisterExtension
-    final MemoryEngines engines = new MemoryEngines();
 
     private static TunnelConfig initiator(String esp) {
         TunnelConfig t = PskTunnels.tunnel("t", B_IP, "a.test", "b.test", "10.10.0.0/24", "10.20.0.0/24", IKE, esp,
@@ -51,13 +48,12 @@ class AdditionalChildLoopbackTest {
     }
 
     /** Starts both sides; the responder's tunnel has esp.childSas as given. Returns {initiator, responder}. */
-    private Side[] pair(TunnelConfig initiator, TunnelConfig responder, ChildSas responderChildSas) throws Exception {
-        Side a = engines.start(A_IP);
-        Side b = engines.start(B_IP);
+    private void pair(TunnelConfig initiator, TunnelConfig responder, ChildSas responderChildSas) throws Exception {
+        a = engines.start(A_IP);
+        b = engines.start(B_IP);
         responder.esp.childSas = responderChildSas;
         b.engine.apply(List.of(TunnelDefinition.from(responder)));
         a.engine.apply(List.of(TunnelDefinition.from(initiator)));
-        return new Side[] {a, b};
     }
 
     /** "local<->remote" of every installed Child SA, e.g. "[10.10.0.0/24]<->[10.21.0.0/24]". */
@@ -93,9 +89,7 @@ class AdditionalChildLoopbackTest {
     @ParameterizedTest
     @ValueSource(strings = {"aes256gcm16", "aes256gcm16-x25519", "aes256gcm16-x25519-ke1_mlkem768"})
     void initiatorCreatesAChildSaForThePairTheResponderLeftOut(String esp) throws Exception {
-        Side[] p = pair(initiator(esp), responder(esp, "10.20.0.0/24", "10.21.0.0/24"), ChildSas.PerSubnetPair);
-        Side a = p[0];
-        Side b = p[1];
+        pair(initiator(esp), responder(esp, "10.20.0.0/24", "10.21.0.0/24"), ChildSas.PerSubnetPair);
         awaitBothPairs(a, b, "two Child SAs on both sides (the listener told after the install)");
         assertEquals(1, a.additionalChildren("created"));
         assertEquals(0, a.additionalChildren("refused"));
@@ -113,10 +107,8 @@ class AdditionalChildLoopbackTest {
 
     @Test
     void eachChildSaIsRekeyedOnItsOwnAndBothMoveWithAnIkeRekey() throws Exception {
-        Side[] p = pair(initiator("aes256gcm16-x25519"), responder("aes256gcm16-x25519", "10.20.0.0/24", "10.21.0.0/24"),
+        pair(initiator("aes256gcm16-x25519"), responder("aes256gcm16-x25519", "10.20.0.0/24", "10.21.0.0/24"),
                 ChildSas.PerSubnetPair);
-        Side a = p[0];
-        Side b = p[1];
         await(() -> a.datapath.installed.size() == 2 && b.datapath.installed.size() == 2, "two Child SAs");
         IkeSa sa = a.engine.currentSa("t");
         IkeSa.Child additional = sa.children().stream()
@@ -141,9 +133,7 @@ class AdditionalChildLoopbackTest {
 
     @Test
     void aPairThePeerRefusesIsReportedTriedOncePerIkeSaAndPickedUpByTheNext() throws Exception {
-        Side[] p = pair(initiator("aes256gcm16"), responder("aes256gcm16", "10.20.0.0/24"), ChildSas.Combined);
-        Side a = p[0];
-        Side b = p[1];
+        pair(initiator("aes256gcm16"), responder("aes256gcm16", "10.20.0.0/24"), ChildSas.Combined);
         await(() -> a.additionalChildren("refused") == 1, "the peer refuses 10.21.0.0/24");
         await(() -> "Degraded".equals(a.engine.snapshot().getFirst().phase()), "initiator Degraded");
         TunnelSnapshot st = a.engine.snapshot().getFirst();
@@ -168,9 +158,8 @@ class AdditionalChildLoopbackTest {
 
     @Test
     void noAdditionalChildSaWhenTheFirstCarriesEveryPair() throws Exception {
-        Side[] p = pair(initiator("aes256gcm16"), responder("aes256gcm16", "10.20.0.0/24", "10.21.0.0/24"),
+        pair(initiator("aes256gcm16"), responder("aes256gcm16", "10.20.0.0/24", "10.21.0.0/24"),
                 ChildSas.Combined);
-        Side a = p[0];
         await(() -> a.datapath.installed.size() == 1 && "Established".equals(a.engine.snapshot().getFirst().phase()),
                 "one Child SA");
         engines.elapse(Duration.ofSeconds(2));
@@ -185,9 +174,7 @@ class AdditionalChildLoopbackTest {
         TunnelConfig initiator = initiator("aes256gcm16");
         initiator.esp.childSas = ChildSas.PerSubnetPair;
         // The responder would take both pairs in one Child SA: the split is the initiator's own doing.
-        Side[] p = pair(initiator, responder("aes256gcm16", "10.20.0.0/24", "10.21.0.0/24"), ChildSas.Combined);
-        Side a = p[0];
-        Side b = p[1];
+        pair(initiator, responder("aes256gcm16", "10.20.0.0/24", "10.21.0.0/24"), ChildSas.Combined);
         awaitBothPairs(a, b, "one Child SA per pair");
         engines.elapse(Duration.ofSeconds(2));
         assertEquals(2, a.datapath.installed.size());
