@@ -9,6 +9,7 @@ import dev.strait.gateway.ike.sa.EngineListener;
 import dev.strait.gateway.ike.sa.IkeEngine;
 import dev.strait.gateway.ike.sa.Transport;
 import dev.strait.gateway.ike.sa.TunnelDefinition;
+import dev.strait.gateway.testing.PskTunnels;
 import java.io.StringWriter;
 import java.math.BigInteger;
 import java.net.InetSocketAddress;
@@ -183,19 +184,8 @@ public class HandshakeBenchmark {
 
     private static TunnelConfig tunnel(String name, String localId, String peerId, String local, String remote,
             InetSocketAddress peer, TunnelSpec.Initiation initiation, String proposal) {
-        TunnelConfig t = new TunnelConfig();
-        t.name = name;
-        t.peer.address = peer.getAddress().getHostAddress();
-        t.peer.id = peerId;
-        t.local.id = localId;
-        t.local.subnets = List.of(local);
-        t.remote.subnets = List.of(remote);
-        t.auth.psk = new TunnelSpec.Psk();
-        t.auth.psk.value = PSK;
-        t.ike.proposals = List.of(proposal);
-        t.esp.proposals = List.of("aes256gcm16");
-        t.initiation = initiation;
-        return t;
+        return PskTunnels.tunnel(name, peer.getAddress().getHostAddress(), localId, peerId, local, remote, proposal,
+                "aes256gcm16", initiation, PSK);
     }
 
     /** A datapath that only signals Child SA installs and removals. */

@@ -12,6 +12,7 @@ import dev.strait.gateway.ike.sa.RecordingDatapath;
 import dev.strait.gateway.ike.sa.TunnelDefinition;
 import dev.strait.gateway.ike.sa.TunnelSnapshot;
 import dev.strait.gateway.metrics.GatewayMetrics;
+import dev.strait.gateway.testing.PskTunnels;
 import java.net.InetAddress;
 import java.net.InetSocketAddress;
 import java.net.URI;
@@ -49,19 +50,8 @@ class AdminRekeyEngineTest {
 
     private static TunnelConfig tunnel(String name, InetSocketAddress peer, String localId, String peerId, String local,
                                        String remote, TunnelSpec.Initiation initiation) {
-        TunnelConfig t = new TunnelConfig();
-        t.name = name;
-        t.peer.address = peer == null ? null : peer.getAddress().getHostAddress();
-        t.peer.id = peerId;
-        t.local.id = localId;
-        t.local.subnets = List.of(local);
-        t.remote.subnets = List.of(remote);
-        t.auth.psk = new TunnelSpec.Psk();
-        t.auth.psk.value = PSK;
-        t.ike.proposals = List.of("aes256gcm16-prfsha384-x25519");
-        t.esp.proposals = List.of("aes256gcm16-x25519");
-        t.initiation = initiation;
-        return t;
+        return PskTunnels.tunnel(name, peer == null ? null : peer.getAddress().getHostAddress(), localId, peerId, local,
+                remote, "aes256gcm16-prfsha384-x25519", "aes256gcm16-x25519", initiation, PSK);
     }
 
     @BeforeEach

@@ -262,11 +262,7 @@ public final class CertificateCredentials {
             // fall through
         }
         try {
-            var ec = org.bouncycastle.asn1.sec.ECPrivateKey.getInstance(seq);
-            if (ec.getParametersObject() == null) {
-                throw new CredentialException(file + ": EC private key without curve parameters");
-            }
-            return new PrivateKeyInfo(new AlgorithmIdentifier(X9ObjectIdentifiers.id_ecPublicKey, ec.getParametersObject()), ec);
+            return ecKeyInfo(file, seq);
         } catch (IOException | RuntimeException e) {
             if (e instanceof CredentialException ce) {
                 throw ce;
@@ -307,17 +303,22 @@ public final class CertificateCredentials {
 
     private static PrivateKeyInfo ecWithCurveInAlgorithm(Path file, PrivateKeyInfo info) {
         try {
-            var ec = org.bouncycastle.asn1.sec.ECPrivateKey.getInstance(info.parsePrivateKey());
-            if (ec.getParametersObject() == null) {
-                throw new CredentialException(file + ": EC private key without curve parameters");
-            }
-            return new PrivateKeyInfo(new AlgorithmIdentifier(X9ObjectIdentifiers.id_ecPublicKey, ec.getParametersObject()), ec);
+            return ecKeyInfo(file, info.parsePrivateKey());
         } catch (IOException | RuntimeException e) {
             if (e instanceof CredentialException ce) {
                 throw ce;
             }
             throw new CredentialException(file + ": invalid EC private key");
         }
+    }
+
+    /** A SEC1 ECPrivateKey as PKCS#8, its curve moved into the algorithm identifier. */
+    private static PrivateKeyInfo ecKeyInfo(Path file, Object sec1) throws IOException {
+        var ec = org.bouncycastle.asn1.sec.ECPrivateKey.getInstance(sec1);
+        if (ec.getParametersObject() == null) {
+            throw new CredentialException(file + ": EC private key without curve parameters");
+        }
+        return new PrivateKeyInfo(new AlgorithmIdentifier(X9ObjectIdentifiers.id_ecPublicKey, ec.getParametersObject()), ec);
     }
 
     private static byte[] readFile(ConfigFiles files, Path file, String what) {

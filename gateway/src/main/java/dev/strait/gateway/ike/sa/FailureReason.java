@@ -1,5 +1,6 @@
 package dev.strait.gateway.ike.sa;
 
+import dev.strait.gateway.ike.MetricLabel;
 import dev.strait.gateway.ike.auth.AuthFailure;
 
 /**

@@ -1,5 +1,7 @@
 package dev.strait.gateway.ike.sa;
 
+import dev.strait.gateway.ike.MetricLabel;
+
 /**
  * Why the engine dropped an IKE datagram without answering it: the {@code reason} label of
  * {@code strait_ike_dropped_total}. Every datagram that is not processed is counted under exactly one of these.

@@ -1,5 +1,7 @@
 package dev.strait.gateway.ike.sa;
 
+import dev.strait.gateway.ike.MetricLabel;
+
 /**
  * Why a request was refused before its sender authenticated: the {@code reason} label of
  * {@code strait_ike_rejected_total}. Anyone can send these requests from any (spoofed) address, so they are counted

@@ -118,27 +118,20 @@ public final class ProposalMatcher {
                 if (e.isEmpty() || f.isEmpty() || g.isEmpty()) {
                     continue;
                 }
-                Integ integ = null;
-                if (!e.get().alg().aead) {
-                    Optional<Integ> i = pick(p, Payload.Transform.TYPE_INTEG, o.integ(), x -> x.id);
-                    if (i.isEmpty()) {
-                        continue;
-                    }
-                    integ = i.get();
-                } else if (hasType(p, Payload.Transform.TYPE_INTEG) && !onlyNoneInteg(p)) {
+                Optional<IntegPick> i = pickInteg(p, e.get(), o.integ());
+                if (i.isEmpty()) {
+                    continue;
+                }
+                if (e.get().alg().aead && hasType(p, Payload.Transform.TYPE_INTEG) && !onlyNoneInteg(p)) {
                     continue; // AEAD with an integrity algorithm is not a valid combination
                 }
+                Integ integ = i.get().integ();
                 Optional<List<Group>> adds = pickAdditional(p, o.additionalKes());
                 if (adds.isEmpty()) {
                     continue;
                 }
-                Payload.Proposal w = wire(p, e.get(), f.get(), integ, g.get(), null);
-                List<Payload.Transform> withAdds = new ArrayList<>(w.transforms());
-                for (int i = 0; i < adds.get().size(); i++) {
-                    withAdds.add(new Payload.Transform(Payload.Transform.TYPE_ADDITIONAL_KE_1 + i, adds.get().get(i).id, null));
-                }
                 IkeChoice c = new IkeChoice(e.get(), f.get(), integ, g.get(), adds.get(),
-                        new Payload.Proposal(w.number(), w.protocolId(), w.spi(), withAdds));
+                        wire(p, e.get(), f.get(), integ, g.get(), null, adds.get()));
                 if (preferGroup == null || g.get().id == preferGroup) {
                     return Optional.of(c);
                 }
@@ -161,14 +154,11 @@ public final class ProposalMatcher {
                 if (e.isEmpty()) {
                     continue;
                 }
-                Integ integ = null;
-                if (!e.get().alg().aead) {
-                    Optional<Integ> i = pick(p, Payload.Transform.TYPE_INTEG, o.integ(), x -> x.id);
-                    if (i.isEmpty()) {
-                        continue;
-                    }
-                    integ = i.get();
+                Optional<IntegPick> i = pickInteg(p, e.get(), o.integ());
+                if (i.isEmpty()) {
+                    continue;
                 }
+                Integ integ = i.get().integ();
                 Group group = null;
                 if (withKe && !o.groups().isEmpty()) {
                     Optional<Group> g = pick(p, Payload.Transform.TYPE_KE, o.groups(), x -> x.id);
@@ -191,13 +181,8 @@ public final class ProposalMatcher {
                 if (esn.isEmpty()) {
                     continue;
                 }
-                Payload.Proposal w = wire(p, e.get(), null, integ, group, esn.get());
-                List<Payload.Transform> withAdds = new ArrayList<>(w.transforms());
-                for (int i = 0; i < adds.get().size(); i++) {
-                    withAdds.add(new Payload.Transform(Payload.Transform.TYPE_ADDITIONAL_KE_1 + i, adds.get().get(i).id, null));
-                }
                 return Optional.of(new EspChoice(e.get(), integ, group, adds.get(), esn.get(), WireBytes.u32(p.spi()),
-                        new Payload.Proposal(w.number(), w.protocolId(), w.spi(), withAdds)));
+                        wire(p, e.get(), null, integ, group, esn.get(), adds.get())));
             }
         }
         return Optional.empty();
@@ -227,7 +212,9 @@ public final class ProposalMatcher {
         return new Payload.Transform(Payload.Transform.TYPE_ENCR, e.alg().id, keyLength);
     }
 
-    private static Payload.Proposal wire(Payload.Proposal offered, EncrChoice e, Prf prf, Integ integ, Group g, Boolean esn) {
+    /** The accepted proposal as the answer carries it: one transform of each type, then the additional KEs. */
+    private static Payload.Proposal wire(Payload.Proposal offered, EncrChoice e, Prf prf, Integ integ, Group g, Boolean esn,
+                                         List<Group> adds) {
         List<Payload.Transform> t = new ArrayList<>();
         t.add(encrTransform(e));
         if (prf != null) {
@@ -242,7 +229,21 @@ public final class ProposalMatcher {
         if (esn != null) {
             t.add(new Payload.Transform(Payload.Transform.TYPE_ESN, TransformId.esn(esn), null));
         }
+        for (int i = 0; i < adds.size(); i++) {
+            t.add(new Payload.Transform(Payload.Transform.TYPE_ADDITIONAL_KE_1 + i, adds.get(i).id, null));
+        }
         return new Payload.Proposal(offered.number(), offered.protocolId(), offered.spi(), t);
+    }
+
+    /** Our integrity algorithm the peer offers too; null inside for an AEAD cipher, which needs none. */
+    private record IntegPick(Integ integ) {
+    }
+
+    private static Optional<IntegPick> pickInteg(Payload.Proposal p, EncrChoice e, List<Integ> ours) {
+        if (e.alg().aead) {
+            return Optional.of(new IntegPick(null));
+        }
+        return pick(p, Payload.Transform.TYPE_INTEG, ours, x -> x.id).map(IntegPick::new);
     }
 
     private static Optional<EncrChoice> pickEncr(Payload.Proposal p, List<EncrChoice> ours) {

@@ -13,12 +13,12 @@ import dev.strait.api.v1alpha1.TunnelSpec;
 import dev.strait.api.v1alpha1.TunnelSpec.ChildSas;
 import dev.strait.gateway.datapath.spi.ChildSaSpec;
 import dev.strait.gateway.ike.sa.MemoryEngines.Side;
+import dev.strait.gateway.testing.PskTunnels;
 import java.time.Duration;
 import java.util.Comparator;
 import java.util.List;
 import java.util.Set;
 import java.util.stream.Collectors;
-import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.ValueSource;
@@ -27,40 +27,33 @@ import org.junit.jupiter.params.provider.ValueSource;
  * Additional Child SAs (RFC 7296 section 1.3.1) between two engines on a {@link MemoryNetwork}. The initiator's tunnel has two remote subnets; the responder either keeps one subnet pair per Child SA
  * (as strongSwan children do) or does not allow one of the subnets at all.
  */
-class AdditionalChildLoopbackTest {
+class AdditionalChildLoopbackTest extends TwoEngineLoopback {
     private static final String PSK = "additional-child-loopback-psk-0123";
     private static final String IKE = "aes256gcm16-prfsha384-x25519";
     private static final String A_IP = "127.0.7.1";
     private static final String B_IP = "127.0.7.2";
-    private final MemoryEngines engines = new MemoryEngines();
-
-    @AfterEach
-    void close() {
-        engines.close();
-    }
 
     private static TunnelConfig initiator(String esp) {
-        TunnelConfig t = EngineLoopbackTest.tunnel("t", B_IP, "a.test", "b.test", "10.10.0.0/24", "10.20.0.0/24", IKE, esp,
+        TunnelConfig t = PskTunnels.tunnel("t", B_IP, "a.test", "b.test", "10.10.0.0/24", "10.20.0.0/24", IKE, esp,
                 TunnelSpec.Initiation.Start, PSK);
         t.remote.subnets = List.of("10.20.0.0/24", "10.21.0.0/24");
         return t;
     }
 
     private static TunnelConfig responder(String esp, String... localSubnets) {
-        TunnelConfig t = EngineLoopbackTest.tunnel("t", A_IP, "b.test", "a.test", "10.20.0.0/24", "10.10.0.0/24", IKE, esp,
+        TunnelConfig t = PskTunnels.tunnel("t", A_IP, "b.test", "a.test", "10.20.0.0/24", "10.10.0.0/24", IKE, esp,
                 TunnelSpec.Initiation.Passive, PSK);
         t.local.subnets = List.of(localSubnets);
         return t;
     }
 
     /** Starts both sides; the responder's tunnel has esp.childSas as given. Returns {initiator, responder}. */
-    private Side[] pair(TunnelConfig initiator, TunnelConfig responder, ChildSas responderChildSas) throws Exception {
-        Side a = engines.start(A_IP);
-        Side b = engines.start(B_IP);
+    private void pair(TunnelConfig initiator, TunnelConfig responder, ChildSas responderChildSas) throws Exception {
+        a = engines.start(A_IP);
+        b = engines.start(B_IP);
         responder.esp.childSas = responderChildSas;
         b.engine.apply(List.of(TunnelDefinition.from(responder)));
         a.engine.apply(List.of(TunnelDefinition.from(initiator)));
-        return new Side[] {a, b};
     }
 
     /** "local<->remote" of every installed Child SA, e.g. "[10.10.0.0/24]<->[10.21.0.0/24]". */
@@ -85,16 +78,19 @@ class AdditionalChildLoopbackTest {
 
     private static final Set<String> BOTH_PAIRS = Set.of("[10.10.0.0/24]<->[10.20.0.0/24]", "[10.10.0.0/24]<->[10.21.0.0/24]");
 
+    /** A created one additional Child SA and both pairs are carried, mirrored on both sides. */
+    private static void awaitBothPairs(Side a, Side b, String what) throws InterruptedException {
+        await(() -> a.datapath.installed.size() == 2 && b.datapath.installed.size() == 2 && a.additionalChildren("created") == 1,
+                what + ", failures " + a.failures + " / " + b.failures);
+        assertEquals(BOTH_PAIRS, selectors(a));
+        assertMirrored(a, b);
+    }
+
     @ParameterizedTest
     @ValueSource(strings = {"aes256gcm16", "aes256gcm16-x25519", "aes256gcm16-x25519-ke1_mlkem768"})
     void initiatorCreatesAChildSaForThePairTheResponderLeftOut(String esp) throws Exception {
-        Side[] p = pair(initiator(esp), responder(esp, "10.20.0.0/24", "10.21.0.0/24"), ChildSas.PerSubnetPair);
-        Side a = p[0];
-        Side b = p[1];
-        await(() -> a.datapath.installed.size() == 2 && b.datapath.installed.size() == 2 && a.additionalChildren("created") == 1,
-                "two Child SAs on both sides (the listener told after the install), failures " + a.failures + " / " + b.failures);
-        assertEquals(BOTH_PAIRS, selectors(a));
-        assertMirrored(a, b);
+        pair(initiator(esp), responder(esp, "10.20.0.0/24", "10.21.0.0/24"), ChildSas.PerSubnetPair);
+        awaitBothPairs(a, b, "two Child SAs on both sides (the listener told after the install)");
         assertEquals(1, a.additionalChildren("created"));
         assertEquals(0, a.additionalChildren("refused"));
         await(() -> "Established".equals(a.engine.snapshot().getFirst().phase()), "initiator Established");
@@ -111,10 +107,8 @@ class AdditionalChildLoopbackTest {
 
     @Test
     void eachChildSaIsRekeyedOnItsOwnAndBothMoveWithAnIkeRekey() throws Exception {
-        Side[] p = pair(initiator("aes256gcm16-x25519"), responder("aes256gcm16-x25519", "10.20.0.0/24", "10.21.0.0/24"),
+        pair(initiator("aes256gcm16-x25519"), responder("aes256gcm16-x25519", "10.20.0.0/24", "10.21.0.0/24"),
                 ChildSas.PerSubnetPair);
-        Side a = p[0];
-        Side b = p[1];
         await(() -> a.datapath.installed.size() == 2 && b.datapath.installed.size() == 2, "two Child SAs");
         IkeSa sa = a.engine.currentSa("t");
         IkeSa.Child additional = sa.children().stream()
@@ -139,9 +133,7 @@ class AdditionalChildLoopbackTest {
 
     @Test
     void aPairThePeerRefusesIsReportedTriedOncePerIkeSaAndPickedUpByTheNext() throws Exception {
-        Side[] p = pair(initiator("aes256gcm16"), responder("aes256gcm16", "10.20.0.0/24"), ChildSas.Combined);
-        Side a = p[0];
-        Side b = p[1];
+        pair(initiator("aes256gcm16"), responder("aes256gcm16", "10.20.0.0/24"), ChildSas.Combined);
         await(() -> a.additionalChildren("refused") == 1, "the peer refuses 10.21.0.0/24");
         await(() -> "Degraded".equals(a.engine.snapshot().getFirst().phase()), "initiator Degraded");
         TunnelSnapshot st = a.engine.snapshot().getFirst();
@@ -166,9 +158,8 @@ class AdditionalChildLoopbackTest {
 
     @Test
     void noAdditionalChildSaWhenTheFirstCarriesEveryPair() throws Exception {
-        Side[] p = pair(initiator("aes256gcm16"), responder("aes256gcm16", "10.20.0.0/24", "10.21.0.0/24"),
+        pair(initiator("aes256gcm16"), responder("aes256gcm16", "10.20.0.0/24", "10.21.0.0/24"),
                 ChildSas.Combined);
-        Side a = p[0];
         await(() -> a.datapath.installed.size() == 1 && "Established".equals(a.engine.snapshot().getFirst().phase()),
                 "one Child SA");
         engines.elapse(Duration.ofSeconds(2));
@@ -183,13 +174,8 @@ class AdditionalChildLoopbackTest {
         TunnelConfig initiator = initiator("aes256gcm16");
         initiator.esp.childSas = ChildSas.PerSubnetPair;
         // The responder would take both pairs in one Child SA: the split is the initiator's own doing.
-        Side[] p = pair(initiator, responder("aes256gcm16", "10.20.0.0/24", "10.21.0.0/24"), ChildSas.Combined);
-        Side a = p[0];
-        Side b = p[1];
-        await(() -> a.datapath.installed.size() == 2 && b.datapath.installed.size() == 2 && a.additionalChildren("created") == 1,
-                "one Child SA per pair, failures " + a.failures + " / " + b.failures);
-        assertEquals(BOTH_PAIRS, selectors(a));
-        assertMirrored(a, b);
+        pair(initiator, responder("aes256gcm16", "10.20.0.0/24", "10.21.0.0/24"), ChildSas.Combined);
+        awaitBothPairs(a, b, "one Child SA per pair");
         engines.elapse(Duration.ofSeconds(2));
         assertEquals(2, a.datapath.installed.size());
         assertEquals(0, a.additionalChildren("refused"));

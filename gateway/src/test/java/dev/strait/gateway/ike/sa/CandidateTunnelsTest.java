@@ -9,6 +9,7 @@ import dev.strait.gateway.ike.crypto.Algorithms;
 import dev.strait.gateway.ike.crypto.ProposalParser;
 import dev.strait.gateway.ike.message.Payload;
 import dev.strait.gateway.ike.sa.ProposalMatcher.IkeChoice;
+import dev.strait.gateway.testing.PskTunnels;
 import java.net.InetSocketAddress;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -21,7 +22,7 @@ class CandidateTunnelsTest {
     private static final int X25519 = Algorithms.Group.CURVE25519.id;
 
     private static TunnelRuntime tunnel(String name, String ike) throws Exception {
-        return new TunnelRuntime(ENGINE, TunnelDefinition.from(EngineLoopbackTest.tunnel(name, "192.0.2.1", "b.test",
+        return new TunnelRuntime(ENGINE, TunnelDefinition.from(PskTunnels.tunnel(name, "192.0.2.1", "b.test",
                 name + ".test", "10.20.0.0/24", "10.10.0.0/24", ike, "aes256gcm16", TunnelSpec.Initiation.Passive, "candidate-tunnels-test-psk-" + name)));
     }
 
@@ -96,7 +97,7 @@ class CandidateTunnelsTest {
     }
 
     private static TunnelRuntime tunnelWithIds(String name, String localId, String peerId) throws Exception {
-        return new TunnelRuntime(ENGINE, TunnelDefinition.from(EngineLoopbackTest.tunnel(name, "192.0.2.1", localId,
+        return new TunnelRuntime(ENGINE, TunnelDefinition.from(PskTunnels.tunnel(name, "192.0.2.1", localId,
                 peerId, "10.20.0.0/24", "10.10.0.0/24", "aes256gcm16-prfsha384-x25519", "aes256gcm16",
                 TunnelSpec.Initiation.Passive, "candidate-tunnels-test-psk-" + name)));
     }

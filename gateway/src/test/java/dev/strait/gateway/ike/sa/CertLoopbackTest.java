@@ -10,6 +10,7 @@ import dev.strait.api.v1alpha1.TunnelSpec;
 import dev.strait.api.validation.ConfigException;
 import dev.strait.gateway.ike.auth.KeyType;
 import dev.strait.gateway.ike.auth.TestPki;
+import dev.strait.gateway.testing.PskTunnels;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -18,8 +19,8 @@ import java.security.cert.X509Certificate;
 import java.time.Instant;
 import java.time.temporal.ChronoUnit;
 import java.util.List;
-import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
 import org.junit.jupiter.api.io.TempDir;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.EnumSource;
@@ -27,18 +28,10 @@ import org.junit.jupiter.params.provider.EnumSource;
 /** Two engines on a {@link MemoryNetwork} authenticating with certificates (RFC 7427), both roles Java. */
 class CertLoopbackTest {
     private static final Instant NOW = Instant.now();
-    private final MemoryEngines engines = new MemoryEngines();
+    @RegisterExtension
+    final MemoryEngines engines = new MemoryEngines();
     @TempDir
     Path dir;
-
-    @AfterEach
-    void close() {
-        engines.close();
-    }
-
-    private Side start(String ip) throws Exception {
-        return engines.start(ip);
-    }
 
     /** A CA and certificates issued under it, all valid around the real current time (the engine uses the system clock). */
     record Ca(X509Certificate cert, KeyPair key) {
@@ -64,11 +57,37 @@ class CertLoopbackTest {
 
     private static TunnelConfig certTunnel(String peer, String localId, String peerId, String local, String remote,
             TunnelSpec.Initiation initiation, TunnelSpec.Certificate cert) {
-        TunnelConfig t = EngineLoopbackTest.tunnel("t", peer, localId, peerId, local, remote, "aes256gcm16-prfsha384-x25519",
+        TunnelConfig t = PskTunnels.tunnel("t", peer, localId, peerId, local, remote, "aes256gcm16-prfsha384-x25519",
                 "aes256gcm16", initiation, "unused-psk-0123456789abcdef");
         t.auth.psk = null;
         t.auth.certificate = cert;
         return t;
+    }
+
+    /** A's tunnel: it starts, towards B, as localId, and expects B to be peerId. */
+    private static TunnelConfig initiator(String localId, String peerId, TunnelSpec.Certificate cert) {
+        return certTunnel("127.0.0.2", localId, peerId, "10.10.0.0/24", "10.20.0.0/24", TunnelSpec.Initiation.Start, cert);
+    }
+
+    /** B's tunnel: b.test, waiting for a.test. */
+    private static TunnelConfig responder(TunnelSpec.Certificate cert) {
+        return certTunnel("127.0.0.1", "b.test", "a.test", "10.20.0.0/24", "10.10.0.0/24", TunnelSpec.Initiation.Passive, cert);
+    }
+
+    /**
+     * A (its certificate issued by aIssuer, expecting B to be aExpects) and B (issued by ca) on the network, both
+     * trusting ca only, the certificates valid for 20 days.
+     */
+    private Side[] pair(Ca ca, Ca aIssuer, String aExpects) throws Exception {
+        KeyPair ka = TestPki.newKey(KeyType.ECDSA_P256);
+        KeyPair kb = TestPki.newKey(KeyType.ECDSA_P256);
+        Instant until = NOW.plus(20, ChronoUnit.DAYS);
+        Side a = engines.start("127.0.0.1");
+        Side b = engines.start("127.0.0.2");
+        b.engine.apply(List.of(TunnelDefinition.from(responder(files("b", ca.issue("b.test", kb, until), kb, ca.cert)))));
+        a.engine.apply(List.of(TunnelDefinition.from(initiator("a.test", aExpects,
+                files("a", aIssuer.issue("a.test", ka, until), ka, ca.cert)))));
+        return new Side[] {a, b};
     }
 
     @ParameterizedTest
@@ -78,12 +97,11 @@ class CertLoopbackTest {
         KeyPair ka = TestPki.key(type);
         KeyPair kb = TestPki.newKey(KeyType.ECDSA_P256);
         Instant until = NOW.plus(20, ChronoUnit.DAYS);
-        Side a = start("127.0.0.1");
-        Side b = start("127.0.0.2");
-        b.engine.apply(List.of(TunnelDefinition.from(certTunnel("127.0.0.1", "b.test", "a.test", "10.20.0.0/24", "10.10.0.0/24",
-                TunnelSpec.Initiation.Passive, files("b", ca.issue("b.test", kb, until), kb, ca.cert)))));
-        TunnelDefinition da = TunnelDefinition.from(certTunnel("127.0.0.2", "a.test", "b.test", "10.10.0.0/24", "10.20.0.0/24",
-                TunnelSpec.Initiation.Start, files("a", ca.issue("a.test", ka, until), ka, ca.cert)));
+        Side a = engines.start("127.0.0.1");
+        Side b = engines.start("127.0.0.2");
+        b.engine.apply(List.of(TunnelDefinition.from(responder(files("b", ca.issue("b.test", kb, until), kb, ca.cert)))));
+        TunnelDefinition da = TunnelDefinition.from(initiator("a.test", "b.test",
+                files("a", ca.issue("a.test", ka, until), ka, ca.cert)));
         assertEquals(until.getEpochSecond(), da.certificates().credentials().expiry().getEpochSecond());
         a.engine.apply(List.of(da));
         EngineLoopbackTest.await(() -> a.datapath.installed.size() == 1 && b.datapath.installed.size() == 1,
@@ -97,15 +115,9 @@ class CertLoopbackTest {
     void untrustedCaIsRefusedWithAReason() throws Exception {
         Ca ca = Ca.create("Good CA", KeyType.ECDSA_P256);
         Ca rogue = Ca.create("Rogue CA", KeyType.ECDSA_P256);
-        KeyPair ka = TestPki.newKey(KeyType.ECDSA_P256);
-        KeyPair kb = TestPki.newKey(KeyType.ECDSA_P256);
-        Instant until = NOW.plus(20, ChronoUnit.DAYS);
-        Side a = start("127.0.0.1");
-        Side b = start("127.0.0.2");
-        b.engine.apply(List.of(TunnelDefinition.from(certTunnel("127.0.0.1", "b.test", "a.test", "10.20.0.0/24", "10.10.0.0/24",
-                TunnelSpec.Initiation.Passive, files("b", ca.issue("b.test", kb, until), kb, ca.cert)))));
-        a.engine.apply(List.of(TunnelDefinition.from(certTunnel("127.0.0.2", "a.test", "b.test", "10.10.0.0/24", "10.20.0.0/24",
-                TunnelSpec.Initiation.Start, files("a", rogue.issue("a.test", ka, until), ka, ca.cert)))));
+        Side[] p = pair(ca, rogue, "b.test");
+        Side a = p[0];
+        Side b = p[1];
         EngineLoopbackTest.await(() -> "untrusted_ca".equals(b.failures.get("t")) && "peer_rejected".equals(a.failures.get("t")),
                 "refusal on both sides, got " + a.failures + " / " + b.failures);
         assertTrue(b.engine.snapshot().getFirst().lastError().contains("untrusted_ca"), b.engine.snapshot().getFirst().lastError());
@@ -115,16 +127,8 @@ class CertLoopbackTest {
     @Test
     void responderCertificateNotNamingItsIdIsRefusedByTheInitiator() throws Exception {
         Ca ca = Ca.create("Good CA", KeyType.ECDSA_P256);
-        KeyPair ka = TestPki.newKey(KeyType.ECDSA_P256);
-        KeyPair kb = TestPki.newKey(KeyType.ECDSA_P256);
-        Instant until = NOW.plus(20, ChronoUnit.DAYS);
-        Side a = start("127.0.0.1");
-        Side b = start("127.0.0.2");
         // b's own config is consistent (b.test), but a expects b to be other.test; b's certificate does not say so.
-        b.engine.apply(List.of(TunnelDefinition.from(certTunnel("127.0.0.1", "b.test", "a.test", "10.20.0.0/24", "10.10.0.0/24",
-                TunnelSpec.Initiation.Passive, files("b", ca.issue("b.test", kb, until), kb, ca.cert)))));
-        a.engine.apply(List.of(TunnelDefinition.from(certTunnel("127.0.0.2", "a.test", "other.test", "10.10.0.0/24", "10.20.0.0/24",
-                TunnelSpec.Initiation.Start, files("a", ca.issue("a.test", ka, until), ka, ca.cert)))));
+        Side a = pair(ca, ca, "other.test")[0];
         EngineLoopbackTest.await(() -> a.failures.containsKey("t"), "initiator refusal, got " + a.failures);
         assertEquals("id_mismatch", a.failures.get("t"));
         assertTrue(a.datapath.installed.isEmpty());
@@ -135,12 +139,12 @@ class CertLoopbackTest {
         Ca ca = Ca.create("Good CA", KeyType.ECDSA_P256);
         KeyPair k = TestPki.newKey(KeyType.ECDSA_P256);
         TunnelSpec.Certificate files = files("x", ca.issue("someone-else.test", k, NOW.plus(5, ChronoUnit.DAYS)), k, ca.cert);
-        ConfigException e = assertThrows(ConfigException.class, () -> TunnelDefinition.from(certTunnel("127.0.0.1",
-                "a.test", "b.test", "10.10.0.0/24", "10.20.0.0/24", TunnelSpec.Initiation.Start, files)));
+        ConfigException e = assertThrows(ConfigException.class,
+                () -> TunnelDefinition.from(initiator("a.test", "b.test", files)));
         assertEquals("tunnels[t].auth.certificate.certFile", e.field());
         files.keyFile = null;
-        ConfigException missing = assertThrows(ConfigException.class, () -> TunnelDefinition.from(certTunnel("127.0.0.1",
-                "someone-else.test", "b.test", "10.10.0.0/24", "10.20.0.0/24", TunnelSpec.Initiation.Start, files)));
+        ConfigException missing = assertThrows(ConfigException.class,
+                () -> TunnelDefinition.from(initiator("someone-else.test", "b.test", files)));
         assertEquals("tunnels[t].auth.certificate.keyFile", missing.field());
     }
 
@@ -149,7 +153,7 @@ class CertLoopbackTest {
         Ca ca = Ca.create("Good CA", KeyType.ECDSA_P256);
         KeyPair k = TestPki.newKey(KeyType.ECDSA_P256);
         TunnelSpec.Certificate files = files("r", ca.issue("a.test", k, NOW.plus(5, ChronoUnit.DAYS)), k, ca.cert);
-        TunnelConfig cfg = certTunnel("127.0.0.2", "a.test", "b.test", "10.10.0.0/24", "10.20.0.0/24", TunnelSpec.Initiation.Start, files);
+        TunnelConfig cfg = initiator("a.test", "b.test", files);
         TunnelDefinition before = TunnelDefinition.from(cfg);
         Files.writeString(Path.of(files.certFile), TestPki.pem(ca.issue("a.test", k, NOW.plus(25, ChronoUnit.DAYS))));
         TunnelDefinition after = TunnelDefinition.from(cfg);
@@ -162,13 +166,12 @@ class CertLoopbackTest {
         Ca ca = Ca.create("Good CA", KeyType.ECDSA_P256);
         KeyPair ka = TestPki.newKey(KeyType.ECDSA_P256);
         KeyPair kb = TestPki.newKey(KeyType.ECDSA_P256);
-        Side a = start("127.0.0.1");
-        Side b = start("127.0.0.2");
-        b.engine.apply(List.of(TunnelDefinition.from(certTunnel("127.0.0.1", "b.test", "a.test", "10.20.0.0/24", "10.10.0.0/24",
-                TunnelSpec.Initiation.Passive, files("b", ca.issue("b.test", kb, NOW.plus(20, ChronoUnit.DAYS)), kb, ca.cert)))));
+        Side a = engines.start("127.0.0.1");
+        Side b = engines.start("127.0.0.2");
+        b.engine.apply(List.of(TunnelDefinition.from(
+                responder(files("b", ca.issue("b.test", kb, NOW.plus(20, ChronoUnit.DAYS)), kb, ca.cert)))));
         TunnelSpec.Certificate filesA = files("a", ca.issue("a.test", ka, NOW.plus(5, ChronoUnit.DAYS)), ka, ca.cert);
-        TunnelConfig cfgA = certTunnel("127.0.0.2", "a.test", "b.test", "10.10.0.0/24", "10.20.0.0/24",
-                TunnelSpec.Initiation.Start, filesA);
+        TunnelConfig cfgA = initiator("a.test", "b.test", filesA);
         a.engine.apply(List.of(TunnelDefinition.from(cfgA)));
         EngineLoopbackTest.await(() -> a.datapath.installed.size() == 1, "tunnel up");
         Integer spi = a.datapath.installed.keySet().iterator().next();

@@ -7,8 +7,9 @@ import static org.junit.jupiter.api.Assertions.assertNull;
 import dev.strait.api.v1alpha1.TunnelConfig;
 import dev.strait.api.v1alpha1.TunnelSpec;
 import dev.strait.gateway.ike.sa.MemoryEngines.Side;
+import dev.strait.gateway.testing.PskTunnels;
 import java.util.List;
-import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.extension.RegisterExtension;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.EnumSource;
 
@@ -21,20 +22,16 @@ class ChildlessInitiationLoopbackTest {
     private static final String PSK = "childless-loopback-psk-0123456789";
     private static final String A_IP = "127.0.8.1";
     private static final String B_IP = "127.0.8.2";
-    private final MemoryEngines engines = new MemoryEngines();
-
-    @AfterEach
-    void close() {
-        engines.close();
-    }
+    @RegisterExtension
+    final MemoryEngines engines = new MemoryEngines();
 
     @ParameterizedTest
     @EnumSource(TunnelSpec.Childless.class)
     void theChildSaComesWithIkeAuthOnlyWhenChildlessIsNever(TunnelSpec.Childless childless) throws Exception {
-        TunnelConfig initiator = EngineLoopbackTest.tunnel("t", B_IP, "a.test", "b.test", "10.10.0.0/24", "10.20.0.0/24",
+        TunnelConfig initiator = PskTunnels.tunnel("t", B_IP, "a.test", "b.test", "10.10.0.0/24", "10.20.0.0/24",
                 "aes256gcm16-prfsha384-x25519", "aes256gcm16", TunnelSpec.Initiation.Start, PSK);
         initiator.ike.childless = childless;
-        TunnelConfig responder = EngineLoopbackTest.tunnel("t", A_IP, "b.test", "a.test", "10.20.0.0/24", "10.10.0.0/24",
+        TunnelConfig responder = PskTunnels.tunnel("t", A_IP, "b.test", "a.test", "10.20.0.0/24", "10.10.0.0/24",
                 "aes256gcm16-prfsha384-x25519", "aes256gcm16", TunnelSpec.Initiation.Passive, PSK);
         Side a = engines.start(A_IP);
         Side b = engines.start(B_IP);

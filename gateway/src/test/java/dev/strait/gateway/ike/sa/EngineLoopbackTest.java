@@ -1,17 +1,17 @@
 package dev.strait.gateway.ike.sa;
 
 import dev.strait.gateway.ike.sa.MemoryEngines.Side;
+import static dev.strait.gateway.testing.PskTunnels.tunnel;
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import dev.strait.api.v1alpha1.TunnelConfig;
 import dev.strait.api.v1alpha1.TunnelSpec;
 import dev.strait.gateway.datapath.spi.ChildSaSpec;
 import java.time.Duration;
 import java.util.List;
 import java.util.function.BooleanSupplier;
-import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.extension.RegisterExtension;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.ValueSource;
 
@@ -20,33 +20,8 @@ import org.junit.jupiter.params.provider.ValueSource;
  * IKE_AUTH end to end, for each proposal family, and the Child SA keys must mirror each other.
  */
 class EngineLoopbackTest {
-    private final MemoryEngines engines = new MemoryEngines();
-
-    @AfterEach
-    void close() throws Exception {
-        engines.close();
-    }
-
-    static TunnelConfig tunnel(String name, String peer, String localId, String peerId, String local, String remote,
-                               String ike, String esp, TunnelSpec.Initiation initiation, String psk) {
-        TunnelConfig t = new TunnelConfig();
-        t.name = name;
-        t.peer.address = peer;
-        t.peer.id = peerId;
-        t.local.id = localId;
-        t.local.subnets = List.of(local);
-        t.remote.subnets = List.of(remote);
-        t.auth.psk = new TunnelSpec.Psk();
-        t.auth.psk.value = psk;
-        t.ike.proposals = List.of(ike);
-        t.esp.proposals = List.of(esp);
-        t.initiation = initiation;
-        return t;
-    }
-
-    private Side start(String ip) throws Exception {
-        return engines.start(ip);
-    }
+    @RegisterExtension
+    final MemoryEngines engines = new MemoryEngines();
 
     static void await(BooleanSupplier condition, String what) throws InterruptedException {
         MemoryEngines.await(condition, what);
@@ -58,8 +33,8 @@ class EngineLoopbackTest {
     void establishesAndInstallsMirroredChildSas(String proposals) throws Exception {
         String ike = proposals.split("\\|")[0];
         String esp = proposals.split("\\|")[1];
-        Side a = start("127.0.0.1");
-        Side b = start("127.0.0.2");
+        Side a = engines.start("127.0.0.1");
+        Side b = engines.start("127.0.0.2");
         String psk = "loopback-test-psk-0123456789";
         b.engine.apply(List.of(TunnelDefinition.from(tunnel("t", "127.0.0.1", "b.test", "a.test", "10.20.0.0/24",
                 "10.10.0.0/24", ike, esp, TunnelSpec.Initiation.Passive, psk))));
@@ -85,8 +60,8 @@ class EngineLoopbackTest {
 
     @org.junit.jupiter.api.Test
     void wrongPskFailsOnBothSidesWithAReason() throws Exception {
-        Side a = start("127.0.0.1");
-        Side b = start("127.0.0.2");
+        Side a = engines.start("127.0.0.1");
+        Side b = engines.start("127.0.0.2");
         b.engine.apply(List.of(TunnelDefinition.from(tunnel("t", "127.0.0.1", "b.test", "a.test", "10.20.0.0/24",
                 "10.10.0.0/24", "aes256gcm16-prfsha384-x25519", "aes256gcm16", TunnelSpec.Initiation.Passive,
                 "one-psk-0123456789abcdef"))));
@@ -104,8 +79,8 @@ class EngineLoopbackTest {
 
     @org.junit.jupiter.api.Test
     void retriesWithTheGroupTheResponderAsksFor() throws Exception {
-        Side a = start("127.0.0.1");
-        Side b = start("127.0.0.2");
+        Side a = engines.start("127.0.0.1");
+        Side b = engines.start("127.0.0.2");
         String psk = "loopback-test-psk-0123456789";
         b.engine.apply(List.of(TunnelDefinition.from(tunnel("t", "127.0.0.1", "b.test", "a.test", "10.20.0.0/24",
                 "10.10.0.0/24", "aes256gcm16-prfsha384-ecp256", "aes256gcm16", TunnelSpec.Initiation.Passive, psk))));

@@ -8,30 +8,22 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import dev.strait.api.v1alpha1.TunnelConfig;
 import dev.strait.api.v1alpha1.TunnelSpec;
 import dev.strait.gateway.datapath.spi.ChildSaSpec;
+import dev.strait.gateway.testing.PskTunnels;
 import java.util.List;
 import java.util.Map;
-import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.ValueSource;
 
 /**
  * Post-quantum hybrid IKE SAs between two engines on a {@link MemoryNetwork}: x25519 in IKE_SA_INIT, ML-KEM in IKE_INTERMEDIATE
  * (RFC 9242 / RFC 9370), the IntAuth chain in AUTH, and the fallback rules.
  */
-class HybridKeLoopbackTest {
+class HybridKeLoopbackTest extends TwoEngineLoopback {
     private static final String PSK = "hybrid-loopback-psk-0123456789";
-    private final MemoryEngines engines = new MemoryEngines();
-
-    @AfterEach
-    void close() {
-        engines.close();
-    }
-
-    private Side start(String ip) throws Exception {
-        return engines.start(ip);
-    }
 
     private static TunnelConfig tunnel(boolean initiator, String... ike) {
-        TunnelConfig t = EngineLoopbackTest.tunnel("t", initiator ? "127.0.0.2" : "127.0.0.1", initiator ? "a.test" : "b.test",
+        TunnelConfig t = PskTunnels.tunnel("t", initiator ? "127.0.0.2" : "127.0.0.1", initiator ? "a.test" : "b.test",
                 initiator ? "b.test" : "a.test", initiator ? "10.10.0.0/24" : "10.20.0.0/24",
                 initiator ? "10.20.0.0/24" : "10.10.0.0/24", ike[0], "aes256gcm16",
                 initiator ? TunnelSpec.Initiation.Start : TunnelSpec.Initiation.Passive, PSK);
@@ -39,20 +31,19 @@ class HybridKeLoopbackTest {
         return t;
     }
 
-    private Side[] pair(String[] initiatorIke, String[] responderIke) throws Exception {
-        Side a = start("127.0.0.1");
-        Side b = start("127.0.0.2");
+    private void pair(String[] initiatorIke, String[] responderIke) throws Exception {
+        a = engines.start("127.0.0.1");
+        b = engines.start("127.0.0.2");
         b.engine.apply(List.of(TunnelDefinition.from(tunnel(false, responderIke))));
         a.engine.apply(List.of(TunnelDefinition.from(tunnel(true, initiatorIke))));
-        return new Side[] {a, b};
     }
 
-    @Test
-    void x25519PlusMlKem768EstablishesWithMirroredKeys() throws Exception {
-        String hybrid = "aes256gcm16-prfsha384-x25519-ke1_mlkem768";
-        Side[] p = pair(new String[] {hybrid}, new String[] {hybrid});
-        Side a = p[0];
-        Side b = p[1];
+    /** x25519 plus ML-KEM-768, and with a second additional exchange (ML-KEM-1024) whose key chains on the first. */
+    @ParameterizedTest
+    @ValueSource(strings = {"aes256gcm16-prfsha384-x25519-ke1_mlkem768",
+            "aes256gcm16-prfsha384-x25519-ke1_mlkem768-ke2_mlkem1024"})
+    void hybridProposalsEstablishWithMirroredKeys(String hybrid) throws Exception {
+        pair(new String[] {hybrid}, new String[] {hybrid});
         EngineLoopbackTest.await(() -> a.datapath.installed.size() == 1 && b.datapath.installed.size() == 1,
                 "Child SAs on both sides, failures " + a.failures + " / " + b.failures);
         assertEquals(hybrid, a.engine.snapshot().getFirst().ike().proposal());
@@ -66,36 +57,25 @@ class HybridKeLoopbackTest {
     }
 
     @Test
-    void twoAdditionalExchangesChainTheirKeys() throws Exception {
-        String two = "aes256gcm16-prfsha384-x25519-ke1_mlkem768-ke2_mlkem1024";
-        Side[] p = pair(new String[] {two}, new String[] {two});
-        EngineLoopbackTest.await(() -> p[0].datapath.installed.size() == 1 && p[1].datapath.installed.size() == 1,
-                "Child SAs with two IKE_INTERMEDIATE exchanges, failures " + p[0].failures + " / " + p[1].failures);
-        assertEquals(two, p[0].engine.snapshot().getFirst().ike().proposal());
-    }
-
-    @Test
     void classicalResponderIsUsedOnlyThroughAClassicalFallbackProposal() throws Exception {
-        Side[] p = pair(new String[] {"aes256gcm16-prfsha384-x25519-ke1_mlkem768", "aes256gcm16-prfsha384-x25519"},
+        pair(new String[] {"aes256gcm16-prfsha384-x25519-ke1_mlkem768", "aes256gcm16-prfsha384-x25519"},
                 new String[] {"aes256gcm16-prfsha384-x25519"});
-        EngineLoopbackTest.await(() -> p[0].datapath.installed.size() == 1, "fallback to the classical proposal");
-        assertEquals("aes256gcm16-prfsha384-x25519", p[0].engine.snapshot().getFirst().ike().proposal());
+        EngineLoopbackTest.await(() -> a.datapath.installed.size() == 1, "fallback to the classical proposal");
+        assertEquals("aes256gcm16-prfsha384-x25519", a.engine.snapshot().getFirst().ike().proposal());
     }
 
     @Test
     void hybridOnlyInitiatorRefusesAClassicalResponder() throws Exception {
-        Side[] p = pair(new String[] {"aes256gcm16-prfsha384-x25519-ke1_mlkem768"}, new String[] {"aes256gcm16-prfsha384-x25519"});
-        EngineLoopbackTest.await(() -> "no_proposal".equals(p[0].failures.get("t")), "no proposal, got " + p[0].failures);
-        assertTrue(p[0].datapath.installed.isEmpty());
-        assertTrue(p[1].datapath.installed.isEmpty());
+        pair(new String[] {"aes256gcm16-prfsha384-x25519-ke1_mlkem768"}, new String[] {"aes256gcm16-prfsha384-x25519"});
+        EngineLoopbackTest.await(() -> "no_proposal".equals(a.failures.get("t")), "no proposal, got " + a.failures);
+        assertTrue(a.datapath.installed.isEmpty());
+        assertTrue(b.datapath.installed.isEmpty());
     }
 
     @Test
     void childSaRekeyRunsIkeFollowupKeWithMlKem() throws Exception {
         String esp = HYBRID_ESP;
-        Side[] p = hybridChildPair();
-        Side a = p[0];
-        Side b = p[1];
+        hybridChildPair();
         for (Side initiator : List.of(a, b)) {
             int before = a.datapath.events.size();
             IkeSa sa = initiator.engine.currentSa("t");
@@ -115,10 +95,10 @@ class HybridKeLoopbackTest {
     private static final String HYBRID_ESP = "aes256gcm16-x25519-ke1_mlkem768";
 
     /** A hybrid IKE SA whose Child SA is hybrid too (ML-KEM in IKE_FOLLOWUP_KE on every Child SA rekey). */
-    private Side[] hybridChildPair() throws Exception {
+    private void hybridChildPair() throws Exception {
         String ike = "aes256gcm16-prfsha384-x25519-ke1_mlkem768";
-        Side a = start("127.0.0.1");
-        Side b = start("127.0.0.2");
+        a = engines.start("127.0.0.1");
+        b = engines.start("127.0.0.2");
         TunnelConfig tb = tunnel(false, ike);
         tb.esp.proposals = List.of(HYBRID_ESP);
         TunnelConfig ta = tunnel(true, ike);
@@ -126,7 +106,6 @@ class HybridKeLoopbackTest {
         b.engine.apply(List.of(TunnelDefinition.from(tb)));
         a.engine.apply(List.of(TunnelDefinition.from(ta)));
         EngineLoopbackTest.await(() -> a.datapath.installed.size() == 1 && b.datapath.installed.size() == 1, "first Child SA");
-        return new Side[] {a, b};
     }
 
     private static void awaitLivenessAnswer(IkeSa sa, String what) throws InterruptedException {
@@ -137,10 +116,9 @@ class HybridKeLoopbackTest {
 
     private static final String HYBRID = "aes256gcm16-prfsha384-x25519-ke1_mlkem768";
 
-    private Side[] establishedHybridPair() throws Exception {
-        Side[] p = pair(new String[] {HYBRID}, new String[] {HYBRID});
-        EngineLoopbackTest.await(() -> oneSharedIkeSa(p[0], p[1], 0), "first IKE SA and Child SA");
-        return p;
+    private void establishedHybridPair() throws Exception {
+        pair(new String[] {HYBRID}, new String[] {HYBRID});
+        EngineLoopbackTest.await(() -> oneSharedIkeSa(a, b, 0), "first IKE SA and Child SA");
     }
 
     /** One IKE SA per side, the same one, carrying the one Child SA. */
@@ -154,9 +132,7 @@ class HybridKeLoopbackTest {
 
     @Test
     void ikeSaRekeyRunsIkeFollowupKeWithMlKem() throws Exception {
-        Side[] p = establishedHybridPair();
-        Side a = p[0];
-        Side b = p[1];
+        establishedHybridPair();
         int child = a.datapath.installed.keySet().iterator().next();
         for (Side initiator : List.of(a, b)) {
             long old = a.engine.currentSa("t").localSpi();
@@ -179,9 +155,7 @@ class HybridKeLoopbackTest {
      */
     @Test
     void simultaneousHybridIkeRekeysEndWithOneIkeSa() throws Exception {
-        Side[] p = establishedHybridPair();
-        Side a = p[0];
-        Side b = p[1];
+        establishedHybridPair();
         long old = a.engine.currentSa("t").localSpi();
         IkeSa sa = a.engine.currentSa("t");
         IkeSa sb = b.engine.currentSa("t");
@@ -208,9 +182,7 @@ class HybridKeLoopbackTest {
      */
     @Test
     void simultaneousHybridChildRekeysAreSettledAfterCreateChildSa() throws Exception {
-        Side[] p = hybridChildPair();
-        Side a = p[0];
-        Side b = p[1];
+        hybridChildPair();
         int oldA = a.datapath.installed.keySet().iterator().next();
         int oldB = b.datapath.installed.keySet().iterator().next();
         IkeSa sa = a.engine.currentSa("t");

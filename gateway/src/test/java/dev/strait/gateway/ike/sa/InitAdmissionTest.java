@@ -33,6 +33,13 @@ class InitAdmissionTest {
         return v;
     }
 
+    /** The next n IKE_SA_INITs from an address that is no configured peer are all admitted. */
+    private void admitsNext(int n, InetAddress from, boolean echoesCookie) {
+        for (int i = 0; i < n; i++) {
+            assertEquals(Verdict.ADMIT, offer(from, false, echoesCookie));
+        }
+    }
+
     @Test
     void aBlindSpooferFromThePeersAddressFillsHalfItsLimitAndThePeerStillGetsIn() throws Exception {
         InetAddress peer = ip("192.0.2.1");
@@ -50,9 +57,7 @@ class InitAdmissionTest {
     @Test
     void cookiesAreAskedPerSourceBeforeTheGlobalThreshold() throws Exception {
         InetAddress a = ip("198.51.100.1");
-        for (int i = 0; i < LIMITS.cookieThresholdPerSource(); i++) {
-            assertEquals(Verdict.ADMIT, offer(a, false, false));
-        }
+        admitsNext(LIMITS.cookieThresholdPerSource(), a, false);
         assertEquals(Verdict.ASK_COOKIE, offer(a, false, false));
         assertEquals(Verdict.ADMIT, offer(ip("198.51.100.2"), false, false), "another address is below both thresholds");
     }
@@ -70,9 +75,7 @@ class InitAdmissionTest {
     @Test
     void echoingCookiesDoesNotLiftThePerSourceLimit() throws Exception {
         InetAddress a = ip("198.51.100.1");
-        for (int i = 0; i < LIMITS.maxHalfOpenPerSource(); i++) {
-            assertEquals(Verdict.ADMIT, offer(a, false, true));
-        }
+        admitsNext(LIMITS.maxHalfOpenPerSource(), a, true);
         assertEquals(Verdict.DROP, offer(a, false, true));
     }
 

@@ -1,7 +1,7 @@
 package dev.strait.gateway.ike.sa;
 
 import static dev.strait.gateway.ike.sa.EngineLoopbackTest.await;
-import static dev.strait.gateway.ike.sa.EngineLoopbackTest.tunnel;
+import static dev.strait.gateway.testing.PskTunnels.tunnel;
 
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
@@ -17,25 +17,14 @@ import java.net.InetSocketAddress;
 import java.time.Duration;
 import java.util.List;
 import java.util.Map;
-import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 
 /**
  * SA lifecycle between two engines on a {@link MemoryNetwork} with fake clocks: Child and IKE SA rekeys started by
  * either side, simultaneous rekeys (RFC 7296 2.8.1 / 2.8.2), lifetimes and dead peer detection.
  */
-class LifecycleLoopbackTest {
+class LifecycleLoopbackTest extends TwoEngineLoopback {
     private static final String PSK = "lifecycle-loopback-psk-0123456789";
-    private final MemoryEngines engines = new MemoryEngines();
-
-    @AfterEach
-    void close() {
-        engines.close();
-    }
-
-    private Side start(String ip) throws Exception {
-        return engines.start(ip);
-    }
 
     private Side start(String ip, int pathMtu) throws Exception {
         return engines.start(ip, s -> s.withPathMtu(pathMtu));
@@ -45,20 +34,37 @@ class LifecycleLoopbackTest {
         return engines.start(ip, s -> s.withPathMtu(pathMtu).withDos(dos));
     }
 
-    private Side[] pair(String esp, java.util.function.Consumer<TunnelConfig> adjust) throws Exception {
-        Side a = start("127.0.3.1");
-        Side b = start("127.0.3.2");
-        String ike = "aes256gcm16-prfsha384-x25519";
-        TunnelConfig tb = tunnel("t", "127.0.3.1", "b.test", "a.test", "10.20.0.0/24", "10.10.0.0/24", ike, esp,
-                TunnelSpec.Initiation.Passive, PSK);
-        TunnelConfig ta = tunnel("t", "127.0.3.2", "a.test", "b.test", "10.10.0.0/24", "10.20.0.0/24", ike, esp,
+    /** A's tunnel: it starts. */
+    private static TunnelConfig initiator(String esp) {
+        return tunnel("t", "127.0.3.2", "a.test", "b.test", "10.10.0.0/24", "10.20.0.0/24", "aes256gcm16-prfsha384-x25519", esp,
                 TunnelSpec.Initiation.Start, PSK);
+    }
+
+    /** B's tunnel: it waits for A. */
+    private static TunnelConfig responder(String esp) {
+        return tunnel("t", "127.0.3.1", "b.test", "a.test", "10.20.0.0/24", "10.10.0.0/24", "aes256gcm16-prfsha384-x25519", esp,
+                TunnelSpec.Initiation.Passive, PSK);
+    }
+
+    /** s "crashes" (muted first so closing sends nothing) and a fresh engine starts on its address with tunnel t. */
+    private Side restart(Side s, String ip, TunnelConfig t) throws Exception {
+        s.link.mute();
+        s.engine.close();
+        Side fresh = engines.start(ip);
+        fresh.engine.apply(List.of(TunnelDefinition.from(t)));
+        return fresh;
+    }
+
+    private void pair(String esp, java.util.function.Consumer<TunnelConfig> adjust) throws Exception {
+        a = engines.start("127.0.3.1");
+        b = engines.start("127.0.3.2");
+        TunnelConfig tb = responder(esp);
+        TunnelConfig ta = initiator(esp);
         adjust.accept(ta);
         adjust.accept(tb);
         b.engine.apply(List.of(TunnelDefinition.from(tb)));
         a.engine.apply(List.of(TunnelDefinition.from(ta)));
         await(() -> oneMirroredChild(a, b), "first Child SA on both sides");
-        return new Side[] {a, b};
     }
 
     /** Exactly one Child SA on each side, and they are each other's mirror image. */
@@ -90,9 +96,7 @@ class LifecycleLoopbackTest {
 
     @Test
     void childRekeyStartedByEitherSideIsMakeBeforeBreak() throws Exception {
-        Side[] p = pair("aes256gcm16", t -> { });
-        Side a = p[0];
-        Side b = p[1];
+        pair("aes256gcm16", t -> { });
         for (Side initiator : List.of(a, b)) {
             int oldA = onlySpi(a);
             int oldB = onlySpi(b);
@@ -121,13 +125,11 @@ class LifecycleLoopbackTest {
     @Test
     void aRefusedChildRekeyIsLoggedAndNotedOnBothSides() throws Exception {
         // Same cipher, different PFS groups: IKE_AUTH's Child SA (no KE) agrees, a rekey with PFS cannot.
-        Side[] p = pair("aes256gcm16-x25519", t -> {
+        pair("aes256gcm16-x25519", t -> {
             if (t.initiation == TunnelSpec.Initiation.Passive) {
                 t.esp.proposals = List.of("aes256gcm16-ecp384");
             }
         });
-        Side a = p[0];
-        Side b = p[1];
         int before = onlySpi(a);
         rekeyChild(a);
         await(() -> b.engine.snapshot().getFirst().lastError() != null && a.engine.snapshot().getFirst().lastError() != null,
@@ -142,9 +144,7 @@ class LifecycleLoopbackTest {
 
     @Test
     void childRekeyWithPfsDerivesFreshKeys() throws Exception {
-        Side[] p = pair("aes256gcm16-x25519", t -> { });
-        Side a = p[0];
-        Side b = p[1];
+        pair("aes256gcm16-x25519", t -> { });
         byte[] oldKey = a.datapath.installed.values().iterator().next().outboundEncKey();
         int oldA = onlySpi(a);
         rekeyChild(b);
@@ -156,9 +156,7 @@ class LifecycleLoopbackTest {
 
     @Test
     void ikeRekeyStartedByEitherSideKeepsTheChildren() throws Exception {
-        Side[] p = pair("aes256gcm16", t -> { });
-        Side a = p[0];
-        Side b = p[1];
+        pair("aes256gcm16", t -> { });
         for (Side initiator : List.of(a, b)) {
             long oldA = a.sa().localSpi();
             long oldB = b.sa().localSpi();
@@ -183,13 +181,11 @@ class LifecycleLoopbackTest {
     @Test
     void replacedSasLeaveNoTimersBehind() throws Exception {
         // Rekey and liveness timers far in the future: a replaced SA that left them queued would hold its keys until then.
-        Side[] p = pair("aes256gcm16", t -> {
+        pair("aes256gcm16", t -> {
             t.ike.rekeyAfter = "4h";
             t.esp.rekeyAfter = "1h";
             t.ike.dpd.interval = "30s";
         });
-        Side a = p[0];
-        Side b = p[1];
         int baseA = a.clock.pending();
         int baseB = b.clock.pending();
         assertTrue(baseA > 0 && baseB > 0, "an established tunnel has timers: " + baseA + " / " + baseB);
@@ -213,9 +209,7 @@ class LifecycleLoopbackTest {
     void anEstablishedResponderSaHoldsNoHalfOpenTimer() throws Exception {
         // Same lifetimes and liveness checks on both sides: once established, both hold the same timers (IKE and
         // Child SA rekey and expiry, DPD). The responder's half-open expiry (5 s past the retransmissions) must be gone.
-        Side[] p = pair("aes256gcm16", t -> t.ike.rekeyAfter = "4h");
-        Side a = p[0];
-        Side b = p[1];
+        pair("aes256gcm16", t -> t.ike.rekeyAfter = "4h");
         // Awaited, not asserted at once: each side schedules its Child SA timers just after installing the Child SA.
         await(() -> a.clock.pending() >= 4 && a.clock.pending() == b.clock.pending(),
                 "the responder holds the initiator's timers and no more");
@@ -223,9 +217,7 @@ class LifecycleLoopbackTest {
 
     @Test
     void simultaneousChildRekeysLeaveOneSaPair() throws Exception {
-        Side[] p = pair("aes256gcm16", t -> { });
-        Side a = p[0];
-        Side b = p[1];
+        pair("aes256gcm16", t -> { });
         int oldA = onlySpi(a);
         IkeSa sa = a.sa();
         IkeSa sb = b.sa();
@@ -241,9 +233,7 @@ class LifecycleLoopbackTest {
 
     @Test
     void simultaneousIkeRekeysLeaveOneIkeSa() throws Exception {
-        Side[] p = pair("aes256gcm16", t -> { });
-        Side a = p[0];
-        Side b = p[1];
+        pair("aes256gcm16", t -> { });
         long oldA = a.sa().localSpi();
         IkeSa sa = a.sa();
         IkeSa sb = b.sa();
@@ -266,12 +256,10 @@ class LifecycleLoopbackTest {
 
     @Test
     void lifetimesRekeyOnTheirOwn() throws Exception {
-        Side[] p = pair("aes256gcm16", t -> {
+        pair("aes256gcm16", t -> {
             t.esp.rekeyAfter = "3s";
             t.ike.rekeyAfter = "5s";
         });
-        Side a = p[0];
-        Side b = p[1];
         await(() -> a.count("childRekey") >= 1 && a.count("ikeRekey") >= 1, "rekeys from the configured lifetimes");
         await(() -> oneMirroredChild(a, b) && a.sa() != null && b.sa() != null && a.sa().spiI() == b.sa().spiI(),
                 "consistent state after automatic rekeys");
@@ -281,28 +269,27 @@ class LifecycleLoopbackTest {
 
     @Test
     void answeredLivenessCheckGivesTheTunnelItsRoundTripTime() throws Exception {
-        Side[] p = pair("aes256gcm16", t -> {
+        pair("aes256gcm16", t -> {
             t.ike.dpd.interval = "1s";
             t.ike.dpd.timeout = "5s";
         });
-        for (Side s : p) {
+        for (Side s : List.of(a, b)) {
             s.link.latency = Duration.ofMillis(10); // one way: a round trip of 20 ms
         }
-        for (Side s : p) {
+        for (Side s : List.of(a, b)) {
             await(() -> s.count("roundTrip") > 0, "a liveness check answered");
             Double rtt = s.engine.snapshot().getFirst().ike().rttSeconds();
             assertTrue(rtt != null && rtt > 0, "round trip in the status: " + rtt);
         }
-        assertEquals(0, p[0].count("dpdTimeout"));
+        assertEquals(0, a.count("dpdTimeout"));
     }
 
     @Test
     void retransmittedLivenessCheckGivesNoRoundTrip() throws Exception {
-        Side[] p = pair("aes256gcm16", t -> {
+        pair("aes256gcm16", t -> {
             t.ike.dpd.interval = "1s";
             t.ike.dpd.timeout = "5s";
         });
-        Side a = p[0];
         a.link.dropFirstCopyOfRequests = true; // A's checks reach B only as retransmissions
         int before = a.count("roundTrip");
         // three checks whose first copy was lost: the first two were answered (window of one, no dpdTimeout)
@@ -317,12 +304,10 @@ class LifecycleLoopbackTest {
 
     @Test
     void deadPeerIsNoticedWithinDpdTimeoutAndTheTunnelReconnects() throws Exception {
-        Side[] p = pair("aes256gcm16", t -> {
+        pair("aes256gcm16", t -> {
             t.ike.dpd.interval = "1s";
             t.ike.dpd.timeout = "3s";
         });
-        Side a = p[0];
-        Side b = p[1];
         long established = a.clock.nanoTime();
         b.link.mute(); // B goes silent: no DELETE, no answers
         // the engine reports dpdTimeout and then schedules the reconnect: wait for both, not just the first
@@ -340,17 +325,9 @@ class LifecycleLoopbackTest {
 
     @Test
     void initialContactFromARestartedPeerDropsTheStaleSaAtOnce() throws Exception {
-        Side[] p = pair("aes256gcm16", t -> { });
-        Side a = p[0];
-        Side b = p[1];
+        pair("aes256gcm16", t -> { });
         long stale = b.sa().localSpi();
-        // A "crashes": mute it first so closing sends nothing, then a fresh A starts on the same address.
-        a.link.mute(); // A "crashes": muted first so closing sends nothing
-        a.engine.close();
-        Side a2 = start("127.0.3.1");
-        String ike = "aes256gcm16-prfsha384-x25519";
-        a2.engine.apply(List.of(TunnelDefinition.from(tunnel("t", "127.0.3.2", "a.test", "b.test", "10.10.0.0/24",
-                "10.20.0.0/24", ike, "aes256gcm16", TunnelSpec.Initiation.Start, PSK))));
+        Side a2 = restart(a, "127.0.3.1", initiator("aes256gcm16"));
         await(() -> oneMirroredChild(a2, b) && b.engine.saCounts().equals(Map.of("ESTABLISHED", 1)),
                 "B keeps only the new IKE SA, got " + b.engine.saCounts());
         assertNotEquals(stale, b.sa().localSpi());
@@ -363,15 +340,9 @@ class LifecycleLoopbackTest {
      */
     @Test
     void aRestartedPassiveSideContactsAPeerThatStillUsesTheLostSa() throws Exception {
-        Side[] p = pair("aes256gcm16", t -> { });
-        Side a = p[0];
-        Side b = p[1];
+        pair("aes256gcm16", t -> { });
         long stale = a.sa().localSpi();
-        b.link.mute();
-        b.engine.close();
-        Side b2 = start("127.0.3.2");
-        b2.engine.apply(List.of(TunnelDefinition.from(tunnel("t", "127.0.3.1", "b.test", "a.test", "10.20.0.0/24",
-                "10.10.0.0/24", "aes256gcm16-prfsha384-x25519", "aes256gcm16", TunnelSpec.Initiation.Passive, PSK))));
+        Side b2 = restart(b, "127.0.3.2", responder("aes256gcm16"));
         assertEquals(null, b2.sa(), "a restarted Passive tunnel only waits");
         IkeSa old = a.sa();
         old.execute(old::sendLivenessCheck);
@@ -388,9 +359,7 @@ class LifecycleLoopbackTest {
      */
     @Test
     void aTunnelRemovedAndAddedAgainSaysInitialContactSoThePeerDropsTheSaItStillHolds() throws Exception {
-        Side[] p = pair("aes256gcm16", t -> { });
-        Side a = p[0];
-        Side b = p[1];
+        pair("aes256gcm16", t -> { });
         long stale = b.sa().localSpi();
         a.link.dropRequests = true; // A's DELETE and its retransmissions never arrive
         a.engine.apply(List.of());
@@ -399,8 +368,7 @@ class LifecycleLoopbackTest {
         await(() -> a.clock.nanoTime() - removed > Duration.ofMillis(1_500).toNanos(), "1.5 s of engine time");
         a.link.dropRequests = false;
         assertEquals(Map.of("ESTABLISHED", 1), b.engine.saCounts(), "B still holds the SA A gave up");
-        a.engine.apply(List.of(TunnelDefinition.from(tunnel("t", "127.0.3.2", "a.test", "b.test", "10.10.0.0/24",
-                "10.20.0.0/24", "aes256gcm16-prfsha384-x25519", "aes256gcm16", TunnelSpec.Initiation.Start, PSK))));
+        a.engine.apply(List.of(TunnelDefinition.from(initiator("aes256gcm16"))));
         await(() -> oneMirroredChild(a, b) && b.engine.saCounts().equals(Map.of("ESTABLISHED", 1))
                 && b.sa().localSpi() != stale, "B dropped the stale SA on INITIAL_CONTACT; got " + b.engine.saCounts());
         // A Strait responder keeps only the newest SA anyway; strongSwan (uniqueids=no) keeps both unless told.
@@ -409,17 +377,14 @@ class LifecycleLoopbackTest {
 
     @Test
     void largeIkeAuthIsFragmentedOnASmallPath() throws Exception {
-        Side a = start("127.0.3.1", 576);
-        Side b = start("127.0.3.2", 576);
-        String ike = "aes256gcm16-prfsha384-x25519";
+        a = start("127.0.3.1", 576);
+        b = start("127.0.3.2", 576);
         List<String> left = java.util.stream.IntStream.range(0, 40).mapToObj(i -> "10.10." + i + ".0/24").toList();
         List<String> right = java.util.stream.IntStream.range(0, 40).mapToObj(i -> "10.20." + i + ".0/24").toList();
-        TunnelConfig tb = tunnel("t", "127.0.3.1", "b.test", "a.test", "10.20.0.0/24", "10.10.0.0/24", ike, "aes256gcm16",
-                TunnelSpec.Initiation.Passive, PSK);
+        TunnelConfig tb = responder("aes256gcm16");
         tb.local.subnets = right;
         tb.remote.subnets = left;
-        TunnelConfig ta = tunnel("t", "127.0.3.2", "a.test", "b.test", "10.10.0.0/24", "10.20.0.0/24", ike, "aes256gcm16",
-                TunnelSpec.Initiation.Start, PSK);
+        TunnelConfig ta = initiator("aes256gcm16");
         ta.local.subnets = left;
         ta.remote.subnets = right;
         b.engine.apply(List.of(TunnelDefinition.from(tb)));
@@ -433,8 +398,8 @@ class LifecycleLoopbackTest {
 
     @Test
     void noFragmentationWhenOneSideDisablesIt() throws Exception {
-        Side[] p = pair("aes256gcm16", t -> t.ike.fragmentation = false);
-        assertTrue(!p[0].sa().fragmentation() && !p[1].sa().fragmentation());
+        pair("aes256gcm16", t -> t.ike.fragmentation = false);
+        assertTrue(!a.sa().fragmentation() && !b.sa().fragmentation());
     }
 
     /** IKE_SA_INITs with random SPIs from the peer's address (other port): each would be a new half-open SA. */
@@ -463,17 +428,14 @@ class LifecycleLoopbackTest {
     @Test
     void aFloodMeetsCookiesAndTheRealTunnelStillComesUp() throws Exception {
         engines.pause(true); // the half-open SAs must not expire while the real peer comes in
-        Side a = start("127.0.3.1");
-        Side b = start("127.0.3.2", 1500, new IkeEngine.DosLimits(3, 1000, 1000));
-        String ike = "aes256gcm16-prfsha384-x25519";
-        b.engine.apply(List.of(TunnelDefinition.from(tunnel("t", "127.0.3.1", "b.test", "a.test", "10.20.0.0/24",
-                "10.10.0.0/24", ike, "aes256gcm16", TunnelSpec.Initiation.Passive, PSK))));
+        a = engines.start("127.0.3.1");
+        b = start("127.0.3.2", 1500, new IkeEngine.DosLimits(3, 1000, 1000));
+        b.engine.apply(List.of(TunnelDefinition.from(responder("aes256gcm16"))));
         int sent = flood("127.0.3.1", "127.0.3.2", 400);
         // Nothing beyond the threshold creates state; everything beyond it is answered with a cookie.
         await(() -> b.count("cookie") == sent - 3, "cookies for the flood beyond the threshold");
         assertEquals(3, b.engine.halfOpenCount(), "no state beyond the cookie threshold");
-        a.engine.apply(List.of(TunnelDefinition.from(tunnel("t", "127.0.3.2", "a.test", "b.test", "10.10.0.0/24",
-                "10.20.0.0/24", ike, "aes256gcm16", TunnelSpec.Initiation.Start, PSK))));
+        a.engine.apply(List.of(TunnelDefinition.from(initiator("aes256gcm16"))));
         await(() -> oneMirroredChild(a, b), "the real tunnel, with a cookie round trip");
         assertTrue(b.engine.halfOpenCount() <= 3, "the real SA left the half-open table once authenticated");
     }
@@ -486,17 +448,14 @@ class LifecycleLoopbackTest {
     @Test
     void aBlindSpooferFromThePeersAddressDoesNotLockThePeerOut() throws Exception {
         engines.pause(true); // the half-open SAs must not expire while the real peer comes in
-        Side a = start("127.0.3.1");
+        a = engines.start("127.0.3.1");
         IkeEngine.DosLimits limits = new IkeEngine.DosLimits(1000, 1000, 6);
-        Side b = start("127.0.3.2", 1500, limits);
-        String ike = "aes256gcm16-prfsha384-x25519";
-        b.engine.apply(List.of(TunnelDefinition.from(tunnel("t", "127.0.3.1", "b.test", "a.test", "10.20.0.0/24",
-                "10.10.0.0/24", ike, "aes256gcm16", TunnelSpec.Initiation.Passive, PSK))));
+        b = start("127.0.3.2", 1500, limits);
+        b.engine.apply(List.of(TunnelDefinition.from(responder("aes256gcm16"))));
         flood("127.0.3.1", "127.0.3.2", 50);
         await(() -> b.count("cookie") >= 20, "cookies for the spoofed IKE_SA_INITs beyond the per-source threshold");
         assertEquals(limits.cookieThresholdPerSource(), b.engine.halfOpenCount(), "the spoofer holds half the per-source limit");
-        a.engine.apply(List.of(TunnelDefinition.from(tunnel("t", "127.0.3.2", "a.test", "b.test", "10.10.0.0/24",
-                "10.20.0.0/24", ike, "aes256gcm16", TunnelSpec.Initiation.Start, PSK))));
+        a.engine.apply(List.of(TunnelDefinition.from(initiator("aes256gcm16"))));
         await(() -> oneMirroredChild(a, b), "the real peer's tunnel, with a cookie round trip");
         // The spoofed SAs expire after the retransmit time plus 5 s; the peer got in while they still held their slots.
         assertEquals(limits.cookieThresholdPerSource(), b.engine.halfOpenCount(), "the spoofed SAs were still half-open");

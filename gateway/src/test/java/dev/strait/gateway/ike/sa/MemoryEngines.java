@@ -9,14 +9,17 @@ import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.function.UnaryOperator;
+import org.junit.jupiter.api.extension.AfterEachCallback;
+import org.junit.jupiter.api.extension.ExtensionContext;
 
 /**
  * Engines on a {@link MemoryNetwork}, each on its own {@link FakeClock} and with a {@link RecordingDatapath}: no
  * sockets, no root, no fixed ports. A ticker moves all clocks together, 20 ms of engine time per millisecond, so a test
  * that waits for a condition waits through retransmissions and lifetimes in a fraction of their time; a test that
- * must hold time still pauses it. close() stops everything, in reverse order, even when one close fails.
+ * must hold time still pauses it. close() stops everything, in reverse order, even when one close fails; as a
+ * {@code @RegisterExtension} field it runs after each test.
  */
-public final class MemoryEngines implements AutoCloseable {
+public final class MemoryEngines implements AutoCloseable, AfterEachCallback {
     /** The ticker's step: engine time per real millisecond. */
     static final Duration STEP = Duration.ofMillis(20);
 
@@ -197,6 +200,11 @@ public final class MemoryEngines implements AutoCloseable {
             }
             Thread.sleep(5);
         }
+    }
+
+    @Override
+    public void afterEach(ExtensionContext context) {
+        close();
     }
 
     @Override

@@ -1,14 +1,14 @@
 package dev.strait.gateway.ike.sa;
 
 import dev.strait.api.net.Cidr;
+import dev.strait.gateway.datapath.NoopDatapath;
 import dev.strait.gateway.datapath.spi.ChildSaSpec;
-import dev.strait.gateway.datapath.spi.Datapath;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
 
 /** Test double: remembers which Child SAs the engine installed. */
-public final class RecordingDatapath implements Datapath {
+public final class RecordingDatapath extends NoopDatapath {
     public final Map<Integer, ChildSaSpec> installed = new ConcurrentHashMap<>();
     final Map<String, List<Cidr>> routes = new ConcurrentHashMap<>();
     /** "+spi" / "-spi" in the order the engine called us: make-before-break shows as + before -. */
@@ -37,18 +37,5 @@ public final class RecordingDatapath implements Datapath {
     public void removeChildSa(int inboundSpi) {
         installed.remove(inboundSpi);
         events.add("-" + Integer.toHexString(inboundSpi));
-    }
-
-    @Override
-    public SaCounters counters(int inboundSpi) {
-        return null;
-    }
-
-    @Override
-    public void setListener(Listener listener) {
-    }
-
-    @Override
-    public void close() {
     }
 }

@@ -1,7 +1,7 @@
 package dev.strait.gateway.ike.sa;
 
 import static dev.strait.gateway.ike.sa.EngineLoopbackTest.await;
-import static dev.strait.gateway.ike.sa.EngineLoopbackTest.tunnel;
+import static dev.strait.gateway.testing.PskTunnels.tunnel;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 
 import dev.strait.api.v1alpha1.TunnelSpec;
@@ -11,18 +11,14 @@ import dev.strait.gateway.ike.message.Payload;
 import dev.strait.gateway.ike.sa.MemoryEngines.Side;
 import java.util.List;
 import java.util.concurrent.CopyOnWriteArrayList;
-import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
 
 /** The task contract between two engines: queued tasks, follow-ups, skipped tasks and the peer's responders. */
 class TaskManagerLoopbackTest {
     private static final String PSK = "task-manager-loopback-psk-0123456789";
-    private final MemoryEngines engines = new MemoryEngines();
-
-    @AfterEach
-    void close() {
-        engines.close();
-    }
+    @RegisterExtension
+    final MemoryEngines engines = new MemoryEngines();
 
     /** A records what it built (name@messageId) and which answers it processed (name). */
     private static IkeTask task(String name, List<String> log, boolean nothingToSend, Runnable afterAnswer) {

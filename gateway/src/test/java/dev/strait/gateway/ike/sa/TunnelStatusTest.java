@@ -18,6 +18,13 @@ class TunnelStatusTest {
         return s;
     }
 
+    /** Started, and an attempt to connect under way. */
+    private static TunnelStatus attempting(Mode mode) {
+        TunnelStatus s = started(mode);
+        s.attempt();
+        return s;
+    }
+
     private static void failAttempt(TunnelStatus s, FailureReason reason) {
         s.attempt();
         s.error(reason, "peer answered " + reason.label(), AT);
@@ -36,9 +43,7 @@ class TunnelStatusTest {
 
     @Test
     void row1StartConnectsAtOnce() {
-        TunnelStatus s = started(Mode.START);
-        s.attempt();
-        assertState(s, TunnelPhase.Connecting, null);
+        assertState(attempting(Mode.START), TunnelPhase.Connecting, null);
     }
 
     @Test
@@ -49,9 +54,7 @@ class TunnelStatusTest {
 
     @Test
     void row3TrafficStartsAnOnTrafficTunnel() {
-        TunnelStatus s = started(Mode.ON_TRAFFIC);
-        s.attempt();
-        assertState(s, TunnelPhase.Connecting, null);
+        assertState(attempting(Mode.ON_TRAFFIC), TunnelPhase.Connecting, null);
     }
 
     @Test
@@ -78,8 +81,7 @@ class TunnelStatusTest {
 
     @Test
     void row6RefusedPairsOrNoChildSaLeftAreDegraded() {
-        TunnelStatus s = started(Mode.START);
-        s.attempt();
+        TunnelStatus s = attempting(Mode.START);
         s.ikeEstablished();
         s.error(FailureReason.TS_UNACCEPTABLE, "no Child SA for 10.1.0.0/24 <-> 10.2.0.0/24: peer answered TS_UNACCEPTABLE", AT);
         s.childrenChanged(true, true);

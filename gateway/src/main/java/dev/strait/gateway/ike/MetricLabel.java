@@ -1,4 +1,4 @@
-package dev.strait.gateway.ike.sa;
+package dev.strait.gateway.ike;
 
 import java.util.Locale;
 
