@@ -6,6 +6,7 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
+import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 
 /**
@@ -16,8 +17,6 @@ import java.util.regex.Pattern;
 public final class Sites {
     private static final Duration DEFAULT_TIMEOUT = Duration.ofSeconds(30);
     private static final Pattern RECEIVED = Pattern.compile("(\\d+) (?:packets )?received");
-    /** One echo reply line of ping -n: "64 bytes from 10.20.0.1: icmp_seq=7 ttl=63 time=0.52 ms". */
-    private static final Pattern REPLY_SEQ = Pattern.compile("bytes from .*icmp_seq=(\\d+)");
 
     private final Map<String, String> env;
     private final Path binDir;
@@ -134,25 +133,25 @@ public final class Sites {
 
     /** Pings {@code dest} from {@code source} inside {@code ns}, 0.2 s apart; returns how many replies came back. */
     public int ping(String ns, String source, String dest, int count) {
-        return ping(ns, source, dest, count, 0.2);
-    }
-
-    /**
-     * Like {@link #ping(String, String, String, int)} with another interval, e.g. 0.1 s for 10 packets per second.
-     * Counts the replies to the first {@code count} echoes. When there are several, about a second of uncounted echoes
-     * follows them: ping waits only two round-trip times after its last echo, so on a loaded machine a reply to the
-     * last counted echo that came a little late would otherwise count as lost.
-     */
-    public int ping(String ns, String source, String dest, int count, double intervalSeconds) {
-        int trailing = count > 1 ? (int) Math.ceil(1.0 / intervalSeconds) : 0;
-        ExecResult r = exec(ns, Duration.ofSeconds((long) ((count + trailing) * intervalSeconds) + 10L),
-                "ping", "-n", "-c", Integer.toString(count + trailing), "-i", Double.toString(intervalSeconds), "-W", "1",
-                "-I", source, dest);
-        if (!RECEIVED.matcher(r.stdout()).find()) {
+        ExecResult r = exec(ns, Duration.ofSeconds(count + 10L),
+                "ping", "-n", "-q", "-c", Integer.toString(count), "-i", "0.2", "-W", "1", "-I", source, dest);
+        Matcher m = RECEIVED.matcher(r.stdout());
+        if (!m.find()) {
             throw new IllegalStateException("no ping summary in output: " + r.describe());
         }
-        return (int) REPLY_SEQ.matcher(r.stdout()).results().mapToInt(m -> Integer.parseInt(m.group(1)))
-                .filter(seq -> seq <= count).distinct().count();
+        return Integer.parseInt(m.group(1));
+    }
+
+    /** Like {@link #ping(String, String, String, int)} with another interval, e.g. 0.1 s for 10 packets per second. */
+    public int ping(String ns, String source, String dest, int count, double intervalSeconds) {
+        ExecResult r = exec(ns, Duration.ofSeconds((long) (count * intervalSeconds) + 10L),
+                "ping", "-n", "-q", "-c", Integer.toString(count), "-i", Double.toString(intervalSeconds), "-W", "1",
+                "-I", source, dest);
+        Matcher m = RECEIVED.matcher(r.stdout());
+        if (!m.find()) {
+            throw new IllegalStateException("no ping summary in output: " + r.describe());
+        }
+        return Integer.parseInt(m.group(1));
     }
 
     private static String stripPrefix(String cidr) {
