@@ -10,7 +10,6 @@ import dev.strait.gateway.ike.crypto.SkCipher;
 import dev.strait.gateway.ike.message.ExchangeType;
 import dev.strait.gateway.ike.message.IkeMessage;
 import dev.strait.gateway.ike.message.IkePorts;
-import dev.strait.gateway.ike.message.NotifyType;
 import dev.strait.gateway.ike.message.Payload;
 import dev.strait.gateway.ike.sa.ProposalMatcher.EspChoice;
 import dev.strait.gateway.ike.sa.ProposalMatcher.IkeChoice;
