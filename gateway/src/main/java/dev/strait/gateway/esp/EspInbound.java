@@ -1,6 +1,7 @@
 package dev.strait.gateway.esp;
 
 import dev.strait.gateway.wire.BigEndian;
+import dev.strait.gateway.wire.IpProtocol;
 import java.security.GeneralSecurityException;
 
 /**
@@ -8,9 +9,6 @@ import java.security.GeneralSecurityException;
  * decryption, padding check. Thread-confined: one decrypting thread per SA.
  */
 public final class EspInbound {
-    public static final int NEXT_IPV4 = 4;
-    public static final int NEXT_IPV6 = 41;
-    public static final int NEXT_DUMMY = 59;
 
     private final int spi;
     private final boolean esn;
@@ -89,12 +87,12 @@ public final class EspInbound {
                 return drop(DropReason.PAD);
             }
         }
-        if (nextHeader == NEXT_DUMMY) {
+        if (nextHeader == IpProtocol.NO_NEXT_HEADER) {
             return drop(DropReason.DUMMY);
         }
         int version = innerLen > 0 ? (out[outOff] & 0xff) >>> 4 : 0;
-        if (!(nextHeader == NEXT_IPV4 && version == 4 && innerLen >= 20)
-                && !(nextHeader == NEXT_IPV6 && version == 6 && innerLen >= 40)) {
+        if (!(nextHeader == IpProtocol.IPV4 && version == 4 && innerLen >= 20)
+                && !(nextHeader == IpProtocol.IPV6 && version == 6 && innerLen >= 40)) {
             return drop(DropReason.MALFORMED);
         }
         lastNextHeader = nextHeader;

@@ -1,5 +1,6 @@
 package dev.strait.gateway.esp;
 
+import dev.strait.gateway.wire.IpProtocol;
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
@@ -254,7 +255,7 @@ class EspSaTest {
         Pair p = pair(new Suite(Encr.AES_GCM_16, 128, null), false, 0);
         byte[] inner = innerPacket(random, 4, 41);
         byte[] buf = new byte[200];
-        int n = p.out.seal(inner, 0, inner.length, EspInbound.NEXT_DUMMY, buf, 0);
+        int n = p.out.seal(inner, 0, inner.length, IpProtocol.NO_NEXT_HEADER, buf, 0);
         assertEquals(DropReason.DUMMY.code(), p.in.open(buf, 0, n, new byte[200], 0));
         assertEquals(1, p.inCounters.drops(DropReason.DUMMY));
         assertEquals(0, p.inCounters.packetsIn());

@@ -13,6 +13,7 @@ import dev.strait.gateway.esp.DropReason;
 import dev.strait.gateway.esp.EspCounters;
 import dev.strait.gateway.esp.EspInbound;
 import dev.strait.gateway.linux.TunDevice;
+import dev.strait.gateway.wire.IpProtocol;
 
 /**
  * ESP to TUN, on the UDP receive thread: the SA by SPI, then open (authenticate, replay check, decrypt), then the
@@ -81,7 +82,7 @@ public final class InboundPath implements EspSink {
         if (sa.held().get()) {
             sas.releaseHeld(sa);
         }
-        int v = sa.in().lastNextHeader() == EspInbound.NEXT_IPV4 ? 4 : 6;
+        int v = sa.in().lastNextHeader() == IpProtocol.IPV4 ? 4 : 6;
         int alen = IpPackets.addrLength(v);
         if (!Prefix.any(sa.remote(), out, at + IpPackets.srcOffset(v), alen)
                 || !Prefix.any(sa.local(), out, at + IpPackets.dstOffset(v), alen)) {

@@ -13,6 +13,7 @@ import dev.strait.gateway.esp.DropReason;
 import dev.strait.gateway.esp.EspCounters;
 import dev.strait.gateway.esp.EspInbound;
 import dev.strait.gateway.linux.TunDevice;
+import dev.strait.gateway.wire.IpProtocol;
 import java.io.IOException;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -145,7 +146,7 @@ public final class OutboundPath {
         IpPackets.clampMss(pkt, off, n, v, mtu);
         // Sealed straight into the socket's send run: with UDP GSO it leaves from there without another copy.
         int at = sender.reserve(sa.peer(), n + sa.out().maxOverhead());
-        int len = sa.out().seal(pkt, off, n, v == 4 ? EspInbound.NEXT_IPV4 : EspInbound.NEXT_IPV6,
+        int len = sa.out().seal(pkt, off, n, v == 4 ? IpProtocol.IPV4 : IpProtocol.IPV6,
                 sender.buffer(), at);
         dropIo(sender.commit(Math.max(len, 0)));
     }

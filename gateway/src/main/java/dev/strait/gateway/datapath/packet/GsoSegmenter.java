@@ -2,6 +2,7 @@ package dev.strait.gateway.datapath.packet;
 
 import dev.strait.gateway.linux.TunDevice;
 import dev.strait.gateway.wire.BigEndian;
+import dev.strait.gateway.wire.IpProtocol;
 
 /**
  * Splits what a TUN with IFF_VNET_HDR and TSO/USO offloads hands out - a virtio_net_hdr followed by a TCP or UDP

@@ -1,6 +1,7 @@
 package dev.strait.gateway.datapath.packet;
 
 import dev.strait.gateway.wire.BigEndian;
+import dev.strait.gateway.wire.IpProtocol;
 
 /** Just enough IPv4/IPv6/TCP/ICMP handling for the tunnel: addresses, MSS clamping and "too big" errors. */
 public final class IpPackets {

@@ -2,6 +2,7 @@ package dev.strait.gateway.datapath.packet;
 
 import dev.strait.gateway.linux.TunDevice;
 import dev.strait.gateway.wire.BigEndian;
+import dev.strait.gateway.wire.IpProtocol;
 
 /**
  * Receive-side GRO for a TUN with IFF_VNET_HDR: consecutive TCP segments of one flow (as decrypted from one

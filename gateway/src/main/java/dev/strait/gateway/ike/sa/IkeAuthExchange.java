@@ -164,7 +164,7 @@ final class IkeAuthExchange {
             inner.add(new Payload.Identification(true, t.localId().idType(), t.localId().data()));
             inner.addAll(own.certificates());
             if (engine.isFirstContact(t.name())) {
-                inner.add(new Payload.Notify(0, new byte[0], NotifyType.INITIAL_CONTACT, new byte[0]));
+                inner.add(Payload.Notify.of(NotifyType.INITIAL_CONTACT, new byte[0]));
             }
             inner.addAll(authenticator.certRequests());
             inner.add(new Payload.Identification(false, t.peerId().idType(), t.peerId().data()));
@@ -252,14 +252,14 @@ final class IkeAuthExchange {
     /** One additional key exchange (RFC 9370 section 2.2.2): answer with our KE, then update the IKE SA keys. */
     void respondIntermediate(IkeMessage m) {
         if (ikeSa.state() != State.RESPONDER_INIT_DONE || additionalKesDone >= ikeSa.ikeChoice().additionalKes().size()) {
-            ikeSa.respond(m, List.of(new Payload.Notify(0, new byte[0], NotifyType.INVALID_SYNTAX, new byte[0])));
+            ikeSa.respond(m, List.of(Payload.Notify.of(NotifyType.INVALID_SYNTAX, new byte[0])));
             return;
         }
         Algorithms.Group group = ikeSa.ikeChoice().additionalKes().get(additionalKesDone);
         Optional<Payload.KeyExchange> k = m.first(Payload.KeyExchange.class);
         if (k.isEmpty() || k.get().group() != group.id) {
             LOG.warn("IKE_INTERMEDIATE from {}: expected KEi for {}", ikeSa.remote(), dev.strait.gateway.ike.crypto.ProposalFormatter.token(group));
-            ikeSa.respond(m, List.of(new Payload.Notify(0, new byte[0], NotifyType.INVALID_SYNTAX, new byte[0])));
+            ikeSa.respond(m, List.of(Payload.Notify.of(NotifyType.INVALID_SYNTAX, new byte[0])));
             ikeSa.close(false);
             return;
         }
@@ -271,7 +271,7 @@ final class IkeAuthExchange {
             shared = kx.sharedSecret(k.get().data());
         } catch (GeneralSecurityException e) {
             LOG.warn("IKE_INTERMEDIATE from {}: invalid {} key exchange value", ikeSa.remote(), dev.strait.gateway.ike.crypto.ProposalFormatter.token(group));
-            ikeSa.respond(m, List.of(new Payload.Notify(0, new byte[0], NotifyType.INVALID_SYNTAX, new byte[0])));
+            ikeSa.respond(m, List.of(Payload.Notify.of(NotifyType.INVALID_SYNTAX, new byte[0])));
             ikeSa.close(false);
             return;
         }
@@ -284,7 +284,7 @@ final class IkeAuthExchange {
 
     void respondAuth(IkeMessage m) {
         if (ikeSa.state() != State.RESPONDER_INIT_DONE) {
-            ikeSa.respond(m, List.of(new Payload.Notify(0, new byte[0], NotifyType.INVALID_SYNTAX, new byte[0])));
+            ikeSa.respond(m, List.of(Payload.Notify.of(NotifyType.INVALID_SYNTAX, new byte[0])));
             return;
         }
         if (additionalKesDone < ikeSa.ikeChoice().additionalKes().size()) {
@@ -368,7 +368,7 @@ final class IkeAuthExchange {
         ikeSa.tunnel().noteError(reason, msg);
         engine.listener().authFailure(ikeSa.tunnel().name(), reason);
         LOG.warn("tunnel {}: {}", ikeSa.tunnel().name(), msg);
-        out.add(new Payload.Notify(0, new byte[0], notify, new byte[0]));
+        out.add(Payload.Notify.of(notify, new byte[0]));
         ikeSa.respond(m, out);
     }
 
@@ -378,7 +378,7 @@ final class IkeAuthExchange {
             engine.listener().authFailure(ikeSa.tunnel().name(), reason);
         }
         LOG.warn("IKE_AUTH from {} refused: {}", ikeSa.remote(), message);
-        ikeSa.respond(m, List.of(new Payload.Notify(0, new byte[0], NotifyType.AUTHENTICATION_FAILED, new byte[0])));
+        ikeSa.respond(m, List.of(Payload.Notify.of(NotifyType.AUTHENTICATION_FAILED, new byte[0])));
         ikeSa.close(false);
     }
 

@@ -241,7 +241,7 @@ public final class IkeEngine implements AutoCloseable {
         switch (verdict) {
             case ASK_COOKIE -> {
                 IkeMessage answer = new IkeMessage(m.initiatorSpi(), 0, ExchangeType.IKE_SA_INIT, IkeMessage.FLAG_RESPONSE, 0,
-                        List.of(new Payload.Notify(0, new byte[0], NotifyType.COOKIE,
+                        List.of(Payload.Notify.of(NotifyType.COOKIE,
                                 cookies.make(ni, from.getAddress(), m.initiatorSpi()))));
                 send(IkeCodec.encode(answer), from, viaNatt);
                 listener.cookieSent();

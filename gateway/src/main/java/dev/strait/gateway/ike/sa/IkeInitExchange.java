@@ -74,20 +74,20 @@ final class IkeInitExchange implements IkeTask.Unprotected {
         Algorithms.Group group = ke.group();
         List<Payload> payloads = new ArrayList<>();
         if (cookie != null) {
-            payloads.add(new Payload.Notify(0, new byte[0], NotifyType.COOKIE, cookie));
+            payloads.add(Payload.Notify.of(NotifyType.COOKIE, cookie));
         }
         payloads.add(new Payload.Sa(ProposalMatcher.ikeOffer(preferGroupFirst(t.ikeProposals(), group), new byte[0])));
         payloads.add(new Payload.KeyExchange(group.id, ke.publicValue()));
         payloads.add(new Payload.Nonce(ikeSa.ni()));
         payloads.addAll(natDetectionNotifies(t.forceEncapsulation() || engine.forceUdpEncapsulation()));
         // RFC 6023 section 3: we accept an IKE SA without a Child SA (as responder; our IKE_AUTH always asks for one).
-        payloads.add(new Payload.Notify(0, new byte[0], NotifyType.CHILDLESS_IKEV2_SUPPORTED, new byte[0]));
+        payloads.add(Payload.Notify.of(NotifyType.CHILDLESS_IKEV2_SUPPORTED, new byte[0]));
         if (t.fragmentation()) {
-            payloads.add(new Payload.Notify(0, new byte[0], NotifyType.IKEV2_FRAGMENTATION_SUPPORTED, new byte[0]));
+            payloads.add(Payload.Notify.of(NotifyType.IKEV2_FRAGMENTATION_SUPPORTED, new byte[0]));
         }
         payloads.addAll(t.authenticator().initNotifies());
         if (t.offersAdditionalKes()) {
-            payloads.add(new Payload.Notify(0, new byte[0], NotifyType.INTERMEDIATE_EXCHANGE_SUPPORTED, new byte[0]));
+            payloads.add(Payload.Notify.of(NotifyType.INTERMEDIATE_EXCHANGE_SUPPORTED, new byte[0]));
         }
         IkeMessage request = new IkeMessage(ikeSa.spiI(), 0, ExchangeType.IKE_SA_INIT, IkeMessage.FLAG_INITIATOR, 0, payloads);
         byte[] bytes = IkeCodec.encode(request);
@@ -244,13 +244,13 @@ final class IkeInitExchange implements IkeTask.Unprotected {
         payloads.addAll(natDetectionNotifies(force));
         if (m.notify(NotifyType.IKEV2_FRAGMENTATION_SUPPORTED).isPresent() && CandidateTunnels.anyFragmentation(ikeSa.candidates())) {
             ikeSa.fragmentation(true);
-            payloads.add(new Payload.Notify(0, new byte[0], NotifyType.IKEV2_FRAGMENTATION_SUPPORTED, new byte[0]));
+            payloads.add(Payload.Notify.of(NotifyType.IKEV2_FRAGMENTATION_SUPPORTED, new byte[0]));
         }
         if (m.notify(NotifyType.INTERMEDIATE_EXCHANGE_SUPPORTED).isPresent()) {
-            payloads.add(new Payload.Notify(0, new byte[0], NotifyType.INTERMEDIATE_EXCHANGE_SUPPORTED, new byte[0]));
+            payloads.add(Payload.Notify.of(NotifyType.INTERMEDIATE_EXCHANGE_SUPPORTED, new byte[0]));
         }
         if (m.notify(NotifyType.CHILDLESS_IKEV2_SUPPORTED).isPresent()) {
-            payloads.add(new Payload.Notify(0, new byte[0], NotifyType.CHILDLESS_IKEV2_SUPPORTED, new byte[0])); // RFC 6023 section 3
+            payloads.add(Payload.Notify.of(NotifyType.CHILDLESS_IKEV2_SUPPORTED, new byte[0])); // RFC 6023 section 3
         }
         notePeerSignatureHashes(m);
         List<CertificateAuthentication> certTunnels = CandidateTunnels.certificateAuths(ikeSa.candidates());
@@ -298,8 +298,8 @@ final class IkeInitExchange implements IkeTask.Unprotected {
         long r = ikeSa.initiator() ? 0 : ikeSa.spiR();
         byte[] source = forceEncapsulation ? NatDetection.fake(ikeSa.spiI(), r) : NatDetection.hash(ikeSa.spiI(), r, ikeSa.localAddress());
         byte[] destination = NatDetection.hash(ikeSa.spiI(), r, ikeSa.remote());
-        return List.of(new Payload.Notify(0, new byte[0], NotifyType.NAT_DETECTION_SOURCE_IP, source),
-                new Payload.Notify(0, new byte[0], NotifyType.NAT_DETECTION_DESTINATION_IP, destination));
+        return List.of(Payload.Notify.of(NotifyType.NAT_DETECTION_SOURCE_IP, source),
+                Payload.Notify.of(NotifyType.NAT_DETECTION_DESTINATION_IP, destination));
     }
 
     /** Compares the peer's NAT-D hashes with our view of the addresses (RFC 7296 section 2.23). */
@@ -320,7 +320,7 @@ final class IkeInitExchange implements IkeTask.Unprotected {
 
     private void sendUnprotectedError(IkeMessage request, int notifyType, byte[] data) {
         IkeMessage response = new IkeMessage(request.initiatorSpi(), 0, request.exchangeType(), IkeMessage.FLAG_RESPONSE,
-                request.messageId(), List.of(new Payload.Notify(0, new byte[0], notifyType, data)));
+                request.messageId(), List.of(Payload.Notify.of(notifyType, data)));
         engine.send(IkeCodec.encode(response), ikeSa.remote(), ikeSa.natt());
     }
 }

@@ -83,7 +83,7 @@ final class SampleMessages {
     }
 
     static Payload.Notify notify(int type, byte[] data) {
-        return new Payload.Notify(0, new byte[0], type, data);
+        return Payload.Notify.of(type, data);
     }
 
     static Payload.Sa ikeSaProposals() {
