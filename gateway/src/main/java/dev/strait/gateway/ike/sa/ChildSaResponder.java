@@ -125,8 +125,8 @@ final class ChildSaResponder {
         }
         List<Payload.TrafficSelector> tsi = selectors(m, true);
         List<Payload.TrafficSelector> tsr = selectors(m, false);
-        List<Payload.TrafficSelector> narrowedI = ikeSa.tunnel().narrowing().narrow(tsi, t.remoteSubnets());
-        List<Payload.TrafficSelector> narrowedR = ikeSa.tunnel().narrowing().narrow(tsr, t.localSubnets());
+        List<Payload.TrafficSelector> narrowedI = t.narrowAnswer(tsi, t.remoteSubnets());
+        List<Payload.TrafficSelector> narrowedR = t.narrowAnswer(tsr, t.localSubnets());
         if (narrowedI.isEmpty() || narrowedR.isEmpty()) {
             refuse(m, IkeSa.notify(NotifyType.TS_UNACCEPTABLE, new byte[0]), FailureReason.TS_UNACCEPTABLE, "the peer proposed traffic selectors "
                     + TrafficSelectors.describe(tsi) + " <-> " + TrafficSelectors.describe(tsr) + ", outside remote "

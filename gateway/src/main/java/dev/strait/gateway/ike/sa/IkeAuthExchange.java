@@ -334,8 +334,8 @@ final class IkeAuthExchange {
         List<Payload.TrafficSelector> tsi = selectors(m, true);
         List<Payload.TrafficSelector> tsr = selectors(m, false);
         Optional<EspChoice> esp = sa.flatMap(s -> ProposalMatcher.selectEsp(s.proposals(), t.espProposals(), false));
-        List<Payload.TrafficSelector> narrowedI = ikeSa.tunnel().narrowing().narrow(tsi, t.remoteSubnets());
-        List<Payload.TrafficSelector> narrowedR = ikeSa.tunnel().narrowing().narrow(tsr, t.localSubnets());
+        List<Payload.TrafficSelector> narrowedI = t.narrowAnswer(tsi, t.remoteSubnets());
+        List<Payload.TrafficSelector> narrowedR = t.narrowAnswer(tsr, t.localSubnets());
         ikeSa.establish(m.notify(NotifyType.INITIAL_CONTACT).isPresent());
         if (sa.isEmpty()) {
             ikeSa.respond(m, out); // childless IKE SA (RFC 6023)

@@ -16,6 +16,7 @@ import dev.strait.gateway.ike.crypto.EspProposal;
 import dev.strait.gateway.ike.crypto.IkeProposal;
 import dev.strait.gateway.ike.crypto.ProposalParser;
 import dev.strait.gateway.ike.message.IkePorts;
+import dev.strait.gateway.ike.message.Payload.TrafficSelector;
 import java.net.InetAddress;
 import java.nio.charset.StandardCharsets;
 import java.security.MessageDigest;
@@ -170,6 +171,17 @@ public record TunnelDefinition(
         copy.auth.psk = null;
         copy.generation = null;
         return copy;
+    }
+
+    /**
+     * Our answer to one side of a peer's Child SA traffic selectors (RFC 7296 section 2.9): every intersection with
+     * allowed, so one Child SA carries everything both sides allow; with PerSubnetPair only the first, as strongSwan does
+     * with one subnet pair per {@code children} section and as many appliances do (the initiator then needs an
+     * additional Child SA per pair).
+     */
+    List<TrafficSelector> narrowAnswer(List<TrafficSelector> proposed, List<Cidr> allowed) {
+        List<TrafficSelector> all = TrafficSelectors.narrow(proposed, allowed);
+        return childSas == TunnelSpec.ChildSas.PerSubnetPair && all.size() > 1 ? List.of(all.getFirst()) : all;
     }
 
     /** What the first Child SA proposes: every subnet, or with PerSubnetPair the first pair (the rest by CREATE_CHILD_SA). */

@@ -106,10 +106,6 @@ final class TunnelRuntime {
         sa.execute(() -> sa.startInitiator(peer, group, giveUp));
     }
 
-    ResponderNarrowing narrowing() {
-        return ResponderNarrowing.of(definition.childSas());
-    }
-
     synchronized void onIkeEstablished(IkeSa sa, boolean peerSentInitialContact) {
         if (sa == contact) {
             contact = null;
